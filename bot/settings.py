@@ -1,0 +1,34 @@
+"""Settings from the environment or a .env file (pydantic-settings); read only by composition roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    log_level: str = "INFO"
+    # The window's acceptance (受理) is a staff action; `auto` accepts at once for demonstrations.
+    auto_accept: bool = False
+    # Chat ids of staff group chats (0 = none configured).
+    window_chat_id: int = 0
+    helpdesk_chat_id: int = 0
+    admin_chat_id: int = 0
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'assistant.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"

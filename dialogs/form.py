@@ -1,0 +1,177 @@
+"""The unified form (表2) as data: every field, its section, kind, options, condition and departments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from dialogs import codes
+
+HRSS, MEDICAL, TAX = "hrss", "medical", "tax"
+ALL = frozenset({HRSS, MEDICAL, TAX})
+
+
+class Kind(StrEnum):
+    text = "text"
+    name = "name"
+    choice = "choice"
+    date = "date"
+    phone = "phone"
+    bank_account = "bank_account"
+    address = "address"      # province → city → county → detail line
+    region = "region"        # province → city → county, within Hebei
+    derived = "derived"      # filled by the eligibility check or another answer, never asked
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    field: str
+    values: tuple[str, ...]
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    section: str
+    kind: Kind
+    required: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+    common: tuple[str, ...] = ()          # option codes shown first; the rest are found by typing
+    hint: str = ""
+    condition: Condition | None = None
+    departments: frozenset[str] = ALL
+    default: str | None = None           # a proposed answer (code, or "@field" for another answer)
+    skip_label: str = "跳过"
+    edit_step: str | None = None          # for derived fields: the step that changes them
+    with_detail: bool = True              # address: ask a detail line after the county
+    nationwide: bool = False              # address: provinces other than Hebei may be picked
+
+    @property
+    def step(self) -> str:
+        return f"f_{self.key}"
+
+
+S_PERSON = "个人基本信息"
+S_EMPLOY = "就业登记信息"
+S_GROUP = "特定群体登记信息"
+S_ARCHIVE = "档案接收和转递申报信息"
+S_MEDICAL = "基本医疗保险参保信息"
+S_PENSION = "养老保险参保登记信息"
+SECTIONS = (S_PERSON, S_EMPLOY, S_GROUP, S_ARCHIVE, S_MEDICAL, S_PENSION)
+SECTION_NOTES = {S_GROUP: "办理就业登记不用填写"}
+
+YES_NO = (("1", "是"), ("0", "否"))
+REGISTRATION_TYPES = (("register", "登记就业"), ("terminate", "终止就业"))
+EMPLOYMENT_TYPES = (
+    ("enterprise", "企业吸纳"),
+    ("startup", "自主创业（个体工商户、中小微、大型企业）"),
+    ("flexible", "灵活就业"),
+    ("institution", "单位（机关、事业单位、民办非企业）就业"),
+    ("public_welfare", "公益性岗位"),
+    ("other", "其他"),
+)
+PERSON_CATEGORIES = (("graduate", "毕业学年未就业高校学生"), ("veteran_cadre", "自主择业转业干部"),
+                     ("other", "其他"))
+SEX = (("男", "男"), ("女", "女"))
+
+UNDECIDED = ("tbd", "由经办机构确定")
+_CITIES = (
+    ("130100", "石家庄市"), ("130200", "唐山市"), ("130300", "秦皇岛市"), ("130400", "邯郸市"),
+    ("130500", "邢台市"), ("130600", "保定市"), ("130700", "张家口市"), ("130800", "承德市"),
+    ("130900", "沧州市"), ("131000", "廊坊市"), ("131100", "衡水市"),
+)
+# 医保 pooling areas: the 11 cities, the province-administered 定州 and 辛集, and 雄安新区.
+# Official admdvs codes are configuration of 河北省医保局; these carry MCA codes as keys.
+MEDICAL_AREAS = (*_CITIES, ("130682", "定州市（省直管）"), ("130181", "辛集市（省直管）"),
+                 ("xiongan", "雄安新区"), UNDECIDED)
+PENSION_PLACES = (*_CITIES, ("xiongan", "雄安新区"), UNDECIDED)
+
+F = FieldSpec
+FIELDS: tuple[FieldSpec, ...] = (
+    F(key="name", label="姓名", section=S_PERSON, kind=Kind.name, required=True,
+      hint="请输入与身份证件一致的姓名，例如：张三"),
+    F(key="sex", label="性别", section=S_PERSON, kind=Kind.derived, required=True, options=SEX,
+      edit_step="id_number"),
+    F(key="ethnic", label="民族", section=S_PERSON, kind=Kind.choice, required=True,
+      options=codes.ETHNIC_GROUPS, common=tuple(codes.ETHNIC_COMMON),
+      hint="可点选，或输入民族名称（如“满族”或“满”）"),
+    F(key="political", label="政治面貌", section=S_PERSON, kind=Kind.choice,
+      options=codes.POLITICAL_STATUS, departments=frozenset({HRSS})),
+    F(key="phone", label="手机号码", section=S_PERSON, kind=Kind.phone,
+      hint="请输入11位手机号码，例如：13812345678；也可点下方按钮分享本机号码"),
+    F(key="id_type", label="证件类型", section=S_PERSON, kind=Kind.derived, required=True,
+      edit_step="id_type"),
+    F(key="id_number", label="证件号码", section=S_PERSON, kind=Kind.derived, required=True,
+      edit_step="id_number"),
+    F(key="hukou_type", label="户口性质", section=S_PERSON, kind=Kind.choice, required=True,
+      options=codes.HUKOU_TYPES, departments=frozenset({HRSS, MEDICAL})),
+    F(key="hukou_address", label="户籍地址", section=S_PERSON, kind=Kind.address, required=True,
+      nationwide=True, departments=frozenset({HRSS, MEDICAL})),
+    F(key="home_address", label="常住地址", section=S_PERSON, kind=Kind.address, required=True,
+      nationwide=True),
+    F(key="employed_on", label="就业时间", section=S_EMPLOY, kind=Kind.date, required=True,
+      hint="例如：2026-03-01、2026年3月1日、20260301 或“今天”", departments=frozenset({HRSS})),
+    F(key="registration_type", label="登记类型", section=S_EMPLOY, kind=Kind.choice, required=True,
+      options=REGISTRATION_TYPES, departments=frozenset({HRSS})),
+    F(key="birth_month", label="出生年月", section=S_EMPLOY, kind=Kind.derived, edit_step="id_number"),
+    F(key="education", label="文化程度", section=S_EMPLOY, kind=Kind.choice,
+      options=codes.EDUCATION, departments=frozenset({HRSS})),
+    F(key="employment_type", label="就业类型", section=S_EMPLOY, kind=Kind.choice, required=True,
+      options=EMPLOYMENT_TYPES, default="flexible", departments=frozenset({HRSS})),
+    F(key="employer", label="就业单位", section=S_EMPLOY, kind=Kind.text,
+      hint="如有就业单位请填写名称；灵活就业没有单位可跳过", departments=frozenset({HRSS})),
+    F(key="work_place", label="就业地点", section=S_EMPLOY, kind=Kind.region, required=True,
+      with_detail=False, departments=frozenset({HRSS})),
+    F(key="person_category", label="人员类别", section=S_GROUP, kind=Kind.choice,
+      options=PERSON_CATEGORIES, skip_label="本部分不填写（办理就业登记不用填写）",
+      departments=frozenset({HRSS})),
+    F(key="archive_agency_code", label="转入机构编号", section=S_ARCHIVE, kind=Kind.choice,
+      required=True, options=codes.ARCHIVE_AGENCIES_DEFAULT, departments=frozenset({HRSS}),
+      hint="请选择档案转入的公共就业和人才服务机构；不清楚可选“由经办机构确定”"),
+    F(key="archive_agency", label="档案转入机构", section=S_ARCHIVE, kind=Kind.derived,
+      edit_step="f_archive_agency_code", departments=frozenset({HRSS})),
+    F(key="medical_area", label="医保参保区划", section=S_MEDICAL, kind=Kind.choice,
+      options=MEDICAL_AREAS, departments=frozenset({MEDICAL, TAX})),
+    F(key="bank_name", label="开户行名称", section=S_MEDICAL, kind=Kind.text,
+      hint="例如：中国工商银行石家庄长安支行", departments=frozenset({MEDICAL, TAX})),
+    F(key="bank_holder", label="银行户名", section=S_MEDICAL, kind=Kind.name, default="@name",
+      departments=frozenset({MEDICAL, TAX})),
+    F(key="bank_account", label="银行账号", section=S_MEDICAL, kind=Kind.bank_account,
+      hint="请输入12–19位银行卡号，可带空格", departments=frozenset({MEDICAL, TAX})),
+    F(key="personal_status", label="个人身份", section=S_PENSION, kind=Kind.choice,
+      options=codes.PERSONAL_STATUS, departments=frozenset({HRSS, TAX})),
+    F(key="pension_place", label="养老保险参保地", section=S_PENSION, kind=Kind.choice,
+      options=PENSION_PLACES, departments=frozenset({HRSS, TAX})),
+    F(key="pension_start", label="养老保险申请参保时间", section=S_PENSION, kind=Kind.date,
+      hint="例如：2026-12-01 或“今天”", departments=frozenset({HRSS, TAX})),
+    F(key="pension_grade", label="养老保险缴费基数或档次", section=S_PENSION, kind=Kind.choice,
+      options=codes.PENSION_GRADES, departments=frozenset({HRSS, TAX}),
+      hint="缴费基数可在全省上年度全口径城镇单位就业人员平均工资的60%–300%之间选择"),
+    F(key="has_si_card", label="是否有社会保障卡", section=S_PENSION, kind=Kind.choice,
+      options=YES_NO, departments=frozenset({HRSS})),
+    F(key="si_agent", label="是否委托社保代理", section=S_PENSION, kind=Kind.choice,
+      options=YES_NO, departments=frozenset({HRSS, TAX})),
+    F(key="si_agent_name", label="社保代理名称", section=S_PENSION, kind=Kind.text,
+      condition=Condition(field="si_agent", values=("1",)), departments=frozenset({HRSS, TAX})),
+)
+
+BY_KEY = {f.key: f for f in FIELDS}
+BY_STEP = {f.step: f for f in FIELDS}
+ASKED = tuple(f for f in FIELDS if f.kind != Kind.derived)
+FORM_STEPS = tuple(f.step for f in ASKED)
+
+
+def option_label(spec: FieldSpec, code: str) -> str:
+    return dict(spec.options).get(code, code)
+
+
+def applies(spec: FieldSpec, answers: dict) -> bool:
+    c = spec.condition
+    return c is None or str(answers.get(c.field)) in c.values
+
+
+def fields_for(department: str) -> tuple[FieldSpec, ...]:
+    return tuple(f for f in FIELDS if department in f.departments)

@@ -1,0 +1,136 @@
+"""Judges one uploaded file by its content and normalises it for storage."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image, ImageOps
+from pypdf import PdfReader
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Bot API getFile cannot fetch more
+MAX_PIXELS = 40_000_000
+MAX_PDF_PAGES = 50
+MAX_IMAGE_SIDE = 2400
+MIN_IMAGE_SIDE = 200
+JPEG_QUALITY = 85
+
+_ACCEPTED = "请上传 PDF、JPG 或 PNG 格式的文件；用手机拍摄的材料，直接以“照片”方式发送即可。"
+
+# (magic test, human description) for formats we recognise only to refuse them kindly
+_REFUSED_KINDS: tuple[tuple[Callable[[bytes], bool], str], ...] = (
+    (lambda d: d[4:8] == b"ftyp" and d[8:12] in {b"heic", b"heix", b"hevc", b"heim",
+                                                   b"heis", b"mif1", b"msf1", b"avif"},
+     "HEIC/HEIF 照片（苹果手机默认格式）"),
+    (lambda d: d[:6] in {b"GIF87a", b"GIF89a"}, "GIF 动图"),
+    (lambda d: d[:2] == b"BM", "BMP 图片"),
+    (lambda d: d[:4] in {b"II*\x00", b"MM\x00*"}, "TIFF 图片"),
+    (lambda d: d[:4] == b"PK\x03\x04", "压缩包或 Word/Excel 文档"),
+    (lambda d: d[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Word/Excel 文档"),
+    (lambda d: d[:4] == b"Rar!" or d[:6] == b"7z\xbc\xaf\x27\x1c", "压缩包"),
+    (lambda d: d[:2] == b"MZ" or d[:4] == b"\x7fELF", "程序文件"),
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    kind: str  # "image" | "pdf"
+    mime: str
+    data: bytes  # normalised bytes to store
+    sha256: str
+    pages: int
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str  # Chinese, specific, says what to send instead
+
+
+def inspect_upload(data: bytes, filename: str | None = None) -> Accepted | Rejected:
+    """Accept a PDF or photo, or say why not. The filename is ignored: content wins."""
+    try:
+        return _inspect(bytes(data))
+    except Exception:  # a judge must never crash the conversation
+        return Rejected("文件无法识别或已损坏，请重新拍照后以“照片”方式发送，或上传 PDF。")
+
+
+def _inspect(data: bytes) -> Accepted | Rejected:
+    if not data:
+        return Rejected("收到的文件是空的（0 字节），请重新上传。")
+    if len(data) > MAX_UPLOAD_BYTES:
+        return Rejected("文件超过 20MB，无法接收。请压缩或分页扫描后重新上传，"
+                        "照片可直接以“照片”方式发送（Telegram 会自动压缩）。")
+    if data.startswith(b"%PDF-"):
+        return _inspect_pdf(data)
+    if (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
+        return _inspect_image(data)
+    for test, what in _REFUSED_KINDS:
+        if test(data):
+            return Rejected(f"暂不支持{what}。{_ACCEPTED}")
+    return Rejected(f"无法识别该文件的格式。{_ACCEPTED}")
+
+
+def _inspect_image(data: bytes) -> Accepted | Rejected:
+    broken = Rejected("图片已损坏或不完整，请重新拍照后以“照片”方式发送。")
+    bomb = Rejected("图片分辨率过大，无法处理。请以“照片”方式发送，或缩小后重新上传。")
+    formats = ["JPEG", "PNG", "WEBP"]
+    try:
+        with Image.open(BytesIO(data), formats=formats) as probe:
+            width, height = probe.size  # declared size, nothing decoded yet
+            if width * height > MAX_PIXELS:
+                return bomb
+            probe.verify()
+        with Image.open(BytesIO(data), formats=formats) as im:
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return bomb
+    except Exception:
+        return broken
+    if min(upright.size) < MIN_IMAGE_SIDE:
+        return Rejected("图片太小，看不清内容（短边不足 200 像素）。请拍摄清晰、完整的原件照片后重新发送。")
+    rgb = _to_rgb(upright)
+    rgb.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    out = BytesIO()
+    rgb.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)  # drops EXIF and tails
+    jpeg = out.getvalue()
+    return Accepted("image", "image/jpeg", jpeg, hashlib.sha256(jpeg).hexdigest(),
+                    1, rgb.width, rgb.height)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """Flatten transparency onto white, so a transparent scan does not turn black."""
+    if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        return im.point(lambda v: v / 256).convert("L").convert("RGB")
+    return im.convert("RGB")
+
+
+def _inspect_pdf(data: bytes) -> Accepted | Rejected:
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return Rejected("该 PDF 设有密码，无法查看。请上传未加密的PDF，或改为拍照发送。")
+        pages = len(reader.pages)
+        if pages < 1:
+            return Rejected("该 PDF 没有页面，请重新扫描后上传。")
+        if pages > MAX_PDF_PAGES:
+            return Rejected(f"该 PDF 共 {pages} 页，超过 {MAX_PDF_PAGES} 页上限。"
+                            "请只上传所需材料的页面。")
+        for page in reader.pages:
+            box = page.mediabox
+            if box.width <= 0 or box.height <= 0:
+                raise ValueError("empty page box")
+    except Exception:
+        return Rejected("文件已损坏或不完整，请重新扫描保存为 PDF 后上传，或直接拍照发送。")
+    return Accepted("pdf", "application/pdf", data, hashlib.sha256(data).hexdigest(),
+                    pages, None, None)

@@ -1,0 +1,175 @@
+"""The one set of materials (表1): one upload slot per material, checked by content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs import notice
+from dialogs.intake import Accepted, inspect_upload
+from dialogs.model import Intent, Reply, Session, UserInput
+from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
+
+HRSS, MEDICAL, TAX = "hrss", "medical", "tax"
+LIMITS = "可发送照片或文件（PDF、JPG、PNG），单个文件不超过20MB。"
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str
+    title: str
+    note: str
+    multi: bool
+    departments: frozenset[str]
+    images_only: bool = False
+
+
+SLOTS = {
+    "household": Slot("household", "户口簿本人页", "户口簿本人页。扫描PDF或拍照上传", True,
+                      frozenset({HRSS, MEDICAL})),
+    "contract": Slot("contract", "有效期内劳动合同", "劳动合同全部页面。扫描PDF或逐页拍照上传", True,
+                     frozenset({HRSS})),
+    "archive_letter": Slot("archive_letter", "转出档案介绍信或解除终止劳动关系协议",
+                           "档案在原存档机构为单位集体委托的须提供该材料，单位加盖公章，扫描PDF", True,
+                           frozenset({HRSS})),
+    "id_front": Slot("id_front", "居民身份证（人像面）", "上传身份证正反面：本步上传人像面", False,
+                     frozenset({HRSS, MEDICAL, TAX}), images_only=True),
+    "id_back": Slot("id_back", "居民身份证（国徽面）", "上传身份证正反面：本步上传国徽面", False,
+                    frozenset({HRSS, MEDICAL, TAX}), images_only=True),
+}
+
+
+def required_slots(s: Session) -> list[str]:
+    doc = "contract" if s.answers.get("doc_choice") == "contract" else "household"
+    needed = [doc]
+    if s.answers.get("archive_entrusted") == "yes":
+        needed.append("archive_letter")
+    return [*needed, "id_front", "id_back"]
+
+
+def checklist(s: Session) -> str:
+    lines = ["材料清单："]
+    for key in required_slots(s):
+        files = s.materials.get(key) or []
+        mark = "✅" if files else "⬜"
+        lines.append(f"{mark} {SLOTS[key].title}" + (f"（{len(files)}个文件）" if files else ""))
+    if s.answers.get("archive_entrusted") == "unsure":
+        files = s.materials.get("archive_letter") or []
+        lines.append(("✅ " if files else "▫️ ") + SLOTS["archive_letter"].title + "（如有请上传）")
+    return "\n".join(lines)
+
+
+class DocChoice(BaseStep):
+    name = "m_doc_choice"
+
+    def prompt(self, s, inp):
+        return [Reply(text=("上传材料 1：户口簿或有效期内劳动合同（二选一）。\n"
+                            "备注：户口簿本人页或劳动合同全部页面。请选择您要上传的材料："),
+                      buttons=[[btn(self.name, "household", "户口簿本人页"),
+                                btn(self.name, "contract", "有效期内劳动合同")], *nav(self.name)])]
+
+    def accept(self, s, inp):
+        value = self.choice_value(inp)
+        if value in ("household", "contract"):
+            return Done(values={"doc_choice": value})
+        return Again("请点击按钮选择“户口簿本人页”或“有效期内劳动合同”。")
+
+
+class Entrusted(BaseStep):
+    name = "m_entrusted"
+
+    def prompt(self, s, inp):
+        return [Reply(text=("上传材料 2：您的档案在原存档机构是否为原单位集体委托存放的？\n"
+                            "（例如原单位统一把职工档案委托给人才服务机构保管。）"),
+                      buttons=[[btn(self.name, "yes", "是"), btn(self.name, "no", "否"),
+                                btn(self.name, "unsure", "不清楚")], *nav(self.name)])]
+
+    def accept(self, s, inp):
+        value = self.choice_value(inp)
+        if value in ("yes", "no", "unsure"):
+            return Done(values={"archive_entrusted": value})
+        return Again("请点击“是”“否”或“不清楚”。")
+
+
+class UploadStep(BaseStep):
+    def __init__(self, slot_key: str | None, name: str):
+        self.slot_key = slot_key
+        self.name = name
+
+    def slot(self, s: Session) -> Slot:
+        if self.slot_key:
+            return SLOTS[self.slot_key]
+        return SLOTS["contract" if s.answers.get("doc_choice") == "contract" else "household"]
+
+    def applies(self, s):
+        if self.name == "m_letter":
+            return s.answers.get("archive_entrusted") in ("yes", "unsure")
+        return True
+
+    def optional(self, s):
+        return self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
+
+    def prompt(self, s, inp):
+        slot = self.slot(s)
+        files = s.materials.get(slot.key) or []
+        text = f"请上传：{slot.title}\n备注：{slot.note}\n"
+        text += ("可发送照片（JPG、PNG），单个文件不超过20MB。" if slot.images_only else LIMITS)
+        if slot.multi:
+            text += "\n多页材料可逐页拍照连续发送，或合成一个PDF；全部发送后点“完成”。"
+        if slot.key == "archive_letter":
+            text += "\n\n" + notice.LETTER_SAMPLE
+        text += "\n\n" + checklist(s)
+        buttons = []
+        if files:
+            buttons.append([btn(self.name, "done", f"✅ 完成（已收到{len(files)}个文件）")])
+            buttons.append([btn(self.name, "clear", "🗑 删除已上传的文件，重新上传")])
+        skip = "本项不上传" if self.optional(s) else None
+        return [Reply(text=text, buttons=[*buttons, *nav(self.name, skip=skip)])]
+
+    def accept(self, s, inp):
+        slot = self.slot(s)
+        value = self.choice_value(inp)
+        files = list(s.materials.get(slot.key) or [])
+        if value == "done":
+            return Done() if files else Again("还没有收到文件，请先上传。")
+        if value == "clear":
+            s.materials[slot.key] = []
+            return Stay([Reply(text=f"已删除“{slot.title}”的全部文件，请重新上传。")])
+        if inp.kind != "upload" or not inp.files:
+            return Again(f"这一步需要上传{slot.title}的照片或文件，请直接发送照片或文件。")
+        notes, intents = [], []
+        if not slot.multi:
+            files = []
+        for up in inp.files if slot.multi else inp.files[-1:]:
+            if up.data is None:
+                notes.append("文件超过20MB，无法接收。请压缩或分页拍照后重新发送。")
+                continue
+            checked = inspect_upload(up.data, up.filename)
+            if not isinstance(checked, Accepted):
+                notes.append(f"文件未被接收：{checked.reason}")
+                continue
+            if slot.images_only and checked.kind != "image":
+                notes.append("身份证请以照片（JPG、PNG）上传。")
+                continue
+            if any(f["sha256"] == checked.sha256 for f in files):
+                notes.append("这个文件已经上传过了。")
+                continue
+            files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
+                          "pages": checked.pages, "size": len(checked.data)})
+            intents.append(Intent(kind="store_blob", blob=checked.data, data={
+                "sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
+                "pages": checked.pages}))
+        s.materials[slot.key] = files
+        if not intents:
+            return Again("\n".join(notes) or "文件未被接收，请重新发送。")
+        if not slot.multi:
+            return Done(notes=[Reply(text="\n".join([f"已收到{slot.title}。", *notes]))],
+                        intents=intents)
+        text = "\n".join([f"已收到{len(intents)}个文件，{slot.title}共{len(files)}个文件。", *notes,
+                          "还有其他页请继续发送；全部发送后点“完成”。"])
+        return Stay([Reply(text=text, buttons=[[btn(self.name, "done", "✅ 完成")],
+                                                *nav(self.name)])], intents=intents)
+
+
+STEPS = (DocChoice(), UploadStep(None, "m_doc"), Entrusted(), UploadStep("archive_letter", "m_letter"),
+         UploadStep("id_front", "m_id_front"), UploadStep("id_back", "m_id_back"))
+MATERIAL_STEPS = tuple(step.name for step in STEPS)

@@ -1,0 +1,274 @@
+"""Renders the unified application form (表2) and the materials bundle as PDFs."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import NamedTuple
+
+from fpdf import FPDF, FontFace, XPos, YPos
+from fpdf.enums import MethodReturnValue, WrapMode
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+log = logging.getLogger(__name__)
+
+FONT = "CJK"
+CHECKED, UNCHECKED = "\u25a0", "\u25a1"  # ■ □: present in every CJK font, unlike ☑/☐
+BODY_PT = 10
+_PAD = 1.2  # mm inside every table cell
+_MAX_LINES = 30  # per table row; a row taller than a page cannot be drawn
+_COLS = (20, 30, 20, 30)  # label, value, label, value (per cent of the width)
+_SECTION = FontFace(emphasis="BOLD", fill_color=(217, 217, 217))
+_LABEL = FontFace(fill_color=(245, 245, 245))
+
+
+@dataclass
+class FormRow:
+    label: str
+    value: str
+    required: bool = False
+    options: list[str] | None = None
+    chosen: list[str] | None = None
+
+
+@dataclass
+class FormSection:
+    title: str
+    rows: list[FormRow]
+    note: str | None = None
+
+
+@dataclass
+class FormDocument:
+    title: str
+    reference: str
+    sections: list[FormSection]
+    commitment: str
+    signer: str
+    signed_at: str
+    generated_at: str
+
+
+class FontMissing(RuntimeError):
+    """No font with Chinese glyphs is installed."""
+
+
+class FontChoice(NamedTuple):
+    path: Path
+    index: int  # face number inside a .ttc collection
+    bold: Path | None = None  # a matching bold file, same index
+
+
+_NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
+              "/usr/share/fonts/google-noto-cjk")
+_WQY = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+@functools.cache
+def find_cjk_font() -> FontChoice:
+    """CJK_FONT_PATH (+ CJK_FONT_INDEX), then Noto Sans/Serif CJK SC, then WQY."""
+    if env := os.environ.get("CJK_FONT_PATH"):
+        path = Path(env)
+        if path.is_file():
+            return FontChoice(path, int(os.environ.get("CJK_FONT_INDEX", "0")))
+        log.warning("CJK_FONT_PATH=%s does not exist; looking for system fonts", env)
+    for family in ("NotoSansCJK", "NotoSerifCJK"):
+        for directory in _NOTO_DIRS:
+            regular = Path(directory, f"{family}-Regular.ttc")
+            if regular.is_file():  # index 2 of the collection is Simplified Chinese
+                bold = regular.with_name(f"{family}-Bold.ttc")
+                return FontChoice(regular, 2, bold if bold.is_file() else None)
+    for name in _WQY:
+        if Path(name).is_file():
+            log.warning("Noto CJK not found, using %s: rare name characters "
+                        "(e.g. 𫖮 𬌗) will be missing from PDFs", name)
+            return FontChoice(Path(name), 0)
+    raise FontMissing("未找到中文字体，无法生成 PDF。请运行安装脚本（apt-get install -y "
+                      "fonts-noto-cjk）。No CJK font found: run the setup script to "
+                      "install fonts-noto-cjk, or set CJK_FONT_PATH.")
+
+
+class _Pdf(FPDF):
+    footer_text: str | None = None
+
+    def footer(self) -> None:
+        if self.footer_text is None:
+            return
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(110)
+        self.cell(0, 5, f"{self.footer_text}    第 {self.page_no()} / {{nb}} 页", align="C")
+        self.set_text_color(0)
+
+
+def _new_pdf(title: str, bold: bool = True) -> _Pdf:
+    font = find_cjk_font()
+    pdf = _Pdf(orientation="P", unit="mm", format="A4")
+    pdf.add_font(FONT, "", font.path, collection_font_number=font.index)
+    if bold:  # parsing a CJK face costs ~0.3 s, so only when headings need it
+        pdf.add_font(FONT, "B", font.bold or font.path, collection_font_number=font.index)
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.set_title(title)
+    pdf.set_lang("zh-CN")
+    pdf.set_creator("hebei-flexjob-assistant")
+    return pdf
+
+
+def render_form_pdf(doc: FormDocument) -> bytes:
+    """The applicant's answers laid out like the seed's 表2, as an A4 PDF."""
+    pdf = _new_pdf(doc.title)
+    pdf.footer_text = f"编号：{doc.reference}    生成时间：{doc.generated_at}"
+    pdf.add_page()
+    pdf.set_font(FONT, size=9)
+    pdf.cell(0, 5, f"编号：{doc.reference}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 9, doc.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font(FONT, size=BODY_PT)
+    label_w = pdf.epw * _COLS[0] / 100 - 2 * _PAD
+    value_w = pdf.epw * _COLS[1] / 100 - 2 * _PAD
+    wide_w = pdf.epw * (100 - _COLS[0]) / 100 - 2 * _PAD
+    with pdf.table(col_widths=_COLS, width=pdf.epw, first_row_as_headings=False,
+                   wrapmode=WrapMode.CHAR, text_align="LEFT", padding=_PAD,
+                   line_height=pdf.font_size * 1.4, min_row_height=7) as table:
+        for section in doc.sections:
+            header = section.title + (f"（{section.note}）" if section.note else "")
+            table.row().cell(header, colspan=4, style=_SECTION)
+            for pair in _pairs(pdf, section.rows, label_w, value_w):
+                if len(pair) == 2:
+                    row = table.row()
+                    for item in pair:
+                        row.cell(_label(item), style=_LABEL)
+                        row.cell(_value(pdf, item, value_w))
+                    continue
+                item = pair[0]
+                for i, part in enumerate(_chunks(pdf, _value(pdf, item, wide_w), wide_w)):
+                    row = table.row()
+                    row.cell(_label(item) + ("（续）" if i else ""), style=_LABEL)
+                    row.cell(part, colspan=3)
+    _commitment(pdf, doc)
+    return bytes(pdf.output())
+
+
+def _commitment(pdf: FPDF, doc: FormDocument) -> None:
+    """The pledge and the signature, kept together on one page under the table."""
+    line_h = pdf.font_size * 1.4
+    pledge = _chunks(pdf, doc.commitment, pdf.epw - 4 * _PAD)
+    pledge_lines = pledge[0].count("\n") + 1 if len(pledge) == 1 else 0
+    if pdf.get_y() + (pledge_lines + 2) * line_h + 16 > pdf.page_break_trigger:
+        pdf.add_page()
+    signature = f"申请人（签字）：{doc.signer}（线上确认）\n{doc.signed_at}"
+    with pdf.table(col_widths=(1,), width=pdf.epw, first_row_as_headings=False,
+                   wrapmode=WrapMode.CHAR, text_align="LEFT", line_height=line_h) as table:
+        for part in pledge:
+            table.row().cell(part, padding=(3, _PAD * 2))
+        table.row().cell(signature, align="R", padding=(4, _PAD * 6))
+
+
+def _chunks(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Split text too tall for one page into pieces, since a table row cannot break."""
+    lines = pdf.multi_cell(width, 1, text, dry_run=True, wrapmode=WrapMode.CHAR,
+                           output=MethodReturnValue.LINES)
+    if len(lines) <= _MAX_LINES:
+        return [text]
+    return ["\n".join(lines[i:i + _MAX_LINES]) for i in range(0, len(lines), _MAX_LINES)]
+
+
+def _label(row: FormRow) -> str:
+    return row.label + ("*" if row.required and not row.label.endswith("*") else "")
+
+
+def _value(pdf: FPDF, row: FormRow, width: float) -> str:
+    if row.options is None:
+        return row.value
+    chosen = list(row.chosen or [])
+    marks = [f"{CHECKED if o in chosen else UNCHECKED} {o}" for o in row.options]
+    marks += [f"{CHECKED} {c}" for c in chosen if c not in row.options]
+    lines: list[str] = []
+    for mark in marks:  # keep each option whole on one line where it fits
+        if lines and pdf.get_string_width(f"{lines[-1]}\u3000{mark}") <= width:
+            lines[-1] = f"{lines[-1]}\u3000{mark}"
+        else:
+            lines.append(mark)
+    if row.value and row.value not in chosen:
+        lines.append(row.value)
+    return "\n".join(lines)
+
+
+def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float,
+           value_w: float) -> list[list[FormRow]]:
+    """Two short fields share a line; a long one, or a lone short one, takes the width."""
+    def short(row: FormRow) -> bool:
+        text = _value(pdf, row, value_w)
+        return ("\n" not in text and pdf.get_string_width(text) <= value_w
+                and pdf.get_string_width(_label(row)) <= 2 * label_w)
+
+    lines: list[list[FormRow]] = []
+    pending: FormRow | None = None
+    for row in rows:
+        if short(row):
+            if pending is None:
+                pending = row
+                continue
+            lines.append([pending, row])
+        else:
+            if pending is not None:
+                lines.append([pending])
+            lines.append([row])
+        pending = None
+    if pending is not None:
+        lines.append([pending])
+    return lines
+
+
+def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]]) -> bytes:
+    """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given."""
+    if not any(items for _, items in parts):
+        raise ValueError("no materials to bundle")
+    images = [(title, i, len(items), data) for title, items in parts
+              for i, (kind, data) in enumerate(items, 1) if kind == "image"]
+    photo_pages = list(PdfReader(BytesIO(_photo_pages(images))).pages) if images else []
+    writer = PdfWriter()
+    next_photo = 0
+    for title, items in parts:
+        start = len(writer.pages)
+        for kind, data in items:
+            if kind == "image":
+                writer.add_page(photo_pages[next_photo])
+                next_photo += 1
+            elif kind == "pdf":
+                reader = PdfReader(BytesIO(data), strict=False)
+                if reader.is_encrypted:
+                    reader.decrypt("")
+                writer.append(reader, import_outline=False)
+            else:
+                raise ValueError(f"unknown material kind: {kind!r}")
+        if len(writer.pages) > start:
+            writer.add_outline_item(title=title, page_number=start)
+    writer.add_metadata({"/Title": "灵活就业申报材料"})
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _photo_pages(images: list[tuple[str, int, int, bytes]]) -> bytes:
+    pdf = _new_pdf("灵活就业申报材料", bold=False)
+    pdf.set_auto_page_break(False)
+    for title, number, count, data in images:
+        with Image.open(BytesIO(data)) as im:
+            landscape = im.width > im.height
+        pdf.add_page(orientation="L" if landscape else "P")
+        pdf.set_font(FONT, size=9)
+        caption = title if count == 1 else f"{title}（{number}/{count}）"
+        pdf.cell(0, 6, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        top = pdf.get_y() + 2
+        pdf.image(BytesIO(data), x=pdf.l_margin, y=top, w=pdf.epw,
+                  h=pdf.h - top - pdf.b_margin, keep_aspect_ratio=True)
+    return bytes(pdf.output())

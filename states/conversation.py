@@ -1,0 +1,102 @@
+"""The applicant's conversation as a transitions machine: phases, steps and their rules."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Sequence
+
+from transitions import Machine
+
+
+class Phase(StrEnum):
+    """Fixed steps; form and material steps are generated from the form schema."""
+
+    idle = "idle"
+    notice_ack = "notice_ack"
+    id_type = "id_type"
+    id_number = "id_number"
+    id_confirm = "id_confirm"
+    archive = "archive"
+    situation = "situation"
+    eligible = "eligible"
+    ineligible = "ineligible"
+    review = "review"
+    commitment = "commitment"
+    submitted = "submitted"
+
+
+ELIGIBILITY: tuple[str, ...] = (
+    Phase.id_type, Phase.id_number, Phase.id_confirm, Phase.archive, Phase.situation,
+)
+
+# Guards are resolved by name on the model object the event is triggered on:
+#   is_optional       the current step may be skipped by the applicant
+#   is_inapplicable   the current step does not apply (its condition does not hold)
+#   is_editing        the applicant came from the review page and returns there
+#   is_target         the transition's dest is the step named in the event's `target` kwarg
+#   is_complete       every required answer and material is present
+#   is_accepted       the commitment was accepted
+
+
+def step_order(form_steps: Sequence[str], material_steps: Sequence[str]) -> list[str]:
+    return [
+        Phase.idle, Phase.notice_ack, *ELIGIBILITY, Phase.eligible,
+        *form_steps, *material_steps, Phase.review, Phase.commitment, Phase.submitted,
+    ]
+
+
+def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence[str]) -> list[dict]:
+    order = step_order(form_steps, material_steps)
+    editable = [*ELIGIBILITY, *form_steps, *material_steps]
+    rules: list[dict] = []
+    # Forward through the linear order; from an edited step straight back to the review.
+    for src, dest in zip(order[:-1], order[1:]):
+        if dest == Phase.submitted:
+            continue
+        if src in editable:
+            rules.append({"trigger": "advance", "source": src, "dest": Phase.review,
+                          "conditions": "is_editing"})
+        rules.append({"trigger": "advance", "source": src, "dest": dest})
+        rules.append({"trigger": "skip", "source": src, "dest": dest, "conditions": "is_optional",
+                      "unless": "is_editing"})
+        rules.append({"trigger": "skip", "source": src, "dest": Phase.review,
+                      "conditions": ["is_optional", "is_editing"]})
+        rules.append({"trigger": "bypass", "source": src, "dest": dest,
+                      "conditions": "is_inapplicable"})
+    # Backward: one step at a time; the engine repeats while a step does not apply.
+    for src, dest in zip(order[2:-1], order[1:-2]):
+        if src in editable:
+            rules.append({"trigger": "back", "source": src, "dest": Phase.review,
+                          "conditions": "is_editing"})
+        rules.append({"trigger": "back", "source": src, "dest": dest})
+    rules.append({"trigger": "back", "source": Phase.notice_ack, "dest": Phase.idle})
+    # An eligibility step can fail: the outcome page explains which condition failed.
+    for src in (Phase.id_number, Phase.id_confirm, Phase.archive, Phase.situation):
+        rules.append({"trigger": "refuse", "source": src, "dest": Phase.ineligible})
+    for dest in ELIGIBILITY:
+        rules.append({"trigger": "back", "source": Phase.ineligible, "dest": dest,
+                      "conditions": "is_target"})
+    # The review page: change any answer; then commit and submit.
+    for dest in editable:
+        rules.append({"trigger": "edit", "source": Phase.review, "dest": dest,
+                      "conditions": "is_target"})
+    rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment,
+                  "conditions": "is_complete"})
+    rules.append({"trigger": "submit", "source": Phase.commitment, "dest": Phase.submitted,
+                  "conditions": ["is_complete", "is_accepted"]})
+    rules.append({"trigger": "restart", "source": "*", "dest": Phase.idle})
+    return rules
+
+
+def build_conversation_machine(form_steps: Sequence[str], material_steps: Sequence[str]) -> Machine:
+    """Build once at start-up; trigger with `machine.events[name].trigger(model, **kw)`."""
+    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
+    return Machine(
+        model=None,
+        states=[str(s) for s in states],
+        transitions=conversation_transitions(form_steps, material_steps),
+        initial=str(Phase.idle),
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )

@@ -1,0 +1,76 @@
+"""Content-addressed blob store for uploaded files, on local disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class BlobCorrupted(Exception):
+    """The bytes on disk no longer hash to their name."""
+
+
+class BlobStore:
+    """Blobs live at root/ab/cd/<sha256>; writes are atomic and idempotent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+            raise ValueError("blob id must be 64 lowercase hex characters")
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def exists(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        try:
+            if target.stat().st_size == len(data):
+                return sha
+        except FileNotFoundError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        """Return the blob's bytes; FileNotFoundError if absent, BlobCorrupted if altered."""
+        data = self.path(sha).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise BlobCorrupted(f"blob {sha[:12]}… does not match its hash")
+        return data
+
+    def delete(self, sha: str) -> None:
+        self.path(sha).unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; not every platform lets a directory be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,122 @@
+"""Repositories: queries and writes per aggregate. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Applicant, Application, Audit, Blob, Draft, Event, utcnow
+
+
+class VersionConflict(Exception):
+    """The draft changed in another process since it was read."""
+
+
+class Applicants:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def get_or_create(self, channel: str, external_id: str, chat_id: int | None = None,
+                            username: str | None = None) -> Applicant:
+        row = await self.db.scalar(select(Applicant).where(
+            Applicant.channel == channel, Applicant.external_id == external_id))
+        if row is None:
+            row = Applicant(channel=channel, external_id=external_id, chat_id=chat_id, username=username)
+            self.db.add(row)
+            await self.db.flush()
+        return row
+
+    async def get(self, applicant_id: int) -> Applicant | None:
+        return await self.db.get(Applicant, applicant_id)
+
+
+class Drafts:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def for_applicant(self, applicant_id: int) -> Draft:
+        row = await self.db.scalar(select(Draft).where(Draft.applicant_id == applicant_id))
+        if row is None:
+            row = Draft(applicant_id=applicant_id, state="idle", data={}, version=0, epoch=0)
+            self.db.add(row)
+            await self.db.flush()
+        return row
+
+    async def save(self, draft: Draft, state: str, data: dict[str, Any], epoch: int) -> None:
+        """Optimistic write: fails if another process saved this draft first."""
+        result = await self.db.execute(
+            update(Draft).where(Draft.id == draft.id, Draft.version == draft.version)
+            .values(state=state, data=data, epoch=epoch, version=draft.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise VersionConflict(draft.id)
+
+
+class Events:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    def add(self, kind: str, actor: str, payload: dict[str, Any] | None = None, *,
+            applicant_id: int | None = None, application_id: int | None = None) -> None:
+        self.db.add(Event(kind=kind, actor=actor, payload=payload or {}, applicant_id=applicant_id,
+                          application_id=application_id))
+
+    async def for_application(self, application_id: int) -> list[Event]:
+        rows = await self.db.scalars(select(Event).where(Event.application_id == application_id)
+                                     .order_by(Event.id))
+        return list(rows)
+
+
+class Applications:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def by_submission_key(self, key: str) -> Application | None:
+        return await self.db.scalar(select(Application).where(Application.submission_key == key))
+
+    async def by_ref(self, ref: str) -> Application | None:
+        return await self.db.scalar(select(Application).where(Application.ref == ref))
+
+    async def ref_exists(self, ref: str) -> bool:
+        return await self.by_ref(ref) is not None
+
+    async def latest_for(self, applicant_id: int) -> Application | None:
+        return await self.db.scalar(select(Application).where(Application.applicant_id == applicant_id)
+                                    .order_by(Application.id.desc()).limit(1))
+
+    async def by_status(self, status: str) -> list[Application]:
+        return list(await self.db.scalars(select(Application).where(Application.status == status)
+                                          .order_by(Application.id)))
+
+    def add(self, app: Application) -> None:
+        self.db.add(app)
+
+
+class Blobs:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def record(self, sha256: str, kind: str, mime: str, size: int, pages: int) -> None:
+        if await self.db.get(Blob, sha256) is None:
+            self.db.add(Blob(sha256=sha256, kind=kind, mime=mime, size=size, pages=pages))
+            await self.db.flush()
+
+
+class Audits:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    def add(self, actor: str, action: str, target: str | None, allowed: bool,
+            detail: dict[str, Any] | None = None) -> None:
+        self.db.add(Audit(actor=actor, action=action, target=target, allowed=allowed,
+                          detail=detail or {}, created_at=utcnow()))
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value

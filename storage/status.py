@@ -1,0 +1,33 @@
+"""Builds the applicant-facing status view of an application from its rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs.status import ApplicationView, CaseView
+from dialogs.workdays import WorkCalendar
+from storage.models import Application, DepartmentCase
+
+DEPARTMENT_ORDER = ("hrss", "medical", "tax")
+
+
+async def application_view(db: AsyncSession, app: Application, calendar: WorkCalendar,
+                           today: date) -> ApplicationView:
+    rows = list(await db.scalars(select(DepartmentCase).where(DepartmentCase.application_id == app.id)))
+    rows.sort(key=lambda r: DEPARTMENT_ORDER.index(r.department) if r.department in DEPARTMENT_ORDER else 9)
+    accepted = app.accepted_at is not None
+    deadline, provisional = app.deadline, app.deadline_provisional
+    if not accepted:
+        expected = calendar.add_workdays(today, 15)
+        deadline, provisional = expected.due, expected.provisional
+    left = calendar.workdays_between(today, app.deadline) if accepted and app.deadline else None
+    return ApplicationView(
+        ref=app.ref, status=app.status, deadline=deadline, provisional=provisional, accepted=accepted,
+        workdays_left=left, note=(app.data or {}).get("window_note"),
+        cases=[CaseView(department=r.department, state=r.state,
+                        note=(r.correction or {}).get("reason") if r.state == "correction" else r.note)
+               for r in rows],
+    )

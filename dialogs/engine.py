@@ -11,7 +11,7 @@ from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.model import Intent, Outcome, Reply, Session, UserInput
-from dialogs.steps import Again, Done, Stay, Step
+from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
 ANSWER_OF = {"id_type": "id_type", "id_number": "id_number", "archive": "archive",
@@ -19,6 +19,16 @@ ANSWER_OF = {"id_type": "id_type", "id_number": "id_number", "archive": "archive
              **{f.step: f.key for f in ASKED}}
 DEPENDENTS = {"id_type": ("id_number", "sex", "birth", "birth_month")}
 IN_PROGRESS_EXCLUDED = {Phase.idle, Phase.submitted}
+
+
+class IdleStep(BaseStep):
+    name = Phase.idle
+
+    def prompt(self, s, inp):
+        return [texts.welcome(in_progress=False)]
+
+    def accept(self, s, inp):
+        return Again("请点击下方按钮选择。")
 
 
 class Cursor:
@@ -50,7 +60,7 @@ class Cursor:
 
 class Engine:
     def __init__(self) -> None:
-        steps: list[Step] = [*eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
+        steps: list[Step] = [IdleStep(), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
         self.steps: dict[str, Step] = {s.name: s for s in steps}
         self.order = step_order(FORM_STEPS, MATERIAL_STEPS)
         self.machine: Machine = build_conversation_machine(FORM_STEPS, MATERIAL_STEPS)
@@ -74,6 +84,14 @@ class Engine:
             step = self.steps[name]
             if step.applies(s) and not step.optional(s) and not self.answered(name, s):
                 return name
+        return None
+
+    def new_question(self, s: Session) -> str | None:
+        """A conditional question that an edit made relevant and that was never answered or skipped."""
+        skipped = set(s.meta.get("skipped", []))
+        for f in ASKED:
+            if f.condition and applies(f, s.answers) and f.key not in s.answers and f.key not in skipped:
+                return f.step
         return None
 
     def progress(self, s: Session) -> tuple[int, int]:
@@ -110,7 +128,9 @@ class Engine:
                 return self._move(s, inp, "back", target, replies)
             if value == "skip":
                 if step.optional(s):
-                    s.answers.pop(ANSWER_OF.get(s.state, ""), None)
+                    key = ANSWER_OF.get(s.state, "")
+                    s.answers.pop(key, None)
+                    s.meta["skipped"] = sorted({*s.meta.get("skipped", []), key})
                     return self._move(s, inp, "skip", {}, replies)
                 replies.append(Reply(text="这一项为必填项，不能跳过。"))
                 replies.extend(step.prompt(s, inp))
@@ -174,7 +194,7 @@ class Engine:
             if not applies(f, s.answers):
                 s.answers.pop(f.key, None)
         s.meta.pop("partial", None)
-        pending = self.missing(s)
+        pending = self.missing(s) or self.new_question(s)
         if pending:
             s.meta["editing"] = True
             self._trigger(s, "edit", target=pending)

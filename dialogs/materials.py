@@ -165,7 +165,7 @@ class UploadStep(BaseStep):
             return Done(notes=[Reply(text="\n".join([f"已收到{slot.title}。", *notes]))],
                         intents=intents)
         text = "\n".join([f"已收到{len(intents)}个文件，{slot.title}共{len(files)}个文件。", *notes,
-                          "还有其他页请继续发送；全部发送后点“完成”。"])
+                          "还有其他页请继续发送；全部发送后点“完成”。", "", checklist(s)])
         return Stay([Reply(text=text, buttons=[[btn(self.name, "done", "✅ 完成")],
                                                 *nav(self.name)])], intents=intents)
 

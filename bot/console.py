@@ -1,0 +1,82 @@
+"""The same conversation in a terminal: buttons become numbered options, `/file PATH` uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+from bot.runner import Runner, Who
+from dialogs.model import Button, Reply, Upload, UserInput
+
+COMMANDS = {"start", "guide", "apply", "status", "cancel", "help", "ask"}
+
+
+def render(replies: list[Reply]) -> tuple[str, list[Button]]:
+    lines: list[str] = []
+    numbered: list[Button] = []
+    for reply in replies:
+        lines.append(reply.text)
+        for row in reply.buttons:
+            for b in row:
+                numbered.append(b)
+                lines.append(f"  [{len(numbered)}] {b.label}")
+        if reply.request_contact:
+            lines.append("  （终端中请直接输入手机号码）")
+    return "\n".join(lines), numbered
+
+
+def parse_line(line: str, buttons: list[Button], now: datetime, account: str) -> UserInput | str:
+    """Turn a typed line into input; a string result is an error to print."""
+    text = line.strip()
+    base = {"now": now, "account": account}
+    if text.startswith("/file"):
+        path = Path(text[5:].strip()).expanduser()
+        if not path.is_file():
+            return f"找不到文件：{path}"
+        data = path.read_bytes()
+        return UserInput(kind="upload", files=[Upload(data=data, filename=path.name, size=len(data))], **base)
+    if text.startswith("/"):
+        name = text[1:].split()[0].split("@")[0] if len(text) > 1 else ""
+        return UserInput(kind="command", command=name, **base)
+    if text.isdigit() and 1 <= int(text) <= len(buttons):
+        return UserInput(kind="choose", payload=buttons[int(text) - 1].data, **base)
+    for b in buttons:
+        if text and text == b.label:
+            return UserInput(kind="choose", payload=b.data, **base)
+    return UserInput(kind="text", text=line.rstrip("\n"), **base)
+
+
+async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
+                      stdout: IO[str] | None = None, clock=lambda: datetime.now(timezone.utc)) -> None:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    who = Who(channel="console", external_id=user)
+    account = f"console:{user}"
+    buttons: list[Button] = []
+
+    async def send(inp: UserInput) -> None:
+        nonlocal buttons
+        text, new_buttons = render(await runner.handle(who, inp))
+        if new_buttons or text:
+            buttons = new_buttons
+        print(text, file=stdout, flush=True)
+
+    await send(UserInput(kind="command", command="start", now=clock(), account=account))
+    loop = asyncio.get_running_loop()
+    while True:
+        print("> ", end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        if not line.strip():
+            continue
+        if line.strip() in ("/quit", "/exit"):
+            break
+        inp = parse_line(line, buttons, clock(), account)
+        if isinstance(inp, str):
+            print(inp, file=stdout, flush=True)
+            continue
+        await send(inp)

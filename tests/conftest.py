@@ -1,0 +1,96 @@
+"""Shared fixtures: one engine per run, a migrated database per test, a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from dialogs.engine import Engine
+from dialogs.workdays import WorkCalendar
+from storage.blobs import BlobStore
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday, 10:00 in Beijing
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine()
+
+
+@pytest.fixture
+def clock():
+    return lambda: NOW
+
+
+def _pg_fresh_url(base: str) -> str:
+    """A new empty database per test on the PostgreSQL server behind TEST_DATABASE_URL."""
+    import asyncio
+
+    import asyncpg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{name}"
+
+
+DB_KINDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request, tmp_path) -> str:
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)")
+        url = _pg_fresh_url(PG_URL)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def sessionmaker(sqlite_url):
+    eng = make_engine(sqlite_url)
+    yield make_sessionmaker(eng)
+    await eng.dispose()
+
+
+@pytest.fixture
+def blobs(tmp_path) -> BlobStore:
+    return BlobStore(tmp_path / "blobs")
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkCalendar:
+    return WorkCalendar.load()
+
+
+@pytest.fixture
+async def runner(engine, sessionmaker, blobs, calendar, clock):
+    from bot.runner import Runner
+    return Runner(engine, sessionmaker, blobs, calendar, clock=clock)

@@ -1,0 +1,61 @@
+"""An engine-level chat driver: scripted inputs in, replies and intents out."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.model import Session, Upload, UserInput
+from tests.conftest import NOW
+
+
+class Chat:
+    def __init__(self, engine):
+        self.engine = engine
+        self.session = Session()
+        self.replies = []
+        self.intents = []
+        self.now = NOW
+
+    def send(self, kind: str, value=None, **kw):
+        if kind == "upload":
+            kw["files"] = [v if isinstance(v, Upload) else Upload(data=v, size=len(v)) for v in value]
+        elif kind == "choose":
+            kw["payload"] = value
+        elif kind == "command":
+            kw["command"] = value
+        elif kind == "other":
+            kw["other"] = value
+        elif value is not None:
+            kw["text"] = value
+        out = self.engine.handle(self.session, UserInput(kind=kind, now=self.now, account="telegram:1", **kw))
+        self.session = out.session
+        self.replies = out.replies
+        self.intents = out.intents
+        return out
+
+    def run(self, script):
+        for kind, value in script:
+            self.send(kind, value)
+            assert not any("⚠️" in r.text for r in self.replies), (kind, value, self.text)
+        return self
+
+    @property
+    def state(self) -> str:
+        return self.session.state
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [b.data for r in self.replies for row in r.buttons for b in row]
+
+    @property
+    def labels(self) -> list[str]:
+        return [b.label for r in self.replies for row in r.buttons for b in row]
+
+
+@pytest.fixture
+def chat(engine) -> Chat:
+    return Chat(engine)

@@ -51,7 +51,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     rules: list[dict] = []
     # Forward through the linear order; from an edited step straight back to the review.
     for src, dest in zip(order[:-1], order[1:]):
-        if dest == Phase.submitted:
+        if dest == Phase.submitted or src == Phase.review:
             continue
         if src in editable:
             rules.append({"trigger": "advance", "source": src, "dest": Phase.review,

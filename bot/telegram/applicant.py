@@ -112,7 +112,7 @@ def make_router(runner: Runner, clock=lambda: datetime.now(timezone.utc)) -> Rou
 
     @router.message()
     async def on_other(message: Message, bot: Bot) -> None:
-        kind = message.content_type
+        kind = getattr(message.content_type, "value", message.content_type)
         await run(bot, message, base(message.from_user, kind="other", other=str(kind)))
 
     return router

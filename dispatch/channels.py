@@ -1,0 +1,146 @@
+"""How a packet reaches a department: a folder, a signed webhook, or a PII-free Telegram notice."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp
+from sqlalchemy.exc import IntegrityError
+
+from dispatch import notices
+from dispatch.packet import Packet
+from dispatch.signing import signature
+from storage.cases import Notifications
+from storage.uow import UnitOfWork
+
+RECEIPT = "receipt.json"
+
+
+class DeliveryFailed(Exception):
+    """The department did not take the packet; the worker retries later."""
+
+
+class Channel(Protocol):
+    async def send(self, delivery_key: str, packet: Packet) -> str:
+        """Deliver once per key (re-sending the same key has no second effect); return a receipt."""
+
+
+class FolderChannel:
+    """Writes root/<dept>/<ref>-v<version>/ atomically: a temp dir, fsync, then rename."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def target(self, packet: Packet) -> Path:
+        return self.root / packet.department / f"{packet.ref}-v{packet.version}"
+
+    async def send(self, delivery_key: str, packet: Packet) -> str:
+        return await asyncio.to_thread(self._write, delivery_key, packet)
+
+    def _write(self, delivery_key: str, packet: Packet) -> str:
+        final = self.target(packet)
+        if (final / RECEIPT).is_file():
+            return _read_receipt(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
+        try:
+            for name, data in packet.files.items():
+                _write_synced(tmp / name, data)
+            receipt = f"folder:{packet.department}/{final.name}"
+            _write_synced(tmp / RECEIPT, json.dumps(
+                {"receipt": receipt, "key": delivery_key, "files": sorted(packet.files)}).encode())
+            _fsync_dir(tmp)
+            try:
+                os.rename(tmp, final)
+            except OSError:  # another worker won the race: its directory is the one effect
+                if (final / RECEIPT).is_file():
+                    return _read_receipt(final)
+                raise
+            _fsync_dir(final.parent)
+            return receipt
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+class WebhookChannel:
+    """POSTs the packet as JSON (files base64), signed with HMAC-SHA256, with an Idempotency-Key."""
+
+    def __init__(self, url: str, secret: str, timeout: float = 30.0):
+        self.url = url
+        self.secret = secret
+        self.timeout = timeout
+
+    def body(self, delivery_key: str, packet: Packet) -> bytes:
+        return json.dumps({
+            "key": delivery_key, "ref": packet.ref, "department": packet.department,
+            "version": packet.version, "deadline": packet.meta.get("deadline"),
+            "files": {name: base64.b64encode(data).decode() for name, data in packet.files.items()},
+        }, ensure_ascii=False).encode()
+
+    async def send(self, delivery_key: str, packet: Packet) -> str:
+        body = self.body(delivery_key, packet)
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Timestamp": ts,
+                   "X-Signature": signature(self.secret, ts, body), "Idempotency-Key": delivery_key}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
+                async with http.post(self.url, data=body, headers=headers) as resp:
+                    text = await resp.text()
+                    if not 200 <= resp.status < 300:
+                        raise DeliveryFailed(f"HTTP {resp.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise DeliveryFailed(f"{type(e).__name__}") from e
+        try:
+            receipt = json.loads(text).get("receipt") if text else None
+        except (ValueError, AttributeError):
+            receipt = None
+        return str(receipt or f"webhook:{resp.status}:{delivery_key}")[:255]
+
+
+class TelegramNoticeChannel:
+    """Queues a PII-free notice to the department's staff chat; the bot process sends it."""
+
+    def __init__(self, sessionmaker, chat_id: int):
+        self.sessionmaker = sessionmaker
+        self.chat_id = chat_id
+
+    async def send(self, delivery_key: str, packet: Packet) -> str:
+        key = f"notice:{delivery_key}"
+        body = notices.case_notice(packet)
+        try:
+            async with UnitOfWork(self.sessionmaker) as uow:
+                row = await Notifications(uow.db).add("telegram", self.chat_id, body, dedup_key=key)
+        except IntegrityError:  # a concurrent send of the same key got there first
+            async with UnitOfWork(self.sessionmaker) as uow:
+                row = await Notifications(uow.db).by_key(key)
+        if row is None:
+            raise DeliveryFailed("notice not recorded")
+        return f"notification:{row.id}"
+
+
+def _read_receipt(final: Path) -> str:
+    return json.loads((final / RECEIPT).read_text())["receipt"]
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

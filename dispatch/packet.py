@@ -1,0 +1,140 @@
+"""One department's packet (form PDF, materials PDF, data.json) built from the frozen application."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from dialogs import notice
+from dialogs.fields import display_value
+from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kind
+from dialogs.idnumbers import ID_TYPE_LABELS
+from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS
+from dispatch import routing
+from dispatch.clock import local_text, utc, utcnow
+from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
+from storage.blobs import BlobStore
+
+SCHEMA_VERSION = "hebei-flexjob-packet/1"
+ALL = "all"
+TITLE = "灵活就业“一件事一次办”申报表单"
+MAX_BOXES = 8  # choice fields with more options (民族, 学历...) show the chosen name only
+EXTRAS = {routing.HRSS: ("eligibility", "flags"), ALL: ("eligibility", "flags")}
+
+
+@dataclass(frozen=True)
+class PacketSource:
+    """A snapshot of what a packet is built from, safe to hand to a worker thread."""
+
+    ref: str
+    version: int
+    data: dict[str, Any]
+    accepted_at: datetime | None = None
+    deadline: date | None = None
+    deadline_provisional: bool = False
+    case_id: int | None = None
+
+    @classmethod
+    def of(cls, app: Any, case_id: int | None = None) -> "PacketSource":
+        return cls(ref=app.ref, version=app.version, data=json.loads(json.dumps(app.data)),
+                   accepted_at=app.accepted_at, deadline=app.deadline,
+                   deadline_provisional=bool(app.deadline_provisional), case_id=case_id)
+
+
+@dataclass
+class Packet:
+    ref: str
+    department: str
+    version: int
+    files: dict[str, bytes]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: the department sees one effect per (application, department, version)."""
+        return delivery_key(self.ref, self.department, self.version)
+
+
+def delivery_key(ref: str, department: str, version: int) -> str:
+    return f"{ref}:{department}:v{version}"
+
+
+def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pdfs: bool = True,
+                 now: datetime | None = None) -> Packet:
+    """Blocking (about 1–2 s with PDFs): call through asyncio.to_thread."""
+    if dept == ALL:
+        fields, materials = routing.all_fields(source.data), routing.all_materials(source.data)
+    else:
+        fields, materials = routing.fields_for(dept, source.data), routing.materials_for(dept, source.data)
+    now = utc(now or utcnow())
+    meta = {"case_id": source.case_id, "deadline": source.deadline.isoformat() if source.deadline else None,
+            "deadline_provisional": source.deadline_provisional, "name": fields.get("name") or
+            (source.data.get("answers") or {}).get("name")}
+    files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
+    if render_pdfs:
+        files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
+        parts = [(m["title"], [(f["kind"], blobs.get(f["sha256"])) for f in m.get("files") or []])
+                 for m in materials.values()]
+        if any(items for _, items in parts):
+            files["materials.pdf"] = materials_pdf(parts)
+    return Packet(ref=source.ref, department=dept, version=source.version, files=files, meta=meta)
+
+
+def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Packet:
+    """The window's and staff's packet: the union of all departments' fields and materials."""
+    return build_packet(source, ALL, blobs, **kw)
+
+
+def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:
+    sections = []
+    for section in SECTIONS:
+        rows = [form_row(spec, fields[spec.key]) for spec in FIELDS
+                if spec.section == section and spec.key in fields]
+        if rows:
+            sections.append(FormSection(section, rows, note=SECTION_NOTES.get(section)))
+    commitment = source.data.get("commitment") or {}
+    title = TITLE if dept == ALL else f"{TITLE}（{DEPARTMENTS[dept]}部门）"
+    return FormDocument(
+        title=title, reference=f"{source.ref}（第{source.version}版）", sections=sections,
+        commitment=commitment.get("text") or notice.COMMITMENT,
+        signer=str((source.data.get("answers") or {}).get("name") or ""),
+        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now))
+
+
+def form_row(spec: FieldSpec, value: Any) -> FormRow:
+    if spec.key == "id_type" and value:
+        return FormRow(spec.label, ID_TYPE_LABELS.get(value, str(value)), required=spec.required)
+    if spec.kind == Kind.choice and spec.options and len(spec.options) <= MAX_BOXES:
+        chosen = [dict(spec.options).get(str(value), str(value))] if value not in (None, "") else []
+        return FormRow(spec.label, "", required=spec.required,
+                       options=[label for _, label in spec.options], chosen=chosen)
+    text = "" if value in (None, "") else display_value(spec, value)
+    return FormRow(spec.label, text, required=spec.required)
+
+
+def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
+               materials: dict[str, Any]) -> bytes:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "ref": source.ref,
+        "version": source.version,
+        "department": dept,
+        "department_name": DEPARTMENTS.get(dept, "一窗综合受理"),
+        "tasks": DEPARTMENT_TASKS.get(dept, "全部事项"),
+        "accepted_at": utc(source.accepted_at).isoformat() if source.accepted_at else None,
+        "deadline": source.deadline.isoformat() if source.deadline else None,
+        "deadline_provisional": source.deadline_provisional,
+        "fields": {k: {"label": BY_KEY[k].label, "value": v,
+                       "text": form_row(BY_KEY[k], v).value or ", ".join(form_row(BY_KEY[k], v).chosen or [])}
+                   for k, v in fields.items()},
+        "materials": {k: {"title": m["title"],
+                          "files": [{key: f.get(key) for key in ("sha256", "kind", "mime", "pages", "size")}
+                                    for f in m.get("files") or []]}
+                      for k, m in materials.items()},
+        "commitment": {k: (source.data.get("commitment") or {}).get(k) for k in ("text", "accepted_at")},
+    }
+    for extra in EXTRAS.get(dept, ()):
+        doc[extra] = source.data.get(extra)
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False, default=str).encode()

@@ -1,0 +1,144 @@
+"""Repositories for the dispatch side: department cases, the delivery outbox, notifications, staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Application, DepartmentCase, Delivery, Notification, Staff
+
+DUE = ("pending", "retry")
+
+
+class Cases:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def get(self, case_id: int) -> DepartmentCase | None:
+        return await self.db.get(DepartmentCase, case_id)
+
+    async def of(self, application_id: int, department: str) -> DepartmentCase | None:
+        return await self.db.scalar(select(DepartmentCase).where(
+            DepartmentCase.application_id == application_id, DepartmentCase.department == department))
+
+    async def for_application(self, application_id: int) -> list[DepartmentCase]:
+        return list(await self.db.scalars(select(DepartmentCase).where(
+            DepartmentCase.application_id == application_id).order_by(DepartmentCase.id)))
+
+    def add(self, case: DepartmentCase) -> None:
+        self.db.add(case)
+
+    async def swap(self, case: DepartmentCase, state: str, claimed_by: int | None,
+                   **values: Any) -> bool:
+        """Compare-and-set: write `values` only if state and claimer are still what was read."""
+        claimer = (DepartmentCase.claimed_by.is_(None) if claimed_by is None
+                   else DepartmentCase.claimed_by == claimed_by)
+        result = await self.db.execute(
+            update(DepartmentCase).where(DepartmentCase.id == case.id, DepartmentCase.state == state, claimer)
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            return False
+        for k, v in values.items():
+            setattr(case, k, v)
+        return True
+
+    async def open_of_accepted(self, open_states: list[str]) -> list[tuple[DepartmentCase, Application]]:
+        rows = await self.db.execute(
+            select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
+            .where(Application.status == "accepted", DepartmentCase.state.in_(open_states))
+            .order_by(DepartmentCase.id))
+        return [(c, a) for c, a in rows.all()]
+
+
+class Deliveries:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    def add(self, application_id: int, department: str, version: int, now: datetime) -> Delivery:
+        row = Delivery(application_id=application_id, department=department, version=version,
+                       status="pending", attempts=0, next_attempt_at=now, created_at=now)
+        self.db.add(row)
+        return row
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        return await self.db.get(Delivery, delivery_id)
+
+    async def for_application(self, application_id: int) -> list[Delivery]:
+        return list(await self.db.scalars(select(Delivery).where(Delivery.application_id == application_id)
+                                          .order_by(Delivery.id)))
+
+    def _due(self, now: datetime):
+        return and_(Delivery.status.in_(DUE), Delivery.next_attempt_at <= now,
+                    or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+
+    async def due_ids(self, now: datetime, limit: int, skip_locked: bool) -> list[int]:
+        query = select(Delivery.id).where(self._due(now)).order_by(Delivery.next_attempt_at, Delivery.id)
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(await self.db.scalars(query.limit(limit)))
+
+    async def lease(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Atomic claim: only one worker's UPDATE matches an unleased due row."""
+        result = await self.db.execute(
+            update(Delivery).where(Delivery.id == delivery_id, self._due(now))
+            .values(locked_until=until, attempts=Delivery.attempts + 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    async def finish(self, delivery_id: int, **values: Any) -> bool:
+        """Record an outcome unless another worker already recorded delivery."""
+        result = await self.db.execute(
+            update(Delivery).where(Delivery.id == delivery_id, Delivery.status != "delivered")
+            .values(locked_until=None, **values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+
+class Notifications:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def add(self, channel: str, chat_id: int | str, body: dict[str, Any],
+                  dedup_key: str | None = None) -> Notification:
+        if dedup_key is not None and (row := await self.by_key(dedup_key)) is not None:
+            return row
+        row = Notification(channel=channel, chat_id=str(chat_id), body=body, dedup_key=dedup_key,
+                           status="pending", attempts=0)
+        self.db.add(row)
+        await self.db.flush()
+        return row
+
+    async def by_key(self, key: str) -> Notification | None:
+        return await self.db.scalar(select(Notification).where(Notification.dedup_key == key))
+
+    async def pending(self, limit: int = 50) -> list[Notification]:
+        return list(await self.db.scalars(select(Notification).where(Notification.status == "pending")
+                                          .order_by(Notification.id).limit(limit)))
+
+    async def mark_sent(self, notification_id: int, now: datetime) -> None:
+        await self.db.execute(update(Notification).where(Notification.id == notification_id)
+                              .values(status="sent", sent_at=now, attempts=Notification.attempts + 1))
+
+    async def mark_failed(self, notification_id: int, give_up: bool) -> None:
+        await self.db.execute(update(Notification).where(Notification.id == notification_id)
+                              .values(status="failed" if give_up else "pending",
+                                      attempts=Notification.attempts + 1))
+
+
+class StaffMembers:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def by_telegram_id(self, telegram_id: int) -> Staff | None:
+        return await self.db.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+
+    async def all(self, include_inactive: bool = False) -> list[Staff]:
+        query = select(Staff).order_by(Staff.role, Staff.department, Staff.id)
+        if not include_inactive:
+            query = query.where(Staff.active.is_(True))
+        return list(await self.db.scalars(query))
+
+    def add(self, row: Staff) -> None:
+        self.db.add(row)

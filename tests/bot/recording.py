@@ -1,0 +1,64 @@
+"""A recording Bot API session: every request is kept, and plausible results are returned."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+from typing import Any, AsyncGenerator
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    AnswerCallbackQuery, EditMessageText, GetFile, SendDocument, SendMessage, SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.types import Chat, File, Message
+
+
+class RecordingSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod] = []
+        self.files: dict[str, bytes] = {}
+        self._ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        pass
+
+    async def make_request(self, bot: Bot, method: TelegramMethod, timeout: int | None = None) -> Any:
+        self.requests.append(method)
+        now = datetime.now(timezone.utc)
+        if isinstance(method, (SendMessage, SendDocument)):
+            chat = Chat(id=int(method.chat_id), type="private" if int(method.chat_id) > 0 else "supergroup")
+            return Message(message_id=next(self._ids), date=now, chat=chat,
+                           text=getattr(method, "text", None), reply_markup=method.reply_markup)
+        if isinstance(method, EditMessageText):
+            return True
+        if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):
+            return True
+        if isinstance(method, GetFile):
+            return File(file_id=method.file_id, file_unique_id=method.file_id,
+                        file_path=f"files/{method.file_id}")
+        return True
+
+    async def stream_content(self, url: str, headers=None, timeout: int = 30, chunk_size: int = 65536,
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        file_id = url.rsplit("/", 1)[-1]
+        yield self.files[file_id]
+
+    # What the user saw
+    def sent(self, chat_id: int | None = None) -> list[SendMessage]:
+        return [r for r in self.requests if isinstance(r, SendMessage)
+                and (chat_id is None or int(r.chat_id) == chat_id)]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [r.text for r in self.sent(chat_id)]
+
+    def buttons(self, chat_id: int | None = None) -> list[str]:
+        last = [r for r in self.sent(chat_id) if r.reply_markup is not None]
+        if not last or not hasattr(last[-1].reply_markup, "inline_keyboard"):
+            return []
+        return [b.callback_data for row in last[-1].reply_markup.inline_keyboard for b in row]
+
+    def clear(self) -> None:
+        self.requests.clear()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Application, DepartmentCase, Delivery, Notification, Staff
 
@@ -42,7 +43,7 @@ class Cases:
         if result.rowcount != 1:
             return False
         for k, v in values.items():
-            setattr(case, k, v)
+            set_committed_value(case, k, v)
         return True
 
     async def open_of_accepted(self, open_states: list[str]) -> list[tuple[DepartmentCase, Application]]:
@@ -142,3 +143,19 @@ class StaffMembers:
 
     def add(self, row: Staff) -> None:
         self.db.add(row)
+
+
+class ApplicationStates:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def swap(self, app: Application, status: str, **values: Any) -> bool:
+        """Compare-and-set on the status: write `values` only if the status is still `status`."""
+        result = await self.db.execute(
+            update(Application).where(Application.id == app.id, Application.status == status)
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            return False
+        for k, v in values.items():
+            set_committed_value(app, k, v)
+        return True

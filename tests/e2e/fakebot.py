@@ -192,13 +192,13 @@ class FakeBotAPI:
 
     def last_buttons(self, user_id: int) -> list[str]:
         for call in reversed(self.messages(user_id)):
-            if call.params.get("reply_markup", {}).get("inline_keyboard"):
+            if (call.params.get("reply_markup") or {}).get("inline_keyboard"):
                 return call.buttons
         return []
 
     def last_keyboard_message_id(self, user_id: int) -> int | None:
         for call in reversed(self.messages(user_id)):
-            if call.params.get("reply_markup", {}).get("inline_keyboard") and isinstance(call.result, dict):
+            if (call.params.get("reply_markup") or {}).get("inline_keyboard") and isinstance(call.result, dict):
                 return call.result["message_id"]
         return None
 
@@ -382,7 +382,7 @@ class FakeBotAPI:
             rec = self.files[value]
         else:
             raise ApiError(400, f"Bad Request: wrong {kind} identifier/HTTP URL specified")
-        p["_file"] = {"name": rec.name, "size": len(rec.data), "file_id": rec.file_id}
+        p["_file"] = rec  # the uploaded bytes, name and file_id
         extra = ({"document": self._document(rec)} if kind == "document" else
                  {"photo": [{"file_id": rec.file_id, "file_unique_id": rec.unique_id, "width": 1280,
                              "height": 960, "file_size": len(rec.data)}]})

@@ -1,0 +1,147 @@
+"""End to end: `python -m bot run` long-polls a fake Bot API; kill -9 mid-dialogue loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from dialogs.idnumbers import mod11_2_check_char
+from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP = 45  # importing aiogram.types alone takes ~3 s
+REPLY = 10
+MENU = {"start", "guide", "apply", "status", "cancel", "help"}
+
+
+def resident_id(birth: str, seq: str = "123") -> str:
+    """A valid 18-digit 居民身份证 number from Shijiazhuang (130102); odd `seq[-1]` means male."""
+    first17 = "130102" + birth + seq
+    return first17 + mod11_2_check_char(first17)
+
+
+def offers(data: str):
+    return lambda call: data in call.buttons
+
+
+class BotProcess:
+    """The assistant as a child process; every start writes its own log next to DATA_DIR."""
+
+    def __init__(self, api: FakeBotAPI, data_dir: Path):
+        self.api, self.data_dir = api, data_dir
+        self.proc: subprocess.Popen | None = None
+        self.logs: list[Path] = []
+
+    async def start(self) -> None:
+        mark = self.api.mark()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")}
+        # DATABASE_URL="" keeps a developer's .env from pointing the test at a real database.
+        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=self.api.base_url,
+                   DATA_DIR=str(self.data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1")
+        log = self.data_dir.parent / f"bot-{len(self.logs) + 1}.log"
+        self.logs.append(log)
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        for _ in range(STARTUP * 4):
+            try:
+                await self.api.wait_call("getUpdates", after=mark, timeout=0.25)
+                return
+            except TimeoutError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"bot exited with {self.proc.returncode} before polling") from None
+        raise TimeoutError(f"bot did not poll within {STARTUP}s")
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def output(self) -> str:
+        return "\n".join(f"----- {log.name} -----\n" + log.read_text(errors="replace")
+                         for log in self.logs if log.exists())
+
+    def draft(self, user_id: int) -> tuple[str, dict]:
+        with closing(sqlite3.connect(self.data_dir / "assistant.db")) as db:
+            state, data = db.execute(
+                "SELECT d.state, d.data FROM drafts d JOIN applicants a ON a.id = d.applicant_id "
+                "WHERE a.external_id = ?", (str(user_id),)).fetchone()
+        return state, json.loads(data) if isinstance(data, str) else data
+
+
+@pytest.fixture
+async def api():
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api, tmp_path):
+    process = BotProcess(api, tmp_path / "data")
+    try:
+        yield process
+    finally:
+        process.kill()
+        print(process.output())  # pytest shows it only when the test failed
+
+
+async def say(api: FakeBotAPI, user: int, push, expect) -> list[Call]:
+    """One user turn: push an update, wait for the bot's answer to it before the next turn."""
+    push()
+    return await api.wait_for_reply(user, expect, timeout=REPLY)
+
+
+async def up_to_id_number(api: FakeBotAPI, user: int) -> None:
+    await say(api, user, lambda: api.push_command(user, "start"), offers("g|apply"))
+    await say(api, user, lambda: api.push_callback(user, "g|apply"), offers("notice_ack|ack"))
+    await say(api, user, lambda: api.push_callback(user, "notice_ack|ack"), offers("id_type|resident"))
+    await say(api, user, lambda: api.push_callback(user, "id_type|resident"),
+              lambda c: "请输入您的居民身份证号码" in c.text)
+
+
+async def test_dialogue_continues_after_kill_9(api, bot):
+    user, number = 5550001, resident_id("19900307")
+    await bot.start()
+    commands = api.calls_of("setMyCommands")[-1].params["commands"]
+    assert MENU <= {c["command"] for c in commands}
+
+    await up_to_id_number(api, user)
+    got = await say(api, user, lambda: api.push_text(user, number), offers("archive|yes"))
+    assert any("核验通过" in c.text for c in got)
+    await say(api, user, lambda: api.push_callback(user, "archive|yes"), offers("situation|self_employed"))
+    await api.wait_confirmed(REPLY)
+
+    bot.kill()
+    await bot.start()
+    got = await say(api, user, lambda: api.push_command(user, "apply"), offers("situation|self_employed"))
+    assert "继续办理" in got[0].text
+    assert not any("证件号码" in c.text or "id_type|resident" in c.buttons for c in got)
+
+    got = await say(api, user, lambda: api.push_callback(user, "situation|self_employed"), offers("eligible|go"))
+    assert "资格核验通过" in got[-1].text
+    state, data = bot.draft(user)
+    assert state == "eligible"
+    assert data["answers"] | {"id_number": number, "archive": "yes", "situation": "self_employed"} == data["answers"]
+    assert not api.unanswered_callbacks()
+
+
+async def test_retired_applicant_is_refused(api, bot):
+    user = 5550002
+    await bot.start()
+    await up_to_id_number(api, user)
+    got = await say(api, user, lambda: api.push_text(user, resident_id("19500101", "101")),
+                    lambda c: "暂不能申请" in c.text)
+    assert "法定劳动年龄" in got[-1].text
+    assert "ineligible|back" in got[-1].buttons
+    assert not api.unanswered_callbacks()

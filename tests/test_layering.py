@@ -1,0 +1,44 @@
+"""The layering rule: dialogs/ and states/ import neither aiogram nor SQLAlchemy; storage/ and
+dispatch/ never import aiogram; nothing but composition roots builds settings."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "states": {"aiogram", "sqlalchemy", "dialogs", "storage", "dispatch", "bot"},
+    "dialogs": {"aiogram", "sqlalchemy", "storage", "dispatch", "bot"},
+    "storage": {"aiogram", "dispatch", "bot"},
+    "dispatch": {"aiogram", "bot"},
+}
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_layering(package):
+    offenders = {}
+    for path in (ROOT / package).rglob("*.py"):
+        bad = imports(path) & FORBIDDEN[package]
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_settings_are_built_only_by_composition_roots():
+    users = [p for p in ROOT.glob("*/**/*.py") if "Settings()" in p.read_text(encoding="utf-8")
+             and ".venv" not in p.parts and "tests" not in p.parts]
+    assert all(p.name == "__main__.py" for p in users), users

@@ -6,7 +6,8 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from dialogs import eligibility, materials, review, texts
+from dialogs import eligibility, helpdesk, materials, review, texts
+from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
@@ -59,7 +60,8 @@ class Cursor:
 
 
 class Engine:
-    def __init__(self) -> None:
+    def __init__(self, faq: FaqIndex | None = None) -> None:
+        self.faq = faq
         steps: list[Step] = [IdleStep(), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
         self.steps: dict[str, Step] = {s.name: s for s in steps}
         self.order = step_order(FORM_STEPS, MATERIAL_STEPS)
@@ -113,6 +115,19 @@ class Engine:
             return self._command(s, inp, replies, intents)
         if inp.kind == "choose" and inp.payload.startswith("g|"):
             return self._global(s, inp.payload[2:], inp, replies, intents)
+        if inp.kind == "choose" and inp.payload.startswith("c|"):
+            return self._start_correction(s, inp, replies)
+        if self.faq is not None and helpdesk.is_question(s, inp):
+            answer, more = helpdesk.answer(self.faq, s, inp)
+            replies.extend(answer)
+            intents.extend(more)
+            if s.state in IN_PROGRESS_EXCLUDED:
+                replies.append(texts.welcome(in_progress=False) if s.state == Phase.idle
+                               else Reply(text="发送 /status 查看办理进度。"))
+            else:
+                replies.append(Reply(text="继续办理："))
+                replies.extend(self.steps[s.state].prompt(s, inp))
+            return
         if s.state == Phase.idle:
             replies.append(texts.welcome(in_progress=False))
             return
@@ -194,12 +209,41 @@ class Engine:
             if not applies(f, s.answers):
                 s.answers.pop(f.key, None)
         s.meta.pop("partial", None)
+        todo = (s.meta.get("correction") or {}).get("todo") or []
+        if todo:
+            s.meta["correction"]["todo"] = todo[1:]
+            s.meta["editing"] = True
+            self._trigger(s, "edit", target=todo[0])
+            return
         pending = self.missing(s) or self.new_question(s)
         if pending:
             s.meta["editing"] = True
             self._trigger(s, "edit", target=pending)
         else:
             s.meta.pop("editing", None)
+
+    # ---- corrections requested after submission -----------------------------------------------
+    def _start_correction(self, s: Session, inp: UserInput, replies: list) -> None:
+        _, dept, ref = (inp.payload.split("|") + ["", ""])[:3]
+        request = s.meta.pop("correction_request", None)
+        if s.state != Phase.submitted or not request or request.get("ref") != ref:
+            replies.append(Reply(text="该补正请求已处理或已失效。发送 /status 查看办理进度。"))
+            return
+        steps = [review.EDIT_TARGETS.get(k, k) for k in request.get("fields", [])]
+        for slot in request.get("materials", []):
+            s.materials[slot] = []
+            steps.append(materials.STEP_OF_SLOT.get(slot, "m_doc"))
+        todo = [t for t in dict.fromkeys(steps) if t in self.steps] or [Phase.review]
+        s.meta["correction"] = {"ref": ref, "dept": dept, "reason": request.get("reason", ""),
+                                "todo": todo[1:]}
+        s.meta["editing"] = True
+        replies.append(Reply(text=f"开始补正（原因：{request.get('reason', '')}）。请逐项修改："))
+        if todo[0] == Phase.review:
+            s.state = Phase.review
+        elif not self._trigger(s, "correct", target=todo[0]):
+            replies.append(Reply(text="该补正请求无法打开，请联系人工客服。"))
+            return
+        replies.extend(self.steps[s.state].prompt(s, inp))
 
     # ---- commands and global buttons ---------------------------------------------------------
     def _command(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
@@ -222,6 +266,7 @@ class Engine:
         elif action.startswith("n:") and action[2:] in texts.notice.PAGE_BY_KEY:
             replies.extend(texts.notice_page(action[2:], in_progress))
         elif action in ("apply", "resume"):
+            s.meta.pop("asking", None)
             if s.state == Phase.idle:
                 self._move(s, inp, "advance", {}, replies)
             elif s.state == Phase.submitted:
@@ -252,7 +297,9 @@ class Engine:
         elif action in ("cancel_no", "cancel_yes"):
             replies.extend(now_prompt() if in_progress else [texts.welcome(False)])
         elif action == "ask":
-            replies.append(Reply(text="常见问题：请直接输入您的问题，例如“办理需要多长时间？”"))
+            s.meta["asking"] = True
+            replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
+                "resume", "📝 返回办理")]] if in_progress else []))
         else:
             replies.append(Reply(text="该按钮已失效。"))
             replies.extend(now_prompt() if in_progress else [texts.welcome(False)])

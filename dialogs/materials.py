@@ -173,3 +173,5 @@ class UploadStep(BaseStep):
 STEPS = (DocChoice(), UploadStep(None, "m_doc"), Entrusted(), UploadStep("archive_letter", "m_letter"),
          UploadStep("id_front", "m_id_front"), UploadStep("id_back", "m_id_back"))
 MATERIAL_STEPS = tuple(step.name for step in STEPS)
+STEP_OF_SLOT = {"household": "m_doc", "contract": "m_doc", "archive_letter": "m_letter",
+                "id_front": "m_id_front", "id_back": "m_id_back"}

@@ -82,8 +82,10 @@ class CommitmentStep(BaseStep):
         if self.choice_value(inp) == "accept":
             commitment = {"accepted_at": inp.now.isoformat(), "account": inp.account,
                           "text": notice.COMMITMENT}
-            return Done(trigger="submit", kwargs={"meta": {"commitment": commitment}},
-                        intents=[Intent(kind="submit")])
+            correction = s.meta.get("correction")
+            intent = Intent(kind="resubmit", data=dict(correction)) if correction else Intent(kind="submit")
+            return Done(trigger="submit", kwargs={"meta": {"commitment": commitment, "correction": None}},
+                        intents=[intent])
         return Again("请点击“本人承诺并提交”完成提交，或点击“返回”修改信息。")
 
 

@@ -80,6 +80,10 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     for dest in editable:
         rules.append({"trigger": "edit", "source": Phase.review, "dest": dest,
                       "conditions": "is_target"})
+    # A department or the window asks for a correction: the flagged steps are opened again.
+    for dest in editable:
+        rules.append({"trigger": "correct", "source": Phase.submitted, "dest": dest,
+                      "conditions": "is_target"})
     rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment,
                   "conditions": "is_complete"})
     rules.append({"trigger": "submit", "source": Phase.commitment, "dest": Phase.submitted,

@@ -32,13 +32,14 @@ class Cases:
     def add(self, case: DepartmentCase) -> None:
         self.db.add(case)
 
-    async def swap(self, case: DepartmentCase, state: str, claimed_by: int | None,
+    async def swap(self, case: DepartmentCase, expected_state: str, expected_claimer: int | None, /,
                    **values: Any) -> bool:
         """Compare-and-set: write `values` only if state and claimer are still what was read."""
-        claimer = (DepartmentCase.claimed_by.is_(None) if claimed_by is None
-                   else DepartmentCase.claimed_by == claimed_by)
+        claimer = (DepartmentCase.claimed_by.is_(None) if expected_claimer is None
+                   else DepartmentCase.claimed_by == expected_claimer)
         result = await self.db.execute(
-            update(DepartmentCase).where(DepartmentCase.id == case.id, DepartmentCase.state == state, claimer)
+            update(DepartmentCase).where(DepartmentCase.id == case.id, DepartmentCase.state == expected_state,
+                                         claimer)
             .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             return False
@@ -149,10 +150,10 @@ class ApplicationStates:
     def __init__(self, db: AsyncSession):
         self.db = db
 
-    async def swap(self, app: Application, status: str, **values: Any) -> bool:
-        """Compare-and-set on the status: write `values` only if the status is still `status`."""
+    async def swap(self, app: Application, expected_status: str, /, **values: Any) -> bool:
+        """Compare-and-set on the status: write `values` only if the status is still as read."""
         result = await self.db.execute(
-            update(Application).where(Application.id == app.id, Application.status == status)
+            update(Application).where(Application.id == app.id, Application.status == expected_status)
             .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             return False

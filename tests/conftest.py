@@ -19,8 +19,16 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
-def engine() -> Engine:
-    return Engine()
+def faq():
+    from dialogs.faq import FaqIndex, load_bank
+    index = FaqIndex(load_bank())
+    index.warm_up()
+    return index
+
+
+@pytest.fixture(scope="session")
+def engine(faq) -> Engine:
+    return Engine(faq=faq)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from dialogs.idnumbers import mod11_2_check_char
 from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 45  # importing aiogram.types alone takes ~3 s
 REPLY = 10
 MENU = {"start", "guide", "apply", "status", "cancel", "help"}
+# One server and one bot process for the module: each start costs ~5 s of imports and migrations.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def resident_id(birth: str, seq: str = "123") -> str:
@@ -61,6 +64,10 @@ class BotProcess:
                     raise RuntimeError(f"bot exited with {self.proc.returncode} before polling") from None
         raise TimeoutError(f"bot did not poll within {STARTUP}s")
 
+    async def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            await self.start()
+
     def kill(self) -> None:
         if self.proc is None:
             return
@@ -80,20 +87,28 @@ class BotProcess:
         return state, json.loads(data) if isinstance(data, str) else data
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def api():
     async with FakeBotAPI(token=DEFAULT_TOKEN) as server:
         yield server
 
 
-@pytest.fixture
-async def bot(api, tmp_path):
-    process = BotProcess(api, tmp_path / "data")
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def process(api, tmp_path_factory):
+    child = BotProcess(api, tmp_path_factory.mktemp("e2e") / "data")
     try:
+        yield child
+    finally:
+        child.kill()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def bot(process):
+    try:
+        await process.ensure_running()
         yield process
     finally:
-        process.kill()
-        print(process.output())  # pytest shows it only when the test failed
+        print(process.output())  # pytest shows it only for a failed test
 
 
 async def say(api: FakeBotAPI, user: int, push, expect) -> list[Call]:
@@ -112,7 +127,6 @@ async def up_to_id_number(api: FakeBotAPI, user: int) -> None:
 
 async def test_dialogue_continues_after_kill_9(api, bot):
     user, number = 5550001, resident_id("19900307")
-    await bot.start()
     commands = api.calls_of("setMyCommands")[-1].params["commands"]
     assert MENU <= {c["command"] for c in commands}
 
@@ -138,7 +152,6 @@ async def test_dialogue_continues_after_kill_9(api, bot):
 
 async def test_retired_applicant_is_refused(api, bot):
     user = 5550002
-    await bot.start()
     await up_to_id_number(api, user)
     got = await say(api, user, lambda: api.push_text(user, resident_id("19500101", "101")),
                     lambda c: "暂不能申请" in c.text)

@@ -1,0 +1,45 @@
+"""Deadline watch: remind a department near its deadline, escalate to the admin chat when overdue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from dialogs.status import CASE_STATUS
+from dialogs.workdays import WorkCalendar
+from dispatch import notices
+from dispatch.clock import local_day, utc
+from dispatch.outcome import notify_chat, session_of
+from states.application import CASE_OPEN
+from storage.cases import Cases
+from storage.repos import Events
+
+
+async def reminders(uow_or_session: Any, now: datetime, calendar: WorkCalendar, reminder_days: int, *,
+                    chats: Mapping[str, int | None], admin_chat: int | None) -> dict[str, int]:
+    """Once per case: a reminder when working days left <= reminder_days; an escalation when overdue."""
+    db, now = session_of(uow_or_session), utc(now)
+    today = local_day(now)
+    counts = {"reminded": 0, "escalated": 0}
+    for case, app in await Cases(db).open_of_accepted(sorted(CASE_OPEN)):
+        if app.deadline is None:
+            continue
+        left = calendar.workdays_between(today, app.deadline)
+        if left <= reminder_days and case.reminded_at is None and chats.get(case.department):
+            body = notices.reminder(app.ref, case.department, case.id, app.deadline, max(left, 0))
+            await notify_chat(db, chats[case.department], body, dedup_key=f"remind:{case.id}")
+            case.reminded_at = now
+            counts["reminded"] += 1
+            Events(db).add("case_reminded", "deadline", {"department": case.department, "left": left},
+                           application_id=app.id)
+        if left < 0 and case.escalated_at is None and admin_chat:
+            body = notices.escalation(app.ref, case.department, app.deadline, -left,
+                                      CASE_STATUS.get(case.state, case.state))
+            await notify_chat(db, admin_chat, body, dedup_key=f"overdue:{case.id}")
+            case.escalated_at = now
+            counts["escalated"] += 1
+            Events(db).add("case_escalated", "deadline", {"department": case.department, "overdue": -left},
+                           application_id=app.id)
+    await db.flush()
+    return counts

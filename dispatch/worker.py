@@ -1,0 +1,150 @@
+"""The outbox worker: lease due deliveries, build each packet, send it, record the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from dispatch import notices
+from dispatch.channels import Channel
+from dispatch.clock import utc, utcnow
+from dispatch.config import DispatchConfig
+from dispatch.outcome import notify_chat
+from dispatch.packet import Packet, PacketSource, build_packet
+from states.application import AppState, CaseState, Model, Refused, case_machine, fire
+from storage.blobs import BlobStore
+from storage.cases import Cases, Deliveries
+from storage.models import Application, Delivery
+from storage.repos import Events
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+Packer = Callable[[PacketSource, str, BlobStore], Packet]
+
+
+class Worker:
+    """At-least-once: a crash between send and record re-sends the same key after the lease ends."""
+
+    def __init__(self, sessionmaker, blobs: BlobStore, channels: Mapping[str, Channel],
+                 config: DispatchConfig, *, clock: Callable[[], datetime] = utcnow,
+                 packer: Packer = build_packet, rng: random.Random | None = None, name: str = "worker"):
+        self.sessionmaker = sessionmaker
+        self.blobs = blobs
+        self.channels = channels
+        self.config = config
+        self.clock = clock
+        self.packer = packer
+        self.rng = rng or random.Random()
+        self.name = name
+
+    def now(self) -> datetime:
+        return utc(self.clock())
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential with equal jitter: half the delay fixed, half random; capped."""
+        delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** max(attempts - 1, 0))
+        return timedelta(seconds=delay / 2 + self.rng.random() * delay / 2)
+
+    async def run_once(self, limit: int | None = None) -> int:
+        """Process the due deliveries once; returns how many were attempted."""
+        ids = await self.claim(limit or self.config.batch)
+        for delivery_id in ids:
+            await self.process(delivery_id)
+        return len(ids)
+
+    async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None) -> None:
+        poll = self.config.poll_interval if poll_interval is None else poll_interval
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:  # keep polling: a bad pass must not end the worker
+                log.exception("dispatch pass failed")
+                busy = 0
+            if not busy:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def claim(self, limit: int) -> list[int]:
+        now = self.now()
+        until = now + timedelta(seconds=self.config.lease)
+        async with UnitOfWork(self.sessionmaker) as uow:
+            dialect = (await uow.db.connection()).dialect.name
+            if dialect == "postgresql":  # rows locked by another worker are skipped, not waited on
+                repo = Deliveries(uow.db)
+                ids = await repo.due_ids(now, limit, skip_locked=True)
+                return [i for i in ids if await repo.lease(i, now, until)]
+            ids = await Deliveries(uow.db).due_ids(now, limit, skip_locked=False)
+        claimed = []
+        for i in ids:  # SQLite: one short write transaction per row; the UPDATE is the claim
+            async with UnitOfWork(self.sessionmaker) as uow:
+                if await Deliveries(uow.db).lease(i, now, until):
+                    claimed.append(i)
+        return claimed
+
+    async def process(self, delivery_id: int) -> None:
+        async with UnitOfWork(self.sessionmaker) as uow:
+            d = await Deliveries(uow.db).get(delivery_id)
+            app = await uow.db.get(Application, d.application_id)
+            case = await Cases(uow.db).of(app.id, d.department)
+            if app.status != AppState.accepted or case is None or case.state == CaseState.withdrawn:
+                await Deliveries(uow.db).finish(d.id, status="cancelled")
+                return
+            if case.version > d.version:  # a newer packet for this department replaces this one
+                await Deliveries(uow.db).finish(d.id, status="superseded")
+                return
+            source = PacketSource.of(app, case_id=case.id)
+        source = replace(source, version=d.version)  # the key names the version this row carries
+        try:
+            channel = self.channels[d.department]
+            packet = await asyncio.to_thread(self.packer, source, d.department, self.blobs)
+            receipt = await channel.send(packet.key, packet)
+        except Exception as e:
+            await self._failed(d, e)
+            return
+        await self._delivered(d, packet, receipt)
+
+    async def _delivered(self, d: Delivery, packet: Packet, receipt: str) -> None:
+        async with UnitOfWork(self.sessionmaker) as uow:
+            now = self.now()
+            if not await Deliveries(uow.db).finish(d.id, status="delivered", delivered_at=now,
+                                                   receipt=str(receipt)[:255], last_error=None):
+                return
+            case = await Cases(uow.db).of(d.application_id, d.department)
+            try:
+                new = fire(case_machine(), "deliver", Model(case.state, case.claimed_by))
+                await Cases(uow.db).swap(case, case.state, case.claimed_by, state=new, updated_at=now)
+            except Refused:
+                pass  # already delivered (an earlier version) or decided meanwhile
+            channel = self.config.departments[d.department]
+            if channel.kind != "telegram":  # clerks still get a PII-free notice in their chat
+                await notify_chat(uow.db, channel.chat_id, notices.case_notice(packet),
+                                  dedup_key=f"notice:{packet.key}")
+            Events(uow.db).add("packet_delivered", self.name, {"department": d.department, "version": d.version,
+                                                               "receipt": str(receipt)[:255]},
+                               application_id=d.application_id)
+
+    async def _failed(self, d: Delivery, error: Exception) -> None:
+        message = f"{type(error).__name__}: {error}"[:500]
+        log.warning("delivery %s (%s v%s) failed: %s", d.id, d.department, d.version, type(error).__name__)
+        async with UnitOfWork(self.sessionmaker) as uow:
+            now = self.now()
+            row = await Deliveries(uow.db).get(d.id)
+            app = await uow.db.get(Application, d.application_id)
+            payload = {"department": d.department, "version": d.version, "attempts": row.attempts,
+                       "error": message}
+            if row.attempts >= self.config.max_attempts:
+                if await Deliveries(uow.db).finish(d.id, status="dead", last_error=message):
+                    Events(uow.db).add("delivery_dead", self.name, payload, application_id=d.application_id)
+                    await notify_chat(uow.db, self.config.admin_chat_id,
+                                      notices.dead_letter(app.ref, d.department, row.attempts, message),
+                                      dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}")
+                return
+            if await Deliveries(uow.db).finish(d.id, status="retry", last_error=message,
+                                               next_attempt_at=now + self.backoff(row.attempts)):
+                Events(uow.db).add("delivery_failed", self.name, payload, application_id=d.application_id)

@@ -1,0 +1,48 @@
+"""Questions in the middle of the conversation: answered from the notice, or handed to staff."""
+
+from __future__ import annotations
+
+from tests.scripts import ELIGIBILITY, FORM
+
+
+def test_question_mid_form_is_answered_and_returns_to_the_same_step(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    assert chat.state == "f_political"
+    chat.send("text", "多久能办好？")
+    assert "15个工作日" in chat.text and "答案依据：办事指南" in chat.text
+    assert chat.state == "f_political"
+    assert chat.replies[-1].text.startswith("【个人基本信息】")
+    chat.send("choose", "f_political|13")
+    assert chat.state == "f_phone"
+
+
+def test_out_of_scope_question_becomes_a_ticket(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    chat.send("text", "退休以后每个月能领多少养老金？")
+    assert "已转给人工客服" in chat.text
+    assert [i.kind for i in chat.intents] == ["ticket"]
+    assert chat.intents[0].data["step"] == "f_political"
+    assert chat.state == "f_political"
+
+
+def test_ask_button_then_any_text_is_a_question(chat):
+    chat.send("command", "start")
+    chat.send("choose", "g|ask")
+    assert "请直接输入您的问题" in chat.text
+    chat.send("text", "户口本要交原件")
+    assert "户口簿" in chat.text
+    assert "asking" not in chat.session.meta
+
+
+def test_answers_are_not_mistaken_for_questions(chat):
+    chat.run(ELIGIBILITY + FORM[:2])
+    chat.send("text", "满族")
+    assert chat.state == "f_political"
+
+
+def test_ticket_text_is_redacted(chat):
+    chat.run(ELIGIBILITY)
+    chat.send("text", "我的身份证130102199003071233怎么登记不上？")
+    tickets = [i for i in chat.intents if i.kind == "ticket"]
+    if tickets:
+        assert "130102199003071233" not in tickets[0].data["question"]

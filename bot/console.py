@@ -49,6 +49,18 @@ def parse_line(line: str, buttons: list[Button], now: datetime, account: str) ->
     return UserInput(kind="text", text=line.rstrip("\n"), **base)
 
 
+async def inbox(sessionmaker, user: str) -> list[Reply]:
+    """Messages queued for this terminal user (decisions, help-desk replies), marked as shown."""
+    from bot.notifier import mark, pending
+    replies = []
+    for row in await pending(sessionmaker, "console", user, limit=50):
+        body = row.body or {}
+        buttons = [[Button(label=b["label"], data=b["data"]) for b in r] for r in body.get("buttons") or []]
+        replies.append(Reply(text="📨 " + body.get("text", ""), buttons=buttons))
+        await mark(sessionmaker, row, "sent")
+    return replies
+
+
 async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
                       stdout: IO[str] | None = None, clock=lambda: datetime.now(timezone.utc)) -> None:
     stdin = stdin or sys.stdin
@@ -59,7 +71,9 @@ async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None
 
     async def send(inp: UserInput) -> None:
         nonlocal buttons
-        text, new_buttons = render(await runner.handle(who, inp))
+        replies = await runner.handle(who, inp)
+        replies += await inbox(runner.sessionmaker, user)
+        text, new_buttons = render(replies)
         if new_buttons or text:
             buttons = new_buttons
         print(text, file=stdout, flush=True)

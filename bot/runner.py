@@ -19,6 +19,7 @@ from storage.repos import VersionConflict
 from storage.status import application_view
 from storage.uow import UnitOfWork
 from dialogs import status as status_texts
+from dispatch import decisions, helpdesk, window
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,14 @@ class Who:
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_submitted=None):
+                 on_submitted=None, helpdesk_chat: int | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
         self.calendar = calendar
         self.clock = clock
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
+        self.helpdesk_chat = helpdesk_chat
 
     def now(self) -> datetime:
         return self.clock()
@@ -62,6 +64,10 @@ class Runner:
             draft = await uow.drafts.for_applicant(applicant.id)
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})
+            if inp.kind == "choose" and inp.payload.startswith("c|"):
+                request = await self._correction_request(uow, applicant.id, inp.payload)
+                if request:
+                    session.meta["correction_request"] = request
             outcome = self.engine.handle(session, inp)
             replies = list(outcome.replies)
             epoch = draft.epoch
@@ -80,6 +86,10 @@ class Runner:
                     replies.extend(await self._submit(uow, applicant.id, draft, outcome))
                 elif intent.kind == "status":
                     replies.append(await self._status(uow, applicant.id))
+                elif intent.kind == "ticket":
+                    await helpdesk.open_ticket(uow.db, applicant.id, intent.data, self.helpdesk_chat)
+                elif intent.kind == "resubmit":
+                    replies.append(await self._resubmit(uow, outcome, intent.data))
             if session.state != outcome.session.state:
                 uow.events.add("step", f"applicant:{applicant.id}",
                                {"from": session.state, "to": outcome.session.state, "input": inp.kind},
@@ -109,6 +119,36 @@ class Runner:
         outcome.session.meta["ref"] = app.ref
         expected = self.calendar.add_workdays(now.date(), TIME_LIMIT)
         return [confirmation(app.ref, expected.due, expected.provisional)]
+
+    async def _correction_request(self, uow: UnitOfWork, applicant_id: int, payload: str) -> dict | None:
+        _, dept, ref = (payload.split("|") + ["", ""])[:3]
+        app = await uow.applications.by_ref(ref)
+        if app is None or app.applicant_id != applicant_id:
+            return None
+        if dept == "window":
+            flagged = (app.data or {}).get("window_return") if app.status == "returned" else None
+        else:
+            case = await decisions.case_of(uow, ref, dept)
+            flagged = case.correction if case is not None and case.state == "correction" else None
+        if not flagged:
+            return None
+        return {"ref": ref, "dept": dept, "reason": flagged.get("reason", ""),
+                "fields": list(flagged.get("fields", [])), "materials": list(flagged.get("materials", []))}
+
+    async def _resubmit(self, uow: UnitOfWork, outcome: Outcome, correction: dict) -> Reply:
+        frozen = freeze(outcome.session)
+        changes = {"answers": {k: frozen["answers"].get(k) for k in correction.get("fields", [])},
+                   "materials": {k: frozen["materials"][k] for k in correction.get("materials", [])
+                                 if k in frozen["materials"]}}
+        ref, dept = correction["ref"], correction["dept"]
+        if dept == "window":
+            result = await window.resubmit(uow, ref, "applicant", changes)
+        else:
+            result = await decisions.resubmit(uow, ref, dept, changes, self.now())
+        outcome.session.meta["ref"] = ref
+        if not result.ok:
+            return Reply(text=f"补正未能提交：{result.message}")
+        return Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")
 
     async def _status(self, uow: UnitOfWork, applicant_id: int) -> Reply:
         app = await uow.applications.latest_for(applicant_id)

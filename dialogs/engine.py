@@ -235,7 +235,8 @@ class Engine:
             steps.append(materials.STEP_OF_SLOT.get(slot, "m_doc"))
         todo = [t for t in dict.fromkeys(steps) if t in self.steps] or [Phase.review]
         s.meta["correction"] = {"ref": ref, "dept": dept, "reason": request.get("reason", ""),
-                                "todo": todo[1:]}
+                                "fields": list(request.get("fields", [])),
+                                "materials": list(request.get("materials", [])), "todo": todo[1:]}
         s.meta["editing"] = True
         replies.append(Reply(text=f"开始补正（原因：{request.get('reason', '')}）。请逐项修改："))
         if todo[0] == Phase.review:

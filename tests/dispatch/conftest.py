@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,37 +126,58 @@ def frozen_data(blobs: BlobStore, with_contract: bool = False) -> dict[str, Any]
     }
 
 
-async def _fresh_pg_database() -> tuple[str, str]:
-    base = make_url(PG_URL)
-    name = f"dispatch_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
+def _admin_engine():
+    return make_engine(make_url(PG_URL).render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
 
 
-async def _drop_pg_database(name: str) -> None:
-    admin = make_engine(make_url(PG_URL).render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+async def _pg(sql: str) -> None:
+    admin = _admin_engine()
     async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(sql))
     await admin.dispose()
+
+
+def _pg_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrate once; each test copies the file (alembic costs ~0.5 s a run)."""
+    path = tmp_path_factory.mktemp("template") / "dispatch.db"
+    upgrade(sqlite_url(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    if not PG_URL:
+        yield None
+        return
+    name = f"dispatch_tmpl_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+    upgrade(_pg_url(name))
+    yield name
+    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request, tmp_path):
+async def engine(request, tmp_path, sqlite_template, pg_template):
+    name = None
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PostgreSQL run needs TEST_DATABASE_URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-        url, name = await _fresh_pg_database()
+        name = f"dispatch_{uuid.uuid4().hex[:12]}"
+        await _pg(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+        url = _pg_url(name)
     else:
-        url, name = sqlite_url(tmp_path / "dispatch.db"), None
-    await asyncio.to_thread(upgrade, url)
+        shutil.copy(sqlite_template, tmp_path / "dispatch.db")
+        url = sqlite_url(tmp_path / "dispatch.db")
     eng = make_engine(url)
     yield eng
     await eng.dispose()
     if name:
-        await _drop_pg_database(name)
+        await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""Sends queued notifications (decisions, tickets, reminders) to Telegram chats at a safe rate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import select, update
+
+from storage.models import Notification, Ticket
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+SEND_INTERVAL = 0.05  # about 20 messages per second, under Telegram's 30/s
+
+
+def markup(body: dict) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
+            for row in body.get("buttons") or [] if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+async def pending(sessionmaker, channel: str, chat_id: str | None = None, limit: int = 20) -> list[Notification]:
+    async with sessionmaker() as db:
+        query = select(Notification).where(Notification.status == "pending", Notification.channel == channel)
+        if chat_id is not None:
+            query = query.where(Notification.chat_id == chat_id)
+        return list(await db.scalars(query.order_by(Notification.id).limit(limit)))
+
+
+async def mark(sessionmaker, row: Notification, status: str, message_id: int | None = None) -> None:
+    async with sessionmaker() as db, db.begin():
+        values = {"status": status, "attempts": Notification.attempts + 1}
+        if status == "sent":
+            values["sent_at"] = datetime.now(timezone.utc)
+        await db.execute(update(Notification).where(Notification.id == row.id).values(**values))
+        ticket_id = (row.body or {}).get("ticket_id")
+        if status == "sent" and ticket_id and message_id is not None:
+            await db.execute(update(Ticket).where(Ticket.id == ticket_id)
+                             .values(staff_chat_id=int(row.chat_id), staff_message_id=message_id))
+
+
+async def send_pending(bot: Bot, sessionmaker) -> int:
+    sent = 0
+    for row in await pending(sessionmaker, "telegram"):
+        body = row.body or {}
+        try:
+            msg = await bot.send_message(int(row.chat_id), body.get("text", ""), reply_markup=markup(body),
+                                         protect_content=bool(body.get("protect_content")))
+        except TelegramRetryAfter as e:
+            await asyncio.sleep(e.retry_after)
+            return sent
+        except (TelegramAPIError, ValueError) as e:
+            log.warning("notification %s failed: %s", row.id, type(e).__name__)
+            await mark(sessionmaker, row, "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "pending")
+            continue
+        await mark(sessionmaker, row, "sent", msg.message_id)
+        sent += 1
+        await asyncio.sleep(SEND_INTERVAL)
+    return sent
+
+
+async def run_notifier(bot: Bot, sessionmaker, stop: asyncio.Event, interval: float = 1.0) -> None:
+    while not stop.is_set():
+        try:
+            await send_pending(bot, sessionmaker)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the row stays pending
+            log.exception("notifier pass failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except asyncio.TimeoutError:
+            pass

@@ -1,0 +1,111 @@
+"""Help-desk tickets: opened from the conversation, answered and closed by staff, promoted to FAQ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from dialogs.form import BY_STEP
+from dialogs.redact import redact
+from dispatch.notices import body
+from dispatch.staff import authorize
+from storage.models import Applicant, FaqAddition, Notification, Ticket, utcnow
+from storage.repos import Events
+
+PHASE_LABELS = {
+    "idle": "首页", "notice_ack": "阅读告知", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
+    "id_confirm": "资格核验：确认证件号码", "archive": "资格核验：档案", "situation": "资格核验：办理情形",
+    "eligible": "资格核验通过", "ineligible": "资格核验未通过", "review": "核对信息", "commitment": "承诺提交",
+    "submitted": "已提交", "m_doc_choice": "上传材料：选择材料1", "m_doc": "上传材料1",
+    "m_entrusted": "上传材料：档案委托情况", "m_letter": "上传材料2", "m_id_front": "上传身份证人像面",
+    "m_id_back": "上传身份证国徽面",
+}
+
+
+def step_label(step: str) -> str:
+    if step in BY_STEP:
+        return f"填写表单：{BY_STEP[step].label}"
+    return PHASE_LABELS.get(step, step)
+
+
+def pseudonym(applicant_id: int, ref: str | None) -> str:
+    return f"受理编号 {ref}" if ref else f"申请人#{applicant_id:05d}"
+
+
+async def open_ticket(db, applicant_id: int, data: dict[str, Any], helpdesk_chat: int | None) -> Ticket:
+    ticket = Ticket(applicant_id=applicant_id, question=redact(data.get("question", "")),
+                    context={"step": data.get("step"), "ref": data.get("ref"), "reason": data.get("reason")})
+    db.add(ticket)
+    await db.flush()
+    Events(db).add("ticket_opened", f"applicant:{applicant_id}", {"ticket": ticket.id},
+                   applicant_id=applicant_id)
+    if helpdesk_chat:
+        text = (f"💬 工单 #{ticket.id}\n申请人：{pseudonym(applicant_id, data.get('ref'))}\n"
+                f"当前步骤：{step_label(data.get('step') or '')}\n问题：{ticket.question}\n\n"
+                "请直接“回复”本消息答复申请人；答复后可发送 /faq_add 将问答加入知识库。")
+        note = body("helpdesk.ticket", text, [[("关闭工单", f"h|close|{ticket.id}")]], protect=True)
+        note["ticket_id"] = ticket.id
+        db.add(Notification(channel="telegram", chat_id=str(helpdesk_chat), body=note))
+    return ticket
+
+
+@dataclass
+class TicketResult:
+    ok: bool
+    message: str
+    ticket: Ticket | None = None
+
+
+async def answer_ticket(db, ticket_id: int, staff_telegram_id: int, text: str, now: datetime) -> TicketResult:
+    staff = await authorize(db, staff_telegram_id, "answer", None, target=f"ticket:{ticket_id}")
+    if staff is None:
+        return TicketResult(False, "您没有答复工单的权限。")
+    ticket = await db.get(Ticket, ticket_id)
+    if ticket is None or ticket.status == "closed":
+        return TicketResult(False, "工单不存在或已关闭。")
+    applicant = await db.get(Applicant, ticket.applicant_id)
+    ticket.answer, ticket.status, ticket.updated_at = text, "answered", now
+    Events(db).add("ticket_answered", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
+                   applicant_id=ticket.applicant_id)
+    reply = f"💬 人工客服回复您的问题“{ticket.question[:60]}”：\n{text}"
+    db.add(Notification(channel=applicant.channel, chat_id=str(applicant.chat_id or applicant.external_id),
+                        body=body("applicant.helpdesk", reply)))
+    return TicketResult(True, "已转达申请人。", ticket)
+
+
+async def close_ticket(db, ticket_id: int, staff_telegram_id: int, now: datetime) -> TicketResult:
+    staff = await authorize(db, staff_telegram_id, "close_ticket", None, target=f"ticket:{ticket_id}")
+    if staff is None:
+        return TicketResult(False, "您没有关闭工单的权限。")
+    ticket = await db.get(Ticket, ticket_id)
+    if ticket is None:
+        return TicketResult(False, "工单不存在。")
+    ticket.status, ticket.updated_at = "closed", now
+    Events(db).add("ticket_closed", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
+                   applicant_id=ticket.applicant_id)
+    return TicketResult(True, f"工单 #{ticket.id} 已关闭。", ticket)
+
+
+async def ticket_by_staff_message(db, chat_id: int, message_id: int) -> Ticket | None:
+    return await db.scalar(select(Ticket).where(Ticket.staff_chat_id == chat_id,
+                                                Ticket.staff_message_id == message_id))
+
+
+async def promote_to_faq(db, ticket_id: int, staff_telegram_id: int) -> FaqAddition | None:
+    """`/faq_add`: the ticket's question and the staff answer become a bank entry."""
+    staff = await authorize(db, staff_telegram_id, "faq_add", None, target=f"ticket:{ticket_id}")
+    ticket = await db.get(Ticket, ticket_id) if staff else None
+    if ticket is None or not ticket.answer:
+        return None
+    row = FaqAddition(question=ticket.question, answer=ticket.answer, section="人工客服答复",
+                      created_by=staff_telegram_id, created_at=utcnow())
+    db.add(row)
+    await db.flush()
+    return row
+
+
+async def faq_additions(db) -> list[FaqAddition]:
+    return list(await db.scalars(select(FaqAddition).order_by(FaqAddition.id)))

@@ -14,11 +14,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
 from bot.telegram.render import send_replies
+from dialogs import texts
 from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Upload, UserInput
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "guide", "apply", "status", "cancel", "help", "ask")
+COMMANDS = tuple(name for name, _ in texts.COMMANDS)
 ALBUM_WAIT = 0.8
 
 
@@ -75,7 +76,7 @@ def make_router(runner: Runner, clock=lambda: datetime.now(timezone.utc)) -> Rou
         return UserInput(now=clock(), account=account(user), **kw)
 
     @router.message(CommandStart())
-    @router.message(Command(*COMMANDS[1:]))
+    @router.message(Command(*(c for c in COMMANDS if c != "start")))
     async def on_command(message: Message, bot: Bot, command: CommandObject) -> None:
         await run(bot, message, base(message.from_user, kind="command", command=command.command))
 

@@ -1,0 +1,172 @@
+"""Channels: atomic folder writes, signed webhooks with retries, PII-free Telegram notices."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+
+import pytest
+from aiohttp import web
+
+from dispatch import channels as channels_module
+from dispatch.channels import DeliveryFailed, FolderChannel, TelegramNoticeChannel, WebhookChannel
+from dispatch.config import ChannelConfig, DispatchConfig, build_channels
+from dispatch.packet import Packet
+from dispatch.signing import verify
+from dispatch.worker import Worker
+from storage.models import Delivery, Notification
+from tests.dispatch.conftest import BANK, ID_NUMBER, NAME, PHONE, RecordingChannel, accepted_application, rows
+
+SECRET = "s" * 40
+
+
+def packet(dept: str = "tax", version: int = 1) -> Packet:
+    return Packet(ref="LJ260302-00010", department=dept, version=version,
+                  files={"data.json": b'{"a": 1}', "form.pdf": b"%PDF-1.7 fake"},
+                  meta={"case_id": 7, "deadline": "2026-03-23", "name": NAME})
+
+
+async def test_folder_channel_writes_atomically_and_idempotently(tmp_path, monkeypatch):
+    folder = FolderChannel(tmp_path / "outbox")
+    p = packet()
+    final = tmp_path / "outbox" / "tax" / "LJ260302-00010-v1"
+    seen = []
+    real_rename = os.rename
+
+    def watching_rename(src, dst):
+        seen.append((final.exists(), sorted(os.listdir(src))))
+        real_rename(src, dst)
+    monkeypatch.setattr(channels_module.os, "rename", watching_rename)
+    receipt = await folder.send(p.key, p)
+    assert receipt == "folder:tax/LJ260302-00010-v1"
+    assert seen == [(False, ["data.json", "form.pdf", "receipt.json"])]  # complete before visible
+    assert (final / "form.pdf").read_bytes() == b"%PDF-1.7 fake"
+    mtime = (final / "data.json").stat().st_mtime_ns
+    assert await folder.send(p.key, p) == receipt  # the same key again: no second effect
+    assert (final / "data.json").stat().st_mtime_ns == mtime and len(seen) == 1
+    assert [x.name for x in final.parent.iterdir()] == [final.name]
+
+
+async def test_folder_channel_leaves_nothing_after_a_failed_write(tmp_path, monkeypatch):
+    folder = FolderChannel(tmp_path / "outbox")
+    calls = {"n": 0}
+    real = channels_module._write_synced
+
+    def failing(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        real(path, data)
+    monkeypatch.setattr(channels_module, "_write_synced", failing)
+    with pytest.raises(OSError):
+        await folder.send("k", packet())
+    assert list((tmp_path / "outbox" / "tax").iterdir()) == []
+    monkeypatch.setattr(channels_module, "_write_synced", real)
+    assert await folder.send("k", packet()) == "folder:tax/LJ260302-00010-v1"
+
+
+class Department:
+    """A webhook department on 127.0.0.1: fails N times, checks signatures, dedups by key."""
+
+    def __init__(self, fail: int = 0, delay: float = 0.0):
+        self.fail, self.delay = fail, delay
+        self.requests: list[dict] = []
+        self.effects: dict[str, dict] = {}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        signed = verify(SECRET, request.headers.get("X-Timestamp"), body,
+                        request.headers.get("X-Signature"), time.time())
+        key = request.headers.get("Idempotency-Key")
+        self.requests.append({"signed": signed, "key": key})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if not signed:
+            return web.json_response({"error": "bad signature"}, status=401)
+        if self.fail > 0:
+            self.fail -= 1
+            return web.json_response({"error": "busy"}, status=503)
+        self.effects.setdefault(key, json.loads(body))
+        return web.json_response({"receipt": f"MED-{len(self.effects)}"})
+
+
+@pytest.fixture
+async def department():
+    dept = Department()
+    app = web.Application()
+    app.router.add_post("/packets", dept.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    dept.url = f"http://127.0.0.1:{port}/packets"
+    yield dept
+    await runner.cleanup()
+
+
+async def test_webhook_signs_and_reports_failures(department):
+    channel = WebhookChannel(department.url, SECRET, timeout=5)
+    p = packet("medical")
+    assert await channel.send(p.key, p) == "MED-1"
+    sent = department.effects[p.key]
+    assert sent["key"] == "LJ260302-00010:medical:v1" and sent["files"]["form.pdf"] == "JVBERi0xLjcgZmFrZQ=="
+    assert department.requests[0]["signed"]
+    with pytest.raises(DeliveryFailed, match="401"):
+        await WebhookChannel(department.url, "wrong" * 8).send(p.key, p)
+    department.delay = 1.0
+    with pytest.raises(DeliveryFailed, match="Timeout"):
+        await WebhookChannel(department.url, SECRET, timeout=0.2).send(p.key, p)
+    with pytest.raises(DeliveryFailed):
+        await WebhookChannel("http://127.0.0.1:9/none", SECRET, timeout=1).send(p.key, p)
+
+
+async def test_webhook_department_retries_then_delivered(sm, blobs, calendar, clock, fast_packer,
+                                                         department, tmp_path):
+    department.fail = 2
+    app = await accepted_application(sm, blobs, calendar, clock)
+    config = DispatchConfig(max_attempts=5, backoff_base=10, backoff_cap=60, departments={
+        "medical": ChannelConfig(kind="webhook", url=department.url, secret=SECRET, timeout=5)})
+    chans = build_channels(config, tmp_path, sm)
+    chans["hrss"] = chans["tax"] = RecordingChannel()
+    w = Worker(sm, blobs, chans, config, clock=clock, packer=fast_packer, rng=random.Random(2))
+    assert await w.run_once() == 3
+    for _ in range(2):
+        clock.advance(seconds=60)
+        assert await w.run_once() == 1
+    medical = [d for d in await rows(sm, Delivery) if d.department == "medical"][0]
+    assert (medical.status, medical.attempts, medical.receipt) == ("delivered", 3, "MED-1")
+    key = f"{app.ref}:medical:v1"
+    assert [r["key"] for r in department.requests] == [key] * 3
+    assert all(r["signed"] for r in department.requests) and list(department.effects) == [key]
+
+
+async def test_config_refuses_incomplete_channels():
+    with pytest.raises(ValueError):
+        ChannelConfig(kind="webhook", url="http://x", secret="short")
+    with pytest.raises(ValueError):
+        ChannelConfig(kind="telegram")
+    with pytest.raises(ValueError):
+        DispatchConfig(departments={"police": ChannelConfig()})
+    assert set(DispatchConfig().departments) == {"hrss", "medical", "tax"}
+
+
+async def test_telegram_notice_is_pii_free_and_idempotent(sm):
+    channel = TelegramNoticeChannel(sm, chat_id=-100123)
+    p = packet("hrss")
+    first = await channel.send(p.key, p)
+    assert await channel.send(p.key, p) == first
+    [note] = await rows(sm, Notification)
+    assert (note.channel, note.chat_id, note.dedup_key) == ("telegram", "-100123", f"notice:{p.key}")
+    body = note.body
+    assert set(body) == {"kind", "text", "ref", "protect_content", "buttons"}
+    assert "LJ260302-00010" in body["text"] and "张**" in body["text"] and "2026年03月23日" in body["text"]
+    flat = json.dumps(body, ensure_ascii=False)
+    for secret in (NAME, ID_NUMBER, PHONE, BANK):
+        assert secret not in flat
+    data = [b["data"] for row in body["buttons"] for b in row]
+    assert data == ["k|claim|7", "k|open|7", "k|done|7", "k|correct|7", "k|reject|7"]
+    assert all(len(d.encode()) <= 64 for d in data) and body["protect_content"] is True

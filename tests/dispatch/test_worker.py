@@ -1,0 +1,152 @@
+"""The outbox worker: once per department, crash recovery, retries, dead letters, leases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+import pytest
+
+from dispatch import decisions
+from dispatch.channels import FolderChannel
+from dispatch.worker import Worker
+from storage.models import DepartmentCase, Delivery, Event, Notification
+from storage.uow import UnitOfWork
+from tests.dispatch.conftest import Crash, RecordingChannel, accepted_application, rows
+
+
+def worker(sm, blobs, config, clock, packer, channels, **kw) -> Worker:
+    return Worker(sm, blobs, channels, config, clock=clock, packer=packer, rng=random.Random(1), **kw)
+
+
+@pytest.fixture
+def recording():
+    return {d: RecordingChannel() for d in ("hrss", "medical", "tax")}
+
+
+async def test_each_department_gets_its_packet_once(sm, blobs, calendar, clock, config, fast_packer, recording):
+    app = await accepted_application(sm, blobs, calendar, clock)
+    w = worker(sm, blobs, config, clock, fast_packer, recording)
+    assert await w.run_once() == 3
+    assert await w.run_once() == 0
+    for dept, channel in recording.items():
+        assert channel.calls == [f"{app.ref}:{dept}:v1"]
+        packet = channel.effects[f"{app.ref}:{dept}:v1"]
+        assert json.loads(packet.files["data.json"])["department"] == dept
+    outbox = await rows(sm, Delivery)
+    assert {(d.status, d.attempts, d.receipt) for d in outbox} == {
+        ("delivered", 1, f"rec:{app.ref}:{d.department}:v1") for d in outbox}
+    assert {c.state for c in await rows(sm, DepartmentCase)} == {"delivered"}
+    assert len([e for e in await rows(sm, Event) if e.kind == "packet_delivered"]) == 3
+    # clerks of folder/webhook departments get a PII-free notice in their chat, once
+    notices = [n for n in await rows(sm, Notification) if n.body["kind"] == "staff.case"]
+    assert sorted(n.chat_id for n in notices) == ["101", "102", "103"]
+
+
+async def test_crash_between_send_and_record_resends_same_key(sm, blobs, calendar, clock, config,
+                                                              fast_packer, recording):
+    app = await accepted_application(sm, blobs, calendar, clock)
+    recording["hrss"].crash_after_send = 1
+    w = worker(sm, blobs, config, clock, fast_packer, recording)
+    with pytest.raises(Crash):
+        await w.run_once(limit=1)
+    hrss = [d for d in await rows(sm, Delivery) if d.department == "hrss"][0]
+    assert hrss.status == "pending" and hrss.locked_until is not None
+    assert await w.run_once() == 2  # the others; hrss stays leased
+    assert await w.run_once() == 0
+    clock.advance(seconds=config.lease + 1)  # the lease of the dead worker ends
+    assert await w.run_once() == 1
+    key = f"{app.ref}:hrss:v1"
+    assert recording["hrss"].calls == [key, key]       # sent twice, with the same key...
+    assert list(recording["hrss"].effects) == [key]    # ...one effect at the department
+    assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
+
+
+async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, calendar, clock, config,
+                                                                  fast_packer, tmp_path):
+    app = await accepted_application(sm, blobs, calendar, clock)
+    folder = FolderChannel(tmp_path / "outbox")
+    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in ("hrss", "medical", "tax")})
+    original = w._delivered
+
+    async def crash_once(*args):
+        w._delivered = original
+        raise Crash()
+    w._delivered = crash_once
+    with pytest.raises(Crash):
+        await w.run_once(limit=1)
+    clock.advance(seconds=config.lease + 1)
+    assert await w.run_once() == 3
+    for dept in ("hrss", "medical", "tax"):
+        dirs = [p.name for p in (tmp_path / "outbox" / dept).iterdir()]
+        assert dirs == [f"{app.ref}-v1"]
+    assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
+
+
+async def test_retries_with_backoff_then_dead_letter_and_admin_alert(sm, blobs, calendar, clock, config,
+                                                                     fast_packer, recording):
+    app = await accepted_application(sm, blobs, calendar, clock)
+    recording["tax"].fail = 99
+    w = worker(sm, blobs, config, clock, fast_packer, recording)
+    assert await w.run_once() == 3
+    tax = [d for d in await rows(sm, Delivery) if d.department == "tax"][0]
+    assert (tax.status, tax.attempts, tax.last_error) == ("retry", 1, "DeliveryFailed: simulated outage")
+    delay = (tax.next_attempt_at.replace(tzinfo=None) - clock().replace(tzinfo=None)).total_seconds()
+    assert 5 <= delay <= 10  # base 10 s with equal jitter
+    assert await w.run_once() == 0  # not due yet
+    for _ in range(config.max_attempts - 1):
+        clock.advance(seconds=config.backoff_cap)
+        assert await w.run_once() == 1
+    tax = [d for d in await rows(sm, Delivery) if d.department == "tax"][0]
+    assert (tax.status, tax.attempts) == ("dead", config.max_attempts)
+    clock.advance(days=1)
+    assert await w.run_once() == 0
+    assert len(recording["tax"].calls) == config.max_attempts
+    alerts = [n for n in await rows(sm, Notification) if n.body["kind"] == "admin.dead_letter"]
+    assert len(alerts) == 1 and alerts[0].chat_id == "900" and app.ref in alerts[0].body["text"]
+    assert "张" not in alerts[0].body["text"]
+    assert [e.kind for e in await rows(sm, Event) if e.kind.startswith("delivery_")] == [
+        "delivery_failed", "delivery_failed", "delivery_dead"]
+    case = [c for c in await rows(sm, DepartmentCase) if c.department == "tax"][0]
+    assert case.state == "pending"
+
+
+async def test_backoff_is_exponential_and_capped(sm, blobs, config, clock, fast_packer):
+    w = worker(sm, blobs, config, clock, fast_packer, {})
+    for attempts, ceiling in ((1, 10), (2, 20), (3, 40), (4, 60), (9, 60)):
+        seconds = w.backoff(attempts).total_seconds()
+        assert ceiling / 2 <= seconds <= ceiling
+
+
+async def test_two_workers_never_claim_the_same_delivery(sm, blobs, calendar, clock, config, fast_packer):
+    for _ in range(4):
+        await accepted_application(sm, blobs, calendar, clock)
+    a, b = (worker(sm, blobs, config, clock, fast_packer, {}, name=n) for n in ("a", "b"))
+    first, second = await asyncio.gather(a.claim(20), b.claim(20))
+    assert len(first) + len(second) == 12 and not set(first) & set(second)
+    assert await a.claim(20) == []
+
+
+async def test_withdrawn_application_is_not_delivered(sm, blobs, calendar, clock, config, fast_packer, recording):
+    app = await accepted_application(sm, blobs, calendar, clock)
+    async with UnitOfWork(sm) as uow:
+        assert (await decisions.withdraw(uow, app.ref, "applicant", clock())).ok
+    assert await worker(sm, blobs, config, clock, fast_packer, recording).run_once() == 0
+    assert {d.status for d in await rows(sm, Delivery)} == {"cancelled"}
+    assert {c.state for c in await rows(sm, DepartmentCase)} == {"withdrawn"}
+    assert all(not c.calls for c in recording.values())
+
+
+async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, fast_packer, recording):
+    await accepted_application(sm, blobs, calendar, clock)
+    w = worker(sm, blobs, config, clock, fast_packer, recording)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01))
+    for _ in range(200):
+        if all(c.effects for c in recording.values()):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}

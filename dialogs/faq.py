@@ -70,6 +70,7 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "邮寄": ("快递", "寄递", "寄"),
     "负责部门": ("谁来办", "谁办", "谁负责", "哪个部门", "哪个单位", "什么部门", "哪些部门", "由谁"),
     "办理地点": ("在哪办", "去哪办", "哪里办", "去哪"),
+    "手机号码": ("手机号", "电话号码"),
     "线上": ("网上", "手机上", "手机", "在线", "冀时办app"),
     "窗口": ("线下", "现场", "大厅"),
     "个体工商户": ("个体户", "小店"),
@@ -88,7 +89,8 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
     "条件": ("门槛", "要求", "限制"),
     "扫描pdf": ("pdf",),
     "复印件": ("复印",),
-    "上传": ("拍照", "照片"),
+    "上传": ("拍照", "照片", "手机拍"),
+    "哪些人": ("什么人员", "哪类人"),
     "签字": ("签名",),
     "盖章": ("公章", "盖公章"),
     "省级": ("省里",),
@@ -98,6 +100,9 @@ _SYN_RE = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (  # what a literal map cannot express
     (re.compile(r"\d{2}\s*(周岁|岁|了)|[一二三四五六七八九十]+多?(周岁|岁)"), " 年龄 "),
     (re.compile(r"归.{0,6}管"), " 负责部门 "),
+    # "does it cost anything?" is about the service fee; "how much / how to pay" is not
+    (re.compile(r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)"), " 收费 "),
+    (re.compile(r"谁可以|谁能"), " 哪些人 "),
 )
 _CANON_WEIGHT = 2  # a canonical word counts like a jieba word plus its bigram
 
@@ -191,13 +196,14 @@ _OUT_OF_SCOPE = re.compile(
             r"公积金|退税|个税|所得税|发票|失业金|失业保险金|失业补助|生育|工伤|贷款|低保|救助",
             r"社保卡.{0,4}(挂失|补办|丢|激活|密码|申领|余额|领|换)|(申领|补办|挂失|激活|领取?|换).{0,3}社保卡",
             r"报销|起付线|门诊|住院|看病|就医|备案|医保卡.{0,6}(钱|余额|取)",
-            r"(交|缴|扣).{0,8}多少|(社保|医保|养老).{0,8}多少钱",
+            r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱",
             r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪)",
             r"(每|一)个?(月|年).{0,6}(交|缴费)|交满|补缴|断缴|停保|退保|欠费",
+            r"(怎么|如何|在哪|去哪|哪里|什么时候)(缴费|缴纳|交社保|交医保)|缴费(方式|渠道|时间|日期)",
             r"转移接续|社保关系|医保关系|社保.{0,3}转移",
             r"补贴|津贴|补助|划算|值不值|利息|收益",
             r"办退休|退休手续|(几|多少)岁退休|延迟退休|什么时候退休|退休(以|之)?后",
-            r"进度|查询|查不到|电话|热线|联系方式|投诉",
+            r"进度|查询|查不到|咨询电话|打电话|电话是?多少|热线|联系方式|投诉",
             r"营业执照|工商注册|落户|迁户口|居住证|护照|签证|驾照|居民医保|新农合|城乡居民",
         )
     )
@@ -261,9 +267,9 @@ class FaqIndex:
         for doc, i in zip(docs, owner):
             vocab[i].update(doc)
         self._owner, self._vocab = owner, vocab
-        # rank_bm25 divides by the corpus size, so an empty bank still gets one empty document.
-        self._questions = BM25Okapi(docs or [[]])
-        self._answers = BM25Okapi(answers) if answers else None
+        # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
+        self._questions = BM25Okapi(docs) if any(docs) else None
+        self._answers = BM25Okapi(answers) if any(answers) else None
         self._built = True
 
     def answer(self, question: str) -> FaqResult:
@@ -274,7 +280,7 @@ class FaqIndex:
         if is_out_of_scope(text):
             return FaqResult(None, 0.0, False, "out_of_scope")
         self.warm_up()
-        if not self._entries:
+        if self._questions is None:
             return FaqResult(None, 0.0, False, "low_confidence")
         best = [0.0] * len(self._entries)
         for i, s in zip(self._owner, self._questions.get_scores(terms)):
@@ -293,7 +299,7 @@ class FaqIndex:
         return FaqResult(self._entries[top], score, confident, "answered" if confident else "low_confidence")
 
     def _coverage(self, terms: list[str], vocab: set[str]) -> float:
-        idf = self._questions.idf
+        idf = self._questions.idf if self._questions is not None else {}
         unknown = max(idf.values(), default=1.0)  # a word the bank never uses is informative
         weights = {t: max(idf.get(t, unknown), 0.1) for t in terms}
         total = sum(weights.values())

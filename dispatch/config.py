@@ -38,7 +38,8 @@ class DispatchConfig(BaseModel):
     lease: float = 120.0         # seconds a claimed delivery stays invisible to other workers
     poll_interval: float = 2.0
     batch: int = 10
-    reminder_days: int = 3
+    reminder_days: int = 3       # remind a department when this many working days are left
+    remind_every: float = 3600.0  # seconds between deadline checks in run_forever
 
     @model_validator(mode="after")
     def _all_departments(self) -> "DispatchConfig":

@@ -103,7 +103,8 @@ async def _apply(db, app: Application, case: DepartmentCase, action: str, princi
 
 
 def _refusal(case: DepartmentCase, action: str, principal: Principal, kw: dict[str, Any]) -> Result:
-    if case.claimed_by is not None and case.claimed_by != principal.claimer and case.state == CaseState.claimed:
+    taken = case.claimed_by is not None and case.claimed_by != principal.claimer and not principal.admin
+    if taken and case.state in (CaseState.delivered, CaseState.claimed):
         return Result(False, CONFLICT, "该件已由其他经办人员认领，请勿重复办理。", state=case.state)
     if action in ("correct", "reject") and not kw.get("reason"):
         return Result(False, INVALID, "请填写原因。", state=case.state)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import APPLICATION_STATUS
 from dialogs.workdays import WorkCalendar
 from dispatch import notices
-from dispatch.clock import local_day, utc
+from dispatch.clock import local_day, utc, utcnow
 from dispatch.outcome import CONFLICT, INVALID, NOT_FOUND, OK, UNCHANGED, Result, notify_applicant, \
     notify_chat, session_of
 from dispatch.routing import DEPARTMENTS, FIELDS_BY_DEPARTMENT, MATERIALS
@@ -136,6 +136,17 @@ async def queue_window_notice(uow_or_session: Any, app: Application, chat_id: in
     name = (app.data.get("answers") or {}).get("name")
     return await notify_chat(session_of(uow_or_session), chat_id, notices.window_notice(app.ref, name),
                              dedup_key=f"window:{app.ref}:v{app.version}")
+
+
+def on_submitted_hook(calendar: WorkCalendar, *, auto_accept: bool, window_chat_id: int | None,
+                      clock: Callable[[], datetime] = utcnow):
+    """For bot.runner.Runner(on_submitted=...): accept at once, or tell the window's chat."""
+    async def hook(uow: Any, app: Application) -> None:
+        if auto_accept:
+            await accept(uow, app.ref, "auto", clock(), calendar)
+        else:
+            await queue_window_notice(uow, app, window_chat_id)
+    return hook
 
 
 def merge(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from dispatch import notices
 from dispatch.channels import Channel
 from dispatch.clock import utc, utcnow
+from dialogs.workdays import WorkCalendar
 from dispatch.config import DispatchConfig
+from dispatch.deadlines import reminders
 from dispatch.outcome import notify_chat
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire
@@ -56,11 +58,24 @@ class Worker:
             await self.process(delivery_id)
         return len(ids)
 
-    async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None) -> None:
+    async def remind(self, calendar: WorkCalendar) -> dict[str, int]:
+        """Deadline reminders and escalations (see dispatch.deadlines), with this worker's config."""
+        chats = {d: c.chat_id for d, c in self.config.departments.items()}
+        async with UnitOfWork(self.sessionmaker) as uow:
+            return await reminders(uow, self.now(), calendar, self.config.reminder_days, chats=chats,
+                                   admin_chat=self.config.admin_chat_id)
+
+    async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None,
+                          calendar: WorkCalendar | None = None) -> None:
+        """Poll until `stop` is set; with a calendar, also check deadlines every remind_every seconds."""
         poll = self.config.poll_interval if poll_interval is None else poll_interval
+        next_check = 0.0
         while not stop.is_set():
             try:
                 busy = await self.run_once()
+                if calendar is not None and asyncio.get_running_loop().time() >= next_check:
+                    next_check = asyncio.get_running_loop().time() + self.config.remind_every
+                    await self.remind(calendar)
             except Exception:  # keep polling: a bad pass must not end the worker
                 log.exception("dispatch pass failed")
                 busy = 0

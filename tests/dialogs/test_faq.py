@@ -1,0 +1,170 @@
+"""The help desk's answer engine: bank, retrieval, hand-off, staff additions, question sniffing."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dialogs.faq import FaqEntry, FaqIndex, is_out_of_scope, load_bank, looks_like_question, tokenize
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    idx = FaqIndex(load_bank())
+    idx.warm_up()
+    return idx
+
+
+def test_bank_shape() -> None:
+    bank = load_bank()
+    ids = [e.id for e in bank]
+    assert 30 <= len(bank) <= 45
+    assert len(ids) == len(set(ids))
+    for e in bank:
+        assert 4 <= len(e.questions) <= 8, e.id
+        assert e.answer and e.section
+        assert e.section.split(" ")[0] in {
+            "一、主题事项", "二、一次性告知", "三、统一申报表单", "四、灵活就业“一件事一次办”总体要求",
+            "五、线上线下办理流程", "通知引言",
+        }, e.section
+
+
+def test_bank_keeps_the_notice_facts() -> None:
+    by_id = {e.id: e for e in load_bank()}
+    assert "15个工作日" in by_id["deadline"].answer
+    assert "无" in by_id["fee"].answer and "邮寄服务费" in by_id["fee"].answer
+    assert "市级、县级" in by_id["level"].answer
+    assert "冀时办" in by_id["online"].answer and "省政务服务网" in by_id["online"].answer
+    assert "河北税务社保外网统一接入平台" in by_id["tax_step"].answer
+    assert "河北省医疗保障信息平台" in by_id["medical_step"].answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("办结要几个工作日", "deadline"),
+        ("户口簿需要交哪一页", "mat_hukou_contract"),
+        ("灵活救业办理的条件有哪些", "conditions"),
+        ("身份证正反两面都要上传吗", "mat_id_card"),
+        ("转出档案介绍信是什么样子的", "letter_sample"),
+        ("能在冀时办手机端申报吗", "online"),
+        ("医保参保登记是哪个部门审核", "medical_step"),
+        ("表单上带星号的项目都必须填写吗", "form_required"),
+        ("办理层级是市级还是县级", "level"),
+        ("无雇工的个体户可以办理吗", "situations"),
+        ("就业类型都有哪些", "employment_type"),
+        ("税务部门在哪个平台办理社保费申报", "tax_step"),
+        ("办这个要交钱吗", "fee"),
+    ],
+)
+def test_answers_paraphrases(index: FaqIndex, question: str, expected: str) -> None:
+    result = index.answer(question)
+    assert result.confident and result.reason == "answered"
+    assert result.entry is not None and result.entry.id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "养老金每个月能领多少",
+        "住房公积金怎么提取",
+        "个人所得税怎么退",
+        "医保报销比例多少",
+        "社保卡丢了去哪补办",
+        "失业保险金怎么申请",
+        "灵活就业社保每月交多少钱",
+        "缴费基数最低是多少",
+        "社保怎么交钱",
+        "帮我订一张火车票",
+        "窗口周六上班吗",
+    ],
+)
+def test_hands_off_what_the_notice_does_not_cover(index: FaqIndex, question: str) -> None:
+    result = index.answer(question)
+    assert not result.confident
+    assert result.reason in {"out_of_scope", "low_confidence"}
+
+
+def test_guard_names_the_reason(index: FaqIndex) -> None:
+    result = index.answer("灵活就业交满十五年能拿多少退休金？")
+    assert (result.entry, result.confident, result.reason) == (None, False, "out_of_scope")
+    assert is_out_of_scope("公积金") and not is_out_of_scope("办理收费吗")
+
+
+def test_bank_questions_are_never_misanswered(index: FaqIndex) -> None:
+    for entry in index.entries:
+        for question in entry.questions:
+            assert not is_out_of_scope(question), question
+            result = index.answer(question)
+            assert not result.confident or result.entry == entry, (question, result.entry)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？？！", "的了吗"])
+def test_empty_questions(index: FaqIndex, question: str) -> None:
+    assert index.answer(question).reason == "empty"
+
+
+def test_add_makes_a_new_question_answerable() -> None:
+    idx = FaqIndex(load_bank())
+    question = "窗口周六上班吗"
+    assert not idx.answer(question).confident
+    entry = FaqEntry(
+        id="staff_weekend",
+        section="工作人员补充",
+        questions=("周末窗口开不开", "周六周日能去窗口办吗", "节假日窗口上班吗", "窗口休息日开门吗"),
+        answer="请以当地政务服务中心公布的工作时间为准。",
+    )
+    idx.add(entry)
+    result = idx.answer(question)
+    assert result.confident and result.entry == entry
+    replaced = FaqEntry(entry.id, entry.section, entry.questions, "新的答复")
+    idx.add(replaced)
+    assert [e.id for e in idx.entries].count("staff_weekend") == 1
+    assert idx.answer(question).entry == replaced
+
+
+def test_empty_bank_never_answers() -> None:
+    result = FaqIndex([]).answer("办理需要多长时间")
+    assert not result.confident and result.entry is None
+
+
+def test_answering_is_fast(index: FaqIndex) -> None:
+    questions = [q for e in load_bank() for q in e.questions]
+    t = time.perf_counter()
+    for q in questions:
+        index.answer(q)
+    assert (time.perf_counter() - t) / len(questions) < 0.02  # a few ms; generous for slow CI
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["户口本要哪几页？", "这个怎么填", "为什么要填银行卡", "什么是转入机构编号", "我不知道选哪个",
+     "需要本人签字吗", "多久能办好", "可以不填吗", "档案在外省能办吗", "what is this?"],
+)
+def test_looks_like_question_true(text: str) -> None:
+    assert looks_like_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["张三", "欧阳娜娜", "2026-03-01", "2026年3月1日", "13800138000", "+86 138 0013 8000",
+     "13010219900101123X", "石家庄市长安区建设路1号", "河北省石家庄市", "是", "否", "汉族",
+     "60", "中共党员", "大专", "个体工商户", "不需要", "", "?"],
+)
+def test_looks_like_question_false(text: str) -> None:
+    assert not looks_like_question(text)
+
+
+_cjk = st.text(alphabet=st.sampled_from("灵活就业户口簿身份证吗呢怎么多少钱公积金社保医保办结？?的了 1a"), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(max_size=400), _cjk))
+def test_random_text_never_raises(index: FaqIndex, text: str) -> None:
+    result = index.answer(text)
+    assert result.reason in {"answered", "out_of_scope", "low_confidence", "empty"}
+    assert result.confident == (result.reason == "answered")
+    assert isinstance(looks_like_question(text), bool)
+    assert all(isinstance(t, str) and t for t in tokenize(text))

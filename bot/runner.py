@@ -14,7 +14,11 @@ from dialogs.status import confirmation
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
-from storage.models import Application
+from sqlalchemy import select
+
+from dialogs import rating
+from dialogs.redact import redact
+from storage.models import Application, Rating
 from storage.repos import VersionConflict
 from storage.status import application_view
 from storage.uow import UnitOfWork
@@ -88,6 +92,8 @@ class Runner:
                     replies.append(await self._status(uow, applicant.id))
                 elif intent.kind == "ticket":
                     await helpdesk.open_ticket(uow.db, applicant.id, intent.data, self.helpdesk_chat)
+                elif intent.kind == "rate":
+                    await self._rate(uow, applicant.id, intent.data)
                 elif intent.kind == "resubmit":
                     replies.append(await self._resubmit(uow, outcome, intent.data))
             if session.state != outcome.session.state:
@@ -141,6 +147,8 @@ class Runner:
                    "materials": {k: frozen["materials"][k] for k in correction.get("materials", [])
                                  if k in frozen["materials"]}}
         ref, dept = correction["ref"], correction["dept"]
+        if dept == "window" and not correction.get("fields") and not correction.get("materials"):
+            changes = {"answers": frozen["answers"], "materials": frozen["materials"]}
         if dept == "window":
             result = await window.resubmit(uow, ref, "applicant", changes)
         else:
@@ -149,6 +157,25 @@ class Runner:
         if not result.ok:
             return Reply(text=f"补正未能提交：{result.message}")
         return Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")
+
+    async def _rate(self, uow: UnitOfWork, applicant_id: int, data: dict) -> None:
+        app = await uow.applications.by_ref(data.get("ref", ""))
+        if app is None or app.applicant_id != applicant_id:
+            return
+        row = await uow.db.scalar(select(Rating).where(Rating.application_id == app.id))
+        if row is None:
+            row = Rating(application_id=app.id, score=data.get("score", 3))
+            uow.db.add(row)
+        if "score" in data:
+            row.score = data["score"]
+        if data.get("comment"):
+            row.comment = redact(data["comment"])
+        uow.events.add("rated", f"applicant:{applicant_id}", {k: v for k, v in data.items() if k != "comment"},
+                       applicant_id=applicant_id, application_id=app.id)
+        if "score" in data and data["score"] <= rating.FOLLOW_UP_AT_MOST:
+            await helpdesk.open_ticket(uow.db, applicant_id, {
+                "question": f"差评回访：申请人评价“{rating.SCORES[data['score']]}”", "step": "submitted",
+                "ref": app.ref, "reason": "bad_rating"}, self.helpdesk_chat)
 
     async def _status(self, uow: UnitOfWork, applicant_id: int) -> Reply:
         app = await uow.applications.latest_for(applicant_id)

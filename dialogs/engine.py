@@ -6,7 +6,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from dialogs import eligibility, helpdesk, materials, review, texts
+from dialogs import eligibility, helpdesk, materials, rating, review, texts
 from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
@@ -117,6 +117,10 @@ class Engine:
             return self._global(s, inp.payload[2:], inp, replies, intents)
         if inp.kind == "choose" and inp.payload.startswith("c|"):
             return self._start_correction(s, inp, replies)
+        if inp.kind == "choose" and inp.payload.startswith("r|"):
+            return rating.rate(s, inp.payload, replies, intents)
+        if inp.kind == "text" and s.meta.get("rating_comment"):
+            return rating.comment(s, inp.text, replies, intents)
         if self.faq is not None and helpdesk.is_question(s, inp):
             answer, more = helpdesk.answer(self.faq, s, inp)
             replies.extend(answer)
@@ -295,6 +299,9 @@ class Engine:
             s.__init__(state=Phase.idle, meta=keep)
             intents.append(Intent(kind="event", data={"name": "draft_discarded"}))
             replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
+        elif action == "no_comment":
+            s.meta.pop("rating_comment", None)
+            replies.append(Reply(text="感谢您的评价！"))
         elif action in ("cancel_no", "cancel_yes"):
             replies.extend(now_prompt() if in_progress else [texts.welcome(False)])
         elif action == "ask":

@@ -58,7 +58,7 @@ class Reply(BaseModel):
 class Intent(BaseModel):
     """Something the runner must do in the same transaction as saving the session."""
 
-    kind: Literal["event", "store_blob", "submit", "resubmit", "ticket", "status"]
+    kind: Literal["event", "store_blob", "submit", "resubmit", "ticket", "status", "rate"]
     data: dict[str, Any] = Field(default_factory=dict)
     blob: bytes | None = None
 

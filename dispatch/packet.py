@@ -114,6 +114,11 @@ def form_row(spec: FieldSpec, value: Any) -> FormRow:
     return FormRow(spec.label, text, required=spec.required)
 
 
+def _text(spec: FieldSpec, value: Any) -> str:
+    row = form_row(spec, value)
+    return row.value or "、".join(row.chosen or [])
+
+
 def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
                materials: dict[str, Any]) -> bytes:
     doc = {
@@ -126,8 +131,7 @@ def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
         "accepted_at": utc(source.accepted_at).isoformat() if source.accepted_at else None,
         "deadline": source.deadline.isoformat() if source.deadline else None,
         "deadline_provisional": source.deadline_provisional,
-        "fields": {k: {"label": BY_KEY[k].label, "value": v,
-                       "text": form_row(BY_KEY[k], v).value or ", ".join(form_row(BY_KEY[k], v).chosen or [])}
+        "fields": {k: {"label": BY_KEY[k].label, "value": v, "text": _text(BY_KEY[k], v)}
                    for k, v in fields.items()},
         "materials": {k: {"title": m["title"],
                           "files": [{key: f.get(key) for key in ("sha256", "kind", "mime", "pages", "size")}

@@ -26,7 +26,7 @@ CLERK_ACTIONS = frozenset({"claim", "release", "done", "correct", "reject", "vie
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.window: frozenset({"accept", "return", "refuse", "view", "export"}),
     Role.clerk: CLERK_ACTIONS,
-    Role.helpdesk: frozenset({"status"}),
+    Role.helpdesk: frozenset({"status", "answer", "close_ticket", "faq_add"}),
 }
 # A department's own system acting through the signed callback claims as this id.
 WEBHOOK_IDS = {d: -(i + 1) for i, d in enumerate(DEPARTMENTS)}

@@ -196,3 +196,23 @@ async def test_reminders_once_and_escalation_when_overdue(sm, calendar, clock, c
         ("admin.overdue", "900"), ("admin.overdue", "900"), ("staff.reminder", "102"), ("staff.reminder", "103")]
     assert "剩余3个工作日" in notes[0].body["text"] and "已超期1个工作日" in notes[-1].body["text"]
     assert all("张三丰" not in n.body["text"] for n in notes)
+
+
+async def test_after_redelivery_the_first_clerk_keeps_the_case(sm, blobs, clock, delivered):
+    app, cases, w, _ = delivered
+    assert (await act(sm, clock, cases["hrss"], "correct", HRSS_A, reason="缺介绍信",
+                      materials=["archive_letter"])).ok
+    async with UnitOfWork(sm) as uow:
+        changes = {"materials": {"archive_letter": {"title": "转出档案介绍信", "files": []}}}
+        assert (await decisions.resubmit(uow, app.ref, "hrss", changes, clock())).ok
+    assert await w.run_once() == 1
+    other = await act(sm, clock, cases["hrss"], "claim", HRSS_B)
+    assert other.code == "conflict" and "其他经办人员" in other.message
+    assert (await act(sm, clock, cases["hrss"], "done", HRSS_A)).ok
+
+
+async def test_worker_remind_uses_its_config(sm, calendar, clock, config, delivered):
+    _, _, w, _ = delivered
+    clock.advance(days=16)
+    assert await w.remind(calendar) == {"reminded": 3, "escalated": 0}
+    assert await w.remind(calendar) == {"reminded": 0, "escalated": 0}

@@ -99,3 +99,15 @@ async def test_window_notice_is_pii_free(sm, blobs):
         assert not await window.queue_window_notice(uow, app, None)
     [note] = await rows(sm, Notification)
     assert note.chat_id == "300" and "张**" in note.body["text"] and "张三丰" not in str(note.body)
+
+
+@pytest.mark.parametrize("auto", [True, False])
+async def test_on_submitted_hook(sm, blobs, calendar, clock, auto):
+    app = await create_application(sm, blobs)
+    hook = window.on_submitted_hook(calendar, auto_accept=auto, window_chat_id=300, clock=clock)
+    async with UnitOfWork(sm) as uow:
+        await hook(uow, await uow.applications.by_ref(app.ref))
+    [stored] = await rows(sm, Application)
+    assert stored.status == ("accepted" if auto else "submitted")
+    assert [n.body["kind"] for n in await rows(sm, Notification)] == (
+        ["applicant.accepted"] if auto else ["staff.window"])

@@ -142,7 +142,7 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     await accepted_application(sm, blobs, calendar, clock)
     w = worker(sm, blobs, config, clock, fast_packer, recording)
     stop = asyncio.Event()
-    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01))
+    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01, calendar=calendar))
     for _ in range(200):
         if all(c.effects for c in recording.values()):
             break

@@ -1,0 +1,71 @@
+"""Help-desk staff chat: reply to a ticket to answer the applicant, close tickets, /faq_add."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from dialogs.faq import FaqEntry, FaqIndex
+from dispatch import helpdesk
+from storage.uow import UnitOfWork
+
+
+def faq_entry(row) -> FaqEntry:
+    return FaqEntry(id=f"staff-{row.id}", section=f"{row.section}（{row.created_at:%Y-%m-%d}）",
+                    questions=(row.question,), answer=row.answer)
+
+
+def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None) -> Router:
+    router = Router(name="helpdesk")
+    router.message.filter(F.chat.id == chat_id)
+    router.callback_query.filter(F.message.chat.id == chat_id)
+    now = lambda: datetime.now(timezone.utc)  # noqa: E731
+
+    async def ticket_of(db, message: Message):
+        target = message.reply_to_message
+        if target is None:
+            return None
+        ticket = await helpdesk.ticket_by_staff_message(db, message.chat.id, target.message_id)
+        if ticket is None and target.reply_to_message is not None:
+            ticket = await helpdesk.ticket_by_staff_message(db, message.chat.id,
+                                                            target.reply_to_message.message_id)
+        return ticket
+
+    @router.message(Command("faq_add"))
+    async def on_faq_add(message: Message) -> None:
+        if message.sender_chat is not None:
+            await message.reply("请以个人账号操作。")
+            return
+        async with UnitOfWork(sessionmaker) as uow:
+            ticket = await ticket_of(uow.db, message)
+            row = await helpdesk.promote_to_faq(uow.db, ticket.id, message.from_user.id) if ticket else None
+        if row is None:
+            await message.reply("请回复一条已答复的工单消息发送 /faq_add（需要客服权限）。")
+            return
+        if faq is not None:
+            faq.add(faq_entry(row))
+        await message.reply(f"已加入知识库：下次有人问“{row.question[:40]}”，助手将直接答复。")
+
+    @router.message(F.reply_to_message & F.text)
+    async def on_reply(message: Message) -> None:
+        if message.sender_chat is not None:
+            await message.reply("请以个人账号答复工单。")
+            return
+        async with UnitOfWork(sessionmaker) as uow:
+            ticket = await ticket_of(uow.db, message)
+            if ticket is None:
+                return
+            result = await helpdesk.answer_ticket(uow.db, ticket.id, message.from_user.id, message.text, now())
+        await message.reply(result.message)
+
+    @router.callback_query(F.data.startswith("h|close|"))
+    async def on_close(cb: CallbackQuery, bot: Bot) -> None:
+        ticket_id = int(cb.data.rsplit("|", 1)[1]) if cb.data.rsplit("|", 1)[1].isdigit() else 0
+        async with UnitOfWork(sessionmaker) as uow:
+            result = await helpdesk.close_ticket(uow.db, ticket_id, cb.from_user.id, now())
+        await cb.answer(result.message, show_alert=not result.ok)
+
+    return router

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | db ...`."""
+"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | db ...`."""
 
 from __future__ import annotations
 
@@ -6,23 +6,107 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.logs import setup_logging
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
+DEPTS = ["hrss", "medical", "tax"]
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="河北省灵活就业“一件事一次办”服务助手")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
-    con = sub.add_parser("console", help="the conversation in this terminal")
-    con.add_argument("--user", default="local")
+    sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
+    sub.add_parser("worker", help="the department-dispatch worker as its own process")
+    sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
+
+    pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(dest="action", required=True)
+    pk.add_parser("list").add_argument("--queue", default="window", choices=["window", *DEPTS])
+    pk.add_parser("show").add_argument("ref")
+    ex = pk.add_parser("export")
+    ex.add_argument("ref")
+    ex.add_argument("--out", type=Path, required=True)
+    for name in ("accept", "return", "refuse"):
+        w = pk.add_parser(name)
+        w.add_argument("ref")
+        w.add_argument("--as", dest="as_id", type=int, help="the staff member's Telegram id")
+        if name != "accept":
+            w.add_argument("--reason", required=True)
+        if name == "return":
+            w.add_argument("--fields", default="")
+            w.add_argument("--materials", default="")
+    d = pk.add_parser("decide")
+    d.add_argument("ref")
+    d.add_argument("--dept", required=True, choices=DEPTS)
+    d.add_argument("--as", dest="as_id", type=int, required=True, help="the clerk's Telegram id")
+    act = d.add_mutually_exclusive_group(required=True)
+    act.add_argument("--claim", action="store_true")
+    act.add_argument("--done", nargs="?", const="", metavar="NOTE")
+    act.add_argument("--correct", metavar="REASON")
+    act.add_argument("--reject", metavar="REASON")
+    d.add_argument("--fields", default="")
+    d.add_argument("--materials", default="")
+
+    st = sub.add_parser("staff", help="staff accounts and roles").add_subparsers(dest="action", required=True)
+    add = st.add_parser("add")
+    add.add_argument("telegram_id", type=int)
+    add.add_argument("name")
+    add.add_argument("role", choices=["admin", "window", "clerk", "helpdesk"])
+    add.add_argument("--dept", choices=DEPTS)
+    st.add_parser("remove").add_argument("telegram_id", type=int)
+    st.add_parser("list")
+
+    tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
+    tk.add_parser("list")
+    for name in ("answer", "close"):
+        t = tk.add_parser(name)
+        t.add_argument("ticket_id", type=int)
+        t.add_argument("--as", dest="as_id", type=int, required=True)
+        if name == "answer":
+            t.add_argument("text")
     return p
+
+
+def split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+async def _command(settings: Settings, args) -> str:
+    from bot import cli, compose
+    services = compose.build(settings)
+    try:
+        if args.cmd == "ask":
+            await services.load_faq_additions()
+            return await cli.ask(services, args.question)
+        if args.cmd == "staff":
+            return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
+                                           getattr(args, "name", ""), getattr(args, "role", ""),
+                                           getattr(args, "dept", None))
+        if args.cmd == "tickets":
+            return await cli.tickets_command(services, args.action, getattr(args, "ticket_id", None),
+                                             getattr(args, "as_id", None), getattr(args, "text", ""))
+        a = args.action
+        if a == "list":
+            return await cli.packets_list(services, args.queue)
+        if a == "show":
+            return await cli.packets_show(services, args.ref)
+        if a == "export":
+            return await cli.packets_export(services, args.ref, args.out)
+        if a in ("accept", "return", "refuse"):
+            return await cli.window_action(services, a, args.ref, args.as_id, getattr(args, "reason", ""),
+                                           split(getattr(args, "fields", "")), split(getattr(args, "materials", "")))
+        action = "claim" if args.claim else "done" if args.done is not None else "correct" if args.correct else "reject"
+        return await cli.decide(services, args.ref, args.dept, args.as_id, action, note=args.done or "",
+                                reason=args.correct or args.reject or "", fields=split(args.fields),
+                                materials=split(args.materials))
+    finally:
+        await services.db_engine.dispose()
 
 
 async def _console(settings: Settings, user: str) -> None:
@@ -30,23 +114,69 @@ async def _console(settings: Settings, user: str) -> None:
     from bot.console import run_console
 
     services = compose.build(settings)
+    stop = asyncio.Event()
+    worker = None
+    if settings.embedded_worker:
+        worker = asyncio.create_task(services.worker().run_forever(stop, calendar=services.calendar))
     try:
+        await services.load_faq_additions()
         await run_console(services.runner, user=user)
+    finally:
+        stop.set()
+        if worker:
+            await worker
+        await services.db_engine.dispose()
+
+
+async def _worker(settings: Settings) -> None:
+    from bot import compose
+    services = compose.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    import signal
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("dispatch worker started")
+    try:
+        await services.worker().run_forever(stop, calendar=services.calendar)
     finally:
         await services.db_engine.dispose()
 
 
 async def _polling(settings: Settings) -> None:
     from bot import compose
+    from bot.notifier import run_notifier
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.helpdesk import make_router as helpdesk_router
+    from bot.telegram.staff import make_router as staff_router
 
     services = compose.build(settings)
+    await services.load_faq_additions()
     bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
-    dp = make_dispatcher(services.runner)
+    routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
+    if settings.helpdesk_chat_id:
+        routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    dp = make_dispatcher(services.runner, *routers)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
+    if settings.embedded_worker:
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop, calendar=services.calendar)))
+    http_runner = None
+    if settings.callback_port:
+        from aiohttp import web
+
+        from dispatch.http import make_app
+        http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
+        await http_runner.setup()
+        await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
     try:
         await set_commands(bot)
         await dp.start_polling(bot, handle_signals=True)
     finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if http_runner:
+            await http_runner.cleanup()
         await bot.session.close()
         await services.db_engine.dispose()
 
@@ -73,8 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "run":
         asyncio.run(_polling(settings))
-        return 0
-    return 2
+    elif args.cmd == "worker":
+        asyncio.run(_worker(settings))
+    else:
+        print(asyncio.run(_command(settings, args)))
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Composition: builds the engine, database, blob store, calendar and runner from settings."""
+"""Composition: builds the engine, database, blob store, calendar, runner and worker from settings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from bot.runner import Runner
 from bot.settings import Settings
 from dialogs.engine import Engine
+from dialogs.faq import FaqIndex, load_bank
 from dialogs.workdays import WorkCalendar
+from dispatch.config import DispatchConfig, build_channels
+from dispatch.window import on_submitted_hook
+from dispatch.worker import Worker
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -17,11 +21,26 @@ from storage.migrate import upgrade
 class Services:
     settings: Settings
     engine: Engine
+    faq: FaqIndex
     db_engine: object
     sessionmaker: object
     blobs: BlobStore
     calendar: WorkCalendar
+    dispatch: DispatchConfig
     runner: Runner
+
+    def worker(self) -> Worker:
+        channels = build_channels(self.dispatch, self.settings.data_dir, self.sessionmaker)
+        return Worker(self.sessionmaker, self.blobs, channels, self.dispatch)
+
+    async def load_faq_additions(self) -> int:
+        from bot.telegram.helpdesk import faq_entry
+        from dispatch.helpdesk import faq_additions
+        async with self.sessionmaker() as db:
+            rows = await faq_additions(db)
+        for row in rows:
+            self.faq.add(faq_entry(row))
+        return len(rows)
 
 
 def build(settings: Settings, migrate: bool = True) -> Services:
@@ -32,6 +51,11 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     sessionmaker = make_sessionmaker(db_engine)
     blobs = BlobStore(settings.blob_dir)
     calendar = WorkCalendar.load()
-    engine = Engine()
-    runner = Runner(engine, sessionmaker, blobs, calendar)
-    return Services(settings, engine, db_engine, sessionmaker, blobs, calendar, runner)
+    faq = FaqIndex(load_bank())
+    engine = Engine(faq=faq)
+    dispatch = settings.dispatch_config()
+    hook = on_submitted_hook(calendar, auto_accept=settings.auto_accept,
+                             window_chat_id=dispatch.window_chat_id)
+    runner = Runner(engine, sessionmaker, blobs, calendar, on_submitted=hook,
+                    helpdesk_chat=settings.helpdesk_chat_id or None)
+    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner)

@@ -28,6 +28,11 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     return "\n".join(lines), numbered
 
 
+def plain(label: str) -> str:
+    """A button's words without its emoji or arrows, so typing 开始办理 presses 📝 开始办理."""
+    return "".join(ch for ch in label if ch.isalnum() or "\u3000" <= ch <= "\u9fff" or ch in "（）()：:").strip()
+
+
 def parse_line(line: str, buttons: list[Button], now: datetime, account: str) -> UserInput | str:
     """Turn a typed line into input; a string result is an error to print."""
     text = line.strip()
@@ -44,7 +49,7 @@ def parse_line(line: str, buttons: list[Button], now: datetime, account: str) ->
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         return UserInput(kind="choose", payload=buttons[int(text) - 1].data, **base)
     for b in buttons:
-        if text and text == b.label:
+        if text and plain(text) == plain(b.label):
             return UserInput(kind="choose", payload=b.data, **base)
     return UserInput(kind="text", text=line.rstrip("\n"), **base)
 

@@ -34,3 +34,4 @@ def setup_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

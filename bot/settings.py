@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dispatch.config import DispatchConfig
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_nested_delimiter="__")
 
     bot_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
@@ -22,6 +25,19 @@ class Settings(BaseSettings):
     window_chat_id: int = 0
     helpdesk_chat_id: int = 0
     admin_chat_id: int = 0
+    # The department-dispatch worker runs inside `run` unless it runs as its own process.
+    embedded_worker: bool = True
+    # Signed callbacks of webhook departments (POST /callback); 0 = off.
+    callback_port: int = 0
+    callback_host: str = "127.0.0.1"
+    # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+
+    def dispatch_config(self) -> DispatchConfig:
+        cfg = self.dispatch.model_copy()
+        cfg.admin_chat_id = cfg.admin_chat_id or self.admin_chat_id or None
+        cfg.window_chat_id = cfg.window_chat_id or self.window_chat_id or None
+        return cfg
 
     @property
     def db_url(self) -> str:

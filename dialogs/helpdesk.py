@@ -14,7 +14,11 @@ HANDED_OFF = ("这个问题办事指南中没有明确答复，已转给人工�
 def is_question(s: Session, inp: UserInput) -> bool:
     if inp.kind != "text":
         return False
-    return bool(s.meta.get("asking")) or s.state == "idle" or looks_like_question(inp.text)
+    if s.meta.get("asking") or looks_like_question(inp.text):
+        return True
+    # On the start page there is no question pending: a sentence is taken as a question, while a
+    # greeting (你好) just shows the menu again.
+    return s.state == "idle" and len(inp.text.strip()) >= 6
 
 
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:

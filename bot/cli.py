@@ -1,0 +1,135 @@
+"""Staff and operator commands: packets, staff accounts, tickets, and `ask`."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.compose import Services
+from dialogs.idnumbers import mask_id
+from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
+from dispatch import access, decisions, helpdesk, staff, window
+from dispatch.channels import FolderChannel
+from dispatch.notices import mask_name
+from storage.cases import Cases
+from storage.models import Application, DepartmentCase, Ticket
+from storage.uow import UnitOfWork
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def operator(as_id: int | None) -> str:
+    return f"tg:{as_id}" if as_id else f"cli:{getpass.getuser()}"
+
+
+async def ask(services: Services, question: str) -> str:
+    result = services.faq.answer(question)
+    if result.confident and result.entry:
+        return f"{result.entry.answer}\n\n（依据：办事指南 {result.entry.section}；置信分 {result.score:.1f}）"
+    return f"转人工客服（原因：{result.reason}；最佳候选：{result.entry.id if result.entry else '无'}）"
+
+
+async def packets_list(services: Services, queue: str) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if queue == "window":
+            apps = await uow.applications.by_status("submitted")
+            rows = [f"{a.ref}  {mask_name(a.data['answers'].get('name'))}  提交于 {a.submitted_at:%Y-%m-%d %H:%M}"
+                    for a in apps]
+        else:
+            cases = list(await uow.db.execute(
+                select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
+                .where(DepartmentCase.department == queue).order_by(DepartmentCase.id)))
+            rows = [f"#{c.id}  {a.ref}  {mask_name(a.data['answers'].get('name'))}  "
+                    f"{CASE_STATUS.get(c.state, c.state)}  时限 {deadline_text(a.deadline, a.deadline_provisional)}"
+                    for c, a in cases]
+    return "\n".join(rows) or "（队列为空）"
+
+
+async def packets_show(services: Services, ref: str) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        app = await uow.applications.by_ref(ref)
+        if app is None:
+            return f"未找到受理编号 {ref}"
+        cases = await Cases(uow.db).for_application(app.id)
+        uow.audits.add(operator(None), "show", ref, True, {})
+    answers = app.data.get("answers", {})
+    lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
+             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_id(answers.get('id_number') or '')}",
+             f"提交：{app.submitted_at:%Y-%m-%d %H:%M}  受理：{app.accepted_at or '未受理'}",
+             f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
+             "材料：" + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),
+             "标记：" + (json.dumps(app.data.get("flags"), ensure_ascii=False) if app.data.get("flags") else "无")]
+    for c in cases:
+        lines.append(f"  {DEPARTMENTS.get(c.department)} #{c.id}：{CASE_STATUS.get(c.state, c.state)}"
+                     + (f"（{c.note}）" if c.note else ""))
+    return "\n".join(lines)
+
+
+async def packets_export(services: Services, ref: str, out: Path) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        packet = await access.full_packet(uow, services.blobs, ref, operator(None))
+    if packet is None:
+        return f"未找到受理编号 {ref}"
+    receipt = await FolderChannel(out).send(packet.key, packet)
+    target = FolderChannel(out).target(packet)
+    return f"已导出到 {target}：" + "、".join(sorted(packet.files)) + f"（{receipt}）"
+
+
+async def window_action(services: Services, action: str, ref: str, as_id: int | None, reason: str = "",
+                        fields: list[str] = (), materials: list[str] = ()) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if as_id is not None and await staff.authorize(uow, as_id, action, None, target=ref) is None:
+            return "该账号没有窗口受理权限（已记录审计）。"
+        who = operator(as_id)
+        if action == "accept":
+            result = await window.accept(uow, ref, who, now(), services.calendar)
+        elif action == "return":
+            result = await window.return_for_correction(uow, ref, who, reason, fields, materials)
+        else:
+            result = await window.refuse(uow, ref, who, reason)
+    return result.message
+
+
+async def decide(services: Services, ref: str, dept: str, as_id: int, action: str, *, note: str = "",
+                 reason: str = "", fields: list[str] = (), materials: list[str] = ()) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        case = await decisions.case_of(uow, ref, dept)
+        if case is None:
+            return f"未找到 {ref} 的{DEPARTMENTS.get(dept, dept)}件。"
+        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), now(), note=note,
+                                        reason=reason, fields=fields, materials=materials)
+    return result.message
+
+
+async def staff_command(services: Services, action: str, telegram_id: int | None = None, name: str = "",
+                        role: str = "", dept: str | None = None) -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if action == "add":
+            row = await staff.add_staff(uow, telegram_id, name, role, dept, actor=operator(None))
+            return f"已添加：{row.name}（{row.role}{'/' + row.department if row.department else ''}）"
+        if action == "remove":
+            ok = await staff.remove_staff(uow, telegram_id, actor=operator(None))
+            return "已停用。" if ok else "未找到该账号或已停用。"
+        rows = await staff.list_staff(uow, include_inactive=True)
+    return "\n".join(f"{r.telegram_id}  {r.name}  {r.role}{'/' + r.department if r.department else ''}"
+                     f"{'' if r.active else '  (停用)'}" for r in rows) or "（无）"
+
+
+async def tickets_command(services: Services, action: str, ticket_id: int | None = None,
+                          as_id: int | None = None, text: str = "") -> str:
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if action == "list":
+            rows = list(await uow.db.scalars(select(Ticket).where(Ticket.status != "closed").order_by(Ticket.id)))
+            return "\n".join(f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
+                             for t in rows) or "（没有待处理的工单）"
+        if action == "answer":
+            result = await helpdesk.answer_ticket(uow.db, ticket_id, as_id, text, now())
+        else:
+            result = await helpdesk.close_ticket(uow.db, ticket_id, as_id, now())
+    return result.message

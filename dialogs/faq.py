@@ -224,6 +224,10 @@ MIN_COVERAGE = 0.4  # idf-weighted share of the question's terms found in the ch
 _MAX_CHARS = 300
 
 
+def _key(question: str) -> str:
+    return re.sub(r"[\s?？!！。,，.、]+", "", normalize(question))
+
+
 class FaqIndex:
     """BM25 over the bank; answers only past the score, margin and coverage bars."""
 
@@ -267,6 +271,8 @@ class FaqIndex:
         for doc, i in zip(docs, owner):
             vocab[i].update(doc)
         self._owner, self._vocab = owner, vocab
+        # A question asked exactly as a bank question (after normalisation) is answered by it.
+        self._exact = {_key(q): i for i, e in enumerate(self._entries) for q in e.questions}
         # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
         self._questions = BM25Okapi(docs) if any(docs) else None
         self._answers = BM25Okapi(answers) if any(answers) else None
@@ -277,11 +283,16 @@ class FaqIndex:
         terms = tokenize(text)
         if not terms:
             return FaqResult(None, 0.0, False, "empty")
+        self.warm_up()
+        # Asked exactly as a bank question (staff additions included): that entry answers it.
+        exact = self._exact.get(_key(text))
+        if exact is not None:
+            return FaqResult(self._entries[exact], float("inf"), True, "answered")
         if is_out_of_scope(text):
             return FaqResult(None, 0.0, False, "out_of_scope")
-        self.warm_up()
         if self._questions is None:
             return FaqResult(None, 0.0, False, "low_confidence")
+
         best = [0.0] * len(self._entries)
         for i, s in zip(self._owner, self._questions.get_scores(terms)):
             best[i] = max(best[i], float(s))

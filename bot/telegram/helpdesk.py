@@ -18,11 +18,11 @@ def faq_entry(row) -> FaqEntry:
                     questions=(row.question,), answer=row.answer)
 
 
-def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None) -> Router:
+def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) -> Router:
     router = Router(name="helpdesk")
     router.message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
-    now = lambda: datetime.now(timezone.utc)  # noqa: E731
+    now = clock or (lambda: datetime.now(timezone.utc))
 
     async def ticket_of(db, message: Message):
         target = message.reply_to_message

@@ -33,13 +33,14 @@ class Pending:
     materials: set[str] = field(default_factory=set)
 
 
-def now() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_router(sessionmaker, blobs, calendar: WorkCalendar) -> Router:
+def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
     router = Router(name="staff")
     waiting: dict[int, Pending] = {}
+    now = clock or utcnow
 
     async def ask_privately(bot: Bot, user_id: int, text: str, markup=None) -> bool:
         try:

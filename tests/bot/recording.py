@@ -12,7 +12,7 @@ from aiogram.methods import (
     AnswerCallbackQuery, EditMessageText, GetFile, SendDocument, SendMessage, SetMyCommands,
     TelegramMethod,
 )
-from aiogram.types import Chat, File, Message
+from aiogram.types import Chat, File, InlineKeyboardMarkup, Message
 
 
 class RecordingSession(BaseSession):
@@ -30,8 +30,9 @@ class RecordingSession(BaseSession):
         now = datetime.now(timezone.utc)
         if isinstance(method, (SendMessage, SendDocument)):
             chat = Chat(id=int(method.chat_id), type="private" if int(method.chat_id) > 0 else "supergroup")
+            markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
             return Message(message_id=next(self._ids), date=now, chat=chat,
-                           text=getattr(method, "text", None), reply_markup=method.reply_markup)
+                           text=getattr(method, "text", None), reply_markup=markup)
         if isinstance(method, EditMessageText):
             return True
         if isinstance(method, (AnswerCallbackQuery, SetMyCommands)):

@@ -23,6 +23,7 @@ async def drive(tg, script, uid=111):
                 await tg.feed(f.photo_update(fid, uid, size=len(data)))
         else:
             await tg.feed(f.text_update(value, uid))
+    assert not any("系统繁忙" in t for t in tg.session.texts(uid)), "a handler failed"
 
 
 async def test_start_greets_with_menu(tg):

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 DEFAULT_TOKEN = "123456:AAFakeTokenForEndToEndTests_0123456789"
-CHAT_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}
+CHAT_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
 # Sent as plain strings by aiogram; every other form field is JSON (numbers, booleans, objects).
 STRING_PARAMS = {"text", "caption", "callback_query_id", "file_id", "url", "parse_mode",
                  "inline_message_id", "description", "short_description", "name", "language_code"}
@@ -58,6 +58,11 @@ class Call:
                 for b in row if "callback_data" in b]
 
     @property
+    def protected(self) -> bool:
+        """Sent with protect_content (no forwarding or saving)."""
+        return bool(self.params.get("protect_content"))
+
+    @property
     def labels(self) -> dict[str, str]:
         markup = self.params.get("reply_markup") or {}
         return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", ())
@@ -89,6 +94,7 @@ class FakeBotAPI:
         self._bot_messages: dict[tuple[int, int], dict] = {}
         self._read: dict[int, int] = {}
         self._open_callbacks: set[str] = set()
+        self.last_query_id: str | None = None
         self._failures: dict[str, list[ApiError]] = {}
         self._chat_log: dict[int, list[Call]] = {}
         self._changed = asyncio.Event()
@@ -134,8 +140,12 @@ class FakeBotAPI:
         self._notify()
         return update["update_id"]
 
-    def push_text(self, user_id: int, text: str) -> int:
-        message = self._user_message(user_id, text=text)
+    def push_text(self, user_id: int, text: str, chat_id: int | None = None,
+                  reply_to: int | None = None) -> int:
+        """`user_id` writes `text` in `chat_id` (default: the private chat; negative: a supergroup),
+        optionally as a reply to the message `reply_to` of that chat."""
+        message = self._user_message(user_id, chat_id=chat_id, text=text,
+                                     reply_to_message=self._replied(chat_id or user_id, reply_to))
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.push_update({"message": message})
@@ -143,15 +153,19 @@ class FakeBotAPI:
     def push_command(self, user_id: int, command: str, args: str = "") -> int:
         return self.push_text(user_id, f"/{command.lstrip('/')}" + (f" {args}" if args else ""))
 
-    def push_callback(self, user_id: int, data: str, message_id: int | None = None) -> int:
+    def push_callback(self, user_id: int, data: str, message_id: int | None = None,
+                      chat_id: int | None = None) -> int:
+        """`user_id` presses a button of `message_id` (default: the chat's last keyboard) in
+        `chat_id` (default: the private chat). The query's id is left in `last_query_id`."""
+        chat = user_id if chat_id is None else chat_id
         if message_id is None:
-            message_id = self.last_keyboard_message_id(user_id)
-        message = self._bot_messages.get((user_id, message_id or 0)) or {
-            "chat": self._chat(user_id), "message_id": message_id or 0, "date": 0}  # InaccessibleMessage
-        query_id = str(next(self._update_ids) * 7919)
+            message_id = self.last_keyboard_message_id(chat)
+        message = self._bot_messages.get((chat, message_id or 0)) or {
+            "chat": self._chat(chat), "message_id": message_id or 0, "date": 0}  # InaccessibleMessage
+        query_id = self.last_query_id = str(next(self._update_ids) * 7919)
         self._open_callbacks.add(query_id)
         return self.push_update({"callback_query": {
-            "id": query_id, "from": self._user(user_id), "chat_instance": str(-user_id * 31),
+            "id": query_id, "from": self._user(user_id), "chat_instance": str(-chat * 31),
             "data": data, "message": message}})
 
     def push_photo(self, user_id: int, data: bytes, caption: str | None = None,
@@ -204,6 +218,16 @@ class FakeBotAPI:
 
     def unanswered_callbacks(self) -> set[str]:
         return set(self._open_callbacks)
+
+    def callback_answers(self, query_id: str) -> list[Call]:
+        return [c for c in self.calls if c.method == "answerCallbackQuery"
+                and c.params.get("callback_query_id") == query_id]
+
+    async def wait_callback_answer(self, query_id: str | None = None, timeout: float = 10) -> Call:
+        """The bot's first answerCallbackQuery to `query_id` (default: the last pushed query)."""
+        query_id = query_id or self.last_query_id
+        await self._wait(lambda: bool(self.callback_answers(query_id)), timeout)
+        return self.callback_answers(query_id)[0]
 
     def fail_next(self, method: str, code: int = 429, description: str = "Too Many Requests: retry after 1",
                   retry_after: int | None = 1, times: int = 1) -> None:
@@ -354,6 +378,21 @@ class FakeBotAPI:
         self._bot_messages[key] = message
         return message
 
+    async def _m_editMessageReplyMarkup(self, token, p, files):
+        key = (int(p["chat_id"]), int(p["message_id"]))
+        message = self._bot_messages.get(key)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        markup = _inline(p.get("reply_markup"))
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message = {**message, "edit_date": int(time.time())}
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        self._bot_messages[key] = message
+        return message
+
     async def _m_sendDocument(self, token, p, files):
         return self._send_file(token, p, files, "document")
 
@@ -403,11 +442,20 @@ class FakeBotAPI:
         self._bot_messages[(chat_id, message["message_id"])] = message
         return message
 
-    def _user_message(self, user_id: int, **content) -> dict:
-        message = {"message_id": self._next_message_id(user_id), "date": int(time.time()),
-                   "chat": self._chat(user_id), "from": self._user(user_id)}
+    def _user_message(self, user_id: int, chat_id: int | None = None, **content) -> dict:
+        chat = user_id if chat_id is None else chat_id
+        message = {"message_id": self._next_message_id(chat), "date": int(time.time()),
+                   "chat": self._chat(chat), "from": self._user(user_id)}
         message.update({k: v for k, v in content.items() if v is not None})
         return message
+
+    def _replied(self, chat_id: int, message_id: int | None) -> dict | None:
+        """The message a reply refers to, as Telegram embeds it (without its own reply)."""
+        if message_id is None:
+            return None
+        message = self._bot_messages.get((chat_id, message_id)) or {
+            "message_id": message_id, "date": 0, "chat": self._chat(chat_id)}
+        return {k: v for k, v in message.items() if k != "reply_to_message"}
 
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
@@ -418,6 +466,8 @@ class FakeBotAPI:
 
     @staticmethod
     def _chat(chat_id: int) -> dict:
+        if chat_id < 0:  # staff group chats (-100...) are supergroups
+            return {"id": chat_id, "type": "supergroup", "title": f"工作群{chat_id}"}
         return {"id": chat_id, "type": "private", "first_name": f"用户{chat_id}"}
 
     @staticmethod

@@ -1,0 +1,133 @@
+"""Updates through the real Dispatcher vs the floor (a bare Dispatcher that answers each message).
+
+Both are fed the same scripted updates (tests/scripts.FULL: eligibility, form, materials, review,
+submit) with `dp.feed_update`, the same aiogram and the same recording Bot session (no network).
+Two measurements per side:
+  * service time: applicants one after another, one update in flight: per-update latency;
+  * throughput: many applicants interleaved on one event loop, `--concurrency` updates in flight.
+Uploads (photos: download + image normalisation + blob write) are timed apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import NOW, Stopwatch, bench_session_class, database, emit, script_updates, summary_ms  # noqa: E402
+
+SORRY = "系统繁忙"
+
+
+def floor_dispatcher():
+    from aiogram import Bot, Dispatcher
+    from aiogram.types import CallbackQuery, Message
+
+    dp = Dispatcher()
+
+    @dp.message()
+    async def on_message(message: Message) -> None:
+        await message.answer("ok")
+
+    @dp.callback_query()
+    async def on_button(cb: CallbackQuery, bot: Bot) -> None:
+        await cb.answer()
+        await bot.send_message(cb.message.chat.id, "ok")
+
+    return dp, None
+
+
+def assistant_dispatcher(url: str, data_dir: Path):
+    """Wired like `python -m bot run` (compose.build, staff router, applicant router)."""
+    from bot import compose
+    from bot.settings import Settings
+    from bot.telegram.app import make_dispatcher
+    from bot.telegram.staff import make_router as staff_router
+
+    settings = Settings(_env_file=None, data_dir=data_dir, database_url=url, embedded_worker=False,
+                        auto_accept=False)
+    services = compose.build(settings, migrate=False)
+    dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs,
+                                                       services.calendar), clock=lambda: NOW)
+    return dp, services
+
+
+async def drive(dp, bot, scripts: dict[int, list], concurrency: int) -> dict:
+    sem = asyncio.Semaphore(concurrency)
+    lat: list[float] = []
+    up: list[float] = []
+
+    async def applicant(uid: int) -> None:
+        for kind, update in scripts[uid]:
+            async with sem:  # FIFO: applicants advance round-robin, one update each
+                t = time.perf_counter()
+                await dp.feed_update(bot, update)
+                (up if kind == "upload" else lat).append(time.perf_counter() - t)
+
+    sw = Stopwatch()
+    await asyncio.gather(*(applicant(uid) for uid in scripts))
+    wall, cpu = sw.stop()
+    total = len(lat) + len(up)
+    return {"updates": total, "uploads": len(up), "wall_s": wall, "cpu_s": cpu,
+            "updates_per_s": total / wall, "cpu_ms_per_update": cpu / total * 1000,
+            "latency": summary_ms(lat), "upload_latency": summary_ms(up)}
+
+
+async def main_async(args) -> dict:
+    from aiogram import Bot
+
+    from tests.scripts import FULL
+
+    logging.basicConfig(level=logging.ERROR)
+    Session = bench_session_class()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-updates-"))
+    async with database(args.db, tmp) as url:
+        if args.mode == "floor":
+            dp, services = floor_dispatcher()
+        else:
+            dp, services = assistant_dispatcher(url, tmp)
+        session = Session()
+        bot = Bot("42:TEST", session=session)
+        uid = iter(range(10_000_000, 20_000_000))
+
+        def scripts(n: int) -> dict[int, list]:
+            return {u: script_updates(FULL, u, session.files) for u in (next(uid) for _ in range(n))}
+
+        await drive(dp, bot, scripts(args.warmup), 1)  # caches, lazy imports, first compile of SQL
+        service = await drive(dp, bot, scripts(args.sequential), 1)
+        load = await drive(dp, bot, scripts(args.applicants), args.concurrency)
+        result = {"scenario": "updates", "mode": args.mode, "db": args.db, "applicants": args.applicants,
+                  "concurrency": args.concurrency, "sequential_applicants": args.sequential,
+                  "service": service, "load": load, "sent": session.count,
+                  "sorry": sum(SORRY in t for t in session.texts_by_chat.values())}
+        if services is not None:
+            from sqlalchemy import func, select
+
+            from storage.models import Application
+            async with services.sessionmaker() as db:
+                result["applications"] = await db.scalar(select(func.count()).select_from(Application))
+            result["expected_applications"] = args.warmup + args.sequential + args.applicants
+            await services.db_engine.dispose()
+        return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", choices=["floor", "assistant"], default="assistant")
+    ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--applicants", type=int, default=200)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--sequential", type=int, default=10, help="applicants driven one update at a time")
+    ap.add_argument("--warmup", type=int, default=2)
+    args = ap.parse_args()
+    emit(asyncio.run(main_async(args)))
+
+
+if __name__ == "__main__":
+    main()

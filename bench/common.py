@@ -1,0 +1,200 @@
+"""Shared bench helpers: machine facts, statistics, databases, a lean recording Bot session, scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # the tests' Monday: the script's dates fit it
+PG_ENV = "TEST_DATABASE_URL"
+
+
+# ---- figures -------------------------------------------------------------------------------------
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
+
+
+def summary_ms(seconds: list[float]) -> dict[str, float]:
+    ms = [x * 1000 for x in seconds]
+    return {"n": len(ms), "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+            "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99), "max_ms": max(ms) if ms else float("nan")}
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Scenario scripts print one JSON line prefixed so the runner can find it among logs."""
+    print("BENCH-RESULT " + json.dumps(result, ensure_ascii=False, default=str), flush=True)
+
+
+def machine() -> dict[str, str]:
+    import aiogram
+    import sqlalchemy
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+        ram = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
+    except ImportError:
+        ram = "?"
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu} ({os.cpu_count()} logical cores)",
+        "ram": ram,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "aiogram": aiogram.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+# ---- databases -----------------------------------------------------------------------------------
+def sqlite_file_url(directory: Path) -> str:
+    return f"sqlite+aiosqlite:///{directory / 'bench.db'}"
+
+
+@asynccontextmanager
+async def database(kind: str, directory: Path):
+    """A fresh migrated database: an SQLite file in `directory`, or a new PostgreSQL database
+    on the server of TEST_DATABASE_URL, dropped afterwards."""
+    from storage.migrate import upgrade
+    if kind == "sqlite":
+        url = sqlite_file_url(directory)
+        await asyncio.to_thread(upgrade, url)
+        yield url
+        return
+    import asyncpg
+    base = os.environ[PG_ENV]
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = f"{base.rpartition('/')[0]}/{name}"
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+# ---- a lean recording Bot API session --------------------------------------------------------------
+def bench_session_class():
+    from aiogram.methods import GetFile, SendDocument, SendMessage
+    from aiogram.types import Chat, File, InlineKeyboardMarkup, Message
+
+    from tests.bot.recording import RecordingSession
+
+    class BenchSession(RecordingSession):
+        """RecordingSession that counts instead of keeping every request (memory stays flat), and
+        answers a reply keyboard (share-contact) the way Telegram does: a Message has inline
+        markup only."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+            self.by_method: dict[str, int] = {}
+            self.texts_by_chat: dict[int, str] = {}
+            self._mids = itertools.count(1000)
+
+        async def make_request(self, bot, method, timeout=None):
+            self.count += 1
+            name = type(method).__name__
+            self.by_method[name] = self.by_method.get(name, 0) + 1
+            if isinstance(method, (SendMessage, SendDocument)):
+                chat_id = int(method.chat_id)
+                text = getattr(method, "text", None)
+                if text is not None:
+                    self.texts_by_chat[chat_id] = text
+                markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+                return Message(message_id=next(self._mids), date=NOW,
+                               chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
+                               text=text, reply_markup=markup)
+            if isinstance(method, GetFile):
+                return File(file_id=method.file_id, file_unique_id=method.file_id,
+                            file_path=f"files/{method.file_id}")
+            return True
+
+    return BenchSession
+
+
+# ---- scripted applicants ----------------------------------------------------------------------------
+def photo(seed: int, color: str) -> bytes:
+    """A phone-sized JPEG, different per applicant (identical uploads would share one blob)."""
+    from PIL import Image
+    im = Image.new("RGB", (800, 600), color)
+    im.putpixel((seed % 800, (seed // 800) % 600), (seed % 251, seed % 241, seed % 239))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def script_updates(script, uid: int, files: dict[str, bytes]) -> list[tuple[str, Any]]:
+    """(kind, Update) for one applicant; kind is 'upload' for photos, else 'update'."""
+    from tests import factories as f
+    out = []
+    n = 0
+    for kind, value in script:
+        if kind == "choose":
+            out.append(("update", f.callback_update(value, uid)))
+        elif kind == "upload":
+            for data in value:
+                n += 1
+                fid = f"u{uid}_{n}"
+                files[fid] = photo(uid * 8 + n, ["red", "white", "black", "blue"][n % 4]) if data else data
+                out.append(("upload", f.photo_update(fid, uid, size=len(files[fid]))))
+        elif kind == "command":
+            out.append(("update", f.text_update("/" + value, uid)))
+        else:
+            out.append(("update", f.text_update(value, uid)))
+    return out
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def stop(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def rss_mb() -> float:
+    import psutil
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def peak_rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -73,7 +73,7 @@ async def drive(dp, bot, scripts: dict[int, list], concurrency: int) -> dict:
     sw = Stopwatch()
     await asyncio.gather(*(applicant(uid) for uid in scripts))
     wall, cpu = sw.stop()
-    total = len(lat) + len(up)
+    total = max(1, len(lat) + len(up))
     return {"updates": total, "uploads": len(up), "wall_s": wall, "cpu_s": cpu,
             "updates_per_s": total / wall, "cpu_ms_per_update": cpu / total * 1000,
             "latency": summary_ms(lat), "upload_latency": summary_ms(up)}
@@ -117,6 +117,52 @@ async def main_async(args) -> dict:
         return result
 
 
+LAYERS = [("bot.runner", "Runner", "handle"), ("bot.runner", "Runner", "_submit"),
+          ("dialogs.engine", "Engine", "handle"), ("storage.repos", "Applicants", "get_or_create"),
+          ("storage.repos", "Drafts", "for_applicant"), ("storage.repos", "Drafts", "save"),
+          ("storage.uow", "UnitOfWork", "__aenter__"), ("storage.uow", "UnitOfWork", "__aexit__"),
+          ("bot.telegram.applicant", None, "send_replies"), ("bot.telegram.applicant", None, "download"),
+          ("aiogram", "Dispatcher", "feed_update")]
+
+
+def install_breakdown() -> dict:
+    """Wall and main-thread CPU per call of each layer (sequential runs only: under load the
+    timers would also count other tasks' time)."""
+    import importlib
+    import inspect
+    acc: dict[str, list[float]] = {}
+
+    def wrap(owner, name, label):
+        orig = getattr(owner, name)
+        if inspect.iscoroutinefunction(orig):
+            async def timed(*a, **k):
+                t, c = time.perf_counter(), time.thread_time()
+                try:
+                    return await orig(*a, **k)
+                finally:
+                    x = acc.setdefault(label, [0.0, 0.0, 0])
+                    x[0] += time.perf_counter() - t
+                    x[1] += time.thread_time() - c
+                    x[2] += 1
+        else:
+            def timed(*a, **k):
+                t, c = time.perf_counter(), time.thread_time()
+                try:
+                    return orig(*a, **k)
+                finally:
+                    x = acc.setdefault(label, [0.0, 0.0, 0])
+                    x[0] += time.perf_counter() - t
+                    x[1] += time.thread_time() - c
+                    x[2] += 1
+        setattr(owner, name, timed)
+
+    for module, cls, name in LAYERS:
+        mod = importlib.import_module(module)
+        owner = getattr(mod, cls) if cls else mod
+        wrap(owner, name, f"{cls + '.' if cls else ''}{name}")
+    return acc
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", choices=["floor", "assistant"], default="assistant")
@@ -125,8 +171,23 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--sequential", type=int, default=10, help="applicants driven one update at a time")
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--breakdown", action="store_true", help="time each layer (use with --applicants 0)")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the whole run into FILE")
     args = ap.parse_args()
-    emit(asyncio.run(main_async(args)))
+    acc = install_breakdown() if args.breakdown else None
+    if args.profile:
+        import cProfile
+        prof = cProfile.Profile()
+        result = prof.runcall(asyncio.run, main_async(args))
+        prof.dump_stats(args.profile)
+    else:
+        result = asyncio.run(main_async(args))
+    if acc is not None:
+        result["breakdown"] = {k: {"calls": n, "wall_ms": w / n * 1000, "cpu_ms": c / n * 1000}
+                               for k, (w, c, n) in acc.items()}
+        for k, v in result["breakdown"].items():
+            print(f"{k:28s} calls {v['calls']:6d}  wall {v['wall_ms']:7.3f} ms  main-thread cpu {v['cpu_ms']:7.3f} ms")
+    emit(result)
 
 
 if __name__ == "__main__":

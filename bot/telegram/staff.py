@@ -67,6 +67,14 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=f"k|cc|{case_id}")])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
+    @router.callback_query(F.data.startswith(("k|", "w|")), F.message.sender_chat)
+    async def on_anonymous(cb: CallbackQuery) -> None:
+        await cb.answer("请以个人账号操作。", show_alert=True)
+
+    @router.message(F.chat.type == "private", F.text, F.sender_chat)
+    async def on_anonymous_text(message: Message) -> None:
+        await message.answer("请以个人账号操作。")
+
     @router.callback_query(F.data.startswith("k|"))
     async def on_case_button(cb: CallbackQuery, bot: Bot) -> None:
         parts = cb.data.split("|")

@@ -1,0 +1,65 @@
+"""Operator commands: staff accounts, window acceptance, decisions and the exported packet."""
+
+from __future__ import annotations
+
+import json
+
+from pypdf import PdfReader
+
+from bot import cli
+from bot.compose import build
+from bot.runner import Who
+from bot.settings import Settings
+from dialogs.model import Upload, UserInput
+from tests.conftest import NOW
+from tests.scripts import FULL
+
+
+async def submit(services) -> str:
+    who = Who("console", "cli-test")
+    services.runner.clock = lambda: NOW
+    for kind, value in FULL:
+        kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
+            "files": [Upload(data=v, size=len(v)) for v in value]}
+        replies = await services.runner.handle(who, UserInput(kind=kind, now=NOW, **kw))
+    return replies[-1].text.split("受理编号：")[1].split("\n")[0]
+
+
+async def test_cli_accept_decide_show_and_export(tmp_path):
+    services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
+    try:
+        ref = await submit(services)
+        assert ref in await cli.packets_list(services, "window")
+        assert "已添加" in await cli.staff_command(services, "add", 2001, "李四", "clerk", "hrss")
+        assert "window" not in await cli.staff_command(services, "list")
+        assert "已受理" in await cli.window_action(services, "accept", ref, None)
+        assert ref in await cli.packets_list(services, "hrss")
+        worker = services.worker()
+        worker.clock = lambda: NOW.replace(year=2030)
+        assert await worker.run_once() == 3
+        assert (tmp_path / "data" / "outbox" / "tax").is_dir()
+        assert "没有权限" in await cli.decide(services, ref, "tax", 2001, "done")
+        assert "已办结" in await cli.decide(services, ref, "hrss", 2001, "done", note="登记号123")
+        shown = await cli.packets_show(services, ref)
+        assert "人社" in shown and "登记号123" in shown and "张*" in shown
+        assert "130102199003071233" not in shown
+        out = await cli.packets_export(services, ref, tmp_path / "out")
+        folder = next((tmp_path / "out").rglob("form.pdf")).parent
+        assert {"form.pdf", "materials.pdf", "data.json"} <= {p.name for p in folder.iterdir()}, out
+        text = "".join(p.extract_text() for p in PdfReader(folder / "form.pdf").pages)
+        text = text.replace("\x00", "").replace(" ", "").replace("\n", "")
+        assert "张𫖮" in text and "13812345678" in text and "灵活就业" in text
+        assert len(PdfReader(folder / "materials.pdf").pages) == 3
+        data = json.loads((folder / "data.json").read_text(encoding="utf-8"))
+        assert data["ref"] == ref
+    finally:
+        await services.db_engine.dispose()
+
+
+async def test_cli_ask_answers_or_hands_off(tmp_path):
+    services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
+    try:
+        assert "15个工作日" in await cli.ask(services, "办理需要多长时间？")
+        assert "转人工客服" in await cli.ask(services, "公积金怎么提取？")
+    finally:
+        await services.db_engine.dispose()

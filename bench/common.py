@@ -198,3 +198,56 @@ def rss_mb() -> float:
 def peak_rss_mb() -> float:
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- the assistant, wired like `python -m bot run` -------------------------------------------------
+def services_for(url: str, data_dir: Path, **settings):
+    from bot import compose
+    from bot.settings import Settings
+    kw = {"embedded_worker": False, "auto_accept": False} | settings
+    return compose.build(Settings(_env_file=None, data_dir=data_dir, database_url=url, **kw), migrate=False)
+
+
+def user_input(kind: str, value, seed: int = 0):
+    from dialogs.model import Upload, UserInput
+    if kind == "choose":
+        return UserInput(now=NOW, account=f"telegram:{seed}", kind="choose", payload=value)
+    if kind == "upload":
+        files = [Upload(data=photo(seed * 8 + i, "grey"), size=1) for i, _ in enumerate(value)]
+        return UserInput(now=NOW, account=f"telegram:{seed}", kind="upload", files=files)
+    if kind == "command":
+        return UserInput(now=NOW, account=f"telegram:{seed}", kind="command", command=value)
+    return UserInput(now=NOW, account=f"telegram:{seed}", kind="text", text=value)
+
+
+async def template_draft(runner, script, uid: int) -> tuple[str, dict]:
+    """Drive one applicant through `script` with the real runner; return its draft (state, data)."""
+    from sqlalchemy import select
+
+    from bot.runner import Who
+    from storage.models import Applicant, Draft
+    who = Who("telegram", str(uid), uid)
+    for kind, value in script:
+        await runner.handle(who, user_input(kind, value, uid))
+    async with runner.sessionmaker() as db:
+        row = (await db.execute(select(Draft.state, Draft.data).join(Applicant, Applicant.id == Draft.applicant_id)
+                                .where(Applicant.external_id == str(uid)))).one()
+    return row.state, row.data
+
+
+async def bulk_drafts(sessionmaker, first_uid: int, n: int, state: str, data: dict, batch: int = 2000) -> list[int]:
+    """n applicants with a draft each, inserted in batches (Core executemany); returns their uids."""
+    from sqlalchemy import insert
+
+    from storage.models import Applicant, Draft
+    uids = list(range(first_uid, first_uid + n))
+    for i in range(0, n, batch):
+        part = uids[i:i + batch]
+        async with sessionmaker() as db:
+            ids = (await db.execute(insert(Applicant).returning(Applicant.id, sort_by_parameter_order=True),
+                                    [{"channel": "telegram", "external_id": str(u), "chat_id": u,
+                                      "username": f"u{u}", "created_at": NOW} for u in part])).scalars().all()
+            await db.execute(insert(Draft), [{"applicant_id": a, "state": state, "data": data, "epoch": 0,
+                                              "version": 0, "created_at": NOW, "updated_at": NOW} for a in ids])
+            await db.commit()
+    return uids

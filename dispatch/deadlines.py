@@ -43,3 +43,29 @@ async def reminders(uow_or_session: Any, now: datetime, calendar: WorkCalendar, 
                            application_id=app.id)
     await db.flush()
     return counts
+
+
+async def confirm_provisional(uow_or_session: Any, calendar: WorkCalendar) -> int:
+    """Deadlines marked 预计 (a year without a published holiday schedule) are recomputed once the
+    calendar covers them; the applicant is told the confirmed date."""
+    from sqlalchemy import select
+
+    from dispatch.outcome import notify_applicant
+    from storage.models import Application
+    db = session_of(uow_or_session)
+    rows = await db.scalars(select(Application).where(Application.deadline_provisional.is_(True),
+                                                      Application.accepted_at.is_not(None)))
+    fixed = 0
+    for app in rows:
+        due = calendar.add_workdays(local_day(app.accepted_at), 15)
+        if due.provisional:
+            continue
+        old, app.deadline, app.deadline_provisional = app.deadline, due.due, False
+        Events(db).add("deadline_confirmed", "calendar", {"old": old.isoformat() if old else None,
+                                                          "new": due.due.isoformat()}, application_id=app.id)
+        await notify_applicant(db, app, notices.body(
+            "applicant.deadline", f"节假日安排已公布：您的申请（受理编号：{app.ref}）办结时限确定为"
+            f"{due.due:%Y年%m月%d日}。", ref=app.ref), dedup_key=f"deadline:{app.ref}:{due.due}")
+        fixed += 1
+    await db.flush()
+    return fixed

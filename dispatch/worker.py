@@ -14,7 +14,7 @@ from dispatch.channels import Channel
 from dispatch.clock import utc, utcnow
 from dialogs.workdays import WorkCalendar
 from dispatch.config import DispatchConfig
-from dispatch.deadlines import reminders
+from dispatch.deadlines import confirm_provisional, reminders
 from dispatch.outcome import notify_chat
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire
@@ -62,8 +62,10 @@ class Worker:
         """Deadline reminders and escalations (see dispatch.deadlines), with this worker's config."""
         chats = {d: c.chat_id for d, c in self.config.departments.items()}
         async with UnitOfWork(self.sessionmaker) as uow:
-            return await reminders(uow, self.now(), calendar, self.config.reminder_days, chats=chats,
-                                   admin_chat=self.config.admin_chat_id)
+            counts = await reminders(uow, self.now(), calendar, self.config.reminder_days, chats=chats,
+                                     admin_chat=self.config.admin_chat_id)
+            counts["confirmed"] = await confirm_provisional(uow, calendar)
+            return counts
 
     async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None,
                           calendar: WorkCalendar | None = None) -> None:

@@ -214,5 +214,42 @@ async def test_after_redelivery_the_first_clerk_keeps_the_case(sm, blobs, clock,
 async def test_worker_remind_uses_its_config(sm, calendar, clock, config, delivered):
     _, _, w, _ = delivered
     clock.advance(days=16)
-    assert await w.remind(calendar) == {"reminded": 3, "escalated": 0}
-    assert await w.remind(calendar) == {"reminded": 0, "escalated": 0}
+    assert await w.remind(calendar) == {"reminded": 3, "escalated": 0, "confirmed": 0}
+    assert await w.remind(calendar) == {"reminded": 0, "escalated": 0, "confirmed": 0}
+
+
+async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm, blobs, clock):
+    from datetime import date, datetime, timezone
+
+    from dialogs.workdays import WorkCalendar
+    from dispatch.deadlines import confirm_provisional
+    from tests.dispatch.conftest import create_application
+    from dispatch import window
+    now = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)  # a deadline in January 2027
+    base = WorkCalendar.load()
+    app = await create_application(sm, blobs)
+    async with UnitOfWork(sm) as uow:
+        assert (await window.accept(uow, app.ref, "staff:window", now, base)).ok
+    async with UnitOfWork(sm) as uow:
+        row = await uow.applications.by_ref(app.ref)
+        assert row.deadline_provisional and row.deadline == date(2027, 1, 8)  # weekends only
+        assert await confirm_provisional(uow, base) == 0
+    data = json_2027(base)
+    async with UnitOfWork(sm) as uow:
+        assert await confirm_provisional(uow, WorkCalendar(data)) == 1
+    async with UnitOfWork(sm) as uow:
+        row = await uow.applications.by_ref(app.ref)
+        notes = list(await uow.db.scalars(__import__("sqlalchemy").select(Notification)))
+    assert not row.deadline_provisional and row.deadline == date(2027, 1, 11)  # 元旦 not counted
+    assert any("办结时限确定为" in n.body["text"] for n in notes)
+
+
+def json_2027(calendar) -> dict:
+    """The loaded calendar's data plus a (hypothetical) 2027 schedule: 元旦 off 1-1, nothing else."""
+    import json
+    from importlib import resources
+    data = json.loads(resources.files("dialogs").joinpath("data/cn_workdays.json").read_text("utf-8"))
+    data["years"]["2027"] = {"holidays": ["2027-01-01"], "workdays": []}
+    if "covered" in data:
+        data["covered"] = [min(data["covered"]), 2027]
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import IO
 from bot.runner import Runner, Who
 from dialogs.model import Button, Reply, Upload, UserInput
 
-COMMANDS = {"start", "guide", "apply", "status", "cancel", "help", "ask"}
+log = logging.getLogger(__name__)
 
 
 def render(replies: list[Reply]) -> tuple[str, list[Button]]:
@@ -76,8 +77,13 @@ async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None
 
     async def send(inp: UserInput) -> None:
         nonlocal buttons
-        replies = await runner.handle(who, inp)
-        replies += await inbox(runner.sessionmaker, user)
+        try:
+            replies = await runner.handle(who, inp)
+            replies += await inbox(runner.sessionmaker, user)
+        except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the masked details
+            log.exception("console input failed")
+            print("系统繁忙，请稍后再试。您已填写的内容不会丢失。", file=stdout, flush=True)
+            return
         text, new_buttons = render(replies)
         if new_buttons or text:
             buttons = new_buttons

@@ -85,15 +85,16 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             case = await Cases(uow.db).get(case_id)
             if action in ("claim", "done"):
                 result = await decisions.decide(uow, case_id, action, actor, now())
-                await cb.answer(result.message or "已处理", show_alert=not result.ok)
-                return
-            if action == "open":
+            elif action == "open":
                 result, packet = await access.case_packet(uow, blobs, case_id, actor)
             elif case is None or await authorize(uow.db, uid, "view", case.department,
                                                  target=f"case:{case_id}") is None:
                 result, packet = None, None
             else:
                 result, packet = True, None
+        if action in ("claim", "done"):  # told only after the decision and its audit row committed
+            await cb.answer(result.message or "已处理", show_alert=not result.ok)
+            return
         if action == "open":
             if packet is None:
                 await cb.answer(result.message, show_alert=True)

@@ -1,0 +1,118 @@
+"""Start-up time to the first handled update.
+
+  * process: `python -m bot run` long-polling the fake Bot API (tests/e2e/fakebot.py); /start is
+    queued before the process starts; measured from spawn to the reply. Twice: a fresh data
+    directory (the database is created and migrated) and a restart on the same directory.
+  * in-process (`--inprocess`, in a fresh interpreter): imports, compose.build, make_dispatcher,
+    the first feed_update, each timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+T0 = time.perf_counter()
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, emit  # noqa: E402
+
+
+async def one_start(data_dir: Path, timeout: float) -> dict:
+    from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        api.push_text(7001, "/start")
+        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR",
+                                                                  "DATABASE_URL")}
+        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
+                   DATABASE_URL="", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
+        log = open(data_dir.parent / f"bot-{time.time_ns()}.log", "wb")
+        t0 = time.monotonic()  # the fake server stamps calls with time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            call = await api.wait_call("getUpdates", timeout=timeout)
+            polling = call.at - t0
+            reply = (await api.wait_for_reply(7001, lambda c: True, timeout=timeout))[-1]
+            replied = reply.at - t0
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+    return {"first_poll_s": polling, "first_reply_s": replied}
+
+
+async def process_starts(timeout: float) -> dict:
+    if not (ROOT / "tests" / "e2e" / "fakebot.py").is_file():
+        return {"pending": "tests/e2e/fakebot.py not built yet"}
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-startup-")) / "data"
+    fresh = await one_start(data_dir, timeout)
+    again = await one_start(data_dir, timeout)
+    return {"fresh": fresh, "restart": again}
+
+
+async def in_process() -> dict:
+    marks = {"interpreter_to_script_s": 0.0}
+    t = time.perf_counter()
+    from aiogram import Bot
+
+    from bench.common import NOW, bench_session_class, services_for, sqlite_file_url
+    from bot.telegram.app import make_dispatcher
+    from bot.telegram.staff import make_router as staff_router
+    from storage.migrate import upgrade
+    from tests import factories as f
+    marks["imports_s"] = time.perf_counter() - t
+    tmp = Path(tempfile.mkdtemp(prefix="bench-startup-inproc-"))
+    url = sqlite_file_url(tmp)
+    t = time.perf_counter()
+    await asyncio.to_thread(upgrade, url)
+    marks["migrate_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    services = services_for(url, tmp)
+    await services.load_faq_additions()
+    dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs, services.calendar),
+                         clock=lambda: NOW)
+    marks["build_s"] = time.perf_counter() - t
+    session = bench_session_class()()
+    bot = Bot("42:TEST", session=session)
+    t = time.perf_counter()
+    await dp.feed_update(bot, f.text_update("/start", 7002))
+    marks["first_update_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    await dp.feed_update(bot, f.text_update("/start", 7003))
+    marks["second_update_s"] = time.perf_counter() - t
+    marks["script_total_s"] = time.perf_counter() - T0
+    await services.db_engine.dispose()
+    return marks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--inprocess", action="store_true", help="(internal) the in-process measurement")
+    ap.add_argument("--timeout", type=float, default=60)
+    args = ap.parse_args()
+    if args.inprocess:
+        emit({"scenario": "startup-inprocess", **asyncio.run(in_process())})
+        return
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, __file__, "--inprocess"], cwd=ROOT, capture_output=True, text=True)
+    total = time.perf_counter() - t0
+    import json
+    inproc = next((json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines()
+                   if line.startswith("BENCH-RESULT ")), {"error": out.stderr[-800:]})
+    inproc["spawn_to_done_s"] = total
+    emit({"scenario": "startup", "inprocess": inproc, "process": asyncio.run(process_starts(args.timeout))})
+
+
+if __name__ == "__main__":
+    main()

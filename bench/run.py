@@ -1,0 +1,287 @@
+"""Runs every benchmark (each in a fresh process), prints one table and writes bench/RESULTS.md.
+
+    bash scripts/bench.sh                 # everything, sized to finish in ~5 minutes on 2 cores
+    bash scripts/bench.sh --quick         # a smoke run (~1-2 minutes)
+    bash scripts/bench.sh --only updates,memory --applicants 400
+
+Sizes come from flags or BENCH_* environment variables (flag wins). PostgreSQL runs when
+TEST_DATABASE_URL is set (a fresh database is created per scenario and dropped after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PG_ENV, ROOT, machine  # noqa: E402
+
+BENCH = ROOT / "bench"
+SCENARIOS = ("updates", "submit", "packets", "faq", "startup", "memory")
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(f"BENCH_{name.upper()}", default))
+
+
+def run(script: str, *args: str, timeout: float = 900) -> dict:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH-RESULT ")), None)
+    if proc.returncode or line is None:
+        return {"error": f"{script} exited {proc.returncode}: {(proc.stderr or proc.stdout)[-1500:]}"}
+    out = json.loads(line.split(" ", 1)[1])
+    out["_seconds"] = time.perf_counter() - t
+    print(f"  {script} {' '.join(args)}: {out['_seconds']:.0f} s", flush=True)
+    return out
+
+
+def f(x, digits: int = 1) -> str:
+    if x is None or x == "":
+        return "–"
+    if isinstance(x, str):
+        return x
+    return f"{x:,.{digits}f}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    ups = results.get("updates", {})
+    floor, sq, pg = ups.get("floor"), ups.get("sqlite"), ups.get("postgresql")
+
+    def col(r, get, digits=1):
+        if r is None:
+            return "–"
+        if "error" in r:
+            return "error"
+        try:
+            return f(get(r), digits)
+        except (KeyError, TypeError):
+            return "–"
+
+    def row(label, get, target="", ok=None, digits=1, floor_too=True):
+        rows.append([label, col(floor, get, digits) if floor_too else "", col(sq, get, digits), col(pg, get, digits),
+                     target, verdict(ok)])
+
+    if ups:
+        load = f"{args.concurrency} in flight"
+        row(f"updates/s, {args.applicants} applicants interleaved, {load}", lambda r: r["load"]["updates_per_s"],
+            "≥ 1,000", sq and "load" in sq and sq["load"]["updates_per_s"] >= 1000, 0)
+        row("CPU ms per update under load (process, all threads)", lambda r: r["load"]["cpu_ms_per_update"], digits=2)
+        row("service time per update p50 ms (1 in flight, no uploads)", lambda r: r["service"]["latency"]["p50_ms"],
+            digits=2)
+        row("service time per update p99 ms (1 in flight, no uploads)", lambda r: r["service"]["latency"]["p99_ms"],
+            "< 10", sq and "service" in sq and sq["service"]["latency"]["p99_ms"] < 10, 2)
+        row(f"latency p50 / p99 ms under load ({load})",
+            lambda r: f"{r['load']['latency']['p50_ms']:,.1f} / {r['load']['latency']['p99_ms']:,.1f}")
+        row("photo upload p50 / p99 ms (1 in flight; excluded above)",
+            lambda r: f"{r['service']['upload_latency']['p50_ms']:,.1f} / {r['service']['upload_latency']['p99_ms']:,.1f}")
+        if floor and sq and "service" in floor and "service" in sq:
+            ratio = lambda r: r["service"]["latency"]["mean_ms"] / floor["service"]["latency"]["mean_ms"]  # noqa: E731
+            cpu_ratio = lambda r: r["load"]["cpu_ms_per_update"] / floor["load"]["cpu_ms_per_update"]  # noqa: E731
+            rows.append(["cost per update ÷ floor (mean service time)", "1", col(sq, ratio, 1), col(pg, ratio, 1),
+                         "≤ 2×", verdict(ratio(sq) <= 2)])
+            rows.append(["cost per update ÷ floor (CPU under load)", "1", col(sq, cpu_ratio, 1),
+                         col(pg, cpu_ratio, 1), "≤ 2×", verdict(cpu_ratio(sq) <= 2)])
+        for name, r in (("SQLite", sq), ("PostgreSQL", pg)):
+            if r and "applications" in r:
+                notes.append(f"{name}: {r['applications']}/{r['expected_applications']} applications submitted, "
+                             f"{r['sorry']} '系统繁忙' answers, {r['sent']:,} Bot API calls.")
+
+    sub = results.get("submit", {})
+    for kind, label in (("submit", "submissions/s (application + events + window notice)"),
+                        ("submit+accept", "submissions/s with acceptance (+3 cases, +3 deliveries)")):
+        vals = []
+        for db in ("sqlite", "postgresql"):
+            r = sub.get(db)
+            run_ = next((x for x in (r or {}).get("runs", []) if x["kind"] == kind), None)
+            vals.append(f"{run_['per_s']:,.0f} (p99 {run_['latency']['p99_ms']:,.0f} ms)" if run_ else
+                        ("error" if r and "error" in r else "–"))
+        rows.append([label, "", *vals, "", "–"])
+
+    pk = results.get("packets", {})
+    for db in ("sqlite", "postgresql"):
+        r = pk.get(db)
+        if not r or "error" in r:
+            continue
+    def pk_col(get, digits=1):
+        return [col(pk.get("sqlite"), get, digits), col(pk.get("postgresql"), get, digits)]
+    if pk:
+        rows.append(["form PDF (表2) first render in a process, ms", "",
+                     *pk_col(lambda r: r["pdf"]["form_pdf_first_s"] * 1000, 0), "", "–"])
+        rows.append(["form PDF next renders, mean ms", "", *pk_col(lambda r: r["pdf"]["form_pdf_next"]["mean_ms"], 0),
+                     "", "–"])
+        per_core = pk.get("sqlite", {}).get("pdf", {}).get("packet", {}).get("mean_ms")
+        rows.append(["packet build (form + materials PDF + data.json), mean ms", "",
+                     *pk_col(lambda r: r["pdf"]["packet"]["mean_ms"], 0), "≥ 20/s/core (≤ 50 ms)",
+                     verdict(per_core <= 50 if per_core else None)])
+        if "worker" in pk.get("sqlite", {}):
+            rows.append(["worker deliveries/s (folder channel)", "", pk["sqlite"]["worker"], "", "", "–"])
+        else:
+            rows.append(["worker deliveries/s with PDFs (folder channel)", "",
+                         *pk_col(lambda r: r["worker_pdf"]["per_s"], 2), "", "–"])
+            rows.append(["worker deliveries/s without PDFs", "", *pk_col(lambda r: r["worker_nopdf"]["per_s"], 1),
+                         "", "–"])
+
+    fq = results.get("faq")
+    if fq:
+        if "pending" in fq:
+            rows.append(["FAQ answer", "", fq["pending"], "", "", "–"])
+        elif "error" not in fq:
+            rows.append(["FAQ start-up s (bank, jieba, index)", "", f(fq["startup_s"], 2), "", "", "–"])
+            rows.append([f"FAQ answer mean / p99 ms ({fq['questions']} questions × {fq['rounds']})", "",
+                         f"{fq['mean_ms']:.2f} / {fq['p99_ms']:.2f}", "", "", "–"])
+
+    st = results.get("startup")
+    if st and "error" not in st:
+        p = st.get("process", {})
+        if "pending" in p:
+            rows.append(["start-up: `python -m bot run` to first reply", "", p["pending"], "", "", "–"])
+        else:
+            rows.append(["start-up: `python -m bot run` to first reply, s (fresh DB / restart)", "",
+                         f"{p['fresh']['first_reply_s']:.1f} / {p['restart']['first_reply_s']:.1f}", "", "", "–"])
+        i = st.get("inprocess", {})
+        if "imports_s" in i:
+            rows.append(["start-up in-process: imports / migrate / build / first update, s", "",
+                         f"{i['imports_s']:.1f} / {i['migrate_s']:.2f} / {i['build_s']:.2f} / {i['first_update_s']:.3f}",
+                         "", "", "–"])
+
+    mem = results.get("memory")
+    if mem and "error" not in mem:
+        s = mem["serve"]
+        peak = max(s["peak_rss_mb"], mem["sampled_peak_rss_mb"])
+        rows.append([f"peak RSS MB: {mem['load']['drafts']:,} stored drafts + {s['conversations']:,} conversations",
+                     "", f"{peak:,.0f}", "", "< 250", verdict(peak < 250)])
+        rows.append(["RSS MB after start-up (before the first update)", "", f"{s['rss_after_startup_mb']:,.0f}", "",
+                     "", "–"])
+        notes.append(f"Memory: drafts of {mem['load']['draft_json_bytes']} bytes of JSON each (state "
+                     f"{mem['load']['draft_state']}), database {mem['load']['db_mb']:.0f} MB, loaded in "
+                     f"{mem['load']['load_s']:.0f} s; {s['updates']:,} updates at {s['updates_per_s']:.0f}/s.")
+    return rows, notes
+
+
+def render(rows: list[list[str]]) -> str:
+    head = ["figure", "floor", "assistant, SQLite", "assistant, PostgreSQL", "target", "verdict"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(SCENARIOS)),
+                    help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    ap.add_argument("--applicants", type=int, default=env_int("applicants", 200))
+    ap.add_argument("--pg-applicants", type=int, default=env_int("pg_applicants", 100))
+    ap.add_argument("--concurrency", type=int, default=env_int("concurrency", 50))
+    ap.add_argument("--sequential", type=int, default=env_int("sequential", 10))
+    ap.add_argument("--submissions", type=int, default=env_int("submissions", 300))
+    ap.add_argument("--drafts", type=int, default=env_int("drafts", 100_000))
+    ap.add_argument("--conversations", type=int, default=env_int("conversations", 1000))
+    ap.add_argument("--deliveries", type=int, default=env_int("deliveries", 30))
+    ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL even if TEST_DATABASE_URL is set")
+    ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = ap.parse_args()
+    if args.quick:
+        args.applicants, args.pg_applicants, args.sequential = 30, 20, 3
+        args.submissions, args.drafts, args.conversations, args.deliveries = 60, 10_000, 100, 6
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    dbs = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) and not args.no_pg else [])
+    results: dict = {}
+    t0 = time.perf_counter()
+    print(f"benchmarks: {', '.join(s for s in SCENARIOS if s in only)} on {', '.join(dbs)}", flush=True)
+    if "updates" in only:
+        common = ["--concurrency", str(args.concurrency), "--sequential", str(args.sequential)]
+        results["updates"] = {"floor": run("bench_updates.py", "--mode", "floor", "--applicants",
+                                           str(args.applicants), *common)}
+        for db in dbs:
+            n = args.applicants if db == "sqlite" else args.pg_applicants
+            results["updates"][db] = run("bench_updates.py", "--mode", "assistant", "--db", db,
+                                         "--applicants", str(n), *common)
+    if "submit" in only:
+        results["submit"] = {db: run("bench_submit.py", "--db", db, "-n", str(args.submissions),
+                                     "--concurrency", str(args.concurrency)) for db in dbs}
+    if "packets" in only:
+        results["packets"] = {db: run("bench_packets.py", "--db", db, "--deliveries", str(args.deliveries))
+                              for db in dbs[:1]}
+    if "faq" in only:
+        results["faq"] = run("bench_faq_speed.py")
+    if "startup" in only:
+        results["startup"] = run("bench_startup.py")
+    if "memory" in only:
+        results["memory"] = run("bench_memory.py", "--drafts", str(args.drafts), "--conversations",
+                                str(args.conversations), "--concurrency", str(args.concurrency))
+    total = time.perf_counter() - t0
+
+    rows, notes = table(results, args)
+    errors = [f"{k}: {v['error']}" for k, v in results.items() if isinstance(v, dict) and "error" in v]
+    errors += [f"{k}/{db}: {v['error']}" for k, sub in results.items() if isinstance(sub, dict)
+               for db, v in sub.items() if isinstance(v, dict) and "error" in v]
+    text = render(rows)
+    print()
+    print(text)
+    for n in notes:
+        print("- " + n)
+    for e in errors:
+        print("ERROR " + e)
+    print(f"\ntotal {total:.0f} s")
+
+    m = machine()
+    md = ["# Benchmark results", "",
+          "Generated by `bash scripts/bench.sh` (bench/run.py); do not edit by hand: the findings come from "
+          "bench/findings.md.", "",
+          "## Machine", "",
+          *[f"- {k}: {v}" for k, v in m.items()],
+          f"- run: {total:.0f} s; sizes: {args.applicants} applicants ({args.pg_applicants} on PostgreSQL), "
+          f"{args.concurrency} in flight, {args.sequential} applicants for service times, {args.submissions} "
+          f"submissions, {args.drafts:,} stored drafts, {args.conversations:,} conversations, "
+          f"{args.deliveries} deliveries with PDFs",
+          f"- databases: SQLite file (WAL, default synchronous=FULL), "
+          f"{'PostgreSQL ' + pg_version() if 'postgresql' in dbs else 'PostgreSQL not run (TEST_DATABASE_URL unset)'}",
+          "", "## Figures", "", text, "", *[f"- {n}" for n in notes], *[f"- ERROR {e}" for e in errors], "",
+          "How measured: the floor is a bare aiogram Dispatcher with one handler answering every message "
+          "(and every button), fed the same updates with `feed_update` through the same recording Bot session. "
+          "The assistant is wired as `python -m bot run` wires it (compose.build, staff and applicant routers), "
+          "every update committed in its own transaction. Service time: one update in flight, so latency is cost; "
+          "under load, latency includes the queue of updates in flight (Little's law: "
+          f"{args.concurrency} in flight ÷ throughput).", ""]
+    findings = BENCH / "findings.md"
+    if findings.is_file():
+        md += [findings.read_text(encoding="utf-8").strip(), ""]
+    md += ["## Raw results", "", "```json", json.dumps(results, ensure_ascii=False, indent=1, default=str), "```", ""]
+    args.out.write_text("\n".join(md), encoding="utf-8")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+def pg_version() -> str:
+    try:
+        import asyncio
+
+        import asyncpg
+
+        async def v() -> str:
+            conn = await asyncpg.connect(os.environ[PG_ENV].replace("postgresql+asyncpg://", "postgresql://"))
+            try:
+                return (await conn.fetchval("show server_version")).split()[0]
+            finally:
+                await conn.close()
+        return asyncio.run(v())
+    except Exception:  # noqa: BLE001 - a version string is decoration
+        return "?"
+
+
+if __name__ == "__main__":
+    main()

@@ -171,9 +171,15 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--sequential", type=int, default=10, help="applicants driven one update at a time")
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--pool", type=int, help="experiment: SQLAlchemy pool_size (max_overflow 0) for the database")
     ap.add_argument("--breakdown", action="store_true", help="time each layer (use with --applicants 0)")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the whole run into FILE")
     args = ap.parse_args()
+    if args.pool:
+        import functools
+
+        import bot.compose
+        bot.compose.make_engine = functools.partial(bot.compose.make_engine, pool_size=args.pool, max_overflow=0)
     acc = install_breakdown() if args.breakdown else None
     if args.profile:
         import cProfile

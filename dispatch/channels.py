@@ -109,6 +109,8 @@ class WebhookChannel:
 class TelegramNoticeChannel:
     """Queues a PII-free notice to the department's staff chat; the bot process sends it."""
 
+    needs_files = False  # clerks pull the packet, built on demand, after authorisation
+
     def __init__(self, sessionmaker, chat_id: int):
         self.sessionmaker = sessionmaker
         self.chat_id = chat_id

@@ -119,7 +119,9 @@ class Worker:
         source = replace(source, version=d.version)  # the key names the version this row carries
         try:
             channel = self.channels[d.department]
-            packet = await asyncio.to_thread(self.packer, source, d.department, self.blobs)
+            # A notice-only channel (Telegram) shows no files: skip rendering the PDFs for it.
+            kw = {} if getattr(channel, "needs_files", True) else {"render_pdfs": False}
+            packet = await asyncio.to_thread(self.packer, source, d.department, self.blobs, **kw)
             receipt = await channel.send(packet.key, packet)
         except Exception as e:
             await self._failed(d, e)

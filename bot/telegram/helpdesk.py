@@ -57,6 +57,8 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
         async with UnitOfWork(sessionmaker) as uow:
             ticket = await ticket_of(uow.db, message)
             if ticket is None:
+                if message.reply_to_message.from_user and message.reply_to_message.from_user.is_bot:
+                    await message.reply("未找到这条消息对应的工单，请稍候几秒再回复该工单消息。")
                 return
             result = await helpdesk.answer_ticket(uow.db, ticket.id, message.from_user.id, message.text, now())
         await message.reply(result.message)

@@ -19,7 +19,6 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
@@ -100,9 +99,14 @@ class Deployment:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
+    def log_lines(self) -> list[str]:
+        """The child's log without fontTools' glyph lists (it logs each PDF's subsetting at INFO)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
+        return [line for line in text.splitlines() if " fontTools." not in line]
+
     def output(self) -> str:
-        log = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
-        return "----- bot.log -----\n" + log + "\n----- cli -----\n" + "\n".join(self.cli_log)
+        return ("----- bot.log -----\n" + "\n".join(self.log_lines()) + "\n----- cli -----\n"
+                + "\n".join(self.cli_log))
 
     def query(self, sql: str, *args) -> list[tuple]:
         with closing(sqlite3.connect(self.data_dir / "assistant.db", timeout=10)) as db:
@@ -169,8 +173,8 @@ async def test_whole_journey(api, deployment):
     # --- staff accounts (the first call migrates the new database; the rest run together) -----
     await dep.cli("staff", "add", *STAFF[0])
     await asyncio.gather(*(dep.cli("staff", "add", *row) for row in STAFF[1:]))
-    listing = await dep.cli("staff", "list")
-    assert all(row[0] in listing for row in STAFF)
+    assert {(str(t), r, d) for t, r, d in dep.query("SELECT telegram_id, role, department FROM staff")} == {
+        (row[0], row[2], row[4] if len(row) > 3 else None) for row in STAFF}
     lap("staff")
     await dep.start()
     lap("bot polling")
@@ -200,7 +204,7 @@ async def test_whole_journey(api, deployment):
               contains("已转达申请人"))
     reply = (await api.wait_for_reply(APPLICANT, contains("人工客服回复"), timeout=REPLY))[-1]
     assert answer in reply.text
-    lap("questions + ticket")
+    lap("form + questions + ticket")
 
     got = await drive(api, APPLICANT, MATERIALS + SUBMIT, contains("提交成功"))
     ref = re.search(r"受理编号：(LJ[\w-]+)", got[-1].text).group(1)
@@ -244,7 +248,16 @@ async def test_whole_journey(api, deployment):
     assert ("claim", 0) in rows, rows
     lap("refused")
 
-    # --- 6: hrss asks for a new ID front; the applicant corrects; v2 goes to hrss -------------
+    # --- 6: hrss pulls its packet, asks for a new ID front; the applicant corrects; v2 -------
+    api.push_callback(HRSS_CLERK, f"k|open|{case_id}", chat_id=HRSS_CHAT,
+                      message_id=case_notice.result["message_id"])
+    assert "私聊" in (await api.wait_callback_answer(timeout=REPLY)).params.get("text", "")
+    last_file = f"{ref}-materials.pdf"  # packet files go out in order: data.json, form.pdf, materials.pdf
+    docs = await api.wait_for_reply(HRSS_CLERK, lambda c: c.method == "sendDocument"
+                                    and c.params["_file"].name == last_file, timeout=REPLY)
+    docs = [c for c in docs if c.method == "sendDocument"]
+    assert {c.params["_file"].name for c in docs} == {f"{ref}-{n}" for n in ("data.json", "form.pdf", "materials.pdf")}
+    assert all(c.protected for c in docs)
     api.push_callback(HRSS_CLERK, f"k|correct|{case_id}", chat_id=HRSS_CHAT,
                       message_id=case_notice.result["message_id"])
     assert "私聊" in (await api.wait_callback_answer(timeout=REPLY)).params.get("text", "")
@@ -308,5 +321,7 @@ async def test_whole_journey(api, deployment):
     assert not api.messages(ADMIN_CHAT), [c.text for c in api.messages(ADMIN_CHAT)]
     assert not any("系统繁忙" in c.text for c in api.calls if c.method == "sendMessage")
     assert not api.unanswered_callbacks()
+    assert not [line for line in dep.log_lines() if " ERROR " in line or " WARNING " in line
+                or "Traceback" in line]
     lap("status")
     print("laps:", laps)

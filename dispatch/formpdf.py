@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from fontTools import ttLib
+from dispatch.fontcache import common_face
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import MethodReturnValue, TextEmphasis, WrapMode
 from fpdf.fonts import SubsetMap, TTFFont
@@ -165,12 +166,20 @@ def _output(pdf: FPDF) -> bytes:
                 font.ttfont.close()
 
 
-def _new_pdf(title: str, bold: bool = True) -> _Pdf:
+def _face(path: Path, index: int, text: str) -> tuple[Path, int]:
+    """The cached common subset when it covers every character of the document, else the full face."""
+    common = common_face(path, index)
+    if common is not None and all(ord(ch) in common[1] for ch in text if not ch.isspace()):
+        return common[0], 0
+    return path, index
+
+
+def _new_pdf(title: str, bold: bool = True, text: str = "") -> _Pdf:
     font = find_cjk_font()
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    _add_font(pdf, "", font.path, font.index)
+    _add_font(pdf, "", *_face(font.path, font.index, title + text))
     if bold:  # a second face: only when headings need it
-        _add_font(pdf, "B", font.bold or font.path, font.index)
+        _add_font(pdf, "B", *_face(font.bold or font.path, font.index, title + text))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_title(title)
@@ -179,9 +188,18 @@ def _new_pdf(title: str, bold: bool = True) -> _Pdf:
     return pdf
 
 
+def _document_text(doc: FormDocument) -> str:
+    parts = [doc.reference, doc.commitment, doc.signer, doc.signed_at, doc.generated_at]
+    for section in doc.sections:
+        parts += [section.title, section.note or ""]
+        for row in section.rows:
+            parts += [row.label, row.value, *(row.options or []), *(row.chosen or [])]
+    return "".join(parts)
+
+
 def render_form_pdf(doc: FormDocument) -> bytes:
     """The applicant's answers laid out like the seed's 表2, as an A4 PDF."""
-    pdf = _new_pdf(doc.title)
+    pdf = _new_pdf(doc.title, text=_document_text(doc))
     pdf.footer_text = f"编号：{doc.reference}    生成时间：{doc.generated_at}"
     pdf.add_page()
     pdf.set_font(FONT, size=9)

@@ -45,14 +45,11 @@ def floor_dispatcher():
 
 def assistant_dispatcher(url: str, data_dir: Path):
     """Wired like `python -m bot run` (compose.build, staff router, applicant router)."""
-    from bot import compose
-    from bot.settings import Settings
+    from bench.common import services_for
     from bot.telegram.app import make_dispatcher
     from bot.telegram.staff import make_router as staff_router
 
-    settings = Settings(_env_file=None, data_dir=data_dir, database_url=url, embedded_worker=False,
-                        auto_accept=False)
-    services = compose.build(settings, migrate=False)
+    services = services_for(url, data_dir)
     dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs,
                                                        services.calendar), clock=lambda: NOW)
     return dp, services
@@ -79,12 +76,28 @@ async def drive(dp, bot, scripts: dict[int, list], concurrency: int) -> dict:
             "latency": summary_ms(lat), "upload_latency": summary_ms(up)}
 
 
+class ErrorCounter(logging.Handler):
+    """Counts the errors the assistant logs (the error handler logs each failed update)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        key = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}" if exc else record.getMessage()[:120]
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+
 async def main_async(args) -> dict:
     from aiogram import Bot
 
     from tests.scripts import FULL
 
     logging.basicConfig(level=logging.ERROR)
+    errors = ErrorCounter()
+    logging.getLogger().addHandler(errors)
     Session = bench_session_class()
     tmp = Path(tempfile.mkdtemp(prefix="bench-updates-"))
     async with database(args.db, tmp) as url:
@@ -105,7 +118,7 @@ async def main_async(args) -> dict:
         result = {"scenario": "updates", "mode": args.mode, "db": args.db, "applicants": args.applicants,
                   "concurrency": args.concurrency, "sequential_applicants": args.sequential,
                   "service": service, "load": load, "sent": session.count,
-                  "sorry": sum(SORRY in t for t in session.texts_by_chat.values())}
+                  "sorry": sum(SORRY in t for t in session.texts_by_chat.values()), "errors": errors.counts}
         if services is not None:
             from sqlalchemy import func, select
 
@@ -171,15 +184,17 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--sequential", type=int, default=10, help="applicants driven one update at a time")
     ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--pool", type=int, help="experiment: SQLAlchemy pool_size (max_overflow 0) for the database")
+    ap.add_argument("--experiment", action="append", default=[], metavar="PY",
+                    help="import this module file and call its install() first (what-if experiments)")
     ap.add_argument("--breakdown", action="store_true", help="time each layer (use with --applicants 0)")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the whole run into FILE")
     args = ap.parse_args()
-    if args.pool:
-        import functools
-
-        import bot.compose
-        bot.compose.make_engine = functools.partial(bot.compose.make_engine, pool_size=args.pool, max_overflow=0)
+    for path in args.experiment:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.install()
     acc = install_breakdown() if args.breakdown else None
     if args.profile:
         import cProfile

@@ -121,8 +121,9 @@ def bench_session_class():
         answers a reply keyboard (share-contact) the way Telegram does: a Message has inline
         markup only."""
 
-        def __init__(self) -> None:
+        def __init__(self, keep_texts: bool = True) -> None:
             super().__init__()
+            self.keep_texts = keep_texts  # the last text per chat (to spot 系统繁忙); off to measure memory
             self.count = 0
             self.by_method: dict[str, int] = {}
             self.texts_by_chat: dict[int, str] = {}
@@ -135,7 +136,7 @@ def bench_session_class():
             if isinstance(method, (SendMessage, SendDocument)):
                 chat_id = int(method.chat_id)
                 text = getattr(method, "text", None)
-                if text is not None:
+                if text is not None and self.keep_texts:
                     self.texts_by_chat[chat_id] = text
                 markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
                 return Message(message_id=next(self._mids), date=NOW,
@@ -204,6 +205,12 @@ def peak_rss_mb() -> float:
 def services_for(url: str, data_dir: Path, **settings):
     from bot import compose
     from bot.settings import Settings
+    if os.environ.get("BENCH_POOL_SIZE") and not getattr(compose.make_engine, "bench", False):
+        # what-if: a fixed pool (e.g. 1: one SQLite connection, writers queue in-process, FIFO)
+        import functools
+        size = int(os.environ["BENCH_POOL_SIZE"])
+        compose.make_engine = functools.partial(compose.make_engine, pool_size=size, max_overflow=0)
+        compose.make_engine.bench = True
     kw = {"embedded_worker": False, "auto_accept": False} | settings
     return compose.build(Settings(_env_file=None, data_dir=data_dir, database_url=url, **kw), migrate=False)
 
@@ -241,6 +248,10 @@ async def bulk_drafts(sessionmaker, first_uid: int, n: int, state: str, data: di
 
     from storage.models import Applicant, Draft
     uids = list(range(first_uid, first_uid + n))
+    engine = sessionmaker.kw["bind"]
+    if engine.dialect.name == "sqlite" and n > batch:  # the loader, not the assistant: plain sqlite3, fast
+        await asyncio.to_thread(_sqlite_bulk, engine.url.database, uids, state, data)
+        return uids
     for i in range(0, n, batch):
         part = uids[i:i + batch]
         async with sessionmaker() as db:
@@ -251,3 +262,21 @@ async def bulk_drafts(sessionmaker, first_uid: int, n: int, state: str, data: di
                                               "version": 0, "created_at": NOW, "updated_at": NOW} for a in ids])
             await db.commit()
     return uids
+
+
+def _sqlite_bulk(path: str, uids: list[int], state: str, data: dict) -> None:
+    """Rows as SQLAlchemy writes them on SQLite (JSON text, naive UTC timestamps)."""
+    stamp = NOW.replace(tzinfo=None).isoformat(" ", "microseconds")
+    body = json.dumps(data)
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            first = (db.execute("SELECT coalesce(max(id), 0) FROM applicants").fetchone()[0]) + 1
+            ids = range(first, first + len(uids))
+            db.executemany("INSERT INTO applicants (id, channel, external_id, chat_id, username, created_at) "
+                           "VALUES (?, 'telegram', ?, ?, ?, ?)",
+                           ((i, str(u), u, f"u{u}", stamp) for i, u in zip(ids, uids)))
+            db.executemany("INSERT INTO drafts (applicant_id, state, data, epoch, version, created_at, updated_at) "
+                           "VALUES (?, ?, ?, 0, 0, ?, ?)", ((i, state, body, stamp, stamp) for i in ids))
+    finally:
+        db.close()

@@ -97,8 +97,10 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
                          col(pg, cpu_ratio, 1), "≤ 2×", verdict(cpu_ratio(sq) <= 2)])
         for name, r in (("SQLite", sq), ("PostgreSQL", pg)):
             if r and "applications" in r:
+                errs = "; ".join(f"{v}× {k}" for k, v in r.get("errors", {}).items())
                 notes.append(f"{name}: {r['applications']}/{r['expected_applications']} applications submitted, "
-                             f"{r['sorry']} '系统繁忙' answers, {r['sent']:,} Bot API calls.")
+                             f"{r['sorry']} '系统繁忙' answers, {r['sent']:,} Bot API calls"
+                             + (f"; failed updates: {errs}" if errs else "") + ".")
 
     sub = results.get("submit", {})
     for kind, label in (("submit", "submissions/s (application + events + window notice)"),
@@ -110,6 +112,11 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
             vals.append(f"{run_['per_s']:,.0f} (p99 {run_['latency']['p99_ms']:,.0f} ms)" if run_ else
                         ("error" if r and "error" in r else "–"))
         rows.append([label, "", *vals, "", "–"])
+        for db in ("sqlite", "postgresql"):
+            run_ = next((x for x in (sub.get(db) or {}).get("runs", []) if x["kind"] == kind), None)
+            if run_ and run_.get("errors"):
+                notes.append(f"{kind} on {db}: {run_['ok']}/{run_['n']} confirmed; failed: "
+                             + "; ".join(f"{v}× {k}" for k, v in run_["errors"].items()))
 
     pk = results.get("packets", {})
     for db in ("sqlite", "postgresql"):
@@ -164,7 +171,11 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
         peak = max(s["peak_rss_mb"], mem["sampled_peak_rss_mb"])
         rows.append([f"peak RSS MB: {mem['load']['drafts']:,} stored drafts + {s['conversations']:,} conversations",
                      "", f"{peak:,.0f}", "", "< 250", verdict(peak < 250)])
-        rows.append(["RSS MB after start-up (before the first update)", "", f"{s['rss_after_startup_mb']:,.0f}", "",
+        rows.append(["RSS MB: after start-up / after one conversation (FAQ, jieba loaded) / end", "",
+                     f"{s['rss_after_startup_mb']:,.0f} / {s['rss_after_first_conversation_mb']:,.0f} / "
+                     f"{s['rss_end_mb']:,.0f}", "", "", "–"])
+        per = (s["rss_end_mb"] - s["rss_after_first_conversation_mb"]) * 1024 / max(1, s["conversations"])
+        rows.append(["RSS growth over the run ÷ conversations, KB (includes pool and cache warm-up)", "", f"{per:,.0f}", "",
                      "", "–"])
         notes.append(f"Memory: drafts of {mem['load']['draft_json_bytes']} bytes of JSON each (state "
                      f"{mem['load']['draft_state']}), database {mem['load']['db_mb']:.0f} MB, loaded in "
@@ -184,14 +195,14 @@ def main() -> None:
     ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(SCENARIOS)),
                     help=f"comma-separated subset of {','.join(SCENARIOS)}")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    ap.add_argument("--applicants", type=int, default=env_int("applicants", 200))
-    ap.add_argument("--pg-applicants", type=int, default=env_int("pg_applicants", 100))
+    ap.add_argument("--applicants", type=int, default=env_int("applicants", 100))
+    ap.add_argument("--pg-applicants", type=int, default=env_int("pg_applicants", 60))
     ap.add_argument("--concurrency", type=int, default=env_int("concurrency", 50))
-    ap.add_argument("--sequential", type=int, default=env_int("sequential", 10))
-    ap.add_argument("--submissions", type=int, default=env_int("submissions", 300))
+    ap.add_argument("--sequential", type=int, default=env_int("sequential", 5))
+    ap.add_argument("--submissions", type=int, default=env_int("submissions", 200))
     ap.add_argument("--drafts", type=int, default=env_int("drafts", 100_000))
     ap.add_argument("--conversations", type=int, default=env_int("conversations", 1000))
-    ap.add_argument("--deliveries", type=int, default=env_int("deliveries", 30))
+    ap.add_argument("--deliveries", type=int, default=env_int("deliveries", 12))
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL even if TEST_DATABASE_URL is set")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = ap.parse_args()
@@ -215,15 +226,15 @@ def main() -> None:
         results["submit"] = {db: run("bench_submit.py", "--db", db, "-n", str(args.submissions),
                                      "--concurrency", str(args.concurrency)) for db in dbs}
     if "packets" in only:
-        results["packets"] = {db: run("bench_packets.py", "--db", db, "--deliveries", str(args.deliveries))
-                              for db in dbs[:1]}
+        results["packets"] = {db: run("bench_packets.py", "--db", db, "--deliveries", str(args.deliveries),
+                                      "--deliveries-nopdf", str(args.deliveries * 5)) for db in dbs[:1]}
     if "faq" in only:
         results["faq"] = run("bench_faq_speed.py")
     if "startup" in only:
         results["startup"] = run("bench_startup.py")
     if "memory" in only:
         results["memory"] = run("bench_memory.py", "--drafts", str(args.drafts), "--conversations",
-                                str(args.conversations), "--concurrency", str(args.concurrency))
+                                str(args.conversations), "--steps", "3", "--concurrency", str(args.concurrency))
     total = time.perf_counter() - t0
 
     rows, notes = table(results, args)

@@ -5,10 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Applicant, Application, Audit, Blob, Draft, Event, utcnow
+
+# Statements of the per-update path, built once: building one costs ~0.1 ms, as much as running it.
+_APPLICANT_AND_DRAFT = (
+    select(Applicant, Draft).outerjoin(Draft, Draft.applicant_id == Applicant.id)
+    .where(Applicant.channel == bindparam("channel"), Applicant.external_id == bindparam("external_id")))
+_DRAFT_OF = select(Draft).where(Draft.applicant_id == bindparam("applicant_id"))
+_SAVE_DRAFT = (
+    update(Draft).where(Draft.id == bindparam("draft_id"), Draft.version == bindparam("seen_version"))
+    .values(state=bindparam("new_state"), data=bindparam("new_data", type_=Draft.__table__.c.data.type),
+            epoch=bindparam("new_epoch"), version=bindparam("new_version"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False))
+_PREFETCHED = "drafts_by_applicant"  # session.info key: drafts loaded with their applicant
 
 
 class VersionConflict(Exception):
@@ -21,12 +35,16 @@ class Applicants:
 
     async def get_or_create(self, channel: str, external_id: str, chat_id: int | None = None,
                             username: str | None = None) -> Applicant:
-        row = await self.db.scalar(select(Applicant).where(
-            Applicant.channel == channel, Applicant.external_id == external_id))
-        if row is None:
+        found = (await self.db.execute(_APPLICANT_AND_DRAFT, {"channel": channel,
+                                                              "external_id": external_id})).first()
+        if found is None:
             row = Applicant(channel=channel, external_id=external_id, chat_id=chat_id, username=username)
             self.db.add(row)
             await self.db.flush()
+            return row
+        row, draft = found
+        if draft is not None:  # the runner asks for it next: one query instead of two
+            self.db.info.setdefault(_PREFETCHED, {})[row.id] = draft
         return row
 
     async def get(self, applicant_id: int) -> Applicant | None:
@@ -38,7 +56,9 @@ class Drafts:
         self.db = db
 
     async def for_applicant(self, applicant_id: int) -> Draft:
-        row = await self.db.scalar(select(Draft).where(Draft.applicant_id == applicant_id))
+        row = self.db.info.get(_PREFETCHED, {}).pop(applicant_id, None)
+        if row is None or row not in self.db:
+            row = await self.db.scalar(_DRAFT_OF, {"applicant_id": applicant_id})
         if row is None:
             row = Draft(applicant_id=applicant_id, state="idle", data={}, version=0, epoch=0)
             self.db.add(row)
@@ -47,10 +67,9 @@ class Drafts:
 
     async def save(self, draft: Draft, state: str, data: dict[str, Any], epoch: int) -> None:
         """Optimistic write: fails if another process saved this draft first."""
-        result = await self.db.execute(
-            update(Draft).where(Draft.id == draft.id, Draft.version == draft.version)
-            .values(state=state, data=data, epoch=epoch, version=draft.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False))
+        result = await self.db.execute(_SAVE_DRAFT, {
+            "draft_id": draft.id, "seen_version": draft.version, "new_state": state, "new_data": data,
+            "new_epoch": epoch, "new_version": draft.version + 1, "now": utcnow()})
         if result.rowcount != 1:
             raise VersionConflict(draft.id)
 
@@ -100,9 +119,13 @@ class Blobs:
         self.db = db
 
     async def record(self, sha256: str, kind: str, mime: str, size: int, pages: int) -> None:
-        if await self.db.get(Blob, sha256) is None:
-            self.db.add(Blob(sha256=sha256, kind=kind, mime=mime, size=size, pages=pages))
-            await self.db.flush()
+        """Idempotent, also when two transactions record the same content at once."""
+        if await self.db.get(Blob, sha256) is not None:
+            return
+        dialect = self.db.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await self.db.execute(insert(Blob).values(sha256=sha256, kind=kind, mime=mime, size=size, pages=pages,
+                                                  created_at=utcnow()).on_conflict_do_nothing())
 
 
 class Audits:

@@ -24,7 +24,9 @@ def make_bot(token: str, api_base: str) -> Bot:
 
 
 def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None) -> Dispatcher:
-    dp = Dispatcher()
+    # No aiogram FSM: the draft in storage is where an applicant is. Its default MemoryStorage would
+    # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
+    dp = Dispatcher(disable_fsm=True)
     for router in extra_routers:
         dp.include_router(router)
     dp.include_router(make_router(runner, clock) if clock else make_router(runner))

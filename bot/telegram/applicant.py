@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
-from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
@@ -24,13 +25,25 @@ ALBUM_WAIT = 0.8
 
 
 class ChatLocks:
-    """Serialises one chat's updates inside this process (the draft version guards across processes)."""
+    """Serialises one chat's updates inside this process (the draft version guards across processes).
+    A chat's lock lives only while an update of that chat is in hand, so idle chats cost nothing."""
 
     def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # chat -> (lock, updates holding or waiting)
 
-    def __call__(self, chat_id: int) -> asyncio.Lock:
-        return self._locks[chat_id]
+    @contextlib.asynccontextmanager
+    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
 
 
 class Albums:

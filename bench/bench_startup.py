@@ -62,7 +62,7 @@ async def process_starts(timeout: float) -> dict:
 
 
 async def in_process() -> dict:
-    marks = {"interpreter_to_script_s": 0.0}
+    marks: dict[str, float] = {}
     t = time.perf_counter()
     from aiogram import Bot
 

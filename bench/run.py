@@ -119,10 +119,7 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
                              + "; ".join(f"{v}× {k}" for k, v in run_["errors"].items()))
 
     pk = results.get("packets", {})
-    for db in ("sqlite", "postgresql"):
-        r = pk.get(db)
-        if not r or "error" in r:
-            continue
+
     def pk_col(get, digits=1):
         return [col(pk.get("sqlite"), get, digits), col(pk.get("postgresql"), get, digits)]
     if pk:

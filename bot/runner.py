@@ -15,6 +15,7 @@ from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from dialogs import rating
 from dialogs.redact import redact
@@ -24,6 +25,7 @@ from storage.status import application_view
 from storage.uow import UnitOfWork
 from dialogs import status as status_texts
 from dispatch import decisions, helpdesk, window
+from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
 
@@ -108,23 +110,35 @@ class Runner:
         key = f"{draft.id}:{draft.epoch}"
         app = await uow.applications.by_submission_key(key)
         now = self.now()
+        expected = self.calendar.add_workdays(local_day(now), TIME_LIMIT)
         if app is None:
-            ref = new_reference(now.date())
-            while await uow.applications.ref_exists(ref):
-                ref = new_reference(now.date())
-            expected = self.calendar.add_workdays(now.date(), TIME_LIMIT)
-            app = Application(ref=ref, submission_key=key, applicant_id=applicant_id,
+            app, created = await self._insert_application(uow, key, applicant_id, outcome, now, expected)
+            if created:
+                uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
+                               applicant_id=applicant_id, application_id=app.id)
+                if self.on_submitted is not None:
+                    await self.on_submitted(uow, app)
+        outcome.session.meta["ref"] = app.ref
+        return [confirmation(app.ref, expected.due, expected.provisional)]
+
+    async def _insert_application(self, uow: UnitOfWork, key: str, applicant_id: int, outcome: Outcome,
+                                  now: datetime, expected) -> tuple[Application, bool]:
+        """Insert under a savepoint: a reference taken at the same moment elsewhere is drawn again,
+        and a submission of the same draft by another process is reused."""
+        for _ in range(5):
+            app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=applicant_id,
                               data=freeze(outcome.session), status="submitted", submitted_at=now,
                               deadline=expected.due, deadline_provisional=expected.provisional)
-            uow.applications.add(app)
-            await uow.db.flush()
-            uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": ref},
-                           applicant_id=applicant_id, application_id=app.id)
-            if self.on_submitted is not None:
-                await self.on_submitted(uow, app)
-        outcome.session.meta["ref"] = app.ref
-        expected = self.calendar.add_workdays(now.date(), TIME_LIMIT)
-        return [confirmation(app.ref, expected.due, expected.provisional)]
+            try:
+                async with uow.db.begin_nested():
+                    uow.applications.add(app)
+                    await uow.db.flush()
+                return app, True
+            except IntegrityError:
+                existing = await uow.applications.by_submission_key(key)
+                if existing is not None:
+                    return existing, False
+        raise RuntimeError("no free reference number after 5 draws")
 
     async def _correction_request(self, uow: UnitOfWork, applicant_id: int, payload: str) -> dict | None:
         _, dept, ref = (payload.split("|") + ["", ""])[:3]
@@ -181,5 +195,5 @@ class Runner:
         app = await uow.applications.latest_for(applicant_id)
         if app is None:
             return Reply(text="没有找到已提交的申请。")
-        view = await application_view(uow.db, app, self.calendar, self.now().date())
+        view = await application_view(uow.db, app, self.calendar, local_day(self.now()))
         return status_texts.status(view)

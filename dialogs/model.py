@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class Session(BaseModel):
@@ -41,7 +44,8 @@ class UserInput(BaseModel):
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """The applicant's calendar day: Hebei is on Beijing time."""
+        return self.now.astimezone(BEIJING).date() if self.now.tzinfo else self.now.date()
 
 
 class Button(BaseModel):

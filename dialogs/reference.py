@@ -1,4 +1,4 @@
-"""Reference numbers that are unique and easy to read aloud: LJ + date + five digits."""
+"""Reference numbers that are unique and easy to read aloud: LJ + date + six digits + a check digit."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ def check_digit(digits: str) -> str:
 
 
 def new_reference(on: date, rand: int | None = None) -> str:
-    body = f"{on:%y%m%d}{(secrets.randbelow(10_000) if rand is None else rand):04d}"
+    body = f"{on:%y%m%d}{(secrets.randbelow(1_000_000) if rand is None else rand):06d}"
     return f"LJ{body[:6]}-{body[6:]}{check_digit(body)}"
 
 
 def is_valid_reference(ref: str) -> bool:
     ref = ref.strip().upper()
-    if len(ref) != 14 or not ref.startswith("LJ") or ref[8] != "-":
+    if len(ref) != 16 or not ref.startswith("LJ") or ref[8] != "-":
         return False
-    digits = ref[2:8] + ref[9:13]
-    return digits.isdigit() and ref[13:].isdigit() and check_digit(digits) == ref[13]
+    digits = ref[2:8] + ref[9:15]
+    return digits.isdigit() and ref[15:].isdigit() and check_digit(digits) == ref[15]

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from dialogs.engine import Engine
+from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.model import Outcome, Reply, Session, UserInput
 from dialogs.reference import new_reference
 from dialogs.status import confirmation
@@ -29,7 +30,6 @@ from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
 
-TIME_LIMIT = 15
 
 
 @dataclass
@@ -110,7 +110,7 @@ class Runner:
         key = f"{draft.id}:{draft.epoch}"
         app = await uow.applications.by_submission_key(key)
         now = self.now()
-        expected = self.calendar.add_workdays(local_day(now), TIME_LIMIT)
+        expected = self.calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
         if app is None:
             app, created = await self._insert_application(uow, key, applicant_id, outcome, now, expected)
             if created:

@@ -9,7 +9,7 @@ from dialogs.errors import InputError
 from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id, mask_id
 from dialogs.model import Intent, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
-from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
+from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
 
 ARCHIVE_OPTIONS = (("yes", "是"), ("no", "否"), ("unsure", "不清楚"))
 NONE_OF_THEM = "none"
@@ -74,7 +74,6 @@ class IdNumberStep(BaseStep):
         except InputError as e:
             return Again(e.message)
         if info.converted_from_15:
-            s.meta["pending_id"] = info.number
             return Done(values={}, kwargs={"meta": {"pending_id": info.number}})
         return id_accepted(s, info, inp.today)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import CASE_STATUS
 from dialogs.workdays import WorkCalendar
 from dispatch import notices
@@ -57,7 +58,7 @@ async def confirm_provisional(uow_or_session: Any, calendar: WorkCalendar) -> in
                                                       Application.accepted_at.is_not(None)))
     fixed = 0
     for app in rows:
-        due = calendar.add_workdays(local_day(app.accepted_at), 15)
+        due = calendar.add_workdays(local_day(app.accepted_at), TIME_LIMIT_DAYS)
         if due.provisional:
             continue
         old, app.deadline, app.deadline_provisional = app.deadline, due.due, False

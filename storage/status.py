@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import ApplicationView, CaseView
 from dialogs.workdays import WorkCalendar
 from storage.models import Application, DepartmentCase
@@ -21,7 +22,7 @@ async def application_view(db: AsyncSession, app: Application, calendar: WorkCal
     accepted = app.accepted_at is not None
     deadline, provisional = app.deadline, app.deadline_provisional
     if not accepted:
-        expected = calendar.add_workdays(today, 15)
+        expected = calendar.add_workdays(today, TIME_LIMIT_DAYS)
         deadline, provisional = expected.due, expected.provisional
     left = calendar.workdays_between(today, app.deadline) if accepted and app.deadline else None
     return ApplicationView(

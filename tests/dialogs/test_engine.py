@@ -240,3 +240,12 @@ def test_materials_checklist_and_rejection_keep_accepted_files(chat):
     assert len(chat.session.materials["household"]) == 1
     chat.send("choose", "m_doc|clear")
     assert chat.session.materials["household"] == []
+
+
+def test_sticker_or_text_in_an_upload_step_is_explained_and_the_slot_stays_open(chat):
+    chat.run(ELIGIBILITY + FORM + MATERIALS[:2])
+    chat.send("other", "sticker")
+    assert chat.state == "m_doc" and "贴纸" in chat.text and "请上传：户口簿本人页" in chat.text
+    chat.send("text", "好的")
+    assert chat.state == "m_doc" and "请直接发送照片或文件" in chat.text
+    assert len(chat.session.materials["household"]) == 1

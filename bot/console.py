@@ -57,13 +57,13 @@ def parse_line(line: str, buttons: list[Button], now: datetime, account: str) ->
 
 async def inbox(sessionmaker, user: str) -> list[Reply]:
     """Messages queued for this terminal user (decisions, help-desk replies), marked as shown."""
-    from bot.notifier import mark, pending
+    from bot.notifier import mark_sent, pending
     replies = []
     for row in await pending(sessionmaker, "console", user, limit=50):
         body = row.body or {}
         buttons = [[Button(label=b["label"], data=b["data"]) for b in r] for r in body.get("buttons") or []]
         replies.append(Reply(text="📨 " + body.get("text", ""), buttons=buttons))
-        await mark(sessionmaker, row, "sent")
+        await mark_sent(sessionmaker, row)
     return replies
 
 

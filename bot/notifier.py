@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import select, update
+from sqlalchemy import update
 
+from storage.cases import Notifications
 from storage.models import Notification, Ticket
 
 log = logging.getLogger(__name__)
@@ -26,22 +27,21 @@ def markup(body: dict) -> InlineKeyboardMarkup | None:
 
 async def pending(sessionmaker, channel: str, chat_id: str | None = None, limit: int = 20) -> list[Notification]:
     async with sessionmaker() as db:
-        query = select(Notification).where(Notification.status == "pending", Notification.channel == channel)
-        if chat_id is not None:
-            query = query.where(Notification.chat_id == chat_id)
-        return list(await db.scalars(query.order_by(Notification.id).limit(limit)))
+        return await Notifications(db).pending(limit, channel=channel, chat_id=chat_id)
 
 
-async def mark(sessionmaker, row: Notification, status: str, message_id: int | None = None) -> None:
+async def mark_sent(sessionmaker, row: Notification, message_id: int | None = None) -> None:
     async with sessionmaker() as db, db.begin():
-        values = {"status": status, "attempts": Notification.attempts + 1}
-        if status == "sent":
-            values["sent_at"] = datetime.now(timezone.utc)
-        await db.execute(update(Notification).where(Notification.id == row.id).values(**values))
+        await Notifications(db).mark_sent(row.id, datetime.now(timezone.utc))
         ticket_id = (row.body or {}).get("ticket_id")
-        if status == "sent" and ticket_id and message_id is not None:
+        if ticket_id and message_id is not None:  # staff reply to this message to answer the ticket
             await db.execute(update(Ticket).where(Ticket.id == ticket_id)
                              .values(staff_chat_id=int(row.chat_id), staff_message_id=message_id))
+
+
+async def mark_failed(sessionmaker, row: Notification) -> None:
+    async with sessionmaker() as db, db.begin():
+        await Notifications(db).mark_failed(row.id, give_up=row.attempts + 1 >= MAX_ATTEMPTS)
 
 
 async def send_pending(bot: Bot, sessionmaker) -> int:
@@ -56,9 +56,9 @@ async def send_pending(bot: Bot, sessionmaker) -> int:
             return sent
         except (TelegramAPIError, ValueError) as e:
             log.warning("notification %s failed: %s", row.id, type(e).__name__)
-            await mark(sessionmaker, row, "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "pending")
+            await mark_failed(sessionmaker, row)
             continue
-        await mark(sessionmaker, row, "sent", msg.message_id)
+        await mark_sent(sessionmaker, row, msg.message_id)
         sent += 1
         await asyncio.sleep(SEND_INTERVAL)
     return sent

@@ -296,7 +296,7 @@ class Engine:
                     texts.g("cancel_yes", "确定放弃"), texts.g("cancel_no", "继续填写")]]))
         elif action == "cancel_yes" and in_progress:
             keep = {k: v for k, v in s.meta.items() if k in ("notice_version", "notice_ack_at")}
-            s.__init__(state=Phase.idle, meta=keep)
+            s.state, s.answers, s.materials, s.meta = Phase.idle, {}, {}, keep
             intents.append(Intent(kind="event", data={"name": "draft_discarded"}))
             replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
         elif action == "no_comment":

@@ -115,9 +115,14 @@ class Notifications:
     async def by_key(self, key: str) -> Notification | None:
         return await self.db.scalar(select(Notification).where(Notification.dedup_key == key))
 
-    async def pending(self, limit: int = 50) -> list[Notification]:
-        return list(await self.db.scalars(select(Notification).where(Notification.status == "pending")
-                                          .order_by(Notification.id).limit(limit)))
+    async def pending(self, limit: int = 50, *, channel: str | None = None,
+                      chat_id: str | None = None) -> list[Notification]:
+        query = select(Notification).where(Notification.status == "pending")
+        if channel is not None:
+            query = query.where(Notification.channel == channel)
+        if chat_id is not None:
+            query = query.where(Notification.chat_id == chat_id)
+        return list(await self.db.scalars(query.order_by(Notification.id).limit(limit)))
 
     async def mark_sent(self, notification_id: int, now: datetime) -> None:
         await self.db.execute(update(Notification).where(Notification.id == notification_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -99,9 +98,6 @@ class Applications:
     async def by_ref(self, ref: str) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.ref == ref))
 
-    async def ref_exists(self, ref: str) -> bool:
-        return await self.by_ref(ref) is not None
-
     async def latest_for(self, applicant_id: int) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.applicant_id == applicant_id)
                                     .order_by(Application.id.desc()).limit(1))
@@ -137,9 +133,3 @@ class Audits:
         self.db.add(Audit(actor=actor, action=action, target=target, allowed=allowed,
                           detail=detail or {}, created_at=utcnow()))
 
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value

@@ -116,7 +116,16 @@ def test_borderline_window_edges():
 def test_retirement_order_and_monotonicity(birth):
     r50, r55, rm = (retirement_date(birth, c) for c in (F50, F55, M))
     assert r50 < r55 < rm
-    assert full_years(birth, r55) in (55, 56, 57, 58)
+    # The official tables are month-granular: the retirement month is 55 to 58 years after the
+    # birth month (a 29 February birth retires on the last day of that month in a common year).
+    months = (r55.year - birth.year) * 12 + r55.month - birth.month
+    assert 55 * 12 <= months <= 58 * 12
     later = birth + timedelta(days=40)
     for c in RetireCategory:
         assert retirement_months(later, c) >= retirement_months(birth, c)
+
+
+def test_leap_day_birth_retires_at_the_end_of_february_in_a_common_year():
+    birth = date(1968, 2, 29)
+    r55 = retirement_date(birth, F55)
+    assert r55.month == 2 and r55.day == (29 if r55.year % 4 == 0 else 28)

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | db ...`."""
+"""Command line: `python -m bot run | console | worker | web | ask | packets | staff | tickets | db ...`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
+    sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
@@ -61,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--dept", choices=DEPTS)
     st.add_parser("remove").add_argument("telegram_id", type=int)
     st.add_parser("list")
+    st.add_parser("passwd", help="set a workbench password, read as one line from stdin").add_argument(
+        "telegram_id", type=int)
 
     tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
     tk.add_parser("list")
@@ -84,6 +87,9 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "staff" and args.action == "passwd":
+            from bot.web.serve import passwd
+            return await passwd(services, args.telegram_id, sys.stdin.readline())
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),
@@ -143,6 +149,16 @@ async def _worker(settings: Settings) -> None:
         await services.db_engine.dispose()
 
 
+async def _web(settings: Settings) -> None:
+    from bot import compose
+    from bot.web.serve import serve
+    services = compose.build(settings)
+    try:
+        await serve(services)
+    finally:
+        await services.db_engine.dispose()
+
+
 async def _polling(settings: Settings) -> None:
     from bot import compose
     from bot.notifier import run_notifier
@@ -156,6 +172,8 @@ async def _polling(settings: Settings) -> None:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    from bot.telegram.binding import make_router as binding_router
+    routers.insert(0, binding_router(services.sessionmaker))
     dp = make_dispatcher(services.runner, *routers)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
@@ -169,6 +187,10 @@ async def _polling(settings: Settings) -> None:
         http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
         await http_runner.setup()
         await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
+    web_runner = None
+    if settings.web_port:
+        from bot.web.serve import start
+        web_runner = await start(services, settings.web_host, settings.web_port)
     try:
         await set_commands(bot)
         await dp.start_polling(bot, handle_signals=True)
@@ -177,6 +199,8 @@ async def _polling(settings: Settings) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if http_runner:
             await http_runner.cleanup()
+        if web_runner:
+            await web_runner.cleanup()
         await bot.session.close()
         await services.db_engine.dispose()
 
@@ -205,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_polling(settings))
     elif args.cmd == "worker":
         asyncio.run(_worker(settings))
+    elif args.cmd == "web":
+        asyncio.run(_web(settings))
     else:
         print(asyncio.run(_command(settings, args)))
     return 0

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # Signed callbacks of webhook departments (POST /callback); 0 = off.
     callback_port: int = 0
     callback_host: str = "127.0.0.1"
+    # The window's workbench (`python -m bot web`; `run` serves it too when WEB_PORT is set).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_secure_cookies: bool = False  # true behind TLS: the session cookie gets the Secure flag
+    web_window_name: str = "政务服务中心“一件事一次办”窗口"
+    web_phone: str = "12333"
+    bot_username: str = ""  # for the receipt's QR code (a t.me link); empty: the QR holds "/bind CODE"
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
 

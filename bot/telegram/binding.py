@@ -1,0 +1,29 @@
+"""`/bind CODE`: the applicant links this Telegram account to a case accepted at the window."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from dispatch import binding
+from storage.uow import UnitOfWork
+
+
+def make_router(sessionmaker, clock=None) -> Router:
+    router = Router(name="binding")
+    now = clock or (lambda: datetime.now(timezone.utc))
+
+    @router.message(Command("bind"), F.chat.type == "private", F.from_user)
+    async def on_bind(message: Message, command: CommandObject) -> None:
+        code = (command.args or "").strip()
+        if not code:
+            await message.answer(binding.HOW)
+            return
+        async with UnitOfWork(sessionmaker) as uow:
+            result = await binding.bind(uow, code, "telegram", str(message.from_user.id), message.chat.id, now())
+        await message.answer(result.message)
+
+    return router

@@ -1,0 +1,117 @@
+"""Look up a case (by reference or, keyed, by ID number), its departments and trail; print the receipt."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from bot.web.app import DESK, STAFF, refuse, render
+from dialogs.idnumbers import mask_id, normalize_id
+from dialogs.reference import is_valid_reference
+from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS
+from dispatch import binding
+from dispatch.clock import local_day
+from dispatch.receipt import Receipt, qr_payload, render_receipt
+from dispatch.staff import authorize
+from dispatch.walkin import CHANNEL
+from storage.desk import AuditTrail
+from storage.models import Applicant
+from storage.repos import Applications, Audits, Events
+from storage.status import application_view
+from storage.uow import UnitOfWork
+
+NO_RIGHT = "您没有查询办件的权限。"
+ID_LOOKUP = "find_by_id_number"  # the keyed (blind-index) repository method of Applications
+
+
+async def lookup(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    q = request.query.get("q", "").strip()[:40]
+    staff = request[STAFF]
+    async with UnitOfWork(desk.sessionmaker) as uow:
+        if await authorize(uow.db, staff.telegram_id, "view", None, target="lookup") is None:
+            return refuse(request, NO_RIGHT)
+        if not q:
+            return render(request, "lookup.html", {"q": "", "found": None, "message": ""})
+        apps = Applications(uow.db)
+        if is_valid_reference(q):
+            app = await apps.by_ref(q.upper())
+            Audits(uow.db).add(f"tg:{staff.telegram_id}", "lookup", q.upper(), app is not None, {"by": "ref"})
+            found = [app] if app else []
+        else:
+            number = normalize_id(q)
+            finder = getattr(apps, ID_LOOKUP, None)
+            if finder is None:
+                return render(request, "lookup.html", {"q": "", "found": None,
+                                                       "message": "按证件号码查询暂不可用，请按受理编号查询。"})
+            found = list(await finder(number))
+            Audits(uow.db).add(f"tg:{staff.telegram_id}", "lookup", None, bool(found),
+                               {"by": "id_number", "matches": [a.ref for a in found]})
+            q = mask_id(number)
+        rows = [{"ref": a.ref, "status": APPLICATION_STATUS.get(a.status, a.status), "submitted_at": a.submitted_at}
+                for a in found]
+    if len(rows) == 1 and is_valid_reference(q):
+        raise web.HTTPSeeOther(f"/desk/case/{rows[0]['ref']}")
+    return render(request, "lookup.html", {"q": q, "found": rows,
+                                           "message": "" if rows else "没有找到符合条件的申请。"})
+
+
+async def case_page(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    ref = request.match_info["ref"]
+    staff = request[STAFF]
+    async with UnitOfWork(desk.sessionmaker) as uow:
+        if await authorize(uow.db, staff.telegram_id, "view", None, target=ref) is None:
+            return refuse(request, NO_RIGHT)
+        app = await Applications(uow.db).by_ref(ref)
+        Audits(uow.db).add(f"tg:{staff.telegram_id}", "case_view", ref, app is not None, {})
+        if app is None:
+            return refuse(request, "未找到该申请。", 404)
+        view = await application_view(uow.db, app, desk.calendar, local_day(desk.now()))
+        events = await Events(uow.db).for_application(app.id)
+        trail = await AuditTrail(uow.db).for_ref(ref)
+        applicant = await uow.db.get(Applicant, app.applicant_id)
+    answers = app.data.get("answers") or {}
+    return render(request, "case.html", {
+        "app": app, "view": view, "status_text": APPLICATION_STATUS.get(app.status, app.status),
+        "cases": [(DEPARTMENTS.get(c.department, c.department), CASE_STATUS.get(c.state, c.state), c.note)
+                  for c in view.cases],
+        "events": events, "trail": trail, "name": answers.get("name") or "",
+        "masked_id": mask_id(str(answers.get("id_number") or "")), "walkin": applicant.channel == CHANNEL,
+        "new": request.query.get("new") == "1"})
+
+
+async def receipt(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    ref = request.match_info["ref"]
+    staff = request[STAFF]
+    actor = f"tg:{staff.telegram_id}"
+    async with UnitOfWork(desk.sessionmaker) as uow:
+        if await authorize(uow.db, staff.telegram_id, "accept", None, target=ref) is None:
+            return refuse(request, "您没有出具受理回执的权限。")
+        app = await Applications(uow.db).by_ref(ref)
+        if app is None:
+            return refuse(request, "未找到该申请。", 404)
+        if app.accepted_at is None:
+            return refuse(request, "该申请尚未受理，不能出具受理回执。", 409)
+        applicant = await uow.db.get(Applicant, app.applicant_id)
+        code, expires = "", None
+        if applicant.channel == CHANNEL:  # not bound yet: a fresh one-time code (older ones stop working)
+            code, expires = await binding.issue(uow, app, actor, desk.now())
+        Audits(uow.db).add(actor, "receipt", ref, True, {"code_issued": bool(code)})
+        answers = app.data.get("answers") or {}
+        r = Receipt(ref=app.ref, name=str(answers.get("name") or ""),
+                    masked_id=mask_id(str(answers.get("id_number") or "")), accepted_at=app.accepted_at,
+                    deadline=app.deadline, provisional=bool(app.deadline_provisional), window=desk.window_name,
+                    staff_number=str(staff.id), phone=desk.phone, code=code, code_expires=expires,
+                    qr_payload=qr_payload(code, desk.bot_username) if code else "")
+    pdf = await asyncio.to_thread(render_receipt, r)
+    return web.Response(body=pdf, content_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{ref}-receipt.pdf"'})
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/lookup", lookup)
+    router.add_get("/case/{ref}", case_page)
+    router.add_post("/case/{ref}/receipt", receipt)

@@ -1,0 +1,102 @@
+"""One-time binding codes printed on a receipt: `/bind CODE` links a Telegram account to the case."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatch.clock import utc
+from dispatch.outcome import CONFLICT, FORBIDDEN, INVALID, OK, UNCHANGED, Result, session_of
+from storage.desk import Attempts, BindingCodes
+from storage.models import Application, BindingCode
+from storage.repos import Applicants, Audits, Events
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I/L/O/0/1: read aloud and typed without mix-ups
+LENGTH = 8
+VALID_DAYS = 30
+MAX_FAILURES, FAILURE_WINDOW = 5, timedelta(hours=1)
+
+WRONG = "绑定码不正确，请核对受理回执上的绑定码（8位字母和数字）后重新发送：/bind 绑定码"
+USED = "该绑定码已经使用过，每个绑定码只能使用一次。如需帮助，请携带身份证件到受理窗口咨询。"
+REVOKED = "该绑定码已失效（受理回执已重新打印），请使用最新一份回执上的绑定码。"
+EXPIRED = "该绑定码已过期（有效期{days}天）。请携带身份证件到受理窗口重新打印回执，或拨打咨询电话。"
+TOO_MANY = "绑定码输错次数过多，请1小时后再试。"
+HOW = "请发送：/bind 绑定码（绑定码印在窗口出具的受理回执上，例如 /bind ABCD-2345）"
+
+
+def normalize(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalize(code).encode()).hexdigest()
+
+
+def shown(code: str) -> str:
+    code = normalize(code)
+    return f"{code[:4]}-{code[4:]}"
+
+
+async def issue(uow_or_session: Any, app: Application, actor: str, now: datetime) -> tuple[str, datetime]:
+    """A fresh code for the receipt (the plain code exists only on paper); earlier open codes are revoked."""
+    db, now = session_of(uow_or_session), utc(now)
+    codes = BindingCodes(db)
+    await codes.revoke_open(app.id, now)
+    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    expires = now + timedelta(days=VALID_DAYS)
+    codes.add(BindingCode(application_id=app.id, code_hash=code_hash(code), created_by=actor, created_at=now,
+                          expires_at=expires))
+    Events(db).add("binding_code_issued", actor, {"expires_at": expires.isoformat()},
+                   applicant_id=app.applicant_id, application_id=app.id)
+    await db.flush()
+    return shown(code), expires
+
+
+async def is_bound(uow_or_session: Any, app: Application) -> bool:
+    return await BindingCodes(session_of(uow_or_session)).used_of(app.id) is not None
+
+
+async def bind(uow_or_session: Any, code: str, channel: str, external_id: str, chat_id: int | None,
+               now: datetime) -> Result:
+    """Give the case to the account that typed a valid code; wrong tries are counted and limited."""
+    db, now = session_of(uow_or_session), utc(now)
+    who = f"{channel}:{external_id}"
+    attempts = Attempts(db)
+    if len(await attempts.failures_since("bind", who, now - FAILURE_WINDOW)) >= MAX_FAILURES:
+        Audits(db).add(who, "bind", None, False, {"why": "too_many"})
+        return Result(False, FORBIDDEN, TOO_MANY)
+    if len(normalize(code)) != LENGTH:
+        return Result(False, INVALID, HOW)
+    codes = BindingCodes(db)
+    row = await codes.by_hash(code_hash(code))
+    app = await db.get(Application, row.application_id) if row else None
+    applicant = await Applicants(db).get_or_create(channel, external_id, chat_id)
+    failure = None
+    if row is None or app is None:
+        failure = Result(False, INVALID, WRONG)
+    elif row.used_at is not None:
+        if row.used_by == who:
+            return Result(True, UNCHANGED, f"您已绑定受理编号 {app.ref}。发送 /status 查看办理进度。", state=app.ref)
+        failure = Result(False, CONFLICT, USED)
+    elif row.revoked_at is not None:
+        failure = Result(False, CONFLICT, REVOKED)
+    elif utc(row.expires_at) <= now:
+        failure = Result(False, CONFLICT, EXPIRED.format(days=VALID_DAYS))
+    elif not await codes.use(row, who, now):
+        failure = Result(False, CONFLICT, USED)
+    target = app.ref if app else None
+    if failure is not None:
+        attempts.add("bind", who, False, now)
+        Audits(db).add(who, "bind", target, False, {"why": failure.code})
+        return failure
+    attempts.add("bind", who, True, now)
+    previous = app.applicant_id
+    app.applicant_id = applicant.id
+    Audits(db).add(who, "bind", target, True, {})
+    Events(db).add("application_bound", who, {"ref": app.ref, "from_applicant": previous},
+                   applicant_id=applicant.id, application_id=app.id)
+    await db.flush()
+    return Result(True, OK, f"✅ 绑定成功：受理编号 {app.ref} 已与您的 Telegram 账号关联。"
+                  "今后的办理进度和结果将在这里通知您，发送 /status 可随时查看。", state=app.ref)

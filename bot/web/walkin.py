@@ -188,7 +188,7 @@ async def save_materials(request: web.Request) -> web.Response:
         await Drafts(uow.db).save(draft, "desk_materials" if errors or missing else "desk_review", _data(s),
                                   draft.epoch)
     if errors or (missing and form.get("go") == "review"):
-        return _materials_page(request, draft, s, errors | missing, 422)
+        return _materials_page(request, draft, s, missing | errors, 422)
     if form.get("go") != "review":
         return _materials_page(request, draft, s, {})
     raise web.HTTPSeeOther(f"/desk/walkin/{draft.id}/review")

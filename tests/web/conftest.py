@@ -109,3 +109,18 @@ async def online_application(sm, blobs, ref: str = "LJ260302-0000010", chat: int
 async def remove(sm, tg: int) -> None:
     async with UnitOfWork(sm) as uow:
         await remove_staff(uow, tg)
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    """Tests check behaviour, not hashing cost: a low-cost argon2id keeps each login fast."""
+    from argon2 import PasswordHasher
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "HASHER", hasher)
+    monkeypatch.setattr(auth, "_DUMMY", hasher.hash("dummy"))
+
+
+async def add_window(web: Web, tg: int) -> None:
+    async with UnitOfWork(web.desk.sessionmaker) as uow:
+        await add_staff(uow, tg, "周窗口", "window")
+        assert await auth.set_password(uow.db, tg, PASSWORD, web.desk.now()) is None

@@ -11,7 +11,7 @@ from dispatch.clock import utc
 from dispatch.outcome import CONFLICT, FORBIDDEN, INVALID, OK, UNCHANGED, Result, session_of
 from storage.desk import Attempts, BindingCodes
 from storage.models import Application, BindingCode
-from storage.repos import Applicants, Audits, Events
+from storage.repos import Applicants, Audits, Drafts, Events
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I/L/O/0/1: read aloud and typed without mix-ups
 LENGTH = 8
@@ -94,6 +94,12 @@ async def bind(uow_or_session: Any, code: str, channel: str, external_id: str, c
     attempts.add("bind", who, True, now)
     previous = app.applicant_id
     app.applicant_id = applicant.id
+    drafts = Drafts(db)
+    draft = await drafts.for_applicant(applicant.id)
+    if draft.state == "idle":  # not filling in another application: /status now shows this case
+        data = dict(draft.data or {})
+        data["meta"] = dict(data.get("meta") or {}) | {"ref": app.ref}
+        await drafts.save(draft, "submitted", data, draft.epoch)
     Audits(db).add(who, "bind", target, True, {})
     Events(db).add("application_bound", who, {"ref": app.ref, "from_applicant": previous},
                    applicant_id=applicant.id, application_id=app.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from dispatch import binding
@@ -16,14 +16,22 @@ def make_router(sessionmaker, clock=None) -> Router:
     router = Router(name="binding")
     now = clock or (lambda: datetime.now(timezone.utc))
 
-    @router.message(Command("bind"), F.chat.type == "private", F.from_user)
-    async def on_bind(message: Message, command: CommandObject) -> None:
-        code = (command.args or "").strip()
+    async def bind(message: Message, code: str) -> None:
         if not code:
             await message.answer(binding.HOW)
             return
         async with UnitOfWork(sessionmaker) as uow:
             result = await binding.bind(uow, code, "telegram", str(message.from_user.id), message.chat.id, now())
         await message.answer(result.message)
+
+    @router.message(Command("bind"), F.chat.type == "private", F.from_user)
+    async def on_bind(message: Message, command: CommandObject) -> None:
+        await bind(message, (command.args or "").strip())
+
+    # The receipt's QR code opens t.me/<bot>?start=bind_CODE.
+    @router.message(CommandStart(deep_link=True, magic=F.args.startswith("bind_")), F.chat.type == "private",
+                    F.from_user)
+    async def on_start_bind(message: Message, command: CommandObject) -> None:
+        await bind(message, command.args.removeprefix("bind_"))
 
     return router

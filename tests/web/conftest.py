@@ -95,7 +95,7 @@ async def web(sm, blobs, calendar, wclock, staff):
     await client.close()
 
 
-async def online_application(sm, blobs, ref: str = "LJ260302-0000010", chat: int = 111) -> str:
+async def online_application(sm, blobs, ref: str = "LJ260302-0000013", chat: int = 111) -> str:
     """An application submitted through the bot (the frozen record the runner writes)."""
     async with UnitOfWork(sm) as uow:
         applicant = Applicant(channel="telegram", external_id=str(chat), chat_id=chat)

@@ -8,7 +8,7 @@ from io import BytesIO
 
 import segno
 from fpdf import XPos, YPos
-from fpdf.enums import WrapMode
+from fpdf.enums import MethodReturnValue, WrapMode
 
 from dialogs.notice import SIX_MATTERS, TIME_LIMIT_DAYS
 from dispatch.clock import BEIJING, utc
@@ -16,6 +16,7 @@ from dispatch.formpdf import FONT, _LABEL, _new_pdf, _output
 
 TITLE = "灵活就业“一件事一次办”受理回执"
 QR_SCALE = 4  # pixels per module in the embedded PNG
+NO_LINE_START = "。，、；：？！）》」』”’"  # Chinese punctuation never begins a line (kinsoku)
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,26 @@ def lines(r: Receipt) -> dict[str, list[str] | list[tuple[str, str]]]:
     }
 
 
+def _wrapped(pdf, text: str, width: float) -> list[str]:
+    """Character-wrapped lines, pulling a character down so no line starts with closing punctuation."""
+    lines = pdf.multi_cell(width, 1, text, dry_run=True, wrapmode=WrapMode.CHAR, output=MethodReturnValue.LINES)
+    for i in range(1, len(lines)):
+        while lines[i][:1] and lines[i][0] in NO_LINE_START and len(lines[i - 1]) > 1:
+            lines[i - 1], lines[i] = lines[i - 1][:-1], lines[i - 1][-1] + lines[i]
+    return lines
+
+
+def _paragraph(pdf, text: str, height: float, width: float = 0) -> None:
+    width = width or pdf.epw
+    for line in _wrapped(pdf, text, width):
+        pdf.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def render_receipt(r: Receipt) -> bytes:
     """Blocking (font subsetting): call through asyncio.to_thread."""
     parts = lines(r)
     text = TITLE + "".join(a + b for a, b in parts["facts"]) + "".join(
-        "".join(v) for k, v in parts.items() if k != "facts") + "办理事项后续办理查询进度请妥善保管本回执（第页）"
+        "".join(v) for k, v in parts.items() if k != "facts") + "办理事项后续办理查询进度请妥善保管本回执受理窗口（盖章）日期：0123456789年月日"
     pdf = _new_pdf(TITLE, text=text)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
@@ -101,7 +117,7 @@ def render_receipt(r: Receipt) -> bytes:
         pdf.cell(0, 8, title, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FONT, size=10.5)
         for line in parts[key]:
-            pdf.multi_cell(0, 6, line, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _paragraph(pdf, line, 6)
     pdf.ln(4)
     top = pdf.get_y()
     size = 38 if r.code else 0
@@ -110,9 +126,12 @@ def render_receipt(r: Receipt) -> bytes:
     pdf.set_font(FONT, "B", 14)
     pdf.multi_cell(pdf.epw - size - 6, 9, parts["code"][0], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=10)
-    pdf.multi_cell(pdf.epw - size - 6, 6, parts["code"][1], wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN,
-                   new_y=YPos.NEXT)
-    pdf.set_y(max(pdf.get_y(), top + size) + 4)
+    _paragraph(pdf, parts["code"][1], 6, pdf.epw - size - 6)
+    pdf.set_y(max(pdf.get_y(), top + size) + 8)
+    pdf.set_font(FONT, size=11)
+    pdf.cell(0, 8, f"受理窗口（盖章）：{' ' * 24}日期：{_day(r.accepted_at)}", align="R",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
     pdf.set_font(FONT, size=9)
-    pdf.multi_cell(0, 5, "请妥善保管本回执。", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 5, "请妥善保管本回执。", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return _output(pdf)

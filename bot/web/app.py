@@ -111,6 +111,7 @@ def make_desk(desk: Desk) -> web.Application:
                                undefined=jinja2.StrictUndefined)
     env.globals["mask"] = pages.mask
     env.filters["bjtime"] = lambda value: local_text(value) if value else ""
+    env.filters["cnday"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
     env.filters["event_name"] = lambda kind: EVENT_NAMES.get(kind, kind)
     app.on_response_prepare.append(_headers)
     app.router.add_static("/static/", HERE / "static", name="static")

@@ -15,6 +15,7 @@ from dispatch.clock import local_day
 from dispatch.receipt import Receipt, qr_payload, render_receipt
 from dispatch.staff import authorize
 from dispatch.walkin import CHANNEL
+from storage.cases import StaffMembers
 from storage.desk import AuditTrail
 from storage.models import Applicant
 from storage.repos import Applications, Audits, Events
@@ -22,7 +23,12 @@ from storage.status import application_view
 from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有查询办件的权限。"
-ID_LOOKUP = "find_by_id_number"  # the keyed (blind-index) repository method of Applications
+ID_LOOKUP = "find_by_id_number"
+WHO = {"applicant": "申请人", "auto": "自动受理", "webhook": "部门系统", "desk": "工作台", "telegram": "申请人（Telegram）"}
+ACTION_NAMES = {"view": "查看", "export": "查看申报表", "accept": "受理", "return": "退回补正", "refuse": "不予受理",
+                "claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理",
+                "case_view": "查看办件", "lookup": "查询", "receipt": "打印回执", "bind": "绑定 Telegram",
+                "csrf": "表单校验未通过"}  # the keyed (blind-index) repository method of Applications
 
 
 async def lookup(request: web.Request) -> web.Response:
@@ -72,8 +78,11 @@ async def case_page(request: web.Request) -> web.Response:
         events = await Events(uow.db).for_application(app.id)
         trail = await AuditTrail(uow.db).for_ref(ref)
         applicant = await uow.db.get(Applicant, app.applicant_id)
+        names = {f"tg:{m.telegram_id}": f"{m.name}（{m.telegram_id}）" for m in await StaffMembers(uow.db).all(True)}
     answers = app.data.get("answers") or {}
     return render(request, "case.html", {
+        "who": lambda actor: names.get(actor) or WHO.get(actor.split(":")[0], actor),
+        "action_name": lambda action: ACTION_NAMES.get(action, action),
         "app": app, "view": view, "status_text": APPLICATION_STATUS.get(app.status, app.status),
         "cases": [(DEPARTMENTS.get(c.department, c.department), CASE_STATUS.get(c.state, c.state), c.note)
                   for c in view.cases],

@@ -71,6 +71,12 @@ def _place_groups(spec: FieldSpec) -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
+def web_hint(hint: str) -> str:
+    """The schema's hint without the Telegram-only parts (tapping buttons, sharing the phone's number)."""
+    kept = [part for part in hint.split("；") if "按钮" not in part and not part.startswith("可点选")]
+    return "；".join(kept)
+
+
 def widget(spec: FieldSpec) -> Widget:
     cond = ""
     if spec.condition is not None:
@@ -78,12 +84,12 @@ def widget(spec: FieldSpec) -> Widget:
         shown = "、".join(dict(parent.options).get(v, v) for v in spec.condition.values)
         cond = f"仅当“{parent.label}”选择“{shown}”时填写"
     if spec.kind == Kind.choice:
-        return Widget(spec.key, spec.label, "choice", spec.required, spec.hint, list(spec.options),
+        return Widget(spec.key, spec.label, "choice", spec.required, web_hint(spec.hint), list(spec.options),
                       condition=cond, empty_label="请选择" if spec.required else f"不填写（{spec.skip_label}）")
     if spec.kind in (Kind.address, Kind.region):
-        return Widget(spec.key, spec.label, "place", spec.required, spec.hint, groups=_place_groups(spec),
+        return Widget(spec.key, spec.label, "place", spec.required, web_hint(spec.hint), groups=_place_groups(spec),
                       detail=spec.with_detail, condition=cond)
-    return Widget(spec.key, spec.label, "text", spec.required, spec.hint, condition=cond)
+    return Widget(spec.key, spec.label, "text", spec.required, web_hint(spec.hint), condition=cond)
 
 
 def sections() -> list[tuple[str, str, list[Widget]]]:

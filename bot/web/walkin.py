@@ -11,7 +11,8 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs import notice
 from dialogs.materials import SLOTS, STEPS as MATERIAL_STEPS, required_slots
 from dialogs.model import BEIJING, Session, Upload, UserInput
-from dialogs.review import answers_text
+from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
+from dialogs.review import masked
 from dialogs.steps import Again
 from dispatch import walkin
 from dispatch.staff import Role, authorize
@@ -110,16 +111,27 @@ async def edit_form(request: web.Request) -> web.Response:
     return _form_page(request, formdef.raw_values(s), {}, action=f"/desk/walkin/{draft.id}")
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith(("。", "！", "？")) else text + "。"
+
+
 def _materials_page(request, draft: Draft, s: Session, errors: dict, status: int = 200):
-    slots = []
-    for key, slot in SLOTS.items():
-        files = s.materials.get(key) or []
-        slots.append({"key": key, "title": slot.title, "note": slot.note, "multi": slot.multi,
-                      "images_only": slot.images_only, "files": files,
-                      "upload": "doc" if key in ("household", "contract") else key})
+    needed = required_slots(s)
+    groups = []
+    for field, keys in (("doc", ("household", "contract")), ("archive_letter", ("archive_letter",)),
+                        ("id_front", ("id_front",)), ("id_back", ("id_back",))):
+        slot = SLOTS[keys[0]]
+        title = "材料1：户口簿本人页或有效期内劳动合同" if field == "doc" else slot.title
+        note = "按上面的选择上传户口簿本人页，或劳动合同全部页面。扫描PDF或拍照" if field == "doc" else slot.note
+        limits = "请上传照片（JPG、PNG）。" if slot.images_only else "可上传 PDF、JPG、PNG，单个文件不超过20MB，可多选。"
+        groups.append({"field": field, "title": title, "hint": _sentence(note) + limits, "multi": slot.multi,
+                       "images_only": slot.images_only,
+                       "files": [(k, SLOTS[k].title, f) for k in keys for f in s.materials.get(k) or []],
+                       "needed": any(k in needed for k in keys),
+                       "error": next((errors[k] for k in keys if k in errors), None)})
     return render(request, "walkin_materials.html", {
-        "draft": draft, "answers": s.answers, "slots": slots, "errors": errors, "doc_choices": DOC_CHOICES,
-        "entrusted": ENTRUSTED, "needed": required_slots(s), "letter_sample": notice.LETTER_SAMPLE}, status=status)
+        "draft": draft, "answers": s.answers, "groups": groups, "errors": errors, "doc_choices": DOC_CHOICES,
+        "entrusted": ENTRUSTED, "letter_sample": notice.LETTER_SAMPLE}, status=status)
 
 
 async def materials_page(request: web.Request) -> web.Response:
@@ -202,8 +214,12 @@ async def review(request: web.Request, errors: dict | None = None, status: int =
             return problem
     s = _session(draft)
     missing = [SLOTS[k].title for k in required_slots(s) if not s.materials.get(k)]
+    sections = [(title + (f"（{SECTION_NOTES[title]}）" if title in SECTION_NOTES else ""),
+                 [(f.label, f.required, masked(f.key, s)) for f in FIELDS if f.section == title and applies(f, s.answers)])
+                for title in SECTIONS]
+    files = [(SLOTS[k].title, len(s.materials.get(k) or [])) for k in required_slots(s)]
     return render(request, "walkin_review.html", {
-        "draft": draft, "summary": answers_text(s).strip(), "missing": missing, "commitment": notice.COMMITMENT,
+        "draft": draft, "sections": sections, "files": files, "missing": missing, "commitment": notice.COMMITMENT,
         "errors": errors or {}, "flags": s.meta}, status=status)
 
 

@@ -38,7 +38,7 @@ async def test_look_up_by_reference_shows_departments_deadline_and_trail(web: We
     resp = await web.client.get(f"/desk/lookup?q={ref.lower()}", allow_redirects=False)
     assert resp.status == 303 and resp.headers["Location"] == f"/desk/case/{ref}"
     page = await (await web.client.get(f"/desk/case/{ref}")).text()
-    for expected in ("人社", "医保", "税务", "等待推送", "剩余", "个工作日", "窗口受理", "审计日志", f"tg:{WINDOW}"):
+    for expected in ("人社", "医保", "税务", "等待推送", "剩余", "个工作日", "窗口受理", "审计日志", "王窗口（9001）"):
         assert expected in page, expected
     missing = await (await web.client.get("/desk/lookup?q=LJ260302-0000021")).text()
     assert "没有找到" in missing

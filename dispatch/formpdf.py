@@ -57,6 +57,7 @@ class FormDocument:
     signer: str
     signed_at: str
     generated_at: str
+    signed_how: str = "线上确认"  # or "窗口当面确认" for a walk-in entered at the window
 
 
 class FontMissing(RuntimeError):
@@ -189,7 +190,7 @@ def _new_pdf(title: str, bold: bool = True, text: str = "") -> _Pdf:
 
 
 def _document_text(doc: FormDocument) -> str:
-    parts = [doc.reference, doc.commitment, doc.signer, doc.signed_at, doc.generated_at]
+    parts = [doc.reference, doc.commitment, doc.signer, doc.signed_at, doc.generated_at, doc.signed_how]
     for section in doc.sections:
         parts += [section.title, section.note or ""]
         for row in section.rows:
@@ -240,7 +241,7 @@ def _commitment(pdf: FPDF, doc: FormDocument) -> None:
     pledge_lines = pledge[0].count("\n") + 1 if len(pledge) == 1 else 0
     if pdf.get_y() + (pledge_lines + 2) * line_h + 16 > pdf.page_break_trigger:
         pdf.add_page()
-    signature = f"申请人（签字）：{doc.signer}（线上确认）\n{doc.signed_at}"
+    signature = f"申请人（签字）：{doc.signer}（{doc.signed_how}）\n{doc.signed_at}"
     with pdf.table(col_widths=(1,), width=pdf.epw, first_row_as_headings=False,
                    wrapmode=WrapMode.CHAR, text_align="LEFT", line_height=line_h) as table:
         for part in pledge:

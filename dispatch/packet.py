@@ -100,7 +100,8 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
         title=title, reference=f"{source.ref}（第{source.version}版）", sections=sections,
         commitment=commitment.get("text") or notice.COMMITMENT,
         signer=str((source.data.get("answers") or {}).get("name") or ""),
-        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now))
+        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now),
+        signed_how="窗口当面确认" if commitment.get("in_person") else "线上确认")
 
 
 def form_row(spec: FieldSpec, value: Any) -> FormRow:

@@ -33,7 +33,10 @@ ACTION_NAMES = {"view": "查看", "export": "查看申报表", "accept": "受理
 
 async def lookup(request: web.Request) -> web.Response:
     desk = request.app[DESK]
-    q = request.query.get("q", "").strip()[:40]
+    if request.method == "POST":
+        q = str((await request.post()).get("q", "")).strip()[:40]
+    else:
+        q = request.query.get("q", "").strip()[:40]
     staff = request[STAFF]
     async with UnitOfWork(desk.sessionmaker) as uow:
         if await authorize(uow.db, staff.telegram_id, "view", None, target="lookup") is None:
@@ -45,6 +48,9 @@ async def lookup(request: web.Request) -> web.Response:
             app = await apps.by_ref(q.upper())
             Audits(uow.db).add(f"tg:{staff.telegram_id}", "lookup", q.upper(), app is not None, {"by": "ref"})
             found = [app] if app else []
+        elif request.method != "POST":  # an ID number never goes into a URL (history, proxy logs)
+            return render(request, "lookup.html", {"q": "", "found": None,
+                                                   "message": "按证件号码查询请在下面的查询框中输入。"})
         else:
             number = normalize_id(q)
             finder = getattr(apps, ID_LOOKUP, None)
@@ -122,5 +128,6 @@ async def receipt(request: web.Request) -> web.Response:
 
 def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/lookup", lookup)
+    router.add_post("/lookup", lookup)
     router.add_get("/case/{ref}", case_page)
     router.add_post("/case/{ref}/receipt", receipt)

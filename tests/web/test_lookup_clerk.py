@@ -53,6 +53,8 @@ async def test_look_up_by_reference_shows_departments_deadline_and_trail(web: We
 async def test_look_up_by_id_number_is_keyed_and_never_logs_the_number(web: Web, sm, blobs):
     await _accepted(web, sm, blobs)
     page = await (await web.client.get("/desk/lookup?q=130102199001011237")).text()
+    assert "请在下面的查询框中输入" in page and "130102199001011237" not in page
+    page = await (await web.post("/desk/lookup", {"q": "130102199001011237"}, csrf_from="/desk/lookup")).text()
     assert "130102199001011237" not in page
     async with sm() as db:
         details = [a.detail for a in await db.scalars(select(Audit))]

@@ -144,6 +144,11 @@ async def test_a_walk_in_is_submitted_accepted_and_dispatched_like_the_bots(web:
     assert data["commitment"]["in_person"] and data["commitment"]["witness"]["staff_account"] == WINDOW
     assert data["notice"]["version"]
     assert kinds[:2] == ["application_submitted", "application_accepted"]
+    pdf = await (await web.client.get(f"/desk/queue/{ref}/form.pdf")).read()
+    from pypdf import PdfReader
+    from io import BytesIO
+    signed = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).replace("\x00", "").replace(" ", "")
+    assert "张三丰（窗口当面确认）" in signed
     again = await web.client.post("/desk/walkin/1/submit", data={"csrf": await web.csrf()}, allow_redirects=False)
     assert again.status == 303 and again.headers["Location"] == f"/desk/case/{ref}"
 

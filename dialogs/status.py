@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 from dialogs.notice import TIME_LIMIT_DAYS
 
@@ -76,7 +77,7 @@ def confirmation(ref: str, expected: date, provisional: bool) -> Reply:
         "",
         "发送 /status 可随时查看办理进度。",
     ]
-    return Reply(text="\n".join(lines), buttons=[[Button(label="查看办理进度", data="g|status")]])
+    return Reply(text="\n".join(lines), buttons=[[Button(label="查看办理进度", data=GlobalCb("status").pack())]])
 
 
 def status(view: ApplicationView) -> Reply:

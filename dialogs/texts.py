@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs import notice
+from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -34,7 +35,7 @@ NON_TEXT = {
 
 
 def g(value: str, label: str) -> Button:
-    return Button(label=label, data=f"g|{value}")
+    return Button(label=label, data=GlobalCb(value).pack())
 
 
 def welcome(in_progress: bool) -> Reply:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from bot.logs import setup_logging
 from bot.settings import Settings
+from dialogs.departments import KEYS
 
 log = logging.getLogger("bot")
-DEPTS = ["hrss", "medical", "tax"]
+DEPTS = list(KEYS)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from dialogs import departments
 from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
@@ -48,7 +49,7 @@ def labels(fields: Iterable[str] = (), materials: Iterable[str] = ()) -> list[st
 # --- to the applicant -------------------------------------------------------------------
 
 def accepted(ref: str, deadline: date, provisional: bool) -> dict[str, Any]:
-    text = (f"您的申请（受理编号：{ref}）已由“一件事一次办”窗口受理，已推送至人社、医保、税务部门并联办理。\n"
+    text = (f"您的申请（受理编号：{ref}）已由“一件事一次办”窗口受理，已推送至{departments.JOINED}部门并联办理。\n"
             f"办结时限：{deadline_text(deadline, provisional)}（15个工作日，自受理次日起计算，不含法定节假日）。\n"
             "每一步的结果都会通知您，发送 /status 可随时查看办理进度。")
     return body("applicant.accepted", text, [[("查看办理进度", GlobalCb("status").pack())]], ref=ref)

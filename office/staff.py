@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from dispatch.routing import DEPARTMENTS
+from dialogs import departments
 from storage.models import Staff
 from storage.uow import UnitOfWork
 
@@ -23,7 +23,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.helpdesk: frozenset({"status", "answer", "close_ticket", "faq_add"}),
 }
 # A department's own system acting through the signed callback claims as this id.
-WEBHOOK_IDS = {d: -(i + 1) for i, d in enumerate(DEPARTMENTS)}
+WEBHOOK_IDS = {d.key: d.webhook_id for d in departments.DEPARTMENTS}
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ async def add_staff(uow: UnitOfWork, telegram_id: int, name: str, role: str, dep
                     actor: str = "cli") -> Staff:
     """Create or re-activate an account; a clerk belongs to exactly one department."""
     role = Role(role)
-    if role == Role.clerk and department not in DEPARTMENTS:
-        raise ValueError(f"a clerk needs a department: one of {', '.join(DEPARTMENTS)}")
+    if role == Role.clerk and department not in departments.BY_KEY:
+        raise ValueError(f"a clerk needs a department: one of {', '.join(departments.KEYS)}")
     if role != Role.clerk:
         department = None
     row = await uow.staff.by_telegram_id(int(telegram_id))

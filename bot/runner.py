@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from dialogs.engine import Engine
 from dialogs.notice import TIME_LIMIT_DAYS
@@ -42,7 +42,8 @@ class Who:
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_submitted=None, helpdesk_chat: int | None = None):
+                 on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
+                 helpdesk_chat: int | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs

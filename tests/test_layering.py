@@ -50,6 +50,25 @@ def test_no_sql_outside_storage(package):
     assert users == []
 
 
+def sources():
+    for package in ("bot", "dialogs", "dispatch", "office", "states", "storage"):
+        yield from (ROOT / package).rglob("*.py")
+
+
+def test_payloads_are_never_split_by_hand():
+    """Button payloads are read through dialogs.callbacks only."""
+    hand = [str(p.relative_to(ROOT)) for p in sources() if p.name != "callbacks.py"
+            and any(f'{op}("|"' in p.read_text(encoding="utf-8") for op in ("split", "rsplit", "partition"))]
+    assert hand == []
+
+
+def test_notification_rows_have_one_writer():
+    """Every queued message goes through storage.cases.Notifications (and its de-duplication)."""
+    writers = [str(p.relative_to(ROOT)) for p in sources()
+               if "Notification(" in p.read_text(encoding="utf-8") and p.name not in ("cases.py", "models.py")]
+    assert writers == []
+
+
 def test_settings_are_built_only_by_composition_roots():
     users = [p for p in ROOT.glob("*/**/*.py") if "Settings()" in p.read_text(encoding="utf-8")
              and ".venv" not in p.parts and "tests" not in p.parts]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Audit, BindingCode, DeskCredential, DeskSession, LoginAttempt, Staff
+from storage.models import Audit, BindingCode, DeskCredential, DeskSession, Draft, LoginAttempt, Staff
 
 
 class Credentials:
@@ -24,6 +24,16 @@ class Credentials:
         else:
             row.password_hash, row.updated_at = password_hash, now
         await self.db.flush()
+
+
+class WalkIns:
+    """Drafts of walk-in applications, addressed by id in the workbench's URLs."""
+
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def draft(self, draft_id: int) -> Draft | None:
+        return await self.db.get(Draft, draft_id)
 
 
 class DeskSessions:

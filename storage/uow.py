@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
+from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 
@@ -26,6 +27,12 @@ class UnitOfWork:
     tickets: Tickets
     faq_additions: FaqAdditions
     ratings: Ratings
+    credentials: Credentials
+    desk_sessions: DeskSessions
+    attempts: Attempts
+    binding_codes: BindingCodes
+    audit_trail: AuditTrail
+    walkins: WalkIns
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -48,6 +55,12 @@ class UnitOfWork:
         self.tickets = Tickets(db)
         self.faq_additions = FaqAdditions(db)
         self.ratings = Ratings(db)
+        self.credentials = Credentials(db)
+        self.desk_sessions = DeskSessions(db)
+        self.attempts = Attempts(db)
+        self.binding_codes = BindingCodes(db)
+        self.audit_trail = AuditTrail(db)
+        self.walkins = WalkIns(db)
         return self
 
     async def flush(self) -> None:

@@ -8,7 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from dispatch import binding
+from office import binding
 from storage.uow import UnitOfWork
 
 

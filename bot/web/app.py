@@ -17,7 +17,6 @@ from dispatch.clock import local_text
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
 from storage.models import DeskSession, Staff
-from storage.repos import Audits
 from storage.uow import UnitOfWork
 
 HERE = Path(__file__).parent
@@ -73,12 +72,12 @@ async def signed_in(request: web.Request, handler):
     desk = request.app[DESK]
     csrf_ok = True
     async with UnitOfWork(desk.sessionmaker) as uow:
-        cur = await auth.current(uow.db, request.cookies.get(COOKIE), desk.now())
+        cur = await auth.current(uow, request.cookies.get(COOKIE), desk.now())
         if cur.session is not None and request.method == "POST":
             form = await request.post()
             csrf_ok = hmac.compare_digest(str(form.get("csrf", "")), cur.session.csrf)
             if not csrf_ok:
-                Audits(uow.db).add(f"desk:{cur.staff.telegram_id}", "csrf", request.path[:64], False, {})
+                uow.audits.add(f"desk:{cur.staff.telegram_id}", "csrf", request.path[:64], False, {})
     if cur.session is None:
         why = "expired" if cur.problem and "过期" in cur.problem else "inactive" if cur.problem else "login"
         if request.method == "GET":
@@ -123,7 +122,7 @@ def make_desk(desk: Desk) -> web.Application:
 @web.middleware
 async def _callback_limit(request: web.Request, handler):
     """The department callbacks keep their own 1 MB limit; only the workbench takes scans."""
-    from dispatch.http import MAX_BODY as CALLBACK_MAX
+    from office.http import MAX_BODY as CALLBACK_MAX
     if not request.path.startswith("/desk/") and (request.content_length or 0) > CALLBACK_MAX:
         raise web.HTTPRequestEntityTooLarge(max_size=CALLBACK_MAX, actual_size=request.content_length)
     return await handler(request)
@@ -131,7 +130,7 @@ async def _callback_limit(request: web.Request, handler):
 
 def make_app(desk: Desk, callback_secrets: Mapping[str, str] | None = None) -> web.Application:
     """The whole listener: the department callbacks (dispatch/http.py) and the workbench under /desk/."""
-    from dispatch.http import make_app as make_callbacks
+    from office.http import make_app as make_callbacks
 
     root = web.Application(middlewares=[_callback_limit], client_max_size=MAX_BODY)
     callbacks = make_callbacks(desk.sessionmaker, callback_secrets or {}, clock=desk.clock)

@@ -12,10 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dialogs.model import BEIJING
 from dispatch.clock import utc
-from storage.cases import StaffMembers
-from storage.desk import Attempts, Credentials, DeskSessions
 from storage.models import DeskSession, Staff
-from storage.repos import Audits
+from storage.uow import UnitOfWork
 
 HASHER = PasswordHasher()
 LOCK_AFTER = 5
@@ -50,51 +48,51 @@ def lock_until(failures: list[datetime]) -> datetime | None:
     return until
 
 
-async def set_password(db, telegram_id: int, password: str, now: datetime, actor: str = "cli") -> str | None:
+async def set_password(uow: UnitOfWork, telegram_id: int, password: str, now: datetime, actor: str = "cli") -> str | None:
     """Set a staff member's workbench password; an error sentence when it cannot be set."""
-    staff = await StaffMembers(db).by_telegram_id(int(telegram_id))
+    staff = await uow.staff.by_telegram_id(int(telegram_id))
     if staff is None or not staff.active:
-        Audits(db).add(actor, "desk_passwd", f"tg:{int(telegram_id)}", False, {"why": "not_staff"})
+        uow.audits.add(actor, "desk_passwd", f"tg:{int(telegram_id)}", False, {"why": "not_staff"})
         return "没有这个在职的工作人员账号，请先用 `python -m bot staff add` 添加。"
     if len(password) < MIN_PASSWORD:
         return f"密码至少需要{MIN_PASSWORD}个字符。"
-    await Credentials(db).set(staff.id, HASHER.hash(password), utc(now))
-    await DeskSessions(db).drop_of_staff(staff.id)  # a new password signs every old session out
-    Audits(db).add(actor, "desk_passwd", f"tg:{staff.telegram_id}", True, {})
+    await uow.credentials.set(staff.id, HASHER.hash(password), utc(now))
+    await uow.desk_sessions.drop_of_staff(staff.id)  # a new password signs every old session out
+    uow.audits.add(actor, "desk_passwd", f"tg:{staff.telegram_id}", True, {})
     return None
 
 
-async def login(db, account: str, password: str, now: datetime, remote: str | None = None) -> Login:
+async def login(uow: UnitOfWork, account: str, password: str, now: datetime, remote: str | None = None) -> Login:
     now = utc(now)
     account = account.strip()
     subject = f"desk:{account[:40]}"
-    attempts = Attempts(db)
+    attempts = uow.attempts
     failures = await attempts.failures_since("login", subject, now - LOCK_WINDOW - LOCK_FOR)
     until = lock_until(failures)
     if until is not None and now < until:
-        Audits(db).add(subject, "desk_login", None, False, {"why": "locked", "remote": remote})
+        uow.audits.add(subject, "desk_login", None, False, {"why": "locked", "remote": remote})
         return Login(False, LOCKED.format(until=until.astimezone(BEIJING)))
-    staff = await StaffMembers(db).by_telegram_id(int(account)) if account.isdigit() and len(account) < 19 else None
-    cred = await Credentials(db).of(staff.id) if staff is not None else None
+    staff = await uow.staff.by_telegram_id(int(account)) if account.isdigit() and len(account) < 19 else None
+    cred = await uow.credentials.of(staff.id) if staff is not None else None
     ok = _verify(cred.password_hash if cred else _DUMMY, password) and cred is not None
     if ok and not staff.active:
-        Audits(db).add(subject, "desk_login", None, False, {"why": "inactive", "remote": remote})
+        uow.audits.add(subject, "desk_login", None, False, {"why": "inactive", "remote": remote})
         return Login(False, "该工作人员账号已停用，不能登录。")
     if not ok:
         attempts.add("login", subject, False, now)
-        Audits(db).add(subject, "desk_login", None, False, {"why": "wrong_password", "remote": remote})
+        uow.audits.add(subject, "desk_login", None, False, {"why": "wrong_password", "remote": remote})
         until = lock_until([*failures, now])
         if until is not None and now < until:
-            Audits(db).add(subject, "desk_lock", None, True, {"until": until.isoformat()})
+            uow.audits.add(subject, "desk_lock", None, True, {"until": until.isoformat()})
             return Login(False, LOCKED.format(until=until.astimezone(BEIJING)))
         return Login(False, WRONG)
     attempts.add("login", subject, True, now)
     if HASHER.check_needs_rehash(cred.password_hash):
         cred.password_hash = HASHER.hash(password)
     token = secrets.token_urlsafe(32)
-    DeskSessions(db).add(token_hash(token), staff.id, secrets.token_urlsafe(32), now)
-    Audits(db).add(subject, "desk_login", None, True, {"remote": remote})
-    await db.flush()
+    uow.desk_sessions.add(token_hash(token), staff.id, secrets.token_urlsafe(32), now)
+    uow.audits.add(subject, "desk_login", None, True, {"remote": remote})
+    await uow.flush()
     return Login(True, token=token)
 
 
@@ -112,10 +110,10 @@ class Current:
     problem: str | None = None  # why there is no session, in words
 
 
-async def current(db, token: str | None, now: datetime) -> Current:
+async def current(uow: UnitOfWork, token: str | None, now: datetime) -> Current:
     if not token:
         return Current(None, None)
-    repo = DeskSessions(db)
+    repo = uow.desk_sessions
     found = await repo.with_staff(token_hash(token))
     if found is None:
         return Current(None, None)
@@ -123,16 +121,16 @@ async def current(db, token: str | None, now: datetime) -> Current:
     now = utc(now)
     if now - utc(session.last_seen_at) > IDLE:
         await repo.drop(session.id)
-        Audits(db).add(f"desk:{staff.telegram_id}", "desk_expired", None, True, {})
+        uow.audits.add(f"desk:{staff.telegram_id}", "desk_expired", None, True, {})
         return Current(None, None, "您已30分钟没有操作，登录已过期，请重新登录。")
     if not staff.active:
         await repo.drop(session.id)
-        Audits(db).add(f"desk:{staff.telegram_id}", "desk_session", None, False, {"why": "inactive"})
+        uow.audits.add(f"desk:{staff.telegram_id}", "desk_session", None, False, {"why": "inactive"})
         return Current(None, None, "该工作人员账号已停用，不能继续使用工作台。")
     await repo.touch(session.id, now)
     return Current(session, staff)
 
 
-async def logout(db, session: DeskSession, staff: Staff) -> None:
-    await DeskSessions(db).drop(session.id)
-    Audits(db).add(f"desk:{staff.telegram_id}", "desk_logout", None, True, {})
+async def logout(uow: UnitOfWork, session: DeskSession, staff: Staff) -> None:
+    await uow.desk_sessions.drop(session.id)
+    uow.audits.add(f"desk:{staff.telegram_id}", "desk_logout", None, True, {})

@@ -10,15 +10,11 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.idnumbers import mask_id, normalize_id
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS
-from dispatch import binding
 from dispatch.clock import local_day
-from dispatch.receipt import Receipt, qr_payload, render_receipt
-from dispatch.staff import authorize
-from dispatch.walkin import CHANNEL
-from storage.cases import StaffMembers
-from storage.desk import AuditTrail
-from storage.models import Applicant
-from storage.repos import Applications, Audits, Events
+from office import binding
+from office.receipt import Receipt, qr_payload, render_receipt
+from office.staff import authorize
+from office.walkin import CHANNEL
 from storage.status import application_view
 from storage.uow import UnitOfWork
 
@@ -39,14 +35,14 @@ async def lookup(request: web.Request) -> web.Response:
         q = request.query.get("q", "").strip()[:40]
     staff = request[STAFF]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if await authorize(uow.db, staff.telegram_id, "view", None, target="lookup") is None:
+        if await authorize(uow, staff.telegram_id, "view", None, target="lookup") is None:
             return refuse(request, NO_RIGHT)
         if not q:
             return render(request, "lookup.html", {"q": "", "found": None, "message": ""})
-        apps = Applications(uow.db)
+        apps = uow.applications
         if is_valid_reference(q):
             app = await apps.by_ref(q.upper())
-            Audits(uow.db).add(f"tg:{staff.telegram_id}", "lookup", q.upper(), app is not None, {"by": "ref"})
+            uow.audits.add(f"tg:{staff.telegram_id}", "lookup", q.upper(), app is not None, {"by": "ref"})
             found = [app] if app else []
         elif request.method != "POST":  # an ID number never goes into a URL (history, proxy logs)
             return render(request, "lookup.html", {"q": "", "found": None,
@@ -58,7 +54,7 @@ async def lookup(request: web.Request) -> web.Response:
                 return render(request, "lookup.html", {"q": "", "found": None,
                                                        "message": "按证件号码查询暂不可用，请按受理编号查询。"})
             found = list(await finder(number))
-            Audits(uow.db).add(f"tg:{staff.telegram_id}", "lookup", None, bool(found),
+            uow.audits.add(f"tg:{staff.telegram_id}", "lookup", None, bool(found),
                                {"by": "id_number", "matches": [a.ref for a in found]})
             q = mask_id(number)
         rows = [{"ref": a.ref, "status": APPLICATION_STATUS.get(a.status, a.status), "submitted_at": a.submitted_at}
@@ -74,17 +70,17 @@ async def case_page(request: web.Request) -> web.Response:
     ref = request.match_info["ref"]
     staff = request[STAFF]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if await authorize(uow.db, staff.telegram_id, "view", None, target=ref) is None:
+        if await authorize(uow, staff.telegram_id, "view", None, target=ref) is None:
             return refuse(request, NO_RIGHT)
-        app = await Applications(uow.db).by_ref(ref)
-        Audits(uow.db).add(f"tg:{staff.telegram_id}", "case_view", ref, app is not None, {})
+        app = await uow.applications.by_ref(ref)
+        uow.audits.add(f"tg:{staff.telegram_id}", "case_view", ref, app is not None, {})
         if app is None:
             return refuse(request, "未找到该申请。", 404)
-        view = await application_view(uow.db, app, desk.calendar, local_day(desk.now()))
-        events = await Events(uow.db).for_application(app.id)
-        trail = await AuditTrail(uow.db).for_ref(ref)
-        applicant = await uow.db.get(Applicant, app.applicant_id)
-        names = {f"tg:{m.telegram_id}": f"{m.name}（{m.telegram_id}）" for m in await StaffMembers(uow.db).all(True)}
+        view = await application_view(uow, app, desk.calendar, local_day(desk.now()))
+        events = await uow.events.for_application(app.id)
+        trail = await uow.audit_trail.for_ref(ref)
+        applicant = await uow.applicants.get(app.applicant_id)
+        names = {f"tg:{m.telegram_id}": f"{m.name}（{m.telegram_id}）" for m in await uow.staff.all(True)}
     answers = app.data.get("answers") or {}
     return render(request, "case.html", {
         "who": lambda actor: names.get(actor) or WHO.get(actor.split(":")[0], actor),
@@ -103,18 +99,18 @@ async def receipt(request: web.Request) -> web.Response:
     staff = request[STAFF]
     actor = f"tg:{staff.telegram_id}"
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if await authorize(uow.db, staff.telegram_id, "accept", None, target=ref) is None:
+        if await authorize(uow, staff.telegram_id, "accept", None, target=ref) is None:
             return refuse(request, "您没有出具受理回执的权限。")
-        app = await Applications(uow.db).by_ref(ref)
+        app = await uow.applications.by_ref(ref)
         if app is None:
             return refuse(request, "未找到该申请。", 404)
         if app.accepted_at is None:
             return refuse(request, "该申请尚未受理，不能出具受理回执。", 409)
-        applicant = await uow.db.get(Applicant, app.applicant_id)
+        applicant = await uow.applicants.get(app.applicant_id)
         code, expires = "", None
         if applicant.channel == CHANNEL:  # not bound yet: a fresh one-time code (older ones stop working)
             code, expires = await binding.issue(uow, app, actor, desk.now())
-        Audits(uow.db).add(actor, "receipt", ref, True, {"code_issued": bool(code)})
+        uow.audits.add(actor, "receipt", ref, True, {"code_issued": bool(code)})
         answers = app.data.get("answers") or {}
         r = Receipt(ref=app.ref, name=str(answers.get("name") or ""),
                     masked_id=mask_id(str(answers.get("id_number") or "")), accepted_at=app.accepted_at,

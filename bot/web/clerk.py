@@ -8,13 +8,11 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.status import CASE_STATUS, DEPARTMENTS
-from dispatch import access, decisions
-from dispatch.notices import mask_name
+from dialogs.notices import mask_name
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
-from dispatch.staff import Actor, authorize
+from office import access, decisions
+from office.staff import Actor, authorize
 from states.application import CASE_OPEN
-from storage.cases import Cases
-from storage.models import Application
 from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有权限办理该部门的件。"
@@ -26,10 +24,10 @@ async def dept_queue(request: web.Request) -> web.Response:
     dept = request.match_info["dept"]
     staff = request[STAFF]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if dept not in DEPARTMENTS or await authorize(uow.db, staff.telegram_id, "view", dept,
+        if dept not in DEPARTMENTS or await authorize(uow, staff.telegram_id, "view", dept,
                                                       target=f"queue:{dept}") is None:
             return refuse(request, NO_RIGHT)
-        pairs = await Cases(uow.db).open_of_accepted(sorted(CASE_OPEN))
+        pairs = await uow.cases.open_of_accepted(sorted(CASE_OPEN))
     rows = [{"id": c.id, "ref": a.ref, "name": mask_name((a.data.get("answers") or {}).get("name")),
              "state": CASE_STATUS.get(c.state, c.state), "mine": c.claimed_by == staff.telegram_id,
              "claimed": c.claimed_by is not None, "deadline": a.deadline}
@@ -38,10 +36,10 @@ async def dept_queue(request: web.Request) -> web.Response:
 
 
 async def _case_page(request, uow, dept: str, case_id: int, result=None, status: int = 200) -> web.Response:
-    case = await Cases(uow.db).get(case_id)
+    case = await uow.cases.get(case_id)
     if case is None or case.department != dept:
         return refuse(request, "未找到该件。", 404)
-    app = await uow.db.get(Application, case.application_id)
+    app = await uow.applications.get(case.application_id)
     return render(request, "dept_case.html", {
         "dept": dept, "dept_name": DEPARTMENTS[dept], "case": case, "app": app,
         "state": CASE_STATUS.get(case.state, case.state), "result": result,
@@ -55,7 +53,7 @@ async def dept_case(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     dept, case_id = request.match_info["dept"], int(request.match_info["case"])
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if dept not in DEPARTMENTS or await authorize(uow.db, request[STAFF].telegram_id, "view", dept,
+        if dept not in DEPARTMENTS or await authorize(uow, request[STAFF].telegram_id, "view", dept,
                                                       target=f"case:{case_id}") is None:
             return refuse(request, NO_RIGHT)
         return await _case_page(request, uow, dept, case_id)
@@ -65,7 +63,7 @@ async def packet_file(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     dept, case_id, name = request.match_info["dept"], int(request.match_info["case"]), request.match_info["name"]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        case = await Cases(uow.db).get(case_id)
+        case = await uow.cases.get(case_id)
         if case is None or case.department != dept:
             return refuse(request, "未找到该件。", 404)
         result, packet = await access.case_packet(uow, desk.blobs, case_id, Actor.staff(request[STAFF].telegram_id),
@@ -83,7 +81,7 @@ async def decide(request: web.Request) -> web.Response:
     dept, case_id, action = request.match_info["dept"], int(request.match_info["case"]), request.match_info["action"]
     form = await request.post()
     async with UnitOfWork(desk.sessionmaker) as uow:
-        case = await Cases(uow.db).get(case_id)
+        case = await uow.cases.get(case_id)
         if case is None or case.department != dept:
             return refuse(request, "未找到该件。", 404)
         result = await decisions.decide(

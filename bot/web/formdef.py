@@ -58,15 +58,15 @@ def _place_groups(spec: FieldSpec) -> list[tuple[str, list[tuple[str, str]]]]:
     groups = []
     for city in divisions.cities(divisions.HEBEI):
         counties = divisions.counties(city.code)
-        items = [(f"{divisions.HEBEI}|{city.code}|{c.code}", f"{city.name}{c.name}") for c in counties] \
-            or [(f"{divisions.HEBEI}|{city.code}|", city.name)]
+        items = [(f"{divisions.HEBEI}-{city.code}-{c.code}", f"{city.name}{c.name}") for c in counties] \
+            or [(f"{divisions.HEBEI}-{city.code}-", city.name)]
         groups.append((f"河北省{city.name}", items))
     if spec.nationwide:
         for p in divisions.provinces():
             if p.code == divisions.HEBEI:
                 continue
             cities = divisions.cities(p.code)
-            items = [(f"{p.code}|{c.code}|", f"{p.name}{c.name}") for c in cities] or [(f"{p.code}|{p.code}|", p.name)]
+            items = [(f"{p.code}-{c.code}-", f"{p.name}{c.name}") for c in cities] or [(f"{p.code}-{p.code}-", p.name)]
             groups.append((p.name, items))
     return groups
 
@@ -113,7 +113,7 @@ def raw_values(session: Session) -> dict[str, str]:
         if value in (None, ""):
             continue
         if spec.kind in (Kind.address, Kind.region) and isinstance(value, dict):
-            out[spec.key] = f"{value.get('province', '')}|{value.get('city', '')}|{value.get('county', '')}"
+            out[spec.key] = f"{value.get('province', '')}-{value.get('city', '')}-{value.get('county', '')}"
             out[spec.key + "__detail"] = value.get("detail", "")
         else:
             out[spec.key] = str(value)
@@ -121,8 +121,7 @@ def raw_values(session: Session) -> dict[str, str]:
 
 
 def _place(spec: FieldSpec, raw: str, detail: str) -> dict[str, str]:
-    province, _, rest = raw.partition("|")
-    city, _, county = rest.partition("|")
+    province, city, county = (raw.split("-") + ["", ""])[:3]  # "province-city-county" of the select
     if not divisions.lookup(province) or (city and not divisions.lookup(city)) \
             or (county and not divisions.lookup(county)):
         raise InputError(f"请从列表中选择{spec.label}所在地区。")

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.web import auth
 from bot.web.app import COOKIE, DESK, LOGIN_COOKIE, SESSION, STAFF, render
 from dialogs.idnumbers import mask_id
-from dispatch.staff import Role
+from office.staff import Role
 from storage.uow import UnitOfWork
 
 WHY = {"expired": "您已30分钟没有操作，登录已过期，请重新登录。",
@@ -36,7 +36,7 @@ def _login_page(request: web.Request, message: str = "", status: int = 200, acco
 async def login_page(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        cur = await auth.current(uow.db, request.cookies.get(COOKIE), desk.now())
+        cur = await auth.current(uow, request.cookies.get(COOKIE), desk.now())
     if cur.session is not None:
         raise web.HTTPSeeOther("/desk/home")
     return _login_page(request, WHY.get(request.query.get("why", ""), ""))
@@ -52,7 +52,7 @@ async def login(request: web.Request) -> web.Response:
     if not account or not password:
         return _login_page(request, "请输入工作人员账号和密码。", 400, account)
     async with UnitOfWork(desk.sessionmaker) as uow:
-        result = await auth.login(uow.db, account, password, desk.now(), request.remote)
+        result = await auth.login(uow, account, password, desk.now(), request.remote)
     if not result.ok:
         return _login_page(request, result.message, 403, account)
     resp = web.HTTPSeeOther("/desk/home")
@@ -65,7 +65,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        await auth.logout(uow.db, request[SESSION], request[STAFF])
+        await auth.logout(uow, request[SESSION], request[STAFF])
     resp = web.HTTPSeeOther("/desk/?why=logout")
     resp.del_cookie(COOKIE, path="/desk/")
     raise resp

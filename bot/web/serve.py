@@ -49,5 +49,5 @@ async def serve(services) -> None:
 async def passwd(services, telegram_id: int, line: str) -> str:
     password = line.rstrip("\r\n")
     async with UnitOfWork(services.sessionmaker) as uow:
-        problem = await auth.set_password(uow.db, telegram_id, password, datetime.now(timezone.utc))
+        problem = await auth.set_password(uow, telegram_id, password, datetime.now(timezone.utc))
     return problem or f"已为工作人员 {telegram_id} 设置工作台密码（原有的登录会话已全部退出）。"

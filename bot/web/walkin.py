@@ -14,11 +14,10 @@ from dialogs.model import BEIJING, Session, Upload, UserInput
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
 from dialogs.review import masked
 from dialogs.steps import Again
-from dispatch import walkin
-from dispatch.staff import Role, authorize
+from office import walkin
+from office.staff import Role, authorize
 from storage.blobs import BlobStore
-from storage.models import Applicant, Draft
-from storage.repos import Blobs, Drafts, Events
+from storage.models import Draft
 from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有窗口受理的权限，不能录入现场申请。"
@@ -41,10 +40,10 @@ async def _draft(uow, request: web.Request, action: str = "accept") -> tuple[Dra
     """The walk-in draft of this URL if this staff member entered it (or is an admin)."""
     staff = request[STAFF]
     draft_id = int(request.match_info["draft"])
-    if await authorize(uow.db, staff.telegram_id, action, None, target=f"walkin:{draft_id}") is None:
+    if await authorize(uow, staff.telegram_id, action, None, target=f"walkin:{draft_id}") is None:
         return None, refuse(request, NO_RIGHT)
-    draft = await uow.db.get(Draft, draft_id)
-    applicant = await uow.db.get(Applicant, draft.applicant_id) if draft else None
+    draft = await uow.walkins.draft(draft_id)
+    applicant = await uow.applicants.get(draft.applicant_id) if draft else None
     if draft is None or applicant is None or applicant.channel != walkin.CHANNEL:
         return None, refuse(request, "未找到该现场录入。", 404)
     if (draft.data or {}).get("meta", {}).get("desk_staff") != staff.id and staff.role != Role.admin:
@@ -64,7 +63,7 @@ def _form_page(request, values, errors, blocker=None, action="/desk/walkin", sta
 async def new_form(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     async with UnitOfWork(desk.sessionmaker) as uow:
-        if await authorize(uow.db, request[STAFF].telegram_id, "accept", None, target="walkin") is None:
+        if await authorize(uow, request[STAFF].telegram_id, "accept", None, target="walkin") is None:
             return refuse(request, NO_RIGHT)
     return _form_page(request, {"employment_type": "flexible"}, {})
 
@@ -82,7 +81,7 @@ async def save_form(request: web.Request) -> web.Response:
                 return problem
             keep = _session(draft)
         else:
-            if await authorize(uow.db, staff.telegram_id, "accept", None, target="walkin") is None:
+            if await authorize(uow, staff.telegram_id, "accept", None, target="walkin") is None:
                 return refuse(request, NO_RIGHT)
             draft, keep = None, None
         checked = formdef.check(form, today, keep)
@@ -90,13 +89,13 @@ async def save_form(request: web.Request) -> web.Response:
         if checked.errors or checked.blocker:
             return _form_page(request, values, checked.errors, checked.blocker, action, 422)
         if draft is None:
-            _, draft = await walkin.new_draft(uow, staff.id)
+            _, draft = await walkin.new_draft(uow)
         s = checked.session
         s.meta["desk_staff"] = staff.id
         s.answers.update({k: v for k, v in (keep.answers if keep else {}).items()
                           if k in ("doc_choice", "archive_entrusted")})
-        await Drafts(uow.db).save(draft, "desk_materials", _data(s), draft.epoch)
-        Events(uow.db).add("walkin_form_saved", f"tg:{staff.telegram_id}", {"draft": draft.id},
+        await uow.drafts.save(draft, "desk_materials", _data(s), draft.epoch)
+        uow.events.add("walkin_form_saved", f"tg:{staff.telegram_id}", {"draft": draft.id},
                            applicant_id=draft.applicant_id)
     raise web.HTTPSeeOther(f"/desk/walkin/{draft.id}/materials")
 
@@ -171,7 +170,7 @@ async def _take_uploads(form, s: Session, desk, uow) -> dict[str, str]:
 async def _store(blobs: BlobStore, uow, intent) -> None:
     if intent.kind == "store_blob" and intent.blob is not None:
         sha = blobs.put(intent.blob)
-        await Blobs(uow.db).record(sha, intent.data["kind"], intent.data["mime"], len(intent.blob),
+        await uow.blobs.record(sha, intent.data["kind"], intent.data["mime"], len(intent.blob),
                                    intent.data.get("pages", 1))
 
 
@@ -197,7 +196,7 @@ async def save_materials(request: web.Request) -> web.Response:
         if not errors:
             errors.update(await _take_uploads(form, s, desk, uow))
         missing = {k: f"请上传：{SLOTS[k].title}" for k in required_slots(s) if not s.materials.get(k)}
-        await Drafts(uow.db).save(draft, "desk_materials" if errors or missing else "desk_review", _data(s),
+        await uow.drafts.save(draft, "desk_materials" if errors or missing else "desk_review", _data(s),
                                   draft.epoch)
     if errors or (missing and form.get("go") == "review"):
         return _materials_page(request, draft, s, missing | errors, 422)

@@ -10,12 +10,11 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.form import BY_KEY, FIELDS
 from dialogs.materials import SLOTS
 from dialogs.status import APPLICATION_STATUS
-from dispatch import access, window
-from dispatch.notices import mask_name
-from dispatch.outcome import Result
+from dialogs.notices import mask_name
 from dispatch.packet import form_row
-from dispatch.staff import authorize
-from storage.repos import Applications, Events
+from office import access, window
+from office.outcome import Result
+from office.staff import authorize
 from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有窗口受理的权限。"
@@ -50,7 +49,7 @@ def material_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _allowed(uow, request: web.Request, action: str, target: str | None) -> bool:
-    return await authorize(uow.db, request[STAFF].telegram_id, action, None, target=target) is not None
+    return await authorize(uow, request[STAFF].telegram_id, action, None, target=target) is not None
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -58,14 +57,14 @@ async def queue(request: web.Request) -> web.Response:
     async with UnitOfWork(desk.sessionmaker) as uow:
         if not await _allowed(uow, request, "view", "queue"):
             return refuse(request, NO_RIGHT)
-        apps = await Applications(uow.db).by_status("submitted")
+        apps = await uow.applications.by_status("submitted")
         rows = [{"ref": a.ref, "name": mask_name((a.data.get("answers") or {}).get("name")),
                  "submitted_at": a.submitted_at, "version": a.version} for a in apps]
     return render(request, "queue.html", {"rows": rows})
 
 
 async def _detail(request: web.Request, uow, ref: str, result=None, status: int = 200) -> web.Response:
-    app = await Applications(uow.db).by_ref(ref)
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return refuse(request, "未找到该申请。", 404)
     return render(request, "application.html", {
@@ -105,11 +104,11 @@ async def material(request: web.Request) -> web.Response:
     async with UnitOfWork(desk.sessionmaker) as uow:
         if not await _allowed(uow, request, "view", ref):
             return refuse(request, NO_RIGHT)
-        app = await Applications(uow.db).by_ref(ref)
+        app = await uow.applications.by_ref(ref)
         files = (((app.data if app else {}).get("materials") or {}).get(slot) or {}).get("files") or []
         if n >= len(files):
             return refuse(request, "未找到该材料。", 404)
-        Events(uow.db).add("material_viewed", f"tg:{request[STAFF].telegram_id}", {"slot": slot, "n": n},
+        uow.events.add("material_viewed", f"tg:{request[STAFF].telegram_id}", {"slot": slot, "n": n},
                            application_id=app.id)
     f = files[n]
     return web.Response(body=desk.blobs.get(f["sha256"]), content_type=f.get("mime") or "application/octet-stream",

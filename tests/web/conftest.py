@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot.web import auth
 from bot.web.app import Desk, make_app
-from dispatch.staff import add_staff, remove_staff
+from office.staff import add_staff, remove_staff
 from storage.db import make_engine, make_sessionmaker, sqlite_url
 from storage.migrate import upgrade
 from storage.models import Applicant, Application
@@ -63,7 +63,7 @@ async def staff(sm, wclock):
         await add_staff(uow, HELPDESK, "钱客服", "helpdesk")
         await add_staff(uow, ADMIN, "孙管理", "admin")
         for tg in (WINDOW, CLERK_HRSS, CLERK_TAX, HELPDESK, ADMIN):
-            assert await auth.set_password(uow.db, tg, PASSWORD, wclock()) is None
+            assert await auth.set_password(uow, tg, PASSWORD, wclock()) is None
 
 
 class Web:
@@ -123,4 +123,4 @@ def cheap_argon2(monkeypatch):
 async def add_window(web: Web, tg: int) -> None:
     async with UnitOfWork(web.desk.sessionmaker) as uow:
         await add_staff(uow, tg, "周窗口", "window")
-        assert await auth.set_password(uow.db, tg, PASSWORD, web.desk.now()) is None
+        assert await auth.set_password(uow, tg, PASSWORD, web.desk.now()) is None

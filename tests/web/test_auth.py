@@ -135,9 +135,9 @@ async def test_an_applicant_has_no_account(web: Web):
 async def test_a_new_password_signs_out_old_sessions(web: Web, sm, wclock):
     await web.login(ADMIN)
     async with UnitOfWork(sm) as uow:
-        assert await auth.set_password(uow.db, ADMIN, "another long password", wclock()) is None
-        assert "至少" in await auth.set_password(uow.db, ADMIN, "short", wclock())
-        assert "没有这个" in await auth.set_password(uow.db, 424242, "another long password", wclock())
+        assert await auth.set_password(uow, ADMIN, "another long password", wclock()) is None
+        assert "至少" in await auth.set_password(uow, ADMIN, "short", wclock())
+        assert "没有这个" in await auth.set_password(uow, 424242, "another long password", wclock())
     assert (await web.client.get("/desk/home", allow_redirects=False)).status == 303
     assert (await web.login(ADMIN, PASSWORD)).status == 403
     assert (await web.login(ADMIN, "another long password")).status == 303

@@ -15,8 +15,8 @@ from bot.runner import Runner
 from bot.telegram.app import make_dispatcher
 from bot.telegram.binding import make_router as binding_router
 from dialogs.notice import SIX_MATTERS
-from dispatch import binding
-from dispatch.receipt import qr_payload, qr_png
+from office import binding
+from office.receipt import qr_payload, qr_png
 from storage.models import Applicant, Application, Audit, Notification
 from storage.uow import UnitOfWork
 from tests.bot.recording import RecordingSession
@@ -130,8 +130,7 @@ async def test_bind_with_the_right_code_links_the_case_and_later_notices(web: We
     assert ref in await tg.say("/status", uid=321)
     assert "您已绑定" in await tg.say(f"/bind {code}", uid=321)
     async with UnitOfWork(sm) as uow:  # later notices about the case reach this Telegram chat
-        from dispatch.outcome import notify_applicant
-        await notify_applicant(uow.db, await uow.applications.by_ref(ref), {"text": "进度"})
+        await uow.notifications.to_applicant(await uow.applications.by_ref(ref), {"text": "进度"})
     async with sm() as db:
         last = await db.scalar(select(Notification).order_by(Notification.id.desc()).limit(1))
     assert (last.channel, last.chat_id) == ("telegram", "321")

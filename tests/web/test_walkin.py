@@ -17,7 +17,7 @@ from dialogs.values import parse_date, parse_phone
 from storage.models import Applicant, Application, DepartmentCase, Delivery, Event
 from tests.web.conftest import ADMIN, WINDOW, Web, photo
 
-HEBEI = "130000|130100|130102"
+HEBEI = "130000-130100-130102"
 
 
 def valid_form() -> dict[str, str]:
@@ -106,7 +106,7 @@ async def test_errors_reshow_the_form_with_the_bots_messages_and_keep_the_input(
     assert escaped(message_of(parse_date, "2026-02-30", date(2026, 3, 2))) in html
     assert "请填写姓名（必填）" in html and "请从列表中选择民族" in html
     assert 'value="0311-8888888"' in html and 'value="常住街2号"' in html
-    assert '<option value="130000|130100|130102" selected>' in html
+    assert '<option value="130000-130100-130102" selected>' in html
     async with sm() as db:
         assert await db.scalar(select(Applicant).where(Applicant.channel == "desk")) is None
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from dispatch.clock import utc
-from dispatch.outcome import CONFLICT, FORBIDDEN, INVALID, OK, UNCHANGED, Result, session_of
-from storage.desk import Attempts, BindingCodes
+from office.outcome import CONFLICT, FORBIDDEN, INVALID, OK, UNCHANGED, Result
 from storage.models import Application, BindingCode
-from storage.repos import Applicants, Audits, Drafts, Events
+from storage.uow import UnitOfWork
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I/L/O/0/1: read aloud and typed without mix-ups
 LENGTH = 8
@@ -39,40 +37,36 @@ def shown(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-async def issue(uow_or_session: Any, app: Application, actor: str, now: datetime) -> tuple[str, datetime]:
+async def issue(uow: UnitOfWork, app: Application, actor: str, now: datetime) -> tuple[str, datetime]:
     """A fresh code for the receipt (the plain code exists only on paper); earlier open codes are revoked."""
-    db, now = session_of(uow_or_session), utc(now)
-    codes = BindingCodes(db)
+    now = utc(now)
+    codes = uow.binding_codes
     await codes.revoke_open(app.id, now)
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     expires = now + timedelta(days=VALID_DAYS)
     codes.add(BindingCode(application_id=app.id, code_hash=code_hash(code), created_by=actor, created_at=now,
                           expires_at=expires))
-    Events(db).add("binding_code_issued", actor, {"expires_at": expires.isoformat()},
+    uow.events.add("binding_code_issued", actor, {"expires_at": expires.isoformat()},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await db.flush()
+    await uow.flush()
     return shown(code), expires
 
 
-async def is_bound(uow_or_session: Any, app: Application) -> bool:
-    return await BindingCodes(session_of(uow_or_session)).used_of(app.id) is not None
-
-
-async def bind(uow_or_session: Any, code: str, channel: str, external_id: str, chat_id: int | None,
+async def bind(uow: UnitOfWork, code: str, channel: str, external_id: str, chat_id: int | None,
                now: datetime) -> Result:
     """Give the case to the account that typed a valid code; wrong tries are counted and limited."""
-    db, now = session_of(uow_or_session), utc(now)
+    now = utc(now)
     who = f"{channel}:{external_id}"
-    attempts = Attempts(db)
+    attempts = uow.attempts
     if len(await attempts.failures_since("bind", who, now - FAILURE_WINDOW)) >= MAX_FAILURES:
-        Audits(db).add(who, "bind", None, False, {"why": "too_many"})
+        uow.audits.add(who, "bind", None, False, {"why": "too_many"})
         return Result(False, FORBIDDEN, TOO_MANY)
     if len(normalize(code)) != LENGTH:
         return Result(False, INVALID, HOW)
-    codes = BindingCodes(db)
+    codes = uow.binding_codes
     row = await codes.by_hash(code_hash(code))
-    app = await db.get(Application, row.application_id) if row else None
-    applicant = await Applicants(db).get_or_create(channel, external_id, chat_id)
+    app = await uow.applications.get(row.application_id) if row else None
+    applicant = await uow.applicants.get_or_create(channel, external_id, chat_id)
     failure = None
     if row is None or app is None:
         failure = Result(False, INVALID, WRONG)
@@ -89,20 +83,20 @@ async def bind(uow_or_session: Any, code: str, channel: str, external_id: str, c
     target = app.ref if app else None
     if failure is not None:
         attempts.add("bind", who, False, now)
-        Audits(db).add(who, "bind", target, False, {"why": failure.code})
+        uow.audits.add(who, "bind", target, False, {"why": failure.code})
         return failure
     attempts.add("bind", who, True, now)
     previous = app.applicant_id
     app.applicant_id = applicant.id
-    drafts = Drafts(db)
+    drafts = uow.drafts
     draft = await drafts.for_applicant(applicant.id)
     if draft.state == "idle":  # not filling in another application: /status now shows this case
         data = dict(draft.data or {})
         data["meta"] = dict(data.get("meta") or {}) | {"ref": app.ref}
         await drafts.save(draft, "submitted", data, draft.epoch)
-    Audits(db).add(who, "bind", target, True, {})
-    Events(db).add("application_bound", who, {"ref": app.ref, "from_applicant": previous},
+    uow.audits.add(who, "bind", target, True, {})
+    uow.events.add("application_bound", who, {"ref": app.ref, "from_applicant": previous},
                    applicant_id=applicant.id, application_id=app.id)
-    await db.flush()
+    await uow.flush()
     return Result(True, OK, f"✅ 绑定成功：受理编号 {app.ref} 已与您的 Telegram 账号关联。"
                   "今后的办理进度和结果将在这里通知您，发送 /status 可随时查看。", state=app.ref)

@@ -12,11 +12,11 @@ from PIL import Image
 from bot.web import auth
 from bot.web.app import Desk, make_app
 from office.staff import add_staff, remove_staff
-from storage.db import make_engine, make_sessionmaker, sqlite_url
-from storage.migrate import upgrade
+from storage.db import make_sessionmaker
 from storage.models import Applicant, Application
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import Clock, frozen_data
+from tests.dispatch.conftest import engine, pg_template, sqlite_template  # noqa: F401 (fixtures)
 
 WINDOW, CLERK_HRSS, CLERK_TAX, HELPDESK, ADMIN = 9001, 9002, 9003, 9004, 9005
 PASSWORD = "correct horse battery"
@@ -33,20 +33,10 @@ def photo(color: str = "red", size: tuple[int, int] = (640, 400), fmt: str = "JP
     return out.getvalue()
 
 
-@pytest.fixture(scope="session")
-def web_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("webdb") / "web.db"
-    upgrade(sqlite_url(path))
-    return path
-
-
 @pytest.fixture
-async def sm(tmp_path, web_template):
-    import shutil
-    shutil.copy(web_template, tmp_path / "web.db")
-    eng = make_engine(sqlite_url(tmp_path / "web.db"))
-    yield make_sessionmaker(eng)
-    await eng.dispose()
+def sm(engine):
+    """SQLite, and PostgreSQL when TEST_DATABASE_URL is set (the dispatch tests' `engine`)."""
+    return make_sessionmaker(engine)
 
 
 @pytest.fixture

@@ -102,6 +102,16 @@ class Browser:
 
 
 @pytest.fixture
+async def engine(tmp_path, sqlite_template):
+    """One database kind is enough for the browser: SQLite."""
+    from storage.db import make_engine, sqlite_url
+    shutil.copy(sqlite_template, tmp_path / "browser.db")
+    eng = make_engine(sqlite_url(tmp_path / "browser.db"))
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
 def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("DESK_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)

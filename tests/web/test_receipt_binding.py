@@ -106,8 +106,9 @@ class Tg:
 
 
 @pytest.fixture
-async def tg(engine, sm, blobs, calendar, wclock):
-    runner = Runner(engine, sm, blobs, calendar, clock=wclock)
+async def tg(faq, sm, blobs, calendar, wclock):
+    from dialogs.engine import Engine
+    runner = Runner(Engine(faq=faq), sm, blobs, calendar, clock=wclock)
     session = RecordingSession()
     yield Tg(make_dispatcher(runner, binding_router(sm, wclock), clock=wclock), Bot("42:TEST", session=session),
              session)

@@ -101,7 +101,7 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def make_desk(desk: Desk) -> web.Application:
-    from bot.web import cases, clerk, pages, walkin, window
+    from bot.web import cases, clerk, pages, uploads, walkin, window
 
     app = web.Application(middlewares=[signed_in], client_max_size=MAX_BODY)
     app[DESK] = desk
@@ -114,7 +114,7 @@ def make_desk(desk: Desk) -> web.Application:
     env.filters["event_name"] = lambda kind: EVENT_NAMES.get(kind, kind)
     app.on_response_prepare.append(_headers)
     app.router.add_static("/static/", HERE / "static", name="static")
-    for module in (pages, window, walkin, cases, clerk):
+    for module in (pages, window, walkin, uploads, cases, clerk):
         module.routes(app.router)
     return app
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.web import auth
 from bot.web.app import COOKIE, DESK, LOGIN_COOKIE, SESSION, STAFF, render
 from dialogs.idnumbers import mask_id
+from dialogs.status import DEPARTMENTS
 from office.staff import Role
 from storage.uow import UnitOfWork
 
@@ -78,7 +79,7 @@ async def home(request: web.Request) -> web.Response:
         "role_name": ROLE_NAMES.get(staff.role, staff.role),
         "window": role in (Role.window, Role.admin),
         "clerk_dept": staff.department if role == Role.clerk else None,
-        "admin": role == Role.admin})
+        "admin": role == Role.admin, "departments": list(DEPARTMENTS.items())})
 
 
 def routes(router: web.UrlDispatcher) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.web.app import DESK, STAFF, refuse, render
-from dialogs.form import BY_KEY, FIELDS
+from dialogs.form import FIELDS
 from dialogs.materials import SLOTS
 from dialogs.status import APPLICATION_STATUS
 from dialogs.notices import mask_name

@@ -56,7 +56,7 @@ class Browser:
         from selenium.webdriver.support.ui import WebDriverWait
         old = self.el("html")
         self.el(css).click()
-        WebDriverWait(self.driver, 15).until(ec.staleness_of(old))
+        WebDriverWait(self.driver, 40).until(ec.staleness_of(old))
 
     def text(self) -> str:
         return self.el("body").text
@@ -85,14 +85,14 @@ class Browser:
         self.driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
-        WebDriverWait(self.driver, 15).until(ec.staleness_of(old))
+        WebDriverWait(self.driver, 40).until(ec.staleness_of(old))
         assert "您好" in self.text()
 
-    def wait_for_download(self, timeout: float = 20) -> Path:
+    def wait_for_download(self, timeout: float = 40) -> Path:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            done = [p for p in self.downloads.iterdir() if p.suffix == ".pdf"]
-            if done:
+            done = [p for p in self.downloads.iterdir() if p.suffix == ".pdf" and p.stat().st_size > 0]
+            if done:  # Chromium writes *.crdownload and renames it when complete
                 return done[0]
             time.sleep(0.2)
         raise AssertionError(f"no PDF downloaded: {list(self.downloads.iterdir())}")

@@ -245,9 +245,7 @@ class Engine:
                                 "materials": list(request.get("materials", [])), "todo": todo[1:]}
         s.meta["editing"] = True
         replies.append(Reply(text=f"开始补正（原因：{request.get('reason', '')}）。请逐项修改："))
-        if todo[0] == Phase.review:
-            s.state = Phase.review
-        elif not self._trigger(s, "correct", target=todo[0]):
+        if not self._trigger(s, "correct", target=todo[0]):
             replies.append(Reply(text="该补正请求无法打开，请联系人工客服。"))
             return
         replies.extend(self.steps[s.state].prompt(s, inp))
@@ -266,51 +264,77 @@ class Engine:
             replies.append(Reply(text="未知命令。" + texts.HELP))
 
     def _global(self, s: Session, action: str, inp: UserInput, replies: list, intents: list) -> None:
-        in_progress = s.state not in IN_PROGRESS_EXCLUDED
-        now_prompt = lambda: self.steps[s.state].prompt(s, inp)  # noqa: E731
-        if action == "notice":
-            replies.append(texts.notice_index(in_progress))
-        elif action.startswith("n:") and action[2:] in texts.notice.PAGE_BY_KEY:
-            replies.extend(texts.notice_page(action[2:], in_progress))
-        elif action in ("apply", "resume"):
-            s.meta.pop("asking", None)
-            if s.state == Phase.idle:
-                self._move(s, inp, "advance", {}, replies)
-            elif s.state == Phase.submitted:
-                intents.append(Intent(kind="status"))
-            else:
-                replies.append(Reply(text="继续办理："))
-                replies.extend(now_prompt())
-        elif action == "status":
-            if s.state == Phase.submitted:
-                intents.append(Intent(kind="status"))
-            elif s.state == Phase.idle:
-                replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
-            else:
-                done, total = self.progress(s)
-                replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
-                                          "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
-        elif action == "cancel":
-            if not in_progress:
-                replies.append(Reply(text="当前没有正在填写的申请。"))
-            else:
-                replies.append(Reply(text="确定要放弃当前填写的申请吗？已填写的内容将被删除。", buttons=[[
-                    texts.g("cancel_yes", "确定放弃"), texts.g("cancel_no", "继续填写")]]))
-        elif action == "cancel_yes" and in_progress:
-            keep = {k: v for k, v in s.meta.items() if k in ("notice_version", "notice_ack_at")}
-            s.state, s.answers, s.materials, s.meta = Phase.idle, {}, {}, keep
-            intents.append(Intent(kind="event", data={"name": "draft_discarded"}))
-            replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
-        elif action == "no_comment":
-            s.meta.pop("rating_comment", None)
-            replies.append(Reply(text="感谢您的评价！"))
-        elif action in ("cancel_no", "cancel_yes"):
-            replies.extend(now_prompt() if in_progress else [texts.welcome(False)])
-        elif action == "ask":
-            s.meta["asking"] = True
-            replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
-                "resume", "📝 返回办理")]] if in_progress else []))
-        else:
-            replies.append(Reply(text="该按钮已失效。"))
-            replies.extend(now_prompt() if in_progress else [texts.welcome(False)])
+        if action.startswith("n:") and action[2:] in texts.notice.PAGE_BY_KEY:
+            replies.extend(texts.notice_page(action[2:], s.state not in IN_PROGRESS_EXCLUDED))
+            return
+        GLOBAL_ACTIONS.get(action, Engine._stale_menu)(self, s, inp, replies, intents)
 
+    def _in_progress(self, s: Session) -> bool:
+        return s.state not in IN_PROGRESS_EXCLUDED
+
+    def _now_prompt(self, s: Session, inp: UserInput) -> list[Reply]:
+        return self.steps[s.state].prompt(s, inp) if self._in_progress(s) else [texts.welcome(False)]
+
+    def _on_notice(self, s, inp, replies, intents) -> None:
+        replies.append(texts.notice_index(self._in_progress(s)))
+
+    def _on_apply(self, s, inp, replies, intents) -> None:
+        s.meta.pop("asking", None)
+        if s.state == Phase.idle:
+            self._move(s, inp, "advance", {}, replies)
+        elif s.state == Phase.submitted:
+            intents.append(Intent(kind="status"))
+        else:
+            replies.append(Reply(text="继续办理："))
+            replies.extend(self.steps[s.state].prompt(s, inp))
+
+    def _on_status(self, s, inp, replies, intents) -> None:
+        if s.state == Phase.submitted:
+            intents.append(Intent(kind="status"))
+        elif s.state == Phase.idle:
+            replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
+        else:
+            done, total = self.progress(s)
+            replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
+                                      "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
+
+    def _on_cancel(self, s, inp, replies, intents) -> None:
+        if not self._in_progress(s):
+            replies.append(Reply(text="当前没有正在填写的申请。"))
+            return
+        replies.append(Reply(text="确定要放弃当前填写的申请吗？已填写的内容将被删除。", buttons=[[
+            texts.g("cancel_yes", "确定放弃"), texts.g("cancel_no", "继续填写")]]))
+
+    def _on_cancel_yes(self, s, inp, replies, intents) -> None:
+        if not self._in_progress(s):
+            replies.extend(self._now_prompt(s, inp))
+            return
+        keep = {k: v for k, v in s.meta.items() if k in ("notice_version", "notice_ack_at")}
+        self._trigger(s, "restart")
+        s.answers, s.materials, s.meta = {}, {}, keep
+        intents.append(Intent(kind="event", data={"name": "draft_discarded"}))
+        replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
+
+    def _on_cancel_no(self, s, inp, replies, intents) -> None:
+        replies.extend(self._now_prompt(s, inp))
+
+    def _on_no_comment(self, s, inp, replies, intents) -> None:
+        s.meta.pop("rating_comment", None)
+        replies.append(Reply(text="感谢您的评价！"))
+
+    def _on_ask(self, s, inp, replies, intents) -> None:
+        s.meta["asking"] = True
+        replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
+            "resume", "📝 返回办理")]] if self._in_progress(s) else []))
+
+    def _stale_menu(self, s, inp, replies, intents) -> None:
+        replies.append(Reply(text="该按钮已失效。"))
+        replies.extend(self._now_prompt(s, inp))
+
+
+# The applicant's menu (g|<action> and the commands that share it): action -> handler.
+GLOBAL_ACTIONS = {
+    "notice": Engine._on_notice, "apply": Engine._on_apply, "resume": Engine._on_apply,
+    "status": Engine._on_status, "cancel": Engine._on_cancel, "cancel_yes": Engine._on_cancel_yes,
+    "cancel_no": Engine._on_cancel_no, "no_comment": Engine._on_no_comment, "ask": Engine._on_ask,
+}

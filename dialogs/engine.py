@@ -12,7 +12,7 @@ from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
-from dialogs.model import Intent, Outcome, Reply, Session, UserInput
+from dialogs.model import Event, Intent, Meta, Outcome, Reply, Session, Status, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -42,7 +42,7 @@ class Cursor:
         self.state = session.state
 
     def is_editing(self, event) -> bool:
-        return bool(self.session.meta.get("editing"))
+        return bool(self.session.meta.editing)
 
     def is_optional(self, event) -> bool:
         return self.engine.step(self.state).optional(self.session)
@@ -57,7 +57,7 @@ class Cursor:
         return self.engine.missing(self.session) is None
 
     def is_accepted(self, event) -> bool:
-        return bool(self.session.meta.get("commitment"))
+        return self.session.meta.commitment is not None
 
 
 class Engine:
@@ -75,7 +75,7 @@ class Engine:
     # ---- queries -------------------------------------------------------------------------
     def answered(self, name: str, s: Session) -> bool:
         if name == Phase.id_confirm:
-            return not s.meta.get("pending_id")
+            return not s.meta.pending_id
         if name in ANSWER_OF:
             return s.answers.get(ANSWER_OF[name]) not in (None, "")
         step = self.steps[name]
@@ -91,7 +91,7 @@ class Engine:
 
     def new_question(self, s: Session) -> str | None:
         """A conditional question that an edit made relevant and that was never answered or skipped."""
-        skipped = set(s.meta.get("skipped", []))
+        skipped = set(s.meta.skipped)
         for f in ASKED:
             if f.condition and applies(f, s.answers) and f.key not in s.answers and f.key not in skipped:
                 return f.step
@@ -120,11 +120,12 @@ class Engine:
         if isinstance(choice, CorrectionCb) or (isinstance(choice, Unknown) and choice.kind == CorrectionCb.prefix):
             return self._start_correction(s, choice if isinstance(choice, CorrectionCb) else None, inp, replies)
         if isinstance(choice, RatingCb) or (isinstance(choice, Unknown) and choice.kind == RatingCb.prefix):
-            return rating.rate(s, choice if isinstance(choice, RatingCb) else None, replies, intents)
-        if inp.kind == "text" and s.meta.get("rating_comment"):
-            return rating.comment(s, inp.text, replies, intents)
+            return self._take(s, rating.rate(choice if isinstance(choice, RatingCb) else None), replies, intents)
+        if inp.kind == "text" and s.meta.rating_comment:
+            return self._take(s, rating.comment(s, inp.text), replies, intents)
         if self.faq is not None and helpdesk.is_question(s, inp):
             answer, more = helpdesk.answer(self.faq, s, inp)
+            s.meta.asking = None
             replies.extend(answer)
             intents.extend(more)
             if s.state in IN_PROGRESS_EXCLUDED:
@@ -145,13 +146,13 @@ class Engine:
                 replies.extend(step.prompt(s, inp))
                 return
             if value == "back":
-                target = {"target": s.meta.get("failed_at")} if s.state == Phase.ineligible else {}
+                target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
                 return self._move(s, inp, "back", target, replies)
             if value == "skip":
                 if step.optional(s):
                     key = ANSWER_OF.get(s.state, "")
                     s.answers.pop(key, None)
-                    s.meta["skipped"] = sorted({*s.meta.get("skipped", []), key})
+                    s.meta.skipped = sorted({*s.meta.skipped, key})
                     return self._move(s, inp, "skip", {}, replies)
                 replies.append(Reply(text="这一项为必填项，不能跳过。"))
                 replies.extend(step.prompt(s, inp))
@@ -162,11 +163,13 @@ class Engine:
             replies.extend(step.prompt(s, inp))
             return
         result = step.accept(s, inp)
+        s.meta = s.meta.changed(result.meta)
+        s.materials.update(result.materials)
         if isinstance(result, Again):
             replies.append(Reply(text="⚠️ " + result.message))
             replies.extend(step.prompt(s, inp))
         elif isinstance(result, Stay):
-            replies.extend(result.replies)
+            replies.extend(step.prompt(s, inp) if result.replies is None else result.replies)
             intents.extend(result.intents)
         else:
             self._apply(s, result)
@@ -174,17 +177,17 @@ class Engine:
             replies.extend(result.notes)
             self._move(s, inp, result.trigger, result.kwargs, replies)
 
+    def _take(self, s: Session, result: Stay, replies: list, intents: list) -> None:
+        s.meta = s.meta.changed(result.meta)
+        replies.extend(result.replies or [])
+        intents.extend(result.intents)
+
     def _apply(self, s: Session, result: Done) -> None:
         for key, value in result.values.items():
             if key in DEPENDENTS and s.answers.get(key) not in (None, value):
                 for dep in DEPENDENTS[key]:
                     s.answers.pop(dep, None)
             s.answers[key] = value
-        for key, value in (result.kwargs.get("meta") or {}).items():
-            if value is None:
-                s.meta.pop(key, None)
-            else:
-                s.meta[key] = value
 
     def _trigger(self, s: Session, name: str, **kwargs: Any) -> bool:
         cursor = Cursor(self, s)
@@ -196,7 +199,6 @@ class Engine:
         return ok
 
     def _move(self, s: Session, inp: UserInput, trigger: str, kwargs: dict, replies: list) -> None:
-        kwargs = {k: v for k, v in kwargs.items() if k != "meta"}
         if not self._trigger(s, trigger, **kwargs):
             replies.extend(self.steps[s.state].prompt(s, inp))
             return
@@ -214,37 +216,35 @@ class Engine:
         for f in FIELDS:
             if not applies(f, s.answers):
                 s.answers.pop(f.key, None)
-        s.meta.pop("partial", None)
-        todo = (s.meta.get("correction") or {}).get("todo") or []
+        s.meta.partial = None
+        todo = s.meta.correction.todo if s.meta.correction else []
         if todo:
-            s.meta["correction"]["todo"] = todo[1:]
-            s.meta["editing"] = True
+            s.meta.correction = s.meta.correction.model_copy(update={"todo": todo[1:]})
+            s.meta.editing = True
             self._trigger(s, "edit", target=todo[0])
             return
         pending = self.missing(s) or self.new_question(s)
         if pending:
-            s.meta["editing"] = True
+            s.meta.editing = True
             self._trigger(s, "edit", target=pending)
         else:
-            s.meta.pop("editing", None)
+            s.meta.editing = None
 
     # ---- corrections requested after submission -----------------------------------------------
     def _start_correction(self, s: Session, cb: CorrectionCb | None, inp: UserInput, replies: list) -> None:
         dept, ref = (cb.dept, cb.ref) if cb else ("", "")
-        request = s.meta.pop("correction_request", None)
-        if s.state != Phase.submitted or not request or request.get("ref") != ref:
+        request, s.meta.correction_request = s.meta.correction_request, None
+        if s.state != Phase.submitted or request is None or request.ref != ref:
             replies.append(Reply(text="该补正请求已处理或已失效。发送 /status 查看办理进度。"))
             return
-        steps = [review.EDIT_TARGETS.get(k, k) for k in request.get("fields", [])]
-        for slot in request.get("materials", []):
+        steps = [review.EDIT_TARGETS.get(k, k) for k in request.fields]
+        for slot in request.materials:
             s.materials[slot] = []
             steps.append(materials.STEP_OF_SLOT.get(slot, "m_doc"))
         todo = [t for t in dict.fromkeys(steps) if t in self.steps] or [Phase.review]
-        s.meta["correction"] = {"ref": ref, "dept": dept, "reason": request.get("reason", ""),
-                                "fields": list(request.get("fields", [])),
-                                "materials": list(request.get("materials", [])), "todo": todo[1:]}
-        s.meta["editing"] = True
-        replies.append(Reply(text=f"开始补正（原因：{request.get('reason', '')}）。请逐项修改："))
+        s.meta.correction = request.model_copy(update={"dept": dept, "todo": todo[1:]})
+        s.meta.editing = True
+        replies.append(Reply(text=f"开始补正（原因：{request.reason}）。请逐项修改："))
         if not self._trigger(s, "correct", target=todo[0]):
             replies.append(Reply(text="该补正请求无法打开，请联系人工客服。"))
             return
@@ -279,18 +279,18 @@ class Engine:
         replies.append(texts.notice_index(self._in_progress(s)))
 
     def _on_apply(self, s, inp, replies, intents) -> None:
-        s.meta.pop("asking", None)
+        s.meta.asking = None
         if s.state == Phase.idle:
             self._move(s, inp, "advance", {}, replies)
         elif s.state == Phase.submitted:
-            intents.append(Intent(kind="status"))
+            intents.append(Status())
         else:
             replies.append(Reply(text="继续办理："))
             replies.extend(self.steps[s.state].prompt(s, inp))
 
     def _on_status(self, s, inp, replies, intents) -> None:
         if s.state == Phase.submitted:
-            intents.append(Intent(kind="status"))
+            intents.append(Status())
         elif s.state == Phase.idle:
             replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
         else:
@@ -309,21 +309,21 @@ class Engine:
         if not self._in_progress(s):
             replies.extend(self._now_prompt(s, inp))
             return
-        keep = {k: v for k, v in s.meta.items() if k in ("notice_version", "notice_ack_at")}
+        keep = Meta(notice_version=s.meta.notice_version, notice_ack_at=s.meta.notice_ack_at)
         self._trigger(s, "restart")
         s.answers, s.materials, s.meta = {}, {}, keep
-        intents.append(Intent(kind="event", data={"name": "draft_discarded"}))
+        intents.append(Event(name="draft_discarded"))
         replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
 
     def _on_cancel_no(self, s, inp, replies, intents) -> None:
         replies.extend(self._now_prompt(s, inp))
 
     def _on_no_comment(self, s, inp, replies, intents) -> None:
-        s.meta.pop("rating_comment", None)
+        s.meta.rating_comment = None
         replies.append(Reply(text="感谢您的评价！"))
 
     def _on_ask(self, s, inp, replies, intents) -> None:
-        s.meta["asking"] = True
+        s.meta.asking = True
         replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
             "resume", "📝 返回办理")]] if self._in_progress(s) else []))
 

@@ -10,6 +10,7 @@ from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id, mask_id
 from dialogs.model import Event, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.texts import g
 
 ARCHIVE_OPTIONS = (("yes", "是"), ("no", "否"), ("unsure", "不清楚"))
 NONE_OF_THEM = "none"
@@ -26,7 +27,7 @@ class NoticeAck(BaseStep):
         )
         return [Reply(text=text, buttons=[
             [btn(self.name, "ack", "✅ 我已阅读并知晓")],
-            [btn("g", "notice", "📖 查看办事指南")],
+            [g("notice", "📖 查看办事指南")],
             *nav(self.name),
         ])]
 
@@ -213,8 +214,8 @@ class IneligibleStep(BaseStep):
             text += f"\n（按渐进式延迟法定退休年龄规定，您的退休时间为{s.meta.retire_date[:7]}。）"
         text += "\n\n您可以：" + INSTEAD.get(reason, "")
         return [Reply(text=text, buttons=[
-            [btn(self.name, "back", "↩ 返回修改"), btn("g", "ask", "💬 咨询人工客服")],
-            [btn("g", "notice", "📖 查看办事指南")]])]
+            [btn(self.name, "back", "↩ 返回修改"), g("ask", "💬 咨询人工客服")],
+            [g("notice", "📖 查看办事指南")]])]
 
     def accept(self, s, inp):
         return Again("如需修改信息，请点击“返回修改”。")

@@ -111,57 +111,73 @@ class Engine:
         return Outcome(replies=replies, session=s, intents=intents)
 
     def _dispatch(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
-        in_progress = s.state not in IN_PROGRESS_EXCLUDED
+        """Route by table: a command, a button by its payload type, a pending rating comment, a
+        question for the help desk, else the current step."""
         if inp.kind == "command":
             return self._command(s, inp, replies, intents)
         choice = inp.choice if inp.kind == "choose" else None
-        if isinstance(choice, GlobalCb):
-            return self._global(s, choice.action, inp, replies, intents)
-        if isinstance(choice, CorrectionCb) or (isinstance(choice, Unknown) and choice.kind == CorrectionCb.prefix):
-            return self._start_correction(s, choice if isinstance(choice, CorrectionCb) else None, inp, replies)
-        if isinstance(choice, RatingCb) or (isinstance(choice, Unknown) and choice.kind == RatingCb.prefix):
-            return self._take(s, rating.rate(choice if isinstance(choice, RatingCb) else None), replies, intents)
+        route = CHOICE_ROUTES.get(type(choice)) if not isinstance(choice, Unknown) else MALFORMED_ROUTES.get(choice.kind)
+        if route is not None:
+            return route(self, s, choice, inp, replies, intents)
         if inp.kind == "text" and s.meta.rating_comment:
             return self._take(s, rating.comment(s, inp.text), replies, intents)
         if self.faq is not None and helpdesk.is_question(s, inp):
-            answer, more = helpdesk.answer(self.faq, s, inp)
-            s.meta.asking = None
-            replies.extend(answer)
-            intents.extend(more)
-            if s.state in IN_PROGRESS_EXCLUDED:
-                replies.append(texts.welcome(in_progress=False) if s.state == Phase.idle
-                               else Reply(text="发送 /status 查看办理进度。"))
-            else:
-                replies.append(Reply(text="继续办理："))
-                replies.extend(self.steps[s.state].prompt(s, inp))
-            return
+            return self._on_question(s, inp, replies, intents)
         if s.state == Phase.idle:
             replies.append(texts.welcome(in_progress=False))
             return
-        step = self.steps[s.state]
         if inp.kind == "choose":
-            value = choice.value if isinstance(choice, StepCb) else ""
-            if not isinstance(choice, StepCb) or choice.step != s.state:
-                replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
-                replies.extend(step.prompt(s, inp))
-                return
-            if value == "back":
-                target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
-                return self._move(s, inp, "back", target, replies)
-            if value == "skip":
-                if step.optional(s):
-                    key = ANSWER_OF.get(s.state, "")
-                    s.answers.pop(key, None)
-                    s.meta.skipped = sorted({*s.meta.skipped, key})
-                    return self._move(s, inp, "skip", {}, replies)
-                replies.append(Reply(text="这一项为必填项，不能跳过。"))
-                replies.extend(step.prompt(s, inp))
-                return
+            return self._on_step_choice(s, choice, inp, replies, intents)
         if inp.kind == "other":
             what = texts.NON_TEXT.get(inp.other, "这类消息")
             replies.append(Reply(text=f"暂不支持识别{what}。请按提示回复文字或点击按钮："))
-            replies.extend(step.prompt(s, inp))
+            replies.extend(self.steps[s.state].prompt(s, inp))
             return
+        self._accept(s, inp, replies, intents)
+
+    def _on_menu(self, s, choice: GlobalCb, inp, replies, intents) -> None:
+        self._global(s, choice.action, inp, replies, intents)
+
+    def _on_correction(self, s, choice: CorrectionCb | Unknown, inp, replies, intents) -> None:
+        self._start_correction(s, choice if isinstance(choice, CorrectionCb) else None, inp, replies)
+
+    def _on_rating(self, s, choice: RatingCb | Unknown, inp, replies, intents) -> None:
+        self._take(s, rating.rate(choice if isinstance(choice, RatingCb) else None), replies, intents)
+
+    def _on_question(self, s, inp, replies, intents) -> None:
+        answer, more = helpdesk.answer(self.faq, s, inp)
+        s.meta.asking = None
+        replies.extend(answer)
+        intents.extend(more)
+        if s.state in IN_PROGRESS_EXCLUDED:
+            replies.append(texts.welcome(in_progress=False) if s.state == Phase.idle
+                           else Reply(text="发送 /status 查看办理进度。"))
+        else:
+            replies.append(Reply(text="继续办理："))
+            replies.extend(self.steps[s.state].prompt(s, inp))
+
+    def _on_step_choice(self, s, choice, inp, replies, intents) -> None:
+        """A step's own button: back and skip are the engine's; any other value goes to the step."""
+        step = self.steps[s.state]
+        if not isinstance(choice, StepCb) or choice.step != s.state:
+            replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
+            replies.extend(step.prompt(s, inp))
+        elif choice.value == "back":
+            target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
+            self._move(s, inp, "back", target, replies)
+        elif choice.value != "skip":
+            self._accept(s, inp, replies, intents)
+        elif step.optional(s):
+            key = ANSWER_OF.get(s.state, "")
+            s.answers.pop(key, None)
+            s.meta.skipped = sorted({*s.meta.skipped, key})
+            self._move(s, inp, "skip", {}, replies)
+        else:
+            replies.append(Reply(text="这一项为必填项，不能跳过。"))
+            replies.extend(step.prompt(s, inp))
+
+    def _accept(self, s, inp, replies, intents) -> None:
+        step = self.steps[s.state]
         result = step.accept(s, inp)
         s.meta = s.meta.changed(result.meta)
         s.materials.update(result.materials)
@@ -331,6 +347,10 @@ class Engine:
         replies.append(Reply(text="该按钮已失效。"))
         replies.extend(self._now_prompt(s, inp))
 
+
+# Buttons that are not a step's own, by payload type (and a malformed payload by its prefix).
+CHOICE_ROUTES = {GlobalCb: Engine._on_menu, CorrectionCb: Engine._on_correction, RatingCb: Engine._on_rating}
+MALFORMED_ROUTES = {CorrectionCb.prefix: Engine._on_correction, RatingCb.prefix: Engine._on_rating}
 
 # The applicant's menu (g|<action> and the commands that share it): action -> handler.
 GLOBAL_ACTIONS = {

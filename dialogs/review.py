@@ -9,6 +9,7 @@ from dialogs.idnumbers import ID_TYPE_LABELS, IdType, mask_id
 from dialogs.materials import SLOTS, required_slots
 from dialogs.model import Commitment, Reply, Resubmit, Session, Submit
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.texts import g
 from dialogs.values import mask_account, mask_phone
 
 EDIT_TARGETS = {f.key: (f.edit_step or f.step) for f in FIELDS}
@@ -93,7 +94,7 @@ class SubmittedStep(BaseStep):
     def prompt(self, s, inp):
         ref = s.meta.ref or ""
         return [Reply(text=f"您的申请已提交，受理编号：{ref}。发送 /status 查看办理进度。",
-                      buttons=[[btn("g", "status", "查看办理进度")]])]
+                      buttons=[[g("status", "查看办理进度")]])]
 
     def accept(self, s, inp):
         return Again("您的申请已提交。发送 /status 查看办理进度。")

@@ -8,7 +8,7 @@ import pytest
 from dialogs.model import INTENT_TYPES, Meta, Session
 from dialogs.steps import Done
 from tests.dialogs.conftest import Chat
-from tests.scripts import ELIGIBILITY, FORM, FULL, MATERIALS
+from tests.scripts import ELIGIBILITY, FORM, FULL, MATERIALS, jpeg
 
 
 class Watched:
@@ -44,21 +44,33 @@ def test_no_step_changes_the_session_along_a_whole_application(watched):
     assert watched.state == "submitted"
 
 
+def run_until(chat: Chat, script, state: str) -> list:
+    """Play `script` until the conversation reaches `state`; returns the rest of the script."""
+    for i, (kind, value) in enumerate(script):
+        if chat.state == state:
+            return script[i:]
+        chat.send(kind, value)
+    assert chat.state == state
+    return []
+
+
 def test_no_step_changes_the_session_on_detours(watched):
-    # up to the household address: another province, then back to Hebei level by level
-    watched.run(ELIGIBILITY + FORM[:6])
+    # the household address: another province, then back to Hebei level by level
+    rest = run_until(watched, ELIGIBILITY + FORM, "f_hukou_address")
     for value in ("p:more", "p:110000", "p:130000", "c:130100", "x:130102"):
         watched.send("choose", "f_hukou_address|" + value)
     watched.send("text", "建设北大街12号")
     assert watched.state == "f_home_address"
     # a bank account failing the Luhn check waits for "确认无误"
-    watched.run(FORM[10:26])
-    assert watched.state == "f_bank_account"
+    rest = rest[next(i for i, (_, value) in enumerate(rest) if value.startswith("f_home_address")):]
+    rest = run_until(watched, rest, "f_bank_account")
     watched.send("text", "6222 0212 3456 7890 123")
     assert watched.session.meta.pending_account and "确认无误" in watched.text
     watched.send("choose", "f_bank_account|confirm")
     assert watched.session.answers["bank_account"] == "6222021234567890123"
-    watched.run(FORM[27:] + MATERIALS[:2])
+    run_until(watched, rest[1:] + MATERIALS, "m_doc")
+    watched.send("upload", [jpeg()])
+    assert watched.session.materials["household"]
     watched.send("choose", "m_doc|clear")  # uploads cleared
     assert watched.session.materials["household"] == []
 

@@ -12,7 +12,8 @@ from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
-from dialogs.model import Event, Intent, Meta, Outcome, Reply, Session, Status, UserInput
+from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
+from dialogs.model import Intent, Outcome, Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -20,7 +21,6 @@ ANSWER_OF = {"id_type": "id_type", "id_number": "id_number", "archive": "archive
              "situation": "situation", "m_doc_choice": "doc_choice", "m_entrusted": "archive_entrusted",
              **{f.step: f.key for f in ASKED}}
 DEPENDENTS = {"id_type": ("id_number", "sex", "birth", "birth_month")}
-IN_PROGRESS_EXCLUDED = {Phase.idle, Phase.submitted}
 
 
 class IdleStep(BaseStep):
@@ -60,7 +60,9 @@ class Cursor:
         return self.session.meta.commitment is not None
 
 
-class Engine:
+class Engine(Menu):
+    """The steps, the machine and the routing; the menu's actions come from dialogs.menu.Menu."""
+
     def __init__(self, faq: FaqIndex | None = None) -> None:
         self.faq = faq
         steps: list[Step] = [IdleStep(), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
@@ -266,95 +268,7 @@ class Engine:
             return
         replies.extend(self.steps[s.state].prompt(s, inp))
 
-    # ---- commands and global buttons ---------------------------------------------------------
-    def _command(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
-        cmd = inp.command
-        in_progress = s.state not in IN_PROGRESS_EXCLUDED
-        if cmd == "start":
-            replies.append(texts.welcome(in_progress))
-        elif cmd == "help":
-            replies.append(texts.Reply(text=texts.HELP))
-        elif cmd in ("guide", "apply", "status", "cancel", "ask"):
-            self._global(s, {"guide": "notice"}.get(cmd, cmd), inp, replies, intents)
-        else:
-            replies.append(Reply(text="未知命令。" + texts.HELP))
-
-    def _global(self, s: Session, action: str, inp: UserInput, replies: list, intents: list) -> None:
-        if action.startswith("n:") and action[2:] in texts.notice.PAGE_BY_KEY:
-            replies.extend(texts.notice_page(action[2:], s.state not in IN_PROGRESS_EXCLUDED))
-            return
-        GLOBAL_ACTIONS.get(action, Engine._stale_menu)(self, s, inp, replies, intents)
-
-    def _in_progress(self, s: Session) -> bool:
-        return s.state not in IN_PROGRESS_EXCLUDED
-
-    def _now_prompt(self, s: Session, inp: UserInput) -> list[Reply]:
-        return self.steps[s.state].prompt(s, inp) if self._in_progress(s) else [texts.welcome(False)]
-
-    def _on_notice(self, s, inp, replies, intents) -> None:
-        replies.append(texts.notice_index(self._in_progress(s)))
-
-    def _on_apply(self, s, inp, replies, intents) -> None:
-        s.meta.asking = None
-        if s.state == Phase.idle:
-            self._move(s, inp, "advance", {}, replies)
-        elif s.state == Phase.submitted:
-            intents.append(Status())
-        else:
-            replies.append(Reply(text="继续办理："))
-            replies.extend(self.steps[s.state].prompt(s, inp))
-
-    def _on_status(self, s, inp, replies, intents) -> None:
-        if s.state == Phase.submitted:
-            intents.append(Status())
-        elif s.state == Phase.idle:
-            replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
-        else:
-            done, total = self.progress(s)
-            replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
-                                      "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
-
-    def _on_cancel(self, s, inp, replies, intents) -> None:
-        if not self._in_progress(s):
-            replies.append(Reply(text="当前没有正在填写的申请。"))
-            return
-        replies.append(Reply(text="确定要放弃当前填写的申请吗？已填写的内容将被删除。", buttons=[[
-            texts.g("cancel_yes", "确定放弃"), texts.g("cancel_no", "继续填写")]]))
-
-    def _on_cancel_yes(self, s, inp, replies, intents) -> None:
-        if not self._in_progress(s):
-            replies.extend(self._now_prompt(s, inp))
-            return
-        keep = Meta(notice_version=s.meta.notice_version, notice_ack_at=s.meta.notice_ack_at)
-        self._trigger(s, "restart")
-        s.answers, s.materials, s.meta = {}, {}, keep
-        intents.append(Event(name="draft_discarded"))
-        replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
-
-    def _on_cancel_no(self, s, inp, replies, intents) -> None:
-        replies.extend(self._now_prompt(s, inp))
-
-    def _on_no_comment(self, s, inp, replies, intents) -> None:
-        s.meta.rating_comment = None
-        replies.append(Reply(text="感谢您的评价！"))
-
-    def _on_ask(self, s, inp, replies, intents) -> None:
-        s.meta.asking = True
-        replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
-            "resume", "📝 返回办理")]] if self._in_progress(s) else []))
-
-    def _stale_menu(self, s, inp, replies, intents) -> None:
-        replies.append(Reply(text="该按钮已失效。"))
-        replies.extend(self._now_prompt(s, inp))
-
 
 # Buttons that are not a step's own, by payload type (and a malformed payload by its prefix).
 CHOICE_ROUTES = {GlobalCb: Engine._on_menu, CorrectionCb: Engine._on_correction, RatingCb: Engine._on_rating}
 MALFORMED_ROUTES = {CorrectionCb.prefix: Engine._on_correction, RatingCb.prefix: Engine._on_rating}
-
-# The applicant's menu (g|<action> and the commands that share it): action -> handler.
-GLOBAL_ACTIONS = {
-    "notice": Engine._on_notice, "apply": Engine._on_apply, "resume": Engine._on_apply,
-    "status": Engine._on_status, "cancel": Engine._on_cancel, "cancel_yes": Engine._on_cancel_yes,
-    "cancel_no": Engine._on_cancel_no, "no_comment": Engine._on_no_comment, "ask": Engine._on_ask,
-}

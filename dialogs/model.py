@@ -30,6 +30,8 @@ class Commitment(BaseModel):
     accepted_at: str
     account: str = ""
     text: str = ""
+    in_person: bool | None = None  # given at the window, before the staff member in `witness`
+    witness: dict[str, Any] | None = None
 
 
 class Meta(BaseModel):

@@ -19,8 +19,15 @@ from storage.uow import UnitOfWork
 CHANNEL = "desk"  # walk-in applicants: no chat until they bind Telegram with the receipt's code
 
 
-async def new_draft(uow: UnitOfWork) -> tuple[Applicant, Draft]:
-    applicant = await uow.applicants.get_or_create(CHANNEL, f"walkin:{secrets.token_hex(8)}")
+def owner_of(applicant: Applicant) -> int | None:
+    """The staff member (Staff.id) who entered a walk-in: the applicant record is `walkin:<staff>:<nonce>`."""
+    kind, _, rest = applicant.external_id.partition(":")
+    staff, _, _ = rest.partition(":")
+    return int(staff) if applicant.channel == CHANNEL and kind == "walkin" and staff.isdigit() else None
+
+
+async def new_draft(uow: UnitOfWork, staff_id: int) -> tuple[Applicant, Draft]:
+    applicant = await uow.applicants.get_or_create(CHANNEL, f"walkin:{staff_id}:{secrets.token_hex(8)}")
     draft = await uow.drafts.for_applicant(applicant.id)
     return applicant, draft
 
@@ -50,6 +57,6 @@ async def submit(uow: UnitOfWork, draft: Draft, session: Session, actor: str, no
     accepted = await window.accept(uow, app.ref, actor, now, calendar)
     if not accepted.ok:
         return accepted
-    await uow.drafts.save(draft, "submitted", session.model_dump(mode="json", exclude={"state"})
-                          | {"meta": {**session.meta, "ref": app.ref}}, draft.epoch)
+    session.meta = session.meta.changed({"ref": app.ref})
+    await uow.drafts.save(draft, "submitted", session.model_dump(mode="json", exclude={"state"}), draft.epoch)
     return Result(True, OK, accepted.message, state=app.status, data={"ref": app.ref, **accepted.data})

@@ -139,7 +139,7 @@ def _place(spec: FieldSpec, raw: str, detail: str) -> dict[str, str]:
 
 def check(form: Mapping[str, Any], today: date, keep: Session | None = None) -> Checked:
     """Parse a posted form with the bot's parsers; every message is the one the bot would send."""
-    s = Session(answers={}, materials=dict(keep.materials) if keep else {}, meta=dict(keep.meta) if keep else {})
+    s = Session(answers={}, materials=dict(keep.materials) if keep else {}, meta=keep.meta if keep else None)
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
     blocker = None
@@ -153,9 +153,9 @@ def check(form: Mapping[str, Any], today: date, keep: Session | None = None) -> 
             info = check_id(IdType(id_type), get("id_number"), today)
             done = id_accepted(s, info, today)
             s.answers.update(done.values)
-            s.meta.update(done.kwargs.get("meta", {}))
+            s.meta = s.meta.changed(done.meta)
             if done.trigger == "refuse":
-                blocker = s.meta.get("fail_reason")
+                blocker = s.meta.fail_reason
         except InputError as e:
             errors["id_number"] = e.message
     archive = get("archive")

@@ -10,7 +10,7 @@ from bot.web.app import DESK, render
 from bot.web.walkin import dump, load_session, own_draft
 from dialogs import notice
 from dialogs.materials import SLOTS, STEPS as MATERIAL_STEPS, required_slots
-from dialogs.model import Session, Upload, UserInput
+from dialogs.model import Session, StoreBlob, Upload, UserInput
 from dialogs.steps import Again
 from storage.blobs import BlobStore
 from storage.models import Draft
@@ -66,10 +66,11 @@ async def _take_uploads(form, s: Session, desk, uow) -> dict[str, str]:
         inp = UserInput(kind="upload", now=now, files=[Upload(data=f.file.read(), filename=f.filename) for f in ups])
         outcome = await asyncio.to_thread(step.accept, s, inp)
         slot = step.slot(s)
+        s.materials.update(outcome.materials)  # a step returns the slot's new file list, never writes it
         if isinstance(outcome, Again):
             errors[slot.key] = outcome.message
             continue
-        notes = [r.text for r in getattr(outcome, "notes", None) or getattr(outcome, "replies", [])]
+        notes = [r.text for r in getattr(outcome, "notes", None) or getattr(outcome, "replies", None) or []]
         rejected = [line for text in notes for line in text.splitlines() if "未被接收" in line or "上传过" in line
                     or "照片（JPG" in line]
         if rejected:
@@ -80,10 +81,9 @@ async def _take_uploads(form, s: Session, desk, uow) -> dict[str, str]:
 
 
 async def _store(blobs: BlobStore, uow, intent) -> None:
-    if intent.kind == "store_blob" and intent.blob is not None:
+    if isinstance(intent, StoreBlob):
         sha = blobs.put(intent.blob)
-        await uow.blobs.record(sha, intent.data["kind"], intent.data["mime"], len(intent.blob),
-                                   intent.data.get("pages", 1))
+        await uow.blobs.record(sha, intent.blob_kind, intent.mime, len(intent.blob), intent.pages)
 
 
 async def save_materials(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from bot.web import formdef
 from bot.web.app import DESK, STAFF, refuse, render
 from dialogs import notice
 from dialogs.materials import SLOTS, required_slots
-from dialogs.model import BEIJING, Session
+from dialogs.model import BEIJING, Commitment, Session
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
 from dialogs.review import masked
 from office import walkin
@@ -38,10 +38,10 @@ async def own_draft(uow, request: web.Request, action: str = "accept") -> tuple[
     applicant = await uow.applicants.get(draft.applicant_id) if draft else None
     if draft is None or applicant is None or applicant.channel != walkin.CHANNEL:
         return None, refuse(request, "未找到该现场录入。", 404)
-    if (draft.data or {}).get("meta", {}).get("desk_staff") != staff.id and staff.role != Role.admin:
+    if walkin.owner_of(applicant) != staff.id and staff.role != Role.admin:
         return None, refuse(request, "这份现场录入由其他工作人员办理，您不能修改。")
     if draft.state == "submitted" and request.method == "POST":
-        ref = (draft.data or {}).get("meta", {}).get("ref")
+        ref = load_session(draft).meta.ref
         raise web.HTTPSeeOther(f"/desk/case/{ref}")
     return draft, None
 
@@ -81,9 +81,8 @@ async def save_form(request: web.Request) -> web.Response:
         if checked.errors or checked.blocker:
             return _form_page(request, values, checked.errors, checked.blocker, action, 422)
         if draft is None:
-            _, draft = await walkin.new_draft(uow)
+            _, draft = await walkin.new_draft(uow, staff.id)
         s = checked.session
-        s.meta["desk_staff"] = staff.id
         s.answers.update({k: v for k, v in (keep.answers if keep else {}).items()
                           if k in ("doc_choice", "archive_entrusted")})
         await uow.drafts.save(draft, "desk_materials", dump(s), draft.epoch)
@@ -143,11 +142,11 @@ async def submit(request: web.Request) -> web.Response:
             return await review(request, {"materials": "还有材料未上传，请先上传。"}, 422)
         now = desk.now().isoformat()
         witness = {"staff_id": staff.id, "staff_account": staff.telegram_id, "window": desk.window_name}
-        s.meta.update({
+        witness = witness | {"notice_told": True, "consent": True, "at": now}
+        s.meta = s.meta.changed({
             "notice_version": notice.NOTICE_VERSION, "notice_ack_at": now,
-            "consent": {"given_at": now, "in_person": True, "witness": witness},
-            "commitment": {"accepted_at": now, "account": f"desk:{staff.telegram_id}", "text": notice.COMMITMENT,
-                           "in_person": True, "witness": witness}})
+            "commitment": Commitment(accepted_at=now, account=f"desk:{staff.telegram_id}", text=notice.COMMITMENT,
+                                     in_person=True, witness=witness)})
         uow.events.add("notice_acknowledged", actor, {"notice_version": notice.NOTICE_VERSION, "in_person": True},
                        applicant_id=draft.applicant_id)
         result = await walkin.submit(uow, draft, s, actor, desk.now(), desk.calendar)

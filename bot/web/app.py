@@ -80,10 +80,8 @@ async def signed_in(request: web.Request, handler):
                 uow.audits.add(f"desk:{cur.staff.telegram_id}", "csrf", request.path[:64], False, {})
     if cur.session is None:
         why = "expired" if cur.problem and "过期" in cur.problem else "inactive" if cur.problem else "login"
-        if request.method == "GET":
-            raise web.HTTPSeeOther(f"/desk/?why={why}")
-        return render(request, "login.html", {"message": cur.problem or "请先登录。", "login_csrf": ""},
-                      status=403)
+        # Also for a form sent after the session ended: nothing is done, the browser goes to sign in.
+        raise web.HTTPSeeOther(f"/desk/?why={why}")
     if not csrf_ok:
         return refuse(request, "表单安全校验未通过（页面可能已过期），请返回上一页刷新后重试。")
     request[STAFF], request[CSRF], request[SESSION] = cur.staff, cur.session.csrf, cur.session

@@ -111,6 +111,7 @@ async def test_a_removed_window_clerk_cannot_accept(web: Web, sm, blobs):
     await web.login(WINDOW)
     token = await web.csrf(f"/desk/queue/{ref}")
     await remove(sm, WINDOW)
-    resp = await web.client.post(f"/desk/queue/{ref}/accept", data={"csrf": token})
-    assert resp.status == 403 and "已停用" in await resp.text()
+    resp = await web.client.post(f"/desk/queue/{ref}/accept", data={"csrf": token}, allow_redirects=False)
+    assert resp.status == 303 and resp.headers["Location"] == "/desk/?why=inactive"
+    assert "已停用" in await (await web.client.get(resp.headers["Location"])).text()
     assert (await _app(sm)).status == "submitted"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.keys import load_keyring
 from bot.runner import Runner
 from bot.settings import Settings
 from dialogs.engine import Engine
@@ -13,7 +14,8 @@ from dispatch.config import DispatchConfig, build_channels
 from dispatch.window import on_submitted_hook
 from dispatch.worker import Worker
 from storage.blobs import BlobStore
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker, secure_sqlite_file
+from storage.keyring import KeyRing
 from storage.migrate import upgrade
 
 
@@ -28,6 +30,7 @@ class Services:
     calendar: WorkCalendar
     dispatch: DispatchConfig
     runner: Runner
+    keyring: KeyRing | None = None
 
     def worker(self) -> Worker:
         channels = build_channels(self.dispatch, self.settings.data_dir, self.sessionmaker)
@@ -44,12 +47,15 @@ class Services:
 
 
 def build(settings: Settings, migrate: bool = True) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    keyring = load_keyring(settings)
+    secure_sqlite_file(settings.db_url)
     if migrate:
         upgrade(settings.db_url)
-    db_engine = make_engine(settings.db_url)
+    db_engine = make_engine(settings.db_url, keyring)
     sessionmaker = make_sessionmaker(db_engine)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.blob_dir, keyring)
     calendar = WorkCalendar.load()
     faq = FaqIndex(load_bank())
     engine = Engine(faq=faq)
@@ -58,4 +64,5 @@ def build(settings: Settings, migrate: bool = True) -> Services:
                              window_chat_id=dispatch.window_chat_id)
     runner = Runner(engine, sessionmaker, blobs, calendar, on_submitted=hook,
                     helpdesk_chat=settings.helpdesk_chat_id or None)
-    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner)
+    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner,
+                    keyring=keyring)

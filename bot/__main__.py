@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | db ...`."""
+"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | keys | db ...`."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def parser() -> argparse.ArgumentParser:
         t.add_argument("--as", dest="as_id", type=int, required=True)
         if name == "answer":
             t.add_argument("text")
+    keys = sub.add_parser("keys", help="encryption keys: status, rotate (re-encrypt), retire")
+    keys.add_argument("action", choices=["status", "rotate", "retire"])
+    keys.add_argument("key_id", nargs="?", help="retire: the key id to remove once nothing uses it")
+    keys.add_argument("--new-key", action="store_true", help="rotate: first add a new current key")
+    keys.add_argument("--batch", type=int, default=500)
     return p
 
 
@@ -194,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from alembic import command
             command.current(migrate.alembic_config(settings.db_url))
+        return 0
+    if args.cmd == "keys":
+        from bot import keys
+        print(asyncio.run(keys.command(settings, args.action, args.batch, args.new_key, args.key_id)))
         return 0
     if args.cmd == "console" or (args.cmd == "run" and settings.bot_token is None):
         if args.cmd == "run":

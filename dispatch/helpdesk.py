@@ -100,7 +100,7 @@ async def promote_to_faq(db, ticket_id: int, staff_telegram_id: int) -> FaqAddit
     ticket = await db.get(Ticket, ticket_id) if staff else None
     if ticket is None or not ticket.answer:
         return None
-    row = FaqAddition(question=ticket.question, answer=ticket.answer, section="人工客服答复",
+    row = FaqAddition(question=redact(ticket.question), answer=redact(ticket.answer), section="人工客服答复",
                       created_by=staff_telegram_id, created_at=utcnow())
     db.add(row)
     await db.flush()

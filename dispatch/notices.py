@@ -8,6 +8,7 @@ from typing import Any
 
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
+from dialogs.redact import redact
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
 
 RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
@@ -15,7 +16,10 @@ RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满�
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
          ref: str | None = None, protect: bool = False) -> dict[str, Any]:
-    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}."""
+    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}; whatever goes
+    to a staff or admin chat passes the masking module, only the applicant's own messages do not."""
+    if not kind.startswith("applicant."):
+        text = redact(text)
     return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
 

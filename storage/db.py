@@ -39,13 +39,14 @@ def secure_sqlite_file(url: str) -> None:
 
 def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngine:
     """`keyring` seals the personal-data columns; without one (tests, tools) a random ring that
-    lives as long as the engine is used, so nothing is ever written in plain."""
+    lives as long as the engine is used, so nothing is ever written in plain. SQL parameters are
+    kept out of logs and error messages (hide_parameters)."""
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     bind_keyring(engine.dialect, keyring or KeyRing.ephemeral())
     return engine
 

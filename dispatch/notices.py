@@ -16,11 +16,10 @@ RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满�
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
          ref: str | None = None, protect: bool = False) -> dict[str, Any]:
-    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}; whatever goes
-    to a staff or admin chat passes the masking module, only the applicant's own messages do not."""
-    if not kind.startswith("applicant."):
-        text = redact(text)
-    return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
+    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}. Every text
+    passes the masking module: staff chats never see a full number, and what staff write to an
+    applicant (reasons, answers) never echoes one back in full."""
+    return {"kind": kind, "text": redact(text), "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Callable, Sequence
 
 from dialogs.notice import TIME_LIMIT_DAYS
+from dialogs.redact import redact
 from dialogs.status import APPLICATION_STATUS
 from dialogs.workdays import WorkCalendar
 from dispatch import notices
@@ -66,6 +67,7 @@ async def return_for_correction(uow_or_session: Any, ref: str, actor: str, reaso
                                 fields: Sequence[str] = (), materials: Sequence[str] = (),
                                 now: datetime | None = None) -> Result:
     db = session_of(uow_or_session)
+    reason = redact(reason)  # shown to the applicant and other staff: never a full number
     app = await _load(db, ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
@@ -92,6 +94,7 @@ async def return_for_correction(uow_or_session: Any, ref: str, actor: str, reaso
 
 async def refuse(uow_or_session: Any, ref: str, actor: str, reason: str) -> Result:
     db = session_of(uow_or_session)
+    reason = redact(reason)
     app = await _load(db, ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")

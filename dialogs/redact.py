@@ -3,7 +3,8 @@
 The one masking module: logs (bot.logs), help-desk tickets and whatever staff chats receive.
 A number counts however it is written: with spaces, dashes, dots or slashes between digit groups,
 in full-width digits, or glued to words ("身份证130102…"). Runs of digits are normalised first and
-judged by how many digits they hold, so "1301 0219 8808 0831 73", "139-1234-0987",
+judged by how many digits they hold (12–15 digits count as a bank account only after a bank word
+or with UnionPay's 62 prefix, so a registration number stays readable), so "1301 0219 8808 0831 73", "139-1234-0987",
 "６２２２．０２１２．…" are all caught. Reference numbers (LJ…) are left readable.
 """
 
@@ -18,6 +19,7 @@ _TOKENS = (
 _FULL = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 _D = "0-9０-９"
 _SEP = r"[ \t\u00a0\u3000\-‐‑‒–—―－−.．·・/／_]"
+_BANKISH = re.compile(r"卡号|账号|帐号|账户|帐户|银行|卡|account|card", re.IGNORECASE)
 _RUN = re.compile(rf"(?<![{_D}])[{_D}](?:{_SEP}{{0,2}}[{_D}])*(?:{_SEP}{{0,2}}[XxＸｘ](?![A-Za-z]))?")
 
 
@@ -26,6 +28,7 @@ def _mask_run(match: re.Match) -> str:
     digits = re.sub(r"[^0-9X]", "", raw.translate(_FULL).upper())
     n = len(digits)
     before = match.string[max(0, match.start() - 2):match.start()]
+    context = match.string[max(0, match.start() - 8):match.start()]
     if n < 10 or before.upper().endswith("LJ"):
         return raw
     if n in (15, 18) and (digits[:-1].isdigit()):
@@ -38,9 +41,9 @@ def _mask_run(match: re.Match) -> str:
         return "86 " + digits[2:5] + "****" + digits[-4:]        # +86 mobile
     if digits.startswith("0") and n <= 12:
         return digits[:4] + "*" * (n - 6) + digits[-2:]          # landline with area code
-    if n >= 11:
-        return f"{digits[:4]} **** **** {digits[-4:]}"           # bank account or other long number
-    return raw
+    if n >= 16 or (n >= 12 and (digits.startswith("62") or _BANKISH.search(context))):
+        return f"{digits[:4]} **** **** {digits[-4:]}"           # bank account (12–19 digits)
+    return raw                                                   # e.g. a registration number 1301-2026-0001
 
 
 def redact(text: str) -> str:

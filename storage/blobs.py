@@ -125,7 +125,8 @@ class BlobStore:
             data_key = self.keyring.unwrap(kid, wrapped, aad)
         except InvalidTag:
             raise BlobCorrupted(f"blob file {path.name[:12]}… failed authentication") from None
-        self._write(path, _header(*self.keyring.wrap(data_key, aad)) + body)
+        # A rename lost in a crash leaves the old file, still readable: no directory fsync needed.
+        self._write(path, _header(*self.keyring.wrap(data_key, aad)) + body, durable_name=False)
         return True
 
     def delete(self, ref: str) -> None:
@@ -138,7 +139,7 @@ class BlobStore:
         nonce = os.urandom(NONCE)
         return _header(*self.keyring.wrap(data_key, aad)) + nonce + AESGCM(data_key).encrypt(nonce, data, aad)
 
-    def _write(self, target: Path, payload: bytes) -> None:
+    def _write(self, target: Path, payload: bytes, durable_name: bool = True) -> None:
         _private_dirs(self.root, target.parent)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600 whatever the umask
         try:
@@ -150,7 +151,8 @@ class BlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        if durable_name:
+            _fsync_dir(target.parent)
 
 
 def _header(kid: str, wrapped: bytes) -> bytes:

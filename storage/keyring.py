@@ -53,9 +53,15 @@ class KeyRing:
         self._checked = time.monotonic()
 
     def _set(self, keys: dict[str, bytes], current: str, index_key: bytes, name_key: bytes) -> None:
-        self.keys, self.current = dict(keys), current
+        self.keys, self._current = dict(keys), current
         self.index_key, self.name_key = index_key, name_key
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
+
+    @property
+    def current(self) -> str:
+        """The key new values are sealed under (re-read from the key file when it changed)."""
+        self.refresh()
+        return self._current
 
     # construction ---------------------------------------------------------------------------
     @classmethod
@@ -115,7 +121,6 @@ class KeyRing:
 
     # values ---------------------------------------------------------------------------------
     def seal(self, plain: bytes, aad: bytes) -> str:
-        self.refresh()
         kid = self.current
         nonce = os.urandom(NONCE)
         ct = self._aead[kid].encrypt(nonce, plain, aad + b"|" + kid.encode())
@@ -146,9 +151,9 @@ class KeyRing:
 
     # raw keys for envelopes -----------------------------------------------------------------
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes]:
-        self.refresh()
+        kid = self.current
         nonce = os.urandom(NONCE)
-        return self.current, nonce + self._aead[self.current].encrypt(nonce, data_key, aad)
+        return kid, nonce + self._aead[kid].encrypt(nonce, data_key, aad)
 
     def unwrap(self, kid: str, wrapped: bytes, aad: bytes) -> bytes:
         return self._aead_for(kid).decrypt(wrapped[:NONCE], wrapped[NONCE:], aad)

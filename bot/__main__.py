@@ -129,7 +129,7 @@ async def _console(settings: Settings, user: str) -> None:
     stop = asyncio.Event()
     worker = None
     if settings.embedded_worker:
-        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines))
+        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
         await run_console(services.runner, user=user)
@@ -150,7 +150,7 @@ async def _worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("dispatch worker started")
     try:
-        await services.worker().run_forever(stop, periodic=services.watch_deadlines)
+        await services.worker().run_forever(stop, periodic=services.housekeeping)
     finally:
         await services.db_engine.dispose()
 
@@ -172,7 +172,7 @@ async def _polling(settings: Settings) -> None:
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
     if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines)))
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping)))
     http_runner = None
     if settings.callback_port:
         from aiohttp import web

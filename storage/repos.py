@@ -103,6 +103,10 @@ class Applications:
     async def by_ref(self, ref: str) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.ref == ref))
 
+    async def for_applicant(self, applicant_id: int) -> list[Application]:
+        return list(await self.db.scalars(select(Application).where(Application.applicant_id == applicant_id)
+                                          .order_by(Application.id)))
+
     async def latest_for(self, applicant_id: int) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.applicant_id == applicant_id)
                                     .order_by(Application.id.desc()).limit(1))

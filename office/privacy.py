@@ -12,7 +12,7 @@ from dialogs import departments, notices
 from dialogs.model import Reply
 from dialogs.privacy import Retention
 from dialogs.status import APPLICATION_STATUS
-from dispatch.clock import local_day
+from dispatch.clock import local_day, utc
 from storage.blobs import BlobStore
 from storage.retention import material_refs
 from storage.uow import UnitOfWork
@@ -77,7 +77,8 @@ async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Pol
     async with UnitOfWork(sessionmaker) as uow:
         for draft in await uow.retention.drafts_untouched_since(now - timedelta(days=policy.draft_days
                                                                                 - policy.warning_days)):
-            warned = draft.purge_warned_at is not None and draft.purge_warned_at >= draft.updated_at
+            touched, warned_at = utc(draft.updated_at), utc(draft.purge_warned_at) if draft.purge_warned_at else None
+            warned = warned_at is not None and warned_at >= touched
             if not warned:
                 applicant = await uow.applicants.get(draft.applicant_id)
                 due = local_day(now + timedelta(days=policy.warning_days))
@@ -86,8 +87,8 @@ async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Pol
                     f"草稿及上传的材料将于{due:%Y年%m月%d日}后删除。如需继续办理，请发送 /apply。")))
                 await uow.retention.mark_warned(draft, now)
                 counts.warned += 1
-            elif draft.updated_at < now - timedelta(days=policy.draft_days) and \
-                    draft.purge_warned_at <= now - timedelta(days=policy.warning_days):
+            elif touched < now - timedelta(days=policy.draft_days) and \
+                    warned_at <= now - timedelta(days=policy.warning_days):
                 refs = sorted(material_refs(draft.data))
                 if await uow.retention.wipe_draft(draft, now):
                     counts.drafts += 1
@@ -98,10 +99,13 @@ async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Pol
             await uow.retention.purge_application(app, now, {
                 "purged": True, "outcome": app.status,
                 "departments": {c.department: c.state for c in cases}})
-            counts.files += await forget_files(uow, blobs, refs, application_id=app.id)
-            draft = await uow.retention.submitted_draft_of(app.applicant_id)
-            if draft is not None and draft.data and (draft.data.get("meta") or {}).get("ref") == app.ref:
-                await uow.retention.wipe_draft(draft, now)
+            draft = await uow.retention.submitted_draft_of(app.applicant_id)  # its copy of the answers
+            wiped = draft is not None and (draft.data.get("meta") or {}).get("ref") == app.ref \
+                and await uow.retention.wipe_draft(draft, now)
+            if wiped:
+                refs = sorted(set(refs) | material_refs(draft.data))
+            counts.files += await forget_files(uow, blobs, refs, application_id=app.id,
+                                               draft_id=draft.id if wiped else None)
             counts.cases += 1
         if outbox is not None:
             for d in await uow.retention.delivered_before(now - timedelta(days=policy.packet_days)):

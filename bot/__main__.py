@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(dest="action", required=True)
     pk.add_parser("list").add_argument("--queue", default="window", choices=["window", *DEPTS])
     pk.add_parser("show").add_argument("ref")
+    fd = pk.add_parser("find", help="the window's look-up by ID number (blind index)")
+    fd.add_argument("id_number")
+    fd.add_argument("--as", dest="as_id", type=int, required=True)
     ex = pk.add_parser("export")
     ex.add_argument("ref")
     ex.add_argument("--out", type=Path, required=True)
@@ -104,6 +107,8 @@ async def _command(settings: Settings, args) -> str:
         a = args.action
         if a == "list":
             return await cli.packets_list(services, args.queue)
+        if a == "find":
+            return await cli.packets_find(services, args.id_number, args.as_id)
         if a == "show":
             return await cli.packets_show(services, args.ref)
         if a == "export":

@@ -10,7 +10,7 @@ from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, op
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.values import (
-    mask_account, parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
+    mask_account, mask_phone, parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
 )
 
 HEBEI = "130000"
@@ -44,7 +44,7 @@ class FieldStep(BaseStep):
             text += f"\n{self.spec.hint}"
         current = s.answers.get(self.spec.key)
         if current not in (None, ""):
-            text += f"\n当前已填：{display_value(self.spec, current)}"
+            text += f"\n当前已填：{shown_value(self.spec, current)}"
         return text
 
     def nav(self, s):
@@ -262,6 +262,15 @@ def display_value(spec: FieldSpec, value) -> str:
     if spec.options:
         return option_label(spec, str(value))
     return str(value)
+
+
+def shown_value(spec: FieldSpec, value) -> str:
+    """What a chat message may show: phone and bank numbers masked (the full value never echoes)."""
+    if spec.kind is Kind.bank_account and value:
+        return mask_account(str(value))
+    if spec.kind is Kind.phone and value:
+        return mask_phone(str(value))
+    return display_value(spec, value)
 
 
 FIELD_STEPS = tuple(FieldStep(spec) for spec in ASKED)

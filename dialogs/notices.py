@@ -10,6 +10,7 @@ from dialogs import departments
 from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
+from dialogs.redact import redact
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
 
 RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
@@ -17,8 +18,10 @@ RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满�
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
          ref: str | None = None, protect: bool = False) -> dict[str, Any]:
-    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}."""
-    return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
+    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}. Every text
+    passes the masking module: staff chats never see a full number, and what staff write to an
+    applicant (reasons, answers) never echoes one back in full."""
+    return {"kind": kind, "text": redact(text), "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
 
 

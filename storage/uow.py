@@ -8,6 +8,7 @@ from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, S
 from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
+from storage.retention import Retention
 
 
 class UnitOfWork:
@@ -33,6 +34,7 @@ class UnitOfWork:
     binding_codes: BindingCodes
     audit_trail: AuditTrail
     walkins: WalkIns
+    retention: Retention
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.binding_codes = BindingCodes(db)
         self.audit_trail = AuditTrail(db)
         self.walkins = WalkIns(db)
+        self.retention = Retention(db)
         return self
 
     async def flush(self) -> None:

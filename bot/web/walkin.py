@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.web import formdef
 from bot.web.app import DESK, STAFF, refuse, render
-from dialogs import notice
+from dialogs import notice, privacy
 from dialogs.materials import SLOTS, required_slots
 from dialogs.model import BEIJING, Commitment, Session
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
@@ -114,7 +114,7 @@ async def review(request: web.Request, errors: dict | None = None, status: int =
                 for title in SECTIONS]
     files = [(SLOTS[k].title, len(s.materials.get(k) or [])) for k in required_slots(s)]
     return render(request, "walkin_review.html", {
-        "draft": draft, "sections": sections, "files": files, "missing": missing, "commitment": notice.COMMITMENT,
+        "consent": privacy.consent_text(privacy.Retention()), "draft": draft, "sections": sections, "files": files, "missing": missing, "commitment": notice.COMMITMENT,
         "errors": errors or {}, "flags": s.meta}, status=status)
 
 
@@ -145,6 +145,7 @@ async def submit(request: web.Request) -> web.Response:
         witness = witness | {"notice_told": True, "consent": True, "at": now}
         s.meta = s.meta.changed({
             "notice_version": notice.NOTICE_VERSION, "notice_ack_at": now,
+            "consent_version": privacy.CONSENT_VERSION, "consent_at": now,
             "commitment": Commitment(accepted_at=now, account=f"desk:{staff.telegram_id}", text=notice.COMMITMENT,
                                      in_person=True, witness=witness)})
         uow.events.add("notice_acknowledged", actor, {"notice_version": notice.NOTICE_VERSION, "in_person": True},

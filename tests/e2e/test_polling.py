@@ -84,7 +84,8 @@ class BotProcess:
             state, data = db.execute(
                 "SELECT d.state, d.data FROM drafts d JOIN applicants a ON a.id = d.applicant_id "
                 "WHERE a.external_id = ?", (str(user_id),)).fetchone()
-        return state, json.loads(data) if isinstance(data, str) else data
+        from storage.keyring import KeyRing  # the draft is sealed with the key file the process made
+        return state, json.loads(KeyRing.load(self.data_dir / "keys.json").open(data, b"drafts.data"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

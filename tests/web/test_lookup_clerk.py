@@ -54,11 +54,15 @@ async def test_look_up_by_id_number_is_keyed_and_never_logs_the_number(web: Web,
     await _accepted(web, sm, blobs)
     page = await (await web.client.get("/desk/lookup?q=130102199001011237")).text()
     assert "请在下面的查询框中输入" in page and "130102199001011237" not in page
-    page = await (await web.post("/desk/lookup", {"q": "130102199001011237"}, csrf_from="/desk/lookup")).text()
-    assert "130102199001011237" not in page
+    page = await (await web.post("/desk/lookup", {"q": "130102 19900101 1237"}, csrf_from="/desk/lookup")).text()
+    assert "LJ260302-0000013" in page and "130102199001011237" not in page and "130***********1237" in page
+    page = await (await web.post("/desk/lookup", {"q": "11010519491231002X"}, csrf_from="/desk/lookup")).text()
+    assert "没有找到" in page
     async with sm() as db:
         details = [a.detail for a in await db.scalars(select(Audit))]
     assert "130102199001011237" not in str(details)
+    by_id = [d for d in details if d.get("by") == "id_number"]
+    assert [d["matches"] for d in by_id] == [["LJ260302-0000013"], []]
 
 
 async def test_clerks_and_help_desk_cannot_look_cases_up(web: Web, sm, blobs):

@@ -144,6 +144,8 @@ async def test_a_walk_in_is_submitted_accepted_and_dispatched_like_the_bots(web:
     assert [len(data["materials"][k]["files"]) for k in ("household", "id_front", "id_back")] == [2, 1, 1]
     assert data["commitment"]["in_person"] and data["commitment"]["witness"]["staff_account"] == WINDOW
     assert data["notice"]["version"]
+    from dialogs.privacy import CONSENT_VERSION
+    assert data["consent"]["version"] == CONSENT_VERSION and data["consent"]["agreed_at"]
     assert kinds[:2] == ["application_submitted", "application_accepted"]
     pdf = await (await web.client.get(f"/desk/queue/{ref}/form.pdf")).read()
     from pypdf import PdfReader

@@ -1,14 +1,14 @@
 """workbench: staff passwords, web sessions, login attempts, receipt binding codes
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    Application, Blob, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket, utcnow,
-)
+from storage.models import Application, Blob, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket
 
 FINAL = ("completed", "refused", "partly_rejected", "withdrawn")
 PURGED_TEXT = "（已按保存期限删除）"
@@ -107,8 +105,6 @@ class Retention:
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
+    """SQLite hands datetimes back naive; they are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
-
-__all__ = ["FINAL", "Retention", "material_refs", "utcnow"]

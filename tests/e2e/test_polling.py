@@ -121,7 +121,8 @@ async def say(api: FakeBotAPI, user: int, push, expect) -> list[Call]:
 async def up_to_id_number(api: FakeBotAPI, user: int) -> None:
     await say(api, user, lambda: api.push_command(user, "start"), offers("g|apply"))
     await say(api, user, lambda: api.push_callback(user, "g|apply"), offers("notice_ack|ack"))
-    await say(api, user, lambda: api.push_callback(user, "notice_ack|ack"), offers("id_type|resident"))
+    await say(api, user, lambda: api.push_callback(user, "notice_ack|ack"), offers("consent|agree"))
+    await say(api, user, lambda: api.push_callback(user, "consent|agree"), offers("id_type|resident"))
     await say(api, user, lambda: api.push_callback(user, "id_type|resident"),
               lambda c: "请输入您的居民身份证号码" in c.text)
 

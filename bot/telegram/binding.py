@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
+from dispatch.clock import utcnow
 from office import binding
 from storage.uow import UnitOfWork
 
 
 def make_router(sessionmaker, clock=None) -> Router:
     router = Router(name="binding")
-    now = clock or (lambda: datetime.now(timezone.utc))
+    now = clock or utcnow
 
     async def bind(message: Message, code: str) -> None:
         if not code:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 
 from bot.web import auth
-from dispatch.clock import local_text
+from dispatch.clock import local_text, utcnow
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
 from storage.models import DeskSession, Staff
@@ -44,7 +44,7 @@ class Desk:
     phone: str = "12333"
     secure_cookies: bool = False
     bot_username: str = ""
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:
         return self.clock()

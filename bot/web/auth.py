@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dialogs.model import BEIJING
-from dispatch.clock import utc
+from dispatch.clock import BEIJING, utc
 from storage.models import DeskSession, Staff
 from storage.uow import UnitOfWork
 

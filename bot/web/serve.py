@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime, timezone
 
 from aiohttp import web
 
 from bot.web import auth
 from bot.web.app import Desk, make_app
+from dispatch.clock import utcnow
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -49,5 +49,5 @@ async def serve(services) -> None:
 async def passwd(services, telegram_id: int, line: str) -> str:
     password = line.rstrip("\r\n")
     async with UnitOfWork(services.sessionmaker) as uow:
-        problem = await auth.set_password(uow, telegram_id, password, datetime.now(timezone.utc))
+        problem = await auth.set_password(uow, telegram_id, password, utcnow())
     return problem or f"已为工作人员 {telegram_id} 设置工作台密码（原有的登录会话已全部退出）。"

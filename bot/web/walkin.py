@@ -8,7 +8,8 @@ from bot.web import formdef
 from bot.web.app import DESK, STAFF, refuse, render
 from dialogs import notice, privacy
 from dialogs.materials import SLOTS, required_slots
-from dialogs.model import BEIJING, Commitment, Session
+from dialogs.model import Commitment, Session
+from dispatch.clock import local_day
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
 from dialogs.review import masked
 from office import walkin
@@ -63,7 +64,7 @@ async def new_form(request: web.Request) -> web.Response:
 async def save_form(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     form = await request.post()
-    today = desk.now().astimezone(BEIJING).date()
+    today = local_day(desk.now())
     values = {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     async with UnitOfWork(desk.sessionmaker) as uow:
         staff = request[STAFF]

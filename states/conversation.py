@@ -92,15 +92,15 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     return rules
 
 
+def conversation_definition(form_steps: Sequence[str], material_steps: Sequence[str]) -> dict:
+    """The machine's keyword arguments: the one source for the running machine and its diagram."""
+    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
+    return {"states": [str(s) for s in states],
+            "transitions": conversation_transitions(form_steps, material_steps),
+            "initial": str(Phase.idle), "auto_transitions": False}
+
+
 def build_conversation_machine(form_steps: Sequence[str], material_steps: Sequence[str]) -> Machine:
     """Build once at start-up; trigger with `machine.events[name].trigger(model, **kw)`."""
-    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
-    return Machine(
-        model=None,
-        states=[str(s) for s in states],
-        transitions=conversation_transitions(form_steps, material_steps),
-        initial=str(Phase.idle),
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
+    return Machine(model=None, send_event=True, ignore_invalid_triggers=False,
+                   **conversation_definition(form_steps, material_steps))

@@ -47,8 +47,10 @@ single material step, so every kind of transition appears once.
 
 FULL_INTRO = """## The full machine, from the form schema
 """
-PATTERN_LABELS = {"f_field": "每个表单字段一步 (one step per field)",
-                  "m_material": "每项材料一步 (one step per material)"}
+PATTERN_LABELS = {
+    "f_field": "每个表单字段一步 (one step per field)",
+    "m_material": "每项材料一步 (one step per material)",
+}
 
 
 def _block(text: str) -> str:
@@ -57,15 +59,17 @@ def _block(text: str) -> str:
 
 def lifecycle() -> str:
     departments = " · ".join(f"{name} {key}" for key, name in DEPARTMENTS.items())
-    return "\n".join([
-        LIFECYCLE_INTRO,
-        "## 申请 Application",
-        "",
-        _block(mermaid(APPLICATION, "申请 Application", APPLICATION_STATUS)),
-        f"## 部门件 Department case ×{len(DEPARTMENTS)}（{departments}）",
-        "",
-        _block(mermaid(CASE, "部门件 Department case", {**CASE_STATUS, "withdrawn": "已撤回"})),
-    ])
+    return "\n".join(
+        [
+            LIFECYCLE_INTRO,
+            "## 申请 Application",
+            "",
+            _block(mermaid(APPLICATION, "申请 Application", APPLICATION_STATUS)),
+            f"## 部门件 Department case ×{len(DEPARTMENTS)}（{departments}）",
+            "",
+            _block(mermaid(CASE, "部门件 Department case", {**CASE_STATUS, "withdrawn": "已撤回"})),
+        ]
+    )
 
 
 def conversation_labels() -> dict[str, str]:
@@ -79,12 +83,15 @@ def conversation_labels() -> dict[str, str]:
 def conversation() -> str:
     pattern = conversation_definition(["f_field"], ["m_material"])
     full = conversation_definition(FORM_STEPS, MATERIAL_STEPS)  # as dialogs.engine builds it
-    return "\n".join([
-        CONVERSATION_INTRO, PATTERN_INTRO,
-        _block(mermaid(pattern, "申请对话（规则） Conversation pattern", PATTERN_LABELS)),
-        FULL_INTRO,
-        _block(mermaid(full, "申请对话 Conversation", conversation_labels())),
-    ])
+    return "\n".join(
+        [
+            CONVERSATION_INTRO,
+            PATTERN_INTRO,
+            _block(mermaid(pattern, "申请对话（规则） Conversation pattern", PATTERN_LABELS)),
+            FULL_INTRO,
+            _block(mermaid(full, "申请对话 Conversation", conversation_labels())),
+        ]
+    )
 
 
 RENDERERS: dict[str, Callable[[], str]] = {"lifecycle.md": lifecycle, "conversation.md": conversation}
@@ -92,8 +99,11 @@ RENDERERS: dict[str, Callable[[], str]] = {"lifecycle.md": lifecycle, "conversat
 
 def stale(docs: Path = DOCS) -> list[Path]:
     """The committed diagrams that differ from what the machines generate now."""
-    return [docs / name for name, render in RENDERERS.items()
-            if not (docs / name).is_file() or (docs / name).read_text(encoding="utf-8") != render()]
+    return [
+        docs / name
+        for name, render in RENDERERS.items()
+        if not (docs / name).is_file() or (docs / name).read_text(encoding="utf-8") != render()
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Sequence
+from itertools import pairwise
 
 from transitions import Machine
 
@@ -50,7 +51,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     editable = [*ELIGIBILITY, *form_steps, *material_steps]
     rules: list[dict] = []
     # Forward through the linear order; from an edited step straight back to the review.
-    for src, dest in zip(order[:-1], order[1:]):
+    for src, dest in pairwise(order):
         if dest == Phase.submitted or src == Phase.review:
             continue
         if src in editable:
@@ -64,7 +65,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
         rules.append({"trigger": "bypass", "source": src, "dest": dest,
                       "conditions": "is_inapplicable"})
     # Backward: one step at a time; the engine repeats while a step does not apply.
-    for src, dest in zip(order[2:-1], order[1:-2]):
+    for src, dest in zip(order[2:-1], order[1:-2], strict=True):
         if src in editable:
             rules.append({"trigger": "back", "source": src, "dest": Phase.review,
                           "conditions": "is_editing"})

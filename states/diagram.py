@@ -36,7 +36,8 @@ def mermaid(definition: Mapping[str, Any], title: str, labels: Mapping[str, str]
         if spec["name"] in labels:
             spec["label"] = f"{spec['name']} {labels[spec['name']]}".replace('"', "#quot;")
         states.append(spec)
-    machine = _DiagramMachine(model=None, **{**definition, "states": states}, show_conditions=True,
-                              graph_engine="mermaid", title=title)
+    machine = _DiagramMachine(
+        model=None, **{**definition, "states": states}, show_conditions=True, graph_engine="mermaid", title=title
+    )
     # transitions writes the title as a bare front-matter line; Mermaid reads front matter as YAML.
     return machine.graph_cls(machine).get_graph(title=f"title: {title}").source + "\n"

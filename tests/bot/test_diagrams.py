@@ -28,6 +28,7 @@ def test_the_docs_do_not_pass_the_lifecycle_off_as_the_seeds_chart():
 def test_conversation_diagram_covers_every_form_and_material_step():
     from dialogs.form import FORM_STEPS
     from dialogs.materials import MATERIAL_STEPS
+
     text = diagrams.conversation()
     for step in (*FORM_STEPS, *MATERIAL_STEPS):
         assert f" as {step}\n" in text

@@ -29,8 +29,7 @@ def expected(machine: Machine) -> set[tuple[str, str, str]]:
     for name, event in machine.events.items():
         for source, transitions in event.transitions.items():
             for t in transitions:
-                guards = [("" if c.target else "!") + getattr(c.func, "__name__", str(c.func))
-                          for c in t.conditions]
+                guards = [("" if c.target else "!") + getattr(c.func, "__name__", str(c.func)) for c in t.conditions]
                 # transitions lists the `conditions` before the `unless` guards
                 guards.sort(key=lambda g: g.startswith("!"))
                 found.add((source, t.dest, name + (f" [{' & '.join(guards)}]" if guards else "")))
@@ -40,11 +39,15 @@ def expected(machine: Machine) -> set[tuple[str, str, str]]:
 CONVERSATION = (["f_a", "f_b"], ["m_x"])
 
 
-@pytest.mark.parametrize("definition,machine", [
-    (APPLICATION, application_machine),
-    (CASE, case_machine),
-    (conversation_definition(*CONVERSATION), lambda: build_conversation_machine(*CONVERSATION)),
-], ids=["application", "case", "conversation"])
+@pytest.mark.parametrize(
+    "definition,machine",
+    [
+        (APPLICATION, application_machine),
+        (CASE, case_machine),
+        (conversation_definition(*CONVERSATION), lambda: build_conversation_machine(*CONVERSATION)),
+    ],
+    ids=["application", "case", "conversation"],
+)
 def test_diagram_has_exactly_the_running_machines_transitions(definition, machine):
     assert edges(mermaid(definition, "t")) == expected(machine())
 
@@ -57,7 +60,7 @@ def test_guards_are_in_the_labels():
 
 
 def test_initial_final_title_and_labels():
-    text = mermaid(APPLICATION, "申请 Application", {"submitted": "已提交", "refused": "说“不”\"x\""})
+    text = mermaid(APPLICATION, "申请 Application", {"submitted": "已提交", "refused": '说“不”"x"'})
     assert text.startswith("---\ntitle: 申请 Application\n---\nstateDiagram-v2\n")
     assert "[*] --> submitted" in text
     finals = set(re.findall(r"^\s*(\S+) --> \[\*\]$", text, re.M))

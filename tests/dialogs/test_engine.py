@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialogs.form import FORM_STEPS
 from dialogs.notice import NOTICE_VERSION
 from tests import scripts
@@ -101,13 +103,22 @@ def test_bad_id_gets_a_specific_message_and_the_same_question(chat):
     assert chat.state == "id_number" and "18位" in chat.text
 
 
-def test_full_width_and_lower_case_id_is_normalised(chat):
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("typed", [
+    pytest.param(full_width("11010519491231002") + " x", id="full-width digits, ASCII x"),
+    pytest.param(full_width("11010519491231002X"), id="full-width digits and X"),
+    pytest.param(full_width("110105") + "-1949 1231-" + full_width("002ｘ"), id="mixed, dashes, full-width x"),
+])
+def test_full_width_and_lower_case_id_is_normalised(chat, typed):
     chat.run(ELIGIBILITY[:3])
     wide = scripts.id_number("11010519491231002")
     assert wide.endswith("X")
-    typed = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in wide[:-1]) + " x"
     chat.send("text", typed)
-    assert chat.session.answers.get("id_number") in (None, wide)
+    assert chat.session.answers["id_number"] == wide  # stored as ASCII, upper-case
+    assert chat.state != "id_number" and "⚠️" not in chat.text
 
 
 def test_fifteen_digit_id_is_converted_and_confirmed(chat):

@@ -183,9 +183,11 @@ def test_random_text_raises_only_input_error(id_type, raw):
 )
 def test_digit_like_text_raises_only_input_error(id_type, raw):
     try:
-        check_id(id_type, raw, TODAY)
-    except InputError:
-        pass
+        info = check_id(id_type, raw, TODAY)
+    except InputError as exc:
+        assert exc.message  # the user is told what is wrong
+    else:
+        assert info.number == normalize_id(raw) or info.converted_from_15
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from dialogs.errors import InputError
 from dialogs.values import (
+    luhn_digit,
     luhn_ok,
     mask_account,
     mask_phone,
@@ -125,6 +126,11 @@ def test_parse_phone_invalid(raw, fragment):
 )
 def test_luhn(digits, ok):
     assert luhn_ok(digits) is ok
+
+
+def test_luhn_digit_is_the_one_luhn_ok_accepts():
+    assert luhn_digit("7992739871") == "3"  # the textbook example
+    assert luhn_digit("411111111111111") == "1" and luhn_digit("622202123456789012") == "8"
 
 
 @pytest.mark.parametrize(
@@ -272,8 +278,8 @@ def test_random_text_raises_only_input_error(parser, raw):
 def test_form_like_text_raises_only_input_error(parser, raw):
     try:
         parser(raw)
-    except InputError:
-        pass
+    except InputError as exc:
+        assert exc.message  # the user is told what is wrong
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import random
@@ -53,18 +54,19 @@ async def test_folder_channel_writes_atomically_and_idempotently(tmp_path, monke
 async def test_folder_channel_leaves_nothing_after_a_failed_write(tmp_path, monkeypatch):
     folder = FolderChannel(tmp_path / "outbox")
     calls = {"n": 0}
-    real = channels_module._write_synced
+    real_fsync = os.fsync
 
-    def failing(path, data):
+    def failing_fsync(fd):  # the disk fails while the second file is being made durable
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("disk full")
-        real(path, data)
-    monkeypatch.setattr(channels_module, "_write_synced", failing)
+            raise OSError(errno.EIO, "I/O error")
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError):
         await folder.send("k", packet())
+    assert calls["n"] == 2
     assert list((tmp_path / "outbox" / "tax").iterdir()) == []
-    monkeypatch.setattr(channels_module, "_write_synced", real)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert await folder.send("k", packet()) == "folder:tax/LJ260302-00010-v1"
 
 

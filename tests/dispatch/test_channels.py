@@ -73,8 +73,9 @@ async def test_folder_channel_leaves_nothing_after_a_failed_write(tmp_path, monk
 class Department:
     """A webhook department on 127.0.0.1: fails N times, checks signatures, dedups by key."""
 
-    def __init__(self, fail: int = 0, delay: float = 0.0):
-        self.fail, self.delay = fail, delay
+    def __init__(self, fail: int = 0):
+        self.fail = fail
+        self.hold: asyncio.Event | None = None  # when set up, requests hang until it is set
         self.requests: list[dict] = []
         self.effects: dict[str, dict] = {}
 
@@ -84,8 +85,8 @@ class Department:
                         request.headers.get("X-Signature"), time.time())
         key = request.headers.get("Idempotency-Key")
         self.requests.append({"signed": signed, "key": key})
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         if not signed:
             return web.json_response({"error": "bad signature"}, status=401)
         if self.fail > 0:
@@ -107,6 +108,8 @@ async def department():
     port = runner.addresses[0][1]
     dept.url = f"http://127.0.0.1:{port}/packets"
     yield dept
+    if dept.hold is not None:
+        dept.hold.set()
     await runner.cleanup()
 
 
@@ -119,9 +122,9 @@ async def test_webhook_signs_and_reports_failures(department):
     assert department.requests[0]["signed"]
     with pytest.raises(DeliveryFailed, match="401"):
         await WebhookChannel(department.url, "wrong" * 8).send(p.key, p)
-    department.delay = 1.0
+    department.hold = asyncio.Event()  # the department never answers: the channel's own timeout ends it
     with pytest.raises(DeliveryFailed, match="Timeout"):
-        await WebhookChannel(department.url, SECRET, timeout=0.2).send(p.key, p)
+        await asyncio.wait_for(WebhookChannel(department.url, SECRET, timeout=0.2).send(p.key, p), 10)
     with pytest.raises(DeliveryFailed):
         await WebhookChannel("http://127.0.0.1:9/none", SECRET, timeout=1).send(p.key, p)
 

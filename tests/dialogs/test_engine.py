@@ -204,6 +204,24 @@ def test_review_masks_numbers(chat):
     assert "138****5678" in chat.text and "6222" in chat.text
 
 
+def test_addresses_are_shown_by_name_while_picked_and_on_review(chat):
+    chat.run(ELIGIBILITY + FORM[:8])  # province and city of the household address picked
+    assert chat.text.endswith("户籍地址：河北省石家庄市 请选择县（市、区）：")
+    chat.run(FORM[8:9])
+    assert "户籍地址：河北省石家庄市长安区\n请输入详细地址" in chat.text
+    chat.run(FORM[9:] + MATERIALS)
+    assert chat.state == "review"
+    assert "户籍地址*：河北省石家庄市长安区建设北大街12号" in chat.text
+    assert "就业地点*：河北省石家庄市桥西区\n" in chat.text  # a region has no detail line
+
+
+def test_an_address_outside_hebei_is_shown_by_name_and_each_name_once():
+    from dialogs.fields import BY_KEY, display_value
+    home = BY_KEY["home_address"]
+    assert display_value(home, {"province": "110000", "city": "110105", "detail": "建国路1号"}) == "北京市朝阳区建国路1号"
+    assert display_value(home, {"province": "110000", "city": "110000"}) == "北京市"
+
+
 def test_bad_date_and_phone_get_messages_and_keep_answers(chat):
     chat.run(ELIGIBILITY + FORM[:4])
     chat.send("text", "12345")

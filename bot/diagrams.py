@@ -8,7 +8,8 @@ from pathlib import Path
 
 from dialogs.form import ASKED, FORM_STEPS
 from dialogs.materials import MATERIAL_STEPS, SLOTS, STEP_OF_SLOT
-from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS
+from dialogs.departments import DEPARTMENTS, JOINED
+from dialogs.status import APPLICATION_STATUS, CASE_STATUS
 from states.application import APPLICATION, CASE
 from states.conversation import conversation_definition
 from states.diagram import mermaid
@@ -25,9 +26,10 @@ from the text we have, and these diagrams show how this assistant models the pro
 五（一）. {GENERATED}
 
 - The application at the “一件事一次办” window: accepting it creates one department case for each
-  of {"、".join(DEPARTMENTS.values())}; `finish` fires when every case is finished (`join()` in
+  of {JOINED}; `finish` fires when every case is finished (`join()` in
   `states/application.py`: all done → completed; all finished with any rejected → partly_rejected).
-- Each department case runs the same machine, once per department, in parallel.
+- Each department case runs the same machine, once per department, in parallel; its clerks work in
+  {"; ".join(f"{d.short}: {d.platform}" for d in DEPARTMENTS)} (五（一）2–4).
 """
 
 CONVERSATION_INTRO = f"""# Applicant conversation (generated from the state machine)
@@ -58,7 +60,7 @@ def _block(text: str) -> str:
 
 
 def lifecycle() -> str:
-    departments = " · ".join(f"{name} {key}" for key, name in DEPARTMENTS.items())
+    departments = " · ".join(f"{d.short} {d.key}" for d in DEPARTMENTS)
     return "\n".join(
         [
             LIFECYCLE_INTRO,

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from dispatch import decisions
+from office import decisions
+from office.deadlines import watch
 from dispatch.channels import FolderChannel
 from dispatch.worker import Worker
 from storage.models import DepartmentCase, Delivery, Event, Notification
@@ -157,7 +158,8 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     all_sent, stop, channels = asyncio.Event(), asyncio.Event(), {}
     channels.update({d: Signalling(channels, all_sent) for d in ("hrss", "medical", "tax")})
     w = worker(sm, blobs, config, clock, fast_packer, channels)
-    task = asyncio.create_task(w.run_forever(stop, poll_interval=3600, calendar=calendar))
+    task = asyncio.create_task(w.run_forever(stop, poll_interval=3600,
+                                            periodic=lambda: watch(sm, w.config, w.now(), calendar)))
     await asyncio.wait_for(all_sent.wait(), 10)
     stop.set()
     await asyncio.wait_for(task, 10)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from dialogs import callbacks
+from dialogs.clock import BEIJING
 
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class Session(BaseModel):

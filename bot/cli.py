@@ -8,11 +8,10 @@ from pathlib import Path
 
 from bot.compose import Services
 from dialogs.clock import utcnow
-from dialogs.idnumbers import mask_id
+from dialogs.masks import mask_name, mask_number
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
 from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
-from dialogs.notices import mask_name
 from storage.uow import UnitOfWork
 
 
@@ -50,7 +49,7 @@ async def packets_show(services: Services, ref: str) -> str:
         uow.audits.add(operator(None), "show", ref, True, {})
     answers = app.data.get("answers", {})
     lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
-             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_id(answers.get('id_number') or '')}",
+             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_number(answers.get('id_number') or '')}",
              f"提交：{app.submitted_at:%Y-%m-%d %H:%M}  受理：{app.accepted_at or '未受理'}",
              f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
              "材料：" + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),

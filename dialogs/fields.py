@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from dialogs import codes, divisions
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
+from dialogs.masks import mask_account
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.values import (
-    mask_account, parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
+    parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
 )
 
 HEBEI = "130000"

@@ -1,4 +1,4 @@
-"""Parsers for typed form answers (dates, phone, bank account, names, free text) and masking."""
+"""Parsers for typed form answers: dates, phone, bank account, names, free text."""
 
 import re
 import unicodedata
@@ -139,15 +139,3 @@ def parse_free_text(raw: str, max_len: int = 100) -> str:
     if len(text) > max_len:
         raise InputError(f"内容最多{max_len}个字，您输入了{len(text)}个字，请精简后重新输入。")
     return text
-
-
-def mask_phone(phone: str) -> str:
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_account(digits: str) -> str:
-    if len(digits) <= 8:
-        return "*" * max(len(digits) - 4, 0) + digits[-4:]
-    return f"{digits[:4]} **** **** {digits[-4:]}"

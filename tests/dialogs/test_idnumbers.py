@@ -10,7 +10,6 @@ from dialogs.idnumbers import (
     IdInfo,
     IdType,
     check_id,
-    mask_id,
     mod11_2_check_char,
     normalize_id,
 )
@@ -149,20 +148,6 @@ def test_birth_today_is_accepted():
 
 def test_id_type_may_be_given_as_its_value():
     assert check_id("resident", "11010519491231002X", TODAY).id_type is R
-
-
-@pytest.mark.parametrize(
-    ("number", "masked"),
-    [
-        ("13010219900307123X", "130***********123X"),
-        ("USA110085010123", "USA********0123"),
-        ("1234567", "*******"),
-        ("", ""),
-    ],
-)
-def test_mask_id(number, masked):
-    assert mask_id(number) == masked
-    assert len(mask_id(number)) == len(number)
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,8 +8,6 @@ from dialogs.errors import InputError
 from dialogs.values import (
     luhn_digit,
     luhn_ok,
-    mask_account,
-    mask_phone,
     parse_bank_account,
     parse_date,
     parse_free_text,
@@ -239,26 +237,6 @@ def test_parse_free_text_invalid(raw, max_len, fragment):
     with pytest.raises(InputError) as exc:
         parse_free_text(raw, max_len)
     assert fragment in exc.value.message
-
-
-@pytest.mark.parametrize(
-    ("phone", "masked"),
-    [("13812345678", "138****5678"), ("123", "***")],
-)
-def test_mask_phone(phone, masked):
-    assert mask_phone(phone) == masked
-
-
-@pytest.mark.parametrize(
-    ("digits", "masked"),
-    [
-        ("6222021234561234", "6222 **** **** 1234"),
-        ("6222021234567891234", "6222 **** **** 1234"),
-        ("12345678", "****5678"),
-    ],
-)
-def test_mask_account(digits, masked):
-    assert mask_account(digits) == masked
 
 
 @settings(max_examples=200, deadline=None)

@@ -41,6 +41,8 @@ def test_mask_account(digits, masked):
     assert mask_account(digits) == masked
 
 
-@pytest.mark.parametrize(("name", "masked"), [("张𫖮", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), ("", "*"), (None, "*")])
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张𫖮", "张*"), ("欧阳娜娜", "欧***"), ("李", "李*"), ("", "*"), (None, "*")]
+)
 def test_mask_name(name, masked):
     assert mask_name(name) == masked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
@@ -22,7 +22,7 @@ from storage.uow import UnitOfWork
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk
-from dispatch.clock import local_day
+from dialogs.clock import local_day, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Who:
 
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 clock: Callable[[], datetime] = utcnow,
                  on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
                  helpdesk_chat: int | None = None):
         self.engine = engine

@@ -13,7 +13,7 @@ from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.redact import redact
 from dialogs.reference import new_reference
 from dialogs.workdays import Deadline, WorkCalendar
-from dispatch.clock import local_day
+from dialogs.clock import local_day
 from office import decisions, helpdesk, window
 from office.outcome import Result
 from storage.models import Application

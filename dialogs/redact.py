@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from dialogs.masks import mask_account, mask_number
+
 _TOKENS = (
     (re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{20,}"), "bot<token>"),
     (re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}"), "<token>"),
@@ -32,17 +34,17 @@ def _mask_run(match: re.Match) -> str:
     if n < 10 or before.upper().endswith("LJ"):
         return raw
     if n in (15, 18) and (digits[:-1].isdigit()):
-        return digits[:3] + "*" * (n - 7) + digits[-4:]          # ID number, as dialogs.idnumbers.mask_id
+        return mask_number(digits)                               # ID number
     if "X" in digits:
         return raw
     if n == 11 and re.match(r"1[3-9]", digits):
-        return digits[:3] + "****" + digits[-4:]                 # mobile
+        return mask_number(digits)                               # mobile
     if n == 13 and digits.startswith("86") and re.match(r"1[3-9]", digits[2:]):
-        return "86 " + digits[2:5] + "****" + digits[-4:]        # +86 mobile
+        return "86 " + mask_number(digits[2:])                   # +86 mobile
     if digits.startswith("0") and n <= 12:
         return digits[:4] + "*" * (n - 6) + digits[-2:]          # landline with area code
     if n >= 16 or (n >= 12 and (digits.startswith("62") or _BANKISH.search(context))):
-        return f"{digits[:4]} **** **** {digits[-4:]}"           # bank account (12–19 digits)
+        return mask_account(digits)                              # bank account (12–19 digits)
     return raw                                                   # e.g. a registration number 1301-2026-0001
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from dialogs import notices
 from dispatch.packet import Packet
 from dispatch.signing import signature
+from storage.files import fsync_dir, write_synced
 from storage.uow import UnitOfWork
 
 RECEIPT = "receipt.json"
@@ -62,18 +63,18 @@ class FolderChannel:
                                                                else data)
                      for name, data in packet.files.items()}
             for name, data in files.items():
-                _write_synced(tmp / name, data)
+                write_synced(tmp / name, data)
             receipt = f"folder:{packet.department}/{final.name}"
-            _write_synced(tmp / RECEIPT, json.dumps(
+            write_synced(tmp / RECEIPT, json.dumps(
                 {"receipt": receipt, "key": delivery_key, "files": sorted(files)}).encode())
-            _fsync_dir(tmp)
+            fsync_dir(tmp)
             try:
                 os.rename(tmp, final)
             except OSError:  # another worker won the race: its directory is the one effect
                 if (final / RECEIPT).is_file():
                     return _read_receipt(final)
                 raise
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return receipt
         finally:
             if tmp.exists():
@@ -148,18 +149,3 @@ def age_recipient(public_key: str):
         return pyrage.x25519.Recipient.from_str(public_key.strip())
     except Exception as exc:
         raise ValueError(f"not an age public key (age1…): {exc}") from None
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from dispatch.clock import utc
+from dialogs.clock import utc
 from office.outcome import CONFLICT, FORBIDDEN, INVALID, OK, UNCHANGED, Result
 from storage.models import Application, BindingCode
 from storage.uow import UnitOfWork

@@ -12,7 +12,7 @@ from dialogs import departments, notices
 from dialogs.model import Reply
 from dialogs.privacy import Retention
 from dialogs.status import APPLICATION_STATUS
-from dispatch.clock import local_day, utc
+from dialogs.clock import local_day, utc
 from storage.blobs import BlobStore
 from storage.retention import material_refs
 from storage.uow import UnitOfWork

@@ -11,7 +11,7 @@ from fpdf import XPos, YPos
 from fpdf.enums import MethodReturnValue, WrapMode
 
 from dialogs.notice import SIX_MATTERS, TIME_LIMIT_DAYS
-from dispatch.clock import BEIJING, utc
+from dialogs.clock import BEIJING, utc
 from dispatch.formpdf import FONT, _LABEL, _new_pdf, _output
 
 TITLE = "灵活就业“一件事一次办”受理回执"

@@ -10,7 +10,7 @@ from dialogs.reference import new_reference
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from dialogs.notice import TIME_LIMIT_DAYS
-from dispatch.clock import local_day, utc
+from dialogs.clock import local_day, utc
 from office import window
 from office.outcome import OK, UNCHANGED, Result
 from storage.models import Applicant, Application, Draft

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from storage.files import write_synced
+
 PREFIX = "e1"  # token format version: e1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>
 NONCE = 12
 RELOAD_EVERY = 1.0  # seconds between checks of the key file, so a running process sees a new key
@@ -185,10 +187,8 @@ def write_key_file(path: Path, ring: KeyRing, exclusive: bool = False) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(ring.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
+        os.close(fd)
+        write_synced(tmp, ring.to_json().encode())  # reopens the 0600 file: its mode stays
         if exclusive:
             os.link(tmp, path)  # fails if the file appeared meanwhile: never replace existing keys
             os.unlink(tmp)

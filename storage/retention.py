@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogs.clock import utc
 from storage.models import Application, Blob, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket
 
 FINAL = ("completed", "refused", "partly_rejected", "withdrawn")
@@ -74,7 +75,7 @@ class Retention:
         out = []
         for app, finished in rows.all():
             when = finished or app.accepted_at or app.submitted_at
-            if when is not None and _aware(when) < before:
+            if when is not None and utc(when) < before:
                 out.append(app)
         return out
 
@@ -104,7 +105,5 @@ class Retention:
         return result.rowcount or 0
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
 

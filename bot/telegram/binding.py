@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from dispatch.clock import utcnow
+from dialogs.clock import utcnow
 from office import binding
 from storage.uow import UnitOfWork
 

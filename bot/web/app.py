@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 
 from bot.web import auth
-from dispatch.clock import local_text, utcnow
+from dialogs.clock import local_text, utcnow
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
 from storage.models import DeskSession, Staff

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dispatch.clock import BEIJING, utc
+from dialogs.clock import BEIJING, utc
 from storage.models import DeskSession, Staff
 from storage.uow import UnitOfWork
 

@@ -7,10 +7,11 @@ import asyncio
 from aiohttp import web
 
 from bot.web.app import DESK, STAFF, refuse, render
-from dialogs.idnumbers import mask_id, normalize_id
+from dialogs.idnumbers import normalize_id
+from dialogs.masks import mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS
-from dispatch.clock import local_day
+from dialogs.clock import local_day
 from office import binding
 from office.receipt import Receipt, qr_payload, render_receipt
 from office.staff import authorize
@@ -52,7 +53,7 @@ async def lookup(request: web.Request) -> web.Response:
             found = await apps.by_id_number(number)  # the keyed blind index: nothing is decrypted to search
             uow.audits.add(f"tg:{staff.telegram_id}", "lookup", None, bool(found),
                                {"by": "id_number", "matches": [a.ref for a in found]})
-            q = mask_id(number)
+            q = mask_number(number)
         rows = [{"ref": a.ref, "status": APPLICATION_STATUS.get(a.status, a.status), "submitted_at": a.submitted_at}
                 for a in found]
     if len(rows) == 1 and is_valid_reference(q):
@@ -85,7 +86,7 @@ async def case_page(request: web.Request) -> web.Response:
         "cases": [(DEPARTMENTS.get(c.department, c.department), CASE_STATUS.get(c.state, c.state), c.note)
                   for c in view.cases],
         "events": events, "trail": trail, "name": answers.get("name") or "",
-        "masked_id": mask_id(str(answers.get("id_number") or "")), "walkin": applicant.channel == CHANNEL,
+        "masked_id": mask_number(str(answers.get("id_number") or "")), "walkin": applicant.channel == CHANNEL,
         "new": request.query.get("new") == "1"})
 
 
@@ -109,7 +110,7 @@ async def receipt(request: web.Request) -> web.Response:
         uow.audits.add(actor, "receipt", ref, True, {"code_issued": bool(code)})
         answers = app.data.get("answers") or {}
         r = Receipt(ref=app.ref, name=str(answers.get("name") or ""),
-                    masked_id=mask_id(str(answers.get("id_number") or "")), accepted_at=app.accepted_at,
+                    masked_id=mask_number(str(answers.get("id_number") or "")), accepted_at=app.accepted_at,
                     deadline=app.deadline, provisional=bool(app.deadline_provisional), window=desk.window_name,
                     staff_number=str(staff.id), phone=desk.phone, code=code, code_expires=expires,
                     qr_payload=qr_payload(code, desk.bot_username) if code else "")

@@ -13,7 +13,7 @@ from dialogs.fields import FieldStep, display_value
 from dialogs.form import ASKED, SECTION_NOTES, SECTIONS, FieldSpec, Kind, applies
 from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
 from dialogs.model import Session
-from dialogs.values import mask_account
+from dialogs.masks import mask_account
 from dialogs.values import parse_free_text
 
 STEPS = {spec.key: FieldStep(spec) for spec in ASKED}

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.web import auth
 from bot.web.app import COOKIE, DESK, LOGIN_COOKIE, SESSION, STAFF, render
-from dialogs.idnumbers import mask_id
+from dialogs.masks import mask_number
 from dialogs.status import DEPARTMENTS
 from office.staff import Role
 from storage.uow import UnitOfWork
@@ -21,7 +21,7 @@ ROLE_NAMES = {"admin": "管理员", "window": "窗口受理人员", "clerk": "�
 
 
 def mask(value) -> str:
-    return mask_id(str(value)) if value else "未填写"
+    return mask_number(str(value)) if value else "未填写"
 
 
 def _login_page(request: web.Request, message: str = "", status: int = 200, account: str = "") -> web.Response:

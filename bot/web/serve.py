@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.web import auth
 from bot.web.app import Desk, make_app
-from dispatch.clock import utcnow
+from dialogs.clock import utcnow
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

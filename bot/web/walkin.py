@@ -9,7 +9,7 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs import notice, privacy
 from dialogs.materials import SLOTS, required_slots
 from dialogs.model import Commitment, Session
-from dispatch.clock import local_day
+from dialogs.clock import local_day
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
 from dialogs.review import masked
 from office import walkin

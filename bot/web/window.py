@@ -10,7 +10,7 @@ from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.form import FIELDS
 from dialogs.materials import SLOTS
 from dialogs.status import APPLICATION_STATUS
-from dialogs.notices import mask_name
+from dialogs.masks import mask_name, mask_number
 from dispatch.packet import form_row
 from office import access, window
 from office.outcome import Result
@@ -31,8 +31,7 @@ def field_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         value = answers[spec.key]
         if spec.key == "id_number" and value:
-            from dialogs.idnumbers import mask_id
-            text = mask_id(str(value))
+            text = mask_number(str(value))
         else:
             row = form_row(spec, value)
             text = row.value or "、".join(row.chosen or []) or "未填写"

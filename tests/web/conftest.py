@@ -16,7 +16,7 @@ from storage.db import make_sessionmaker
 from storage.models import Applicant, Application
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import Clock, frozen_data
-from tests.dispatch.conftest import engine, pg_template, sqlite_template  # noqa: F401 (fixtures)
+from tests.dispatch.conftest import db_engine, pg_template, sqlite_template  # noqa: F401 (fixtures)
 
 WINDOW, CLERK_HRSS, CLERK_TAX, HELPDESK, ADMIN = 9001, 9002, 9003, 9004, 9005
 PASSWORD = "correct horse battery"
@@ -34,9 +34,9 @@ def photo(color: str = "red", size: tuple[int, int] = (640, 400), fmt: str = "JP
 
 
 @pytest.fixture
-def sm(engine):
-    """SQLite, and PostgreSQL when TEST_DATABASE_URL is set (the dispatch tests' `engine`)."""
-    return make_sessionmaker(engine)
+def sm(db_engine):
+    """SQLite, and PostgreSQL when TEST_DATABASE_URL is set (the dispatch tests' `db_engine`)."""
+    return make_sessionmaker(db_engine)
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ class Browser:
 
 
 @pytest.fixture
-async def engine(tmp_path, sqlite_template):
+async def db_engine(tmp_path, sqlite_template):
     """One database kind is enough for the browser: SQLite."""
     from storage.db import make_engine, sqlite_url
     shutil.copy(sqlite_template, tmp_path / "browser.db")

@@ -23,9 +23,12 @@ def desk_of(services) -> Desk:
                 phone=s.web_phone, secure_cookies=s.web_secure_cookies, bot_username=s.bot_username)
 
 
-async def start(services, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(make_app(desk_of(services), services.dispatch.webhook_secrets()),
-                           access_log=None)  # an access log would record references and lookups
+async def start(services, host: str, port: int, mount=None) -> web.AppRunner:
+    """The one listener; `mount(root)` may add other rooms' routes (webhook, metrics) before it starts."""
+    root = make_app(desk_of(services), services.dispatch.webhook_secrets())
+    if mount is not None:
+        mount(root)
+    runner = web.AppRunner(root, access_log=None)  # an access log would record references and lookups
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("workbench listening on http://%s:%s/desk/", host, port)

@@ -63,6 +63,12 @@ class BlobStore:
             if _NAME.fullmatch(path.name) and path.is_file():
                 yield path
 
+    def orphans(self, referenced: set[str]) -> list[Path]:
+        """Stored files no reference in `referenced` names (for garbage collection): a file's name
+        is keyed, so compare names, not references."""
+        keep = {self.file_name(r) for r in referenced} | set(referenced)  # plain pre-0004 files by ref
+        return [p for p in self.files() if p.name not in keep]
+
     def put(self, data: bytes) -> str:
         ref = hashlib.sha256(data).hexdigest()
         target = self.path(ref)

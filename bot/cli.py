@@ -64,7 +64,7 @@ async def packets_show(services: Services, ref: str) -> str:
 async def packets_find(services: Services, id_number: str, as_id: int) -> str:
     """The window's look-up by ID number, through the blind index; authorised and audited."""
     async with UnitOfWork(services.sessionmaker) as uow:
-        if await staff.authorize(uow, as_id, "view", None, target=f"id:{mask_id(id_number.strip())}") is None:
+        if await staff.authorize(uow, as_id, "view", None, target=f"id:{mask_number(id_number.strip())}") is None:
             return "您没有查询申请的权限。"
         apps = await uow.applications.by_id_number(id_number)
     return "\n".join(f"{a.ref}  {APPLICATION_STATUS.get(a.status, a.status)}  "

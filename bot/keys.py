@@ -58,6 +58,8 @@ async def command(settings: Settings, action: str, batch: int, new_key: bool, dr
             report = await rotation.status(services.sessionmaker, services.blobs)
             return rotation.render(report, services.keyring)
         if action == "retire":
+            if not drop:
+                return "请指定要移除的密钥编号：keys retire KEY_ID"
             report = await rotation.status(services.sessionmaker, services.blobs)
             if report.under(drop):
                 return f"密钥 {drop} 仍有 {report.under(drop)} 项数据未轮换：请先运行 keys rotate。"

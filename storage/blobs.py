@@ -63,6 +63,12 @@ class BlobStore:
             if _NAME.fullmatch(path.name) and path.is_file():
                 yield path
 
+    def orphans(self, referenced: set[str]) -> list[Path]:
+        """Stored files no reference in `referenced` names (for garbage collection): a file's name
+        is keyed, so compare names, not references."""
+        keep = {self.file_name(r) for r in referenced} | set(referenced)  # plain pre-0004 files by ref
+        return [p for p in self.files() if p.name not in keep]
+
     def put(self, data: bytes) -> str:
         ref = hashlib.sha256(data).hexdigest()
         target = self.path(ref)
@@ -71,6 +77,76 @@ class BlobStore:
                 return ref
         except (FileNotFoundError, BlobCorrupted):
             pass
+        self._write(target, self._seal(target.name, data))
+        return ref
+
+    def get(self, ref: str) -> bytes:
+        """The blob's bytes; FileNotFoundError if absent, BlobCorrupted if altered."""
+        path = self.path(ref)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = self._legacy_path(ref).read_bytes()  # stored before encryption, until `keys rotate`
+            if hashlib.sha256(raw).hexdigest() != ref:
+                raise BlobCorrupted(f"blob {ref[:12]}… does not match its hash") from None
+            return raw
+        data = self._open(path.name, raw)
+        if hashlib.sha256(data).hexdigest() != ref:
+            raise BlobCorrupted(f"blob {ref[:12]}… does not match its reference")
+        return data
+
+    def _open(self, name: str, raw: bytes) -> bytes:
+        if not raw.startswith(MAGIC):
+            raise BlobCorrupted(f"blob file {name[:12]}… is not sealed")
+        kid, wrapped, body = _parse(raw, name)
+        aad = MAGIC + name.encode()
+        try:
+            return AESGCM(self.keyring.unwrap(kid, wrapped, aad)).decrypt(body[:NONCE], body[NONCE:], aad)
+        except (InvalidTag, KeyRingError) as exc:
+            raise BlobCorrupted(f"blob file {name[:12]}… failed authentication ({type(exc).__name__})") from None
+
+    @staticmethod
+    def key_id(path: Path) -> str | None:
+        """The master key wrapping this file's data key (None: a plain file from before encryption)."""
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+        if not head.startswith(MAGIC):
+            return None
+        return head[5:5 + head[4]].decode()
+
+    def rewrap(self, path: Path) -> bool:
+        """Wrap the file's data key under the current master key (the content stays as it is);
+        a plain file from before encryption is sealed under its private name."""
+        if self.key_id(path) == self.keyring.current:
+            return False
+        raw = path.read_bytes()
+        if not raw.startswith(MAGIC):
+            ref = path.name
+            if hashlib.sha256(raw).hexdigest() == ref:
+                self._write(self.path(ref), self._seal(self.path(ref).name, raw))
+            path.unlink(missing_ok=True)
+            return True
+        kid, wrapped, body = _parse(raw, path.name)
+        aad = MAGIC + path.name.encode()
+        try:
+            data_key = self.keyring.unwrap(kid, wrapped, aad)
+        except InvalidTag:
+            raise BlobCorrupted(f"blob file {path.name[:12]}… failed authentication") from None
+        # A rename lost in a crash leaves the old file, still readable: no directory fsync needed.
+        self._write(path, _header(*self.keyring.wrap(data_key, aad)) + body, durable_name=False)
+        return True
+
+    def delete(self, ref: str) -> None:
+        self.path(ref).unlink(missing_ok=True)
+        self._legacy_path(ref).unlink(missing_ok=True)
+
+    def _seal(self, name: str, data: bytes) -> bytes:
+        aad = MAGIC + name.encode()
+        data_key = AESGCM.generate_key(256)
+        nonce = os.urandom(NONCE)
+        return _header(*self.keyring.wrap(data_key, aad)) + nonce + AESGCM(data_key).encrypt(nonce, data, aad)
+
+    def _write(self, target: Path, payload: bytes, durable_name: bool = True) -> None:
         _private_dirs(self.root, target.parent)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600 whatever the umask
         os.close(fd)

@@ -195,3 +195,9 @@ def test_fsync_dir_skips_only_what_the_platform_cannot_do(tmp_path, monkeypatch)
     monkeypatch.setattr(os, "fsync", failing(errno.EIO))
     with pytest.raises(OSError):
         fsync_dir(tmp_path)
+
+
+def test_orphans_are_found_by_keyed_name(store):
+    kept, dropped = store.put(b"kept"), store.put(b"dropped")
+    assert store.orphans({kept}) == [store.path(dropped)]
+    assert store.orphans({kept, dropped}) == []

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from dialogs import rating
+from dialogs.clock import local_day
 from dialogs.model import Correction, Rate
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.redact import redact
 from dialogs.reference import new_reference
 from dialogs.workdays import Deadline, WorkCalendar
-from dialogs.clock import local_day
 from office import decisions, helpdesk, window
 from office.outcome import Result
 from storage.models import Application

@@ -40,7 +40,7 @@ class UnitOfWork:
         self._sessionmaker = sessionmaker
         self.db: AsyncSession
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self.db = db = self._sessionmaker()
         await db.begin()
         self.applicants = Applicants(db)

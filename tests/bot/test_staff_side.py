@@ -8,6 +8,7 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
+from dialogs import departments
 from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
 from bot.telegram.helpdesk import make_router as helpdesk_router
@@ -49,7 +50,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     h.session, h.bot, h.dp, h.sm = session, bot, dp, sessionmaker
     h.feed = lambda update: dp.feed_update(bot, update)
     h.channel = RecordingChannel()
-    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in ("hrss", "medical", "tax")},
+    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in departments.KEYS},
                       DispatchConfig(departments={"hrss": {"chat_id": -700}}),
                       clock=clock, packer=partial(build_packet, render_pdfs=False))
     return h

@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from dialogs import departments
 from office import decisions
 from office.deadlines import watch
 from dispatch.channels import FolderChannel
@@ -23,7 +24,7 @@ def worker(sm, blobs, config, clock, packer, channels, **kw) -> Worker:
 
 @pytest.fixture
 def recording():
-    return {d: RecordingChannel() for d in ("hrss", "medical", "tax")}
+    return {d: RecordingChannel() for d in departments.KEYS}
 
 
 async def test_each_department_gets_its_packet_once(sm, blobs, calendar, clock, config, fast_packer, recording):
@@ -68,7 +69,7 @@ async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, cal
                                                                   fast_packer, tmp_path):
     app = await accepted_application(sm, blobs, calendar, clock)
     folder = FolderChannel(tmp_path / "outbox")
-    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in ("hrss", "medical", "tax")})
+    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in departments.KEYS})
     original = w._delivered
 
     async def crash_once(*args):
@@ -79,7 +80,7 @@ async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, cal
         await w.run_once(limit=1)
     clock.advance(seconds=config.lease + 1)
     assert await w.run_once() == 3
-    for dept in ("hrss", "medical", "tax"):
+    for dept in departments.KEYS:
         dirs = [p.name for p in (tmp_path / "outbox" / dept).iterdir()]
         assert dirs == [f"{app.ref}-v1"]
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
@@ -156,7 +157,7 @@ class Signalling(RecordingChannel):
 async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, fast_packer):
     await accepted_application(sm, blobs, calendar, clock)
     all_sent, stop, channels = asyncio.Event(), asyncio.Event(), {}
-    channels.update({d: Signalling(channels, all_sent) for d in ("hrss", "medical", "tax")})
+    channels.update({d: Signalling(channels, all_sent) for d in departments.KEYS})
     w = worker(sm, blobs, config, clock, fast_packer, channels)
     task = asyncio.create_task(w.run_forever(stop, poll_interval=3600,
                                             periodic=lambda: watch(sm, w.config, w.now(), calendar)))

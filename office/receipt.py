@@ -10,12 +10,13 @@ import segno
 from fpdf import XPos, YPos
 from fpdf.enums import MethodReturnValue, WrapMode
 
-from dialogs.notice import SIX_MATTERS, TIME_LIMIT_DAYS
 from dialogs.clock import BEIJING, utc
-from dispatch.formpdf import FONT, _LABEL, _new_pdf, _output
+from dialogs.notice import SIX_MATTERS, TIME_LIMIT_DAYS
+from dispatch.formpdf import _LABEL, FONT, _new_pdf, _output
 
 TITLE = "灵活就业“一件事一次办”受理回执"
 QR_SCALE = 4  # pixels per module in the embedded PNG
+FIXED_TEXT = "办理事项后续办理查询进度请妥善保管本回执受理窗口（盖章）日期：0123456789年月日"  # for the font subset
 NO_LINE_START = "。，、；：？！）》」』”’"  # Chinese punctuation never begins a line (kinsoku)
 
 
@@ -73,7 +74,8 @@ def lines(r: Receipt) -> dict[str, list[str] | list[tuple[str, str]]]:
                  "各部门办结后将告知办理结果；如需补正信息或材料，将告知需要补正的内容和原因。"],
         "follow": [telegram,
                    "2. 窗口：携带本回执和身份证件，到“一件事一次办”窗口查询。",
-                   f"3. 电话：拨打 {r.phone}，报受理编号查询。没有智能手机或不使用 Telegram 的，可通过窗口或电话查询。"],
+                   f"3. 电话：拨打 {r.phone}，报受理编号查询。"
+                   "没有智能手机或不使用 Telegram 的，可通过窗口或电话查询。"],
         "code": code,
     }
 
@@ -97,7 +99,7 @@ def render_receipt(r: Receipt) -> bytes:
     """Blocking (font subsetting): call through asyncio.to_thread."""
     parts = lines(r)
     text = TITLE + "".join(a + b for a, b in parts["facts"]) + "".join(
-        "".join(v) for k, v in parts.items() if k != "facts") + "办理事项后续办理查询进度请妥善保管本回执受理窗口（盖章）日期：0123456789年月日"
+        "".join(v) for k, v in parts.items() if k != "facts") + FIXED_TEXT
     pdf = _new_pdf(TITLE, text=text)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from dialogs.clock import local_day, utc
 from dialogs.model import Session
+from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.reference import new_reference
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
-from dialogs.notice import TIME_LIMIT_DAYS
-from dialogs.clock import local_day, utc
 from office import window
 from office.outcome import OK, UNCHANGED, Result
 from storage.models import Applicant, Application, Draft

@@ -47,7 +47,8 @@ def lock_until(failures: list[datetime]) -> datetime | None:
     return until
 
 
-async def set_password(uow: UnitOfWork, telegram_id: int, password: str, now: datetime, actor: str = "cli") -> str | None:
+async def set_password(uow: UnitOfWork, telegram_id: int, password: str, now: datetime,
+                       actor: str = "cli") -> str | None:
     """Set a staff member's workbench password; an error sentence when it cannot be set."""
     staff = await uow.staff.by_telegram_id(int(telegram_id))
     if staff is None or not staff.active:

@@ -7,11 +7,11 @@ import asyncio
 from aiohttp import web
 
 from bot.web.app import DESK, STAFF, refuse, render
+from dialogs.clock import local_day
 from dialogs.idnumbers import normalize_id
 from dialogs.masks import mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS
-from dialogs.clock import local_day
 from office import binding
 from office.receipt import Receipt, qr_payload, render_receipt
 from office.staff import authorize
@@ -21,7 +21,8 @@ from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有查询办件的权限。"
 ID_LOOKUP = "find_by_id_number"
-WHO = {"applicant": "申请人", "auto": "自动受理", "webhook": "部门系统", "desk": "工作台", "telegram": "申请人（Telegram）"}
+WHO = {"applicant": "申请人", "auto": "自动受理", "webhook": "部门系统", "desk": "工作台",
+       "telegram": "申请人（Telegram）"}
 ACTION_NAMES = {"view": "查看", "export": "查看申报表", "accept": "受理", "return": "退回补正", "refuse": "不予受理",
                 "claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理",
                 "case_view": "查看办件", "lookup": "查询", "receipt": "打印回执", "bind": "绑定 Telegram",

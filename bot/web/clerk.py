@@ -6,9 +6,9 @@ from aiohttp import web
 
 from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.form import BY_KEY
+from dialogs.masks import mask_name
 from dialogs.materials import SLOTS
 from dialogs.status import CASE_STATUS, DEPARTMENTS
-from dialogs.masks import mask_name
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
 from office import access, decisions
 from office.staff import Actor, authorize

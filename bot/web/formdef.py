@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from dialogs import divisions, notice
 from dialogs.eligibility import ARCHIVE_OPTIONS, FAIL_TEXT, INSTEAD, NONE_OF_THEM, id_accepted
@@ -12,8 +13,8 @@ from dialogs.errors import InputError
 from dialogs.fields import FieldStep, display_value
 from dialogs.form import ASKED, SECTION_NOTES, SECTIONS, FieldSpec, Kind, applies
 from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
-from dialogs.model import Session
 from dialogs.masks import mask_account
+from dialogs.model import Session
 from dialogs.values import parse_free_text
 
 STEPS = {spec.key: FieldStep(spec) for spec in ASKED}

@@ -9,7 +9,8 @@ from aiohttp import web
 from bot.web.app import DESK, render
 from bot.web.walkin import dump, load_session, own_draft
 from dialogs import notice
-from dialogs.materials import SLOTS, STEPS as MATERIAL_STEPS, required_slots
+from dialogs.materials import SLOTS, required_slots
+from dialogs.materials import STEPS as MATERIAL_STEPS
 from dialogs.model import Session, StoreBlob, Upload, UserInput
 from dialogs.steps import Again
 from storage.blobs import BlobStore
@@ -34,7 +35,8 @@ def _materials_page(request, draft: Draft, s: Session, errors: dict, status: int
         slot = SLOTS[keys[0]]
         title = "材料1：户口簿本人页或有效期内劳动合同" if field == "doc" else slot.title
         note = "按上面的选择上传户口簿本人页，或劳动合同全部页面。扫描PDF或拍照" if field == "doc" else slot.note
-        limits = "请上传照片（JPG、PNG）。" if slot.images_only else "可上传 PDF、JPG、PNG，单个文件不超过20MB，可多选。"
+        limits = ("请上传照片（JPG、PNG）。" if slot.images_only
+                  else "可上传 PDF、JPG、PNG，单个文件不超过20MB，可多选。")
         groups.append({"field": field, "title": title, "hint": _sentence(note) + limits, "multi": slot.multi,
                        "images_only": slot.images_only,
                        "files": [(k, SLOTS[k].title, f) for k in keys for f in s.materials.get(k) or []],
@@ -96,7 +98,8 @@ async def save_materials(request: web.Request) -> web.Response:
         s = load_session(draft)
         errors: dict[str, str] = {}
         for key, options, message in (("doc_choice", DOC_CHOICES, "请选择上传“户口簿本人页”或“有效期内劳动合同”。"),
-                                      ("archive_entrusted", ENTRUSTED, "请选择档案是否为原单位集体委托存放（是、否或不清楚）。")):
+                                      ("archive_entrusted", ENTRUSTED,
+                                       "请选择档案是否为原单位集体委托存放（是、否或不清楚）。")):
             value = str(form.get(key, ""))
             if value in dict(options):
                 s.answers[key] = value

@@ -7,10 +7,10 @@ from aiohttp import web
 from bot.web import formdef
 from bot.web.app import DESK, STAFF, refuse, render
 from dialogs import notice, privacy
-from dialogs.materials import SLOTS, required_slots
-from dialogs.model import Commitment, Session
 from dialogs.clock import local_day
 from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
+from dialogs.materials import SLOTS, required_slots
+from dialogs.model import Commitment, Session
 from dialogs.review import masked
 from office import walkin
 from office.staff import Role, authorize
@@ -111,11 +111,13 @@ async def review(request: web.Request, errors: dict | None = None, status: int =
     s = load_session(draft)
     missing = [SLOTS[k].title for k in required_slots(s) if not s.materials.get(k)]
     sections = [(title + (f"（{SECTION_NOTES[title]}）" if title in SECTION_NOTES else ""),
-                 [(f.label, f.required, masked(f.key, s)) for f in FIELDS if f.section == title and applies(f, s.answers)])
+                 [(f.label, f.required, masked(f.key, s)) for f in FIELDS
+                  if f.section == title and applies(f, s.answers)])
                 for title in SECTIONS]
     files = [(SLOTS[k].title, len(s.materials.get(k) or [])) for k in required_slots(s)]
     return render(request, "walkin_review.html", {
-        "consent": privacy.consent_text(privacy.Retention()), "draft": draft, "sections": sections, "files": files, "missing": missing, "commitment": notice.COMMITMENT,
+        "consent": privacy.consent_text(privacy.Retention()), "draft": draft, "sections": sections,
+        "files": files, "missing": missing, "commitment": notice.COMMITMENT,
         "errors": errors or {}, "flags": s.meta}, status=status)
 
 

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from bot.web.app import DESK, STAFF, refuse, render
 from dialogs.form import FIELDS
+from dialogs.masks import mask_name, mask_number
 from dialogs.materials import SLOTS
 from dialogs.status import APPLICATION_STATUS
-from dialogs.masks import mask_name, mask_number
 from dispatch.packet import form_row
 from office import access, window
 from office.outcome import Result
@@ -42,7 +42,8 @@ def field_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
 def material_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key, m in (data.get("materials") or {}).items():
-        files = [{"n": i, "kind": f.get("kind"), "pages": f.get("pages", 1)} for i, f in enumerate(m.get("files") or [])]
+        files = [{"n": i, "kind": f.get("kind"), "pages": f.get("pages", 1)}
+                 for i, f in enumerate(m.get("files") or [])]
         out.append({"key": key, "title": m.get("title") or key, "files": files})
     return out
 

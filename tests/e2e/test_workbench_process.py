@@ -45,9 +45,8 @@ async def wait_for_desk(port: int, proc: subprocess.Popen, log: Path) -> str:
 
 
 async def unsigned_callback(port: int) -> int:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"http://127.0.0.1:{port}/callback", data=b"{}") as resp:
-            return resp.status
+    async with aiohttp.ClientSession() as http, http.post(f"http://127.0.0.1:{port}/callback", data=b"{}") as resp:
+        return resp.status
 
 
 def stop(proc: subprocess.Popen) -> int:

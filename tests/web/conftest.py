@@ -15,8 +15,7 @@ from office.staff import add_staff, remove_staff
 from storage.db import make_sessionmaker
 from storage.models import Applicant, Application
 from storage.uow import UnitOfWork
-from tests.dispatch.conftest import Clock, frozen_data
-from tests.dispatch.conftest import db_engine, pg_template, sqlite_template  # noqa: F401 (fixtures)
+from tests.dispatch.conftest import Clock, db_engine, frozen_data, pg_template, sqlite_template  # noqa: F401 (fixtures)
 
 WINDOW, CLERK_HRSS, CLERK_TAX, HELPDESK, ADMIN = 9001, 9002, 9003, 9004, 9005
 PASSWORD = "correct horse battery"
@@ -34,7 +33,7 @@ def photo(color: str = "red", size: tuple[int, int] = (640, 400), fmt: str = "JP
 
 
 @pytest.fixture
-def sm(db_engine):
+def sm(db_engine):  # noqa: F811 - the imported fixture
     """SQLite, and PostgreSQL when TEST_DATABASE_URL is set (the dispatch tests' `db_engine`)."""
     return make_sessionmaker(db_engine)
 

@@ -54,7 +54,7 @@ async def test_secure_cookie_behind_tls(sm, blobs, calendar, wclock, staff):
 
 
 async def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(web: Web, sm, wclock):
-    for i in range(4):
+    for _ in range(4):
         resp = await web.login(WINDOW, "wrong password!")
         assert resp.status == 403 and "账号或密码不正确" in await resp.text()
         wclock.advance(minutes=1)

@@ -7,7 +7,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from storage.models import Audit, DepartmentCase, Delivery
+from storage.models import Audit, Delivery, DepartmentCase
 from storage.uow import UnitOfWork
 from tests.web.conftest import CLERK_HRSS, CLERK_TAX, HELPDESK, WINDOW, Web, online_application
 

@@ -14,7 +14,7 @@ from dialogs.errors import InputError
 from dialogs.form import ASKED
 from dialogs.idnumbers import IdType, check_id, mod11_2_check_char
 from dialogs.values import parse_date, parse_phone
-from storage.models import Applicant, Application, DepartmentCase, Delivery, Event
+from storage.models import Applicant, Application, Delivery, DepartmentCase, Event
 from tests.web.conftest import ADMIN, WINDOW, Web, photo
 
 HEBEI = "130000-130100-130102"
@@ -148,8 +148,9 @@ async def test_a_walk_in_is_submitted_accepted_and_dispatched_like_the_bots(web:
     assert data["consent"]["version"] == CONSENT_VERSION and data["consent"]["agreed_at"]
     assert kinds[:2] == ["application_submitted", "application_accepted"]
     pdf = await (await web.client.get(f"/desk/queue/{ref}/form.pdf")).read()
-    from pypdf import PdfReader
     from io import BytesIO
+
+    from pypdf import PdfReader
     signed = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).replace("\x00", "").replace(" ", "")
     assert "张三丰（窗口当面确认）" in signed
     again = await web.client.post("/desk/walkin/1/submit", data={"csrf": await web.csrf()}, allow_redirects=False)

@@ -7,7 +7,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from storage.models import Application, Audit, DepartmentCase, Delivery, Event, Notification
+from storage.models import Application, Audit, Delivery, DepartmentCase, Event, Notification
 from tests.web.conftest import CLERK_HRSS, HELPDESK, WINDOW, Web, online_application, remove
 
 
@@ -31,7 +31,8 @@ async def test_queue_lists_and_opens_a_submission_with_its_form_and_materials(we
     assert f"/desk/queue/{ref}/m/household/1" in page and 'alt="户口簿本人页 第2个文件"' in page
     pdf = await web.client.get(f"/desk/queue/{ref}/form.pdf")
     assert pdf.content_type == "application/pdf" and pdf.headers["Content-Disposition"].startswith("inline")
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(await pdf.read())).pages).replace("\x00", "").replace(" ", "")
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(await pdf.read())).pages)
+    text = text.replace("\x00", "").replace(" ", "")
     assert "张三丰" in text and "灵活就业" in text
     photo = await web.client.get(f"/desk/queue/{ref}/m/household/0")
     assert photo.content_type == "image/png" and (await photo.read()).startswith(b"\x89PNG")

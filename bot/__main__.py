@@ -125,6 +125,7 @@ async def _console(settings: Settings, user: str) -> None:
         stop.set()
         if worker:
             await worker
+        services.intake.close()
         await services.db_engine.dispose()
 
 
@@ -178,6 +179,7 @@ async def _polling(settings: Settings) -> None:
         if http_runner:
             await http_runner.cleanup()
         await bot.session.close()
+        services.intake.close()
         await services.db_engine.dispose()
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from dialogs.engine import Engine
 from dialogs.notice import TIME_LIMIT_DAYS
-from dialogs.model import Outcome, Reply, Session, UserInput
+from dialogs.model import BEIJING, Checked, Outcome, Reply, Session, UserInput
 from dialogs.reference import new_reference
 from dialogs.status import confirmation
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
+from storage.blobrefs import BlobRefs, shas_of
 from storage.blobs import BlobStore
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +31,8 @@ from dispatch import decisions, helpdesk, window
 from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
-
+UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not
+QUOTA = "今天上传的文件已达上限（{n}个），该文件未处理。请明天再上传；已上传的材料不会丢失。"
 
 
 @dataclass
@@ -43,7 +46,8 @@ class Who:
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_submitted=None, helpdesk_chat: int | None = None):
+                 on_submitted=None, helpdesk_chat: int | None = None, intake=None,
+                 uploads_per_day: int = UPLOADS_PER_DAY):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -51,17 +55,43 @@ class Runner:
         self.clock = clock
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
+        if intake is None:
+            from bot.intake import LocalIntake
+            intake = LocalIntake()
+        self.intake = intake  # judges uploads before the engine runs (a process pool in the bot)
+        self.uploads_per_day = uploads_per_day
 
     def now(self) -> datetime:
         return self.clock()
 
     async def handle(self, who: Who, inp: UserInput) -> list[Reply]:
+        if inp.kind == "upload" and inp.files:
+            inp = await self._checked(who, inp)
         for attempt in range(3):
             try:
                 return await self._handle_once(who, inp)
             except VersionConflict:
                 log.info("draft changed concurrently; retrying (attempt %d)", attempt + 1)
         return [Reply(text="系统繁忙，请稍后再试。您已填写的内容不会丢失。")]
+
+    async def _checked(self, who: Who, inp: UserInput) -> UserInput:
+        """Judge each file in the intake workers, within the applicant's daily quota, outside any transaction."""
+        start = datetime.combine(local_day(inp.now), datetime.min.time(), BEIJING).astimezone(timezone.utc)
+        async with UnitOfWork(self.sessionmaker) as uow:
+            applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
+                                                           who.username)
+            used = await uow.events.count_since("file_received", applicant.id, start)
+        files = []
+        for up in inp.files:
+            if used >= self.uploads_per_day:
+                checked = Checked(ok=False, reason=QUOTA.format(n=self.uploads_per_day), limit="quota")
+                if up.path:
+                    Path(up.path).unlink(missing_ok=True)
+            else:
+                checked = await self.intake.check(up)
+            used += 1
+            files.append(up.model_copy(update={"checked": checked, "data": None, "path": None}))
+        return inp.model_copy(update={"files": files})
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
@@ -74,6 +104,7 @@ class Runner:
                 request = await self._correction_request(uow, applicant.id, inp.payload)
                 if request:
                     session.meta["correction_request"] = request
+            held = shas_of(draft.data)
             outcome = self.engine.handle(session, inp)
             replies = list(outcome.replies)
             epoch = draft.epoch
@@ -102,9 +133,25 @@ class Runner:
                 uow.events.add("step", f"applicant:{applicant.id}",
                                {"from": session.state, "to": outcome.session.state, "input": inp.kind},
                                applicant_id=applicant.id)
+            for up in inp.files if inp.kind == "upload" else []:
+                if up.checked is None or up.checked.limit != "quota":
+                    uow.events.add("file_received", f"applicant:{applicant.id}",
+                                   {"ok": bool(up.checked and up.checked.ok)}, applicant_id=applicant.id)
             s = outcome.session
-            await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), epoch)
+            data = s.model_dump(mode="json", exclude={"state"})
+            orphans = await BlobRefs(uow.db).sync(f"draft:{draft.id}", shas_of(data)) \
+                if shas_of(data) != held else []
+            await uow.drafts.save(draft, s.state, data, epoch)
+        self._forget(orphans)
         return replies
+
+    def _forget(self, orphans: list[str]) -> None:
+        """Delete files nobody holds any more, after the commit that dropped their last reference."""
+        for sha in orphans:
+            try:
+                self.blobs.delete(sha)
+            except OSError:
+                log.warning("could not delete an unreferenced blob")
 
     async def _submit(self, uow: UnitOfWork, applicant_id: int, draft, outcome: Outcome) -> list[Reply]:
         key = f"{draft.id}:{draft.epoch}"
@@ -114,6 +161,7 @@ class Runner:
         if app is None:
             app, created = await self._insert_application(uow, key, applicant_id, outcome, now, expected)
             if created:
+                await BlobRefs(uow.db).add(f"app:{app.id}", shas_of(app.data))
                 uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
                                applicant_id=applicant_id, application_id=app.id)
                 if self.on_submitted is not None:
@@ -168,6 +216,9 @@ class Runner:
         else:
             result = await decisions.resubmit(uow, ref, dept, changes, self.now())
         outcome.session.meta["ref"] = ref
+        app = await uow.applications.by_ref(ref)
+        if app is not None:
+            await BlobRefs(uow.db).add(f"app:{app.id}", shas_of(app.data))
         if not result.ok:
             return Reply(text=f"补正未能提交：{result.message}")
         return Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")

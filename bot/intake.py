@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import multiprocessing
 import resource
 import tempfile
@@ -17,6 +18,7 @@ from dialogs.intake import MAX_UPLOAD_BYTES, TOO_HEAVY, TOO_SLOW, judge
 from dialogs.model import Checked, Upload
 
 PACKET = "该 PDF 无法合并到材料包中（结构异常）。请用扫描软件重新导出为 PDF，或直接拍照发送。"
+BUSY = "文件暂时无法检查，请稍后重新发送；已上传的材料不会丢失。"
 TOO_BIG = "文件超过20MB，无法接收。请压缩或分页拍照后重新发送。"
 
 
@@ -30,9 +32,9 @@ class IntakeLimits:
 def _init_worker(memory_bytes: int) -> None:
     from PIL import Image
 
-    from dialogs.intake import MAX_PIXELS
+    from dialogs.intake import MAX_JPEG_PIXELS
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2  # Pillow's own guard stays above ours: we refuse first
 
 
 def check_file(source: str | bytes) -> Checked:
@@ -81,6 +83,9 @@ class IntakePool:
             return Checked(ok=False, reason=TOO_SLOW, limit="time")
         except (pebble.ProcessExpired, MemoryError):  # killed (e.g. by the kernel) or out of memory
             return Checked(ok=False, reason=TOO_HEAVY, limit="memory")
+        except concurrent.futures.process.BrokenProcessPool:  # workers cannot start: start afresh next time
+            self.close()
+            return Checked(ok=False, reason=BUSY)
 
     async def check(self, upload: Upload) -> Checked:
         if upload.checked is not None:

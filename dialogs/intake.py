@@ -15,6 +15,7 @@ from dialogs.pdfclean import MAX_PDF_PAGES, Refused, clean_pdf  # noqa: F401 - M
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Bot API getFile cannot fetch more
 MAX_PIXELS = 40_000_000  # declared width × height
+MAX_JPEG_PIXELS = 256_000_000  # JPEGs decode at 1/8 scale when large (a 200 Mpx phone photo)
 MAX_DECODED_BYTES = 96 << 20  # width × height × bands at the scale actually decoded
 MAX_IMAGE_SIDE = 2400
 MIN_IMAGE_SIDE = 200
@@ -101,7 +102,7 @@ def _inspect_image(data: bytes) -> Accepted | Rejected:
     try:
         with Image.open(BytesIO(data), formats=formats) as probe:
             width, height = probe.size  # declared size, nothing decoded yet
-            if width * height > MAX_PIXELS:
+            if width * height > (MAX_JPEG_PIXELS if probe.format == "JPEG" else MAX_PIXELS):
                 return bomb
             probe.verify()
         with Image.open(BytesIO(data), formats=formats) as im:

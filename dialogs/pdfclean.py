@@ -34,12 +34,7 @@ class Refused(Exception):
 
 def clean_pdf(data: bytes) -> tuple[bytes, int]:
     """The rewritten PDF and its page count, or Refused. Trailing bytes after %%EOF do not survive."""
-    try:
-        pdf = pikepdf.open(BytesIO(data), attempt_recovery=False)  # a reconstructed file may lack pages
-    except pikepdf.PasswordError as e:
-        raise Refused(ENCRYPTED) from e
-    except Exception as e:
-        raise Refused(DAMAGED) from e
+    pdf = _open(data)
     with pdf:
         try:
             pages = len(pdf.pages)
@@ -63,6 +58,22 @@ def clean_pdf(data: bytes) -> tuple[bytes, int]:
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True,
                  encryption=False)
     return out.getvalue(), pages
+
+
+def _open(data: bytes) -> pikepdf.Pdf:
+    """Open without xref reconstruction (a rebuilt truncated file silently lacks pages); data appended
+    after the last %%EOF (a ZIP polyglot, junk) hides the cross-reference table, so retry without it."""
+    cut = data.rfind(b"%%EOF")
+    for candidate in (data, data[: cut + 5] if cut > 0 else None):
+        if candidate is None:
+            continue
+        try:
+            return pikepdf.open(BytesIO(candidate), attempt_recovery=False)
+        except pikepdf.PasswordError as e:
+            raise Refused(ENCRYPTED) from e
+        except Exception:  # noqa: BLE001 - qpdf's many parse errors all mean "damaged" here
+            continue
+    raise Refused(DAMAGED)
 
 
 def _deep_warning(pdf: pikepdf.Pdf) -> bool:

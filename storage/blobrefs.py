@@ -13,8 +13,9 @@ from storage.models import Blob, BlobRef
 
 def shas_of(data: dict[str, Any] | None) -> set[str]:
     """The files a session or frozen application refers to."""
-    return {f["sha256"] for files in ((data or {}).get("materials") or {}).values()
-            for f in files or [] if isinstance(f, dict) and f.get("sha256")}
+    slots = ((data or {}).get("materials") or {}).values()  # a draft's lists, or an application's {title, files}
+    return {f["sha256"] for slot in slots for f in (slot.get("files") if isinstance(slot, dict) else slot) or []
+            if isinstance(f, dict) and f.get("sha256")}
 
 
 class BlobRefs:

@@ -143,8 +143,8 @@ def jpeg_declaring(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-def jpeg_noise(size: tuple[int, int] = (5000, 4000), quality: int = 95) -> bytes:
-    """A large noise JPEG (about 15–20 MB): heavy to decode at full scale."""
+def jpeg_noise(size: tuple[int, int] = (4400, 3600), quality: int = 95) -> bytes:
+    """A large noise JPEG (about 18 MB): heavy to decode at full scale."""
     out = BytesIO()
     Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, format="JPEG", quality=quality)
     return out.getvalue()

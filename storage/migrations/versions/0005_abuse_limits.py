@@ -18,8 +18,9 @@ depends_on = None
 def _shas(data) -> set[str]:
     if isinstance(data, str):
         data = json.loads(data)
-    return {f["sha256"] for files in ((data or {}).get("materials") or {}).values()
-            for f in files or [] if isinstance(f, dict) and f.get("sha256")}
+    slots = ((data or {}).get("materials") or {}).values()  # a draft's lists, or an application's {title, files}
+    return {f["sha256"] for slot in slots for f in (slot.get("files") if isinstance(slot, dict) else slot) or []
+            if isinstance(f, dict) and f.get("sha256")}
 
 
 def upgrade() -> None:

@@ -50,13 +50,14 @@ def check_file(source: str | bytes) -> Checked:
 
 def _exercise_packet(checked: Checked) -> Checked:
     from dispatch.formpdf import materials_pdf
+    unreadable: list[str] = []
     try:
-        materials_pdf([("probe", [("pdf", checked.data)])])
+        materials_pdf([("probe", [("pdf", checked.data)])], unreadable)
     except MemoryError:
         return Checked(ok=False, reason=TOO_HEAVY, limit="memory")
     except Exception:  # noqa: BLE001 - whatever breaks the packet is refused here, not at dispatch
         return Checked(ok=False, reason=PACKET)
-    return checked
+    return Checked(ok=False, reason=PACKET) if unreadable else checked
 
 
 class IntakePool:

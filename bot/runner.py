@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
 from dialogs.engine import Engine
+from dialogs.helpdesk import HANDED_OFF
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.model import BEIJING, Checked, Outcome, Reply, Session, UserInput
 from dialogs.reference import new_reference
@@ -32,6 +33,8 @@ from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
 UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not
+TICKETS_PER_HOUR = 5
+TICKETS = "您在一小时内已提交了{n}个人工咨询，本条问题暂未转交工作人员。请等待已提交问题的答复，或一小时后再问。"
 QUOTA = "今天上传的文件已达上限（{n}个），该文件未处理。请明天再上传；已上传的材料不会丢失。"
 
 
@@ -47,7 +50,7 @@ class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  on_submitted=None, helpdesk_chat: int | None = None, intake=None,
-                 uploads_per_day: int = UPLOADS_PER_DAY):
+                 uploads_per_day: int = UPLOADS_PER_DAY, tickets_per_hour: int = TICKETS_PER_HOUR):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -60,6 +63,7 @@ class Runner:
             intake = LocalIntake()
         self.intake = intake  # judges uploads before the engine runs (a process pool in the bot)
         self.uploads_per_day = uploads_per_day
+        self.tickets_per_hour = tickets_per_hour
 
     def now(self) -> datetime:
         return self.clock()
@@ -124,7 +128,12 @@ class Runner:
                 elif intent.kind == "status":
                     replies.append(await self._status(uow, applicant.id))
                 elif intent.kind == "ticket":
-                    await helpdesk.open_ticket(uow.db, applicant.id, intent.data, self.helpdesk_chat)
+                    since = self.now() - timedelta(hours=1)
+                    if await uow.events.count_since("ticket_opened", applicant.id, since) >= self.tickets_per_hour:
+                        replies = [r for r in replies if r.text != HANDED_OFF]
+                        replies.append(Reply(text=TICKETS.format(n=self.tickets_per_hour)))
+                    else:
+                        await helpdesk.open_ticket(uow.db, applicant.id, intent.data, self.helpdesk_chat)
                 elif intent.kind == "rate":
                     await self._rate(uow, applicant.id, intent.data)
                 elif intent.kind == "resubmit":

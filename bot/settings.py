@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     intake_memory_mb: int = 1024
     intake_seconds: float = 20.0
     uploads_per_day: int = 100
+    # Updates one Telegram user may send a minute; the rest are dropped (one warning a minute).
+    flood_per_minute: int = 30
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
 

@@ -99,8 +99,7 @@ async def test_cleared_files_leave_the_blob_store_unless_an_application_holds_th
         holders = {r.holder.split(":")[0] for r in await db.scalars(select(BlobRef))}
         shas = set(await db.scalars(select(BlobRef.sha256)))
     assert holders == {"draft", "app"} and all(blobs.exists(sha) for sha in shas)
-    from storage.blobrefs import BlobRefs
     from storage.uow import UnitOfWork
     async with UnitOfWork(sessionmaker) as uow:
         draft = next(r.holder for r in await uow.db.scalars(select(BlobRef)) if r.holder.startswith("draft:"))
-        assert await BlobRefs(uow.db).sync(draft, set()) == []  # the application still holds every file
+        assert await uow.blob_refs.sync(draft, set()) == []  # the application still holds every file

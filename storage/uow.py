@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
+from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 
@@ -28,6 +29,8 @@ class UnitOfWork:
     faq_additions: FaqAdditions
     ratings: Ratings
     blob_refs: BlobRefs
+    callback_nonces: CallbackNonces
+    pending_actions: PendingActions
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -51,6 +54,8 @@ class UnitOfWork:
         self.faq_additions = FaqAdditions(db)
         self.ratings = Ratings(db)
         self.blob_refs = BlobRefs(db)
+        self.callback_nonces = CallbackNonces(db)
+        self.pending_actions = PendingActions(db)
         return self
 
     async def flush(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,9 @@ class PendingActions:
 
     async def get(self, telegram_id: int) -> PendingAction | None:
         return await self.db.get(PendingAction, int(telegram_id))
+
+    async def ids(self) -> set[int]:
+        return set(await self.db.scalars(select(PendingAction.telegram_id)))
 
     async def put(self, telegram_id: int, kind: str, action: str, target: str, expires_at: datetime) -> PendingAction:
         """One pending action per person: a new one replaces the old."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
@@ -15,23 +14,12 @@ from dialogs.callbacks import CaseCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
-from office import access, decisions, window
+from office import access, decisions, pending, window
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
 from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Pending:
-    """A staff action waiting for its reason, typed in the private chat with the bot."""
-
-    kind: str  # "k" (department case) or "w" (window)
-    action: str
-    target: str
-    fields: set[str] = field(default_factory=set)
-    materials: set[str] = field(default_factory=set)
 
 
 def utcnow() -> datetime:
@@ -40,8 +28,17 @@ def utcnow() -> datetime:
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
     router = Router(name="staff")
-    waiting: dict[int, Pending] = {}
+    waiting: set[int] = set()  # who has a pending action (a hint; the database row is the truth)
+    loaded = False
     now = clock or utcnow
+
+    async def is_waiting(message: Message) -> bool:
+        nonlocal loaded
+        if not loaded:  # after a restart, pending actions stored before it are found again
+            async with UnitOfWork(sessionmaker) as uow:
+                waiting.update(await uow.pending_actions.ids())
+            loaded = True
+        return message.from_user is not None and message.from_user.id in waiting
 
     async def ask_privately(bot: Bot, user_id: int, text: str, markup=None) -> bool:
         try:
@@ -55,7 +52,7 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             await bot.send_document(user_id, BufferedInputFile(data, filename=f"{packet.ref}-{name}"),
                                     protect_content=True)
 
-    def toggles(case_id: int, dept: str, p: Pending) -> InlineKeyboardMarkup:
+    def toggles(case_id: int, dept: str, p) -> InlineKeyboardMarkup:
         rows = []
         for key in FIELDS_BY_DEPARTMENT[dept]:
             if key in BY_KEY:
@@ -85,17 +82,26 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         action, case_id = callback_data.action, callback_data.case_id
         uid = cb.from_user.id
         actor = Actor.staff(uid)
+        p = None
         async with UnitOfWork(sessionmaker) as uow:
             case = await uow.cases.get(case_id)
             if action in ("claim", "done"):
                 result = await decisions.decide(uow, case_id, action, actor, now())
             elif action == "open":
                 result, packet = await access.case_packet(uow, blobs, case_id, actor)
-            elif case is None or await authorize(uow, uid, "view", case.department,
-                                                 target=f"case:{case_id}") is None:
+            elif case is None or await authorize(uow, uid, action if action in ("reject", "correct") else "view",
+                                                 case.department, target=f"case:{case_id}") is None:
                 result, packet = None, None
             else:
                 result, packet = True, None
+                if action in ("reject", "correct"):
+                    p = await pending.begin(uow, uid, "k", action, str(case_id), now())
+                    waiting.add(uid)
+                elif action in ("tf", "tm") and callback_data.key:
+                    p = await pending.toggle(uow, uid, case_id, "field" if action == "tf" else "material",
+                                             callback_data.key, now())
+                elif action == "cc":
+                    p = await pending.current(uow, uid, now())
         if action in ("claim", "done"):  # told only after the decision and its audit row committed
             await cb.answer(result.message or "已处理", show_alert=not result.ok)
             return
@@ -106,6 +112,8 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             await cb.answer("材料已发送到您与机器人的私聊。")
             try:
                 await send_packet(bot, uid, packet)
+                if result.message:  # which material could not be shown
+                    await bot.send_message(uid, result.message)
             except TelegramAPIError:
                 await cb.answer("请先私聊机器人发送 /start，再点“查看材料”。", show_alert=True)
             return
@@ -113,19 +121,15 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
         if action in ("reject", "correct"):
-            p = waiting[uid] = Pending("k", action, str(case_id))
             if action == "reject":
                 ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
             else:
                 ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, case.department, p))
             await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
-        elif action in ("tf", "tm") and uid in waiting and callback_data.key:
-            p = waiting[uid]
-            chosen = p.fields if action == "tf" else p.materials
-            chosen.symmetric_difference_update({callback_data.key})
+        elif action in ("tf", "tm") and p is not None:
             await cb.message.edit_reply_markup(reply_markup=toggles(case_id, case.department, p))
             await cb.answer()
-        elif action == "cc" and uid in waiting:
+        elif action == "cc" and p is not None:
             await cb.answer()
             await ask_privately(bot, uid, "请输入补正原因（将告知申请人）：")
         else:
@@ -143,14 +147,17 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             elif action == "accept":
                 result = await window.accept(uow, ref, f"tg:{uid}", now(), calendar)
             elif action == "open":
-                packet = await access.full_packet(uow, blobs, ref, f"tg:{uid}")
+                result, packet = await access.window_packet(uow, blobs, ref, staff)
+            elif action in ("return", "refuse"):
+                await pending.begin(uow, uid, "w", action, ref, now())
+                waiting.add(uid)
         if staff is None:
             await cb.answer("您没有窗口受理的权限。", show_alert=True)
         elif action == "accept":
             await cb.answer(result.message, show_alert=not result.ok)
         elif action == "open":
             if packet is None:
-                await cb.answer("未找到该申请。", show_alert=True)
+                await cb.answer(result.message, show_alert=True)
                 return
             await cb.answer("材料已发送到您与机器人的私聊。")
             try:
@@ -158,25 +165,16 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             except TelegramAPIError:
                 await cb.answer("请先私聊机器人发送 /start。", show_alert=True)
         elif action in ("return", "refuse"):
-            waiting[uid] = Pending("w", action, ref)
             ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
             await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
         else:
             await cb.answer("该按钮已失效。")
 
-    @router.message(F.chat.type == "private", F.text, F.from_user.id.func(lambda uid: uid in waiting))
+    @router.message(F.chat.type == "private", F.text, is_waiting)
     async def on_reason(message: Message) -> None:
-        p = waiting.pop(message.from_user.id)
-        reason = message.text.strip()[:300]
+        waiting.discard(message.from_user.id)
         async with UnitOfWork(sessionmaker) as uow:
-            if p.kind == "w" and p.action == "return":
-                result = await window.return_for_correction(uow, p.target, f"tg:{message.from_user.id}", reason)
-            elif p.kind == "w":
-                result = await window.refuse(uow, p.target, f"tg:{message.from_user.id}", reason)
-            else:
-                result = await decisions.decide(uow, int(p.target), p.action, Actor.staff(message.from_user.id),
-                                                now(), reason=reason, fields=sorted(p.fields),
-                                                materials=sorted(p.materials))
+            result = await pending.complete(uow, message.from_user.id, message.text.strip()[:300], now())
         await message.answer(result.message)
 
     return router

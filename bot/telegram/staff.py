@@ -28,13 +28,13 @@ def utcnow() -> datetime:
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
     router = Router(name="staff")
-    waiting: set[int] = set()  # who has a pending action (a hint; the database row is the truth)
+    waiting: set[int] = set()  # who has a pending action (a hint; the pending_actions row is the truth)
     loaded = False
     now = clock or utcnow
 
     async def is_waiting(message: Message) -> bool:
         nonlocal loaded
-        if not loaded:  # after a restart, pending actions stored before it are found again
+        if not loaded:  # after a restart, the actions pending before it are found again
             async with UnitOfWork(sessionmaker) as uow:
                 waiting.update(await uow.pending_actions.ids())
             loaded = True
@@ -65,6 +65,23 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=CaseCb("cc", case_id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
+    async def deliver_packet(cb: CallbackQuery, bot: Bot, packet, no_chat: str, note: str = "") -> None:
+        await cb.answer("材料已发送到您与机器人的私聊。")
+        try:
+            await send_packet(bot, cb.from_user.id, packet)
+            if note:  # which material could not be shown
+                await bot.send_message(cb.from_user.id, note)
+        except TelegramAPIError:
+            await cb.answer(no_chat, show_alert=True)
+
+    async def viewable_department(uid: int, case_id: int, perm: str = "view") -> str | None:
+        """The case's department if this clerk may work on it (audited as `perm`), else None."""
+        async with UnitOfWork(sessionmaker) as uow:
+            case = await uow.cases.get(case_id)
+            if case is None or await authorize(uow, uid, perm, case.department, target=f"case:{case_id}") is None:
+                return None
+            return case.department
+
     @router.callback_query(Cb(CaseCb, WindowCb, stale=True), F.message.sender_chat)
     async def on_anonymous(cb: CallbackQuery) -> None:
         await cb.answer("请以个人账号操作。", show_alert=True)
@@ -77,101 +94,133 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
     async def on_stale(cb: CallbackQuery) -> None:
         await cb.answer("该按钮已失效。")
 
-    @router.callback_query(Cb(CaseCb))
-    async def on_case_button(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
-        action, case_id = callback_data.action, callback_data.case_id
-        uid = cb.from_user.id
-        actor = Actor.staff(uid)
-        p = None
+    # ---- a department case: k|<action>|<case id>[|key] --------------------------------------
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"claim", "done"})))
+    async def on_case_decide(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        """认领 / 办结: told only after the decision and its audit row committed."""
         async with UnitOfWork(sessionmaker) as uow:
-            case = await uow.cases.get(case_id)
-            if action in ("claim", "done"):
-                result = await decisions.decide(uow, case_id, action, actor, now())
-            elif action == "open":
-                result, packet = await access.case_packet(uow, blobs, case_id, actor)
-            elif case is None or await authorize(uow, uid, action if action in ("reject", "correct") else "view",
-                                                 case.department, target=f"case:{case_id}") is None:
-                result, packet = None, None
-            else:
-                result, packet = True, None
-                if action in ("reject", "correct"):
-                    p = await pending.begin(uow, uid, "k", action, str(case_id), now())
-                    waiting.add(uid)
-                elif action in ("tf", "tm") and callback_data.key:
-                    p = await pending.toggle(uow, uid, case_id, "field" if action == "tf" else "material",
-                                             callback_data.key, now())
-                elif action == "cc":
-                    p = await pending.current(uow, uid, now())
-        if action in ("claim", "done"):  # told only after the decision and its audit row committed
-            await cb.answer(result.message or "已处理", show_alert=not result.ok)
+            result = await decisions.decide(uow, callback_data.case_id, callback_data.action,
+                                            Actor.staff(cb.from_user.id), now())
+        await cb.answer(result.message or "已处理", show_alert=not result.ok)
+
+    @router.callback_query(Cb(CaseCb, rule=F.action == "open"))
+    async def on_case_open(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """查看材料: the department's packet, sent privately to an authorised clerk."""
+        async with UnitOfWork(sessionmaker) as uow:
+            result, packet = await access.case_packet(uow, blobs, callback_data.case_id,
+                                                      Actor.staff(cb.from_user.id))
+        if packet is None:
+            await cb.answer(result.message, show_alert=True)
             return
-        if action == "open":
-            if packet is None:
-                await cb.answer(result.message, show_alert=True)
-                return
-            await cb.answer("材料已发送到您与机器人的私聊。")
-            try:
-                await send_packet(bot, uid, packet)
-                if result.message:  # which material could not be shown
-                    await bot.send_message(uid, result.message)
-            except TelegramAPIError:
-                await cb.answer("请先私聊机器人发送 /start，再点“查看材料”。", show_alert=True)
-            return
-        if result is None:
+        await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start，再点“查看材料”。", result.message)
+
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"reject", "correct"})))
+    async def on_case_reason(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """不予受理 / 要求补正: ask privately for the reason (and, for a correction, the items)."""
+        uid, case_id = cb.from_user.id, callback_data.case_id
+        department = await viewable_department(uid, case_id, callback_data.action)
+        if department is None:
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
-        if action in ("reject", "correct"):
-            if action == "reject":
-                ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
-            else:
-                ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, case.department, p))
-            await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
-        elif action in ("tf", "tm") and p is not None:
-            await cb.message.edit_reply_markup(reply_markup=toggles(case_id, case.department, p))
-            await cb.answer()
-        elif action == "cc" and p is not None:
-            await cb.answer()
-            await ask_privately(bot, uid, "请输入补正原因（将告知申请人）：")
+        async with UnitOfWork(sessionmaker) as uow:  # stored: survives a restart, expires, re-checked at the end
+            p = await pending.begin(uow, uid, "k", callback_data.action, str(case_id), now())
+        waiting.add(uid)
+        if callback_data.action == "reject":
+            ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
         else:
-            await cb.answer("该按钮已失效。")
+            ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, department, p))
+        await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
 
-    @router.callback_query(Cb(WindowCb))
-    async def on_window_button(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
-        action, ref = callback_data.action, callback_data.ref
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"tf", "tm"}) & F.key))
+    async def on_case_toggle(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        """Tick or untick one field (tf) or material (tm) to be corrected."""
         uid = cb.from_user.id
-        perm = {"accept": "accept", "open": "view", "return": "return", "refuse": "refuse"}.get(action, "unknown")
+        department = await viewable_department(uid, callback_data.case_id)
+        if department is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
         async with UnitOfWork(sessionmaker) as uow:
-            staff = await authorize(uow, uid, perm, None, target=ref)
-            if staff is None:
-                pass
-            elif action == "accept":
+            p = await pending.toggle(uow, uid, callback_data.case_id,
+                                     "field" if callback_data.action == "tf" else "material", callback_data.key, now())
+        if p is None:
+            await cb.answer("该按钮已失效。")
+            return
+        await cb.message.edit_reply_markup(reply_markup=toggles(callback_data.case_id, department, p))
+        await cb.answer()
+
+    @router.callback_query(Cb(CaseCb, rule=F.action == "cc"))
+    async def on_case_chosen(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """The items are chosen: ask for the reason."""
+        uid = cb.from_user.id
+        if await viewable_department(uid, callback_data.case_id) is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
+        async with UnitOfWork(sessionmaker) as uow:
+            p = await pending.current(uow, uid, now())
+        if p is None or p.target != str(callback_data.case_id):
+            await cb.answer("该按钮已失效。")
+            return
+        await cb.answer()
+        await ask_privately(bot, uid, "请输入补正原因（将告知申请人）：")
+
+    @router.callback_query(Cb(CaseCb))
+    async def on_case_unknown(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        if await viewable_department(cb.from_user.id, callback_data.case_id) is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
+        await cb.answer("该按钮已失效。")
+
+    # ---- the window: w|<action>|<ref> ------------------------------------------------------------
+    @router.callback_query(Cb(WindowCb, rule=F.action == "accept"))
+    async def on_window_accept(cb: CallbackQuery, callback_data: WindowCb) -> None:
+        uid, ref = cb.from_user.id, callback_data.ref
+        async with UnitOfWork(sessionmaker) as uow:
+            if await authorize(uow, uid, "accept", None, target=ref) is None:
+                result = None
+            else:
                 result = await window.accept(uow, ref, f"tg:{uid}", now(), calendar)
-            elif action == "open":
-                result, packet = await access.window_packet(uow, blobs, ref, staff)
-            elif action in ("return", "refuse"):
-                await pending.begin(uow, uid, "w", action, ref, now())
-                waiting.add(uid)
+        if result is None:
+            await cb.answer("您没有窗口受理的权限。", show_alert=True)
+            return
+        await cb.answer(result.message, show_alert=not result.ok)
+
+    @router.callback_query(Cb(WindowCb, rule=F.action == "open"))
+    async def on_window_open(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
+        uid, ref = cb.from_user.id, callback_data.ref
+        async with UnitOfWork(sessionmaker) as uow:
+            staff = await authorize(uow, uid, "view", None, target=ref)
+            result, packet = await access.window_packet(uow, blobs, ref, staff) if staff else (None, None)
         if staff is None:
             await cb.answer("您没有窗口受理的权限。", show_alert=True)
-        elif action == "accept":
-            await cb.answer(result.message, show_alert=not result.ok)
-        elif action == "open":
-            if packet is None:
-                await cb.answer(result.message, show_alert=True)
-                return
-            await cb.answer("材料已发送到您与机器人的私聊。")
-            try:
-                await send_packet(bot, uid, packet)
-            except TelegramAPIError:
-                await cb.answer("请先私聊机器人发送 /start。", show_alert=True)
-        elif action in ("return", "refuse"):
-            ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
-            await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
+        elif packet is None:
+            await cb.answer(result.message, show_alert=True)
         else:
-            await cb.answer("该按钮已失效。")
+            await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start。", result.message)
 
+    @router.callback_query(Cb(WindowCb, rule=F.action.in_({"return", "refuse"})))
+    async def on_window_reason(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
+        uid, ref, action = cb.from_user.id, callback_data.ref, callback_data.action
+        async with UnitOfWork(sessionmaker) as uow:
+            allowed = await authorize(uow, uid, action, None, target=ref) is not None
+            if allowed:
+                await pending.begin(uow, uid, "w", action, ref, now())
+        if not allowed:
+            await cb.answer("您没有窗口受理的权限。", show_alert=True)
+            return
+        waiting.add(uid)
+        ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
+        await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
+
+    @router.callback_query(Cb(WindowCb))
+    async def on_window_unknown(cb: CallbackQuery, callback_data: WindowCb) -> None:
+        async with UnitOfWork(sessionmaker) as uow:
+            allowed = await authorize(uow, cb.from_user.id, "unknown", None, target=callback_data.ref) is not None
+        await cb.answer("该按钮已失效。" if allowed else "您没有窗口受理的权限。", show_alert=not allowed)
+
+    # ---- the reason, typed in the private chat --------------------------------------------------
     @router.message(F.chat.type == "private", F.text, is_waiting)
     async def on_reason(message: Message) -> None:
+        """The typed reason completes the stored action; the person is authorised again (office.pending)."""
         waiting.discard(message.from_user.id)
         async with UnitOfWork(sessionmaker) as uow:
             result = await pending.complete(uow, message.from_user.id, message.text.strip()[:300], now())

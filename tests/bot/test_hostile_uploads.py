@@ -15,7 +15,6 @@ from tests import hostile
 from tests.bot.test_applicant import drive
 from tests.scripts import ELIGIBILITY, FORM, MATERIALS, SUBMIT, jpeg
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 AT_UPLOAD = ELIGIBILITY + FORM + MATERIALS[:1]
 
 

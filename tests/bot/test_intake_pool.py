@@ -15,7 +15,6 @@ from dialogs.model import Upload
 from dialogs.pdfclean import ACTIVE_KEYS
 from tests import hostile
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REFUSED = {
     "png declaring 100000×100000": (lambda: hostile.png_declaring(100_000, 100_000), "分辨率过大"),
@@ -127,11 +126,18 @@ def test_large_jpeg_is_decoded_at_reduced_scale():
 
 
 async def test_memory_cap_stops_a_heavy_decode_and_the_worker_goes_on():
-    pool = IntakePool(IntakeLimits(workers=1, memory_mb=320))
+    """A cap just above an idle worker's address space: the 18 MB noise JPEG (which passes every
+    declared-size check, and needs ~250 MB more to decode) is stopped by the cap itself."""
+    fresh = IntakePool(IntakeLimits(workers=1))
     try:
-        heavy = await pool.check(Upload(data=hostile.jpeg_noise()))  # ~500 MB of address space to decode
+        cap = (await fresh.run(_vm_size) >> 20) + 96
+    finally:
+        fresh.close()
+    pool = IntakePool(IntakeLimits(workers=1, memory_mb=cap))
+    try:
+        heavy = await pool.check(Upload(data=hostile.jpeg_noise()))
         assert not heavy.ok and heavy.limit == "memory" and "过大" in heavy.reason
-        assert (await pool.run(_rlimit_as)) == 320 << 20
+        assert (await pool.run(_rlimit_as)) == cap << 20
         small = await pool.check(Upload(data=hostile.jpeg_zip_polyglot()))
         assert small.ok
     finally:
@@ -160,6 +166,14 @@ async def test_spooled_download_is_checked_from_disk_and_removed(intake_pool, tm
 def test_check_file_reports_its_cost():
     checked = check_file(hostile.jpeg_zip_polyglot())
     assert checked.ok and checked.seconds > 0 and checked.peak_kb > 0
+
+
+def _vm_size() -> int:
+    """This process's address space in bytes (what RLIMIT_AS counts)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmSize")
 
 
 def _rlimit_as() -> int:

@@ -105,10 +105,3 @@ class IntakePool:
             self._pool.stop()
             self._pool.join()
             self._pool = None
-
-
-class LocalIntake(IntakePool):
-    """The same checks in a thread of this process: for library use and tools, not for the bot."""
-
-    async def run(self, function, *args) -> Checked:
-        return await asyncio.to_thread(function, *args)

@@ -58,9 +58,9 @@ class Runner:
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
         if intake is None:
-            from bot.intake import LocalIntake
-            intake = LocalIntake()
-        self.intake = intake  # judges uploads before the engine runs (a process pool in the bot)
+            from bot.intake import IntakePool
+            intake = IntakePool()  # started on the first upload
+        self.intake = intake  # judges uploads in worker processes before the engine runs
         self.uploads_per_day = uploads_per_day
         self.tickets_per_hour = tickets_per_hour
 

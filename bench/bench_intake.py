@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import emit, machine, summary_ms  # noqa: E402
+from bench.common import emit, machine, summary_ms
 
 
 def _idle_peak_kb() -> int:
@@ -177,7 +177,8 @@ async def main(rounds: int) -> None:
              hostile.pdf_nested_arrays(), hostile.pdf_many_pages()]
     lat = [await latency("pool", rounds, album), await latency("in_loop", rounds, album)]
     print("\nanother user's /start while one user uploads the 10-file hostile album")
-    print(f"{'intake':10} {'idle p50':>9} {'idle max':>9} {'during p50':>11} {'during max':>11} {'n':>4} {'upload s':>9}")
+    print(f"{'intake':10} {'idle p50':>9} {'idle max':>9} {'during p50':>11} {'during max':>11} {'n':>4} "
+          f"{'upload s':>9}")
     for r in lat:
         print(f"{r['intake']:10} {r['idle']['p50_ms']:>9.1f} {r['idle']['max_ms']:>9.1f} "
               f"{r['during_upload']['p50_ms']:>11.1f} {r['during_upload']['max_ms']:>11.1f} "

@@ -8,11 +8,12 @@ import os
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from bot.runner import Runner, Who
+from dialogs.clock import utcnow
 from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Button, Reply, Upload, UserInput
 
@@ -77,7 +78,7 @@ async def inbox(sessionmaker, user: str) -> list[Reply]:
 
 
 async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
-                      stdout: IO[str] | None = None, clock=lambda: datetime.now(timezone.utc)) -> None:
+                      stdout: IO[str] | None = None, clock=utcnow) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     who = Who(channel="console", external_id=user)

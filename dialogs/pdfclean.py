@@ -83,9 +83,7 @@ def _deep_warning(pdf: pikepdf.Pdf) -> bool:
 def _sweep(pdf: pikepdf.Pdf) -> None:
     """Parse every object once: bound depth and decoded size, and strip active content."""
     decoded = 0
-    count = 0
-    for obj in pdf.objects:
-        count += 1
+    for count, obj in enumerate(pdf.objects, 1):
         if count > MAX_OBJECTS:
             raise Refused(TOO_COMPLEX)
         if isinstance(obj, Stream):
@@ -120,9 +118,8 @@ def _strip(d) -> None:
             del d[key]
     for key in ("/A", "/Next"):
         action = d.get(key)
-        if isinstance(action, Dictionary) and str(action.get("/S", "")) not in SAFE_ACTIONS:
-            del d[key]
-        elif isinstance(action, Array):  # a chain of actions: keep none
+        unsafe = isinstance(action, Dictionary) and str(action.get("/S", "")) not in SAFE_ACTIONS
+        if unsafe or isinstance(action, Array):  # an array is a chain of actions: keep none
             del d[key]
     annots = d.get("/Annots")
     if isinstance(annots, Array):

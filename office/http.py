@@ -10,7 +10,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +18,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from dispatch.clock import utcnow
+from dialogs.clock import utcnow
 from dispatch.signing import MAX_SKEW, verify
 from office import decisions
 from office.staff import Actor
@@ -109,7 +109,7 @@ def make_app(sessionmaker, secrets: Mapping[str, str], *, clock: Callable[[], da
             return web.json_response({"ok": False, "code": "malformed", "message": why}, status=400)
         key = f"{dept}:{doc['nonce']}"
         try:
-            return await _decide(sessionmaker, doc, dept, key, clock(), datetime.fromtimestamp(epoch(), timezone.utc))
+            return await _decide(sessionmaker, doc, dept, key, clock(), datetime.fromtimestamp(epoch(), UTC))
         except AlreadySeen:  # the same nonce arrived concurrently: answer as a replay
             return await _replayed(sessionmaker, dept, key, doc)
 

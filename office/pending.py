@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dispatch.clock import utc
+from dialogs.clock import utc
 from office import decisions, window
 from office.outcome import FORBIDDEN, INVALID, NOT_FOUND, Result
 from office.staff import Actor, authorize
@@ -20,7 +20,8 @@ async def begin(uow: UnitOfWork, telegram_id: int, kind: str, action: str, targe
                 now: datetime) -> PendingAction:
     """Remember what the person pressed (the press itself was authorised by the caller)."""
     row = await uow.pending_actions.put(telegram_id, kind, action, target, utc(now) + TTL)
-    uow.audits.add(f"tg:{int(telegram_id)}", f"pending_{action}", target, True, {"expires_at": row.expires_at.isoformat()})
+    uow.audits.add(f"tg:{int(telegram_id)}", f"pending_{action}", target, True,
+                   {"expires_at": row.expires_at.isoformat()})
     return row
 
 

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 from aiogram import Bot, F, Router
@@ -18,6 +17,7 @@ from bot.runner import Runner, Who
 from bot.telegram.files import fetch
 from bot.telegram.render import send_replies
 from dialogs import texts
+from dialogs.clock import utcnow
 from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Upload, UserInput
 
@@ -75,7 +75,7 @@ def account(user) -> str:
     return f"telegram:{user.id}" + (f"(@{user.username})" if user.username else "")
 
 
-def make_router(runner: Runner, clock=lambda: datetime.now(timezone.utc)) -> Router:
+def make_router(runner: Runner, clock=utcnow) -> Router:
     router = Router(name="applicant")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")

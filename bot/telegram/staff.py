@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -11,6 +10,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from bot.telegram.callbacks import Cb, Stale
 from dialogs.callbacks import CaseCb, WindowCb
+from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
@@ -20,10 +20,6 @@ from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:

@@ -41,7 +41,7 @@ def guarded(runner, clock, fake_time):
 
 async def test_a_flood_is_dropped_with_one_warning_a_minute_and_others_are_served(guarded, fake_time):
     bot, dp, session, guard = guarded
-    for n in range(45):
+    for _ in range(45):
         fake_time.now += 0.5
         await dp.feed_update(bot, f.text_update("/start", uid=111))
     greetings = [t for t in session.texts(111) if "灵活就业“一件事一次办”" in t]

@@ -4,9 +4,7 @@ quotas hold, and cleared files leave the blob store."""
 from __future__ import annotations
 
 import asyncio
-import os
 
-import pytest
 from sqlalchemy import select
 
 from storage.models import Blob, BlobRef

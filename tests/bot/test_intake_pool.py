@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from io import BytesIO
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -14,7 +15,6 @@ from bot.intake import IntakeLimits, IntakePool, check_file
 from dialogs.model import Upload
 from dialogs.pdfclean import ACTIVE_KEYS
 from tests import hostile
-
 
 REFUSED = {
     "png declaring 100000×100000": (lambda: hostile.png_declaring(100_000, 100_000), "分辨率过大"),
@@ -53,8 +53,8 @@ def active_names(data: bytes) -> set[str]:
             while stack:
                 o = stack.pop()
                 if isinstance(o, (pikepdf.Dictionary, pikepdf.Stream)):
-                    found |= {k for k in o.keys() if k in ACTIVE_KEYS}
-                    for k in o.keys():
+                    found |= {k for k in o.keys() if k in ACTIVE_KEYS}  # noqa: SIM118 - a pikepdf object
+                    for k in o.keys():  # noqa: SIM118
                         v = o.get(k)
                         if k in ("/S", "/Subtype") and str(v) in ("/JavaScript", "/Launch", "/URI", "/SubmitForm",
                                                                    "/FileAttachment", "/EmbeddedFile"):
@@ -170,7 +170,7 @@ def test_check_file_reports_its_cost():
 
 def _vm_size() -> int:
     """This process's address space in bytes (what RLIMIT_AS counts)."""
-    for line in open("/proc/self/status"):
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmSize:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("no VmSize")

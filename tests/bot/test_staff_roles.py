@@ -31,7 +31,7 @@ class Clock:
 
 
 @pytest.fixture
-async def office(staffed, sessionmaker, blobs, calendar, runner):
+async def office(staffed, sessionmaker, blobs, calendar, runner):  # noqa: F811 - the imported fixture
     """`staffed` plus an admin, a second hrss clerk, and a staff router on a clock we can move."""
     h = staffed
     h.clock = Clock()

@@ -24,7 +24,8 @@ def test_migration_backfills_references_of_existing_drafts_and_applications(tmp_
                                                           now, now))
     con.execute("INSERT INTO applications (id, ref, submission_key, applicant_id, data, status, deadline_provisional,"
                 " version, submitted_at) VALUES (3, 'LJ1', 'k', 1, ?, 'submitted', 0, 1, '2026-11-23 02:00:00')",
-                (json.dumps({"materials": {"household": {"title": "户口簿", "files": [{"sha256": A}, {"sha256": B}]}}}),))
+                (json.dumps({"materials": {"household": {"title": "户口簿",
+                                                         "files": [{"sha256": A}, {"sha256": B}]}}}),))
     con.commit()
     migrate.upgrade(url)
     rows = set(con.execute("SELECT sha256, holder FROM blob_refs"))

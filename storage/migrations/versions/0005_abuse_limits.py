@@ -5,9 +5,8 @@ Revises: 0002
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0002'

@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
 from dialogs.helpdesk import HANDED_OFF
-from dialogs.model import BEIJING, Checked, Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
+from dialogs.model import Checked, Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
 from dialogs.status import confirmation
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
@@ -25,7 +25,7 @@ from storage.uow import UnitOfWork
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk
-from dialogs.clock import local_day, utcnow
+from dialogs.clock import BEIJING, local_day, utcnow
 
 log = logging.getLogger(__name__)
 UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     web_window_name: str = "政务服务中心“一件事一次办”窗口"
     web_phone: str = "12333"
     bot_username: str = ""  # for the receipt's QR code (a t.me link); empty: the QR holds "/bind CODE"
+    # Upload checks run in this many worker processes, each capped in memory and in time per file.
+    intake_workers: int = 2
+    intake_memory_mb: int = 1024
+    intake_seconds: float = 20.0
+    uploads_per_day: int = 100
+    # Updates one Telegram user may send a minute; the rest are dropped (one warning a minute).
+    flood_per_minute: int = 30
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     # Keys of the personal data at rest: ENCRYPTION_KEYS (the key file's JSON) or KEY_FILE (a path

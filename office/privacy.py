@@ -14,7 +14,6 @@ from dialogs.privacy import Retention
 from dialogs.status import APPLICATION_STATUS
 from dialogs.clock import local_day, utc
 from storage.blobs import BlobStore
-from storage.retention import material_refs
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -49,15 +48,9 @@ async def my_data(uow: UnitOfWork, applicant_id: int, policy: Retention) -> list
     return [Reply(text="您已提交的申请（政务档案，申请人不能自行删除）：\n" + "\n\n".join(parts))]
 
 
-async def forget_files(uow: UnitOfWork, blobs: BlobStore, refs: list[str], draft_id: int | None = None,
-                       application_id: int | None = None) -> int:
-    """Delete the files that no other draft or unpurged application refers to; return how many."""
-    keep = await uow.retention.referenced_blobs(except_draft=draft_id, except_application=application_id)
-    gone = [r for r in refs if r not in keep]
-    for ref in gone:
-        blobs.delete(ref)
-    await uow.retention.forget_blobs(gone)
-    return len(gone)
+async def release(uow: UnitOfWork, holder: str) -> list[str]:
+    """`holder` (draft:<id> | app:<id>) lets go of its files; return those no one holds any more."""
+    return await uow.blob_refs.sync(holder, [])
 
 
 @dataclass
@@ -74,6 +67,7 @@ class Counts:
 async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Policy, now: datetime) -> Counts:
     """One retention pass, audited with its counts. Idempotent: run it as often as you like."""
     counts = Counts()
+    orphans: list[str] = []
     async with UnitOfWork(sessionmaker) as uow:
         for draft in await uow.retention.drafts_untouched_since(now - timedelta(days=policy.draft_days
                                                                                 - policy.warning_days)):
@@ -89,23 +83,19 @@ async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Pol
                 counts.warned += 1
             elif touched < now - timedelta(days=policy.draft_days) and \
                     warned_at <= now - timedelta(days=policy.warning_days):
-                refs = sorted(material_refs(draft.data))
                 if await uow.retention.wipe_draft(draft, now):
                     counts.drafts += 1
-                    counts.files += await forget_files(uow, blobs, refs, draft_id=draft.id)
+                    orphans += await release(uow, f"draft:{draft.id}")
         for app in await uow.retention.finished_before(now - timedelta(days=policy.case_days)):
-            refs = sorted(material_refs(app.data))
             cases = await uow.cases.for_application(app.id)
             await uow.retention.purge_application(app, now, {
                 "purged": True, "outcome": app.status,
                 "departments": {c.department: c.state for c in cases}})
             draft = await uow.retention.submitted_draft_of(app.applicant_id)  # its copy of the answers
-            wiped = draft is not None and (draft.data.get("meta") or {}).get("ref") == app.ref \
-                and await uow.retention.wipe_draft(draft, now)
-            if wiped:
-                refs = sorted(set(refs) | material_refs(draft.data))
-            counts.files += await forget_files(uow, blobs, refs, application_id=app.id,
-                                               draft_id=draft.id if wiped else None)
+            if draft is not None and (draft.data.get("meta") or {}).get("ref") == app.ref \
+                    and await uow.retention.wipe_draft(draft, now):
+                orphans += await release(uow, f"draft:{draft.id}")
+            orphans += await release(uow, f"app:{app.id}")
             counts.cases += 1
         if outbox is not None:
             for d in await uow.retention.delivered_before(now - timedelta(days=policy.packet_days)):
@@ -116,8 +106,11 @@ async def purge(sessionmaker, blobs: BlobStore, outbox: Path | None, policy: Pol
                     counts.packets += 1
         counts.notifications = await uow.retention.clear_sent_notifications(
             now - timedelta(days=policy.draft_days))
+        counts.files = len(set(orphans))
         uow.audits.add("system:retention", "retention", None, True, {
             k: v for k, v in vars(counts).items() if k != "extra"} | {"at": now.isoformat()})
+    for ref in set(orphans):  # after the commit that dropped their last reference
+        blobs.delete(ref)
     if counts.drafts or counts.cases or counts.packets:
         log.info("retention: %s", vars(counts))
     return counts

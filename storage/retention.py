@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.clock import utc
-from storage.models import Application, Blob, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket
+from storage.models import Application, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket
 
 FINAL = ("completed", "refused", "partly_rejected", "withdrawn")
 PURGED_TEXT = "（已按保存期限删除）"
@@ -29,25 +29,6 @@ def material_refs(data: dict[str, Any] | None) -> set[str]:
 class Retention:
     def __init__(self, db: AsyncSession):
         self.db = db
-
-    async def referenced_blobs(self, except_draft: int | None = None,
-                               except_application: int | None = None) -> set[str]:
-        """Every blob some other draft or unpurged application still refers to (values are sealed,
-        so this reads them: it runs for a deletion or the daily pass, not per update)."""
-        refs: set[str] = set()
-        for row_id, data in await self.db.execute(select(Draft.id, Draft.data)):
-            if row_id != except_draft:
-                refs |= material_refs(data)
-        for row_id, data in await self.db.execute(
-                select(Application.id, Application.data).where(Application.purged_at.is_(None))):
-            if row_id != except_application:
-                refs |= material_refs(data)
-        return refs
-
-    async def forget_blobs(self, refs: Iterable[str]) -> None:
-        refs = list(refs)
-        if refs:
-            await self.db.execute(delete(Blob).where(Blob.sha256.in_(refs)))
 
     async def drafts_untouched_since(self, before: datetime) -> list[Draft]:
         return list(await self.db.scalars(select(Draft).where(

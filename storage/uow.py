@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
 from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
+from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 from storage.retention import Retention
@@ -34,6 +36,9 @@ class UnitOfWork:
     binding_codes: BindingCodes
     audit_trail: AuditTrail
     walkins: WalkIns
+    blob_refs: BlobRefs
+    callback_nonces: CallbackNonces
+    pending_actions: PendingActions
     retention: Retention
 
     def __init__(self, sessionmaker: async_sessionmaker):
@@ -63,6 +68,9 @@ class UnitOfWork:
         self.binding_codes = BindingCodes(db)
         self.audit_trail = AuditTrail(db)
         self.walkins = WalkIns(db)
+        self.blob_refs = BlobRefs(db)
+        self.callback_nonces = CallbackNonces(db)
+        self.pending_actions = PendingActions(db)
         self.retention = Retention(db)
         return self
 

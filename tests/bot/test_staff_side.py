@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dialogs import departments
 from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
+from tests.bot.conftest import LENIENT
 from bot.telegram.helpdesk import make_router as helpdesk_router
 from bot.telegram.staff import make_router as staff_router
 from office import window
@@ -36,7 +37,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     bot = Bot("42:TEST", session=session)
     runner.helpdesk_chat = HELPDESK
     dp = make_dispatcher(runner, helpdesk_router(sessionmaker, HELPDESK, faq, clock),
-                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock)
+                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock, flood=LENIENT())
     async with UnitOfWork(sessionmaker) as uow:
         await add_staff(uow, 10, "窗口", "window")
         await add_staff(uow, 20, "人社", "clerk", "hrss")

@@ -166,3 +166,23 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     await asyncio.wait_for(task, 10)
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
     assert all(len(c.calls) == 1 for c in channels.values())
+
+
+async def test_a_bad_material_is_isolated_and_the_delivery_still_goes(sm, blobs, calendar, clock, config, recording):
+    """A stored PDF that breaks the bundle (kept from before intake rewrote PDFs) or a lost file
+    becomes a page naming that material; the department still gets its packet."""
+    from dispatch.packet import build_packet
+    app = await accepted_application(sm, blobs, calendar, clock)
+    household = app.data["materials"]["household"]["files"]
+    bad = b"%PDF-1.7\n" + b"[" * 5000 + b" garbage"
+    household[0] |= {"sha256": blobs.put(bad), "kind": "pdf", "mime": "application/pdf"}
+    blobs.path(household[1]["sha256"]).unlink()  # lost from the store
+    async with UnitOfWork(sm) as uow:
+        row = await uow.applications.by_ref(app.ref)
+        row.data = json.loads(json.dumps(app.data))
+    w = worker(sm, blobs, config, clock, build_packet, recording)
+    assert await w.run_once() == 3
+    assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
+    packet = recording["hrss"].effects[f"{app.ref}:hrss:v1"]
+    assert packet.meta["unreadable"] == ["户口簿本人页（第1个文件）", "户口簿本人页（第2个文件）"]
+    assert b"%PDF" in packet.files["materials.pdf"][:8]

@@ -40,6 +40,10 @@ class FaqResult:
     confident: bool
     reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
 
+    @property
+    def entries(self) -> tuple[FaqEntry, ...]:
+        return (self.entry,) if self.confident and self.entry is not None else ()
+
 
 def load_bank() -> list[FaqEntry]:
     raw = resources.files("dialogs").joinpath("data/faq.json").read_text(encoding="utf-8")

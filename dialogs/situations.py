@@ -28,8 +28,9 @@ class Note:
 
 
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
-_ASKS_IF = re.compile(r"办|登记|算不算|算吗|算是|属于|符合|够条件|可以|行吗|行不|能行|中不中|中吗|成不|"
+_ASKS_IF = re.compile(r"办|登记|算|属于|符合|够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|"
                       r"能不能|能吗|能不|够格|有资格|来得及|还能|资格")
+_ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|(.)不\1")  # a bare statement asks about itself
 
 _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"快递|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|跑腿|美团|饿了么|"
@@ -106,7 +107,7 @@ def _archive(text: str) -> Note | None:
         return None
     after = text[m.start():]
     place = place_in(after) or place_in(text)
-    if _UNKNOWN.search(after):
+    if _UNKNOWN.search(text):
         return Note("archive", "archive_condition", f"{ARCHIVE}不清楚档案在哪里的，资格核验时可以选择“不清楚”，"
                                                      "由人社部门审核时核实存档情况。")
     if place and not place[1]:
@@ -149,7 +150,7 @@ def apply(question: str, today: date) -> list[Note]:
     person = situation_age.parse(text, today)
     if person is not None and _ASKS_IF.search(text) or person is not None and len(text) <= 16:
         notes.append(Note("age", "working_age", situation_age.note_text(person, today)))
-    if _ASKS_IF.search(text) and (work := _work(text)):
+    if (_ASKS_IF.search(text) or not _ASKS_OTHER.search(text)) and (work := _work(text)):
         notes.append(work)
     if archive := _archive(text):
         notes.append(archive)

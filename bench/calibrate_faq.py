@@ -1,0 +1,58 @@
+"""Choose the FAQ's reranking weights and confidence bars on the TUNING split only; prints the best.
+
+The locked split of bench/faq_eval.json is filtered out before anything is scored, so the chosen
+values cannot depend on it. Objective: right answers over all in-scope questions, a wrong answer
+counting three times against, and no confident answer to an out-of-scope question.
+Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_faq import TODAY, judge  # noqa: E402
+from dialogs import faq as faq_module  # noqa: E402
+from dialogs.faq import FaqIndex, load_bank  # noqa: E402
+from dialogs.helpdesk import respond  # noqa: E402
+
+
+def main() -> None:
+    rows = [r for r in json.loads((ROOT / "bench" / "faq_eval.json").read_text(encoding="utf-8"))
+            if r["split"] == "tune"]
+    index = FaqIndex(load_bank())
+    index.warm_up()
+    best = None
+    grid = itertools.product((0.4, 0.6, 0.8), (0.3, 0.5, 0.7), (0.8, 0.9, 0.95, 1.0, 1.1),
+                             (0.06, 0.09, 0.12, 0.15), (1.0, 1.1, 1.2))
+    for w_bm, w_cov, min_score, min_gap, clause_min in grid:
+        index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
+        faq_module.CLAUSE_MIN = clause_min
+        right = wrong = false_conf = 0
+        for row in rows:
+            answered, ok = judge(row, respond(index, row["q"], TODAY))
+            if row["expect"] == "out_of_scope":
+                false_conf += answered
+            else:
+                right += ok
+                wrong += answered and not ok
+        if false_conf:
+            continue
+        objective = right - 3 * wrong
+        if best is None or objective > best[0]:
+            best = (objective, right, wrong, (w_bm, w_cov, min_score, min_gap, clause_min))
+    n = sum(r["expect"] != "out_of_scope" for r in rows)
+    if best is None:
+        print("no setting answers no out-of-scope question")
+        return
+    _, right, wrong, (w_bm, w_cov, min_score, min_gap, clause_min) = best
+    print(f"tuning split: right {right}/{n}, wrong {wrong}; W_BM25={w_bm} W_COV={w_cov} "
+          f"MIN_SCORE={min_score} MIN_GAP={min_gap} CLAUSE_MIN={clause_min}")
+
+
+if __name__ == "__main__":
+    main()

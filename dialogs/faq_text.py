@@ -18,7 +18,7 @@ _SYN_RE = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse
 _CANON_WEIGHT = 2  # a canonical word counts like a jieba word plus its bigram
 _PUNCT_RE = re.compile(r"[\W_]+")
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
-_CN_NUM = re.compile(r"[一二三四五六七八九十两]{1,3}(?=个|项|件|份|张|天|日|页|步|类|种|样|部门|周岁|岁|趟|次)")
+_CN_NUM = re.compile(r"[一二三四五六七八九十两]{1,3}(?=个|项|份|张|天|日|页|步|类|种|样|部门|周岁|岁|趟)")
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 

@@ -34,12 +34,12 @@ class Services:
         return Worker(self.sessionmaker, self.blobs, channels, self.dispatch)
 
     async def load_faq_additions(self) -> int:
-        from bot.telegram.helpdesk import faq_entry
+        from bot.faq_learning import apply_addition
         from dispatch.helpdesk import faq_additions
         async with self.sessionmaker() as db:
             rows = await faq_additions(db)
         for row in rows:
-            self.faq.add(faq_entry(row))
+            apply_addition(self.faq, row)
         return len(rows)
 
 

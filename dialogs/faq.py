@@ -103,6 +103,22 @@ class FaqIndex:
         self._entries = [e for e in self._entries if e.id != entry.id] + [entry]
         self._built = False
 
+    def add_variant(self, entry_id: str, question: str) -> bool:
+        """A new wording of an existing entry (e.g. a staff-reviewed hand-off); False if no such entry."""
+        for i, e in enumerate(self._entries):
+            if e.id == entry_id:
+                if question not in e.questions:
+                    self._entries[i] = FaqEntry(e.id, e.section, (*e.questions, question), e.answer)
+                    self._built = False
+                return True
+        return False
+
+    def candidate(self, question: str) -> FaqEntry | None:
+        """The likeliest entry for a question, however unsure (for staff review, never for answers)."""
+        self.warm_up()
+        ranked = self.ranked(question[:_MAX_CHARS])
+        return self._entries[ranked[0][1]] if ranked else None
+
     def _build(self) -> None:
         per_q = [[tokenize(q) for q in e.questions] for e in self._entries]
         docs = [[t for q in qs for t in q] for qs in per_q]

@@ -76,3 +76,16 @@ def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list
     ticket = {"question": redact(question), "step": s.state, "ref": s.meta.get("ref"),
               "reason": result.reason, "candidate": result.candidate.id if result.candidate else None}
     return [Reply(text=HANDED_OFF)], [Intent(kind="ticket", data=ticket)]
+
+
+def learn(faq: FaqIndex, *, addition_id: int, question: str, answer: str, entry_id: str | None,
+          section: str, created: date) -> str:
+    """A staff-reviewed hand-off into the bank: a new wording of `entry_id`, else a new entry.
+
+    Returns the id of the entry that now answers the question."""
+    if entry_id and faq.add_variant(entry_id, question):
+        return entry_id
+    entry = FaqEntry(id=f"staff-{addition_id}", section=f"{section}（{created:%Y-%m-%d}）",
+                     questions=(question,), answer=answer)
+    faq.add(entry)
+    return entry.id

@@ -23,7 +23,7 @@ def test_bank_shape() -> None:
     assert 30 <= len(bank) <= 45
     assert len(ids) == len(set(ids))
     for e in bank:
-        assert 4 <= len(e.questions) <= 8, e.id
+        assert 10 <= len(e.questions) <= 40, e.id  # many wordings per entry, from the seed
         assert e.answer and e.section
         assert e.section.split(" ")[0] in {
             "一、主题事项", "二、一次性告知", "三、统一申报表单", "四、灵活就业“一件事一次办”总体要求",

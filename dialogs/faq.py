@@ -174,7 +174,8 @@ class FaqIndex:
         if self._bm25_answers is not None and self.answer_weight:
             bm = [b + self.answer_weight * float(a) for b, a in zip(bm, self._bm25_answers.get_scores(terms))]
         idf = self._bm25.idf
-        ceiling = (_K1 + 1) * sum(max(idf.get(t, 0.0), 0.0) for t in terms) or 1.0
+        unknown = max(idf.values(), default=1.0)  # a term no question has is as telling as the rarest
+        ceiling = (_K1 + 1) * sum(max(idf.get(t, unknown), 0.0) for t in terms) or 1.0
         sim = self._similarity(text)
         order = range(len(self._entries))
         pool = set(sorted(order, key=bm.__getitem__, reverse=True)[:_TOP])

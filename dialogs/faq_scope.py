@@ -37,7 +37,7 @@ def is_out_of_scope(text: str) -> bool:
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _QUESTION_CUES = re.compile(
     r"吗|呢|怎么|怎样|如何|为什么|为啥|什么|啥|哪|能不能|可不可以|是不是|要不要|有没有|"
-    r"需不需要|多久|多少|几天|几个|咋|请问|不知道|不清楚|不懂"
+    r"需不需要|多久|多少|几天|几个|咋|请问|不知道|不清楚|不懂|多会|几时|[呀嘛么不]\s*$"
 )
 _DIGITISH = re.compile(r"^[\d\s\-/.:年月日号xX+()]*$")
 

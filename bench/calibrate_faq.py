@@ -27,10 +27,11 @@ def main() -> None:
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None
-    grid = itertools.product((0.6, 0.8, 1.0, 1.2), (0.3, 0.5, 0.7), (0.6, 0.7, 0.8, 0.9, 1.0),
-                             (0.06, 0.09, 0.12, 0.15), (1.0, 1.1, 1.2))
-    for w_bm, w_cov, min_score, min_gap, clause_min in grid:
+    grid = itertools.product((0.8, 1.0, 1.2), (0.5, 0.7), (0.0, 0.3, 0.6), (0.6, 0.7, 0.8, 0.9),
+                             (0.06, 0.09, 0.12), (1.0, 1.1))
+    for w_bm, w_cov, w_unk, min_score, min_gap, clause_min in grid:
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
+        index.w_unknown = w_unk
         faq_module.CLAUSE_MIN = clause_min
         right = wrong = false_conf = 0
         for row in rows:
@@ -44,13 +45,13 @@ def main() -> None:
             continue
         objective = right - 3 * wrong
         if best is None or objective > best[0]:
-            best = (objective, right, wrong, (w_bm, w_cov, min_score, min_gap, clause_min))
+            best = (objective, right, wrong, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min))
     n = sum(r["expect"] != "out_of_scope" for r in rows)
     if best is None:
         print("no setting answers no out-of-scope question")
         return
-    _, right, wrong, (w_bm, w_cov, min_score, min_gap, clause_min) = best
-    print(f"tuning split: right {right}/{n}, wrong {wrong}; W_BM25={w_bm} W_COV={w_cov} "
+    _, right, wrong, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min) = best
+    print(f"tuning split: right {right}/{n}, wrong {wrong}; W_BM25={w_bm} W_COV={w_cov} W_UNKNOWN={w_unk} "
           f"MIN_SCORE={min_score} MIN_GAP={min_gap} CLAUSE_MIN={clause_min}")
 
 

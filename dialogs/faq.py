@@ -13,7 +13,7 @@ from typing import Iterable
 from rank_bm25 import BM25Okapi
 
 from dialogs.faq_scope import is_out_of_scope, looks_like_question
-from dialogs.faq_text import char_grams, normalize, tokenize
+from dialogs.faq_text import bigrams, char_grams, normalize, tokenize
 
 __all__ = [
     "FaqEntry", "FaqResult", "FaqIndex", "load_bank", "bank_text", "tokenize", "normalize",
@@ -65,6 +65,7 @@ def bank_text() -> str:
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
 W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.5
+W_UNKNOWN = 0.3  # share of the question's bigrams that no bank text has: another topic
 MIN_SCORE = 0.8  # reranked score of the best entry
 MIN_GAP = 0.15  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
@@ -84,9 +85,10 @@ class FaqIndex:
 
     def __init__(self, entries: Iterable[FaqEntry], *, min_score: float = MIN_SCORE,
                  min_gap: float = MIN_GAP, weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
-                 answer_weight: float = ANSWER_WEIGHT) -> None:
+                 w_unknown: float = W_UNKNOWN, answer_weight: float = ANSWER_WEIGHT) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
+        self.w_unknown = w_unknown
         self.answer_weight = answer_weight
         self._built = False
 
@@ -125,6 +127,7 @@ class FaqIndex:
         answers = [tokenize(e.answer) for e in self._entries]
         self._vocab = [set(d) | set(a) for d, a in zip(docs, answers)]
         self._exact = {_key(q): i for i, e in enumerate(self._entries) for q in e.questions}
+        self._bigrams = {b for e in self._entries for t in (*e.questions, e.answer) for b in bigrams(t)}
         # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
         self._bm25 = BM25Okapi(docs) if any(docs) else None
         self._bm25_answers = BM25Okapi(answers) if any(answers) else None
@@ -181,8 +184,10 @@ class FaqIndex:
         pool = set(sorted(order, key=bm.__getitem__, reverse=True)[:_TOP])
         pool |= set(sorted(order, key=sim.__getitem__, reverse=True)[:_TOP])
         w_sim, w_bm, w_cov = self.weights
+        grams = bigrams(text)
+        foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / len(grams) if grams else 0.0
         scored = [(w_sim * sim[i] + w_bm * min(bm[i] / ceiling, 1.5)
-                   + w_cov * self._coverage(terms, self._vocab[i]), i) for i in pool]
+                   + w_cov * self._coverage(terms, self._vocab[i]) - foreign, i) for i in pool]
         return sorted(scored, reverse=True)
 
     def _best(self, text: str, bar: float) -> tuple[float, int | None, bool]:

@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 import warnings
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from dialogs.faq_words import CANONICAL, PATTERNS, STOP, USER_WORDS
@@ -94,7 +95,8 @@ def _jieba() -> jieba.Tokenizer:
     return _tokenizer
 
 
-def content_runs(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=4096)
+def content_runs(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(canonical words and jieba content words, runs of content characters between stop words)."""
     words: list[str] = []
     runs: list[str] = []
@@ -112,10 +114,16 @@ def content_runs(text: str) -> tuple[list[str], list[str]]:
             current.append(w)
             words.append(w)
         runs.append("".join(current))
-    return words, [r for run in runs for r in _CJK_RUN_RE.findall(run)]
+    return tuple(words), tuple(r for run in runs for r in _CJK_RUN_RE.findall(run))
 
 
-def tokenize(text: str) -> list[str]:
+def bigrams(text: str) -> list[str]:
+    """Character bigrams inside the content runs (what is left once stop words are gone)."""
+    return [run[i : i + 2] for run in content_runs(text)[1] for i in range(len(run) - 1)]
+
+
+@lru_cache(maxsize=4096)
+def tokenize(text: str) -> tuple[str, ...]:
     """BM25 terms: canonical words (twice), content words, their known sub-words, "#"-bigrams."""
     words, runs = content_runs(text)
     freq = _jieba().FREQ
@@ -130,7 +138,7 @@ def tokenize(text: str) -> list[str]:
         tokens.append(w)
     for run in runs:
         tokens.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
-    return tokens
+    return tuple(tokens)
 
 
 def char_grams(text: str) -> list[str]:

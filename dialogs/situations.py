@@ -28,8 +28,8 @@ class Note:
 
 
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
-_ASKS_IF = re.compile(r"办|登记|算|属于|符合|够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|"
-                      r"能不能|能吗|能不|够格|有资格|来得及|还能|资格")
+_ASKS_IF = re.compile(r"(能|可以|可|给|还能|能不能)(办|登记)|办(吗|不|么|得了|不了)|登记(吗|不)|算|属于|符合|"
+                      r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及")
 _ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|(.)不\1")  # a bare statement asks about itself
 
 _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (

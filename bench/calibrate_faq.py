@@ -2,7 +2,7 @@
 
 The locked split of bench/faq_eval.json is filtered out before anything is scored, so the chosen
 values cannot depend on it. Objective: right answers over all in-scope questions, a wrong answer
-counting three times against, and no confident answer to an out-of-scope question.
+counting three times against and a confident answer to an out-of-scope question five times.
 Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ def main() -> None:
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None
-    grid = itertools.product((0.8, 1.0, 1.2), (0.5, 0.7), (0.0, 0.3, 0.6), (0.6, 0.7, 0.8, 0.9),
-                             (0.06, 0.09, 0.12), (1.0, 1.1))
+    grid = itertools.product((0.8, 1.2), (0.5, 0.7), (0.0, 0.4, 0.8), (0.6, 0.8, 1.0),
+                             (0.06, 0.1, 0.15), (1.0, 1.2))
     for w_bm, w_cov, w_unk, min_score, min_gap, clause_min in grid:
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
         index.w_unknown = w_unk
@@ -41,18 +41,15 @@ def main() -> None:
             else:
                 right += ok
                 wrong += answered and not ok
-        if false_conf:
-            continue
-        objective = right - 3 * wrong
+        objective = right - 3 * wrong - 5 * false_conf
         if best is None or objective > best[0]:
-            best = (objective, right, wrong, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min))
+            best = (objective, right, wrong, false_conf, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min))
     n = sum(r["expect"] != "out_of_scope" for r in rows)
-    if best is None:
-        print("no setting answers no out-of-scope question")
-        return
-    _, right, wrong, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min) = best
-    print(f"tuning split: right {right}/{n}, wrong {wrong}; W_BM25={w_bm} W_COV={w_cov} W_UNKNOWN={w_unk} "
-          f"MIN_SCORE={min_score} MIN_GAP={min_gap} CLAUSE_MIN={clause_min}")
+    assert best is not None
+    _, right, wrong, false_conf, (w_bm, w_cov, w_unk, min_score, min_gap, clause_min) = best
+    print(f"tuning split: right {right}/{n}, wrong {wrong}, out-of-scope confident {false_conf}; "
+          f"W_BM25={w_bm} W_COV={w_cov} W_UNKNOWN={w_unk} MIN_SCORE={min_score} MIN_GAP={min_gap} "
+          f"CLAUSE_MIN={clause_min}")
 
 
 if __name__ == "__main__":

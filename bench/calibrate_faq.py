@@ -27,8 +27,8 @@ def main() -> None:
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None
-    grid = itertools.product((0.8, 1.2), (0.5, 0.7), (0.0, 0.4, 0.8), (0.6, 0.8, 1.0),
-                             (0.06, 0.1, 0.15), (1.0, 1.2))
+    grid = itertools.product((0.8, 1.2), (0.7, 0.9), (0.6, 1.0, 1.4), (0.8, 0.9, 1.0),
+                             (0.06, 0.08, 0.1), (1.0,))
     for w_bm, w_cov, w_unk, min_score, min_gap, clause_min in grid:
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
         index.w_unknown = w_unk

@@ -64,10 +64,10 @@ def bank_text() -> str:
 
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
-W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.5
-W_UNKNOWN = 0.3  # share of the question's bigrams that no bank text has: another topic
-MIN_SCORE = 0.8  # reranked score of the best entry
-MIN_GAP = 0.15  # ... over the second-best entry
+W_SIM, W_BM25, W_COV = 1.0, 1.2, 0.7
+W_UNKNOWN = 1.0  # share of the question's bigrams that no bank text has: another topic
+MIN_SCORE = 0.9  # reranked score of the best entry
+MIN_GAP = 0.08  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 ANSWER_WEIGHT = 0.5
 _K1 = 1.5  # BM25Okapi's default: a term scores at most idf * (k1 + 1)
@@ -185,7 +185,7 @@ class FaqIndex:
         pool |= set(sorted(order, key=sim.__getitem__, reverse=True)[:_TOP])
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
-        foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / len(grams) if grams else 0.0
+        foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
         scored = [(w_sim * sim[i] + w_bm * min(bm[i] / ceiling, 1.5)
                    + w_cov * self._coverage(terms, self._vocab[i]) - foreign, i) for i in pool]
         return sorted(scored, reverse=True)

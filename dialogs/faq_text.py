@@ -18,6 +18,8 @@ _SYNONYMS = {v: c for c, vs in CANONICAL.items() for v in (c, *vs)}
 _SYN_RE = re.compile("|".join(sorted(map(re.escape, _SYNONYMS), key=len, reverse=True)))
 _CANON_WEIGHT = 2  # a canonical word counts like a jieba word plus its bigram
 _PUNCT_RE = re.compile(r"[\W_]+")
+# multi-character stop words cut the text before segmentation, whatever jieba would make of them
+_STOP_RE = re.compile("|".join(sorted((re.escape(w) for w in STOP if len(w) > 1), key=len, reverse=True)))
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
 _CN_NUM = re.compile(r"[一二三四五六七八九十两]{1,3}(?=个|项|份|张|天|日|页|步|类|种|样|部门|周岁|岁|趟)")
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -68,7 +70,7 @@ def init_tokenizer(vocab: str) -> None:
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
             import jieba
         jieba.setLogLevel(logging.WARNING)
-        keep = vocabulary_words(vocab) | set(USER_WORDS) | set(CANONICAL)
+        keep = vocabulary_words(vocab) | set(USER_WORDS) | set(CANONICAL) | STOP  # stop words must cut
         tk = jieba.Tokenizer()
         freq: dict[str, int] = {}
         total = 0
@@ -80,6 +82,8 @@ def init_tokenizer(vocab: str) -> None:
                     freq[word] = int(count)
         for word in USER_WORDS:
             freq[word] = max(freq.get(word, 0), 20000)
+        for word in STOP:
+            freq.setdefault(word, 1000)
         for word in list(freq):  # jieba's DAG walks prefixes: each needs a (zero) entry
             for i in range(1, len(word)):
                 freq.setdefault(word[:i], 0)
@@ -100,8 +104,13 @@ def content_runs(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(canonical words and jieba content words, runs of content characters between stop words)."""
     words: list[str] = []
     runs: list[str] = []
+    chunks: list[str] = []
     for chunk in _PUNCT_RE.sub(" ", normalize(text)).split():
-        if chunk in CANONICAL:  # atomic: its sub-words would only add noise
+        # canonical words are atomic (their sub-words would only add noise); elsewhere a
+        # multi-character stop word cuts the text, whatever jieba would make of it
+        chunks.extend([chunk] if chunk in CANONICAL else _STOP_RE.sub(" ", chunk).split())
+    for chunk in chunks:
+        if chunk in CANONICAL:
             words.append(chunk)
             runs.append(" ")
             continue

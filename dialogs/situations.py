@@ -30,10 +30,10 @@ class Note:
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
 _ASKS_IF = re.compile(r"(能|可以|可|给|还能|能不能)(办|登记)|办(吗|不|么|得了|不了)|登记(吗|不)|算|属于|符合|"
                       r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及")
-_ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|(.)不\1")  # a bare statement asks about itself
+_ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|谁|(.)不\1")  # a bare statement asks about itself
 
 _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"快递|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|跑腿|美团|饿了么|"
+    (re.compile(r"快递(?!费|寄|过来|过去)|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|跑腿|美团|饿了么|"
                 r"网店|微商|平台"), "新就业形态就业人员", ""),
     (re.compile(r"钟点工|小时工|兼职|非全日制|按小时"), "未在用人单位参加基本养老保险的非全日制就业人员",
      "如果用人单位已为您参加基本养老保险，则不属于这一情形。"),

@@ -91,14 +91,17 @@ def _places() -> tuple[tuple[str, str, bool], ...]:
     return tuple(sorted({o for o in out if len(o[0]) >= 2}, key=lambda o: -len(o[0])))
 
 
+@cache
+def _place_re() -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
+    names = {typed: (full, in_hebei) for typed, full, in_hebei in _places()}
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))), names
+
+
 def place_in(text: str) -> tuple[str, bool] | None:
     """The place named first in the text (the longest name at that position)."""
-    best: tuple[int, str, bool] | None = None
-    for typed, full, in_hebei in _places():
-        pos = text.find(typed)
-        if pos >= 0 and (best is None or pos < best[0]):
-            best = (pos, full, in_hebei)
-    return (best[1], best[2]) if best else None
+    pattern, names = _place_re()
+    m = pattern.search(text)
+    return names[m.group(0)] if m else None
 
 
 def _archive(text: str) -> Note | None:

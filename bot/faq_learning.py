@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 from dialogs.faq import FaqIndex
 from dialogs.helpdesk import learn
-from storage.faq_review import tickets_since
 from storage.uow import UnitOfWork
 
 NO_ENTRY = "（无相关条目）"
@@ -52,5 +51,5 @@ def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:
 async def faq_report(services, days: int = 30, now: datetime | None = None) -> str:
     since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
     async with UnitOfWork(services.sessionmaker) as uow:
-        tickets = await tickets_since(uow.db, since)
+        tickets = await uow.tickets.since(since)
     return render(services.faq, group_tickets(services.faq, tickets), days)

@@ -17,7 +17,7 @@ from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.helpdesk import respond
 from dialogs.model import BEIJING
-from dispatch.staff import add_staff
+from office.staff import add_staff
 from storage.models import FaqAddition, Ticket
 from storage.uow import UnitOfWork
 from tests import factories as f

@@ -1,7 +1,8 @@
-"""Choose the FAQ's reranking weights and confidence bars on the TUNING split only; prints the best.
+"""Choose the FAQ's reranking weights and confidence bars on the tuning data only; prints the best.
 
-The locked split of bench/faq_eval.json is filtered out before anything is scored, so the chosen
-values cannot depend on it. Objective: right answers over all in-scope questions, a wrong answer
+Tuning data: the "tune" split and, since its one locked run at commit 082d57f, the "locked" split.
+The fresh "locked-b" split is filtered out before anything is scored, so the chosen values cannot
+depend on it. Objective: right answers over all in-scope questions, a wrong answer
 counting three times against and a confident answer to an out-of-scope question five times.
 Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
 """
@@ -23,12 +24,11 @@ from dialogs.helpdesk import respond  # noqa: E402
 
 def main() -> None:
     rows = [r for r in json.loads((ROOT / "bench" / "faq_eval.json").read_text(encoding="utf-8"))
-            if r["split"] == "tune"]
+            if r["split"] in ("tune", "locked")]  # "locked" was run once at 082d57f; locked-b never
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None
-    grid = itertools.product((0.8, 1.2), (0.7, 0.9), (0.6, 1.0, 1.4), (0.8, 0.9, 1.0),
-                             (0.06, 0.08, 0.1), (1.0,))
+    grid = itertools.product((0.8, 1.2), (0.7,), (0.6, 1.0), (0.8, 0.9, 1.0), (0.06, 0.08, 0.1), (1.0, 1.2))
     for w_bm, w_cov, w_unk, min_score, min_gap, clause_min in grid:
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
         index.w_unknown = w_unk

@@ -21,7 +21,7 @@ _PUNCT_RE = re.compile(r"[\W_]+")
 # multi-character stop words cut the text before segmentation, whatever jieba would make of them
 _STOP_RE = re.compile("|".join(sorted((re.escape(w) for w in STOP if len(w) > 1), key=len, reverse=True)))
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
-_CN_NUM = re.compile(r"[一二三四五六七八九十两]{1,3}(?=个|项|份|张|天|日|页|步|类|种|样|部门|周岁|岁|趟)")
+_CN_NUM = re.compile(r"[一二三四五六七八九十两]{1,3}(?=个|项|份|张|天|日|页|步|类|种|样|部门|周岁|岁|趟|件(?!事一次))")
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.compose import Services
 from dialogs.idnumbers import mask_id
+from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
 from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
@@ -94,6 +95,21 @@ async def window_action(services: Services, action: str, ref: str, as_id: int | 
             result = await window.return_for_correction(uow, ref, who, reason, fields, materials)
         else:
             result = await window.refuse(uow, ref, who, reason)
+    return result.message
+
+
+async def withdraw(services: Services, ref: str, as_id: int, reason: str) -> str:
+    """The applicant asked (at the window, in writing) to withdraw: open cases stop, unsent packets are
+    cancelled, the applicant is told. Window staff or an admin only; the attempt is audited either way."""
+    ref = ref.strip().upper()
+    if not is_valid_reference(ref):
+        return f"受理编号格式不正确：{ref}（应为 LJyymmdd-nnnnnnc）"
+    if not reason.strip():
+        return "请填写撤回原因（--reason）。"
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if await staff.authorize(uow, as_id, "withdraw", None, target=ref) is None:
+            return "该账号没有撤回申请的权限（已记录审计）。"
+        result = await decisions.withdraw(uow, ref, operator(as_id), now(), reason.strip())
     return result.message
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from dialogs import situations
 from dialogs.faq import FaqEntry, FaqIndex, looks_like_question
-from dialogs.model import Intent, Reply, Session, UserInput
+from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
@@ -58,7 +58,7 @@ def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
 def is_question(s: Session, inp: UserInput) -> bool:
     if inp.kind != "text":
         return False
-    if s.meta.get("asking") or looks_like_question(inp.text):
+    if s.meta.asking or looks_like_question(inp.text):
         return True
     # On the start page there is no question pending: a sentence is taken as a question, while a
     # greeting (你好) just shows the menu again.
@@ -66,16 +66,16 @@ def is_question(s: Session, inp: UserInput) -> bool:
 
 
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:
-    s.meta.pop("asking", None)
+    """The answer (or the hand-off) and its intents; the engine then clears `asking`."""
     question = inp.text.strip()[:500]
     result = respond(faq, question, inp.today)
     if result.confident:
-        return [Reply(text=result.text)], [Intent(kind="event", data={
-            "name": "question_answered", "entries": [e.id for e in result.entries],
-            "situations": [n.kind for n in result.notes], "score": round(result.score, 2)})]
-    ticket = {"question": redact(question), "step": s.state, "ref": s.meta.get("ref"),
-              "reason": result.reason, "candidate": result.candidate.id if result.candidate else None}
-    return [Reply(text=HANDED_OFF)], [Intent(kind="ticket", data=ticket)]
+        return [Reply(text=result.text)], [Event(name="question_answered", data={
+            "entries": [e.id for e in result.entries], "situations": [n.kind for n in result.notes],
+            "score": round(result.score, 2)})]
+    ticket = Ticket(question=redact(question), step=s.state, ref=s.meta.ref, reason=result.reason,
+                    candidate=result.candidate.id if result.candidate else None)
+    return [Reply(text=HANDED_OFF)], [ticket]
 
 
 def learn(faq: FaqIndex, *, addition_id: int, question: str, answer: str, entry_id: str | None,

@@ -66,6 +66,7 @@ def bank_text() -> str:
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
 W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
+W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.06  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
@@ -85,10 +86,11 @@ class FaqIndex:
 
     def __init__(self, entries: Iterable[FaqEntry], *, min_score: float = MIN_SCORE,
                  min_gap: float = MIN_GAP, weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
-                 w_unknown: float = W_UNKNOWN, answer_weight: float = ANSWER_WEIGHT) -> None:
+                 w_unknown: float = W_UNKNOWN, w_agree: float = W_AGREE,
+                 answer_weight: float = ANSWER_WEIGHT) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
-        self.w_unknown = w_unknown
+        self.w_unknown, self.w_agree = w_unknown, w_agree
         self.answer_weight = answer_weight
         self._built = False
 
@@ -181,13 +183,16 @@ class FaqIndex:
         ceiling = (_K1 + 1) * sum(max(idf.get(t, unknown), 0.0) for t in terms) or 1.0
         sim = self._similarity(text)
         order = range(len(self._entries))
-        pool = set(sorted(order, key=bm.__getitem__, reverse=True)[:_TOP])
-        pool |= set(sorted(order, key=sim.__getitem__, reverse=True)[:_TOP])
+        by_bm = sorted(order, key=bm.__getitem__, reverse=True)[:_TOP]
+        by_sim = sorted(order, key=sim.__getitem__, reverse=True)[:_TOP]
+        pool = set(by_bm) | set(by_sim)
+        agreed = by_bm[0] if by_bm and by_sim and by_bm[0] == by_sim[0] else None
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
         scored = [(w_sim * sim[i] + w_bm * min(bm[i] / ceiling, 1.5)
-                   + w_cov * self._coverage(terms, self._vocab[i]) - foreign, i) for i in pool]
+                   + w_cov * self._coverage(terms, self._vocab[i]) - foreign
+                   + (self.w_agree if i == agreed else 0.0), i) for i in pool]
         return sorted(scored, reverse=True)
 
     def _best(self, text: str, bar: float) -> tuple[float, int | None, bool]:

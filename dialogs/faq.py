@@ -1,17 +1,14 @@
 """Help-desk answer engine: BM25 and character n-grams over the notice's bank, reranked, sure or silent."""
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Iterable
 
 from rank_bm25 import BM25Okapi
 
+from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question
 from dialogs.faq_text import bigrams, char_grams, normalize, tokenize
 
@@ -19,48 +16,6 @@ __all__ = [
     "FaqEntry", "FaqResult", "FaqIndex", "load_bank", "bank_text", "tokenize", "normalize",
     "is_out_of_scope", "looks_like_question",
 ]
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    id: str
-    section: str
-    questions: tuple[str, ...]
-    answer: str
-
-
-@dataclass(frozen=True)
-class FaqResult:
-    # entry is the best candidate (None when empty or out of scope): show it only if confident.
-    entry: FaqEntry | None
-    score: float
-    confident: bool
-    reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
-    more: tuple[FaqEntry, ...] = ()  # further entries a question spanning several also asks
-
-    @property
-    def entries(self) -> tuple[FaqEntry, ...]:
-        """What to show: the best entry and, for a question spanning entries, the others."""
-        if not self.confident or self.entry is None:
-            return ()
-        return (self.entry, *(e for e in self.more if e != self.entry))
-
-
-def _raw_bank() -> str:
-    return resources.files("dialogs").joinpath("data/faq.json").read_text(encoding="utf-8")
-
-
-def load_bank() -> list[FaqEntry]:
-    return [
-        FaqEntry(id=e["id"], section=e["section"], questions=tuple(e["questions"]), answer=e["answer"])
-        for e in json.loads(_raw_bank())
-    ]
-
-
-@cache
-def bank_text() -> str:
-    """All the bank's words, normalised: the vocabulary the tokenizer keeps."""
-    return "\n".join(normalize(t) for e in load_bank() for t in (*e.questions, e.answer))
 
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.

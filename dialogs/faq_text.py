@@ -93,7 +93,7 @@ def init_tokenizer(vocab: str) -> None:
 
 def _jieba() -> jieba.Tokenizer:
     if _tokenizer is None:
-        from dialogs.faq import bank_text
+        from dialogs.faq_bank import bank_text
         init_tokenizer(bank_text())
     assert _tokenizer is not None
     return _tokenizer

@@ -28,11 +28,11 @@ def main() -> None:
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None
-    grid = itertools.product((0.8, 1.2), (0.7,), (0.6, 1.0), (0.0, 0.2, 0.4), (0.9, 1.0, 1.1), (0.06, 0.08, 0.1),
-                             (1.0,))
-    for w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min in grid:
+    grid = itertools.product((0.8, 1.2), (0.7,), (0.6, 1.0), (0.0,), (0.9, 1.0, 1.1), (0.06, 0.1),
+                             (1.0,), (1.1, 1.3, 1.5, 99.0))
+    for w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min in grid:
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
-        index.w_unknown, index.w_agree = w_unk, w_agree
+        index.w_unknown, index.w_agree, index.pair_min = w_unk, w_agree, pair_min
         faq_module.CLAUSE_MIN = clause_min
         right = wrong = false_conf = 0
         for row in rows:
@@ -44,13 +44,14 @@ def main() -> None:
                 wrong += answered and not ok
         objective = right - 3 * wrong - 5 * false_conf
         if best is None or objective > best[0]:
-            best = (objective, right, wrong, false_conf, (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min))
+            best = (objective, right, wrong, false_conf,
+                    (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min))
     n = sum(r["expect"] != "out_of_scope" for r in rows)
     assert best is not None
-    _, right, wrong, false_conf, (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min) = best
+    _, right, wrong, false_conf, (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min) = best
     print(f"tuning split: right {right}/{n}, wrong {wrong}, out-of-scope confident {false_conf}; "
           f"W_BM25={w_bm} W_COV={w_cov} W_UNKNOWN={w_unk} W_AGREE={w_agree} MIN_SCORE={min_score} MIN_GAP={min_gap} "
-          f"CLAUSE_MIN={clause_min}")
+          f"CLAUSE_MIN={clause_min} PAIR_MIN={pair_min}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ __all__ = [
 W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
 W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
+PAIR_MIN = 1.3  # a runner-up this sure is shown beside the best entry
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.06  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
@@ -41,11 +42,11 @@ class FaqIndex:
 
     def __init__(self, entries: Iterable[FaqEntry], *, min_score: float = MIN_SCORE,
                  min_gap: float = MIN_GAP, weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
-                 w_unknown: float = W_UNKNOWN, w_agree: float = W_AGREE,
+                 w_unknown: float = W_UNKNOWN, w_agree: float = W_AGREE, pair_min: float = PAIR_MIN,
                  answer_weight: float = ANSWER_WEIGHT) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
-        self.w_unknown, self.w_agree = w_unknown, w_agree
+        self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
         self.answer_weight = answer_weight
         self._built = False
 
@@ -150,13 +151,18 @@ class FaqIndex:
                    + (self.w_agree if i == agreed else 0.0), i) for i in pool]
         return sorted(scored, reverse=True)
 
-    def _best(self, text: str, bar: float) -> tuple[float, int | None, bool]:
+    def _best(self, text: str, bar: float) -> tuple[float, int | None, bool, int | None]:
+        """(score, best entry, confident, a runner-up just as sure: both are shown)."""
         ranked = self.ranked(text)
         if not ranked:
-            return 0.0, None, False
+            return 0.0, None, False, None
         score, top = ranked[0]
-        second = ranked[1][0] if len(ranked) > 1 else 0.0
-        return score, top, score >= bar and score - second >= self.min_gap
+        second, runner = ranked[1] if len(ranked) > 1 else (0.0, None)
+        if score >= bar and score - second >= self.min_gap:
+            return score, top, True, None
+        if second >= self.pair_min:  # two entries, each clearly relevant: show both
+            return score, top, True, runner
+        return score, top, False, None
 
     def answer(self, question: str) -> FaqResult:
         text = question[:_MAX_CHARS]
@@ -166,7 +172,7 @@ class FaqIndex:
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
-        score, top, confident = self._best(text, self.min_score)
+        score, top, confident, runner = self._best(text, self.min_score)
         if is_out_of_scope(text):  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
@@ -177,6 +183,8 @@ class FaqIndex:
         if not confident and len(more) >= 2:  # each part is clear though the whole is not
             return FaqResult(more[0], score, True, "answered", tuple(more[1:]))
         entry = self._entries[top]
+        if runner is not None:
+            more = [self._entries[runner], *more]
         return FaqResult(entry, score, confident, "answered" if confident else "low_confidence",
                          tuple(e for e in more if e != entry) if confident else ())
 
@@ -190,7 +198,7 @@ class FaqIndex:
             if (exact := self._exact.get(_key(part))) is not None:
                 entry = self._entries[exact]
             else:
-                _, top, ok = self._best(part, CLAUSE_MIN)
+                _, top, ok, _ = self._best(part, CLAUSE_MIN)
                 entry = self._entries[top] if ok and top is not None else None
             if entry is not None and entry not in found:
                 found.append(entry)

@@ -194,3 +194,14 @@ def test_variants_make_a_question_answerable_by_an_existing_entry() -> None:
     result = idx.answer(question)
     assert result.confident and result.entry is not None and result.entry.id == "deadline"
     assert idx.candidate("审批结果多会能有信儿") is not None
+
+
+def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> None:
+    idx = FaqIndex([
+        FaqEntry("letter", "表1", ("转出档案介绍信的要求", "介绍信要盖章吗"), "单位集体委托的须提供，单位盖章。"),
+        FaqEntry("sample", "样表", ("转出档案介绍信的要求", "介绍信有样表吗"), "样表：XXX同志……（单位盖章）"),
+        FaqEntry("fee", "收费", ("办理收费吗", "要交钱吗"), "收费事项：无。"),
+    ])
+    result = idx.answer("转出档案介绍信有什么要求")
+    assert result.confident and {e.id for e in result.entries} == {"letter", "sample"}
+    assert [e.id for e in idx.answer("办理收费吗？").entries] == ["fee"]

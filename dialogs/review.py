@@ -5,12 +5,12 @@ from __future__ import annotations
 from dialogs import notice
 from dialogs.fields import display_value
 from dialogs.form import FIELDS, SECTIONS, SECTION_NOTES, Kind, applies
-from dialogs.idnumbers import ID_TYPE_LABELS, IdType, mask_id
+from dialogs.idnumbers import ID_TYPE_LABELS, IdType
 from dialogs.materials import SLOTS, required_slots
 from dialogs.model import Commitment, Reply, Resubmit, Session, Submit
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.masks import mask_account, mask_number
 from dialogs.texts import g
-from dialogs.values import mask_account, mask_phone
 
 EDIT_TARGETS = {f.key: (f.edit_step or f.step) for f in FIELDS}
 
@@ -20,9 +20,9 @@ def masked(key: str, s: Session) -> str:
     if value in (None, ""):
         return "未填写"
     if key == "id_number":
-        return mask_id(value)
+        return mask_number(value)
     if key == "phone":
-        return mask_phone(value)
+        return mask_number(value)
     if key == "bank_account":
         return mask_account(value)
     if key == "id_type":

@@ -1,8 +1,8 @@
 """Choose the FAQ's reranking weights and confidence bars on the tuning data only; prints the best.
 
-Tuning data: the "tune" split and, since its one locked run at commit 082d57f, the "locked" split.
-The fresh "locked-b" split is filtered out before anything is scored, so the chosen values cannot
-depend on it. Objective: right answers over all in-scope questions, a wrong answer
+Tuning data: bench_faq.SEEN (the "tune" split and the locked splits after their one run each).
+The fresh split (bench_faq.FRESH) is filtered out before anything is scored, so the chosen values
+cannot depend on it. Objective: right answers over all in-scope questions, a wrong answer
 counting three times against and a confident answer to an out-of-scope question five times.
 Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_faq import TODAY, judge  # noqa: E402
+from bench.bench_faq import SEEN, TODAY, judge  # noqa: E402
 from dialogs import faq as faq_module  # noqa: E402
 from dialogs.faq import FaqIndex, load_bank  # noqa: E402
 from dialogs.helpdesk import respond  # noqa: E402
@@ -24,7 +24,7 @@ from dialogs.helpdesk import respond  # noqa: E402
 
 def main() -> None:
     rows = [r for r in json.loads((ROOT / "bench" / "faq_eval.json").read_text(encoding="utf-8"))
-            if r["split"] in ("tune", "locked")]  # "locked" was run once at 082d57f; locked-b never
+            if r["split"] in SEEN]  # the fresh split is never scored here
     index = FaqIndex(load_bank())
     index.warm_up()
     best = None

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.compose import Services
-from dialogs.clock import utcnow
+from dialogs.clock import local_day, utcnow
 from dialogs.masks import mask_name, mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
@@ -22,11 +22,8 @@ def operator(as_id: int | None) -> str:
 
 async def ask(services: Services, question: str) -> str:
     """The applicant's answer, word for word as in Telegram and the terminal, plus an operator line."""
-    from datetime import datetime
-
     from dialogs.helpdesk import respond
-    from dialogs.model import BEIJING
-    result = respond(services.faq, question.strip()[:500], datetime.now(BEIJING).date())
+    result = respond(services.faq, question.strip()[:500], local_day(utcnow()))
     if result.confident:
         return (f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；"
                 f"置信分 {result.score:.2f}）")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from dialogs.clock import utcnow
 from dialogs.faq import FaqIndex
 from dialogs.helpdesk import learn
 from storage.uow import UnitOfWork
@@ -49,7 +50,7 @@ def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:
 
 
 async def faq_report(services, days: int = 30, now: datetime | None = None) -> str:
-    since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    since = (now or utcnow()) - timedelta(days=days)
     async with UnitOfWork(services.sessionmaker) as uow:
         tickets = await uow.tickets.since(since)
     return render(services.faq, group_tickets(services.faq, tickets), days)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-
 import pytest
 
 from bot.__main__ import main
@@ -12,7 +10,7 @@ from bot.compose import build
 from bot.settings import Settings
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.helpdesk import respond
-from dialogs.model import BEIJING
+from dialogs.clock import local_day, utcnow
 from storage.models import Applicant, FaqAddition, Ticket
 from storage.uow import UnitOfWork
 
@@ -47,7 +45,7 @@ def store(data_dir, *rows) -> None:
 def test_ask_prints_what_the_applicant_is_shown(data_dir, capsys):
     question = "快递小哥能不能办"
     out = run(["ask", question], capsys)
-    expected = respond(FaqIndex(load_bank()), question, datetime.now(BEIJING).date()).text
+    expected = respond(FaqIndex(load_bank()), question, local_day(utcnow())).text
     assert out.startswith(expected) and "新就业形态就业人员" in out and "条目：situations" in out
     out = run(["ask", "公积金怎么提取？"], capsys)
     assert "已转给人工客服" in out and "out_of_scope" in out

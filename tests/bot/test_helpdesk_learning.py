@@ -16,7 +16,7 @@ from bot.telegram.helpdesk import make_router as helpdesk_router
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.helpdesk import respond
-from dialogs.model import BEIJING
+from dialogs.clock import local_day
 from office.staff import add_staff
 from storage.models import FaqAddition, Ticket
 from storage.uow import UnitOfWork
@@ -57,7 +57,7 @@ async def test_telegram_shows_the_same_answer_as_respond_and_returns_to_the_step
     before = len(desk.session.texts(APPLICANT))
     await desk.feed(f.text_update(question))
     texts = desk.session.texts(APPLICANT)[before:]
-    expected = respond(desk.faq, question, NOW.astimezone(BEIJING).date()).text
+    expected = respond(desk.faq, question, local_day(NOW)).text
     assert texts[0] == expected and "60周岁9个月" in expected
     assert texts[-1].startswith("【个人基本信息】")  # the same step, asked again
 

@@ -137,7 +137,8 @@ def main() -> None:
     timings.sort()
     print(f"\nbank: {len(index.entries)} entries, {len(bank)} questions; eval questions found verbatim "
           f"in the bank: {len(verbatim)} {verbatim[:5]}")
-    print(f"latency per question (index warm, tokenizer cache cleared, {len(timings)} runs): mean {statistics.fmean(timings):.2f} ms, "
+    print(f"latency per question (index warm, tokenizer cache cleared, {len(timings)} runs): "
+          f"mean {statistics.fmean(timings):.2f} ms, "
           f"p50 {timings[len(timings) // 2]:.2f} ms, p99 {timings[int(len(timings) * 0.99) - 1]:.2f} ms; "
           f"floor (str ops) mean {statistics.fmean(floor) * 1000:.1f} µs")
     print(f"start-up (import + tokenizer + index): {startup:.2f} s; RSS {rss0:.0f} -> {rss1:.0f} MB "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from rank_bm25 import BM25Okapi
 
@@ -83,7 +83,7 @@ class FaqIndex:
         per_q = [[tokenize(q) for q in e.questions] for e in self._entries]
         docs = [[t for q in qs for t in q] for qs in per_q]
         answers = [tokenize(e.answer) for e in self._entries]
-        self._vocab = [set(d) | set(a) for d, a in zip(docs, answers)]
+        self._vocab = [set(d) | set(a) for d, a in zip(docs, answers, strict=True)]
         self._exact = {_key(q): i for i, e in enumerate(self._entries) for q in e.questions}
         self._bigrams = {b for e in self._entries for t in (*e.questions, e.answer) for b in bigrams(t)}
         # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
@@ -133,7 +133,8 @@ class FaqIndex:
             return []
         bm = [float(s) for s in self._bm25.get_scores(terms)]
         if self._bm25_answers is not None and self.answer_weight:
-            bm = [b + self.answer_weight * float(a) for b, a in zip(bm, self._bm25_answers.get_scores(terms))]
+            answers = self._bm25_answers.get_scores(terms)
+            bm = [b + self.answer_weight * float(a) for b, a in zip(bm, answers, strict=True)]
         idf = self._bm25.idf
         unknown = max(idf.values(), default=1.0)  # a term no question has is as telling as the rarest
         ceiling = (_K1 + 1) * sum(max(idf.get(t, unknown), 0.0) for t in terms) or 1.0

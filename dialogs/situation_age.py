@@ -85,8 +85,8 @@ def _span(values: list[str]) -> str:
 
 def _verdict(person: Person, category: RetireCategory, today: date) -> str:
     ages = [retirement_months(b, category) for b in person.births]
-    dates = [add_months(b, m) for b, m in zip(person.births, ages)]
-    ok = [today < d and full_years(b, today) >= MIN_AGE for b, d in zip(person.births, dates)]
+    dates = [add_months(b, m) for b, m in zip(person.births, ages, strict=True)]
+    ok = [today < d and full_years(b, today) >= MIN_AGE for b, d in zip(person.births, dates, strict=True)]
     age_text = _span([_fmt_age(a) for a in sorted(ages)])
     when = _span([f"{d.year}年{d.month:02d}月" for d in sorted(dates)]).replace("年0", "年")
     head = f"法定退休年龄为{age_text}（约{when}）"
@@ -94,7 +94,7 @@ def _verdict(person: Person, category: RetireCategory, today: date) -> str:
         return f"{head}，目前仍在法定劳动年龄内"
     if not any(ok):
         return f"{head}，已达到法定退休年龄，不符合这一条件"
-    still = min(b for b, good in zip(person.births, ok) if good)
+    still = min(b for b, good in zip(person.births, ok, strict=True) if good)
     return f"{head}，是否已到退休年龄取决于出生月份：{still.year}年{still.month}月及以后出生的仍在法定劳动年龄内"
 
 

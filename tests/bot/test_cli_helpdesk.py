@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from bot.__main__ import main
 from bot.compose import build
 from bot.settings import Settings
+from dialogs.clock import local_day, utcnow
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.helpdesk import respond
-from dialogs.clock import local_day, utcnow
 from storage.models import Applicant, FaqAddition, Ticket
 from storage.uow import UnitOfWork
 

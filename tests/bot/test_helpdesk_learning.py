@@ -13,10 +13,10 @@ from bot.notifier import send_pending
 from bot.runner import Runner
 from bot.telegram.app import make_dispatcher
 from bot.telegram.helpdesk import make_router as helpdesk_router
+from dialogs.clock import local_day
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.helpdesk import respond
-from dialogs.clock import local_day
 from office.staff import add_staff
 from storage.models import FaqAddition, Ticket
 from storage.uow import UnitOfWork

@@ -138,6 +138,7 @@ async def _console(settings: Settings, user: str) -> None:
         stop.set()
         if worker:
             await worker
+        services.intake.close()
         await services.db_engine.dispose()
 
 
@@ -160,6 +161,7 @@ async def _polling(settings: Settings) -> None:
     from bot import compose
     from bot.notifier import run_notifier
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
 
@@ -169,7 +171,7 @@ async def _polling(settings: Settings) -> None:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    dp = make_dispatcher(services.runner, *routers)
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
     if settings.embedded_worker:
@@ -191,6 +193,7 @@ async def _polling(settings: Settings) -> None:
         if http_runner:
             await http_runner.cleanup()
         await bot.session.close()
+        services.intake.close()
         await services.db_engine.dispose()
 
 

@@ -1,14 +1,14 @@
 """help desk: a staff addition can be a new wording of an existing bank entry
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
+    fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -103,6 +105,10 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "staff" and args.action == "passwd":
             from bot.web.serve import passwd
             return await passwd(services, args.telegram_id, sys.stdin.readline())
+        if args.cmd == "faq":
+            from bot.faq_learning import faq_report
+            await services.load_faq_additions()
+            return await faq_report(services, args.days)
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),

@@ -13,6 +13,7 @@ from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from office import window
 from office.outcome import OK, UNCHANGED, Result
+from storage.blobrefs import shas_of
 from storage.models import Applicant, Application, Draft
 from storage.uow import UnitOfWork
 
@@ -52,6 +53,7 @@ async def submit(uow: UnitOfWork, draft: Draft, session: Session, actor: str, no
             return Result(True, UNCHANGED, "该申请已提交。", state=existing.status, data={"ref": existing.ref})
     else:
         raise RuntimeError("no free reference number after 5 draws")
+    await uow.blob_refs.add(f"app:{app.id}", shas_of(app.data))  # the application holds its files
     uow.events.add("application_submitted", actor, {"ref": app.ref, "channel": "window", "in_person": True},
                    applicant_id=app.applicant_id, application_id=app.id)
     accepted = await window.accept(uow, app.ref, actor, now, calendar)

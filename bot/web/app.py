@@ -46,6 +46,12 @@ class Desk:
     secure_cookies: bool = False
     bot_username: str = ""
     clock: Callable[[], datetime] = utcnow
+    intake: Any = None  # bot.intake.IntakePool: scans are judged in its worker processes, as in the bot
+
+    def __post_init__(self) -> None:
+        if self.intake is None:
+            from bot.intake import IntakePool
+            self.intake = IntakePool()  # started on the first upload
 
     def now(self) -> datetime:
         return self.clock()

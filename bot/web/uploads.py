@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
 from bot.web.app import DESK, render
@@ -13,6 +11,7 @@ from dialogs.materials import SLOTS, required_slots
 from dialogs.materials import STEPS as MATERIAL_STEPS
 from dialogs.model import Session, StoreBlob, Upload, UserInput
 from dialogs.steps import Again
+from storage.blobrefs import shas_of
 from storage.blobs import BlobStore
 from storage.models import Draft
 from storage.uow import UnitOfWork
@@ -65,8 +64,11 @@ async def _take_uploads(form, s: Session, desk, uow) -> dict[str, str]:
         if not ups:
             continue
         step = STEP_BY_NAME[step_name]
-        inp = UserInput(kind="upload", now=now, files=[Upload(data=f.file.read(), filename=f.filename) for f in ups])
-        outcome = await asyncio.to_thread(step.accept, s, inp)
+        files = []
+        for f in ups:  # judged in the intake workers (memory and time capped), like the bot's uploads
+            up = Upload(data=f.file.read(), filename=f.filename)
+            files.append(Upload(filename=f.filename, checked=await desk.intake.check(up)))
+        outcome = step.accept(s, UserInput(kind="upload", now=now, files=files))
         slot = step.slot(s)
         s.materials.update(outcome.materials)  # a step returns the slot's new file list, never writes it
         if isinstance(outcome, Again):
@@ -111,8 +113,14 @@ async def save_materials(request: web.Request) -> web.Response:
         if not errors:
             errors.update(await _take_uploads(form, s, desk, uow))
         missing = {k: f"请上传：{SLOTS[k].title}" for k in required_slots(s) if not s.materials.get(k)}
-        await uow.drafts.save(draft, "desk_materials" if errors or missing else "desk_review", dump(s),
-                                  draft.epoch)
+        data = dump(s)
+        orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data))  # the draft holds its files
+        await uow.drafts.save(draft, "desk_materials" if errors or missing else "desk_review", data, draft.epoch)
+    for sha in orphans:  # removed files nobody else holds, after the commit that let them go
+        try:
+            desk.blobs.delete(sha)
+        except OSError:
+            pass
     if errors or (missing and form.get("go") == "review"):
         return _materials_page(request, draft, s, missing | errors, 422)
     if form.get("go") != "review":

@@ -82,6 +82,7 @@ async def web(sm, blobs, calendar, wclock, staff):
     await client.start_server()
     yield Web(client, desk)
     await client.close()
+    desk.intake.close()
 
 
 async def online_application(sm, blobs, ref: str = "LJ260302-0000013", chat: int = 111) -> str:

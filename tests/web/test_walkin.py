@@ -15,6 +15,7 @@ from dialogs.form import ASKED
 from dialogs.idnumbers import IdType, check_id, mod11_2_check_char
 from dialogs.values import parse_date, parse_phone
 from storage.models import Applicant, Application, Delivery, DepartmentCase, Event
+from storage.uow import UnitOfWork
 from tests.web.conftest import ADMIN, WINDOW, Web, photo
 
 HEBEI = "130000-130100-130102"
@@ -147,6 +148,9 @@ async def test_a_walk_in_is_submitted_accepted_and_dispatched_like_the_bots(web:
     from dialogs.privacy import CONSENT_VERSION
     assert data["consent"]["version"] == CONSENT_VERSION and data["consent"]["agreed_at"]
     assert kinds[:2] == ["application_submitted", "application_accepted"]
+    from storage.blobrefs import shas_of
+    async with UnitOfWork(sm) as uow:  # the application holds its files, so no clean-up removes them
+        assert await uow.blob_refs.held_by(f"app:{app.id}") == shas_of(data) and len(shas_of(data)) == 4
     pdf = await (await web.client.get(f"/desk/queue/{ref}/form.pdf")).read()
     from io import BytesIO
 
@@ -172,6 +176,15 @@ async def test_uploads_go_through_the_same_intake(web: Web):
     assert resp.status == 422 and "请上传：居民身份证（人像面）" in html and "已上传 1 个文件" in html
     resp = await upload(web, draft, {"doc": [("hukou.jpg", photo("red"))]}, go="stay")
     assert "这个文件已经上传过了" in await resp.text()
+    async with UnitOfWork(web.desk.sessionmaker) as uow:
+        [sha] = await uow.blob_refs.held_by(f"draft:{draft}")
+    assert web.desk.blobs.exists(sha)
+    form = FormData()
+    for k, v in (("csrf", await web.csrf(f"/desk/walkin/{draft}/materials")), ("doc_choice", "household"),
+                 ("archive_entrusted", "no"), ("go", "stay"), ("remove", f"household:{sha}")):
+        form.add_field(k, v)
+    await web.client.post(f"/desk/walkin/{draft}/materials", data=form)
+    assert not web.desk.blobs.exists(sha)  # a removed scan nobody else holds is deleted
 
 
 async def test_another_window_clerk_cannot_touch_the_draft(web: Web):

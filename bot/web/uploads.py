@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiohttp import web
 
 from bot.web.app import DESK, render
@@ -117,10 +119,8 @@ async def save_materials(request: web.Request) -> web.Response:
         orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data))  # the draft holds its files
         await uow.drafts.save(draft, "desk_materials" if errors or missing else "desk_review", data, draft.epoch)
     for sha in orphans:  # removed files nobody else holds, after the commit that let them go
-        try:
+        with contextlib.suppress(OSError):
             desk.blobs.delete(sha)
-        except OSError:
-            pass
     if errors or (missing and form.get("go") == "review"):
         return _materials_page(request, draft, s, missing | errors, 422)
     if form.get("go") != "review":

@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
+    fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -97,6 +99,10 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "faq":
+            from bot.faq_learning import faq_report
+            await services.load_faq_additions()
+            return await faq_report(services, args.days)
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),

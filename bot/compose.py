@@ -59,13 +59,13 @@ class Services:
         return counts | {f"purged_{k}": v for k, v in vars(done).items() if isinstance(v, int)}
 
     async def load_faq_additions(self) -> int:
-        from bot.telegram.helpdesk import faq_entry
+        from bot.faq_learning import apply_addition
         from office.helpdesk import faq_additions
         from storage.uow import UnitOfWork
         async with UnitOfWork(self.sessionmaker) as uow:
             rows = await faq_additions(uow)
         for row in rows:
-            self.faq.add(faq_entry(row))
+            apply_addition(self.faq, row)
         return len(rows)
 
 

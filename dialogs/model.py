@@ -201,6 +201,7 @@ class Ticket(BaseModel):
     step: str
     ref: str | None = None
     reason: str | None = None
+    candidate: str | None = None  # the bank entry the question most likely belongs to, for staff
 
 
 class Status(BaseModel):

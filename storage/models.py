@@ -225,6 +225,8 @@ class FaqAddition(Base):
     question: Mapped[str] = mapped_column(SealedText("faq_additions.question"))
     answer: Mapped[str] = mapped_column(SealedText("faq_additions.answer"))
     section: Mapped[str] = mapped_column(String(64))
+    # set: the question is a new wording of this bank entry; unset: a new entry with this answer
+    entry_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -4,14 +4,14 @@ Existing plain values stay readable (the column types read them) until `python -
 rotate` seals them and fills the blind index; the migration has no keys, by design.
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -232,24 +232,18 @@ async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm,
         assert (await window.accept(uow, app.ref, "staff:window", now, base)).ok
     async with UnitOfWork(sm) as uow:
         row = await uow.applications.by_ref(app.ref)
-        assert row.deadline_provisional and row.deadline == date(2027, 1, 8)  # weekends only
+        assert row.deadline_provisional and row.deadline == date(2027, 1, 11)  # 元旦 not counted
         assert await confirm_provisional(uow, base) == 0
-    data = json_2027(base)
     async with UnitOfWork(sm) as uow:
-        assert await confirm_provisional(uow, WorkCalendar(data)) == 1
+        assert await confirm_provisional(uow, WorkCalendar([Schedule2027])) == 1
     async with UnitOfWork(sm) as uow:
         row = await uow.applications.by_ref(app.ref)
         notes = list(await uow.db.scalars(__import__("sqlalchemy").select(Notification)))
-    assert not row.deadline_provisional and row.deadline == date(2027, 1, 11)  # 元旦 not counted
+    assert not row.deadline_provisional and row.deadline == date(2027, 1, 12)  # Monday 1-4 off too
     assert any("办结时限确定为" in n.body["text"] for n in notes)
 
 
-def json_2027(calendar) -> dict:
-    """The loaded calendar's data plus a (hypothetical) 2027 schedule: 元旦 off 1-1, nothing else."""
-    import json
-    from importlib import resources
-    data = json.loads(resources.files("dialogs").joinpath("data/cn_workdays.json").read_text("utf-8"))
-    data["years"]["2027"] = {"holidays": ["2027-01-01"], "workdays": []}
-    if "covered" in data:
-        data["covered"] = [min(data["covered"]), 2027]
-    return data
+class Schedule2027:
+    """A made-up 2027 notice in the holidays package's format: Monday 1-4 off, Saturday 1-30 worked."""
+    from holidays.calendars.gregorian import JAN
+    special_public_holidays = {2027: ((JAN, 4, JAN, 30),)}

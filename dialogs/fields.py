@@ -168,13 +168,14 @@ class FieldStep(BaseStep):
                 return [Reply(text=self.question(s) + "\n请选择省份：",
                               buttons=[buttons, *self.nav(s)])]
         if part.get("province") == MORE:
-            buttons = [btn(self.name, "p:" + r.code, r.name) for r in divisions.provinces()]
+            buttons = [btn(self.name, "p:" + r.code, r.name) for r in divisions.provinces() if r.code != HEBEI]
             return [Reply(text=f"{spec.label}：请选择省（自治区、直辖市）：",
                           buttons=[*rows(buttons, 3), *self.nav(s)])]
         if "city" not in part:
-            buttons = [btn(self.name, "c:" + r.code, r.name) for r in divisions.cities(part["province"])]
-            if not buttons:
-                part["city"] = part["province"]
+            found = divisions.cities(part["province"])
+            buttons = [btn(self.name, "c:" + r.code, r.name) for r in found]
+            if len(found) <= 1:  # a municipality's one city level, or none (香港, 澳门, 台湾)
+                part["city"] = found[0].code if found else part["province"]
             else:
                 head = self.question(s) + "\n" if not spec.nationwide else ""
                 return [Reply(text=f"{head}{spec.label}：{_path(part)} 请选择市：",
@@ -233,9 +234,9 @@ class FieldStep(BaseStep):
 
 
 def _path(part: dict) -> str:
-    return "".join(divisions.lookup(part[k]).name for k in ("province", "city", "county")
-                   if part.get(k) and part.get(k) != MORE and divisions.lookup(part[k])
-                   and not (k == "city" and part[k] == part.get("province")))
+    names = [divisions.lookup(part[k]).name for k in ("province", "city", "county")
+             if part.get(k) and part.get(k) != MORE and divisions.lookup(part[k])]
+    return "".join(n for i, n in enumerate(names) if i == 0 or n != names[i - 1])
 
 
 def check_date(spec: FieldSpec, s: Session, d: date, today: date) -> date:

@@ -182,9 +182,18 @@ async def _polling(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dialogs.options import OptionsError
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
+    try:
+        return _main(args, settings)
+    except OptionsError as e:
+        print(f"配置错误：{e}", file=sys.stderr)
+        return 2
+
+
+def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
         if args.action == "upgrade":

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.runner import Runner
 from bot.settings import Settings
+from dialogs import options
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.workdays import WorkCalendar
@@ -44,6 +45,7 @@ class Services:
 
 
 def build(settings: Settings, migrate: bool = True) -> Services:
+    options.install(options.load(settings.options_dir))  # OptionsError names the bad file
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
         upgrade(settings.db_url)

@@ -163,6 +163,7 @@ class Runner:
         ref, dept = correction["ref"], correction["dept"]
         if dept == "window" and not correction.get("fields") and not correction.get("materials"):
             changes = {"answers": frozen["answers"], "materials": frozen["materials"]}
+        changes["commitment"] = frozen["commitment"]
         if dept == "window":
             result = await window.resubmit(uow, ref, "applicant", changes)
         else:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     callback_host: str = "127.0.0.1"
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    # Option lists of the form (户口性质, 个人身份, 缴费档次, 转入机构, 参保地): <dir>/<key>.json
+    # replaces the shipped default of that key (dialogs/data/options/); validated at start.
+    options_dir: Path | None = None
 
     def dispatch_config(self) -> DispatchConfig:
         cfg = self.dispatch.model_copy()

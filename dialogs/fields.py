@@ -128,7 +128,7 @@ class FieldStep(BaseStep):
         value = self.choice_value(inp)
         options = dict(spec.options)
         if value == MORE:
-            return Stay([Reply(text=f"请输入{spec.label}名称或其中的字，例如：满族、蒙古、维吾尔。",
+            return Stay([Reply(text=f"请输入{spec.label}名称或其中的字，例如：{_examples(spec)}。",
                                buttons=self.nav(s))])
         if value in options:
             return Done(values=self.derive({spec.key: value}))
@@ -231,6 +231,13 @@ class FieldStep(BaseStep):
         if detail:
             value["detail"] = detail
         return Done(values={self.spec.key: value}, kwargs={"meta": {"partial": None}})
+
+
+def _examples(spec: FieldSpec) -> str:
+    if spec.key == "ethnic":
+        return "满族、蒙古、维吾尔"
+    rest = [n for c, n in spec.options if c not in spec.common]
+    return "、".join(rest[:2])
 
 
 def _path(part: dict) -> str:

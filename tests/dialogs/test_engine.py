@@ -249,3 +249,22 @@ def test_sticker_or_text_in_an_upload_step_is_explained_and_the_slot_stays_open(
     chat.send("text", "好的")
     assert chat.state == "m_doc" and "请直接发送照片或文件" in chat.text
     assert len(chat.session.materials["household"]) == 1
+
+
+def test_process_page_quotes_the_seeds_platforms_and_section_four(chat):
+    from pathlib import Path
+    seed = "".join(p.read_text("utf-8") for p in Path("/work/shared/seed").glob("*.txt")) \
+        if Path("/work/shared/seed").is_dir() else None
+    chat.send("command", "guide")
+    chat.send("choose", "g|n:process")
+    page = chat.text
+    for quoted in ("人社一体化公共服务平台", "河北省医疗保障信息平台", "河北税务社保外网统一接入平台",
+                   "人社部门发挥牵头作用，汇总收取灵活就业“一件事一次办”一套申报材料",
+                   "河北省一体化政务服务平台为灵活就业“一件事一次办”提供技术平台支撑。"):
+        assert quoted in page, quoted
+    if seed is not None:  # every sentence of the page is the seed's own
+        import re
+        for sentence in re.split(r"[。\n；]", page.split("\n", 1)[1]):
+            sentence = sentence.strip()
+            if len(sentence) > 6:
+                assert sentence in seed, sentence

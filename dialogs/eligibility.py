@@ -120,6 +120,7 @@ def id_accepted(s: Session, info, today: date) -> Done:
             meta["failed_at"] = "id_number"
             meta["fail_reason"] = age.reason
             meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
+            meta["retire_delayed"] = age.delayed
             return Done(values=values, trigger="refuse", kwargs={"meta": meta})
         meta["age_borderline"] = age.borderline
         meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
@@ -189,18 +190,20 @@ class EligibleStep(BaseStep):
 
 
 FAIL_TEXT = {
-    "too_young": "未满16周岁，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
-    "retired": "已达到法定退休年龄，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
-    "archive": "人事档案不在省内公共档案管理服务机构，不符合办理条件第2条：“" + notice.CONDITION_ARCHIVE + "”。",
-    "situation": "不属于办理情形（无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
+    "too_young": "您未满16周岁，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
+    "retired": "您已达到法定退休年龄，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
+    "archive": "您的人事档案不在省内公共档案管理服务机构，不符合办理条件第2条：“"
+               + notice.CONDITION_ARCHIVE + "”。",
+    "situation": "您不属于办理情形（无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
                  "新就业形态就业人员以及在我省的其他灵活就业人员）。",
 }
+# Each follows "您可以：", so each starts with what the applicant can do.
 INSTEAD = {
-    "too_young": "年满16周岁后可再申请。",
-    "retired": "如对退休年龄有疑问，可咨询人工客服或前往人社服务大厅。",
-    "archive": "可先将档案转入省内公共就业和人才服务机构存档，再申请；或前往市县政务服务中心、"
+    "too_young": "在年满16周岁后再申请。",
+    "retired": "咨询人工客服，或前往人社服务大厅核实退休年龄。",
+    "archive": "先将档案转入省内公共就业和人才服务机构存档，再申请；或前往市县政务服务中心、"
                "人社服务大厅“一件事一次办”窗口咨询。",
-    "situation": "如有单位就业，请由用人单位办理参保；其他情况可咨询人工客服或前往窗口。",
+    "situation": "咨询人工客服或前往窗口；如在用人单位就业，由用人单位办理参保。",
 }
 
 
@@ -209,9 +212,11 @@ class IneligibleStep(BaseStep):
 
     def prompt(self, s, inp):
         reason = s.meta.get("fail_reason", "situation")
-        text = f"❌ 暂不能申请：您{FAIL_TEXT.get(reason, '')}"
+        text = f"❌ 暂不能申请：{FAIL_TEXT.get(reason, '')}"
         if reason == "retired" and s.meta.get("retire_date"):
-            text += f"\n（按渐进式延迟法定退休年龄规定，您的退休时间为{s.meta['retire_date'][:7]}。）"
+            retire = date.fromisoformat(s.meta["retire_date"])
+            rule = "按渐进式延迟法定退休年龄规定，" if s.meta.get("retire_delayed") else ""
+            text += f"\n（{rule}您的法定退休时间为{retire.year}年{retire.month}月。）"
         text += "\n\n您可以：" + INSTEAD.get(reason, "")
         return [Reply(text=text, buttons=[
             [btn(self.name, "back", "↩ 返回修改"), btn("g", "ask", "💬 咨询人工客服")],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dialogs import codes, divisions
+from dialogs.doubts import doubt
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
 from dialogs.model import Reply, Session, UserInput
@@ -74,6 +75,8 @@ class FieldStep(BaseStep):
             raw = inp.text
         elif self.choice_value(inp) == "default" and resolve_default(self.spec, s):
             raw = resolve_default(self.spec, s)
+        elif self.choice_value(inp) in ("confirm_doubt", "redo"):
+            return self.settle_doubt(s, inp)
         elif self.choice_value(inp) == "confirm" and kind == Kind.bank_account:
             pending = s.meta.get("pending_account")
             if pending:
@@ -96,7 +99,7 @@ class FieldStep(BaseStep):
                           "部分银行的卡号也可能如此。请核对卡面号码：无误请点“确认无误”，否则请重新输入。"),
                     buttons=[[btn(self.name, "confirm", "确认无误")], *self.nav(s)])])
             value = digits
-        return Done(values={self.spec.key: value})
+        return self.checked(s, {self.spec.key: value}, inp)
 
     def parse(self, s: Session, raw: str, today: date):
         kind = self.spec.kind
@@ -130,8 +133,10 @@ class FieldStep(BaseStep):
         if value == MORE:
             return Stay([Reply(text=f"请输入{spec.label}名称或其中的字，例如：{_examples(spec)}。",
                                buttons=self.nav(s))])
+        if value in ("confirm_doubt", "redo"):
+            return self.settle_doubt(s, inp)
         if value in options:
-            return Done(values=self.derive({spec.key: value}))
+            return self.checked(s, self.derive({spec.key: value}), inp)
         if inp.kind == "text":
             typed = inp.text.strip()
             matches = codes.find_ethnic(typed) if spec.key == "ethnic" else [
@@ -139,13 +144,32 @@ class FieldStep(BaseStep):
             exact = [c for c, n in matches if n == typed or n.removesuffix("族") == typed]
             if len(matches) == 1 or len(exact) == 1:
                 code = exact[0] if len(exact) == 1 else matches[0][0]
-                return Done(values=self.derive({spec.key: code}))
+                return self.checked(s, self.derive({spec.key: code}), inp)
             if matches:
                 buttons = [btn(self.name, c, n) for c, n in matches[:12]]
                 return Stay([Reply(text=f"找到以下{spec.label}，请点选：",
                                    buttons=[*rows(buttons, 3), *self.nav(s)])])
             return Again(f"没有找到“{typed[:20]}”。请点击按钮选择{spec.label}，或换个写法再输入。")
         return Again(f"请点击下方按钮选择{spec.label}。")
+
+    # Doubtful answers (dialogs.doubts): kept aside until confirmed
+    def checked(self, s: Session, values: dict, inp: UserInput):
+        question = doubt(self.spec.key, values[self.spec.key], s.answers, inp.today)
+        if question is None:
+            return Done(values=values)
+        s.meta["pending_value"] = {"step": self.name, "values": values}
+        shown = display_value(self.spec, values[self.spec.key])
+        return Stay([Reply(text=f"{question}\n\n{self.spec.label}：{shown}\n请确认：无误请点“确认无误”，"
+                                "否则请点“重新填写”。",
+                           buttons=[[btn(self.name, "confirm_doubt", "确认无误"),
+                                     btn(self.name, "redo", "重新填写")], *self.nav(s)])])
+
+    def settle_doubt(self, s: Session, inp: UserInput):
+        pending = s.meta.get("pending_value") or {}
+        if self.choice_value(inp) == "confirm_doubt" and pending.get("step") == self.name:
+            return Done(values=dict(pending["values"]), kwargs={"meta": {"pending_value": None}})
+        s.meta["pending_value"] = None
+        return Stay(self.prompt(s, inp))
 
     def derive(self, values: dict) -> dict:
         if self.spec.key == "archive_agency_code":
@@ -248,7 +272,7 @@ def _path(part: dict) -> str:
 
 def check_date(spec: FieldSpec, s: Session, d: date, today: date) -> date:
     if d > today + timedelta(days=366):
-        raise InputError(f"{spec.label}不能晚于一年以后，请核对。例如：{today:%Y-%m-%d}")
+        raise InputError(f"{spec.label}不能晚于一年后，请核对。例如：{today:%Y-%m-%d}")
     birth = s.answers.get("birth")
     if birth:
         b = date.fromisoformat(birth)

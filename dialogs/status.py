@@ -20,7 +20,7 @@ APPLICATION_STATUS = {
     "refused": "窗口不予受理",
     "accepted": "窗口已受理，人社、医保、税务部门并联办理中",
     "completed": "已办结",
-    "partly_rejected": "已办结（部分事项不予受理）",
+    "partly_rejected": "已办结（部分事项不予办理）",
     "withdrawn": "已撤回",
 }
 CASE_STATUS = {
@@ -30,7 +30,7 @@ CASE_STATUS = {
     "done": "已办结",
     "correction": "需要补正材料或信息",
     "resubmitted": "已补正，等待审核",
-    "rejected": "不予受理",
+    "rejected": "不予办理",
 }
 
 
@@ -80,7 +80,10 @@ def confirmation(ref: str, expected: date, provisional: bool) -> Reply:
 
 
 def status(view: ApplicationView) -> Reply:
-    lines = [f"受理编号：{view.ref}", f"状态：{APPLICATION_STATUS.get(view.status, view.status)}"]
+    state = APPLICATION_STATUS.get(view.status, view.status)
+    if view.status == "partly_rejected" and view.cases and all(c.state == "rejected" for c in view.cases):
+        state = "已办结（各事项均不予办理）"
+    lines = [f"受理编号：{view.ref}", f"状态：{state}"]
     if view.note:
         lines.append(f"说明：{view.note}")
     if view.accepted:

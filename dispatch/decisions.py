@@ -22,7 +22,7 @@ from storage.models import Application, DepartmentCase, Delivery
 from storage.repos import Applications, Events
 
 ACTIONS = ("claim", "release", "done", "correct", "reject")
-ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理"}
+ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予办理"}
 TARGET = {"claim": CaseState.claimed, "done": CaseState.done, "correct": CaseState.correction,
           "reject": CaseState.rejected, "release": CaseState.delivered}
 

@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md"
 INTRO = """# 办理流程图 · Case lifecycle
 
 本图补上种子文件“五、线上线下办理流程 （二）办理流程图”缺失的流程图：申请经“一件事一次办”窗口一窗综合受理后，
-推送至人社、医保、税务三个部门并联办理；各部门办结或不予受理后汇总为申请的最终结果。
+推送至人社、医保、税务三个部门并联办理；各部门办结或不予办理后汇总为申请的最终结果。
 
 This is the seed's missing 办理流程图: the application's lifecycle at the one window and the
 lifecycle of each department's case (run three times in parallel), joined into the final result.

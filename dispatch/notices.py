@@ -83,7 +83,7 @@ def correction(ref: str, dept: str, reason: str, fields: Sequence[str],
 
 
 def rejected(ref: str, dept: str, reason: str) -> dict[str, Any]:
-    text = (f"{dept_name(dept)}对以下事项不予受理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
+    text = (f"{dept_name(dept)}对以下事项不予办理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
             f"原因：{reason}")
     return body("applicant.rejected", text, ref=ref)
 
@@ -99,11 +99,13 @@ def withdrawn(ref: str) -> dict[str, Any]:
 
 def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) -> dict[str, Any]:
     """The final result, asking for a rating (好差评); `cases` are (dept, state, note or reason)."""
-    head = (f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已全部办结。" if status == "completed" else
-            f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已办结，其中部分事项不予受理。")
+    done = sum(state == "done" for _, state, _ in cases)
+    head = f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）" + (
+        "已全部办结。" if status == "completed" else
+        "已办结，其中部分事项不予办理。" if done else "已办结，各事项均不予办理。")
     lines = [head]
     for dept, state, note in cases:
-        word = "已办结" if state == "done" else "不予受理"
+        word = "已办结" if state == "done" else "不予办理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
     buttons = [[(label, f"r|{score}|{ref}")] for score, label in RATINGS]
@@ -119,7 +121,7 @@ def case_notice(packet: Any) -> dict[str, Any]:
                       f"受理编号：{packet.ref}", f"申请人：{mask_name(meta.get('name'))}",
                       f"办结时限：{_deadline(meta.get('deadline'), bool(meta.get('deadline_provisional')))}"])
     buttons = [[("认领", f"k|claim|{case}"), ("查看材料", f"k|open|{case}")],
-               [("办结", f"k|done|{case}"), ("要求补正", f"k|correct|{case}"), ("不予受理", f"k|reject|{case}")]]
+               [("办结", f"k|done|{case}"), ("要求补正", f"k|correct|{case}"), ("不予办理", f"k|reject|{case}")]]
     return body("staff.case", text, buttons, ref=packet.ref, protect=True)
 
 

@@ -53,7 +53,16 @@ def test_past_retirement_age_is_refused(chat):
     chat.run(ELIGIBILITY[:3])
     chat.send("text", RETIRED_MAN)
     assert chat.state == "ineligible"
-    assert "已达到法定退休年龄" in chat.text and "2020-01" in chat.text
+    assert "已达到法定退休年龄" in chat.text and "您的法定退休时间为2020年1月" in chat.text
+    # born 1960: retired before the 2025 reform, which does not cover him
+    assert "渐进式" not in chat.text and "2020-01" not in chat.text
+
+
+def test_retirement_under_the_reform_says_so_in_year_and_month(chat):
+    chat.run(ELIGIBILITY[:3])
+    chat.send("text", scripts.id_number("13010219660110123"))  # male, 1966-01: 60 years 4 months
+    assert chat.state == "ineligible"
+    assert "按渐进式延迟法定退休年龄规定，您的法定退休时间为2026年5月" in chat.text
 
 
 def test_borderline_woman_is_not_refused_but_flagged(chat):

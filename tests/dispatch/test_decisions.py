@@ -121,7 +121,7 @@ async def test_a_rejection_makes_it_partly_rejected(sm, clock, delivered):
     assert (await act(sm, clock, cases["tax"], "done", TAX)).data["application"] == "partly_rejected"
     final = (await applicant_notes(sm))[-1]
     assert final["kind"] == "applicant.partly_rejected"
-    assert "医保部门：不予受理（已在北京市参加职工医保）" in final["text"] and final["buttons"]
+    assert "医保部门：不予办理（已在北京市参加职工医保）" in final["text"] and final["buttons"]
     assert len([n for n in await applicant_notes(sm) if n["kind"] == "applicant.partly_rejected"]) == 1
 
 
@@ -247,3 +247,26 @@ class Schedule2027:
     """A made-up 2027 notice in the holidays package's format: Monday 1-4 off, Saturday 1-30 worked."""
     from holidays.calendars.gregorian import JAN
     special_public_holidays = {2027: ((JAN, 4, JAN, 30),)}
+
+
+async def test_refusals_after_acceptance_are_not_handled_and_all_three_are_not_called_partial(sm, clock, delivered):
+    app, cases, *_ = delivered
+    for dept, who in (("hrss", HRSS_A), ("medical", MEDICAL), ("tax", TAX)):
+        assert (await act(sm, clock, cases[dept], "reject", who, reason="不符合条件")).ok
+    notes = await applicant_notes(sm)
+    refusals = [n["text"] for n in notes if n["kind"] == "applicant.rejected"]
+    # the window accepted (受理) it: a department's refusal is 不予办理
+    assert len(refusals) == 3 and all("不予办理" in t and "不予受理" not in t for t in refusals)
+    final = notes[-1]
+    assert "部分事项" not in final["text"] and "均不予办理" in final["text"]
+    assert "医保部门：不予办理（不符合条件）" in final["text"]
+    from datetime import date
+
+    from dialogs.status import status
+    from dialogs.workdays import WorkCalendar
+    from storage.status import application_view
+    async with UnitOfWork(sm) as uow:
+        stored = await uow.applications.by_ref(app.ref)
+        view = await application_view(uow.db, stored, WorkCalendar.load(), date(2026, 3, 10))
+    text = status(view).text
+    assert "各事项均不予办理" in text and "部分事项" not in text and "不予受理" not in text

@@ -104,7 +104,7 @@ def install(lists: dict[str, OptionList]) -> list[str]:
     _active.update(lists)
     defaults = [k for k, v in lists.items() if v.default]
     if defaults:
-        log.warning("option lists on shipped defaults (replace via OPTIONS_DIR): %s", ", ".join(defaults))
+        log.info("option lists on shipped defaults (replace via OPTIONS_DIR): %s", ", ".join(defaults))
     return defaults
 
 

@@ -121,7 +121,7 @@ async def _console(settings: Settings, user: str) -> None:
         worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines))
     try:
         await services.load_faq_additions()
-        await run_console(services.runner, user=user)
+        await run_console(services.runner, user=user, log_path=settings.data_dir / "console.log")
     finally:
         stop.set()
         if worker:

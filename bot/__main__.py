@@ -216,7 +216,12 @@ def _main(args, settings: Settings) -> int:
     elif args.cmd == "worker":
         asyncio.run(_worker(settings))
     else:
-        print(asyncio.run(_command(settings, args)))
+        from bot.cli import Refused
+        try:
+            print(asyncio.run(_command(settings, args)))
+        except Refused as e:
+            print(e, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -19,6 +19,11 @@ This is the seed's missing 办理流程图: the application's lifecycle at the o
 lifecycle of each department's case (run three times in parallel), joined into the final result.
 It is generated from the transitions machines in `states/application.py` by
 `python -m dispatch.diagram`; do not edit it by hand.
+
+A clerk who finishes, returns or refuses (办结 / 要求补正 / 不予办理) a case nobody has claimed
+claims it in the same step: the `claim` transition fires first and is logged as `case_claim`, so a
+case always goes delivered → claimed → done (or correction, rejected), and the reply says
+"已认领，已办结". A case claimed by someone else is refused.
 """
 
 

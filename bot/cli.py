@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.compose import Services
 from dialogs.idnumbers import mask_id
+from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
 from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
@@ -106,16 +107,31 @@ async def packets_export(services: Services, ref: str, out: Path) -> str:
 
 async def window_action(services: Services, action: str, ref: str, as_id: int | None, reason: str = "",
                         fields: list[str] = (), materials: list[str] = ()) -> str:
-    async with UnitOfWork(services.sessionmaker) as uow:
+    async with UnitOfWork(services.sessionmaker) as uow:  # the refusal's audit row commits first
         if as_id is not None and await staff.authorize(uow, as_id, action, None, target=ref) is None:
-            raise Refused("该账号没有窗口受理权限（已记录审计）。")
-        who = operator(as_id)
-        if action == "accept":
-            result = await window.accept(uow, ref, who, now(), services.calendar)
+            result = Result(False, "forbidden", "该账号没有窗口受理权限（已记录审计）。")
+        elif action == "accept":
+            result = await window.accept(uow, ref, operator(as_id), now(), services.calendar)
         elif action == "return":
-            result = await window.return_for_correction(uow, ref, who, reason, fields, materials)
+            result = await window.return_for_correction(uow, ref, operator(as_id), reason, fields, materials)
         else:
-            result = await window.refuse(uow, ref, who, reason)
+            result = await window.refuse(uow, ref, operator(as_id), reason)
+    return checked(result)
+
+
+async def withdraw(services: Services, ref: str, as_id: int, reason: str) -> str:
+    """The applicant asked (at the window, in writing) to withdraw: open cases stop, unsent packets are
+    cancelled, the applicant is told. Window staff or an admin only; the attempt is audited either way."""
+    ref = ref.strip().upper()
+    if not is_valid_reference(ref):
+        raise Refused(f"受理编号格式不正确：{ref}（应为 LJyymmdd-nnnnnnc）")
+    if not reason.strip():
+        raise Refused("请填写撤回原因（--reason）。")
+    async with UnitOfWork(services.sessionmaker) as uow:  # the refusal's audit row commits first
+        if await staff.authorize(uow, as_id, "withdraw", None, target=ref) is None:
+            result = Result(False, "forbidden", "该账号没有撤回申请的权限（已记录审计）。")
+        else:
+            result = await decisions.withdraw(uow, ref, operator(as_id), now(), reason.strip())
     return checked(result)
 
 
@@ -140,10 +156,12 @@ async def staff_command(services: Services, action: str, telegram_id: int | None
             return f"已添加：{row.name}（{row.role}{'/' + row.department if row.department else ''}）"
         if action == "remove":
             ok = await staff.remove_staff(uow, telegram_id, actor=operator(None))
-            if not ok:
-                raise Refused("未找到该账号或已停用。")
-            return "已停用。"
-        rows = await staff.list_staff(uow, include_inactive=True)
+        else:
+            ok, rows = True, await staff.list_staff(uow, include_inactive=True)
+    if action == "remove":
+        if not ok:
+            raise Refused("未找到该账号或已停用。")
+        return "已停用。"
     return "\n".join(f"{r.telegram_id}  {r.name}  {r.role}{'/' + r.department if r.department else ''}"
                      f"{'' if r.active else '  (停用)'}" for r in rows) or "（无）"
 

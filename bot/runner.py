@@ -5,26 +5,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
 from dialogs.notice import TIME_LIMIT_DAYS
-from dialogs.model import Outcome, Reply, Session, UserInput
+from dialogs.model import Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
 from dialogs.reference import new_reference
 from dialogs.status import confirmation
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
 
-from dialogs import rating
 from dialogs.callbacks import CorrectionCb
-from dialogs.redact import redact
 from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
 from storage.uow import UnitOfWork
 from dialogs import status as status_texts
-from office import decisions, helpdesk, window
+from office import applicant as applicant_requests
+from office import helpdesk
 from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
@@ -71,40 +70,57 @@ class Runner:
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})
             if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
-                request = await self._correction_request(uow, applicant.id, choice)
-                if request:
-                    session.meta["correction_request"] = request
+                session.meta.correction_request = await applicant_requests.correction_request(
+                    uow, applicant.id, choice.dept, choice.ref)
             outcome = self.engine.handle(session, inp)
+            turn = Turn(uow, applicant.id, draft, outcome, draft.epoch)
             replies = list(outcome.replies)
-            epoch = draft.epoch
             for intent in outcome.intents:
-                if intent.kind == "event":
-                    name = intent.data.get("name", "event")
-                    payload = {k: v for k, v in intent.data.items() if k != "name"}
-                    uow.events.add(name, f"applicant:{applicant.id}", payload, applicant_id=applicant.id)
-                    if name == "draft_discarded":
-                        epoch += 1
-                elif intent.kind == "store_blob" and intent.blob is not None:
-                    sha = self.blobs.put(intent.blob)
-                    await uow.blobs.record(sha, intent.data["kind"], intent.data["mime"],
-                                           len(intent.blob), intent.data.get("pages", 1))
-                elif intent.kind == "submit":
-                    replies.extend(await self._submit(uow, applicant.id, draft, outcome))
-                elif intent.kind == "status":
-                    replies.append(await self._status(uow, applicant.id))
-                elif intent.kind == "ticket":
-                    await helpdesk.open_ticket(uow, applicant.id, intent.data, self.helpdesk_chat)
-                elif intent.kind == "rate":
-                    await self._rate(uow, applicant.id, intent.data)
-                elif intent.kind == "resubmit":
-                    replies.append(await self._resubmit(uow, outcome, intent.data))
+                replies.extend(await HANDLERS[type(intent)](self, turn, intent))
             if session.state != outcome.session.state:
                 uow.events.add("step", f"applicant:{applicant.id}",
                                {"from": session.state, "to": outcome.session.state, "input": inp.kind},
                                applicant_id=applicant.id)
             s = outcome.session
-            await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), epoch)
+            await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), turn.epoch)
         return replies
+
+    # ---- one handler per intent type (HANDLERS below) -------------------------------------------
+    async def _on_event(self, turn: "Turn", intent: Event) -> list[Reply]:
+        turn.uow.events.add(intent.name, f"applicant:{turn.applicant_id}", intent.data,
+                            applicant_id=turn.applicant_id)
+        if intent.name == "draft_discarded":  # a new draft: its submission key differs
+            turn.epoch += 1
+        return []
+
+    async def _on_store_blob(self, turn: "Turn", intent: StoreBlob) -> list[Reply]:
+        sha = self.blobs.put(intent.blob)
+        await turn.uow.blobs.record(sha, intent.blob_kind, intent.mime, len(intent.blob), intent.pages)
+        return []
+
+    async def _on_submit(self, turn: "Turn", intent: Submit) -> list[Reply]:
+        return await self._submit(turn.uow, turn.applicant_id, turn.draft, turn.outcome)
+
+    async def _on_status(self, turn: "Turn", intent: Status) -> list[Reply]:
+        return [await self._status(turn.uow, turn.applicant_id)]
+
+    async def _on_ticket(self, turn: "Turn", intent: Ticket) -> list[Reply]:
+        await helpdesk.open_ticket(turn.uow, turn.applicant_id, intent.model_dump(exclude={"kind"}),
+                                   self.helpdesk_chat)
+        return []
+
+    async def _on_rate(self, turn: "Turn", intent: Rate) -> list[Reply]:
+        await applicant_requests.rate(turn.uow, turn.applicant_id, intent, self.helpdesk_chat)
+        return []
+
+    async def _on_resubmit(self, turn: "Turn", intent: Resubmit) -> list[Reply]:
+        ref = intent.correction.ref
+        result = await applicant_requests.resubmit(turn.uow, intent.correction, freeze(turn.outcome.session),
+                                                   self.now())
+        turn.outcome.session.meta.ref = ref
+        if not result.ok:
+            return [Reply(text=f"补正未能提交：{result.message}")]
+        return [Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")]
 
     async def _submit(self, uow: UnitOfWork, applicant_id: int, draft, outcome: Outcome) -> list[Reply]:
         key = f"{draft.id}:{draft.epoch}"
@@ -118,7 +134,7 @@ class Runner:
                                applicant_id=applicant_id, application_id=app.id)
                 if self.on_submitted is not None:
                     await self.on_submitted(uow, app)
-        outcome.session.meta["ref"] = app.ref
+        outcome.session.meta.ref = app.ref
         return [confirmation(app.ref, expected.due, expected.provisional)]
 
     async def _insert_application(self, uow: UnitOfWork, key: str, applicant_id: int, outcome: Outcome,
@@ -136,60 +152,26 @@ class Runner:
                 return existing, False
         raise RuntimeError("no free reference number after 5 draws")
 
-    async def _correction_request(self, uow: UnitOfWork, applicant_id: int, cb: CorrectionCb) -> dict | None:
-        dept, ref = cb.dept, cb.ref
-        app = await uow.applications.by_ref(ref)
-        if app is None or app.applicant_id != applicant_id:
-            return None
-        if dept == "window":
-            flagged = (app.data or {}).get("window_return") if app.status == "returned" else None
-        else:
-            case = await decisions.case_of(uow, ref, dept)
-            flagged = case.correction if case is not None and case.state == "correction" else None
-        if not flagged:
-            return None
-        return {"ref": ref, "dept": dept, "reason": flagged.get("reason", ""),
-                "fields": list(flagged.get("fields", [])), "materials": list(flagged.get("materials", []))}
-
-    async def _resubmit(self, uow: UnitOfWork, outcome: Outcome, correction: dict) -> Reply:
-        frozen = freeze(outcome.session)
-        changes = {"answers": {k: frozen["answers"].get(k) for k in correction.get("fields", [])},
-                   "materials": {k: frozen["materials"][k] for k in correction.get("materials", [])
-                                 if k in frozen["materials"]}}
-        ref, dept = correction["ref"], correction["dept"]
-        if dept == "window" and not correction.get("fields") and not correction.get("materials"):
-            changes = {"answers": frozen["answers"], "materials": frozen["materials"]}
-        changes["commitment"] = frozen["commitment"]
-        if dept == "window":
-            result = await window.resubmit(uow, ref, "applicant", changes)
-        else:
-            result = await decisions.resubmit(uow, ref, dept, changes, self.now())
-        outcome.session.meta["ref"] = ref
-        if not result.ok:
-            return Reply(text=f"补正未能提交：{result.message}")
-        return Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")
-
-    async def _rate(self, uow: UnitOfWork, applicant_id: int, data: dict) -> None:
-        app = await uow.applications.by_ref(data.get("ref", ""))
-        if app is None or app.applicant_id != applicant_id:
-            return
-        row = await uow.ratings.for_application(app.id)
-        if row is None:
-            row = uow.ratings.add(app.id, data.get("score", 3))
-        if "score" in data:
-            row.score = data["score"]
-        if data.get("comment"):
-            row.comment = redact(data["comment"])
-        uow.events.add("rated", f"applicant:{applicant_id}", {k: v for k, v in data.items() if k != "comment"},
-                       applicant_id=applicant_id, application_id=app.id)
-        if "score" in data and data["score"] <= rating.FOLLOW_UP_AT_MOST:
-            await helpdesk.open_ticket(uow, applicant_id, {
-                "question": f"差评回访：申请人评价“{rating.SCORES[data['score']]}”", "step": "submitted",
-                "ref": app.ref, "reason": "bad_rating"}, self.helpdesk_chat)
-
     async def _status(self, uow: UnitOfWork, applicant_id: int) -> Reply:
         app = await uow.applications.latest_for(applicant_id)
         if app is None:
             return Reply(text="没有找到已提交的申请。")
         view = await application_view(uow, app, self.calendar, local_day(self.now()))
         return status_texts.status(view)
+
+
+@dataclass
+class Turn:
+    """One input's transaction, as the intent handlers see it."""
+
+    uow: UnitOfWork
+    applicant_id: int
+    draft: Any
+    outcome: Outcome
+    epoch: int
+
+
+HANDLERS: dict[type, Callable[[Runner, Turn, Any], Awaitable[list[Reply]]]] = {
+    Event: Runner._on_event, StoreBlob: Runner._on_store_blob, Submit: Runner._on_submit,
+    Status: Runner._on_status, Ticket: Runner._on_ticket, Rate: Runner._on_rate, Resubmit: Runner._on_resubmit,
+}

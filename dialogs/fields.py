@@ -78,9 +78,9 @@ class FieldStep(BaseStep):
         elif self.choice_value(inp) in ("confirm_doubt", "redo"):
             return self.settle_doubt(s, inp)
         elif self.choice_value(inp) == "confirm" and kind == Kind.bank_account:
-            pending = s.meta.get("pending_account")
+            pending = s.meta.pending_account
             if pending:
-                return Done(values={self.spec.key: pending}, kwargs={"meta": {"pending_account": None}})
+                return Done(values={self.spec.key: pending}, meta={"pending_account": None})
             return Again("请输入银行账号。")
         elif inp.kind == "text":
             raw = inp.text
@@ -93,8 +93,7 @@ class FieldStep(BaseStep):
         if kind == Kind.bank_account:
             digits, luhn = value
             if not luhn:
-                s.meta["pending_account"] = digits
-                return Stay([Reply(
+                return Stay(meta={"pending_account": digits}, replies=[Reply(
                     text=(f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
                           "部分银行的卡号也可能如此。请核对卡面号码：无误请点“确认无误”，否则请重新输入。"),
                     buttons=[[btn(self.name, "confirm", "确认无误")], *self.nav(s)])])
@@ -157,19 +156,18 @@ class FieldStep(BaseStep):
         question = doubt(self.spec.key, values[self.spec.key], s.answers, inp.today)
         if question is None:
             return Done(values=values)
-        s.meta["pending_value"] = {"step": self.name, "values": values}
         shown = display_value(self.spec, values[self.spec.key])
         return Stay([Reply(text=f"{question}\n\n{self.spec.label}：{shown}\n请确认：无误请点“确认无误”，"
                                 "否则请点“重新填写”。",
                            buttons=[[btn(self.name, "confirm_doubt", "确认无误"),
-                                     btn(self.name, "redo", "重新填写")], *self.nav(s)])])
+                                     btn(self.name, "redo", "重新填写")], *self.nav(s)])],
+                    meta={"pending_value": {"step": self.name, "values": values}})
 
     def settle_doubt(self, s: Session, inp: UserInput):
-        pending = s.meta.get("pending_value") or {}
+        pending = s.meta.pending_value or {}
         if self.choice_value(inp) == "confirm_doubt" and pending.get("step") == self.name:
-            return Done(values=dict(pending["values"]), kwargs={"meta": {"pending_value": None}})
-        s.meta["pending_value"] = None
-        return Stay(self.prompt(s, inp))
+            return Done(values=dict(pending["values"]), meta={"pending_value": None})
+        return Stay(None, meta={"pending_value": None})
 
     def derive(self, values: dict) -> dict:
         if self.spec.key == "archive_agency_code":
@@ -179,15 +177,10 @@ class FieldStep(BaseStep):
 
     # Addresses: province → city → county (→ detail line)
     def prompt_region(self, s):
-        part = s.meta.get("partial") or {}
-        if part.get("step") != self.name:
-            part = {}
+        part = self._level(s)
         spec = self.spec
         if "province" not in part:
-            if not spec.nationwide:
-                part = {"step": self.name, "province": HEBEI}
-                s.meta["partial"] = part
-            else:
+            if spec.nationwide:
                 buttons = [btn(self.name, "p:" + HEBEI, "河北省"), btn(self.name, "p:" + MORE, "其他省份")]
                 return [Reply(text=self.question(s) + "\n请选择省份：",
                               buttons=[buttons, *self.nav(s)])]
@@ -196,11 +189,8 @@ class FieldStep(BaseStep):
             return [Reply(text=f"{spec.label}：请选择省（自治区、直辖市）：",
                           buttons=[*rows(buttons, 3), *self.nav(s)])]
         if "city" not in part:
-            found = divisions.cities(part["province"])
-            buttons = [btn(self.name, "c:" + r.code, r.name) for r in found]
-            if len(found) <= 1:  # a municipality's one city level, or none (香港, 澳门, 台湾)
-                part["city"] = found[0].code if found else part["province"]
-            else:
+            buttons = [btn(self.name, "c:" + r.code, r.name) for r in divisions.cities(part["province"])]
+            if buttons:
                 head = self.question(s) + "\n" if not spec.nationwide else ""
                 return [Reply(text=f"{head}{spec.label}：{_path(part)} 请选择市：",
                               buttons=[*rows(buttons, 3), *self.nav(s)])]
@@ -211,12 +201,21 @@ class FieldStep(BaseStep):
         return [Reply(text=f"{spec.label}：{_path(part)}\n请输入详细地址（街道、门牌号等），"
                            "例如：建设北大街12号3单元501", buttons=self.nav(s))]
 
-    def accept_region(self, s, inp):
-        part = dict(s.meta.get("partial") or {})
+    def _level(self, s) -> dict[str, str]:
+        """Where the applicant is in picking this address (a copy: prompts do not write state)."""
+        part = dict(s.meta.partial or {})
         if part.get("step") != self.name:
             part = {"step": self.name}
             if not self.spec.nationwide:
                 part["province"] = HEBEI
+        if part.get("province") not in (None, MORE) and "city" not in part:
+            found = divisions.cities(part["province"])
+            if len(found) <= 1:  # a municipality's one city level, or none (香港, 澳门, 台湾)
+                part["city"] = found[0].code if found else part["province"]
+        return part
+
+    def accept_region(self, s, inp):
+        part = self._level(s)
         value = self.choice_value(inp) or ""
         level, _, code = value.partition(":")
         if level == "p" and (code == MORE or divisions.lookup(code)):
@@ -234,10 +233,9 @@ class FieldStep(BaseStep):
             return self._finish(s, part, detail)
         else:
             return Again("请点击按钮逐级选择地区。")
-        s.meta["partial"] = part
         if self._complete_without_detail(part):
             return self._finish(s, part, None)
-        return Stay(self.prompt_region(s))
+        return Stay(None, meta={"partial": part})
 
     def _levels_done(self, part) -> bool:
         if part.get("province") in (None, MORE) or "city" not in part:
@@ -254,7 +252,7 @@ class FieldStep(BaseStep):
         value = {k: part[k] for k in ("province", "city", "county") if part.get(k)}
         if detail:
             value["detail"] = detail
-        return Done(values={self.spec.key: value}, kwargs={"meta": {"partial": None}})
+        return Done(values={self.spec.key: value}, meta={"partial": None})
 
 
 def _examples(spec: FieldSpec) -> str:

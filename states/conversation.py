@@ -80,8 +80,9 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     for dest in editable:
         rules.append({"trigger": "edit", "source": Phase.review, "dest": dest,
                       "conditions": "is_target"})
-    # A department or the window asks for a correction: the flagged steps are opened again.
-    for dest in editable:
+    # A department or the window asks for a correction: the flagged steps are opened again (or, when
+    # nothing in particular is flagged, the review page).
+    for dest in [*editable, Phase.review]:
         rules.append({"trigger": "correct", "source": Phase.submitted, "dest": dest,
                       "conditions": "is_target"})
     rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment,

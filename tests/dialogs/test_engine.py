@@ -29,9 +29,9 @@ def test_notice_pages_are_browsable_and_faithful(chat):
 
 def test_acknowledgement_records_version_and_time(chat):
     chat.run(ELIGIBILITY[:2])
-    assert chat.session.meta["notice_version"] == NOTICE_VERSION
-    assert chat.session.meta["notice_ack_at"].startswith("2026-11-23")
-    assert any(i.kind == "event" and i.data["name"] == "notice_acknowledged" for i in chat.intents)
+    assert chat.session.meta.notice_version == NOTICE_VERSION
+    assert chat.session.meta.notice_ack_at.startswith("2026-11-23")
+    assert any(i.kind == "event" and i.name == "notice_acknowledged" for i in chat.intents)
 
 
 def test_eligible_applicant_reaches_the_form(chat):
@@ -70,7 +70,7 @@ def test_borderline_woman_is_not_refused_but_flagged(chat):
     chat.run(ELIGIBILITY[:3])
     chat.send("text", scripts.id_number("13010219760115122"))
     assert chat.state == "archive", chat.text
-    assert chat.session.meta["age_borderline"] is True
+    assert chat.session.meta.age_borderline is True
     chat.run(ELIGIBILITY[4:])
     assert "提交后由经办部门核实确认" in chat.text
 
@@ -147,7 +147,7 @@ def test_full_application_reaches_submitted_with_submit_intent(chat):
     chat.run(FULL)
     assert chat.state == "submitted"
     assert [i.kind for i in chat.intents] == ["submit"]
-    assert chat.session.meta["commitment"]["account"] == "telegram:1"
+    assert chat.session.meta.commitment.account == "telegram:1"
 
 
 def test_every_form_step_is_asked_once(chat):

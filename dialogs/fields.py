@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dialogs import codes, divisions
+from dialogs.addresses import parse_address_detail
 from dialogs.doubts import doubt
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
@@ -227,7 +228,7 @@ class FieldStep(BaseStep):
             part["county"] = code
         elif inp.kind == "text" and self._needs_detail(part):
             try:
-                detail = parse_free_text(inp.text, 80)
+                detail = parse_address_detail(inp.text)
             except InputError as e:
                 return Again(e.message)
             return self._finish(s, part, detail)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.scripts import ELIGIBILITY, FORM
 
 TO_HUKOU = ELIGIBILITY + FORM[:6]  # up to the 户籍地址 province question
@@ -47,3 +49,33 @@ def test_directly_administered_county_sits_under_its_heading(chat):
     assert "省直辖县级行政区划" in chat.labels
     chat.send("choose", "f_hukou_address|c:429000")
     assert "仙桃市" in chat.labels and "神农架林区" in chat.labels
+
+
+HEBEI_DETAIL = TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
+                           ("choose", "f_hukou_address|x:130102")]
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("🏠", "不能包含“🏠”"),
+    ("不知道", "请填写具体的详细地址"),
+    ("无", "请填写具体的详细地址"),
+    ("好的好的好的", "不像详细地址"),
+    ("中山路<script>", "不能包含“<”"),
+    ("路" * 81, "最多80个字"),
+])
+def test_detail_line_is_checked_like_an_address(chat, typed, says):
+    chat.run(HEBEI_DETAIL)
+    chat.send("text", typed)
+    assert chat.state == "f_hukou_address" and "hukou_address" not in chat.session.answers
+    assert says in chat.text, chat.text
+    assert "例如：建设北大街12号" in chat.text
+    chat.send("text", "建设北大街12号3单元501")  # what was chosen is kept: only the line is asked again
+    assert chat.session.answers["hukou_address"]["county"] == "130102"
+    assert chat.session.answers["hukou_address"]["detail"] == "建设北大街12号3单元501"
+
+
+@pytest.mark.parametrize("typed", ["东风村3组15号", "Jianshe Rd. No.12", "中山东路１００１号院５号楼", "和平里（北区）3-2-501"])
+def test_ordinary_detail_lines_are_taken(chat, typed):
+    chat.run(HEBEI_DETAIL)
+    chat.send("text", typed)
+    assert chat.state == "f_home_address", chat.text

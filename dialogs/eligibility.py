@@ -111,7 +111,8 @@ def id_accepted(s: Session, info, today: date) -> Done:
     values = {"id_number": info.number, "sex": info.sex,
               "birth": info.birth.isoformat() if info.birth else None,
               "birth_month": info.birth.strftime("%Y-%m") if info.birth else None}
-    meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None}
+    meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None,
+                  "sex_declared": None}
     notes = [Reply(text=f"证件号码 {mask_id(info.number)} 核验通过。" + (
         f"性别：{info.sex}，出生日期：{info.birth:%Y年%m月%d日}。" if info.birth and info.sex else ""))]
     if info.birth is not None:
@@ -125,6 +126,34 @@ def id_accepted(s: Session, info, today: date) -> Done:
         meta["age_borderline"] = age.borderline
         meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
     return Done(values=values, notes=notes, meta=meta)
+
+
+class IdSexStep(BaseStep):
+    """表2 requires 性别; a number that does not encode it (外国人永久居留身份证) makes us ask."""
+
+    name = "id_sex"
+
+    def applies(self, s):
+        return bool(s.answers.get("id_number")) and not s.answers.get("sex")
+
+    def prompt(self, s, inp):
+        return [Reply(text="资格核验：您的证件号码中不含性别信息，请选择您的性别（表单必填项，将与证件核对）。",
+                      buttons=[[btn(self.name, "男", "男"), btn(self.name, "女", "女")], *nav(self.name)])]
+
+    def accept(self, s, inp):
+        value = self.choice_value(inp) or (inp.text.strip() if inp.kind == "text" else "")
+        if value not in ("男", "女"):
+            return Again("请点击“男”或“女”。")
+        meta: dict = {"sex_declared": True}
+        birth = s.answers.get("birth")
+        if birth:
+            age = check_working_age(date.fromisoformat(birth), value, inp.today)
+            meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
+            if not age.ok:
+                meta |= {"failed_at": self.name, "fail_reason": age.reason, "retire_delayed": age.delayed}
+                return Done(values={"sex": value}, trigger="refuse", meta=meta)
+            meta["age_borderline"] = age.borderline
+        return Done(values={"sex": value}, meta=meta)
 
 
 class ArchiveStep(BaseStep):
@@ -226,5 +255,5 @@ class IneligibleStep(BaseStep):
         return Again("如需修改信息，请点击“返回修改”。")
 
 
-STEPS = (NoticeAck(), IdTypeStep(), IdNumberStep(), IdConfirmStep(), ArchiveStep(), SituationStep(),
+STEPS = (NoticeAck(), IdTypeStep(), IdNumberStep(), IdConfirmStep(), IdSexStep(), ArchiveStep(), SituationStep(),
          EligibleStep(), IneligibleStep())

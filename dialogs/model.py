@@ -58,6 +58,7 @@ class Meta(BaseModel):
     retire_date: str | None = None
     age_borderline: bool | None = None
     age_unverified: bool | None = None
+    sex_declared: bool | None = None       # the ID number does not encode the sex: the applicant said it
     retire_delayed: bool | None = None     # the 2024 gradual-delay reform covers the refused person
     pending_value: dict[str, Any] | None = None  # a doubtful answer waiting for "确认无误": step, values
 

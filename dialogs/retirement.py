@@ -76,11 +76,12 @@ def check_working_age(birth: date, sex: str | None, on: date) -> AgeCheck:
     """
     age = full_years(birth, on)
     male = sex == "男"
-    category = RetireCategory.MALE if male else RetireCategory.FEMALE_55
+    # Sex unknown (a number that does not encode it): the latest ceiling, a man's, until it is known.
+    category = RetireCategory.MALE if male or sex is None else RetireCategory.FEMALE_55
     retire = retirement_date(birth, category)
     if age < MIN_AGE:
         return AgeCheck(False, "too_young", age, retire, False)
     if on >= retire:
         return AgeCheck(False, "retired", age, retire, False, is_delayed(birth, category))
-    borderline = not male and on >= retirement_date(birth, RetireCategory.FEMALE_50)
+    borderline = sex == "女" and on >= retirement_date(birth, RetireCategory.FEMALE_50)
     return AgeCheck(True, None, age, retire, borderline)

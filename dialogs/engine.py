@@ -164,6 +164,9 @@ class Engine(Menu):
         if not isinstance(choice, StepCb) or choice.step != s.state:
             replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
             replies.extend(step.prompt(s, inp))
+        elif choice.value == "back" and s.state == Phase.review and s.meta.correction is not None:
+            replies.append(Reply(text=review.correction_limit(s)))  # the rest of the form is closed
+            replies.extend(step.prompt(s, inp))
         elif choice.value == "back":
             target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
             self._move(s, inp, "back", target, replies)
@@ -218,6 +221,11 @@ class Engine(Menu):
 
     def _move(self, s: Session, inp: UserInput, trigger: str, kwargs: dict, replies: list) -> None:
         if not self._trigger(s, trigger, **kwargs):
+            pending = self.missing(s) if s.state == Phase.review and trigger == "advance" else None
+            if pending:  # confirmed with something still missing: open it
+                replies.append(Reply(text="还有必填项目未完成，请先填写："))
+                s.meta.editing = True
+                self._trigger(s, "edit", target=pending)
             replies.extend(self.steps[s.state].prompt(s, inp))
             return
         direction = "back" if trigger == "back" else "bypass"
@@ -225,16 +233,21 @@ class Engine(Menu):
             if not self._trigger(s, direction):
                 break
         if s.state == Phase.review:
-            self._arrive_at_review(s)
+            self._arrive_at_review(s, backwards=trigger == "back")
         if s.state == Phase.submitted:
             return  # the runner confirms after the application is committed
         replies.extend(self.steps[s.state].prompt(s, inp))
 
-    def _arrive_at_review(self, s: Session) -> None:
+    def _arrive_at_review(self, s: Session, backwards: bool = False) -> None:
+        """After an answer: the next requested correction item, or what is still missing. Going
+        back stops at the review page (back never moves forward)."""
         for f in FIELDS:
             if not applies(f, s.answers):
                 s.answers.pop(f.key, None)
         s.meta.partial = None
+        if backwards and s.meta.correction is not None:
+            s.meta.editing = None
+            return
         todo = s.meta.correction.todo if s.meta.correction else []
         if todo:
             s.meta.correction = s.meta.correction.model_copy(update={"todo": todo[1:]})

@@ -98,13 +98,18 @@ class UploadStep(BaseStep):
             return SLOTS[self.slot_key]
         return SLOTS["contract" if s.answers.get("doc_choice") == "contract" else "household"]
 
+    def requested(self, s: Session) -> bool:
+        """A department asked for this material again: it must be uploaded, whatever was answered."""
+        return s.meta.correction is not None and self.slot(s).key in s.meta.correction.materials
+
     def applies(self, s):
-        if self.name == "m_letter":
+        if self.name == "m_letter" and not self.requested(s):
             return s.answers.get("archive_entrusted") in ("yes", "unsure")
         return True
 
     def optional(self, s):
-        return self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
+        return (self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
+                and not self.requested(s))
 
     def prompt(self, s, inp):
         slot = self.slot(s)

@@ -52,3 +52,75 @@ async def test_recommitting_at_a_correction_updates_the_signature_time(staffed, 
     assert app.version == 2 and app.data["commitment"]["accepted_at"] == clock.now.isoformat()
     doc = form_document(PacketSource.of(app), "hrss", routing.fields_for("hrss", app.data), clock.now)
     assert doc.signed_at == local_text(clock.now) and "2026年11月25日" in doc.signed_at
+
+
+async def medical_correction(h, calendar) -> tuple[str, int]:
+    """The 医保 clerk asks for the bank account and the 户口簿 again."""
+    ref, case_id = await accepted_case(h, calendar, dept="medical")
+    await h.feed(f.callback_update(f"k|correct|{case_id}", uid=21, cid=-700))
+    await h.feed(f.callback_update(f"k|tf|{case_id}|bank_account", uid=21, cid=21))
+    await h.feed(f.callback_update(f"k|tm|{case_id}|household", uid=21, cid=21))
+    await h.feed(f.callback_update(f"k|cc|{case_id}", uid=21, cid=21))
+    await h.feed(f.text_update("银行账号有误，户口簿照片不清晰", uid=21))
+    await h.feed(f.callback_update(f"c|medical|{ref}"))
+    return ref, case_id
+
+
+async def test_back_in_a_correction_never_moves_forward_nor_opens_other_items(staffed, calendar):  # noqa: F811
+    h = staffed
+    ref, _ = await medical_correction(h, calendar)
+    assert "银行账号" in h.session.texts(APPLICANT)[-1]
+    await h.feed(f.callback_update("f_bank_account|back"))
+    page = h.session.texts(APPLICANT)[-1]
+    assert "请核对" in page and "请上传" not in page  # the review page, not the next requested item
+    edits = [b for b in h.session.buttons(APPLICANT) if b.startswith("review|e:")]
+    assert sorted(edits) == ["review|e:bank_account", "review|e:m_doc"]
+    await h.feed(f.callback_update("review|e:employer"))  # an old button of an item not asked for
+    assert "只能修改" in h.session.texts(APPLICANT)[-1]
+    await h.feed(f.callback_update("review|back"))
+    assert "只能修改" in h.session.texts(APPLICANT)[-1]
+
+
+async def test_every_requested_item_is_visited_and_a_requested_material_cannot_be_skipped(staffed, calendar):  # noqa: F811
+    h = staffed
+    ref, _ = await medical_correction(h, calendar)
+    await h.feed(f.text_update("6222 0212 3456 7890 136"))  # the corrected account
+    page = h.session.texts(APPLICANT)[-1]
+    assert "户口簿本人页" in page and "本项不上传" not in str(h.session.buttons(APPLICANT))
+    await h.feed(f.callback_update("m_doc|skip"))
+    assert "不能跳过" in "".join(h.session.texts(APPLICANT)[-2:])
+    await h.feed(f.callback_update("m_doc|back"))  # to the review: the 户口簿 is still missing
+    await h.feed(f.callback_update("review|ok"))
+    assert h.session.texts(APPLICANT)[-1].startswith("请上传：户口簿本人页")
+    h.session.files["fix2"] = jpeg("purple")
+    await h.feed(f.photo_update("fix2"))
+    await drive(h, [("choose", "m_doc|done"), ("choose", "review|ok"), ("choose", "commitment|accept")])
+    assert "补正内容已提交" in h.session.texts(APPLICANT)[-1]
+    async with UnitOfWork(h.sm) as uow:
+        app = await uow.applications.by_ref(ref)
+    assert app.version == 2 and app.data["answers"]["bank_account"] == "6222021234567890136"
+
+
+async def test_a_requested_optional_material_is_no_longer_optional(staffed, calendar):  # noqa: F811
+    from tests.scripts import ELIGIBILITY, FORM, SUBMIT
+    h = staffed
+    unsure = [("choose", "m_doc_choice|household"), ("upload", [jpeg("red")]), ("choose", "m_doc|done"),
+              ("choose", "m_entrusted|unsure"), ("choose", "m_letter|skip"),
+              ("upload", [jpeg("white")]), ("upload", [jpeg("black")])]
+    await drive(h, ELIGIBILITY + FORM + unsure + SUBMIT)
+    async with UnitOfWork(h.sm) as uow:
+        ref = (await uow.applications.latest_for(1)).ref
+    await h.feed(f.callback_update(f"w|accept|{ref}", uid=10, cid=-600))
+    await h.worker.run_once()
+    async with UnitOfWork(h.sm) as uow:
+        case = next(c for c in await uow.cases.for_application((await uow.applications.by_ref(ref)).id)
+                    if c.department == "hrss")
+    await h.feed(f.callback_update(f"k|correct|{case.id}", uid=20, cid=-700))
+    await h.feed(f.callback_update(f"k|tm|{case.id}|archive_letter", uid=20, cid=20))
+    await h.feed(f.callback_update(f"k|cc|{case.id}", uid=20, cid=20))
+    await h.feed(f.text_update("请补充单位盖章的转出档案介绍信", uid=20))
+    await h.feed(f.callback_update(f"c|hrss|{ref}"))
+    assert h.session.texts(APPLICANT)[-1].startswith("请上传：转出档案介绍信")
+    assert "m_letter|skip" not in h.session.buttons(APPLICANT)
+    await h.feed(f.callback_update("m_letter|skip"))
+    assert "不能跳过" in "".join(h.session.texts(APPLICANT)[-2:])

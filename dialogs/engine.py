@@ -13,7 +13,7 @@ from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
-from dialogs.model import Intent, Outcome, Reply, Session, UserInput
+from dialogs.model import Intent, Outcome, Reply, Session, Status, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -130,6 +130,9 @@ class Engine(Menu):
             return
         if inp.kind == "choose":
             return self._on_step_choice(s, choice, inp, replies, intents)
+        if inp.kind == "other" and s.state == Phase.submitted:
+            intents.append(Status())  # a sticker after submission: the progress, rating included
+            return
         if inp.kind == "other":
             what = texts.NON_TEXT.get(inp.other, "这类消息")
             replies.append(Reply(text=f"暂不支持识别{what}。请按提示回复文字或点击按钮："))

@@ -83,6 +83,9 @@ class Menu:
         s.meta.rating_comment = None
         replies.append(Reply(text="感谢您的评价！"))
 
+    def _on_no_rating(self, s, inp, replies, intents) -> None:
+        replies.append(Reply(text="好的。您可随时发送 /status 查看结果并进行评价（好差评）。"))
+
     def _on_ask(self, s, inp, replies, intents) -> None:
         s.meta.asking = True
         replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
@@ -99,4 +102,5 @@ GLOBAL_ACTIONS = {
     "notice": Menu._on_notice, "apply": Menu._on_apply, "resume": Menu._on_apply,
     "status": Menu._on_status, "cancel": Menu._on_cancel, "cancel_yes": Menu._on_cancel_yes,
     "cancel_no": Menu._on_cancel_no, "no_comment": Menu._on_no_comment, "ask": Menu._on_ask,
+    "no_rating": Menu._on_no_rating,
 }

@@ -110,7 +110,8 @@ def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) 
         word = "已办结" if state == "done" else "不予办理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
-    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in RATINGS]
+    buttons = [*([(label, RatingCb(score, ref).pack())] for score, label in RATINGS),
+               [("暂不评价", GlobalCb("no_rating").pack())]]
     return body(f"applicant.{status}", "\n".join(lines), buttons, ref=ref)
 
 

@@ -7,8 +7,8 @@ from dialogs.fields import display_value
 from dialogs.form import FIELDS, SECTIONS, SECTION_NOTES, Kind, applies
 from dialogs.idnumbers import ID_TYPE_LABELS, IdType, mask_id
 from dialogs.materials import SLOTS, STEP_OF_SLOT, required_slots
-from dialogs.model import Commitment, Reply, Resubmit, Session, Submit
-from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.model import Commitment, Reply, Resubmit, Session, Status, Submit
+from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.texts import g
 from dialogs.values import mask_account, mask_phone
 
@@ -131,7 +131,9 @@ class SubmittedStep(BaseStep):
                       buttons=[[g("status", "查看办理进度")]])]
 
     def accept(self, s, inp):
-        return Again("您的申请已提交。发送 /status 查看办理进度。")
+        """Anything typed after submission: the current progress (and the 好差评 while unrated),
+        never a stale sentence."""
+        return Stay([], intents=[Status()])
 
 
 STEPS = (ReviewStep(), CommitmentStep(), SubmittedStep())

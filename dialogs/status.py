@@ -9,6 +9,7 @@ from dialogs import departments
 from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 from dialogs.notice import TIME_LIMIT_DAYS
+from dialogs.rating import prompt_buttons
 
 DEPARTMENTS = departments.NAMES        # derived from the registry: {"hrss": "人社", ...}
 DEPARTMENT_TASKS = departments.TASKS
@@ -49,6 +50,7 @@ class ApplicationView:
     workdays_left: int | None = None
     note: str | None = None
     cases: list[CaseView] = field(default_factory=list)
+    unrated: bool = False  # finished and not yet rated: the 好差评 stays on offer
 
 
 def deadline_text(deadline: date | None, provisional: bool) -> str:
@@ -99,4 +101,7 @@ def status(view: ApplicationView) -> Reply:
             if case.note:
                 line += f"\n  说明：{case.note}"
             lines.append(line)
+    if view.unrated:
+        lines.append("\n请您对本次服务进行评价（好差评）：")
+        return Reply(text="\n".join(lines), buttons=prompt_buttons(view.ref))
     return Reply(text="\n".join(lines))

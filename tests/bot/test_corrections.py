@@ -124,3 +124,33 @@ async def test_a_requested_optional_material_is_no_longer_optional(staffed, cale
     assert "m_letter|skip" not in h.session.buttons(APPLICANT)
     await h.feed(f.callback_update("m_letter|skip"))
     assert "不能跳过" in "".join(h.session.texts(APPLICANT)[-2:])
+
+
+async def finished(h, calendar) -> str:
+    from bot.notifier import send_pending
+    ref, _ = await accepted_case(h, calendar)
+    async with UnitOfWork(h.sm) as uow:
+        app = await uow.applications.by_ref(ref)
+        cases = {c.department: c.id for c in await uow.cases.for_application(app.id)}
+    for dept, uid in (("hrss", 20), ("medical", 21), ("tax", 22)):
+        await h.feed(f.callback_update(f"k|done|{cases[dept]}", uid=uid, cid=-700))
+    await send_pending(h.bot, h.sm)
+    assert "好差评" in h.session.texts(APPLICANT)[-1]
+    return ref
+
+
+async def test_rating_stays_on_offer_after_a_stray_message_and_in_status(staffed, calendar):  # noqa: F811
+    h = staffed
+    ref = await finished(h, calendar)
+    await h.feed(f.text_update("👍"))
+    last = h.session.texts(APPLICANT)[-1]
+    assert "⚠️" not in last and "状态：已办结" in last and "好差评" in last
+    assert f"r|5|{ref}" in h.session.buttons(APPLICANT)
+    await h.feed(f.callback_update("g|no_rating"))
+    assert "/status" in h.session.texts(APPLICANT)[-1]
+    await h.feed(f.text_update("/status"))
+    assert f"r|4|{ref}" in h.session.buttons(APPLICANT)  # unrated: still offered
+    await h.feed(f.callback_update(f"r|4|{ref}"))
+    await h.feed(f.callback_update("g|no_comment"))
+    await h.feed(f.text_update("/status"))
+    assert "好差评" not in h.session.texts(APPLICANT)[-1] and f"r|4|{ref}" not in h.session.buttons(APPLICANT)

@@ -107,7 +107,7 @@ async def test_all_done_completes_and_asks_for_a_rating(sm, clock, delivered):
     final = notes[-1]
     assert "已全部办结" in final["text"] and "好差评" in final["text"]
     assert [[b["label"] for b in row][0] for row in final["buttons"]] == [
-        "非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+        "非常满意", "满意", "基本满意", "不满意", "非常不满意", "暂不评价"]
     assert final["buttons"][0][0]["data"] == f"r|5|{app.ref}"
     assert (await act(sm, clock, cases["tax"], "done", TAX)).code == "conflict"  # application finished
 

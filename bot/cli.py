@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import getpass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from bot.compose import Services
-from dialogs.idnumbers import mask_id
+from dialogs.clock import local_text, utcnow
+from dialogs.masks import mask_name, mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
 from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
-from dialogs.notices import mask_name
-from dispatch.clock import local_text
 from office.outcome import Result
 from storage.uow import UnitOfWork
 
@@ -44,10 +43,6 @@ def flags_text(flags: dict | None) -> str:
         words.append(f"法定退休时间：{d.year}年{d.month}月")
     words += [f"{k}：{v}" for k, v in flags.items() if k not in FLAG_WORDS and k != "retire_date"]
     return "；".join(words) or "无"
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def operator(as_id: int | None) -> str:
@@ -84,7 +79,7 @@ async def packets_show(services: Services, ref: str) -> str:
         uow.audits.add(operator(None), "show", ref, True, {})
     answers = app.data.get("answers", {})
     lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
-             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_id(answers.get('id_number') or '')}",
+             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_number(answers.get('id_number') or '')}",
              f"提交：{local_text(app.submitted_at)}  受理：{local_text(app.accepted_at) or '未受理'}（北京时间）",
              f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
              "材料：" + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),
@@ -111,7 +106,7 @@ async def window_action(services: Services, action: str, ref: str, as_id: int | 
         if as_id is not None and await staff.authorize(uow, as_id, action, None, target=ref) is None:
             result = Result(False, "forbidden", "该账号没有窗口受理权限（已记录审计）。")
         elif action == "accept":
-            result = await window.accept(uow, ref, operator(as_id), now(), services.calendar)
+            result = await window.accept(uow, ref, operator(as_id), utcnow(), services.calendar)
         elif action == "return":
             result = await window.return_for_correction(uow, ref, operator(as_id), reason, fields, materials)
         else:
@@ -131,7 +126,7 @@ async def withdraw(services: Services, ref: str, as_id: int, reason: str) -> str
         if await staff.authorize(uow, as_id, "withdraw", None, target=ref) is None:
             result = Result(False, "forbidden", "该账号没有撤回申请的权限（已记录审计）。")
         else:
-            result = await decisions.withdraw(uow, ref, operator(as_id), now(), reason.strip())
+            result = await decisions.withdraw(uow, ref, operator(as_id), utcnow(), reason.strip())
     return checked(result)
 
 
@@ -141,7 +136,7 @@ async def decide(services: Services, ref: str, dept: str, as_id: int, action: st
         case = await decisions.case_of(uow, ref, dept)
         if case is None:
             raise Refused(f"未找到 {ref} 的{DEPARTMENTS.get(dept, dept)}件。")
-        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), now(), note=note,
+        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), utcnow(), note=note,
                                         reason=reason, fields=fields, materials=materials)
     return checked(result)
 
@@ -174,7 +169,7 @@ async def tickets_command(services: Services, action: str, ticket_id: int | None
             return "\n".join(f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
                              for t in rows) or "（没有待处理的工单）"
         if action == "answer":
-            result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, now())
+            result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, utcnow())
         else:
-            result = await helpdesk.close_ticket(uow, ticket_id, as_id, now())
+            result = await helpdesk.close_ticket(uow, ticket_id, as_id, utcnow())
     return checked(result)

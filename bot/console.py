@@ -8,11 +8,12 @@ import sys
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from bot.runner import Runner, Who
+from dialogs.clock import utcnow
 from dialogs.model import Button, Reply, Upload, UserInput
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class _Screen:
 
 
 async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
-                      stdout: IO[str] | None = None, clock=lambda: datetime.now(timezone.utc),
+                      stdout: IO[str] | None = None, clock=utcnow,
                       poll_interval: float = 1.0, log_path: Path | None = None) -> None:
     """`poll_interval`: how often queued messages (acceptance, decisions, replies) are looked for
     while the terminal waits for a line."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from dialogs.clock import utcnow
 from storage.cases import Notifications
 from storage.helpdesk import Tickets
 from storage.models import Notification
@@ -32,7 +32,7 @@ async def pending(sessionmaker, channel: str, chat_id: str | None = None, limit:
 
 async def mark_sent(sessionmaker, row: Notification, message_id: int | None = None) -> None:
     async with sessionmaker() as db, db.begin():
-        await Notifications(db).mark_sent(row.id, datetime.now(timezone.utc))
+        await Notifications(db).mark_sent(row.id, utcnow())
         ticket_id = (row.body or {}).get("ticket_id")
         if ticket_id and message_id is not None:  # staff reply to this message to answer the ticket
             await Tickets(db).attach_staff_message(ticket_id, int(row.chat_id), message_id)

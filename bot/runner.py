@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
-from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.model import Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
-from dialogs.reference import new_reference
 from dialogs.status import confirmation
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
@@ -24,7 +22,7 @@ from storage.uow import UnitOfWork
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk
-from dispatch.clock import local_day
+from dialogs.clock import local_day, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ class Who:
 
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 clock: Callable[[], datetime] = utcnow,
                  on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
                  helpdesk_chat: int | None = None):
         self.engine = engine
@@ -99,7 +97,12 @@ class Runner:
         return []
 
     async def _on_submit(self, turn: "Turn", intent: Submit) -> list[Reply]:
-        return await self._submit(turn.uow, turn.applicant_id, turn.draft, turn.outcome)
+        key = f"{turn.draft.id}:{turn.draft.epoch}"  # one application per draft, however often submitted
+        app, expected = await applicant_requests.submit(turn.uow, turn.applicant_id, key,
+                                                        freeze(turn.outcome.session), self.now(), self.calendar,
+                                                        self.on_submitted)
+        turn.outcome.session.meta.ref = app.ref
+        return [confirmation(app.ref, expected.due, expected.provisional)]
 
     async def _on_status(self, turn: "Turn", intent: Status) -> list[Reply]:
         return [await self._status(turn.uow, turn.applicant_id)]
@@ -121,36 +124,6 @@ class Runner:
         if not result.ok:
             return [Reply(text=f"补正未能提交：{result.message}")]
         return [Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")]
-
-    async def _submit(self, uow: UnitOfWork, applicant_id: int, draft, outcome: Outcome) -> list[Reply]:
-        key = f"{draft.id}:{draft.epoch}"
-        app = await uow.applications.by_submission_key(key)
-        now = self.now()
-        expected = self.calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
-        if app is None:
-            app, created = await self._insert_application(uow, key, applicant_id, outcome, now, expected)
-            if created:
-                uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
-                               applicant_id=applicant_id, application_id=app.id)
-                if self.on_submitted is not None:
-                    await self.on_submitted(uow, app)
-        outcome.session.meta.ref = app.ref
-        return [confirmation(app.ref, expected.due, expected.provisional)]
-
-    async def _insert_application(self, uow: UnitOfWork, key: str, applicant_id: int, outcome: Outcome,
-                                  now: datetime, expected) -> tuple[Application, bool]:
-        """Insert under a savepoint: a reference taken at the same moment elsewhere is drawn again,
-        and a submission of the same draft by another process is reused."""
-        for _ in range(5):
-            app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=applicant_id,
-                              data=freeze(outcome.session), status="submitted", submitted_at=now,
-                              deadline=expected.due, deadline_provisional=expected.provisional)
-            if await uow.applications.add_unique(app):
-                return app, True
-            existing = await uow.applications.by_submission_key(key)
-            if existing is not None:
-                return existing, False
-        raise RuntimeError("no free reference number after 5 draws")
 
     async def _status(self, uow: UnitOfWork, applicant_id: int) -> Reply:
         app = await uow.applications.latest_for(applicant_id)

@@ -6,7 +6,8 @@ from datetime import date
 
 from dialogs import notice
 from dialogs.errors import InputError
-from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id, mask_id
+from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
+from dialogs.masks import mask_number
 from dialogs.model import Event, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
@@ -113,7 +114,7 @@ def id_accepted(s: Session, info, today: date) -> Done:
               "birth_month": info.birth.strftime("%Y-%m") if info.birth else None}
     meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None,
                   "sex_declared": None}
-    notes = [Reply(text=f"证件号码 {mask_id(info.number)} 核验通过。" + (
+    notes = [Reply(text=f"证件号码 {mask_number(info.number)} 核验通过。" + (
         f"性别：{info.sex}，出生日期：{info.birth:%Y年%m月%d日}。" if info.birth and info.sex else ""))]
     if info.birth is not None:
         age = check_working_age(info.birth, info.sex, today)

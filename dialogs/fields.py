@@ -9,10 +9,11 @@ from dialogs.addresses import parse_address_detail
 from dialogs.doubts import doubt
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
+from dialogs.masks import mask_account
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.values import (
-    mask_account, parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
+    parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
 )
 
 HEBEI = "130000"
@@ -264,9 +265,8 @@ def _examples(spec: FieldSpec) -> str:
 
 
 def _path(part: dict) -> str:
-    names = [divisions.lookup(part[k]).name for k in ("province", "city", "county")
-             if part.get(k) and part.get(k) != MORE and divisions.lookup(part[k])]
-    return "".join(n for i, n in enumerate(names) if i == 0 or n != names[i - 1])
+    """The province, city and county picked so far, as one name (北京市朝阳区, 河北省保定市雄县)."""
+    return divisions.full_name(*(part.get(k) for k in ("province", "city", "county") if part.get(k) != MORE))
 
 
 def check_date(spec: FieldSpec, s: Session, d: date, today: date) -> date:
@@ -287,10 +287,7 @@ def display_value(spec: FieldSpec, value) -> str:
     if value in (None, ""):
         return "未填写"
     if spec.kind in (Kind.address, Kind.region) and isinstance(value, dict):
-        names = [divisions.lookup(value[k]).name for k in ("province", "city", "county")
-                 if value.get(k) and divisions.lookup(value[k])]
-        deduped = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
-        return "".join(deduped) + (value.get("detail") or "")
+        return _path(value) + (value.get("detail") or "")
     if spec.options:
         return option_label(spec, str(value))
     return str(value)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from dialogs import callbacks
+from dialogs.clock import BEIJING
 
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class Correction(BaseModel):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dialogs import notice
 from dialogs.fields import display_value
 from dialogs.form import FIELDS, SECTIONS, SECTION_NOTES, Kind, applies
-from dialogs.idnumbers import ID_TYPE_LABELS, IdType, mask_id
+from dialogs.idnumbers import ID_TYPE_LABELS, IdType
 from dialogs.materials import SLOTS, STEP_OF_SLOT, required_slots
 from dialogs.model import Commitment, Reply, Resubmit, Session, Status, Submit
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
+from dialogs.masks import mask_account, mask_number
 from dialogs.texts import g
-from dialogs.values import mask_account, mask_phone
 
 EDIT_TARGETS = {f.key: (f.edit_step or f.step) for f in FIELDS}
 
@@ -20,9 +20,9 @@ def masked(key: str, s: Session) -> str:
     if value in (None, ""):
         return "未填写"
     if key == "id_number":
-        return mask_id(value)
+        return mask_number(value)
     if key == "phone":
-        return mask_phone(value)
+        return mask_number(value)
     if key == "bank_account":
         return mask_account(value)
     if key == "id_type":
@@ -70,15 +70,15 @@ class ReviewStep(BaseStep):
 
     def prompt(self, s, inp):
         text = "请核对您的申报信息（证件号码、手机号码、银行账号已部分隐藏）：\n" + answers_text(s)
-        edits = [btn(self.name, "e:" + f.key, "改：" + f.label) for f in FIELDS
+        keyed = [(f.key, "改：" + f.label) for f in FIELDS
                  if applies(f, s.answers) and f.key not in ("sex", "birth_month", "archive_agency")]
-        edits += [btn(self.name, "e:" + step, label) for step, label in MATERIAL_EDITS
-                  if step != "m_letter"]
+        keyed += [(step, label) for step, label in MATERIAL_EDITS if step != "m_letter"]
         allowed = correction_steps(s)
         if allowed is not None:
             text = correction_limit(s) + "\n\n" + text
-            edits = [b for b in edits if self._target(b.data.split("|", 1)[1][2:]) in allowed]
-            edits += [btn(self.name, "e:m_letter", "改：档案介绍信")] if "m_letter" in allowed else []
+            keyed = [(k, label) for k, label in keyed if self._target(k) in allowed]
+            keyed += [("m_letter", "改：档案介绍信")] if "m_letter" in allowed else []
+        edits = [btn(self.name, "e:" + k, label) for k, label in keyed]
         back = [] if allowed is not None else nav(self.name)
         return [Reply(text=text, buttons=[[btn(self.name, "ok", "✅ 信息无误，下一步")],
                                           *rows(edits, 3), *back])]

@@ -1,16 +1,56 @@
-"""What the applicant asks of the back office from the conversation: a correction, its resubmission, 好差评."""
+"""What the applicant asks of the back office from the conversation: submission, a correction and its
+resubmission, 好差评."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from dialogs import rating
 from dialogs.model import Correction, Rate
+from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.redact import redact
+from dialogs.reference import new_reference
+from dialogs.workdays import Deadline, WorkCalendar
+from dialogs.clock import local_day
 from office import decisions, helpdesk, window
 from office.outcome import Result
+from storage.models import Application
 from storage.uow import UnitOfWork
+
+OnSubmitted = Callable[[UnitOfWork, Application], Awaitable[None]]
+
+
+async def submit(uow: UnitOfWork, applicant_id: int, key: str, frozen: dict[str, Any], now: datetime,
+                 calendar: WorkCalendar, on_submitted: OnSubmitted | None = None) -> tuple[Application, Deadline]:
+    """The application for submission `key` (created once), and the deadline if accepted today."""
+    app = await uow.applications.by_submission_key(key)
+    expected = calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
+    if app is None:
+        app, created = await _insert(uow, key, applicant_id, frozen, now, expected)
+        if created:
+            uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
+                           applicant_id=applicant_id, application_id=app.id)
+            if on_submitted is not None:
+                await on_submitted(uow, app)
+    return app, expected
+
+
+async def _insert(uow: UnitOfWork, key: str, applicant_id: int, frozen: dict[str, Any], now: datetime,
+                  expected: Deadline) -> tuple[Application, bool]:
+    """Insert under a savepoint: a reference taken at the same moment elsewhere is drawn again,
+    and a submission of the same draft by another process is reused."""
+    for _ in range(5):
+        app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=applicant_id,
+                          data=frozen, status="submitted", submitted_at=now,
+                          deadline=expected.due, deadline_provisional=expected.provisional)
+        if await uow.applications.add_unique(app):
+            return app, True
+        existing = await uow.applications.by_submission_key(key)
+        if existing is not None:
+            return existing, False
+    raise RuntimeError("no free reference number after 5 draws")
 
 
 async def correction_request(uow: UnitOfWork, applicant_id: int, dept: str, ref: str) -> Correction | None:

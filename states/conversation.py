@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Sequence
+from itertools import pairwise
 
 from transitions import Machine
 
@@ -51,7 +52,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     editable = [*ELIGIBILITY, *form_steps, *material_steps]
     rules: list[dict] = []
     # Forward through the linear order; from an edited step straight back to the review.
-    for src, dest in zip(order[:-1], order[1:]):
+    for src, dest in pairwise(order):
         if dest == Phase.submitted or src == Phase.review:
             continue
         if src in editable:
@@ -65,7 +66,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
         rules.append({"trigger": "bypass", "source": src, "dest": dest,
                       "conditions": "is_inapplicable"})
     # Backward: one step at a time; the engine repeats while a step does not apply.
-    for src, dest in zip(order[2:-1], order[1:-2]):
+    for src, dest in zip(order[2:-1], order[1:-2], strict=True):
         if src in editable:
             rules.append({"trigger": "back", "source": src, "dest": Phase.review,
                           "conditions": "is_editing"})
@@ -94,15 +95,15 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     return rules
 
 
+def conversation_definition(form_steps: Sequence[str], material_steps: Sequence[str]) -> dict:
+    """The machine's keyword arguments: the one source for the running machine and its diagram."""
+    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
+    return {"states": [str(s) for s in states],
+            "transitions": conversation_transitions(form_steps, material_steps),
+            "initial": str(Phase.idle), "auto_transitions": False}
+
+
 def build_conversation_machine(form_steps: Sequence[str], material_steps: Sequence[str]) -> Machine:
     """Build once at start-up; trigger with `machine.events[name].trigger(model, **kw)`."""
-    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
-    return Machine(
-        model=None,
-        states=[str(s) for s in states],
-        transitions=conversation_transitions(form_steps, material_steps),
-        initial=str(Phase.idle),
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
+    return Machine(model=None, send_event=True, ignore_invalid_triggers=False,
+                   **conversation_definition(form_steps, material_steps))

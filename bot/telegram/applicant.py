@@ -7,7 +7,6 @@ import contextlib
 import io
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -16,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.runner import Runner, Who
 from bot.telegram.render import send_replies
 from dialogs import texts
+from dialogs.clock import utcnow
 from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Upload, UserInput
 
@@ -73,7 +73,7 @@ def account(user) -> str:
     return f"telegram:{user.id}" + (f"(@{user.username})" if user.username else "")
 
 
-def make_router(runner: Runner, clock=lambda: datetime.now(timezone.utc)) -> Router:
+def make_router(runner: Runner, clock=utcnow) -> Router:
     router = Router(name="applicant")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -12,6 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from bot.telegram.callbacks import Cb, Stale
 from dialogs.callbacks import CaseCb, WindowCb
+from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
@@ -33,10 +33,6 @@ class Pending:
     target: str
     fields: set[str] = field(default_factory=set)
     materials: set[str] = field(default_factory=set)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:

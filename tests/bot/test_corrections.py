@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from dispatch import routing
-from dispatch.clock import local_text
+from dialogs.clock import local_text
 from dispatch.packet import PacketSource, form_document
 from storage.uow import UnitOfWork
 from tests import factories as f

@@ -10,7 +10,7 @@ from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
 from dialogs.masks import mask_number
 from dialogs.model import Event, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
-from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.steps import Again, BaseStep, Done, btn, nav, rows, typed_choice
 from dialogs.texts import g
 
 ARCHIVE_OPTIONS = (("yes", "是"), ("no", "否"), ("unsure", "不清楚"))
@@ -42,6 +42,7 @@ class NoticeAck(BaseStep):
 
 class IdTypeStep(BaseStep):
     name = "id_type"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         buttons = [btn(self.name, t.value, ID_TYPE_LABELS[t]) for t in IdType]
@@ -130,6 +131,7 @@ def id_accepted(s: Session, info, today: date) -> Done:
 
 
 class IdSexStep(BaseStep):
+    expects_choice = staticmethod(lambda s: True)
     """表2 requires 性别; a number that does not encode it (外国人永久居留身份证) makes us ask."""
 
     name = "id_sex"
@@ -159,6 +161,7 @@ class IdSexStep(BaseStep):
 
 class ArchiveStep(BaseStep):
     name = "archive"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(
@@ -180,6 +183,7 @@ class ArchiveStep(BaseStep):
 
 class SituationStep(BaseStep):
     name = "situation"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         buttons = [btn(self.name, c, label) for c, label in notice.SITUATIONS]
@@ -188,7 +192,8 @@ class SituationStep(BaseStep):
                       buttons=[*rows(buttons, 1), *nav(self.name)])]
 
     def accept(self, s, inp):
-        value = self.choice_value(inp) or {v: c for c, v in notice.SITUATIONS}.get(inp.text.strip())
+        value = self.choice_value(inp) or (typed_choice(inp.text, list(notice.SITUATIONS))
+                                           if inp.kind == "text" else None)
         if value == NONE_OF_THEM:
             return Done(values={"situation": NONE_OF_THEM}, trigger="refuse",
                         meta={"failed_at": "situation", "fail_reason": "situation"})

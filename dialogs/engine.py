@@ -123,7 +123,7 @@ class Engine(Menu):
             return route(self, s, choice, inp, replies, intents)
         if inp.kind == "text" and s.meta.rating_comment:
             return self._take(s, rating.comment(s, inp.text), replies, intents)
-        if self.faq is not None and helpdesk.is_question(s, inp):
+        if self.faq is not None and helpdesk.is_question(s, inp) and not self._typed_answer(s, inp):
             return self._on_question(s, inp, replies, intents)
         if s.state == Phase.idle:
             replies.append(texts.welcome(in_progress=False))
@@ -139,6 +139,14 @@ class Engine(Menu):
             replies.extend(self.steps[s.state].prompt(s, inp))
             return
         self._accept(s, inp, replies, intents)
+
+    def _typed_answer(self, s: Session, inp: UserInput) -> bool:
+        """At a step answered by its buttons, typed text is an answer when it names a button, and
+        a question for the help desk only when it plainly asks one."""
+        step = self.steps.get(s.state)
+        if step is None or not step.expects_choice(s):
+            return False
+        return not isinstance(step.accept(s, inp), Again) or not helpdesk.plainly_asks(inp.text)
 
     def _on_menu(self, s, choice: GlobalCb, inp, replies, intents) -> None:
         self._global(s, choice.action, inp, replies, intents)

@@ -11,7 +11,7 @@ from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
 from dialogs.masks import mask_account
 from dialogs.model import Reply, Session, UserInput
-from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
+from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows, typed_choice
 from dialogs.values import (
     parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
 )
@@ -227,6 +227,9 @@ class FieldStep(BaseStep):
             part.pop("county", None)
         elif level == "x" and divisions.lookup(code):
             part["county"] = code
+        elif inp.kind == "text" and not self._levels_done(part) and self._typed_level(part, inp.text):
+            return self.accept_region(s, inp.model_copy(update={
+                "kind": "choose", "payload": f"{self.name}|{self._typed_level(part, inp.text)}"}))
         elif inp.kind == "text" and self._needs_detail(part):
             try:
                 detail = parse_address_detail(inp.text)
@@ -238,6 +241,23 @@ class FieldStep(BaseStep):
         if self._complete_without_detail(part):
             return self._finish(s, part, None)
         return Stay(None, meta={"partial": part})
+
+    def _typed_level(self, part, text: str) -> str | None:
+        """A typed name at the level being asked, as that level's button value (p:/c:/x:code)."""
+        if "province" not in part or part.get("province") == MORE:
+            options = [(r.code, r.name) for r in divisions.provinces()]
+            level = "p"
+        elif "city" not in part:
+            options, level = [(r.code, r.name) for r in divisions.cities(part["province"])], "c"
+        else:
+            options, level = [(r.code, r.name) for r in divisions.counties(part["city"])], "x"
+        code = typed_choice(text, options)
+        return f"{level}:{code}" if code else None
+
+    def expects_choice(self, s):
+        if self.spec.kind == Kind.choice:
+            return True
+        return self.spec.kind in (Kind.address, Kind.region) and not self._levels_done(self._level(s))
 
     def _levels_done(self, part) -> bool:
         if part.get("province") in (None, MORE) or "city" not in part:

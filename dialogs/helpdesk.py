@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from dialogs.faq import FaqIndex, looks_like_question
 from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
@@ -19,6 +22,16 @@ def is_question(s: Session, inp: UserInput) -> bool:
     # On the start page there is no question pending: a sentence is taken as a question, while a
     # greeting (你好) just shows the menu again.
     return s.state == "idle" and len(inp.text.strip()) >= 6
+
+
+_PLAIN_QUESTION = re.compile(r"([?？]|吗|呢|么)\s*$|^(请问|怎么|怎样|如何|为什么|为啥|能不能|可不可以|可以不|"
+                             r"是不是|要不要|有没有|需不需要|需要|我能|我可以|能否|是否)")
+
+
+def plainly_asks(text: str) -> bool:
+    """A question beyond doubt (ends with ？/吗/呢, or opens with 请问/怎么/能不能…), for steps where
+    any other text is taken as an attempt to answer."""
+    return bool(_PLAIN_QUESTION.search(unicodedata.normalize("NFKC", text).strip()))
 
 
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:

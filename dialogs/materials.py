@@ -58,6 +58,7 @@ def checklist(s: Session) -> str:
 
 class DocChoice(BaseStep):
     name = "m_doc_choice"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(text=("上传材料 1：户口簿或有效期内劳动合同（二选一）。\n"
@@ -74,6 +75,7 @@ class DocChoice(BaseStep):
 
 class Entrusted(BaseStep):
     name = "m_entrusted"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(text=("上传材料 2：您的档案在原存档机构是否为原单位集体委托存放的？\n"

@@ -280,11 +280,13 @@ class Engine(Menu):
             replies.append(Reply(text="该补正请求已处理或已失效。发送 /status 查看办理进度。"))
             return
         steps = [review.EDIT_TARGETS.get(k, k) for k in request.fields]
+        rejected = {}
         for slot in request.materials:
+            rejected[slot] = [f["sha256"] for f in s.materials.get(slot) or []]
             s.materials[slot] = []
             steps.append(materials.STEP_OF_SLOT.get(slot, "m_doc"))
         todo = [t for t in dict.fromkeys(steps) if t in self.steps] or [Phase.review]
-        s.meta.correction = request.model_copy(update={"dept": dept, "todo": todo[1:]})
+        s.meta.correction = request.model_copy(update={"dept": dept, "todo": todo[1:], "rejected": rejected})
         s.meta.editing = True
         replies.append(Reply(text=f"开始补正（原因：{request.reason}）。请逐项修改："))
         if not self._trigger(s, "correct", target=todo[0]):

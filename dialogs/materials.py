@@ -44,6 +44,12 @@ def required_slots(s: Session) -> list[str]:
     return [*needed, "id_front", "id_back"]
 
 
+def used_in_other_slot(s: Session, key: str, sha256: str) -> str | None:
+    """The title of another material of this application that already is this very file."""
+    return next((SLOTS[k].title for k, files in s.materials.items()
+                 if k != key and k in SLOTS and any(f["sha256"] == sha256 for f in files or [])), None)
+
+
 def checklist(s: Session) -> str:
     lines = ["材料清单："]
     for key in required_slots(s):
@@ -157,6 +163,16 @@ class UploadStep(BaseStep):
             if any(f["sha256"] == checked.sha256 for f in files):
                 notes.append("这个文件已经上传过了。")
                 continue
+            elsewhere = used_in_other_slot(s, slot.key, checked.sha256)
+            if elsewhere:
+                notes.append(f"这个文件已作为“{elsewhere}”上传，同一个文件不能用于两项材料，请上传{slot.title}。")
+                continue
+            if self.requested(s) and checked.sha256 in s.meta.correction.rejected.get(slot.key, []) \
+                    and s.meta.pending_value != {"step": self.name, "sha256": checked.sha256}:
+                return Stay([Reply(
+                    text=(f"这正是部门要求补正前您上传的同一个文件（{slot.title}）。如确认无误，请再发送一次；"
+                          "否则请重新拍照或扫描后上传。"),
+                    buttons=nav(self.name))], meta={"pending_value": {"step": self.name, "sha256": checked.sha256}})
             files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
                           "pages": checked.pages, "size": len(checked.data)})
             intents.append(StoreBlob(blob=checked.data, sha256=checked.sha256, blob_kind=checked.kind,

@@ -21,6 +21,7 @@ class Correction(BaseModel):
     fields: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     todo: list[str] = Field(default_factory=list)
+    rejected: dict[str, list[str]] = Field(default_factory=dict)  # slot -> sha256 of the files sent back
 
 
 class Commitment(BaseModel):

@@ -154,3 +154,16 @@ async def test_rating_stays_on_offer_after_a_stray_message_and_in_status(staffed
     await h.feed(f.callback_update("g|no_comment"))
     await h.feed(f.text_update("/status"))
     assert "好差评" not in h.session.texts(APPLICANT)[-1] and f"r|4|{ref}" not in h.session.buttons(APPLICANT)
+
+
+async def test_re_uploading_the_very_file_sent_back_is_asked_back(staffed, calendar):  # noqa: F811
+    h = staffed
+    ref, case_id = await accepted_case(h, calendar)
+    await request_id_front(h, case_id)
+    await h.feed(f.callback_update(f"c|hrss|{ref}"))
+    h.session.files["same"] = jpeg("white")  # the 人像面 photo of the submission
+    await h.feed(f.photo_update("same"))
+    assert "正是部门要求补正前您上传的同一个文件" in h.session.texts(APPLICANT)[-1]
+    h.session.files["same2"] = jpeg("white")
+    await h.feed(f.photo_update("same2"))  # sent again: the applicant means it
+    assert "已收到居民身份证（人像面）" in "".join(h.session.texts(APPLICANT)[-3:])

@@ -306,3 +306,13 @@ def test_process_page_quotes_the_seeds_platforms_and_section_four(chat):
             sentence = sentence.strip()
             if len(sentence) > 6:
                 assert sentence in seed, sentence
+
+
+def test_the_same_photo_is_refused_for_a_second_slot_saying_where(chat):
+    chat.run(ELIGIBILITY + FORM + MATERIALS[:5])  # 户口簿 and 人像面 uploaded
+    assert chat.state == "m_id_back"
+    chat.send("upload", [scripts.jpeg("white")])  # the 人像面 photo again
+    assert chat.state == "m_id_back" and not chat.session.materials.get("id_back")
+    assert "已作为“居民身份证（人像面）”上传" in chat.text
+    chat.send("upload", [scripts.jpeg("black")])
+    assert chat.session.materials.get("id_back")

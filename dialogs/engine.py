@@ -9,7 +9,7 @@ from transitions import Machine, MachineError
 from dialogs import eligibility, helpdesk, materials, rating, review, texts
 from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, StepCb, Unknown
 from dialogs.faq import FaqIndex
-from dialogs.fields import FIELD_STEPS
+from dialogs.fields import FIELD_STEPS, form_progress
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
@@ -100,9 +100,8 @@ class Engine(Menu):
         return None
 
     def progress(self, s: Session) -> tuple[int, int]:
-        relevant = [f for f in FIELDS if applies(f, s.answers)]
-        done = sum(1 for f in relevant if s.answers.get(f.key) not in (None, ""))
-        return done, len(relevant)
+        done, total, _ = form_progress(s)
+        return done, total
 
     # ---- the one entry point ---------------------------------------------------------------
     def handle(self, session: Session, inp: UserInput) -> Outcome:

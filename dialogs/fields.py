@@ -8,7 +8,7 @@ from dialogs import codes, divisions
 from dialogs.addresses import parse_address_detail
 from dialogs.doubts import doubt
 from dialogs.errors import InputError
-from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
+from dialogs.form import ASKED, BY_KEY, FieldSpec, Kind, applies, option_label
 from dialogs.masks import mask_account
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows, typed_choice
@@ -18,6 +18,16 @@ from dialogs.values import (
 
 HEBEI = "130000"
 MORE = "more"
+
+
+def form_progress(s: Session, step: str | None = None) -> tuple[int, int, int]:
+    """(answered or skipped, questions that apply, position of `step` among them): the one count
+    both the questions ("第x/n项") and /status use."""
+    asked = [f for f in ASKED if applies(f, s.answers)]
+    done = sum(1 for f in asked if s.answers.get(f.key) not in (None, "") or f.key in s.meta.skipped)
+    steps = [f.step for f in asked]
+    position = steps.index(step) + 1 if step in steps else 0
+    return done, len(asked), position
 
 
 def resolve_default(spec: FieldSpec, s: Session) -> str | None:
@@ -37,12 +47,14 @@ class FieldStep(BaseStep):
     def applies(self, s):
         return applies(self.spec, s.answers)
 
-    def progress(self) -> str:
-        return f"【{self.spec.section}】第{FORM_STEPS.index(self.name) + 1}/{len(FORM_STEPS)}项"
+    def progress(self, s: Session) -> str:
+        """Counted like /status counts: the form's questions that apply to this applicant."""
+        done, total, position = form_progress(s, self.name)
+        return f"【{self.spec.section}】第{position}/{total}项"
 
     def question(self, s: Session) -> str:
         star = "*" if self.spec.required else "（选填）"
-        text = f"{self.progress()}\n请填写：{self.spec.label}{star}"
+        text = f"{self.progress(s)}\n请填写：{self.spec.label}{star}"
         if self.spec.hint:
             text += f"\n{self.spec.hint}"
         current = s.answers.get(self.spec.key)

@@ -56,7 +56,7 @@ class Menu:
             replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
         else:
             done, total = self.progress(s)
-            replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
+            replies.append(Reply(text=f"您的申请尚未提交：申报表单共{total}项，已完成{done}项（含跳过的选填项）。"
                                       "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
 
     def _on_cancel(self, s, inp, replies, intents) -> None:

@@ -267,7 +267,7 @@ def test_cancel_asks_for_confirmation_then_discards(chat):
 def test_status_shows_draft_progress(chat):
     chat.run(ELIGIBILITY + FORM[:6])
     chat.send("command", "status")
-    assert "尚未提交" in chat.text and "8/30" in chat.text
+    assert "尚未提交" in chat.text and "申报表单共25项，已完成5项" in chat.text
 
 
 def test_materials_checklist_and_rejection_keep_accepted_files(chat):
@@ -316,3 +316,14 @@ def test_the_same_photo_is_refused_for_a_second_slot_saying_where(chat):
     assert "已作为“居民身份证（人像面）”上传" in chat.text
     chat.send("upload", [scripts.jpeg("black")])
     assert chat.session.materials.get("id_back")
+
+
+def test_status_counts_the_form_like_its_questions_do(chat):
+    import re
+    chat.run(ELIGIBILITY + FORM[:5])  # name, ethnic, political (skipped), phone
+    question = re.search(r"第(\d+)/(\d+)项", chat.text)
+    chat.send("command", "status")
+    counted = re.search(r"申报表单共(\d+)项，已完成(\d+)项", chat.text)
+    assert counted and question
+    assert counted.group(1) == question.group(2)  # the same total
+    assert int(counted.group(2)) == int(question.group(1)) - 1  # the questions before this one

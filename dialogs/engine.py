@@ -177,6 +177,9 @@ class Engine(Menu):
         elif choice.value == "back" and s.state == Phase.review and s.meta.correction is not None:
             replies.append(Reply(text=review.correction_limit(s)))  # the rest of the form is closed
             replies.extend(step.prompt(s, inp))
+        elif choice.value == "back" and getattr(step, "level_up", None) and step.level_up(s) is not None:
+            s.meta.partial = step.level_up(s)  # an address: one level up, same question
+            replies.extend(step.prompt(s, inp))
         elif choice.value == "back":
             target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
             self._move(s, inp, "back", target, replies)

@@ -63,7 +63,26 @@ class FieldStep(BaseStep):
         return text
 
     def nav(self, s):
-        return nav(self.name, skip=None if self.spec.required else self.spec.skip_label)
+        """返回 (and 跳过 for an optional field); 保持不变 when the field already has an answer."""
+        keep = [[btn(self.name, "keep", "保持不变")]] if s.answers.get(self.spec.key) not in (None, "") else []
+        return [*keep, *nav(self.name, skip=None if self.spec.required else self.spec.skip_label)]
+
+    def level_up(self, s: Session) -> dict | None:
+        """返回 inside an address: the picking one level up (county → city → province), or None at
+        its first level, where 返回 goes to the previous question."""
+        if self.spec.kind not in (Kind.address, Kind.region):
+            return None
+        part = self._level(s)
+        if "county" in part:
+            return {k: v for k, v in part.items() if k != "county"}
+        province = part.get("province")
+        if "city" in part and len(divisions.cities(province)) > 1:
+            return {k: v for k, v in part.items() if k != "city"}
+        if not self.spec.nationwide or province is None:
+            return None
+        if province in (HEBEI, MORE):
+            return {"step": self.name}
+        return {"step": self.name, "province": MORE}
 
     # Text-like kinds
     def prompt(self, s, inp):
@@ -81,6 +100,9 @@ class FieldStep(BaseStep):
 
     def accept(self, s, inp):
         kind = self.spec.kind
+        current = s.answers.get(self.spec.key)
+        if self.choice_value(inp) == "keep" and current not in (None, ""):
+            return Done(values={self.spec.key: current}, meta={"partial": None, "pending_value": None})
         if kind == Kind.choice:
             return self.accept_choice(s, inp)
         if kind in (Kind.address, Kind.region):

@@ -79,3 +79,32 @@ def test_ordinary_detail_lines_are_taken(chat, typed):
     chat.run(HEBEI_DETAIL)
     chat.send("text", typed)
     assert chat.state == "f_home_address", chat.text
+
+
+def test_back_inside_an_address_goes_up_one_level(chat):
+    chat.run(TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
+                         ("choose", "f_hukou_address|x:130102"), ("text", "建设北大街12号")])
+    assert chat.state == "f_home_address"
+    chat.run([("choose", "f_home_address|p:more"), ("choose", "f_home_address|p:370000"),
+              ("choose", "f_home_address|c:370100"), ("choose", "f_home_address|x:370102")])
+    assert "请输入详细地址" in chat.text
+    chat.send("choose", "f_home_address|back")
+    assert chat.state == "f_home_address" and "请选择县（市、区）" in chat.text
+    chat.send("choose", "f_home_address|back")
+    assert chat.state == "f_home_address" and "请选择市" in chat.text and "济南市" in chat.labels
+    chat.send("choose", "f_home_address|back")
+    assert "请选择省（自治区、直辖市）" in chat.text
+    chat.send("choose", "f_home_address|back")
+    assert "其他省份" in chat.labels and chat.state == "f_home_address"
+    chat.send("choose", "f_home_address|back")  # the first level: back to the previous question
+    assert chat.state == "f_hukou_address"
+
+
+def test_a_filled_field_revisited_offers_to_keep_it(chat):
+    chat.run(TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
+                         ("choose", "f_hukou_address|x:130102"), ("text", "建设北大街12号")])
+    chat.send("choose", "f_home_address|back")
+    assert chat.state == "f_hukou_address" and "保持不变" in chat.labels
+    chat.send("choose", "f_hukou_address|keep")
+    assert chat.state == "f_home_address"
+    assert chat.session.answers["hukou_address"]["detail"] == "建设北大街12号"

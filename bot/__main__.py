@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
+    fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -89,6 +91,10 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "faq":
+            from bot.faq_learning import faq_report
+            await services.load_faq_additions()
+            return await faq_report(services, args.days)
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),
@@ -132,6 +138,7 @@ async def _console(settings: Settings, user: str) -> None:
         stop.set()
         if worker:
             await worker
+        services.intake.close()
         await services.db_engine.dispose()
 
 
@@ -154,6 +161,7 @@ async def _polling(settings: Settings) -> None:
     from bot import compose
     from bot.notifier import run_notifier
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
 
@@ -163,7 +171,7 @@ async def _polling(settings: Settings) -> None:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    dp = make_dispatcher(services.runner, *routers)
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
     if settings.embedded_worker:
@@ -185,6 +193,7 @@ async def _polling(settings: Settings) -> None:
         if http_runner:
             await http_runner.cleanup()
         await bot.session.close()
+        services.intake.close()
         await services.db_engine.dispose()
 
 

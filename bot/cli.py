@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.compose import Services
-from dialogs.clock import local_text, utcnow
+from dialogs.clock import local_day, local_text, utcnow
 from dialogs.masks import mask_name, mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
@@ -50,10 +50,14 @@ def operator(as_id: int | None) -> str:
 
 
 async def ask(services: Services, question: str) -> str:
-    result = services.faq.answer(question)
-    if result.confident and result.entry:
-        return f"{result.entry.answer}\n\n（依据：办事指南 {result.entry.section}；置信分 {result.score:.1f}）"
-    return f"转人工客服（原因：{result.reason}；最佳候选：{result.entry.id if result.entry else '无'}）"
+    """The applicant's answer, word for word as in Telegram and the terminal, plus an operator line."""
+    from dialogs.helpdesk import respond
+    result = respond(services.faq, question.strip()[:500], local_day(utcnow()))
+    if result.confident:
+        return (f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；"
+                f"置信分 {result.score:.2f}）")
+    return (f"{result.text}\n\n（转人工客服，原因：{result.reason}；"
+            f"最佳候选：{result.candidate.id if result.candidate else '无'}）")
 
 
 async def packets_list(services: Services, queue: str) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, suppress
@@ -14,6 +17,7 @@ from typing import IO
 
 from bot.runner import Runner, Who
 from dialogs.clock import utcnow
+from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Button, Reply, Upload, UserInput
 
 log = logging.getLogger(__name__)
@@ -51,8 +55,13 @@ def parse_line(line: str, buttons: Mapping[str, Button] | list[Button], now: dat
         path = Path(text[5:].strip()).expanduser()
         if not path.is_file():
             return f"找不到文件：{path}"
-        data = path.read_bytes()
-        return UserInput(kind="upload", files=[Upload(data=data, filename=path.name, size=len(data))], **base)
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            return UserInput(kind="upload", files=[Upload(filename=path.name, size=size)], **base)
+        fd, spooled = tempfile.mkstemp(prefix="console-upload-")
+        os.close(fd)
+        shutil.copyfile(path, spooled)  # the intake deletes what it checked; the user's file stays
+        return UserInput(kind="upload", files=[Upload(path=str(spooled), filename=path.name, size=size)], **base)
     if text.startswith("/"):
         name = text[1:].split()[0].split("@")[0] if len(text) > 1 else ""
         return UserInput(kind="command", command=name, **base)
@@ -83,7 +92,8 @@ def logs_to_file(path: Path | None):
     root = logging.getLogger()
     terminal = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
                 and not isinstance(h, logging.FileHandler)
-                and getattr(h, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)]
+                and (getattr(h, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)
+                     or getattr(getattr(h, "stream", None), "closed", False))]  # a closed one reports to stderr
     added = None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from aiogram.types import BotCommand, ErrorEvent
 
 from bot.runner import Runner
 from bot.telegram.applicant import make_router
+from bot.telegram.flood import FloodGuard
 from dialogs.texts import COMMANDS
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,11 @@ def make_bot(token: str, api_base: str) -> Bot:
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
-def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None) -> Dispatcher:
+def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, flood: FloodGuard | None = None) -> Dispatcher:
     # No aiogram FSM: the draft in storage is where an applicant is. Its default MemoryStorage would
     # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
     dp = Dispatcher(disable_fsm=True)
+    dp.update.outer_middleware(flood or FloodGuard())
     for router in extra_routers:
         dp.include_router(router)
     dp.include_router(make_router(runner, clock) if clock else make_router(runner))

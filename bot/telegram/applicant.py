@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
+from bot.telegram.files import fetch
 from bot.telegram.render import send_replies
 from dialogs import texts
 from dialogs.clock import utcnow
@@ -117,7 +119,7 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
             batch = albums.take(message.media_group_id)
         else:
             batch = [message]
-        files = [await download(bot, m) for m in batch]
+        files = [await download(bot, m, runner.intake.spool) for m in batch]
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
     @router.message(F.text)
@@ -132,15 +134,15 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
     return router
 
 
-async def download(bot: Bot, message: Message) -> Upload:
+async def download(bot: Bot, message: Message, spool: Path) -> Upload:
     if message.photo:
         item, name = message.photo[-1], None
     else:
         item, name = message.document, message.document.file_name
     size = item.file_size or 0
-    if size > MAX_UPLOAD_BYTES:
+    if size > MAX_UPLOAD_BYTES:  # declared too big: refused without a download
         return Upload(data=None, filename=name, size=size, group=message.media_group_id)
-    buffer = io.BytesIO()
-    await bot.download(item.file_id, destination=buffer)
-    data = buffer.getvalue()
-    return Upload(data=data, filename=name, size=len(data), group=message.media_group_id)
+    path = await fetch(bot, item.file_id, spool)  # the limit holds on bytes received, not on file_size
+    if path is None:
+        return Upload(data=None, filename=name, size=MAX_UPLOAD_BYTES + 1, group=message.media_group_id)
+    return Upload(path=path, filename=name, size=os.path.getsize(path), group=message.media_group_id)

@@ -8,8 +8,10 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
+from dialogs import departments
 from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
+from tests.bot.conftest import LENIENT
 from bot.telegram.helpdesk import make_router as helpdesk_router
 from bot.telegram.staff import make_router as staff_router
 from office import window
@@ -35,7 +37,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     bot = Bot("42:TEST", session=session)
     runner.helpdesk_chat = HELPDESK
     dp = make_dispatcher(runner, helpdesk_router(sessionmaker, HELPDESK, faq, clock),
-                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock)
+                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock, flood=LENIENT())
     async with UnitOfWork(sessionmaker) as uow:
         await add_staff(uow, 10, "窗口", "window")
         await add_staff(uow, 20, "人社", "clerk", "hrss")
@@ -49,7 +51,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     h.session, h.bot, h.dp, h.sm = session, bot, dp, sessionmaker
     h.feed = lambda update: dp.feed_update(bot, update)
     h.channel = RecordingChannel()
-    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in ("hrss", "medical", "tax")},
+    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in departments.KEYS},
                       DispatchConfig(departments={"hrss": {"chat_id": -700}}),
                       clock=clock, packer=partial(build_packet, render_pdfs=False))
     return h
@@ -141,7 +143,7 @@ async def test_correction_loop_through_buttons_and_the_conversation(staffed, cal
 async def test_help_desk_relay_close_and_faq_add(staffed):
     h = staffed
     await drive(h, ELIGIBILITY + FORM[:3])
-    question = "可以只办医保吗？"
+    question = "可以找别人代办吗？"
     await h.feed(f.text_update(question))
     await send_pending(h.bot, h.sm)
     ticket_msgs = [r for r in h.session.sent(HELPDESK)]

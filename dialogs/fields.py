@@ -9,7 +9,7 @@ from dialogs.addresses import parse_address_detail
 from dialogs.doubts import doubt
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FieldSpec, Kind, applies, option_label
-from dialogs.masks import mask_account
+from dialogs.masks import mask_account, mask_number
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows, typed_choice
 from dialogs.values import (
@@ -59,7 +59,7 @@ class FieldStep(BaseStep):
             text += f"\n{self.spec.hint}"
         current = s.answers.get(self.spec.key)
         if current not in (None, ""):
-            text += f"\n当前已填：{display_value(self.spec, current)}"
+            text += f"\n当前已填：{shown_value(self.spec, current)}"
         return text
 
     def nav(self, s):
@@ -345,6 +345,15 @@ def display_value(spec: FieldSpec, value) -> str:
     if spec.options:
         return option_label(spec, str(value))
     return str(value)
+
+
+def shown_value(spec: FieldSpec, value) -> str:
+    """What a chat message may show: phone and bank numbers masked (the full value never echoes)."""
+    if spec.kind is Kind.bank_account and value:
+        return mask_account(str(value))
+    if spec.kind is Kind.phone and value:
+        return mask_number(str(value))
+    return display_value(spec, value)
 
 
 FIELD_STEPS = tuple(FieldStep(spec) for spec in ASKED)

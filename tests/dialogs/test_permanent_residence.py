@@ -7,7 +7,7 @@ from tests.scripts import ELIGIBILITY, id_number
 
 # 9 + 5 digits + birth 1968-05-10 + sequence, with the MOD 11-2 check: a man of 58 in 2026-11
 PR_1968 = id_number("93415619680510001")
-TO_NUMBER = ELIGIBILITY[:2] + [("choose", "id_type|foreign_pr")]
+TO_NUMBER = ELIGIBILITY[:3] + [("choose", "id_type|foreign_pr")]
 
 
 def test_sex_is_asked_when_the_number_cannot_tell(chat):
@@ -38,5 +38,5 @@ def test_declared_sex_is_flagged_for_the_window(chat):
 
 
 def test_resident_card_is_not_asked(chat):
-    chat.run(ELIGIBILITY[:4])
+    chat.run(ELIGIBILITY[:5])
     assert chat.state == "archive"

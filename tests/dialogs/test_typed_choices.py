@@ -29,7 +29,7 @@ def test_an_ambiguous_typed_name_is_asked_again(chat):
 
 
 def test_a_situation_can_be_typed_by_part_of_its_words(chat):
-    chat.run(ELIGIBILITY[:5])
+    chat.run(ELIGIBILITY[:6])
     chat.send("text", "新就业形态")
     assert chat.session.answers["situation"] == "new_forms" and chat.state == "eligible"
 

@@ -11,7 +11,7 @@ def upto(step: str) -> list:
 
 
 def test_archive_refusal_reads_your_file_and_does_not_repeat_can(chat):
-    chat.run(ELIGIBILITY[:4])
+    chat.run(ELIGIBILITY[:5])
     chat.send("choose", "archive|no")
     assert "您的人事档案不在" in chat.text and "您人事档案" not in chat.text
     assert "您可以：先将档案转入" in chat.text and "您可以：可" not in chat.text

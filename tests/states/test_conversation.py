@@ -45,8 +45,8 @@ def fire(machine, model, event, **kw):
     return machine.events[event].trigger(model, **kw)
 
 
-ORDER = ["idle", "notice_ack", "id_type", "id_number", "id_confirm", "id_sex", "archive", "situation",
-         "eligible", "f_a", "f_b", "m_x", "review", "commitment"]
+ORDER = ["idle", "notice_ack", "consent", "id_type", "id_number", "id_confirm", "id_sex", "archive",
+         "situation", "eligible", "f_a", "f_b", "m_x", "review", "commitment"]
 
 
 @pytest.mark.parametrize("src,dest", list(zip(ORDER[:-1], ORDER[1:])))

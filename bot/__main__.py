@@ -149,7 +149,7 @@ async def _console(settings: Settings, user: str) -> None:
         worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
-        await run_console(services.runner, user=user)
+        await run_console(services.runner, user=user, log_path=settings.data_dir / "console.log")
     finally:
         stop.set()
         if worker:
@@ -232,9 +232,18 @@ async def _polling(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dialogs.options import OptionsError
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
+    try:
+        return _main(args, settings)
+    except OptionsError as e:
+        print(f"配置错误：{e}", file=sys.stderr)
+        return 2
+
+
+def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
         if args.action == "upgrade":
@@ -262,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "web":
         asyncio.run(_web(settings))
     else:
-        print(asyncio.run(_command(settings, args)))
+        from bot.cli import Refused
+        try:
+            print(asyncio.run(_command(settings, args)))
+        except Refused as e:
+            print(e, file=sys.stderr)
+            return 1
     return 0
 
 

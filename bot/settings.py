@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     draft_warning_days: int = 3
     case_retention_days: int = 365 * 3
     packet_retention_days: int = 30
+    # Option lists of the form (户口性质, 个人身份, 缴费档次, 转入机构, 参保地): <dir>/<key>.json
+    # replaces the shipped default of that key (dialogs/data/options/); validated at start.
+    options_dir: Path | None = None
 
     def dispatch_config(self) -> DispatchConfig:
         cfg = self.dispatch.model_copy()

@@ -10,7 +10,7 @@ from dialogs.materials import SLOTS, required_slots
 from dialogs.model import Session
 
 SCHEMA_VERSION = "hebei-flexjob/1"
-FLAG_KEYS = ("age_borderline", "age_unverified", "retire_date")
+FLAG_KEYS = ("age_borderline", "age_unverified", "retire_date", "sex_declared")
 
 
 def freeze(s: Session) -> dict[str, Any]:

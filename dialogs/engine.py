@@ -6,7 +6,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from dialogs import eligibility, helpdesk, materials, rating, review, texts
+from dialogs import duplicates, eligibility, helpdesk, materials, rating, review, texts
 from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
@@ -109,7 +109,8 @@ class Engine:
         self._dispatch(s, inp, replies, intents)
         return Outcome(replies=replies, session=s, intents=intents)
 
-    def _dispatch(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
+    def _dispatch(self, s: Session, inp: UserInput, replies: list, intents: list,
+                  confirmed: bool = False) -> None:
         in_progress = s.state not in IN_PROGRESS_EXCLUDED
         if inp.kind == "command":
             return self._command(s, inp, replies, intents)
@@ -119,6 +120,8 @@ class Engine:
             return self._start_correction(s, inp, replies)
         if inp.kind == "choose" and inp.payload.startswith("r|"):
             return rating.rate(s, inp.payload, replies, intents)
+        if inp.kind == "choose" and inp.payload.startswith(duplicates.PREFIX + "|"):
+            return self._duplicate_answer(s, inp, replies, intents)
         if inp.kind == "text" and s.meta.get("rating_comment"):
             return rating.comment(s, inp.text, replies, intents)
         if self.faq is not None and helpdesk.is_question(s, inp):
@@ -159,7 +162,19 @@ class Engine:
             replies.append(Reply(text=f"暂不支持识别{what}。请按提示回复文字或点击按钮："))
             replies.extend(step.prompt(s, inp))
             return
+        if not confirmed and (question := duplicates.check_text(s, inp)) is not None:
+            replies.append(question)
+            return
+        state, before = s.state, dict(s.materials)
         result = step.accept(s, inp)
+        if inp.kind == "upload" and isinstance(result, (Done, Stay)) and (slot := getattr(step, "slot", None)):
+            taken = [i.data["sha256"] for i in result.intents if i.kind == "store_blob"]
+            if (question := duplicates.check_files(s, slot(s).key, taken)) is not None:
+                s.materials = before
+                replies.append(question)
+                return
+        if isinstance(result, Done):
+            duplicates.remember(s, state, inp)
         if isinstance(result, Again):
             replies.append(Reply(text="⚠️ " + result.message))
             replies.extend(step.prompt(s, inp))
@@ -171,6 +186,19 @@ class Engine:
             intents.extend(result.intents)
             replies.extend(result.notes)
             self._move(s, inp, result.trigger, result.kwargs, replies)
+
+    def _duplicate_answer(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
+        verdict, again, note = duplicates.resolve(s, inp)
+        if verdict == "stale":
+            replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
+        if note is not None:
+            replies.append(note)
+        if again is not None:
+            return self._dispatch(s, again, replies, intents, confirmed=True)
+        if s.state in self.steps and s.state not in IN_PROGRESS_EXCLUDED:
+            replies.extend(self.steps[s.state].prompt(s, inp))
+        elif s.state == Phase.idle:
+            replies.append(texts.welcome(in_progress=False))
 
     def _apply(self, s: Session, result: Done) -> None:
         for key, value in result.values.items():

@@ -145,7 +145,8 @@ async def _worker(settings: Settings) -> None:
 
 async def _polling(settings: Settings) -> None:
     from bot import compose
-    from bot.notifier import run_notifier
+    from bot.notifier import Notifier
+    from bot.pacing import Pacer
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
@@ -156,9 +157,11 @@ async def _polling(settings: Settings) -> None:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    dp = make_dispatcher(services.runner, *routers)
+    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
+    dp = make_dispatcher(services.runner, *routers, pacer=pacer, kick=kick)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
+    notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
+    tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
     if settings.embedded_worker:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop, calendar=services.calendar)))
     http_runner = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -12,6 +12,7 @@ from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.model import Outcome, Reply, Session, UserInput
 from dialogs.reference import new_reference
 from dialogs.status import confirmation
+from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
@@ -23,7 +24,9 @@ from dialogs.redact import redact
 from storage.models import Application, Rating
 from storage.repos import VersionConflict
 from storage.status import application_view
+from storage.inbox import DuplicateUpdate, HandledUpdates
 from storage.uow import UnitOfWork
+from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from dispatch import decisions, helpdesk, window
 from dispatch.clock import local_day
@@ -38,12 +41,17 @@ class Who:
     external_id: str
     chat_id: int | None = None
     username: str | None = None
+    update: tuple[int, int] | None = None  # (bot id, update id): recorded with the answer, once
+    # Set by the runner: the answer committed; the outbox rows of its replies; a re-delivered update.
+    kept: bool = False
+    queued: list[int] | None = None
+    duplicate: bool = False
 
 
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_submitted=None, helpdesk_chat: int | None = None):
+                 on_submitted=None, helpdesk_chat: int | None = None, owner: str | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -51,6 +59,7 @@ class Runner:
         self.clock = clock
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
+        self.owner = owner or owner_token()  # claims the reply rows it writes (see bot.outbox)
 
     def now(self) -> datetime:
         return self.clock()
@@ -61,10 +70,16 @@ class Runner:
                 return await self._handle_once(who, inp)
             except VersionConflict:
                 log.info("draft changed concurrently; retrying (attempt %d)", attempt + 1)
-        return [Reply(text="系统繁忙，请稍后再试。您已填写的内容不会丢失。")]
+            except DuplicateUpdate:
+                log.info("update %s handled by another process; ignored", who.update)
+                who.duplicate = True
+                return []
+        return [Reply(text=NOT_KEPT)]
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
+            if who.update is not None:
+                await HandledUpdates(uow.db).record(*who.update, self.now())
             applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
                                                            who.username)
             draft = await uow.drafts.for_applicant(applicant.id)
@@ -104,6 +119,10 @@ class Runner:
                                applicant_id=applicant.id)
             s = outcome.session
             await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), epoch)
+            rows = (queue_replies(uow.db, who.chat_id, replies, self.owner, self.now())
+                    if who.channel == "telegram" and who.chat_id is not None else None)
+        who.kept = True
+        who.queued = [r.id for r in rows] if rows is not None else None
         return replies
 
     async def _submit(self, uow: UnitOfWork, applicant_id: int, draft, outcome: Outcome) -> list[Reply]:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from bot.logs import setup_logging
 from bot.settings import Settings
+from dialogs.departments import KEYS
 
 log = logging.getLogger("bot")
-DEPTS = ["hrss", "medical", "tax"]
+DEPTS = list(KEYS)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -117,7 +118,7 @@ async def _console(settings: Settings, user: str) -> None:
     stop = asyncio.Event()
     worker = None
     if settings.embedded_worker:
-        worker = asyncio.create_task(services.worker().run_forever(stop, calendar=services.calendar))
+        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines))
     try:
         await services.load_faq_additions()
         await run_console(services.runner, user=user)
@@ -138,7 +139,7 @@ async def _worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("dispatch worker started")
     try:
-        await services.worker().run_forever(stop, calendar=services.calendar)
+        await services.worker().run_forever(stop, periodic=services.watch_deadlines)
     finally:
         await services.db_engine.dispose()
 
@@ -163,12 +164,12 @@ async def _polling(settings: Settings) -> None:
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
     tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
     if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, calendar=services.calendar)))
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines)))
     http_runner = None
     if settings.callback_port:
         from aiohttp import web
 
-        from dispatch.http import make_app
+        from office.http import make_app
         http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
         await http_runner.setup()
         await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()

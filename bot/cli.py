@@ -7,16 +7,12 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.compose import Services
 from dialogs.idnumbers import mask_id
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
-from dispatch import access, decisions, helpdesk, staff, window
+from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
-from dispatch.notices import mask_name
-from storage.cases import Cases
-from storage.models import Application, DepartmentCase, Ticket
+from dialogs.notices import mask_name
 from storage.uow import UnitOfWork
 
 
@@ -42,9 +38,7 @@ async def packets_list(services: Services, queue: str) -> str:
             rows = [f"{a.ref}  {mask_name(a.data['answers'].get('name'))}  提交于 {a.submitted_at:%Y-%m-%d %H:%M}"
                     for a in apps]
         else:
-            cases = list(await uow.db.execute(
-                select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
-                .where(DepartmentCase.department == queue).order_by(DepartmentCase.id)))
+            cases = await uow.cases.of_department(queue)
             rows = [f"#{c.id}  {a.ref}  {mask_name(a.data['answers'].get('name'))}  "
                     f"{CASE_STATUS.get(c.state, c.state)}  时限 {deadline_text(a.deadline, a.deadline_provisional)}"
                     for c, a in cases]
@@ -56,7 +50,7 @@ async def packets_show(services: Services, ref: str) -> str:
         app = await uow.applications.by_ref(ref)
         if app is None:
             return f"未找到受理编号 {ref}"
-        cases = await Cases(uow.db).for_application(app.id)
+        cases = await uow.cases.for_application(app.id)
         uow.audits.add(operator(None), "show", ref, True, {})
     answers = app.data.get("answers", {})
     lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
@@ -125,11 +119,11 @@ async def tickets_command(services: Services, action: str, ticket_id: int | None
                           as_id: int | None = None, text: str = "") -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         if action == "list":
-            rows = list(await uow.db.scalars(select(Ticket).where(Ticket.status != "closed").order_by(Ticket.id)))
+            rows = await uow.tickets.unclosed()
             return "\n".join(f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
                              for t in rows) or "（没有待处理的工单）"
         if action == "answer":
-            result = await helpdesk.answer_ticket(uow.db, ticket_id, as_id, text, now())
+            result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, now())
         else:
-            result = await helpdesk.close_ticket(uow.db, ticket_id, as_id, now())
+            result = await helpdesk.close_ticket(uow, ticket_id, as_id, now())
     return result.message

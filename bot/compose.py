@@ -9,9 +9,11 @@ from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.workdays import WorkCalendar
+from dispatch.clock import utcnow
 from dispatch.config import DispatchConfig, build_channels
-from dispatch.window import on_submitted_hook
 from dispatch.worker import Worker
+from office.deadlines import watch
+from office.window import on_submitted_hook
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -33,11 +35,16 @@ class Services:
         channels = build_channels(self.dispatch, self.settings.data_dir, self.sessionmaker)
         return Worker(self.sessionmaker, self.blobs, channels, self.dispatch)
 
+    async def watch_deadlines(self) -> dict[str, int]:
+        """The back office's deadline pass, run by the worker every `remind_every` seconds."""
+        return await watch(self.sessionmaker, self.dispatch, utcnow(), self.calendar)
+
     async def load_faq_additions(self) -> int:
         from bot.telegram.helpdesk import faq_entry
-        from dispatch.helpdesk import faq_additions
-        async with self.sessionmaker() as db:
-            rows = await faq_additions(db)
+        from office.helpdesk import faq_additions
+        from storage.uow import UnitOfWork
+        async with UnitOfWork(self.sessionmaker) as uow:
+            rows = await faq_additions(uow)
         for row in rows:
             self.faq.add(faq_entry(row))
         return len(rows)

@@ -10,13 +10,13 @@ from typing import Awaitable, Callable
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import update
 
 from bot.outbox import dead_owners, owner_token
 from bot.pacing import Pacer
 from bot.telegram.render import send_body
 from storage.cases import Notifications
-from storage.models import Notification, Ticket
+from storage.helpdesk import Tickets
+from storage.models import Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -45,8 +45,7 @@ async def mark_sent(sessionmaker, row: Notification, message_id: int | None = No
         await Notifications(db).mark_sent(row.id, utcnow())
         ticket_id = (row.body or {}).get("ticket_id")
         if ticket_id and message_id is not None:  # staff reply to this message to answer the ticket
-            await db.execute(update(Ticket).where(Ticket.id == ticket_id)
-                             .values(staff_chat_id=int(row.chat_id), staff_message_id=message_id))
+            await Tickets(db).attach_staff_message(ticket_id, int(row.chat_id), message_id)
 
 
 class Notifier:

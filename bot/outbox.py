@@ -35,9 +35,8 @@ def bodies(reply: Reply) -> list[dict[str, Any]]:
     return out
 
 
-def queue_replies(db, chat_id: int, replies: list[Reply], owner: str, now: datetime,
+def queue_replies(repo: Notifications, chat_id: int, replies: list[Reply], owner: str, now: datetime,
                   lease: timedelta = LEASE) -> list[Notification]:
-    repo = Notifications(db)
     return [repo.queue(chat_id, body, owner, now + lease) for reply in replies for body in bodies(reply)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from dialogs.engine import Engine
 from dialogs.notice import TIME_LIMIT_DAYS
@@ -16,19 +16,18 @@ from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from dialogs import rating
+from dialogs.callbacks import CorrectionCb
 from dialogs.redact import redact
-from storage.models import Application, Rating
+from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
-from storage.inbox import DuplicateUpdate, HandledUpdates
+from storage.inbox import DuplicateUpdate
 from storage.uow import UnitOfWork
 from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
-from dispatch import decisions, helpdesk, window
+from office import decisions, helpdesk, window
 from dispatch.clock import local_day
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,8 @@ class Who:
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 on_submitted=None, helpdesk_chat: int | None = None, owner: str | None = None):
+                 on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
+                 helpdesk_chat: int | None = None, owner: str | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -79,14 +79,14 @@ class Runner:
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
             if who.update is not None:
-                await HandledUpdates(uow.db).record(*who.update, self.now())
+                await uow.handled_updates.record(*who.update, self.now())
             applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
                                                            who.username)
             draft = await uow.drafts.for_applicant(applicant.id)
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})
-            if inp.kind == "choose" and inp.payload.startswith("c|"):
-                request = await self._correction_request(uow, applicant.id, inp.payload)
+            if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
+                request = await self._correction_request(uow, applicant.id, choice)
                 if request:
                     session.meta["correction_request"] = request
             outcome = self.engine.handle(session, inp)
@@ -108,7 +108,7 @@ class Runner:
                 elif intent.kind == "status":
                     replies.append(await self._status(uow, applicant.id))
                 elif intent.kind == "ticket":
-                    await helpdesk.open_ticket(uow.db, applicant.id, intent.data, self.helpdesk_chat)
+                    await helpdesk.open_ticket(uow, applicant.id, intent.data, self.helpdesk_chat)
                 elif intent.kind == "rate":
                     await self._rate(uow, applicant.id, intent.data)
                 elif intent.kind == "resubmit":
@@ -119,7 +119,7 @@ class Runner:
                                applicant_id=applicant.id)
             s = outcome.session
             await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), epoch)
-            rows = (queue_replies(uow.db, who.chat_id, replies, self.owner, self.now())
+            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now())
                     if who.channel == "telegram" and who.chat_id is not None else None)
         who.kept = True
         who.queued = [r.id for r in rows] if rows is not None else None
@@ -148,19 +148,15 @@ class Runner:
             app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=applicant_id,
                               data=freeze(outcome.session), status="submitted", submitted_at=now,
                               deadline=expected.due, deadline_provisional=expected.provisional)
-            try:
-                async with uow.db.begin_nested():
-                    uow.applications.add(app)
-                    await uow.db.flush()
+            if await uow.applications.add_unique(app):
                 return app, True
-            except IntegrityError:
-                existing = await uow.applications.by_submission_key(key)
-                if existing is not None:
-                    return existing, False
+            existing = await uow.applications.by_submission_key(key)
+            if existing is not None:
+                return existing, False
         raise RuntimeError("no free reference number after 5 draws")
 
-    async def _correction_request(self, uow: UnitOfWork, applicant_id: int, payload: str) -> dict | None:
-        _, dept, ref = (payload.split("|") + ["", ""])[:3]
+    async def _correction_request(self, uow: UnitOfWork, applicant_id: int, cb: CorrectionCb) -> dict | None:
+        dept, ref = cb.dept, cb.ref
         app = await uow.applications.by_ref(ref)
         if app is None or app.applicant_id != applicant_id:
             return None
@@ -195,10 +191,9 @@ class Runner:
         app = await uow.applications.by_ref(data.get("ref", ""))
         if app is None or app.applicant_id != applicant_id:
             return
-        row = await uow.db.scalar(select(Rating).where(Rating.application_id == app.id))
+        row = await uow.ratings.for_application(app.id)
         if row is None:
-            row = Rating(application_id=app.id, score=data.get("score", 3))
-            uow.db.add(row)
+            row = uow.ratings.add(app.id, data.get("score", 3))
         if "score" in data:
             row.score = data["score"]
         if data.get("comment"):
@@ -206,7 +201,7 @@ class Runner:
         uow.events.add("rated", f"applicant:{applicant_id}", {k: v for k, v in data.items() if k != "comment"},
                        applicant_id=applicant_id, application_id=app.id)
         if "score" in data and data["score"] <= rating.FOLLOW_UP_AT_MOST:
-            await helpdesk.open_ticket(uow.db, applicant_id, {
+            await helpdesk.open_ticket(uow, applicant_id, {
                 "question": f"差评回访：申请人评价“{rating.SCORES[data['score']]}”", "step": "submitted",
                 "ref": app.ref, "reason": "bad_rating"}, self.helpdesk_chat)
 
@@ -214,5 +209,5 @@ class Runner:
         app = await uow.applications.latest_for(applicant_id)
         if app is None:
             return Reply(text="没有找到已提交的申请。")
-        view = await application_view(uow.db, app, self.calendar, local_day(self.now()))
+        view = await application_view(uow, app, self.calendar, local_day(self.now()))
         return status_texts.status(view)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+from dialogs.callbacks import RepeatCb
 from dialogs.form import ASKED
 from dialogs.materials import SLOTS
 from dialogs.model import Button, Reply, Session, UserInput
 
-PREFIX = "dup"
 LABELS = {f.step: f.label for f in ASKED}
 
 
@@ -28,8 +28,8 @@ def remember(s: Session, state: str, inp: UserInput) -> None:
 def _ask(what: str) -> Reply:
     return Reply(text=(f"您发送的内容与{what}完全相同，可能是重复发送。\n"
                        "如确需使用，请点“仍然使用”；否则请点“不是，重新填写”。"),
-                 buttons=[[Button(label="仍然使用", data=f"{PREFIX}|use"),
-                           Button(label="不是，重新填写", data=f"{PREFIX}|drop")]])
+                 buttons=[[Button(label="仍然使用", data=RepeatCb("use").pack()),
+                           Button(label="不是，重新填写", data=RepeatCb("drop").pack())]])
 
 
 def check_text(s: Session, inp: UserInput) -> Reply | None:
@@ -56,10 +56,10 @@ def check_files(s: Session, slot: str, taken: list[str]) -> Reply | None:
     return None
 
 
-def resolve(s: Session, inp: UserInput) -> tuple[str, UserInput | None, Reply | None]:
+def resolve(s: Session, choice: RepeatCb | None, inp: UserInput) -> tuple[str, UserInput | None, Reply | None]:
     """The answer to the confirmation: ("stale"|"drop"|"use", the input to take now, a note)."""
     pending = s.meta.pop("dup_pending", None)
-    value = inp.payload.partition("|")[2]
+    value = choice.choice if choice is not None else ""
     if not pending or pending.get("state") != s.state or value not in ("use", "drop"):
         return "stale", None, None
     if value == "drop":

@@ -7,6 +7,7 @@ from typing import Any
 from transitions import Machine, MachineError
 
 from dialogs import duplicates, eligibility, helpdesk, materials, rating, review, texts
+from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, RepeatCb, StepCb, Unknown
 from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
@@ -114,14 +115,15 @@ class Engine:
         in_progress = s.state not in IN_PROGRESS_EXCLUDED
         if inp.kind == "command":
             return self._command(s, inp, replies, intents)
-        if inp.kind == "choose" and inp.payload.startswith("g|"):
-            return self._global(s, inp.payload[2:], inp, replies, intents)
-        if inp.kind == "choose" and inp.payload.startswith("c|"):
-            return self._start_correction(s, inp, replies)
-        if inp.kind == "choose" and inp.payload.startswith("r|"):
-            return rating.rate(s, inp.payload, replies, intents)
-        if inp.kind == "choose" and inp.payload.startswith(duplicates.PREFIX + "|"):
-            return self._duplicate_answer(s, inp, replies, intents)
+        choice = inp.choice if inp.kind == "choose" else None
+        if isinstance(choice, GlobalCb):
+            return self._global(s, choice.action, inp, replies, intents)
+        if isinstance(choice, CorrectionCb) or (isinstance(choice, Unknown) and choice.kind == CorrectionCb.prefix):
+            return self._start_correction(s, choice if isinstance(choice, CorrectionCb) else None, inp, replies)
+        if isinstance(choice, RatingCb) or (isinstance(choice, Unknown) and choice.kind == RatingCb.prefix):
+            return rating.rate(s, choice if isinstance(choice, RatingCb) else None, replies, intents)
+        if isinstance(choice, RepeatCb) or (isinstance(choice, Unknown) and choice.kind == RepeatCb.prefix):
+            return self._duplicate_answer(s, choice if isinstance(choice, RepeatCb) else None, inp, replies, intents)
         if inp.kind == "text" and s.meta.get("rating_comment"):
             return rating.comment(s, inp.text, replies, intents)
         if self.faq is not None and helpdesk.is_question(s, inp):
@@ -140,8 +142,8 @@ class Engine:
             return
         step = self.steps[s.state]
         if inp.kind == "choose":
-            prefix, _, value = inp.payload.partition("|")
-            if prefix != s.state:
+            value = choice.value if isinstance(choice, StepCb) else ""
+            if not isinstance(choice, StepCb) or choice.step != s.state:
                 replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
                 replies.extend(step.prompt(s, inp))
                 return
@@ -187,8 +189,9 @@ class Engine:
             replies.extend(result.notes)
             self._move(s, inp, result.trigger, result.kwargs, replies)
 
-    def _duplicate_answer(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
-        verdict, again, note = duplicates.resolve(s, inp)
+    def _duplicate_answer(self, s: Session, choice: RepeatCb | None, inp: UserInput, replies: list,
+                          intents: list) -> None:
+        verdict, again, note = duplicates.resolve(s, choice, inp)
         if verdict == "stale":
             replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
         if note is not None:
@@ -255,8 +258,8 @@ class Engine:
             s.meta.pop("editing", None)
 
     # ---- corrections requested after submission -----------------------------------------------
-    def _start_correction(self, s: Session, inp: UserInput, replies: list) -> None:
-        _, dept, ref = (inp.payload.split("|") + ["", ""])[:3]
+    def _start_correction(self, s: Session, cb: CorrectionCb | None, inp: UserInput, replies: list) -> None:
+        dept, ref = (cb.dept, cb.ref) if cb else ("", "")
         request = s.meta.pop("correction_request", None)
         if s.state != Phase.submitted or not request or request.get("ref") != ref:
             replies.append(Reply(text="该补正请求已处理或已失效。发送 /status 查看办理进度。"))

@@ -1,4 +1,5 @@
-"""The unified form (表2) as data: every field, its section, kind, options, condition and departments."""
+"""The unified form (表2) as data: every field, its section, kind, options and condition (who receives
+it: dialogs.departments)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from dialogs import codes
-
-HRSS, MEDICAL, TAX = "hrss", "medical", "tax"
-ALL = frozenset({HRSS, MEDICAL, TAX})
+from dialogs import codes, departments
 
 
 class Kind(StrEnum):
@@ -42,7 +40,6 @@ class FieldSpec(BaseModel):
     common: tuple[str, ...] = ()          # option codes shown first; the rest are found by typing
     hint: str = ""
     condition: Condition | None = None
-    departments: frozenset[str] = ALL
     default: str | None = None           # a proposed answer (code, or "@field" for another answer)
     skip_label: str = "跳过"
     edit_step: str | None = None          # for derived fields: the step that changes them
@@ -52,6 +49,11 @@ class FieldSpec(BaseModel):
     @property
     def step(self) -> str:
         return f"f_{self.key}"
+
+    @property
+    def departments(self) -> frozenset[str]:
+        """Who receives this field: stated per department in dialogs.departments."""
+        return departments.receiving_field(self.key)
 
 
 S_PERSON = "个人基本信息"
@@ -99,7 +101,7 @@ FIELDS: tuple[FieldSpec, ...] = (
       options=codes.ETHNIC_GROUPS, common=tuple(codes.ETHNIC_COMMON),
       hint="可点选，或输入民族名称（如“满族”或“满”）"),
     F(key="political", label="政治面貌", section=S_PERSON, kind=Kind.choice,
-      options=codes.POLITICAL_STATUS, departments=frozenset({HRSS})),
+      options=codes.POLITICAL_STATUS),
     F(key="phone", label="手机号码", section=S_PERSON, kind=Kind.phone,
       hint="请输入11位手机号码，例如：13812345678；也可点下方按钮分享本机号码"),
     F(key="id_type", label="证件类型", section=S_PERSON, kind=Kind.derived, required=True,
@@ -107,55 +109,53 @@ FIELDS: tuple[FieldSpec, ...] = (
     F(key="id_number", label="证件号码", section=S_PERSON, kind=Kind.derived, required=True,
       edit_step="id_number"),
     F(key="hukou_type", label="户口性质", section=S_PERSON, kind=Kind.choice, required=True,
-      options=codes.HUKOU_TYPES, departments=frozenset({HRSS, MEDICAL})),
+      options=codes.HUKOU_TYPES),
     F(key="hukou_address", label="户籍地址", section=S_PERSON, kind=Kind.address, required=True,
-      nationwide=True, departments=frozenset({HRSS, MEDICAL})),
+      nationwide=True),
     F(key="home_address", label="常住地址", section=S_PERSON, kind=Kind.address, required=True,
       nationwide=True),
     F(key="employed_on", label="就业时间", section=S_EMPLOY, kind=Kind.date, required=True,
-      hint="例如：2026-03-01、2026年3月1日、20260301 或“今天”", departments=frozenset({HRSS})),
+      hint="例如：2026-03-01、2026年3月1日、20260301 或“今天”"),
     F(key="registration_type", label="登记类型", section=S_EMPLOY, kind=Kind.choice, required=True,
-      options=REGISTRATION_TYPES, departments=frozenset({HRSS})),
+      options=REGISTRATION_TYPES),
     F(key="birth_month", label="出生年月", section=S_EMPLOY, kind=Kind.derived, edit_step="id_number"),
     F(key="education", label="文化程度", section=S_EMPLOY, kind=Kind.choice,
-      options=codes.EDUCATION, departments=frozenset({HRSS})),
+      options=codes.EDUCATION),
     F(key="employment_type", label="就业类型", section=S_EMPLOY, kind=Kind.choice, required=True,
-      options=EMPLOYMENT_TYPES, default="flexible", departments=frozenset({HRSS})),
+      options=EMPLOYMENT_TYPES, default="flexible"),
     F(key="employer", label="就业单位", section=S_EMPLOY, kind=Kind.text,
-      hint="如有就业单位请填写名称；灵活就业没有单位可跳过", departments=frozenset({HRSS})),
+      hint="如有就业单位请填写名称；灵活就业没有单位可跳过"),
     F(key="work_place", label="就业地点", section=S_EMPLOY, kind=Kind.region, required=True,
-      with_detail=False, departments=frozenset({HRSS})),
+      with_detail=False),
     F(key="person_category", label="人员类别", section=S_GROUP, kind=Kind.choice,
-      options=PERSON_CATEGORIES, skip_label="本部分不填写（办理就业登记不用填写）",
-      departments=frozenset({HRSS})),
+      options=PERSON_CATEGORIES, skip_label="本部分不填写（办理就业登记不用填写）"),
     F(key="archive_agency_code", label="转入机构编号", section=S_ARCHIVE, kind=Kind.choice,
-      required=True, options=codes.ARCHIVE_AGENCIES_DEFAULT, departments=frozenset({HRSS}),
+      required=True, options=codes.ARCHIVE_AGENCIES_DEFAULT,
       hint="请选择档案转入的公共就业和人才服务机构；不清楚可选“由经办机构确定”"),
     F(key="archive_agency", label="档案转入机构", section=S_ARCHIVE, kind=Kind.derived,
-      edit_step="f_archive_agency_code", departments=frozenset({HRSS})),
+      edit_step="f_archive_agency_code"),
     F(key="medical_area", label="医保参保区划", section=S_MEDICAL, kind=Kind.choice,
-      options=MEDICAL_AREAS, departments=frozenset({MEDICAL, TAX})),
+      options=MEDICAL_AREAS),
     F(key="bank_name", label="开户行名称", section=S_MEDICAL, kind=Kind.text,
-      hint="例如：中国工商银行石家庄长安支行", departments=frozenset({MEDICAL, TAX})),
-    F(key="bank_holder", label="银行户名", section=S_MEDICAL, kind=Kind.name, default="@name",
-      departments=frozenset({MEDICAL, TAX})),
+      hint="例如：中国工商银行石家庄长安支行"),
+    F(key="bank_holder", label="银行户名", section=S_MEDICAL, kind=Kind.name, default="@name"),
     F(key="bank_account", label="银行账号", section=S_MEDICAL, kind=Kind.bank_account,
-      hint="请输入12–19位银行卡号，可带空格", departments=frozenset({MEDICAL, TAX})),
+      hint="请输入12–19位银行卡号，可带空格"),
     F(key="personal_status", label="个人身份", section=S_PENSION, kind=Kind.choice,
-      options=codes.PERSONAL_STATUS, departments=frozenset({HRSS, TAX})),
+      options=codes.PERSONAL_STATUS),
     F(key="pension_place", label="养老保险参保地", section=S_PENSION, kind=Kind.choice,
-      options=PENSION_PLACES, departments=frozenset({HRSS, TAX})),
+      options=PENSION_PLACES),
     F(key="pension_start", label="养老保险申请参保时间", section=S_PENSION, kind=Kind.date,
-      hint="例如：2026-12-01 或“今天”", departments=frozenset({HRSS, TAX})),
+      hint="例如：2026-12-01 或“今天”"),
     F(key="pension_grade", label="养老保险缴费基数或档次", section=S_PENSION, kind=Kind.choice,
-      options=codes.PENSION_GRADES, departments=frozenset({HRSS, TAX}),
+      options=codes.PENSION_GRADES,
       hint="缴费基数可在全省上年度全口径城镇单位就业人员平均工资的60%–300%之间选择"),
     F(key="has_si_card", label="是否有社会保障卡", section=S_PENSION, kind=Kind.choice,
-      options=YES_NO, departments=frozenset({HRSS})),
+      options=YES_NO),
     F(key="si_agent", label="是否委托社保代理", section=S_PENSION, kind=Kind.choice,
-      options=YES_NO, departments=frozenset({HRSS, TAX})),
+      options=YES_NO),
     F(key="si_agent_name", label="社保代理名称", section=S_PENSION, kind=Kind.text,
-      condition=Condition(field="si_agent", values=("1",)), departments=frozenset({HRSS, TAX})),
+      condition=Condition(field="si_agent", values=("1",))),
 )
 
 BY_KEY = {f.key: f for f in FIELDS}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs import notice
+from dialogs import departments, notice
 from dialogs.intake import Accepted, inspect_upload
 from dialogs.model import Intent, Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 
-HRSS, MEDICAL, TAX = "hrss", "medical", "tax"
 LIMITS = "可发送照片或文件（PDF、JPG、PNG），单个文件不超过20MB。"
 
 
@@ -19,22 +18,21 @@ class Slot:
     title: str
     note: str
     multi: bool
-    departments: frozenset[str]
     images_only: bool = False
+
+    @property
+    def departments(self) -> frozenset[str]:
+        """Who receives this material: stated per department in dialogs.departments."""
+        return departments.receiving_material(self.key)
 
 
 SLOTS = {
-    "household": Slot("household", "户口簿本人页", "户口簿本人页。扫描PDF或拍照上传", True,
-                      frozenset({HRSS, MEDICAL})),
-    "contract": Slot("contract", "有效期内劳动合同", "劳动合同全部页面。扫描PDF或逐页拍照上传", True,
-                     frozenset({HRSS})),
+    "household": Slot("household", "户口簿本人页", "户口簿本人页。扫描PDF或拍照上传", True),
+    "contract": Slot("contract", "有效期内劳动合同", "劳动合同全部页面。扫描PDF或逐页拍照上传", True),
     "archive_letter": Slot("archive_letter", "转出档案介绍信或解除终止劳动关系协议",
-                           "档案在原存档机构为单位集体委托的须提供该材料，单位加盖公章，扫描PDF", True,
-                           frozenset({HRSS})),
-    "id_front": Slot("id_front", "居民身份证（人像面）", "上传身份证正反面：本步上传人像面", False,
-                     frozenset({HRSS, MEDICAL, TAX}), images_only=True),
-    "id_back": Slot("id_back", "居民身份证（国徽面）", "上传身份证正反面：本步上传国徽面", False,
-                    frozenset({HRSS, MEDICAL, TAX}), images_only=True),
+                           "档案在原存档机构为单位集体委托的须提供该材料，单位加盖公章，扫描PDF", True),
+    "id_front": Slot("id_front", "居民身份证（人像面）", "上传身份证正反面：本步上传人像面", False, images_only=True),
+    "id_back": Slot("id_back", "居民身份证（国徽面）", "上传身份证正反面：本步上传国徽面", False, images_only=True),
 }
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from dialogs import callbacks
+
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -41,6 +43,11 @@ class UserInput(BaseModel):
     other: str = ""  # sticker, voice, location...
     account: str = ""  # who typed it: the Telegram account, recorded with the commitment
     now: datetime
+
+    @property
+    def choice(self) -> callbacks.Callback:
+        """The typed button payload (an `Unknown` for anything but a known button)."""
+        return callbacks.parse(self.payload)
 
     @property
     def today(self) -> date:

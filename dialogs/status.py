@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dialogs import departments
+from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 from dialogs.notice import TIME_LIMIT_DAYS
 
-DEPARTMENTS = {"hrss": "人社", "medical": "医保", "tax": "税务"}
-DEPARTMENT_TASKS = {
-    "hrss": "就业登记、档案的接收和转递（流动人员）、社会保险登记",
-    "medical": "基本医疗保险参保和变更登记",
-    "tax": "灵活就业人员社会保险费申报、灵活就业人员医疗保险费申报",
-}
+DEPARTMENTS = departments.NAMES        # derived from the registry: {"hrss": "人社", ...}
+DEPARTMENT_TASKS = departments.TASKS
 APPLICATION_STATUS = {
     "submitted": "已提交，等待“一件事一次办”窗口受理",
     "returned": "窗口退回补正，请按要求修改后重新提交",
     "refused": "窗口不予受理",
-    "accepted": "窗口已受理，人社、医保、税务部门并联办理中",
+    "accepted": f"窗口已受理，{departments.JOINED}部门并联办理中",
     "completed": "已办结",
     "partly_rejected": "已办结（部分事项不予受理）",
     "withdrawn": "已撤回",
@@ -76,7 +74,7 @@ def confirmation(ref: str, expected: date, provisional: bool) -> Reply:
         "",
         "发送 /status 可随时查看办理进度。",
     ]
-    return Reply(text="\n".join(lines), buttons=[[Button(label="查看办理进度", data="g|status")]])
+    return Reply(text="\n".join(lines), buttons=[[Button(label="查看办理进度", data=GlobalCb("status").pack())]])
 
 
 def status(view: ApplicationView) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dialogs.callbacks import StepCb
 from dialogs.model import Button, Intent, Reply, Session, UserInput
 
 
@@ -51,7 +52,7 @@ class Step(Protocol):
 
 def btn(step: str, value: str, label: str) -> Button:
     """Button data carries the step it belongs to, so a stale press is recognised."""
-    return Button(label=label, data=f"{step}|{value}")
+    return Button(label=label, data=StepCb(step, value).pack())
 
 
 def rows(buttons: list[Button], per_row: int = 2) -> list[list[Button]]:
@@ -79,6 +80,5 @@ class BaseStep:
         return True
 
     def choice_value(self, inp: UserInput) -> str | None:
-        if inp.kind == "choose" and inp.payload.startswith(self.name + "|"):
-            return inp.payload.split("|", 1)[1]
-        return None
+        choice = inp.choice if inp.kind == "choose" else None
+        return choice.value if isinstance(choice, StepCb) and choice.step == self.name else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs import notice
+from dialogs import departments, notice
+from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -11,7 +12,7 @@ WELCOME = (
     "您好！这里是河北省" + notice.SERVICE_NAME + "服务助手。\n\n"
     "一次告知、一张表单、一套材料、一次提交，即可办理以下6个事项：\n"
     + "\n".join(f"{i}. {m}" for i, m in enumerate(notice.SIX_MATTERS, 1))
-    + "\n\n提交后由人社、医保、税务部门并联办理，办理时限" + str(notice.TIME_LIMIT_DAYS) + "个工作日。"
+    + "\n\n提交后由" + departments.JOINED + "部门并联办理，办理时限" + str(notice.TIME_LIMIT_DAYS) + "个工作日。"
 )
 
 HELP = (
@@ -34,7 +35,7 @@ NON_TEXT = {
 
 
 def g(value: str, label: str) -> Button:
-    return Button(label=label, data=f"g|{value}")
+    return Button(label=label, data=GlobalCb(value).pack())
 
 
 def welcome(in_progress: bool) -> Reply:

@@ -15,10 +15,9 @@ from typing import Protocol
 import aiohttp
 from sqlalchemy.exc import IntegrityError
 
-from dispatch import notices
+from dialogs import notices
 from dispatch.packet import Packet
 from dispatch.signing import signature
-from storage.cases import Notifications
 from storage.uow import UnitOfWork
 
 RECEIPT = "receipt.json"
@@ -120,10 +119,10 @@ class TelegramNoticeChannel:
         body = notices.case_notice(packet)
         try:
             async with UnitOfWork(self.sessionmaker) as uow:
-                row = await Notifications(uow.db).add("telegram", self.chat_id, body, dedup_key=key)
+                row = await uow.notifications.add("telegram", self.chat_id, body, dedup_key=key)
         except IntegrityError:  # a concurrent send of the same key got there first
             async with UnitOfWork(self.sessionmaker) as uow:
-                row = await Notifications(uow.db).by_key(key)
+                row = await uow.notifications.by_key(key)
         if row is None:
             raise DeliveryFailed("notice not recorded")
         return f"notification:{row.id}"

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from dispatch.channels import Channel, FolderChannel, TelegramNoticeChannel, WebhookChannel
-from dispatch.routing import DEPARTMENTS
+from dialogs.departments import KEYS as DEPARTMENTS
 
 
 class ChannelConfig(BaseModel):

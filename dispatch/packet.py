@@ -11,7 +11,7 @@ from dialogs import notice
 from dialogs.fields import display_value
 from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kind
 from dialogs.idnumbers import ID_TYPE_LABELS
-from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS
+from dialogs import departments
 from dispatch import routing
 from dispatch.clock import local_text, utc, utcnow
 from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
@@ -21,7 +21,7 @@ SCHEMA_VERSION = "hebei-flexjob-packet/1"
 ALL = "all"
 TITLE = "灵活就业“一件事一次办”申报表单"
 MAX_BOXES = 8  # choice fields with more options (民族, 学历...) show the chosen name only
-EXTRAS = {routing.HRSS: ("eligibility", "flags"), ALL: ("eligibility", "flags")}
+EXTRAS = {d.key: d.extras for d in departments.DEPARTMENTS} | {ALL: ("eligibility", "flags")}
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
         if rows:
             sections.append(FormSection(section, rows, note=SECTION_NOTES.get(section)))
     commitment = source.data.get("commitment") or {}
-    title = TITLE if dept == ALL else f"{TITLE}（{DEPARTMENTS[dept]}部门）"
+    title = TITLE if dept == ALL else f"{TITLE}（{departments.get(dept).title}）"
     return FormDocument(
         title=title, reference=f"{source.ref}（第{source.version}版）", sections=sections,
         commitment=commitment.get("text") or notice.COMMITMENT,
@@ -126,8 +126,8 @@ def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
         "ref": source.ref,
         "version": source.version,
         "department": dept,
-        "department_name": DEPARTMENTS.get(dept, "一窗综合受理"),
-        "tasks": DEPARTMENT_TASKS.get(dept, "全部事项"),
+        "department_name": departments.NAMES.get(dept, "一窗综合受理"),
+        "tasks": departments.TASKS.get(dept, "全部事项"),
         "accepted_at": utc(source.accepted_at).isoformat() if source.accepted_at else None,
         "deadline": source.deadline.isoformat() if source.deadline else None,
         "deadline_provisional": source.deadline_provisional,

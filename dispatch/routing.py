@@ -1,30 +1,21 @@
-"""Data minimisation as data: which fields and materials each department receives (seed 五(一))."""
+"""Data minimisation: the part of a frozen application each department receives (dialogs.departments)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dialogs import departments
 from dialogs.form import FIELDS
 
-HRSS, MEDICAL, TAX = "hrss", "medical", "tax"
-DEPARTMENTS: tuple[str, ...] = (HRSS, MEDICAL, TAX)
-
-# 五(一)2 人社: 户口簿本人页、合同期内劳动合同、转出档案介绍信、居民身份证
-# 五(一)3 医保: 户口簿本人页、居民身份证      五(一)4 税务: 居民身份证
-MATERIALS: dict[str, tuple[str, ...]] = {
-    HRSS: ("household", "contract", "archive_letter", "id_front", "id_back"),
-    MEDICAL: ("household", "id_front", "id_back"),
-    TAX: ("id_front", "id_back"),
-}
+DEPARTMENTS: tuple[str, ...] = departments.KEYS
+MATERIALS: dict[str, tuple[str, ...]] = {d.key: d.materials for d in departments.DEPARTMENTS}
 FIELDS_BY_DEPARTMENT: dict[str, tuple[str, ...]] = {
     d: tuple(f.key for f in FIELDS if d in f.departments) for d in DEPARTMENTS
 }
 
 
 def check_department(dept: str) -> str:
-    if dept not in DEPARTMENTS:
-        raise ValueError(f"unknown department: {dept!r}")
-    return dept
+    return departments.get(dept).key
 
 
 def materials_for(dept: str, app_data: dict[str, Any]) -> dict[str, Any]:

@@ -5,23 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dispatch import notices
+from dialogs import notices
 from dispatch.channels import Channel
 from dispatch.clock import utc, utcnow
-from dialogs.workdays import WorkCalendar
 from dispatch.config import DispatchConfig
-from dispatch.deadlines import confirm_provisional, reminders
-from dispatch.outcome import notify_chat
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire
 from storage.blobs import BlobStore
-from storage.cases import Cases, Deliveries
-from storage.models import Application, Delivery
-from storage.repos import Events
+from storage.models import Delivery
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,26 +53,18 @@ class Worker:
             await self.process(delivery_id)
         return len(ids)
 
-    async def remind(self, calendar: WorkCalendar) -> dict[str, int]:
-        """Deadline reminders and escalations (see dispatch.deadlines), with this worker's config."""
-        chats = {d: c.chat_id for d, c in self.config.departments.items()}
-        async with UnitOfWork(self.sessionmaker) as uow:
-            counts = await reminders(uow, self.now(), calendar, self.config.reminder_days, chats=chats,
-                                     admin_chat=self.config.admin_chat_id)
-            counts["confirmed"] = await confirm_provisional(uow, calendar)
-            return counts
-
     async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None,
-                          calendar: WorkCalendar | None = None) -> None:
-        """Poll until `stop` is set; with a calendar, also check deadlines every remind_every seconds."""
+                          periodic: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Poll until `stop` is set; also run `periodic` (the back office's deadline watch) every
+        remind_every seconds."""
         poll = self.config.poll_interval if poll_interval is None else poll_interval
         next_check = 0.0
         while not stop.is_set():
             try:
                 busy = await self.run_once()
-                if calendar is not None and asyncio.get_running_loop().time() >= next_check:
+                if periodic is not None and asyncio.get_running_loop().time() >= next_check:
                     next_check = asyncio.get_running_loop().time() + self.config.remind_every
-                    await self.remind(calendar)
+                    await periodic()
             except Exception:  # keep polling: a bad pass must not end the worker
                 log.exception("dispatch pass failed")
                 busy = 0
@@ -91,29 +78,27 @@ class Worker:
         now = self.now()
         until = now + timedelta(seconds=self.config.lease)
         async with UnitOfWork(self.sessionmaker) as uow:
-            dialect = (await uow.db.connection()).dialect.name
-            if dialect == "postgresql":  # rows locked by another worker are skipped, not waited on
-                repo = Deliveries(uow.db)
-                ids = await repo.due_ids(now, limit, skip_locked=True)
-                return [i for i in ids if await repo.lease(i, now, until)]
-            ids = await Deliveries(uow.db).due_ids(now, limit, skip_locked=False)
+            if await uow.dialect() == "postgresql":  # rows locked by another worker are skipped, not waited on
+                ids = await uow.deliveries.due_ids(now, limit, skip_locked=True)
+                return [i for i in ids if await uow.deliveries.lease(i, now, until)]
+            ids = await uow.deliveries.due_ids(now, limit, skip_locked=False)
         claimed = []
         for i in ids:  # SQLite: one short write transaction per row; the UPDATE is the claim
             async with UnitOfWork(self.sessionmaker) as uow:
-                if await Deliveries(uow.db).lease(i, now, until):
+                if await uow.deliveries.lease(i, now, until):
                     claimed.append(i)
         return claimed
 
     async def process(self, delivery_id: int) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
-            d = await Deliveries(uow.db).get(delivery_id)
-            app = await uow.db.get(Application, d.application_id)
-            case = await Cases(uow.db).of(app.id, d.department)
+            d = await uow.deliveries.get(delivery_id)
+            app = await uow.applications.get(d.application_id)
+            case = await uow.cases.of(app.id, d.department)
             if app.status != AppState.accepted or case is None or case.state == CaseState.withdrawn:
-                await Deliveries(uow.db).finish(d.id, status="cancelled")
+                await uow.deliveries.finish(d.id, status="cancelled")
                 return
             if case.version > d.version:  # a newer packet for this department replaces this one
-                await Deliveries(uow.db).finish(d.id, status="superseded")
+                await uow.deliveries.finish(d.id, status="superseded")
                 return
             source = PacketSource.of(app, case_id=case.id)
         source = replace(source, version=d.version)  # the key names the version this row carries
@@ -131,39 +116,39 @@ class Worker:
     async def _delivered(self, d: Delivery, packet: Packet, receipt: str) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
             now = self.now()
-            if not await Deliveries(uow.db).finish(d.id, status="delivered", delivered_at=now,
-                                                   receipt=str(receipt)[:255], last_error=None):
+            if not await uow.deliveries.finish(d.id, status="delivered", delivered_at=now,
+                                               receipt=str(receipt)[:255], last_error=None):
                 return
-            case = await Cases(uow.db).of(d.application_id, d.department)
+            case = await uow.cases.of(d.application_id, d.department)
             try:
                 new = fire(case_machine(), "deliver", Model(case.state, case.claimed_by))
-                await Cases(uow.db).swap(case, case.state, case.claimed_by, state=new, updated_at=now)
+                await uow.cases.swap(case, case.state, case.claimed_by, state=new, updated_at=now)
             except Refused:
                 pass  # already delivered (an earlier version) or decided meanwhile
             channel = self.config.departments[d.department]
             if channel.kind != "telegram":  # clerks still get a PII-free notice in their chat
-                await notify_chat(uow.db, channel.chat_id, notices.case_notice(packet),
-                                  dedup_key=f"notice:{packet.key}")
-            Events(uow.db).add("packet_delivered", self.name, {"department": d.department, "version": d.version,
-                                                               "receipt": str(receipt)[:255]},
-                               application_id=d.application_id)
+                await uow.notifications.to_chat(channel.chat_id, notices.case_notice(packet),
+                                                dedup_key=f"notice:{packet.key}")
+            uow.events.add("packet_delivered", self.name, {"department": d.department, "version": d.version,
+                                                           "receipt": str(receipt)[:255]},
+                           application_id=d.application_id)
 
     async def _failed(self, d: Delivery, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"[:500]
         log.warning("delivery %s (%s v%s) failed: %s", d.id, d.department, d.version, type(error).__name__)
         async with UnitOfWork(self.sessionmaker) as uow:
             now = self.now()
-            row = await Deliveries(uow.db).get(d.id)
-            app = await uow.db.get(Application, d.application_id)
+            row = await uow.deliveries.get(d.id)
+            app = await uow.applications.get(d.application_id)
             payload = {"department": d.department, "version": d.version, "attempts": row.attempts,
                        "error": message}
             if row.attempts >= self.config.max_attempts:
-                if await Deliveries(uow.db).finish(d.id, status="dead", last_error=message):
-                    Events(uow.db).add("delivery_dead", self.name, payload, application_id=d.application_id)
-                    await notify_chat(uow.db, self.config.admin_chat_id,
-                                      notices.dead_letter(app.ref, d.department, row.attempts, message),
-                                      dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}")
+                if await uow.deliveries.finish(d.id, status="dead", last_error=message):
+                    uow.events.add("delivery_dead", self.name, payload, application_id=d.application_id)
+                    await uow.notifications.to_chat(
+                        self.config.admin_chat_id, notices.dead_letter(app.ref, d.department, row.attempts, message),
+                        dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}")
                 return
-            if await Deliveries(uow.db).finish(d.id, status="retry", last_error=message,
-                                               next_attempt_at=now + self.backoff(row.attempts)):
-                Events(uow.db).add("delivery_failed", self.name, payload, application_id=d.application_id)
+            if await uow.deliveries.finish(d.id, status="retry", last_error=message,
+                                           next_attempt_at=now + self.backoff(row.attempts)):
+                uow.events.add("delivery_failed", self.name, payload, application_id=d.application_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Application, DepartmentCase, Delivery, Notification, Staff
+from storage.models import Applicant, Application, DepartmentCase, Delivery, Notification, Staff
 
 DUE = ("pending", "retry")
 OPEN = ("pending", "sending")  # notifications not yet sent (or being sent)
@@ -56,6 +56,12 @@ class Cases:
             .order_by(DepartmentCase.id))
         return [(c, a) for c, a in rows.all()]
 
+    async def of_department(self, department: str) -> list[tuple[DepartmentCase, Application]]:
+        rows = await self.db.execute(
+            select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
+            .where(DepartmentCase.department == department).order_by(DepartmentCase.id))
+        return [(c, a) for c, a in rows.all()]
+
 
 class Deliveries:
     def __init__(self, db: AsyncSession):
@@ -99,8 +105,16 @@ class Deliveries:
             .values(locked_until=None, **values).execution_options(synchronize_session=False))
         return result.rowcount == 1
 
+    async def cancel_undelivered(self, application_id: int) -> None:
+        """A withdrawn application: packets not yet sent are never sent."""
+        await self.db.execute(update(Delivery).where(Delivery.application_id == application_id,
+                                                     Delivery.status.in_(DUE))
+                              .values(status="cancelled", locked_until=None))
+
 
 class Notifications:
+    """The one writer of notification rows: every message to a chat is queued here, de-duplicated by key."""
+
     def __init__(self, db: AsyncSession):
         self.db = db
 
@@ -113,6 +127,24 @@ class Notifications:
         self.db.add(row)
         await self.db.flush()
         return row
+
+    async def to_applicant(self, app: Application, body: dict[str, Any],
+                           dedup_key: str | None = None) -> Notification | None:
+        """Queue a message to the applicant of `app`, on the channel they wrote from."""
+        applicant = await self.db.get(Applicant, app.applicant_id)
+        return None if applicant is None else await self.to_person(applicant, body, dedup_key)
+
+    async def to_person(self, applicant: Applicant, body: dict[str, Any],
+                        dedup_key: str | None = None) -> Notification:
+        chat = applicant.chat_id if applicant.chat_id is not None else applicant.external_id
+        return await self.add(applicant.channel, chat, body, dedup_key=dedup_key)
+
+    async def to_chat(self, chat_id: int | None, body: dict[str, Any], dedup_key: str | None = None) -> bool:
+        """Queue a message to a staff chat; False when no chat is configured."""
+        if not chat_id:
+            return False
+        await self.add("telegram", chat_id, body, dedup_key=dedup_key)
+        return True
 
     async def by_key(self, key: str) -> Notification | None:
         return await self.db.scalar(select(Notification).where(Notification.dedup_key == key))

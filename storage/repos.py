@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Applicant, Application, Audit, Blob, Draft, Event, utcnow
@@ -92,6 +93,9 @@ class Applications:
     def __init__(self, db: AsyncSession):
         self.db = db
 
+    async def get(self, application_id: int) -> Application | None:
+        return await self.db.get(Application, application_id)
+
     async def by_submission_key(self, key: str) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.submission_key == key))
 
@@ -106,8 +110,23 @@ class Applications:
         return list(await self.db.scalars(select(Application).where(Application.status == status)
                                           .order_by(Application.id)))
 
+    async def provisionally_due(self) -> list[Application]:
+        """Accepted applications whose deadline is still 预计 (no holiday schedule for that year yet)."""
+        return list(await self.db.scalars(select(Application).where(
+            Application.deadline_provisional.is_(True), Application.accepted_at.is_not(None))))
+
     def add(self, app: Application) -> None:
         self.db.add(app)
+
+    async def add_unique(self, app: Application) -> bool:
+        """Insert under a savepoint; False (and nothing written) when a unique key is already taken."""
+        try:
+            async with self.db.begin_nested():
+                self.db.add(app)
+                await self.db.flush()
+            return True
+        except IntegrityError:
+            return False
 
 
 class Blobs:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from dialogs import departments
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import ApplicationView, CaseView
 from dialogs.workdays import WorkCalendar
-from storage.models import Application, DepartmentCase
+from storage.models import Application
+from storage.uow import UnitOfWork
 
-DEPARTMENT_ORDER = ("hrss", "medical", "tax")
 
 
-async def application_view(db: AsyncSession, app: Application, calendar: WorkCalendar,
+async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCalendar,
                            today: date) -> ApplicationView:
-    rows = list(await db.scalars(select(DepartmentCase).where(DepartmentCase.application_id == app.id)))
-    rows.sort(key=lambda r: DEPARTMENT_ORDER.index(r.department) if r.department in DEPARTMENT_ORDER else 9)
+    rows = await uow.cases.for_application(app.id)
+    rows = sorted(rows, key=lambda r: departments.order(r.department))
     accepted = app.accepted_at is not None
     deadline, provisional = app.deadline, app.deadline_provisional
     if not accepted:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.telegram.callbacks import Cb
+from dialogs.callbacks import TicketCb, Unknown
 from dialogs.faq import FaqEntry, FaqIndex
-from dispatch import helpdesk
+from office import helpdesk
 from storage.uow import UnitOfWork
 
 
@@ -24,13 +26,13 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
     router.callback_query.filter(F.message.chat.id == chat_id)
     now = clock or (lambda: datetime.now(timezone.utc))
 
-    async def ticket_of(db, message: Message):
+    async def ticket_of(uow: UnitOfWork, message: Message):
         target = message.reply_to_message
         if target is None:
             return None
-        ticket = await helpdesk.ticket_by_staff_message(db, message.chat.id, target.message_id)
+        ticket = await helpdesk.ticket_by_staff_message(uow, message.chat.id, target.message_id)
         if ticket is None and target.reply_to_message is not None:
-            ticket = await helpdesk.ticket_by_staff_message(db, message.chat.id,
+            ticket = await helpdesk.ticket_by_staff_message(uow, message.chat.id,
                                                             target.reply_to_message.message_id)
         return ticket
 
@@ -40,8 +42,8 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
             await message.reply("请以个人账号操作。")
             return
         async with UnitOfWork(sessionmaker) as uow:
-            ticket = await ticket_of(uow.db, message)
-            row = await helpdesk.promote_to_faq(uow.db, ticket.id, message.from_user.id) if ticket else None
+            ticket = await ticket_of(uow, message)
+            row = await helpdesk.promote_to_faq(uow, ticket.id, message.from_user.id) if ticket else None
         if row is None:
             await message.reply("请回复一条已答复的工单消息发送 /faq_add（需要客服权限）。")
             return
@@ -55,19 +57,19 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
             await message.reply("请以个人账号答复工单。")
             return
         async with UnitOfWork(sessionmaker) as uow:
-            ticket = await ticket_of(uow.db, message)
+            ticket = await ticket_of(uow, message)
             if ticket is None:
                 if message.reply_to_message.from_user and message.reply_to_message.from_user.is_bot:
                     await message.reply("未找到这条消息对应的工单，请稍候几秒再回复该工单消息。")
                 return
-            result = await helpdesk.answer_ticket(uow.db, ticket.id, message.from_user.id, message.text, now())
+            result = await helpdesk.answer_ticket(uow, ticket.id, message.from_user.id, message.text, now())
         await message.reply(result.message)
 
-    @router.callback_query(F.data.startswith("h|close|"))
-    async def on_close(cb: CallbackQuery, bot: Bot) -> None:
-        ticket_id = int(cb.data.rsplit("|", 1)[1]) if cb.data.rsplit("|", 1)[1].isdigit() else 0
+    @router.callback_query(Cb(TicketCb, stale=True))
+    async def on_close(cb: CallbackQuery, callback_data: TicketCb | Unknown) -> None:
+        ticket_id = callback_data.ticket_id if isinstance(callback_data, TicketCb) else 0
         async with UnitOfWork(sessionmaker) as uow:
-            result = await helpdesk.close_ticket(uow.db, ticket_id, cb.from_user.id, now())
+            result = await helpdesk.close_ticket(uow, ticket_id, cb.from_user.id, now())
         await cb.answer(result.message, show_alert=not result.ok)
 
     return router

@@ -10,13 +10,14 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.telegram.callbacks import Cb, Stale
+from dialogs.callbacks import CaseCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
-from dispatch import access, decisions, window
+from office import access, decisions, window
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
-from dispatch.staff import Actor, authorize
-from storage.cases import Cases
+from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,15 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         for key in FIELDS_BY_DEPARTMENT[dept]:
             if key in BY_KEY:
                 mark = "■" if key in p.fields else "□"
-                rows.append(InlineKeyboardButton(text=f"{mark}{BY_KEY[key].label}", callback_data=f"k|tf|{case_id}|{key}"))
+                rows.append(InlineKeyboardButton(text=f"{mark}{BY_KEY[key].label}", callback_data=CaseCb("tf", case_id, key).pack()))
         for key in MATERIALS[dept]:
             mark = "■" if key in p.materials else "□"
-            rows.append(InlineKeyboardButton(text=f"{mark}{SLOTS[key].title[:10]}", callback_data=f"k|tm|{case_id}|{key}"))
+            rows.append(InlineKeyboardButton(text=f"{mark}{SLOTS[key].title[:10]}", callback_data=CaseCb("tm", case_id, key).pack()))
         grid = [rows[i:i + 3] for i in range(0, len(rows), 3)]
-        grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=f"k|cc|{case_id}")])
+        grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=CaseCb("cc", case_id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
-    @router.callback_query(F.data.startswith(("k|", "w|")), F.message.sender_chat)
+    @router.callback_query(Cb(CaseCb, WindowCb, stale=True), F.message.sender_chat)
     async def on_anonymous(cb: CallbackQuery) -> None:
         await cb.answer("请以个人账号操作。", show_alert=True)
 
@@ -75,19 +76,22 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
     async def on_anonymous_text(message: Message) -> None:
         await message.answer("请以个人账号操作。")
 
-    @router.callback_query(F.data.startswith("k|"))
-    async def on_case_button(cb: CallbackQuery, bot: Bot) -> None:
-        parts = cb.data.split("|")
-        action, case_id = parts[1], int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    @router.callback_query(Stale(CaseCb, WindowCb))
+    async def on_stale(cb: CallbackQuery) -> None:
+        await cb.answer("该按钮已失效。")
+
+    @router.callback_query(Cb(CaseCb))
+    async def on_case_button(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        action, case_id = callback_data.action, callback_data.case_id
         uid = cb.from_user.id
         actor = Actor.staff(uid)
         async with UnitOfWork(sessionmaker) as uow:
-            case = await Cases(uow.db).get(case_id)
+            case = await uow.cases.get(case_id)
             if action in ("claim", "done"):
                 result = await decisions.decide(uow, case_id, action, actor, now())
             elif action == "open":
                 result, packet = await access.case_packet(uow, blobs, case_id, actor)
-            elif case is None or await authorize(uow.db, uid, "view", case.department,
+            elif case is None or await authorize(uow, uid, "view", case.department,
                                                  target=f"case:{case_id}") is None:
                 result, packet = None, None
             else:
@@ -115,10 +119,10 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             else:
                 ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, case.department, p))
             await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
-        elif action in ("tf", "tm") and uid in waiting and len(parts) > 3:
+        elif action in ("tf", "tm") and uid in waiting and callback_data.key:
             p = waiting[uid]
             chosen = p.fields if action == "tf" else p.materials
-            chosen.symmetric_difference_update({parts[3]})
+            chosen.symmetric_difference_update({callback_data.key})
             await cb.message.edit_reply_markup(reply_markup=toggles(case_id, case.department, p))
             await cb.answer()
         elif action == "cc" and uid in waiting:
@@ -127,13 +131,13 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         else:
             await cb.answer("该按钮已失效。")
 
-    @router.callback_query(F.data.startswith("w|"))
-    async def on_window_button(cb: CallbackQuery, bot: Bot) -> None:
-        _, action, ref = (cb.data.split("|") + ["", ""])[:3]
+    @router.callback_query(Cb(WindowCb))
+    async def on_window_button(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
+        action, ref = callback_data.action, callback_data.ref
         uid = cb.from_user.id
         perm = {"accept": "accept", "open": "view", "return": "return", "refuse": "refuse"}.get(action, "unknown")
         async with UnitOfWork(sessionmaker) as uow:
-            staff = await authorize(uow.db, uid, perm, None, target=ref)
+            staff = await authorize(uow, uid, perm, None, target=ref)
             if staff is None:
                 pass
             elif action == "accept":

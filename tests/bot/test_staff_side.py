@@ -12,10 +12,10 @@ from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
 from bot.telegram.helpdesk import make_router as helpdesk_router
 from bot.telegram.staff import make_router as staff_router
-from dispatch import window
+from office import window
 from dispatch.config import DispatchConfig
 from dispatch.packet import build_packet
-from dispatch.staff import add_staff
+from office.staff import add_staff
 from dispatch.worker import Worker
 from storage.models import Audit, DepartmentCase, FaqAddition, Notification, Rating, Ticket
 from storage.uow import UnitOfWork

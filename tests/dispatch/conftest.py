@@ -20,10 +20,10 @@ from sqlalchemy.engine import make_url
 from dialogs.notice import COMMITMENT
 from dialogs.submission import SCHEMA_VERSION
 from dialogs.workdays import WorkCalendar
-from dispatch import window
+from office import window
 from dispatch.config import DispatchConfig
 from dispatch.packet import Packet, build_packet
-from dispatch.staff import add_staff
+from office.staff import add_staff
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker, sqlite_url
 from storage.migrate import upgrade

@@ -10,7 +10,6 @@ import pytest
 from pypdf import PdfReader
 
 from dialogs.form import FIELDS
-from dialogs.materials import SLOTS
 from dispatch.packet import PacketSource, build_full_packet, build_packet
 from dispatch.routing import DEPARTMENTS, FIELDS_BY_DEPARTMENT, MATERIALS, fields_for, materials_for
 from tests.dispatch.conftest import BANK, ID_NUMBER, NAME, T0, frozen_data
@@ -36,11 +35,6 @@ def test_materials_per_seed_section_five(data):
     assert list(materials_for("hrss", data)) == ["household", "contract", "archive_letter", "id_front", "id_back"]
     assert list(materials_for("medical", data)) == ["household", "id_front", "id_back"]
     assert list(materials_for("tax", data)) == ["id_front", "id_back"]
-
-
-def test_routing_agrees_with_the_material_slots():
-    for dept in DEPARTMENTS:
-        assert set(MATERIALS[dept]) == {k for k, s in SLOTS.items() if dept in s.departments}
 
 
 def test_fields_come_from_the_form_schema(data):

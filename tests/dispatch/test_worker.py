@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from dispatch import decisions
+from office import decisions
+from office.deadlines import watch
 from dispatch.channels import FolderChannel
 from dispatch.worker import Worker
 from storage.models import DepartmentCase, Delivery, Event, Notification
@@ -142,7 +143,8 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     await accepted_application(sm, blobs, calendar, clock)
     w = worker(sm, blobs, config, clock, fast_packer, recording)
     stop = asyncio.Event()
-    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01, calendar=calendar))
+    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01,
+                                            periodic=lambda: watch(sm, w.config, w.now(), calendar)))
     for _ in range(200):
         if all(c.effects for c in recording.values()):
             break

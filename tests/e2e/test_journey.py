@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from dialogs.callbacks import CaseCb, parse
 from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
 from tests.scripts import ELIGIBILITY, FORM, MATERIALS, SUBMIT, ADULT_MAN, jpeg
 
@@ -225,7 +226,8 @@ async def test_whole_journey(api, deployment):
     case_notice = (await api.wait_for_reply(HRSS_CHAT, contains("新的待办件"), timeout=DELIVERY))[-1]
     assert ref in case_notice.text and f"{NAME[0]}*" in case_notice.text and case_notice.protected
     assert NAME not in case_notice.text and ADULT_MAN not in case_notice.text and PHONE not in case_notice.text
-    case_id = next(b.split("|")[2] for b in case_notice.buttons if b.startswith("k|claim|"))
+    case_id = next(cb.case_id for b in case_notice.buttons
+                   if isinstance(cb := parse(b), CaseCb) and cb.action == "claim")
     outbox = dep.data_dir / "outbox"
     for dept in ("medical", "tax"):
         folder = outbox / dept / f"{ref}-v1"

@@ -15,7 +15,7 @@ from bot.runner import Runner, Who
 from dialogs.engine import Engine
 from dialogs.model import Upload, UserInput
 from dialogs.workdays import WorkCalendar
-from dispatch.window import on_submitted_hook
+from office.window import on_submitted_hook
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
 from tests.conftest import NOW

@@ -32,7 +32,7 @@ async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path,
         assert "application_submitted" not in set(await db.scalars(select(Event.kind)))
         assert (await db.scalar(select(Draft))).state == "commitment"
     # The applicant presses again after the restart: the application is created and accepted in full.
-    from dispatch.window import on_submitted_hook
+    from office.window import on_submitted_hook
     runner = Runner(engine, sm, blobs, calendar, clock=lambda: NOW,
                     on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None))
     replies = await runner.handle(Who("telegram", "7", 7),

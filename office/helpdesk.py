@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
+from dialogs.callbacks import TicketCb
 from dialogs.form import BY_STEP
 from dialogs.redact import redact
-from dispatch.notices import body
-from dispatch.staff import authorize
-from storage.models import Applicant, FaqAddition, Notification, Ticket, utcnow
-from storage.repos import Events
+from dialogs.notices import body
+from office.staff import authorize
+from storage.models import FaqAddition, Ticket
+from storage.uow import UnitOfWork
 
 PHASE_LABELS = {
     "idle": "首页", "notice_ack": "阅读告知", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
@@ -35,20 +34,18 @@ def pseudonym(applicant_id: int, ref: str | None) -> str:
     return f"受理编号 {ref}" if ref else f"申请人#{applicant_id:05d}"
 
 
-async def open_ticket(db, applicant_id: int, data: dict[str, Any], helpdesk_chat: int | None) -> Ticket:
-    ticket = Ticket(applicant_id=applicant_id, question=redact(data.get("question", "")),
-                    context={"step": data.get("step"), "ref": data.get("ref"), "reason": data.get("reason")})
-    db.add(ticket)
-    await db.flush()
-    Events(db).add("ticket_opened", f"applicant:{applicant_id}", {"ticket": ticket.id},
+async def open_ticket(uow: UnitOfWork, applicant_id: int, data: dict[str, Any], helpdesk_chat: int | None) -> Ticket:
+    ticket = await uow.tickets.open(applicant_id, redact(data.get("question", "")),
+                                    {"step": data.get("step"), "ref": data.get("ref"), "reason": data.get("reason")})
+    uow.events.add("ticket_opened", f"applicant:{applicant_id}", {"ticket": ticket.id},
                    applicant_id=applicant_id)
     if helpdesk_chat:
         text = (f"💬 工单 #{ticket.id}\n申请人：{pseudonym(applicant_id, data.get('ref'))}\n"
                 f"当前步骤：{step_label(data.get('step') or '')}\n问题：{ticket.question}\n\n"
                 "请直接“回复”本消息答复申请人；答复后可发送 /faq_add 将问答加入知识库。")
-        note = body("helpdesk.ticket", text, [[("关闭工单", f"h|close|{ticket.id}")]], protect=True)
+        note = body("helpdesk.ticket", text, [[("关闭工单", TicketCb("close", ticket.id).pack())]], protect=True)
         note["ticket_id"] = ticket.id
-        db.add(Notification(channel="telegram", chat_id=str(helpdesk_chat), body=note))
+        await uow.notifications.to_chat(helpdesk_chat, note)
     return ticket
 
 
@@ -59,53 +56,47 @@ class TicketResult:
     ticket: Ticket | None = None
 
 
-async def answer_ticket(db, ticket_id: int, staff_telegram_id: int, text: str, now: datetime) -> TicketResult:
-    staff = await authorize(db, staff_telegram_id, "answer", None, target=f"ticket:{ticket_id}")
+async def answer_ticket(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int, text: str, now: datetime) -> TicketResult:
+    staff = await authorize(uow, staff_telegram_id, "answer", None, target=f"ticket:{ticket_id}")
     if staff is None:
         return TicketResult(False, "您没有答复工单的权限。")
-    ticket = await db.get(Ticket, ticket_id)
+    ticket = await uow.tickets.get(ticket_id)
     if ticket is None or ticket.status == "closed":
         return TicketResult(False, "工单不存在或已关闭。")
-    applicant = await db.get(Applicant, ticket.applicant_id)
+    applicant = await uow.applicants.get(ticket.applicant_id)
     ticket.answer, ticket.status, ticket.updated_at = text, "answered", now
-    Events(db).add("ticket_answered", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
+    uow.events.add("ticket_answered", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
                    applicant_id=ticket.applicant_id)
     reply = f"💬 人工客服回复您的问题“{ticket.question[:60]}”：\n{text}"
-    db.add(Notification(channel=applicant.channel, chat_id=str(applicant.chat_id or applicant.external_id),
-                        body=body("applicant.helpdesk", reply)))
+    await uow.notifications.to_person(applicant, body("applicant.helpdesk", reply))
     return TicketResult(True, "已转达申请人。", ticket)
 
 
-async def close_ticket(db, ticket_id: int, staff_telegram_id: int, now: datetime) -> TicketResult:
-    staff = await authorize(db, staff_telegram_id, "close_ticket", None, target=f"ticket:{ticket_id}")
+async def close_ticket(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int, now: datetime) -> TicketResult:
+    staff = await authorize(uow, staff_telegram_id, "close_ticket", None, target=f"ticket:{ticket_id}")
     if staff is None:
         return TicketResult(False, "您没有关闭工单的权限。")
-    ticket = await db.get(Ticket, ticket_id)
+    ticket = await uow.tickets.get(ticket_id)
     if ticket is None:
         return TicketResult(False, "工单不存在。")
     ticket.status, ticket.updated_at = "closed", now
-    Events(db).add("ticket_closed", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
+    uow.events.add("ticket_closed", f"tg:{staff_telegram_id}", {"ticket": ticket.id},
                    applicant_id=ticket.applicant_id)
     return TicketResult(True, f"工单 #{ticket.id} 已关闭。", ticket)
 
 
-async def ticket_by_staff_message(db, chat_id: int, message_id: int) -> Ticket | None:
-    return await db.scalar(select(Ticket).where(Ticket.staff_chat_id == chat_id,
-                                                Ticket.staff_message_id == message_id))
+async def ticket_by_staff_message(uow: UnitOfWork, chat_id: int, message_id: int) -> Ticket | None:
+    return await uow.tickets.by_staff_message(chat_id, message_id)
 
 
-async def promote_to_faq(db, ticket_id: int, staff_telegram_id: int) -> FaqAddition | None:
+async def promote_to_faq(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int) -> FaqAddition | None:
     """`/faq_add`: the ticket's question and the staff answer become a bank entry."""
-    staff = await authorize(db, staff_telegram_id, "faq_add", None, target=f"ticket:{ticket_id}")
-    ticket = await db.get(Ticket, ticket_id) if staff else None
+    staff = await authorize(uow, staff_telegram_id, "faq_add", None, target=f"ticket:{ticket_id}")
+    ticket = await uow.tickets.get(ticket_id) if staff else None
     if ticket is None or not ticket.answer:
         return None
-    row = FaqAddition(question=ticket.question, answer=ticket.answer, section="人工客服答复",
-                      created_by=staff_telegram_id, created_at=utcnow())
-    db.add(row)
-    await db.flush()
-    return row
+    return await uow.faq_additions.add(ticket.question, ticket.answer, "人工客服答复", staff_telegram_id)
 
 
-async def faq_additions(db) -> list[FaqAddition]:
-    return list(await db.scalars(select(FaqAddition).order_by(FaqAddition.id)))
+async def faq_additions(uow: UnitOfWork) -> list[FaqAddition]:
+    return await uow.faq_additions.all()

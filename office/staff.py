@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from dispatch.outcome import session_of
-from dispatch.routing import DEPARTMENTS
-from storage.cases import StaffMembers
+from dialogs import departments
 from storage.models import Staff
-from storage.repos import Audits
+from storage.uow import UnitOfWork
 
 
 class Role(StrEnum):
@@ -29,7 +23,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.helpdesk: frozenset({"status", "answer", "close_ticket", "faq_add"}),
 }
 # A department's own system acting through the signed callback claims as this id.
-WEBHOOK_IDS = {d: -(i + 1) for i, d in enumerate(DEPARTMENTS)}
+WEBHOOK_IDS = {d.key: d.webhook_id for d in departments.DEPARTMENTS}
 
 
 @dataclass(frozen=True)
@@ -74,62 +68,58 @@ def _allowed(staff: Staff | None, action: str, department: str | None) -> tuple[
     return True, role.value
 
 
-async def authorize(db: Any, telegram_id: int, action: str, department: str | None = None, *,
+async def authorize(uow: UnitOfWork, telegram_id: int, action: str, department: str | None = None, *,
                     target: str | None = None) -> Staff | None:
     """The staff row if `telegram_id` may do `action` (for `department`); audited either way."""
-    session = session_of(db)
-    staff = await StaffMembers(session).by_telegram_id(int(telegram_id))
+    staff = await uow.staff.by_telegram_id(int(telegram_id))
     ok, why = _allowed(staff, action, department)
-    Audits(session).add(f"tg:{int(telegram_id)}", action, target, ok,
+    uow.audits.add(f"tg:{int(telegram_id)}", action, target, ok,
                         {"department": department, "role": staff.role if staff else None, "why": why})
     return staff if ok else None
 
 
-async def authorize_actor(db: Any, actor: Actor, action: str, department: str | None, *,
+async def authorize_actor(uow: UnitOfWork, actor: Actor, action: str, department: str | None, *,
                           target: str | None = None) -> Principal | None:
     if actor.telegram_id is not None:
-        staff = await authorize(db, actor.telegram_id, action, department, target=target)
+        staff = await authorize(uow, actor.telegram_id, action, department, target=target)
         if staff is None:
             return None
         return Principal(actor.key, staff.telegram_id, Role(staff.role) == Role.admin, staff)
     ok = actor.department in WEBHOOK_IDS and actor.department == department and action in CLERK_ACTIONS
-    Audits(session_of(db)).add(actor.key, action, target, ok, {"department": department, "role": "webhook"})
+    uow.audits.add(actor.key, action, target, ok, {"department": department, "role": "webhook"})
     return Principal(actor.key, WEBHOOK_IDS[actor.department], False) if ok else None
 
 
-async def add_staff(db: Any, telegram_id: int, name: str, role: str, department: str | None = None, *,
+async def add_staff(uow: UnitOfWork, telegram_id: int, name: str, role: str, department: str | None = None, *,
                     actor: str = "cli") -> Staff:
     """Create or re-activate an account; a clerk belongs to exactly one department."""
     role = Role(role)
-    if role == Role.clerk and department not in DEPARTMENTS:
-        raise ValueError(f"a clerk needs a department: one of {', '.join(DEPARTMENTS)}")
+    if role == Role.clerk and department not in departments.BY_KEY:
+        raise ValueError(f"a clerk needs a department: one of {', '.join(departments.KEYS)}")
     if role != Role.clerk:
         department = None
-    session: AsyncSession = session_of(db)
-    repo = StaffMembers(session)
-    row = await repo.by_telegram_id(int(telegram_id))
+    row = await uow.staff.by_telegram_id(int(telegram_id))
     if row is None:
         row = Staff(telegram_id=int(telegram_id), name=name, role=role, department=department, active=True)
-        repo.add(row)
+        uow.staff.add(row)
     else:
         row.name, row.role, row.department, row.active = name, role, department, True
-    Audits(session).add(actor, "staff_add", f"tg:{int(telegram_id)}", True,
-                        {"role": role.value, "department": department})
-    await session.flush()
+    uow.audits.add(actor, "staff_add", f"tg:{int(telegram_id)}", True,
+                   {"role": role.value, "department": department})
+    await uow.flush()
     return row
 
 
-async def remove_staff(db: Any, telegram_id: int, *, actor: str = "cli") -> bool:
+async def remove_staff(uow: UnitOfWork, telegram_id: int, *, actor: str = "cli") -> bool:
     """Deactivate (the audit trail keeps the account); effective on the next authorisation."""
-    session = session_of(db)
-    row = await StaffMembers(session).by_telegram_id(int(telegram_id))
-    Audits(session).add(actor, "staff_remove", f"tg:{int(telegram_id)}", row is not None, {})
+    row = await uow.staff.by_telegram_id(int(telegram_id))
+    uow.audits.add(actor, "staff_remove", f"tg:{int(telegram_id)}", row is not None, {})
     if row is None or not row.active:
         return False
     row.active = False
-    await session.flush()
+    await uow.flush()
     return True
 
 
-async def list_staff(db: Any, include_inactive: bool = False) -> list[Staff]:
-    return await StaffMembers(session_of(db)).all(include_inactive)
+async def list_staff(uow: UnitOfWork, include_inactive: bool = False) -> list[Staff]:
+    return await uow.staff.all(include_inactive)

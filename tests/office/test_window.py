@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dispatch import window
+from office import window
 from storage.models import Application, DepartmentCase, Delivery, Event, Notification
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import accepted_application, create_application, rows

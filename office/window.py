@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import APPLICATION_STATUS
 from dialogs.workdays import WorkCalendar
-from dispatch import notices
+from dialogs import notices
 from dispatch.clock import local_day, utc, utcnow
-from dispatch.outcome import CONFLICT, INVALID, NOT_FOUND, OK, UNCHANGED, Result, notify_applicant, \
-    notify_chat, session_of
+from office.outcome import CONFLICT, INVALID, NOT_FOUND, OK, UNCHANGED, Result
 from dispatch.routing import DEPARTMENTS, FIELDS_BY_DEPARTMENT, MATERIALS
 from states.application import AppState, CaseState, Model, Refused, application_machine, fire
-from storage.cases import ApplicationStates, Cases, Deliveries
 from storage.models import Application, DepartmentCase
-from storage.repos import Applications, Events
+from storage.uow import UnitOfWork
 
 ALL_FIELDS = frozenset(k for keys in FIELDS_BY_DEPARTMENT.values() for k in keys)
 ALL_MATERIALS = frozenset(k for keys in MATERIALS.values() for k in keys)
-
-
-async def _load(db, ref: str) -> Application | None:
-    return await Applications(db).by_ref(ref)
 
 
 def _refused(app: Application, what: str) -> Result:
@@ -31,10 +25,10 @@ def _refused(app: Application, what: str) -> Result:
                   state=app.status)
 
 
-async def accept(uow_or_session: Any, ref: str, actor: str, now: datetime, calendar: WorkCalendar) -> Result:
+async def accept(uow: UnitOfWork, ref: str, actor: str, now: datetime, calendar: WorkCalendar) -> Result:
     """Fix the deadline and create three cases + three outbox rows in the caller's transaction."""
-    db, now = session_of(uow_or_session), utc(now)
-    app = await _load(db, ref)
+    now = utc(now)
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     if app.accepted_at is not None:
@@ -44,29 +38,27 @@ async def accept(uow_or_session: Any, ref: str, actor: str, now: datetime, calen
     except Refused:
         return _refused(app, "受理")
     due = calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
-    if not await ApplicationStates(db).swap(app, app.status, status=AppState.accepted, accepted_at=now,
+    if not await uow.application_states.swap(app, app.status, status=AppState.accepted, accepted_at=now,
                                             deadline=due.due, deadline_provisional=due.provisional):
         return Result(True, UNCHANGED, "该申请已由他人处理。", state=app.status)
-    cases, outbox = Cases(db), Deliveries(db)
     for dept in DEPARTMENTS:
-        cases.add(DepartmentCase(application_id=app.id, department=dept, state=CaseState.pending,
+        uow.cases.add(DepartmentCase(application_id=app.id, department=dept, state=CaseState.pending,
                                  version=app.version, updated_at=now))
-        outbox.add(app.id, dept, app.version, now)
-    Events(db).add("application_accepted", actor, {"ref": ref, "deadline": due.due.isoformat(),
+        uow.deliveries.add(app.id, dept, app.version, now)
+    uow.events.add("application_accepted", actor, {"ref": ref, "deadline": due.due.isoformat(),
                                                     "provisional": due.provisional, "version": app.version},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await notify_applicant(db, app, notices.accepted(ref, due.due, due.provisional),
-                           dedup_key=f"accepted:{ref}")
-    await db.flush()
+    await uow.notifications.to_applicant(app, notices.accepted(ref, due.due, due.provisional),
+                                         dedup_key=f"accepted:{ref}")
+    await uow.flush()
     return Result(True, OK, f"已受理，办结时限 {due.due:%Y-%m-%d}。", state=app.status,
                   data={"deadline": due.due.isoformat(), "provisional": due.provisional})
 
 
-async def return_for_correction(uow_or_session: Any, ref: str, actor: str, reason: str,
+async def return_for_correction(uow: UnitOfWork, ref: str, actor: str, reason: str,
                                 fields: Sequence[str] = (), materials: Sequence[str] = (),
                                 now: datetime | None = None) -> Result:
-    db = session_of(uow_or_session)
-    app = await _load(db, ref)
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     bad = [k for k in fields if k not in ALL_FIELDS] + [k for k in materials if k not in ALL_MATERIALS]
@@ -81,18 +73,17 @@ async def return_for_correction(uow_or_session: Any, ref: str, actor: str, reaso
     data = dict(app.data) | {"window_note": reason.strip(),
                              "window_return": {"reason": reason.strip(), "fields": list(fields),
                                                "materials": list(materials)}}
-    if not await ApplicationStates(db).swap(app, app.status, status=AppState.returned, data=data):
+    if not await uow.application_states.swap(app, app.status, status=AppState.returned, data=data):
         return Result(True, UNCHANGED, "该申请已由他人处理。", state=app.status)
-    Events(db).add("application_returned", actor, {"ref": ref, "reason": reason, "fields": list(fields),
+    uow.events.add("application_returned", actor, {"ref": ref, "reason": reason, "fields": list(fields),
                                                     "materials": list(materials)},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await notify_applicant(db, app, notices.returned(ref, reason.strip(), fields, materials))
+    await uow.notifications.to_applicant(app, notices.returned(ref, reason.strip(), fields, materials))
     return Result(True, OK, "已退回补正，已通知申请人。", state=app.status)
 
 
-async def refuse(uow_or_session: Any, ref: str, actor: str, reason: str) -> Result:
-    db = session_of(uow_or_session)
-    app = await _load(db, ref)
+async def refuse(uow: UnitOfWork, ref: str, actor: str, reason: str) -> Result:
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     try:
@@ -102,18 +93,17 @@ async def refuse(uow_or_session: Any, ref: str, actor: str, reason: str) -> Resu
             return Result(True, UNCHANGED, "该申请已不予受理。", state=app.status)
         return _refused(app, "不予受理") if reason.strip() else Result(False, INVALID, "请填写不予受理的原因。")
     data = dict(app.data) | {"window_note": reason.strip()}
-    if not await ApplicationStates(db).swap(app, app.status, status=AppState.refused, data=data):
+    if not await uow.application_states.swap(app, app.status, status=AppState.refused, data=data):
         return Result(True, UNCHANGED, "该申请已由他人处理。", state=app.status)
-    Events(db).add("application_refused", actor, {"ref": ref, "reason": reason},
+    uow.events.add("application_refused", actor, {"ref": ref, "reason": reason},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await notify_applicant(db, app, notices.refused(ref, reason.strip()))
+    await uow.notifications.to_applicant(app, notices.refused(ref, reason.strip()))
     return Result(True, OK, "已不予受理，已通知申请人。", state=app.status)
 
 
-async def resubmit(uow_or_session: Any, ref: str, actor: str, changes: dict[str, Any]) -> Result:
+async def resubmit(uow: UnitOfWork, ref: str, actor: str, changes: dict[str, Any]) -> Result:
     """The applicant fixed what the window asked for: merge the changes, back to submitted."""
-    db = session_of(uow_or_session)
-    app = await _load(db, ref)
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     try:
@@ -122,26 +112,27 @@ async def resubmit(uow_or_session: Any, ref: str, actor: str, changes: dict[str,
         return _refused(app, "重新提交")
     data = merge(app.data, changes)
     data.pop("window_note", None)
-    if not await ApplicationStates(db).swap(app, app.status, status=AppState.submitted, data=data,
-                                            version=app.version + 1):
+    if not await uow.application_states.swap(app, app.status, status=AppState.submitted, data=data,
+                                             version=app.version + 1):
         return Result(True, UNCHANGED, "该申请已由他人处理。", state=app.status)
-    Events(db).add("application_resubmitted", actor, {"ref": ref, "version": app.version,
+    uow.events.add("application_resubmitted", actor, {"ref": ref, "version": app.version,
                                                        "changed": changed_keys(changes)},
                    applicant_id=app.applicant_id, application_id=app.id)
     return Result(True, OK, "已重新提交。", state=app.status)
 
 
-async def queue_window_notice(uow_or_session: Any, app: Application, chat_id: int | None) -> bool:
+async def queue_window_notice(uow: UnitOfWork, app: Application, chat_id: int | None) -> bool:
     """Tell the window's staff chat that an application waits for acceptance (masked name only)."""
     name = (app.data.get("answers") or {}).get("name")
-    return await notify_chat(session_of(uow_or_session), chat_id, notices.window_notice(app.ref, name),
-                             dedup_key=f"window:{app.ref}:v{app.version}")
+    return await uow.notifications.to_chat(chat_id, notices.window_notice(app.ref, name),
+                                           dedup_key=f"window:{app.ref}:v{app.version}")
 
 
 def on_submitted_hook(calendar: WorkCalendar, *, auto_accept: bool, window_chat_id: int | None,
-                      clock: Callable[[], datetime] = utcnow):
+                      clock: Callable[[], datetime] = utcnow
+                      ) -> Callable[[UnitOfWork, Application], Awaitable[None]]:
     """For bot.runner.Runner(on_submitted=...): accept at once, or tell the window's chat."""
-    async def hook(uow: Any, app: Application) -> None:
+    async def hook(uow: UnitOfWork, app: Application) -> None:
         if auto_accept:
             await accept(uow, app.ref, "auto", clock(), calendar)
         else:

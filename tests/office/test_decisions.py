@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from dispatch import decisions
-from dispatch.deadlines import reminders
-from dispatch.staff import Actor, authorize, list_staff, remove_staff
+from office import decisions
+from office.deadlines import reminders, watch
+from office.staff import Actor, authorize, list_staff, remove_staff
 from dispatch.worker import Worker
 from storage.models import Application, Audit, DepartmentCase, Delivery, Event, Notification
 from storage.uow import UnitOfWork
@@ -214,17 +214,17 @@ async def test_after_redelivery_the_first_clerk_keeps_the_case(sm, blobs, clock,
 async def test_worker_remind_uses_its_config(sm, calendar, clock, config, delivered):
     _, _, w, _ = delivered
     clock.advance(days=16)
-    assert await w.remind(calendar) == {"reminded": 3, "escalated": 0, "confirmed": 0}
-    assert await w.remind(calendar) == {"reminded": 0, "escalated": 0, "confirmed": 0}
+    assert await watch(sm, w.config, w.now(), calendar) == {"reminded": 3, "escalated": 0, "confirmed": 0}
+    assert await watch(sm, w.config, w.now(), calendar) == {"reminded": 0, "escalated": 0, "confirmed": 0}
 
 
 async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm, blobs, clock):
     from datetime import date, datetime, timezone
 
     from dialogs.workdays import WorkCalendar
-    from dispatch.deadlines import confirm_provisional
+    from office.deadlines import confirm_provisional
     from tests.dispatch.conftest import create_application
-    from dispatch import window
+    from office import window
     now = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)  # a deadline in January 2027
     base = WorkCalendar.load()
     app = await create_application(sm, blobs)

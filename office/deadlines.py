@@ -4,69 +4,71 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import CASE_STATUS
 from dialogs.workdays import WorkCalendar
-from dispatch import notices
+from dialogs import notices
 from dispatch.clock import local_day, utc
-from dispatch.outcome import notify_chat, session_of
+from dispatch.config import DispatchConfig
 from states.application import CASE_OPEN
-from storage.cases import Cases
-from storage.repos import Events
+from storage.uow import UnitOfWork
 
 
-async def reminders(uow_or_session: Any, now: datetime, calendar: WorkCalendar, reminder_days: int, *,
+async def reminders(uow: UnitOfWork, now: datetime, calendar: WorkCalendar, reminder_days: int, *,
                     chats: Mapping[str, int | None], admin_chat: int | None) -> dict[str, int]:
     """Once per case: a reminder when working days left <= reminder_days; an escalation when overdue."""
-    db, now = session_of(uow_or_session), utc(now)
+    now = utc(now)
     today = local_day(now)
     counts = {"reminded": 0, "escalated": 0}
-    for case, app in await Cases(db).open_of_accepted(sorted(CASE_OPEN)):
+    for case, app in await uow.cases.open_of_accepted(sorted(CASE_OPEN)):
         if app.deadline is None:
             continue
         left = calendar.workdays_between(today, app.deadline)
         if left <= reminder_days and case.reminded_at is None and chats.get(case.department):
             body = notices.reminder(app.ref, case.department, case.id, app.deadline, max(left, 0))
-            await notify_chat(db, chats[case.department], body, dedup_key=f"remind:{case.id}")
+            await uow.notifications.to_chat(chats[case.department], body, dedup_key=f"remind:{case.id}")
             case.reminded_at = now
             counts["reminded"] += 1
-            Events(db).add("case_reminded", "deadline", {"department": case.department, "left": left},
+            uow.events.add("case_reminded", "deadline", {"department": case.department, "left": left},
                            application_id=app.id)
         if left < 0 and case.escalated_at is None and admin_chat:
             body = notices.escalation(app.ref, case.department, app.deadline, -left,
                                       CASE_STATUS.get(case.state, case.state))
-            await notify_chat(db, admin_chat, body, dedup_key=f"overdue:{case.id}")
+            await uow.notifications.to_chat(admin_chat, body, dedup_key=f"overdue:{case.id}")
             case.escalated_at = now
             counts["escalated"] += 1
-            Events(db).add("case_escalated", "deadline", {"department": case.department, "overdue": -left},
+            uow.events.add("case_escalated", "deadline", {"department": case.department, "overdue": -left},
                            application_id=app.id)
-    await db.flush()
+    await uow.flush()
     return counts
 
 
-async def confirm_provisional(uow_or_session: Any, calendar: WorkCalendar) -> int:
+async def confirm_provisional(uow: UnitOfWork, calendar: WorkCalendar) -> int:
     """Deadlines marked 预计 (a year without a published holiday schedule) are recomputed once the
     calendar covers them; the applicant is told the confirmed date."""
-    from sqlalchemy import select
-
-    from dispatch.outcome import notify_applicant
-    from storage.models import Application
-    db = session_of(uow_or_session)
-    rows = await db.scalars(select(Application).where(Application.deadline_provisional.is_(True),
-                                                      Application.accepted_at.is_not(None)))
+    rows = await uow.applications.provisionally_due()
     fixed = 0
     for app in rows:
         due = calendar.add_workdays(local_day(app.accepted_at), TIME_LIMIT_DAYS)
         if due.provisional:
             continue
         old, app.deadline, app.deadline_provisional = app.deadline, due.due, False
-        Events(db).add("deadline_confirmed", "calendar", {"old": old.isoformat() if old else None,
+        uow.events.add("deadline_confirmed", "calendar", {"old": old.isoformat() if old else None,
                                                           "new": due.due.isoformat()}, application_id=app.id)
-        await notify_applicant(db, app, notices.body(
+        await uow.notifications.to_applicant(app, notices.body(
             "applicant.deadline", f"节假日安排已公布：您的申请（受理编号：{app.ref}）办结时限确定为"
             f"{due.due:%Y年%m月%d日}。", ref=app.ref), dedup_key=f"deadline:{app.ref}:{due.due}")
         fixed += 1
-    await db.flush()
+    await uow.flush()
     return fixed
+
+
+async def watch(sessionmaker, config: DispatchConfig, now: datetime, calendar: WorkCalendar) -> dict[str, int]:
+    """One pass of the deadline watch with the dispatch config's chats (the worker runs it periodically)."""
+    chats = {d: c.chat_id for d, c in config.departments.items()}
+    async with UnitOfWork(sessionmaker) as uow:
+        counts = await reminders(uow, now, calendar, config.reminder_days, chats=chats,
+                                 admin_chat=config.admin_chat_id)
+        counts["confirmed"] = await confirm_provisional(uow, calendar)
+        return counts

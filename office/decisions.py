@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import update
-
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS
-from dispatch import notices
+from dialogs import notices
 from dispatch.clock import utc
-from dispatch.outcome import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, OK, UNCHANGED, Result, \
-    notify_applicant, session_of
+from office.outcome import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, OK, UNCHANGED, Result
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
-from dispatch.staff import Actor, Principal, authorize_actor
-from dispatch.window import changed_keys, merge
+from office.staff import Actor, Principal, authorize_actor
+from office.window import changed_keys, merge
 from states.application import CASE_OPEN, AppState, CaseState, Model, Refused, application_machine, \
     case_machine, fire
-from storage.cases import ApplicationStates, Cases, Deliveries
-from storage.models import Application, DepartmentCase, Delivery
-from storage.repos import Applications, Events
+from storage.models import Application, DepartmentCase
+from storage.uow import UnitOfWork
 
 ACTIONS = ("claim", "release", "done", "correct", "reject")
 ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理"}
@@ -27,21 +23,20 @@ TARGET = {"claim": CaseState.claimed, "done": CaseState.done, "correct": CaseSta
           "reject": CaseState.rejected, "release": CaseState.delivered}
 
 
-async def case_of(uow_or_session: Any, ref: str, department: str) -> DepartmentCase | None:
-    db = session_of(uow_or_session)
-    app = await Applications(db).by_ref(ref)
-    return None if app is None else await Cases(db).of(app.id, department)
+async def case_of(uow: UnitOfWork, ref: str, department: str) -> DepartmentCase | None:
+    app = await uow.applications.by_ref(ref)
+    return None if app is None else await uow.cases.of(app.id, department)
 
 
-async def decide(uow_or_session: Any, case_id: int, action: str, actor: Actor, now: datetime, *,
+async def decide(uow: UnitOfWork, case_id: int, action: str, actor: Actor, now: datetime, *,
                  note: str | None = None, reason: str | None = None, fields: Sequence[str] = (),
                  materials: Sequence[str] = ()) -> Result:
     """Re-authorise, transition, log, notify the applicant, then compute the join."""
-    db, now = session_of(uow_or_session), utc(now)
-    case = await Cases(db).get(case_id)
-    app = await db.get(Application, case.application_id) if case else None
+    now = utc(now)
+    case = await uow.cases.get(case_id)
+    app = await uow.applications.get(case.application_id) if case else None
     target = f"{app.ref}:{case.department}" if case and app else f"case:{case_id}"
-    principal = await authorize_actor(db, actor, action if action in ACTIONS else "unknown",
+    principal = await authorize_actor(uow, actor, action if action in ACTIONS else "unknown",
                                       case.department if case else None, target=target)
     if case is None or app is None:
         return Result(False, NOT_FOUND, "未找到该件。")
@@ -61,14 +56,14 @@ async def decide(uow_or_session: Any, case_id: int, action: str, actor: Actor, n
     if case.state == TARGET[action] and case.claimed_by == principal.claimer and action != "release":
         return Result(True, UNCHANGED, f"该件已{ACTION_WORDS[action]}。", state=case.state)
     if action in ("done", "correct", "reject") and case.state == CaseState.delivered:
-        claimed = await _apply(db, app, case, "claim", principal, now, {}, quiet=True)
+        claimed = await _apply(uow, app, case, "claim", principal, now, {}, quiet=True)
         if not claimed.ok:
             return claimed
     kw = {"reason": reason, "fields": list(fields), "materials": list(materials)}
-    return await _apply(db, app, case, action, principal, now, kw, note=note)
+    return await _apply(uow, app, case, action, principal, now, kw, note=note)
 
 
-async def _apply(db, app: Application, case: DepartmentCase, action: str, principal: Principal,
+async def _apply(uow: UnitOfWork, app: Application, case: DepartmentCase, action: str, principal: Principal,
                  now: datetime, kw: dict[str, Any], note: str | None = None, quiet: bool = False) -> Result:
     old_state, old_claimer = case.state, case.claimed_by
     try:
@@ -88,16 +83,16 @@ async def _apply(db, app: Application, case: DepartmentCase, action: str, princi
     elif action == "correct":
         values["correction"] = {"reason": kw["reason"], "fields": kw["fields"], "materials": kw["materials"],
                                 "by": principal.key, "at": now.isoformat(), "version": case.version}
-    if not await Cases(db).swap(case, old_state, old_claimer, **values):
+    if not await uow.cases.swap(case, old_state, old_claimer, **values):
         return Result(False, CONFLICT, "该件刚刚被他人处理，请刷新后重试。", state=old_state)
     payload = {"department": case.department, "from": old_state, "to": new, "version": case.version}
     payload |= {k: v for k, v in (kw | {"note": note}).items() if v}
-    Events(db).add(f"case_{action}", principal.key, payload, applicant_id=app.applicant_id,
+    uow.events.add(f"case_{action}", principal.key, payload, applicant_id=app.applicant_id,
                    application_id=app.id)
     body = None if quiet else _applicant_notice(app.ref, case.department, action, note, kw)
     if body is not None:
-        await notify_applicant(db, app, body)
-    finished = await join_application(db, app, principal.key, now)
+        await uow.notifications.to_applicant(app, body)
+    finished = await join_application(uow, app, principal.key, now)
     return Result(True, OK, f"已{ACTION_WORDS[action]}。", state=new,
                   data={"application": finished or app.status})
 
@@ -126,29 +121,28 @@ def _applicant_notice(ref: str, dept: str, action: str, note: str | None, kw: di
     return None
 
 
-async def join_application(uow_or_session: Any, app: Application, actor: str, now: datetime) -> str | None:
+async def join_application(uow: UnitOfWork, app: Application, actor: str, now: datetime) -> str | None:
     """When every department has finished: completed or partly_rejected, and ask for a rating."""
-    db = session_of(uow_or_session)
-    cases = await Cases(db).for_application(app.id)
+    cases = await uow.cases.for_application(app.id)
     try:
         new = fire(application_machine(), "finish", Model(app.status), dept_states=[c.state for c in cases])
     except Refused:
         return None
-    if not await ApplicationStates(db).swap(app, AppState.accepted, status=new):
+    if not await uow.application_states.swap(app, AppState.accepted, status=new):
         return None
-    Events(db).add(f"application_{new}", actor, {"ref": app.ref, "at": utc(now).isoformat()},
+    uow.events.add(f"application_{new}", actor, {"ref": app.ref, "at": utc(now).isoformat()},
                    applicant_id=app.applicant_id, application_id=app.id)
     summary = [(c.department, c.state, c.note) for c in cases]
-    await notify_applicant(db, app, notices.result(app.ref, new, summary), dedup_key=f"result:{app.ref}")
+    await uow.notifications.to_applicant(app, notices.result(app.ref, new, summary), dedup_key=f"result:{app.ref}")
     return new
 
 
-async def resubmit(uow_or_session: Any, ref: str, dept: str, changes: dict[str, Any], now: datetime,
+async def resubmit(uow: UnitOfWork, ref: str, dept: str, changes: dict[str, Any], now: datetime,
                    actor: str = "applicant") -> Result:
     """The applicant fixed the flagged items: bump the version, merge, re-deliver to `dept` only."""
-    db, now = session_of(uow_or_session), utc(now)
-    app = await Applications(db).by_ref(ref)
-    case = await Cases(db).of(app.id, dept) if app else None
+    now = utc(now)
+    app = await uow.applications.by_ref(ref)
+    case = await uow.cases.of(app.id, dept) if app else None
     if app is None or case is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     if case.state == CaseState.resubmitted:
@@ -166,21 +160,21 @@ async def resubmit(uow_or_session: Any, ref: str, dept: str, changes: dict[str, 
     if app.status != AppState.accepted:
         return Result(False, CONFLICT, "该申请已结束办理。", state=case.state)
     version = app.version + 1
-    if not await ApplicationStates(db).swap(app, AppState.accepted, data=merge(app.data, changes), version=version):
+    if not await uow.application_states.swap(app, AppState.accepted, data=merge(app.data, changes), version=version):
         return Result(False, CONFLICT, "申请刚刚发生变化，请重试。", state=case.state)
-    if not await Cases(db).swap(case, case.state, case.claimed_by, state=new, version=version, updated_at=now):
+    if not await uow.cases.swap(case, case.state, case.claimed_by, state=new, version=version, updated_at=now):
         return Result(False, CONFLICT, "该件刚刚被他人处理，请重试。", state=case.state)
-    Deliveries(db).add(app.id, dept, version, now)
-    Events(db).add("case_resubmitted", actor, {"department": dept, "version": version, **keys},
+    uow.deliveries.add(app.id, dept, version, now)
+    uow.events.add("case_resubmitted", actor, {"department": dept, "version": version, **keys},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await notify_applicant(db, app, notices.resubmitted(ref, dept))
+    await uow.notifications.to_applicant(app, notices.resubmitted(ref, dept))
     return Result(True, OK, "补正内容已提交，已重新推送。", state=new, data={"version": version})
 
 
-async def withdraw(uow_or_session: Any, ref: str, actor: str, now: datetime, reason: str = "") -> Result:
+async def withdraw(uow: UnitOfWork, ref: str, actor: str, now: datetime, reason: str = "") -> Result:
     """The applicant withdraws: open cases stop, undelivered packets are cancelled."""
-    db, now = session_of(uow_or_session), utc(now)
-    app = await Applications(db).by_ref(ref)
+    now = utc(now)
+    app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
     if app.status == AppState.withdrawn:
@@ -190,15 +184,13 @@ async def withdraw(uow_or_session: Any, ref: str, actor: str, now: datetime, rea
     except Refused:
         return Result(False, CONFLICT, f"该申请当前状态为“{APPLICATION_STATUS.get(app.status, app.status)}”，"
                       "不能撤回。", state=app.status)
-    if not await ApplicationStates(db).swap(app, app.status, status=new):
+    if not await uow.application_states.swap(app, app.status, status=new):
         return Result(False, CONFLICT, "申请刚刚发生变化，请重试。", state=app.status)
-    for case in await Cases(db).for_application(app.id):
+    for case in await uow.cases.for_application(app.id):
         if case.state in CASE_OPEN:
-            await Cases(db).swap(case, case.state, case.claimed_by, state=CaseState.withdrawn, updated_at=now)
-    await db.execute(update(Delivery).where(Delivery.application_id == app.id,
-                                            Delivery.status.in_(("pending", "retry")))
-                     .values(status="cancelled", locked_until=None))
-    Events(db).add("application_withdrawn", actor, {"ref": ref, "reason": reason},
+            await uow.cases.swap(case, case.state, case.claimed_by, state=CaseState.withdrawn, updated_at=now)
+    await uow.deliveries.cancel_undelivered(app.id)
+    uow.events.add("application_withdrawn", actor, {"ref": ref, "reason": reason},
                    applicant_id=app.applicant_id, application_id=app.id)
-    await notify_applicant(db, app, notices.withdrawn(ref))
+    await uow.notifications.to_applicant(app, notices.withdrawn(ref))
     return Result(True, OK, "已撤回。", state=new)

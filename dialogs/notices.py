@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from dialogs import departments
+from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
@@ -47,16 +49,16 @@ def labels(fields: Iterable[str] = (), materials: Iterable[str] = ()) -> list[st
 # --- to the applicant -------------------------------------------------------------------
 
 def accepted(ref: str, deadline: date, provisional: bool) -> dict[str, Any]:
-    text = (f"您的申请（受理编号：{ref}）已由“一件事一次办”窗口受理，已推送至人社、医保、税务部门并联办理。\n"
+    text = (f"您的申请（受理编号：{ref}）已由“一件事一次办”窗口受理，已推送至{departments.JOINED}部门并联办理。\n"
             f"办结时限：{deadline_text(deadline, provisional)}（15个工作日，自受理次日起计算，不含法定节假日）。\n"
             "每一步的结果都会通知您，发送 /status 可随时查看办理进度。")
-    return body("applicant.accepted", text, [[("查看办理进度", "g|status")]], ref=ref)
+    return body("applicant.accepted", text, [[("查看办理进度", GlobalCb("status").pack())]], ref=ref)
 
 
 def returned(ref: str, reason: str, fields: Sequence[str], materials: Sequence[str]) -> dict[str, Any]:
     text = "\n".join([f"您的申请（受理编号：{ref}）需要补正后重新提交。", f"原因：{reason}",
                       *labels(fields, materials), "请点击下方按钮修改后重新提交。"])
-    return body("applicant.returned", text, [[("去修改", f"c|window|{ref}")]], ref=ref)
+    return body("applicant.returned", text, [[("去修改", CorrectionCb("window", ref).pack())]], ref=ref)
 
 
 def refused(ref: str, reason: str) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def correction(ref: str, dept: str, reason: str, fields: Sequence[str],
                materials: Sequence[str]) -> dict[str, Any]:
     text = "\n".join([f"{dept_name(dept)}需要您补正（受理编号：{ref}）：", f"原因：{reason}",
                       *labels(fields, materials), "其他部门的办理不受影响。请点击下方按钮补正。"])
-    return body("applicant.correction", text, [[("去补正", f"c|{dept}|{ref}")]], ref=ref)
+    return body("applicant.correction", text, [[("去补正", CorrectionCb(dept, ref).pack())]], ref=ref)
 
 
 def rejected(ref: str, dept: str, reason: str) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) 
         word = "已办结" if state == "done" else "不予受理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
-    buttons = [[(label, f"r|{score}|{ref}")] for score, label in RATINGS]
+    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in RATINGS]
     return body(f"applicant.{status}", "\n".join(lines), buttons, ref=ref)
 
 
@@ -118,21 +120,23 @@ def case_notice(packet: Any) -> dict[str, Any]:
     text = "\n".join([("🔁 补正后重新推送的待办件" if packet.version > 1 else "📥 新的待办件"),
                       f"受理编号：{packet.ref}", f"申请人：{mask_name(meta.get('name'))}",
                       f"办结时限：{_deadline(meta.get('deadline'), bool(meta.get('deadline_provisional')))}"])
-    buttons = [[("认领", f"k|claim|{case}"), ("查看材料", f"k|open|{case}")],
-               [("办结", f"k|done|{case}"), ("要求补正", f"k|correct|{case}"), ("不予受理", f"k|reject|{case}")]]
+    k = lambda action: CaseCb(action, case).pack()  # noqa: E731
+    buttons = [[("认领", k("claim")), ("查看材料", k("open"))],
+               [("办结", k("done")), ("要求补正", k("correct")), ("不予受理", k("reject"))]]
     return body("staff.case", text, buttons, ref=packet.ref, protect=True)
 
 
 def window_notice(ref: str, name: str | None) -> dict[str, Any]:
     text = f"📝 新的申请待受理\n受理编号：{ref}\n申请人：{mask_name(name)}"
-    buttons = [[("受理", f"w|accept|{ref}"), ("查看", f"w|open|{ref}")],
-               [("退回补正", f"w|return|{ref}"), ("不予受理", f"w|refuse|{ref}")]]
+    w = lambda action: WindowCb(action, ref).pack()  # noqa: E731
+    buttons = [[("受理", w("accept")), ("查看", w("open"))],
+               [("退回补正", w("return")), ("不予受理", w("refuse"))]]
     return body("staff.window", text, buttons, ref=ref, protect=True)
 
 
 def reminder(ref: str, dept: str, case_id: int, deadline: date, left: int) -> dict[str, Any]:
     text = f"⏰ 办理提醒\n受理编号：{ref}（{dept_name(dept)}）\n办结时限：{_deadline(deadline)}，剩余{left}个工作日。"
-    return body("staff.reminder", text, [[("查看材料", f"k|open|{case_id}")]], ref=ref, protect=True)
+    return body("staff.reminder", text, [[("查看材料", CaseCb("open", case_id).pack())]], ref=ref, protect=True)
 
 
 def escalation(ref: str, dept: str, deadline: date, overdue: int, state: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import time
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from dispatch.http import make_app
+from office.http import make_app
 from dispatch.signing import signature
 from storage.models import Audit, DepartmentCase
 from tests.dispatch.conftest import accepted_application, rows

@@ -9,11 +9,10 @@ from datetime import datetime
 
 from aiohttp import web
 
-from dispatch import decisions
+from office import decisions
 from dispatch.clock import utcnow
 from dispatch.signing import verify
-from dispatch.staff import Actor
-from storage.repos import Audits
+from office.staff import Actor
 from storage.uow import UnitOfWork
 
 MAX_BODY = 1 << 20
@@ -35,13 +34,13 @@ def make_app(sessionmaker, secrets: Mapping[str, str], *, clock: Callable[[], da
         if doc is None or not verify(secret, request.headers.get("X-Timestamp"), body,
                                      request.headers.get("X-Signature"), epoch()):
             async with UnitOfWork(sessionmaker) as uow:
-                Audits(uow.db).add(f"webhook:{dept[:16] or '?'}", "callback", None, False,
+                uow.audits.add(f"webhook:{dept[:16] or '?'}", "callback", None, False,
                                    {"why": "signature", "remote": request.remote})
             return web.json_response({"ok": False, "code": "unauthorized"}, status=401)
         async with UnitOfWork(sessionmaker) as uow:
             case = await decisions.case_of(uow, str(doc.get("ref") or ""), dept)
             if case is None:
-                Audits(uow.db).add(f"webhook:{dept}", str(doc.get("action")), doc.get("ref"), False,
+                uow.audits.add(f"webhook:{dept}", str(doc.get("action")), doc.get("ref"), False,
                                    {"why": "not_found"})
                 return web.json_response({"ok": False, "code": "not_found"}, status=404)
             result = await decisions.decide(

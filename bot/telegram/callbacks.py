@@ -1,0 +1,46 @@
+"""aiogram filters over the shared payload definitions (dialogs.callbacks).
+
+Why a Filter and not aiogram's CallbackData: the definitions must live outside bot/ (dialogs/ builds
+applicant buttons, dialogs/notices staff buttons, and neither may import aiogram), and the wire format
+is that of buttons already sent — an optional trailing field (`k|claim|7` and `k|tf|7|phone`) and a
+step name as prefix (`id_type|id_card`), neither of which CallbackData.unpack accepts. The filter
+hands the parsed value to the handler as `callback_data`, as aiogram's CallbackData filter does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery
+
+from dialogs.callbacks import Payload, Unknown, parse
+
+
+class Cb(Filter):
+    """`@router.callback_query(Cb(CaseCb))`: the payload parses as `kind` (and passes `rule`)."""
+
+    def __init__(self, *kinds: type[Payload], stale: bool = False) -> None:
+        self.kinds = kinds
+        self.prefixes = {k.prefix for k in kinds}
+        self.stale = stale  # also match a malformed payload of these kinds (as Unknown)
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        if not isinstance(query, CallbackQuery) or not query.data:
+            return False
+        value = parse(query.data)
+        if isinstance(value, self.kinds):
+            return {"callback_data": value}
+        if self.stale and isinstance(value, Unknown) and value.kind in self.prefixes:
+            return {"callback_data": value}
+        return False
+
+
+class Stale(Cb):
+    """A malformed payload of these kinds (a button from an older version): answer, never ignore."""
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        if not isinstance(query, CallbackQuery):
+            return False
+        value = parse(query.data)
+        return {"callback_data": value} if isinstance(value, Unknown) and value.kind in self.prefixes else False

@@ -57,6 +57,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     db_engine = make_engine(settings.db_url)
     sessionmaker = make_sessionmaker(db_engine)
     blobs = BlobStore(settings.blob_dir)
+    blobs.sweep()  # temp files of a process killed mid-write
     calendar = WorkCalendar.load()
     faq = FaqIndex(load_bank())
     engine = Engine(faq=faq)

@@ -91,15 +91,19 @@ class Deliveries:
         return list(await self.db.scalars(query.limit(limit)))
 
     async def lease(self, delivery_id: int, now: datetime, until: datetime) -> bool:
-        """Atomic claim: only one worker's UPDATE matches an unleased due row."""
+        """Atomic claim: only one worker's UPDATE matches an unleased due row. A lease is no attempt: a
+        worker killed while holding it made none that counts (see `finish`)."""
         result = await self.db.execute(
             update(Delivery).where(Delivery.id == delivery_id, self._due(now))
-            .values(locked_until=until, attempts=Delivery.attempts + 1)
+            .values(locked_until=until)
             .execution_options(synchronize_session=False))
         return result.rowcount == 1
 
-    async def finish(self, delivery_id: int, **values: Any) -> bool:
-        """Record an outcome unless another worker already recorded delivery."""
+    async def finish(self, delivery_id: int, *, attempted: bool = False, **values: Any) -> bool:
+        """Record an outcome unless another worker already recorded delivery; `attempted` counts a real
+        attempt (the channel answered, or failed), the only kind that brings a dead letter nearer."""
+        if attempted:
+            values["attempts"] = Delivery.attempts + 1
         result = await self.db.execute(
             update(Delivery).where(Delivery.id == delivery_id, Delivery.status != "delivered")
             .values(locked_until=None, **values).execution_options(synchronize_session=False))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from storage.health import DatabaseGone, FileWatch, sqlite_path
+
+
+_WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def sqlite_url(path: Path) -> str:
@@ -18,8 +24,23 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        file = sqlite_path(url)
+        watch = FileWatch(file) if file is not None else None
+        _WATCHES[engine.sync_engine] = watch
+
+        def on_connect(dbapi_conn, record) -> None:
+            _sqlite_connect(dbapi_conn, record)
+            if watch is not None:
+                watch.remember()
+
+        def on_begin(conn) -> None:
+            # Nothing is written into a deleted or replaced file: a stat per transaction (microseconds).
+            if watch is not None and (problem := watch.problem()):
+                raise DatabaseGone(problem)
+            _sqlite_begin(conn)
+
+        event.listen(engine.sync_engine, "connect", on_connect)
+        event.listen(engine.sync_engine, "begin", on_begin)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -41,6 +62,10 @@ def _sqlite_begin(conn) -> None:
     # that read first and writes later fails at once with "database is locked" when another process
     # committed in between, since SQLite cannot upgrade a stale read snapshot.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def file_watch(engine: AsyncEngine) -> FileWatch | None:
+    return _WATCHES.get(engine.sync_engine)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

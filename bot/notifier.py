@@ -79,7 +79,7 @@ class Notifier:
             if settled := await repo.settle_interrupted(now, dead):
                 log.warning("%d notifications were being sent by a process that died: not sent again", settled)
             rows = await repo.claim_heads(self.owner, now, now + self.lease, self.batch,
-                                          skip_chats=self.pacer.held(horizon=1.0), dead=dead)
+                                          skip_chats=self.pacer.held(horizon=1.0), dead=dead, bot_id=self.bot.id)
         rows.sort(key=lambda r: self.pacer.wait(r.chat_id))
         for row in rows:
             wait = self.pacer.wait(row.chat_id)

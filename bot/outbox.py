@@ -36,8 +36,8 @@ def bodies(reply: Reply) -> list[dict[str, Any]]:
 
 
 def queue_replies(repo: Notifications, chat_id: int, replies: list[Reply], owner: str, now: datetime,
-                  lease: timedelta = LEASE) -> list[Notification]:
-    return [repo.queue(chat_id, body, owner, now + lease) for reply in replies for body in bodies(reply)]
+                  lease: timedelta = LEASE, bot_id: int | None = None) -> list[Notification]:
+    return [repo.queue(chat_id, body, owner, now + lease, bot_id) for reply in replies for body in bodies(reply)]
 
 
 def dead_owners(tokens: list[str], me: str) -> frozenset[str]:

@@ -119,7 +119,8 @@ class Runner:
                                applicant_id=applicant.id)
             s = outcome.session
             await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), epoch)
-            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now())
+            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
+                                  bot_id=who.update[0] if who.update else None)
                     if who.channel == "telegram" and who.chat_id is not None else None)
         who.kept = True
         who.queued = [r.id for r in rows] if rows is not None else None

@@ -178,11 +178,13 @@ class Notifications:
     # Telegram) -> sent, or removed for a reply. A claim lapses at claimed_until, or at once when its
     # owner is known dead (`dead`). A row left in "sending" by a dead sender is not sent again: Telegram
     # has no idempotency key, so an interrupted call may or may not have been delivered.
-    def queue(self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime) -> Notification:
+    def queue(self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime,
+              bot_id: int | None = None) -> Notification:
         """A message written in the caller's transaction, already claimed by its writer (who sends it
-        right after the commit); if the writer dies, the claim lapses and another sender takes it."""
+        right after the commit); if the writer dies, the claim lapses and another sender (of the same
+        bot, when `bot_id` is given) takes it."""
         row = Notification(channel="telegram", chat_id=str(chat_id), body=body, status="pending", attempts=0,
-                           kind=body.get("kind"), claimed_by=owner, claimed_until=until)
+                           kind=body.get("kind"), bot_id=bot_id, claimed_by=owner, claimed_until=until)
         self.db.add(row)
         return row
 
@@ -210,14 +212,18 @@ class Notifications:
 
     async def claim_heads(self, owner: str, now: datetime, until: datetime, limit: int, *,
                           channel: str = "telegram", skip_chats: frozenset[str] = frozenset(),
-                          dead: frozenset[str] = frozenset()) -> list[Notification]:
+                          dead: frozenset[str] = frozenset(), bot_id: int | None = None) -> list[Notification]:
         """Claim the oldest open message of each chat (so a chat's messages go out in order, one at a
-        time, whichever sender takes them). PostgreSQL skips rows another sender is claiming (FOR UPDATE
-        SKIP LOCKED); SQLite's BEGIN IMMEDIATE makes the claim exclusive."""
+        time, whichever sender takes them), among those any bot may send and those of `bot_id`.
+        PostgreSQL skips rows another sender is claiming (FOR UPDATE SKIP LOCKED); SQLite's BEGIN
+        IMMEDIATE makes the claim exclusive."""
         older = aliased(Notification)
+        same_bot = or_(and_(older.bot_id.is_(None), Notification.bot_id.is_(None)), older.bot_id == Notification.bot_id)
         head = ~exists().where(older.chat_id == Notification.chat_id, older.channel == Notification.channel,
-                               older.status.in_(OPEN), older.id < Notification.id)
-        query = select(Notification.id).where(Notification.channel == channel, self._claimable(now, dead), head)
+                               same_bot, older.status.in_(OPEN), older.id < Notification.id)
+        mine = Notification.bot_id.is_(None) if bot_id is None else or_(Notification.bot_id.is_(None),
+                                                                        Notification.bot_id == bot_id)
+        query = select(Notification.id).where(Notification.channel == channel, mine, self._claimable(now, dead), head)
         if skip_chats:
             query = query.where(Notification.chat_id.not_in(sorted(skip_chats)))
         ids = list(await self.db.scalars(query.order_by(Notification.id).limit(limit)
@@ -242,12 +248,13 @@ class Notifications:
             .order_by(Notification.id).execution_options(populate_existing=True)))
 
     async def take_over_replies(self, chat_id: str, before_id: int, owner: str, now: datetime, until: datetime,
-                                dead: frozenset[str]) -> list[Notification] | None:
+                                dead: frozenset[str], bot_id: int | None = None) -> list[Notification] | None:
         """The chat's earlier replies still open, claimed for `owner` to send first; None if another live
         sender holds one of them (then later replies must wait behind it)."""
         await self.settle_interrupted(now, dead)
         ids = list(await self.db.scalars(select(Notification.id).where(
             Notification.channel == "telegram", Notification.chat_id == chat_id, Notification.kind == "reply",
+            Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
             Notification.status.in_(OPEN), Notification.id < before_id).order_by(Notification.id)))
         rows = await self._claim(ids, owner, now, until, dead)
         return rows if len(rows) == len(ids) else None

@@ -164,6 +164,7 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     kind: Mapped[str | None] = mapped_column(String(16))  # "reply": a conversation reply, deleted once shown
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)  # a reply goes out through the bot it answers
     # A sender's claim: one sender per row; a claim left by a killed process lapses at claimed_until.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

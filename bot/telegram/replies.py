@@ -44,7 +44,8 @@ class ReplySender:
         async with self.sessionmaker() as db, db.begin():
             repo = Notifications(db)
             dead = dead_owners(await repo.owners(now), self.owner)
-            earlier = await repo.take_over_replies(str(chat_id), min(ids), self.owner, now, now + self.lease, dead)
+            earlier = await repo.take_over_replies(str(chat_id), min(ids), self.owner, now, now + self.lease, dead,
+                                                   bot.id)
             rows = await repo.claimed(ids, self.owner)
         if earlier is None or self.pacer.chat_wait(chat_id) > MAX_INLINE_WAIT:  # keep the chat's order
             await self._release([r.id for r in rows], None)

@@ -125,3 +125,17 @@ async def test_pacing_overall_per_chat_per_group_and_retry_after_with_a_fake_clo
     assert session.sent[str(busy)][0] >= session.refused_at[str(busy)] + 10
     assert session.sent[str(quiet)][-1] < session.refused_at[str(busy)] + 10
     assert len(session.sent[str(busy)]) == 12
+
+
+async def test_a_reply_goes_out_through_the_bot_it_answers(sessionmaker):
+    """Two bots on one database: a reply left over by bot 42 is not sent by bot 43's notifier."""
+    async with UnitOfWork(sessionmaker) as uow:
+        uow.notifications.queue(555, {"kind": "reply", "text": "下一步"}, "elsewhere:1:x", BASE, bot_id=42)
+        await uow.notifications.add("telegram", 555, {"text": "通知"})
+    later = lambda: BASE + timedelta(minutes=5)  # noqa: E731 - the writer's claim lapsed
+    free = dict(chat_interval=0, group_per_minute=10**6)
+    other, mine = RecordingSession(), RecordingSession()
+    await Notifier(Bot("43:TEST", session=other), sessionmaker, Pacer(**free), clock=later).drain()
+    await Notifier(Bot("42:TEST", session=mine), sessionmaker, Pacer(**free), clock=later).drain()
+    assert [r.text for r in other.requests if isinstance(r, SendMessage)] == ["通知"]
+    assert [r.text for r in mine.requests if isinstance(r, SendMessage)] == ["下一步"]

@@ -31,6 +31,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('bot_id', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('claimed_by', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
@@ -41,6 +42,7 @@ def downgrade() -> None:
         batch_op.drop_column('next_attempt_at')
         batch_op.drop_column('claimed_until')
         batch_op.drop_column('claimed_by')
+        batch_op.drop_column('bot_id')
         batch_op.drop_column('kind')
     op.drop_table('heartbeats')
     with op.batch_alter_table('handled_updates', schema=None) as batch_op:

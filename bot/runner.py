@@ -81,7 +81,7 @@ class Runner:
             if who.update is not None:
                 await uow.handled_updates.record(*who.update, self.now())
             applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
-                                                           who.username)
+                                                           who.username, who.update[0] if who.update else None)
             draft = await uow.drafts.for_applicant(applicant.id)
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})

@@ -123,11 +123,11 @@ class Notifications:
         self.db = db
 
     async def add(self, channel: str, chat_id: int | str, body: dict[str, Any],
-                  dedup_key: str | None = None) -> Notification:
+                  dedup_key: str | None = None, bot_id: int | None = None) -> Notification:
         if dedup_key is not None and (row := await self.by_key(dedup_key)) is not None:
             return row
         row = Notification(channel=channel, chat_id=str(chat_id), body=body, dedup_key=dedup_key,
-                           status="pending", attempts=0)
+                           status="pending", attempts=0, bot_id=bot_id)
         self.db.add(row)
         await self.db.flush()
         return row
@@ -141,7 +141,7 @@ class Notifications:
     async def to_person(self, applicant: Applicant, body: dict[str, Any],
                         dedup_key: str | None = None) -> Notification:
         chat = applicant.chat_id if applicant.chat_id is not None else applicant.external_id
-        return await self.add(applicant.channel, chat, body, dedup_key=dedup_key)
+        return await self.add(applicant.channel, chat, body, dedup_key=dedup_key, bot_id=applicant.bot_id)
 
     async def to_chat(self, chat_id: int | None, body: dict[str, Any], dedup_key: str | None = None) -> bool:
         """Queue a message to a staff chat; False when no chat is configured."""

@@ -47,6 +47,7 @@ class Applicant(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     username: Mapped[str | None] = mapped_column(String(64))
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)  # the bot they write to: it sends their notices
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""reliability: handled update ids, notification claims, heartbeats
+"""reliability: handled update ids, notification claims and bots, heartbeats
 
 Revision ID: 0003
 Revises: 0002
@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('owner', name=op.f('pk_heartbeats')),
     )
+    with op.batch_alter_table('applicants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('bot_id', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('bot_id', sa.BigInteger(), nullable=True))
@@ -44,6 +46,8 @@ def downgrade() -> None:
         batch_op.drop_column('claimed_by')
         batch_op.drop_column('bot_id')
         batch_op.drop_column('kind')
+    with op.batch_alter_table('applicants', schema=None) as batch_op:
+        batch_op.drop_column('bot_id')
     op.drop_table('heartbeats')
     with op.batch_alter_table('handled_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handled_updates_handled_at'))

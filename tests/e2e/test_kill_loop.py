@@ -2,7 +2,7 @@
 
 At the end every application an applicant was told about ("✅ 提交成功") is accepted with its three
 department deliveries queued or made, and no notification reached a chat twice. Bounded: KILLS kills
-at 0.3-1.0 s intervals, then a quiet period. The bot children come from tests/e2e/zygote.py (the real
+at 0.25-0.8 s intervals, then a quiet period. The bot children come from tests/e2e/zygote.py (the real
 `bot.__main__.main(["run"])`, forked after the imports so that a restart costs ~1 s, not ~5 s).
 """
 
@@ -123,18 +123,41 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter) -> None:
         i += 1
 
 
-def query(data_dir: Path, sql: str, *args) -> list[tuple]:
-    with closing(sqlite3.connect(data_dir / "assistant.db", timeout=30)) as db:
-        return db.execute(sql, args).fetchall()
+class Database:
+    """The test's read-only look at the bot's database: the SQLite file, or the PostgreSQL one."""
+
+    def __init__(self, data_dir: Path, url: str = ""):
+        self.data_dir, self.url = data_dir, url
+
+    async def query(self, sql: str) -> list[tuple]:
+        if not self.url:
+            with closing(sqlite3.connect(self.data_dir / "assistant.db", timeout=30)) as db:
+                return db.execute(sql).fetchall()
+        import asyncpg
+        conn = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return [tuple(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
 
 
-async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path):
-    data_dir = tmp_path / "data"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Database:
+    if request.param == "sqlite":
+        return Database(tmp_path / "data")
+    from tests.conftest import PG_URL, _pg_fresh_url
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    return Database(tmp_path / "data", _pg_fresh_url(PG_URL))
+
+
+async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
+    data_dir, query = database.data_dir, database.query
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
         env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
                and not k.startswith("DISPATCH__")}
         env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
-                   DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="true", EMBEDDED_WORKER="true",
+                   DATABASE_URL=database.url, PYTHONUNBUFFERED="1", AUTO_ACCEPT="true", EMBEDDED_WORKER="true",
                    ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", LOG_LEVEL="WARNING")
         zygote = Zygote(env, tmp_path)
         await zygote.open()
@@ -142,9 +165,10 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path):
         started = time.monotonic()
 
         async def start_and_wait() -> None:
-            mark = api.mark()
+            mark, begun = api.mark(), time.monotonic()
             await zygote.start()
             await api.wait_call("getUpdates", after=mark, timeout=30)
+            stats["restart_ms"] += int((time.monotonic() - begun) * 1000)
 
         async def applicants(stop: asyncio.Event) -> None:
             async def one(k: int) -> None:
@@ -161,19 +185,19 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path):
             stop = asyncio.Event()
             driving = asyncio.create_task(applicants(stop))
             for _ in range(KILLS):
-                await asyncio.sleep(rng.uniform(0.3, 1.0))
+                await asyncio.sleep(rng.uniform(0.25, 0.8))
                 await zygote.kill()
                 stats["kills"] += 1
                 await start_and_wait()
             stop.set()
             try:  # journeys under way finish with the bot left alive
-                await asyncio.wait_for(driving, 45)
+                await asyncio.wait_for(driving, 30)
             except TimeoutError:
                 stats["abandoned"] += 1
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:  # the outboxes drain
-                open_rows = query(data_dir, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')")
-                undelivered = query(data_dir, "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retry')")
+                open_rows = await query("SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')")
+                undelivered = await query("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retry')")
                 if open_rows[0][0] == 0 and undelivered[0][0] == 0:
                     break
                 await asyncio.sleep(0.5)
@@ -187,19 +211,20 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path):
                 if "提交成功" in call.text:
                     told[uid] = REF.search(call.text).group(1)
         apps = {ref: (status, app_id) for ref, status, app_id in
-                query(data_dir, "SELECT ref, status, id FROM applications")}
+                await query("SELECT ref, status, id FROM applications")}
         lost = [(uid, ref) for uid, ref in told.items() if ref not in apps or apps[ref][0] != "accepted"]
-        deliveries = Counter(a for (a,) in query(data_dir, "SELECT application_id FROM deliveries"))
+        deliveries = Counter(a for (a,) in await query("SELECT application_id FROM deliveries"))
         without_packets = [ref for ref in told.values() if ref in apps and deliveries[apps[ref][1]] != 3]
         sent = Counter((c.chat_id, c.text) for c in api.calls_of("sendMessage") if c.result)
-        notices = query(data_dir, "SELECT chat_id, body FROM notifications WHERE kind IS NULL")
-        twice = [(chat, json.loads(body)["text"][:40]) for chat, body in notices
-                 if sent[(int(chat), json.loads(body)["text"])] > 1]
+        notices = await query("SELECT chat_id, body FROM notifications WHERE kind IS NULL")
+        bodies = [(chat, body if isinstance(body, dict) else json.loads(body)) for chat, body in notices]
+        twice = [(chat, body["text"][:40]) for chat, body in bodies if sent[(int(chat), body["text"])] > 1]
         accepted_twice = [uid for uid in users
                           if sum("已由“一件事一次办”窗口受理" in c.text for c in api.messages(uid)) > 1]
-        states = Counter(s for (s,) in query(data_dir, "SELECT state FROM drafts"))
+        states = Counter(s for (s,) in await query("SELECT state FROM drafts"))
         print(f"draft states: {dict(states)}")
-        print(f"kill loop: {stats['kills']} kills in {elapsed:.0f} s, {len(users)} journeys, "
+        print(f"kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {stats['kills']} kills in "
+              f"{elapsed:.0f} s (restarts {stats['restart_ms'] / max(stats['kills'], 1):.0f} ms each), {len(users)} journeys, "
               f"{len(told)} told 提交成功, {len(apps)} applications, lost {len(lost)}, "
               f"duplicate notifications {len(twice)}, resent inputs {stats['resent']}, "
               f"repeat questions {stats['repeat_questions']}")
@@ -207,4 +232,4 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path):
         assert len(told) >= APPLICANTS // 2, "too few journeys finished to tell anything"
         assert lost == [] and without_packets == []
         assert twice == [] and accepted_twice == []
-        assert not query(data_dir, "SELECT submission_key FROM applications GROUP BY submission_key HAVING count(*) > 1")
+        assert not await query("SELECT submission_key FROM applications GROUP BY submission_key HAVING count(*) > 1")

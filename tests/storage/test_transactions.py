@@ -85,3 +85,27 @@ async def test_sqlite_writers_wait_for_each_other_instead_of_failing(sqlite_url)
         assert (await db.scalar(select(Draft))).epoch == initial + 2
     await one.dispose()
     await two.dispose()
+
+
+async def test_handled_update_ids_are_remembered_per_bot_and_pruned(db_url):
+    from datetime import timedelta
+
+    import pytest
+
+    from storage.inbox import DuplicateUpdate, HandledUpdates
+    eng = make_engine(db_url)
+    sm = make_sessionmaker(eng)
+    async with sm() as db, db.begin():
+        repo = HandledUpdates(db)
+        await repo.record(1, 100, NOW - timedelta(days=3))
+        await repo.record(1, 101, NOW)
+        await repo.record(2, 100, NOW)  # another bot's update 100
+    async with sm() as db:
+        with pytest.raises(DuplicateUpdate):
+            await HandledUpdates(db).record(1, 101, NOW)
+    async with sm() as db, db.begin():
+        assert await HandledUpdates(db).prune(NOW - timedelta(hours=48)) == 1
+    async with sm() as db:
+        repo = HandledUpdates(db)
+        assert [await repo.seen(1, 100), await repo.seen(1, 101), await repo.seen(2, 100)] == [False, True, True]
+    await eng.dispose()

@@ -42,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
         if name == "return":
             w.add_argument("--fields", default="")
             w.add_argument("--materials", default="")
+    wd = pk.add_parser("withdraw", help="withdraw an application at the applicant's request")
+    wd.add_argument("ref")
+    wd.add_argument("--as", dest="as_id", type=int, required=True, help="the window staff member's Telegram id")
+    wd.add_argument("--reason", required=True)
     d = pk.add_parser("decide")
     d.add_argument("ref")
     d.add_argument("--dept", required=True, choices=DEPTS)
@@ -99,6 +103,8 @@ async def _command(settings: Settings, args) -> str:
             return await cli.packets_show(services, args.ref)
         if a == "export":
             return await cli.packets_export(services, args.ref, args.out)
+        if a == "withdraw":
+            return await cli.withdraw(services, args.ref, args.as_id, args.reason)
         if a in ("accept", "return", "refuse"):
             return await cli.window_action(services, a, args.ref, args.as_id, getattr(args, "reason", ""),
                                            split(getattr(args, "fields", "")), split(getattr(args, "materials", "")))

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.compose import Services
-from dialogs.idnumbers import mask_id
+from dialogs.clock import utcnow
+from dialogs.masks import mask_name, mask_number
+from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
 from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
-from dialogs.notices import mask_name
 from storage.uow import UnitOfWork
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def operator(as_id: int | None) -> str:
@@ -54,7 +50,7 @@ async def packets_show(services: Services, ref: str) -> str:
         uow.audits.add(operator(None), "show", ref, True, {})
     answers = app.data.get("answers", {})
     lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
-             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_id(answers.get('id_number') or '')}",
+             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_number(answers.get('id_number') or '')}",
              f"提交：{app.submitted_at:%Y-%m-%d %H:%M}  受理：{app.accepted_at or '未受理'}",
              f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
              "材料：" + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),
@@ -82,11 +78,26 @@ async def window_action(services: Services, action: str, ref: str, as_id: int | 
             return "该账号没有窗口受理权限（已记录审计）。"
         who = operator(as_id)
         if action == "accept":
-            result = await window.accept(uow, ref, who, now(), services.calendar)
+            result = await window.accept(uow, ref, who, utcnow(), services.calendar)
         elif action == "return":
             result = await window.return_for_correction(uow, ref, who, reason, fields, materials)
         else:
             result = await window.refuse(uow, ref, who, reason)
+    return result.message
+
+
+async def withdraw(services: Services, ref: str, as_id: int, reason: str) -> str:
+    """The applicant asked (at the window, in writing) to withdraw: open cases stop, unsent packets are
+    cancelled, the applicant is told. Window staff or an admin only; the attempt is audited either way."""
+    ref = ref.strip().upper()
+    if not is_valid_reference(ref):
+        return f"受理编号格式不正确：{ref}（应为 LJyymmdd-nnnnnnc）"
+    if not reason.strip():
+        return "请填写撤回原因（--reason）。"
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if await staff.authorize(uow, as_id, "withdraw", None, target=ref) is None:
+            return "该账号没有撤回申请的权限（已记录审计）。"
+        result = await decisions.withdraw(uow, ref, operator(as_id), utcnow(), reason.strip())
     return result.message
 
 
@@ -96,7 +107,7 @@ async def decide(services: Services, ref: str, dept: str, as_id: int, action: st
         case = await decisions.case_of(uow, ref, dept)
         if case is None:
             return f"未找到 {ref} 的{DEPARTMENTS.get(dept, dept)}件。"
-        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), now(), note=note,
+        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), utcnow(), note=note,
                                         reason=reason, fields=fields, materials=materials)
     return result.message
 
@@ -123,7 +134,7 @@ async def tickets_command(services: Services, action: str, ticket_id: int | None
             return "\n".join(f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
                              for t in rows) or "（没有待处理的工单）"
         if action == "answer":
-            result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, now())
+            result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, utcnow())
         else:
-            result = await helpdesk.close_ticket(uow, ticket_id, as_id, now())
+            result = await helpdesk.close_ticket(uow, ticket_id, as_id, utcnow())
     return result.message

@@ -9,7 +9,7 @@ from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.workdays import WorkCalendar
-from dispatch.clock import utcnow
+from dialogs.clock import utcnow
 from dispatch.config import DispatchConfig, build_channels
 from dispatch.worker import Worker
 from office.deadlines import watch

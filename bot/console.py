@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from bot.runner import Runner, Who
+from dialogs.clock import utcnow
 from dialogs.model import Button, Reply, Upload, UserInput
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ async def inbox(sessionmaker, user: str) -> list[Reply]:
 
 
 async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
-                      stdout: IO[str] | None = None, clock=lambda: datetime.now(timezone.utc)) -> None:
+                      stdout: IO[str] | None = None, clock=utcnow) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     who = Who(channel="console", external_id=user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
 from aiogram import Bot
@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.outbox import dead_owners, owner_token
 from bot.pacing import Pacer
 from bot.telegram.render import send_body
+from dialogs.clock import utcnow
 from storage.cases import Notifications
 from storage.helpdesk import Tickets
 from storage.models import Notification
@@ -29,10 +30,6 @@ def markup(body: dict) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
             for row in body.get("buttons") or [] if row]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 async def pending(sessionmaker, channel: str, chat_id: str | None = None, limit: int = 20) -> list[Notification]:

@@ -132,6 +132,8 @@ class StepCb(Payload):
     value: str
 
     def pack(self) -> str:
+        if self.step in FIXED or not self.step:
+            raise ValueError(f"not a step name: {self.step!r}")  # e.g. "g": use GlobalCb
         data = f"{self.step}{SEP}{self.value}"
         if len(data.encode()) > MAX_BYTES:
             raise PayloadTooLong(data)

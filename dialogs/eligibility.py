@@ -6,10 +6,12 @@ from datetime import date
 
 from dialogs import notice
 from dialogs.errors import InputError
-from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id, mask_id
-from dialogs.model import Intent, Reply, Session, UserInput
+from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
+from dialogs.masks import mask_number
+from dialogs.model import Event, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.texts import g
 
 ARCHIVE_OPTIONS = (("yes", "是"), ("no", "否"), ("unsure", "不清楚"))
 NONE_OF_THEM = "none"
@@ -26,16 +28,15 @@ class NoticeAck(BaseStep):
         )
         return [Reply(text=text, buttons=[
             [btn(self.name, "ack", "✅ 我已阅读并知晓")],
-            [btn("g", "notice", "📖 查看办事指南")],
+            [g("notice", "📖 查看办事指南")],
             *nav(self.name),
         ])]
 
     def accept(self, s, inp):
         if self.choice_value(inp) == "ack":
-            return Done(values={}, intents=[Intent(kind="event", data={
-                "name": "notice_acknowledged", "notice_version": notice.NOTICE_VERSION,
-                "at": inp.now.isoformat()})], kwargs={"meta": {
-                "notice_version": notice.NOTICE_VERSION, "notice_ack_at": inp.now.isoformat()}})
+            return Done(values={}, intents=[Event(name="notice_acknowledged", data={
+                "notice_version": notice.NOTICE_VERSION, "at": inp.now.isoformat()})], meta={
+                "notice_version": notice.NOTICE_VERSION, "notice_ack_at": inp.now.isoformat()})
         return Again("请点击“我已阅读并知晓”按钮继续，或点击“查看办事指南”阅读告知内容。")
 
 
@@ -74,7 +75,7 @@ class IdNumberStep(BaseStep):
         except InputError as e:
             return Again(e.message)
         if info.converted_from_15:
-            return Done(values={}, kwargs={"meta": {"pending_id": info.number}})
+            return Done(values={}, meta={"pending_id": info.number})
         return id_accepted(s, info, inp.today)
 
 
@@ -84,10 +85,10 @@ class IdConfirmStep(BaseStep):
     name = "id_confirm"
 
     def applies(self, s):
-        return bool(s.meta.get("pending_id"))
+        return bool(s.meta.pending_id)
 
     def prompt(self, s, inp):
-        number = s.meta.get("pending_id", "")
+        number = s.meta.pending_id or ""
         return [Reply(
             text=(f"您输入的是15位旧身份证号码，已按国家标准转换为18位：\n{number}\n\n"
                   "第一代身份证已于2013年1月1日停止使用，请核对您现用身份证上的号码是否与此一致。"),
@@ -97,13 +98,13 @@ class IdConfirmStep(BaseStep):
     def accept(self, s, inp):
         value = self.choice_value(inp)
         if value == "yes":
-            info = check_id(IdType.RESIDENT, s.meta.get("pending_id", ""), inp.today)
+            info = check_id(IdType.RESIDENT, s.meta.pending_id or "", inp.today)
             result = id_accepted(s, info, inp.today)
             if isinstance(result, Done):
-                result.kwargs.setdefault("meta", {})["pending_id"] = None
+                result.meta["pending_id"] = None
             return result
         if value == "no":
-            return Done(values={}, trigger="back", kwargs={"meta": {"pending_id": None}})
+            return Done(values={}, trigger="back", meta={"pending_id": None})
         return Again("请点击“一致，继续”或“不一致，重新输入”。")
 
 
@@ -112,7 +113,7 @@ def id_accepted(s: Session, info, today: date) -> Done:
               "birth": info.birth.isoformat() if info.birth else None,
               "birth_month": info.birth.strftime("%Y-%m") if info.birth else None}
     meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None}
-    notes = [Reply(text=f"证件号码 {mask_id(info.number)} 核验通过。" + (
+    notes = [Reply(text=f"证件号码 {mask_number(info.number)} 核验通过。" + (
         f"性别：{info.sex}，出生日期：{info.birth:%Y年%m月%d日}。" if info.birth and info.sex else ""))]
     if info.birth is not None:
         age = check_working_age(info.birth, info.sex, today)
@@ -120,10 +121,10 @@ def id_accepted(s: Session, info, today: date) -> Done:
             meta["failed_at"] = "id_number"
             meta["fail_reason"] = age.reason
             meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
-            return Done(values=values, trigger="refuse", kwargs={"meta": meta})
+            return Done(values=values, trigger="refuse", meta=meta)
         meta["age_borderline"] = age.borderline
         meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
-    return Done(values=values, notes=notes, kwargs={"meta": meta})
+    return Done(values=values, notes=notes, meta=meta)
 
 
 class ArchiveStep(BaseStep):
@@ -141,7 +142,7 @@ class ArchiveStep(BaseStep):
         value = self.choice_value(inp) or {v: c for c, v in ARCHIVE_OPTIONS}.get(inp.text.strip())
         if value == "no":
             return Done(values={"archive": "no"}, trigger="refuse",
-                        kwargs={"meta": {"failed_at": "archive", "fail_reason": "archive"}})
+                        meta={"failed_at": "archive", "fail_reason": "archive"})
         if value in ("yes", "unsure"):
             return Done(values={"archive": value})
         return Again("请点击“是”“否”或“不清楚”。")
@@ -160,7 +161,7 @@ class SituationStep(BaseStep):
         value = self.choice_value(inp) or {v: c for c, v in notice.SITUATIONS}.get(inp.text.strip())
         if value == NONE_OF_THEM:
             return Done(values={"situation": NONE_OF_THEM}, trigger="refuse",
-                        kwargs={"meta": {"failed_at": "situation", "fail_reason": "situation"}})
+                        meta={"failed_at": "situation", "fail_reason": "situation"})
         if value in dict(notice.SITUATIONS):
             return Done(values={"situation": value})
         return Again("请点击下方按钮选择办理情形。")
@@ -171,10 +172,10 @@ class EligibleStep(BaseStep):
 
     def prompt(self, s, inp):
         lines = ["✅ 资格核验通过：您符合灵活就业“一件事一次办”的办理条件。"]
-        if s.meta.get("age_borderline"):
+        if s.meta.age_borderline:
             lines.append("提示：女职工的退休年龄与原退休年龄类别（50周岁或55周岁）有关，"
                          "您的年龄处在两者之间，提交后由经办部门核实确认。")
-        if s.meta.get("age_unverified"):
+        if s.meta.age_unverified:
             lines.append("提示：您的证件号码不含出生日期，年龄条件将由经办部门核实。")
         if s.answers.get("archive") == "unsure":
             lines.append("提示：您不清楚档案存放情况，窗口受理时将核实；也可先向原单位或存档机构确认。")
@@ -208,14 +209,14 @@ class IneligibleStep(BaseStep):
     name = "ineligible"
 
     def prompt(self, s, inp):
-        reason = s.meta.get("fail_reason", "situation")
+        reason = s.meta.fail_reason or "situation"
         text = f"❌ 暂不能申请：您{FAIL_TEXT.get(reason, '')}"
-        if reason == "retired" and s.meta.get("retire_date"):
-            text += f"\n（按渐进式延迟法定退休年龄规定，您的退休时间为{s.meta['retire_date'][:7]}。）"
+        if reason == "retired" and s.meta.retire_date:
+            text += f"\n（按渐进式延迟法定退休年龄规定，您的退休时间为{s.meta.retire_date[:7]}。）"
         text += "\n\n您可以：" + INSTEAD.get(reason, "")
         return [Reply(text=text, buttons=[
-            [btn(self.name, "back", "↩ 返回修改"), btn("g", "ask", "💬 咨询人工客服")],
-            [btn("g", "notice", "📖 查看办事指南")]])]
+            [btn(self.name, "back", "↩ 返回修改"), g("ask", "💬 咨询人工客服")],
+            [g("notice", "📖 查看办事指南")]])]
 
     def accept(self, s, inp):
         return Again("如需修改信息，请点击“返回修改”。")

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from dialogs import codes, divisions
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
+from dialogs.masks import mask_account
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.values import (
-    mask_account, parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
+    parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
 )
 
 HEBEI = "130000"
@@ -75,9 +76,9 @@ class FieldStep(BaseStep):
         elif self.choice_value(inp) == "default" and resolve_default(self.spec, s):
             raw = resolve_default(self.spec, s)
         elif self.choice_value(inp) == "confirm" and kind == Kind.bank_account:
-            pending = s.meta.get("pending_account")
+            pending = s.meta.pending_account
             if pending:
-                return Done(values={self.spec.key: pending}, kwargs={"meta": {"pending_account": None}})
+                return Done(values={self.spec.key: pending}, meta={"pending_account": None})
             return Again("请输入银行账号。")
         elif inp.kind == "text":
             raw = inp.text
@@ -90,8 +91,7 @@ class FieldStep(BaseStep):
         if kind == Kind.bank_account:
             digits, luhn = value
             if not luhn:
-                s.meta["pending_account"] = digits
-                return Stay([Reply(
+                return Stay(meta={"pending_account": digits}, replies=[Reply(
                     text=(f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
                           "部分银行的卡号也可能如此。请核对卡面号码：无误请点“确认无误”，否则请重新输入。"),
                     buttons=[[btn(self.name, "confirm", "确认无误")], *self.nav(s)])])
@@ -155,15 +155,10 @@ class FieldStep(BaseStep):
 
     # Addresses: province → city → county (→ detail line)
     def prompt_region(self, s):
-        part = s.meta.get("partial") or {}
-        if part.get("step") != self.name:
-            part = {}
+        part = self._level(s)
         spec = self.spec
         if "province" not in part:
-            if not spec.nationwide:
-                part = {"step": self.name, "province": HEBEI}
-                s.meta["partial"] = part
-            else:
+            if spec.nationwide:
                 buttons = [btn(self.name, "p:" + HEBEI, "河北省"), btn(self.name, "p:" + MORE, "其他省份")]
                 return [Reply(text=self.question(s) + "\n请选择省份：",
                               buttons=[buttons, *self.nav(s)])]
@@ -173,9 +168,7 @@ class FieldStep(BaseStep):
                           buttons=[*rows(buttons, 3), *self.nav(s)])]
         if "city" not in part:
             buttons = [btn(self.name, "c:" + r.code, r.name) for r in divisions.cities(part["province"])]
-            if not buttons:
-                part["city"] = part["province"]
-            else:
+            if buttons:
                 head = self.question(s) + "\n" if not spec.nationwide else ""
                 return [Reply(text=f"{head}{spec.label}：{_path(part)} 请选择市：",
                               buttons=[*rows(buttons, 3), *self.nav(s)])]
@@ -186,12 +179,20 @@ class FieldStep(BaseStep):
         return [Reply(text=f"{spec.label}：{_path(part)}\n请输入详细地址（街道、门牌号等），"
                            "例如：建设北大街12号3单元501", buttons=self.nav(s))]
 
-    def accept_region(self, s, inp):
-        part = dict(s.meta.get("partial") or {})
+    def _level(self, s) -> dict[str, str]:
+        """Where the applicant is in picking this address (a copy: prompts do not write state)."""
+        part = dict(s.meta.partial or {})
         if part.get("step") != self.name:
             part = {"step": self.name}
             if not self.spec.nationwide:
                 part["province"] = HEBEI
+        if part.get("province") not in (None, MORE) and "city" not in part \
+                and not divisions.cities(part["province"]):
+            part["city"] = part["province"]  # a province-level region without cities
+        return part
+
+    def accept_region(self, s, inp):
+        part = self._level(s)
         value = self.choice_value(inp) or ""
         level, _, code = value.partition(":")
         if level == "p" and (code == MORE or divisions.lookup(code)):
@@ -209,10 +210,9 @@ class FieldStep(BaseStep):
             return self._finish(s, part, detail)
         else:
             return Again("请点击按钮逐级选择地区。")
-        s.meta["partial"] = part
         if self._complete_without_detail(part):
             return self._finish(s, part, None)
-        return Stay(self.prompt_region(s))
+        return Stay(None, meta={"partial": part})
 
     def _levels_done(self, part) -> bool:
         if part.get("province") in (None, MORE) or "city" not in part:
@@ -229,13 +229,12 @@ class FieldStep(BaseStep):
         value = {k: part[k] for k in ("province", "city", "county") if part.get(k)}
         if detail:
             value["detail"] = detail
-        return Done(values={self.spec.key: value}, kwargs={"meta": {"partial": None}})
+        return Done(values={self.spec.key: value}, meta={"partial": None})
 
 
 def _path(part: dict) -> str:
-    return "".join(divisions.lookup(part[k]).name for k in ("province", "city", "county")
-                   if part.get(k) and part.get(k) != MORE and divisions.lookup(part[k])
-                   and not (k == "city" and part[k] == part.get("province")))
+    """The province, city and county picked so far, as one name (北京市朝阳区, 河北省保定市雄县)."""
+    return divisions.full_name(*(part.get(k) for k in ("province", "city", "county") if part.get(k) != MORE))
 
 
 def check_date(spec: FieldSpec, s: Session, d: date, today: date) -> date:
@@ -256,10 +255,7 @@ def display_value(spec: FieldSpec, value) -> str:
     if value in (None, ""):
         return "未填写"
     if spec.kind in (Kind.address, Kind.region) and isinstance(value, dict):
-        names = [divisions.lookup(value[k]).name for k in ("province", "city", "county")
-                 if value.get(k) and divisions.lookup(value[k])]
-        deduped = [n for i, n in enumerate(names) if i == 0 or n != names[i - 1]]
-        return "".join(deduped) + (value.get("detail") or "")
+        return _path(value) + (value.get("detail") or "")
     if spec.options:
         return option_label(spec, str(value))
     return str(value)

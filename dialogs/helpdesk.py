@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogs.faq import FaqIndex, looks_like_question
-from dialogs.model import Intent, Reply, Session, UserInput
+from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
@@ -14,7 +14,7 @@ HANDED_OFF = ("这个问题办事指南中没有明确答复，已转给人工�
 def is_question(s: Session, inp: UserInput) -> bool:
     if inp.kind != "text":
         return False
-    if s.meta.get("asking") or looks_like_question(inp.text):
+    if s.meta.asking or looks_like_question(inp.text):
         return True
     # On the start page there is no question pending: a sentence is taken as a question, while a
     # greeting (你好) just shows the menu again.
@@ -22,13 +22,12 @@ def is_question(s: Session, inp: UserInput) -> bool:
 
 
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:
-    s.meta.pop("asking", None)
+    """The answer (or the hand-off) and its intents; the engine then clears `asking`."""
     question = inp.text.strip()[:500]
     result = faq.answer(question)
     if result.confident and result.entry is not None:
         text = f"{result.entry.answer}\n\n（答案依据：办事指南 {result.entry.section}）"
-        return [Reply(text=text)], [Intent(kind="event", data={
-            "name": "question_answered", "entry": result.entry.id, "score": round(result.score, 2)})]
-    ticket = {"question": redact(question), "step": s.state, "ref": s.meta.get("ref"),
-              "reason": result.reason}
-    return [Reply(text=HANDED_OFF)], [Intent(kind="ticket", data=ticket)]
+        return [Reply(text=text)], [Event(name="question_answered", data={
+            "entry": result.entry.id, "score": round(result.score, 2)})]
+    ticket = Ticket(question=redact(question), step=s.state, ref=s.meta.ref, reason=result.reason)
+    return [Reply(text=HANDED_OFF)], [ticket]

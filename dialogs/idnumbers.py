@@ -61,12 +61,6 @@ def mod11_2_check_char(first17: str) -> str:
     return _CHECK_CHARS[sum(int(a) * w for a, w in zip(first17, _WEIGHTS)) % 11]
 
 
-def mask_id(number: str) -> str:
-    if len(number) <= 7:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
 def _fail(text: str, id_type: IdType) -> InputError:
     return InputError(f"{text}\n有效的{ID_TYPE_LABELS[id_type]}号码示例：{_EXAMPLES[id_type]}")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dialogs import departments, notice
 from dialogs.intake import Accepted, inspect_upload
-from dialogs.model import Intent, Reply, Session, UserInput
+from dialogs.model import Reply, Session, StoreBlob, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 
 LIMITS = "可发送照片或文件（PDF、JPG、PNG），单个文件不超过20MB。"
@@ -130,8 +130,7 @@ class UploadStep(BaseStep):
         if value == "done":
             return Done() if files else Again("还没有收到文件，请先上传。")
         if value == "clear":
-            s.materials[slot.key] = []
-            return Stay([Reply(text=f"已删除“{slot.title}”的全部文件，请重新上传。")])
+            return Stay([Reply(text=f"已删除“{slot.title}”的全部文件，请重新上传。")], materials={slot.key: []})
         if inp.kind != "upload" or not inp.files:
             return Again(f"这一步需要上传{slot.title}的照片或文件，请直接发送照片或文件。")
         notes, intents = [], []
@@ -153,19 +152,19 @@ class UploadStep(BaseStep):
                 continue
             files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
                           "pages": checked.pages, "size": len(checked.data)})
-            intents.append(Intent(kind="store_blob", blob=checked.data, data={
-                "sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
-                "pages": checked.pages}))
-        s.materials[slot.key] = files
+            intents.append(StoreBlob(blob=checked.data, sha256=checked.sha256, blob_kind=checked.kind,
+                                     mime=checked.mime, pages=checked.pages))
+        changed = {slot.key: files}
         if not intents:
-            return Again("\n".join(notes) or "文件未被接收，请重新发送。")
+            return Again("\n".join(notes) or "文件未被接收，请重新发送。", materials=changed)
         if not slot.multi:
             return Done(notes=[Reply(text="\n".join([f"已收到{slot.title}。", *notes]))],
-                        intents=intents)
+                        intents=intents, materials=changed)
+        after = s.model_copy(update={"materials": {**s.materials, **changed}})
         text = "\n".join([f"已收到{len(intents)}个文件，{slot.title}共{len(files)}个文件。", *notes,
-                          "还有其他页请继续发送；全部发送后点“完成”。", "", checklist(s)])
+                          "还有其他页请继续发送；全部发送后点“完成”。", "", checklist(after)])
         return Stay([Reply(text=text, buttons=[[btn(self.name, "done", "✅ 完成")],
-                                                *nav(self.name)])], intents=intents)
+                                                *nav(self.name)])], intents=intents, materials=changed)
 
 
 STEPS = (DocChoice(), UploadStep(None, "m_doc"), Entrusted(), UploadStep("archive_letter", "m_letter"),

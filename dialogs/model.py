@@ -2,15 +2,87 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from dialogs import callbacks
+from dialogs.clock import BEIJING
 
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+class Correction(BaseModel):
+    """What a department (or the window, dept "window") asked to correct; `todo`: steps still to open."""
+
+    ref: str
+    dept: str
+    reason: str = ""
+    fields: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    todo: list[str] = Field(default_factory=list)
+
+
+class Commitment(BaseModel):
+    """The signed 承诺: when, by which account, and the text agreed to."""
+
+    accepted_at: str
+    account: str = ""
+    text: str = ""
+
+
+class LastText(BaseModel):
+    """The previous text answer, as a digest only: a re-sent answer is recognised, nothing is kept."""
+
+    step: str
+    sha: str
+
+
+class Repeat(BaseModel):
+    """An input that repeats the previous answer or a file already used, waiting for "仍然使用"."""
+
+    state: str
+    kind: Literal["text", "file"]
+    text: str | None = None
+    sha: str | None = None
+
+
+class Meta(BaseModel):
+    """What the engine keeps between steps besides answers and materials. Absent means None.
+
+    Stored drafts stay readable: unknown keys of older rows are ignored, and only values that differ
+    from the defaults are written (the JSON has the shape it always had)."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    editing: bool | None = None            # came from the review page: return there after this step
+    skipped: list[str] = Field(default_factory=list)  # optional fields the applicant skipped
+    partial: dict[str, str] | None = None  # an address being picked level by level: step, province...
+    pending_id: str | None = None          # an ID number waiting for its confirmation
+    pending_account: str | None = None     # a bank account that failed Luhn, waiting for "确认无误"
+    correction: Correction | None = None   # the correction being worked on after submission
+    correction_request: Correction | None = None  # the runner's lookup for a pressed c|dept|ref button
+    rating_comment: str | None = None      # the reference whose rating may get a comment next
+    asking: bool | None = None             # the next text is a question for the help desk
+    ref: str | None = None                 # the submitted application's reference
+    commitment: Commitment | None = None
+    notice_version: str | None = None
+    notice_ack_at: str | None = None
+    failed_at: str | None = None           # the eligibility step that failed
+    fail_reason: str | None = None
+    retire_date: str | None = None
+    age_borderline: bool | None = None
+    age_unverified: bool | None = None
+    last_text: LastText | None = None      # see dialogs.duplicates
+    repeat: Repeat | None = None
+    repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot
+
+    def changed(self, changes: dict[str, Any]) -> "Meta":
+        """A copy with `changes` applied (None clears); a key that is not a field is a bug."""
+        unknown = set(changes) - set(type(self).model_fields)
+        if unknown:
+            raise KeyError(f"not a session field: {sorted(unknown)}")
+        return type(self).model_validate(self.model_dump() | changes)
 
 
 class Session(BaseModel):
@@ -19,10 +91,29 @@ class Session(BaseModel):
     state: str = "idle"
     answers: dict[str, Any] = Field(default_factory=dict)
     materials: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: Meta = Field(default_factory=Meta)
 
-    def flag(self, name: str, default: Any = None) -> Any:
-        return self.meta.get(name, default)
+    @field_validator("meta", mode="before")
+    @classmethod
+    def _tolerant(cls, value: Any) -> Any:
+        """Older drafts may hold nulls or a list where a flag is expected: drop what does not fit."""
+        if not isinstance(value, dict):
+            return {} if value is None else value
+        clean = {}
+        for key, item in value.items():
+            spec = Meta.model_fields.get(key)
+            if spec is None or item is None:
+                continue
+            try:
+                Meta.__pydantic_validator__.validate_assignment(Meta.model_construct(), key, item)
+            except ValidationError:
+                continue
+            clean[key] = item
+        return clean
+
+    @field_serializer("meta")
+    def _compact(self, meta: Meta) -> dict[str, Any]:
+        return meta.model_dump(mode="json", exclude_defaults=True)
 
 
 class Upload(BaseModel):
@@ -66,12 +157,64 @@ class Reply(BaseModel):
     request_contact: bool = False
 
 
-class Intent(BaseModel):
-    """Something the runner must do in the same transaction as saving the session."""
+# Intents: what the runner must do in the same transaction as saving the session. A closed union:
+# the runner has one handler per type (bot.runner.HANDLERS), and a test checks none is missing.
 
-    kind: Literal["event", "store_blob", "submit", "resubmit", "ticket", "status", "rate"]
+class Event(BaseModel):
+    """An event for the log (`events` table): `name` and its payload."""
+
+    kind: Literal["event"] = "event"
+    name: str
     data: dict[str, Any] = Field(default_factory=dict)
-    blob: bytes | None = None
+
+
+class StoreBlob(BaseModel):
+    """An accepted upload: write it to the blob store and record it."""
+
+    kind: Literal["store_blob"] = "store_blob"
+    blob: bytes
+    sha256: str
+    blob_kind: str  # "image" or "pdf"
+    mime: str
+    pages: int = 1
+
+
+class Submit(BaseModel):
+    kind: Literal["submit"] = "submit"
+
+
+class Resubmit(BaseModel):
+    """Corrected items go back to the department (or the window) that asked for them."""
+
+    kind: Literal["resubmit"] = "resubmit"
+    correction: Correction
+
+
+class Ticket(BaseModel):
+    """A question the notice cannot answer, for the help desk."""
+
+    kind: Literal["ticket"] = "ticket"
+    question: str
+    step: str
+    ref: str | None = None
+    reason: str | None = None
+
+
+class Status(BaseModel):
+    kind: Literal["status"] = "status"
+
+
+class Rate(BaseModel):
+    """好差评: a score, or a comment on the score given before."""
+
+    kind: Literal["rate"] = "rate"
+    ref: str
+    score: int | None = None
+    comment: str | None = None
+
+
+Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate], Field(discriminator="kind")]
+INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate)
 
 
 class Outcome(BaseModel):

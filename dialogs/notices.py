@@ -9,10 +9,10 @@ from typing import Any
 from dialogs import departments
 from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
+from dialogs.masks import mask_name
 from dialogs.materials import SLOTS
+from dialogs.rating import SCORES
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
-
-RATINGS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
@@ -20,11 +20,6 @@ def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = ()
     """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}."""
     return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
-
-
-def mask_name(name: str | None) -> str:
-    name = (name or "").strip()
-    return name[0] + "*" * max(len(name) - 1, 1) if name else "*"
 
 
 def dept_name(dept: str) -> str:
@@ -108,7 +103,7 @@ def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) 
         word = "已办结" if state == "done" else "不予受理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
-    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in RATINGS]
+    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in SCORES.items()]
     return body(f"applicant.{status}", "\n".join(lines), buttons, ref=ref)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dialogs import notice
 from dialogs.fields import display_value
 from dialogs.form import FIELDS, SECTIONS, SECTION_NOTES, Kind, applies
-from dialogs.idnumbers import ID_TYPE_LABELS, IdType, mask_id
+from dialogs.idnumbers import ID_TYPE_LABELS, IdType
 from dialogs.materials import SLOTS, required_slots
-from dialogs.model import Intent, Reply, Session
+from dialogs.model import Commitment, Reply, Resubmit, Session, Submit
 from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
-from dialogs.values import mask_account, mask_phone
+from dialogs.masks import mask_account, mask_number
+from dialogs.texts import g
 
 EDIT_TARGETS = {f.key: (f.edit_step or f.step) for f in FIELDS}
 
@@ -19,9 +20,9 @@ def masked(key: str, s: Session) -> str:
     if value in (None, ""):
         return "未填写"
     if key == "id_number":
-        return mask_id(value)
+        return mask_number(value)
     if key == "phone":
-        return mask_phone(value)
+        return mask_number(value)
     if key == "bank_account":
         return mask_account(value)
     if key == "id_type":
@@ -66,7 +67,7 @@ class ReviewStep(BaseStep):
             key = value[2:]
             target = key if key.startswith("m_") else EDIT_TARGETS.get(key)
             if target:
-                return Done(trigger="edit", kwargs={"target": target, "meta": {"editing": True}})
+                return Done(trigger="edit", kwargs={"target": target}, meta={"editing": True})
         return Again("请点击“信息无误，下一步”，或点击“改：…”修改某一项。")
 
 
@@ -80,12 +81,10 @@ class CommitmentStep(BaseStep):
 
     def accept(self, s, inp):
         if self.choice_value(inp) == "accept":
-            commitment = {"accepted_at": inp.now.isoformat(), "account": inp.account,
-                          "text": notice.COMMITMENT}
-            correction = s.meta.get("correction")
-            intent = Intent(kind="resubmit", data=dict(correction)) if correction else Intent(kind="submit")
-            return Done(trigger="submit", kwargs={"meta": {"commitment": commitment, "correction": None}},
-                        intents=[intent])
+            commitment = Commitment(accepted_at=inp.now.isoformat(), account=inp.account, text=notice.COMMITMENT)
+            correction = s.meta.correction
+            intent = Resubmit(correction=correction) if correction else Submit()
+            return Done(trigger="submit", meta={"commitment": commitment, "correction": None}, intents=[intent])
         return Again("请点击“本人承诺并提交”完成提交，或点击“返回”修改信息。")
 
 
@@ -93,9 +92,9 @@ class SubmittedStep(BaseStep):
     name = "submitted"
 
     def prompt(self, s, inp):
-        ref = s.meta.get("ref", "")
+        ref = s.meta.ref or ""
         return [Reply(text=f"您的申请已提交，受理编号：{ref}。发送 /status 查看办理进度。",
-                      buttons=[[btn("g", "status", "查看办理进度")]])]
+                      buttons=[[g("status", "查看办理进度")]])]
 
     def accept(self, s, inp):
         return Again("您的申请已提交。发送 /status 查看办理进度。")

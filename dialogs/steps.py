@@ -9,15 +9,25 @@ from dialogs.callbacks import StepCb
 from dialogs.model import Button, Intent, Reply, Session, UserInput
 
 
+# A step never changes the session it is given: it returns what changes, and the engine applies it.
+# `meta` maps dialogs.model.Meta fields to new values (None clears one); `materials` maps slots to
+# their new list of files.
+
 @dataclass
 class Done:
-    """The answer is accepted: store `values` and fire `trigger`."""
+    """The answer is accepted: store `values`, apply `meta`, fire `trigger` with `kwargs`."""
 
     values: dict[str, Any] = field(default_factory=dict)
     trigger: str = "advance"
     notes: list[Reply] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
     kwargs: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    materials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "meta" in self.kwargs:  # the older spelling: changes travelled with the trigger's kwargs
+            self.meta = {**self.kwargs.pop("meta"), **self.meta}
 
 
 @dataclass
@@ -25,14 +35,19 @@ class Again:
     """The answer is not acceptable: say why and ask the same question again."""
 
     message: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    materials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
 class Stay:
-    """Progress inside the step (an address level, a page of files): show these replies."""
+    """Progress inside the step (an address level, a page of files): keep `meta`, show `replies`
+    (or, when None, the step's prompt for the changed session)."""
 
-    replies: list[Reply]
+    replies: list[Reply] | None
     intents: list[Intent] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    materials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 Result = Done | Again | Stay

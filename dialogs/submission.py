@@ -24,9 +24,9 @@ def freeze(s: Session) -> dict[str, Any]:
         "eligibility": {k: s.answers.get(k) for k in ("birth", "archive", "situation")},
         "materials": {k: {"title": SLOTS[k].title, "files": s.materials.get(k) or []} for k in slots},
         "material_answers": {k: s.answers.get(k) for k in ("doc_choice", "archive_entrusted")},
-        "flags": {k: s.meta.get(k) for k in FLAG_KEYS if s.meta.get(k) is not None}
+        "flags": {k: getattr(s.meta, k) for k in FLAG_KEYS if getattr(s.meta, k) is not None}
         | ({"archive_unsure": True} if s.answers.get("archive") == "unsure" else {}),
-        "commitment": s.meta.get("commitment"),
-        "notice": {"version": s.meta.get("notice_version"), "acknowledged_at": s.meta.get("notice_ack_at"),
+        "commitment": s.meta.commitment.model_dump(mode="json") if s.meta.commitment else None,
+        "notice": {"version": s.meta.notice_version, "acknowledged_at": s.meta.notice_ack_at,
                    "current_version": notice.NOTICE_VERSION},
     }

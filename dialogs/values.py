@@ -1,4 +1,4 @@
-"""Parsers for typed form answers (dates, phone, bank account, names, free text) and masking."""
+"""Parsers for typed form answers: dates, phone, bank account, names, free text."""
 
 import re
 import unicodedata
@@ -69,14 +69,20 @@ def parse_phone(raw: str) -> str:
     raise InputError(f"手机号码应以1开头、第二位是3到9的数字，请检查。{_PHONE_EXAMPLE}")
 
 
+def luhn_digit(payload: str) -> str:
+    """The Luhn (mod 10) check digit to append to the ASCII digits `payload`."""
+    total = 0
+    for i, ch in enumerate(reversed(payload)):
+        n = int(ch) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return str((10 - total % 10) % 10)
+
+
 def luhn_ok(digits: str) -> bool:
+    """Whether the last of the ASCII `digits` is the Luhn check digit of the others."""
     if not digits or not (digits.isascii() and digits.isdigit()):
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+    return luhn_digit(digits[:-1]) == digits[-1]
 
 
 def parse_bank_account(raw: str) -> tuple[str, bool]:
@@ -133,15 +139,3 @@ def parse_free_text(raw: str, max_len: int = 100) -> str:
     if len(text) > max_len:
         raise InputError(f"内容最多{max_len}个字，您输入了{len(text)}个字，请精简后重新输入。")
     return text
-
-
-def mask_phone(phone: str) -> str:
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_account(digits: str) -> str:
-    if len(digits) <= 8:
-        return "*" * max(len(digits) - 4, 0) + digits[-4:]
-    return f"{digits[:4]} **** **** {digits[-4:]}"

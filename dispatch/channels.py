@@ -19,6 +19,7 @@ from dialogs import notices
 from dispatch.packet import Packet
 from dispatch.signing import signature
 from storage.blobs import sweep_orphans
+from storage.files import fsync_dir, write_synced
 from storage.uow import UnitOfWork
 
 RECEIPT = "receipt.json"
@@ -57,18 +58,18 @@ class FolderChannel:
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
         try:
             for name, data in packet.files.items():
-                _write_synced(tmp / name, data)
+                write_synced(tmp / name, data)
             receipt = f"folder:{packet.department}/{final.name}"
-            _write_synced(tmp / RECEIPT, json.dumps(
+            write_synced(tmp / RECEIPT, json.dumps(
                 {"receipt": receipt, "key": delivery_key, "files": sorted(packet.files)}).encode())
-            _fsync_dir(tmp)
+            fsync_dir(tmp)
             try:
                 os.rename(tmp, final)
             except OSError:  # another worker won the race: its directory is the one effect
                 if (final / RECEIPT).is_file():
                     return _read_receipt(final)
                 raise
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return receipt
         finally:
             if tmp.exists():
@@ -135,18 +136,3 @@ class TelegramNoticeChannel:
 
 def _read_receipt(final: Path) -> str:
     return json.loads((final / RECEIPT).read_text())["receipt"]
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -50,9 +50,6 @@ class DispatchConfig(BaseModel):
             raise ValueError(f"unknown departments: {sorted(unknown)}")
         return self
 
-    def chat_of(self, dept: str) -> int | None:
-        return self.departments[dept].chat_id
-
     def webhook_secrets(self) -> dict[str, str]:
         return {d: c.secret.get_secret_value() for d, c in self.departments.items()
                 if c.kind == "webhook" and c.secret}

@@ -69,27 +69,27 @@ class FontChoice(NamedTuple):
     bold: Path | None = None  # a matching bold file, same index
 
 
-_NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
-              "/usr/share/fonts/google-noto-cjk")
-_WQY = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
+             "/usr/share/fonts/google-noto-cjk")
+WQY = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+       "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
 @functools.cache
-def find_cjk_font() -> FontChoice:
-    """CJK_FONT_PATH (+ CJK_FONT_INDEX), then Noto Sans/Serif CJK SC, then WQY."""
+def find_cjk_font(noto_dirs: tuple[str, ...] = NOTO_DIRS, wqy: tuple[str, ...] = WQY) -> FontChoice:
+    """CJK_FONT_PATH (+ CJK_FONT_INDEX), then Noto Sans/Serif CJK SC in `noto_dirs`, then `wqy`."""
     if env := os.environ.get("CJK_FONT_PATH"):
         path = Path(env)
         if path.is_file():
             return FontChoice(path, int(os.environ.get("CJK_FONT_INDEX", "0")))
         log.warning("CJK_FONT_PATH=%s does not exist; looking for system fonts", env)
     for family in ("NotoSansCJK", "NotoSerifCJK"):
-        for directory in _NOTO_DIRS:
+        for directory in noto_dirs:
             regular = Path(directory, f"{family}-Regular.ttc")
             if regular.is_file():  # index 2 of the collection is Simplified Chinese
                 bold = regular.with_name(f"{family}-Bold.ttc")
                 return FontChoice(regular, 2, bold if bold.is_file() else None)
-    for name in _WQY:
+    for name in wqy:
         if Path(name).is_file():
             log.warning("Noto CJK not found, using %s: rare name characters "
                         "(e.g. 𫖮 𬌗) will be missing from PDFs", name)

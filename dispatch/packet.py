@@ -13,7 +13,7 @@ from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kin
 from dialogs.idnumbers import ID_TYPE_LABELS
 from dialogs import departments
 from dispatch import routing
-from dispatch.clock import local_text, utc, utcnow
+from dialogs.clock import local_text, utc, utcnow
 from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
 from storage.blobs import BlobStore
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from dialogs import notices
 from dispatch.channels import Channel
-from dispatch.clock import utc, utcnow
+from dialogs.clock import utc, utcnow
 from dispatch.config import DispatchConfig
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire

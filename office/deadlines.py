@@ -9,7 +9,7 @@ from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import CASE_STATUS
 from dialogs.workdays import WorkCalendar
 from dialogs import notices
-from dispatch.clock import local_day, utc
+from dialogs.clock import local_day, utc
 from dispatch.config import DispatchConfig
 from states.application import CASE_OPEN
 from storage.uow import UnitOfWork

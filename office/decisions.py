@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS
 from dialogs import notices
-from dispatch.clock import utc
+from dialogs.clock import utc
 from office.outcome import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, OK, UNCHANGED, Result
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
 from office.staff import Actor, Principal, authorize_actor

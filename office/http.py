@@ -10,7 +10,7 @@ from datetime import datetime
 from aiohttp import web
 
 from office import decisions
-from dispatch.clock import utcnow
+from dialogs.clock import utcnow
 from dispatch.signing import verify
 from office.staff import Actor
 from storage.uow import UnitOfWork

@@ -18,7 +18,7 @@ class Role(StrEnum):
 
 CLERK_ACTIONS = frozenset({"claim", "release", "done", "correct", "reject", "view"})
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.window: frozenset({"accept", "return", "refuse", "view", "export"}),
+    Role.window: frozenset({"accept", "return", "refuse", "view", "export", "withdraw"}),
     Role.clerk: CLERK_ACTIONS,
     Role.helpdesk: frozenset({"status", "answer", "close_ticket", "faq_add"}),
 }

@@ -9,7 +9,7 @@ from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.status import APPLICATION_STATUS
 from dialogs.workdays import WorkCalendar
 from dialogs import notices
-from dispatch.clock import local_day, utc, utcnow
+from dialogs.clock import local_day, utc, utcnow
 from office.outcome import CONFLICT, INVALID, NOT_FOUND, OK, UNCHANGED, Result
 from dispatch.routing import DEPARTMENTS, FIELDS_BY_DEPARTMENT, MATERIALS
 from states.application import AppState, CaseState, Model, Refused, application_machine, fire

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -104,22 +104,31 @@ CASE_TRANSITIONS: list[dict] = [
 ]
 
 
-def _build(states: Iterable[str], transitions: list[dict], initial: str) -> Machine:
-    return Machine(model=None, states=[str(s) for s in states], transitions=transitions,
-                   initial=str(initial), auto_transitions=False, send_event=True,
-                   ignore_invalid_triggers=False)
+def _definition(states: Iterable[str], finals: Iterable[str], transitions: list[dict], initial: str) -> dict:
+    """A machine's keyword arguments: the one source for the running machine and its diagram."""
+    finals = {str(s) for s in finals}
+    return {"states": [{"name": str(s), "final": str(s) in finals} for s in states],
+            "transitions": transitions, "initial": str(initial), "auto_transitions": False}
+
+
+APPLICATION = _definition(AppState, APP_FINAL, APP_TRANSITIONS, AppState.submitted)
+CASE = _definition(CaseState, CASE_FINISHED | {CaseState.withdrawn}, CASE_TRANSITIONS, CaseState.pending)
+
+
+def _build(definition: dict) -> Machine:
+    return Machine(model=None, send_event=True, ignore_invalid_triggers=False, **definition)
 
 
 @functools.cache
 def application_machine() -> Machine:
     """Built once; trigger with `machine.events[name].trigger(model, **kw)`."""
-    return _build(AppState, APP_TRANSITIONS, AppState.submitted)
+    return _build(APPLICATION)
 
 
 @functools.cache
 def case_machine() -> Machine:
     """One machine for every department case (used three times per application)."""
-    return _build(CaseState, CASE_TRANSITIONS, CaseState.pending)
+    return _build(CASE)
 
 
 class Model:
@@ -150,41 +159,3 @@ def join(dept_states: Iterable[str]) -> AppState | None:
     if not states or any(s not in CASE_FINISHED for s in states):
         return None
     return AppState.completed if all(s == CaseState.done for s in states) else AppState.partly_rejected
-
-
-def _edges(machine: Machine, prefix: str) -> list[str]:
-    lines = []
-    for name, event in machine.events.items():
-        for source, transitions in event.transitions.items():
-            for t in transitions:
-                guards = [("" if c.target else "not ") + getattr(c.func, "__name__", str(c.func))
-                          for c in t.conditions]
-                label = name + (f" [{', '.join(guards)}]" if guards else "")
-                lines.append(f"        {prefix}{source} --> {prefix}{t.dest}: {label}")
-    return lines
-
-
-def _region(machine: Machine, key: str, title: str, finals: Iterable[str],
-            labels: Mapping[str, str]) -> list[str]:
-    prefix = f"{key}_"
-    lines = [f'    state "{title}" as {key} {{']
-    for state in machine.states:
-        label = f"{state} {labels[state]}" if state in labels else state
-        lines.append(f'        state "{label}" as {prefix}{state}')
-    lines.append(f"        [*] --> {prefix}{machine.initial}")
-    lines.extend(_edges(machine, prefix))
-    lines.extend(f"        {prefix}{s} --> [*]" for s in finals)
-    lines.append("    }")
-    return lines
-
-
-def mermaid(app_labels: Mapping[str, str] | None = None,
-            case_labels: Mapping[str, str] | None = None) -> str:
-    """A Mermaid stateDiagram-v2 of both machines, generated from their definitions."""
-    lines = ["stateDiagram-v2"]
-    lines += _region(application_machine(), "app", "申请 Application", sorted(APP_FINAL), app_labels or {})
-    lines += _region(case_machine(), "case", "部门件 Department case ×3（人社 hrss · 医保 medical · 税务 tax）",
-                     sorted(CASE_FINISHED | {CaseState.withdrawn}), case_labels or {})
-    lines.append("    app --> case: accept creates three department cases")
-    lines.append("    case --> app: finish when join(cases) is completed or partly_rejected")
-    return "\n".join(lines) + "\n"

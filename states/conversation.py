@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Sequence
+from itertools import pairwise
 
 from transitions import Machine
 
@@ -50,7 +51,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     editable = [*ELIGIBILITY, *form_steps, *material_steps]
     rules: list[dict] = []
     # Forward through the linear order; from an edited step straight back to the review.
-    for src, dest in zip(order[:-1], order[1:]):
+    for src, dest in pairwise(order):
         if dest == Phase.submitted or src == Phase.review:
             continue
         if src in editable:
@@ -64,7 +65,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
         rules.append({"trigger": "bypass", "source": src, "dest": dest,
                       "conditions": "is_inapplicable"})
     # Backward: one step at a time; the engine repeats while a step does not apply.
-    for src, dest in zip(order[2:-1], order[1:-2]):
+    for src, dest in zip(order[2:-1], order[1:-2], strict=True):
         if src in editable:
             rules.append({"trigger": "back", "source": src, "dest": Phase.review,
                           "conditions": "is_editing"})
@@ -80,8 +81,9 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     for dest in editable:
         rules.append({"trigger": "edit", "source": Phase.review, "dest": dest,
                       "conditions": "is_target"})
-    # A department or the window asks for a correction: the flagged steps are opened again.
-    for dest in editable:
+    # A department or the window asks for a correction: the flagged steps are opened again (or, when
+    # nothing in particular is flagged, the review page).
+    for dest in [*editable, Phase.review]:
         rules.append({"trigger": "correct", "source": Phase.submitted, "dest": dest,
                       "conditions": "is_target"})
     rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment,
@@ -92,15 +94,15 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
     return rules
 
 
+def conversation_definition(form_steps: Sequence[str], material_steps: Sequence[str]) -> dict:
+    """The machine's keyword arguments: the one source for the running machine and its diagram."""
+    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
+    return {"states": [str(s) for s in states],
+            "transitions": conversation_transitions(form_steps, material_steps),
+            "initial": str(Phase.idle), "auto_transitions": False}
+
+
 def build_conversation_machine(form_steps: Sequence[str], material_steps: Sequence[str]) -> Machine:
     """Build once at start-up; trigger with `machine.events[name].trigger(model, **kw)`."""
-    states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
-    return Machine(
-        model=None,
-        states=[str(s) for s in states],
-        transitions=conversation_transitions(form_steps, material_steps),
-        initial=str(Phase.idle),
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
+    return Machine(model=None, send_event=True, ignore_invalid_triggers=False,
+                   **conversation_definition(form_steps, material_steps))

@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from storage.files import fsync_dir, write_synced
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ORPHAN_AGE = 600.0  # seconds; a live writer's temp file or folder is seconds old at most
 
@@ -42,16 +44,14 @@ class BlobStore:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")  # mode 0600
+        os.close(fd)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_synced(Path(tmp), data)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return sha
 
     def get(self, sha: str) -> bytes:
@@ -88,16 +88,3 @@ def sweep_orphans(root: Path, older_than: float = ORPHAN_AGE) -> int:
             continue
     return removed
 
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable; not every platform lets a directory be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

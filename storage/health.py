@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.models import Heartbeat
+from dialogs.clock import utcnow
 
 
 class DatabaseGone(RuntimeError):
@@ -72,7 +73,7 @@ class DbHealth:
         self.last = Health()
 
     async def check(self) -> Health:
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         reason = self.watch.problem() if self.watch is not None else None
         if reason is None and self.path is not None:
             for p in (self.path, self.path.parent):

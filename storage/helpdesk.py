@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import FaqAddition, Rating, Ticket, utcnow
+from dialogs.clock import utcnow
+from storage.models import FaqAddition, Rating, Ticket
 
 
 class Tickets:

@@ -10,7 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Applicant, Application, Audit, Blob, Draft, Event, utcnow
+from dialogs.clock import utcnow
+from storage.models import Applicant, Application, Audit, Blob, Draft, Event
 
 # Statements of the per-update path, built once: building one costs ~0.1 ms, as much as running it.
 _APPLICANT_AND_DRAFT = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -15,6 +14,7 @@ from bot.telegram.downloads import DownloadFailed, fetch
 from bot.telegram.render import send_replies
 from bot.telegram.replies import ReplySender
 from dialogs import texts
+from dialogs.clock import utcnow
 from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Upload, UserInput
 
@@ -42,8 +42,7 @@ def account(user) -> str:
     return f"telegram:{user.id}" + (f"(@{user.username})" if user.username else "")
 
 
-def make_router(runner: Runner, clock=lambda: datetime.now(timezone.utc),
-                replies: ReplySender | None = None) -> Router:
+def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None) -> Router:
     """Updates of one chat arrive here one at a time (bot.telegram.ordering), so no lock is taken here."""
     router = Router(name="applicant")
     router.message.filter(F.chat.type == "private")

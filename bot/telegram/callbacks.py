@@ -13,15 +13,18 @@ from typing import Any, Literal
 
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery
+from magic_filter import MagicFilter
 
 from dialogs.callbacks import Payload, Unknown, parse
 
 
 class Cb(Filter):
-    """`@router.callback_query(Cb(CaseCb))`: the payload parses as `kind` (and passes `rule`)."""
+    """`@router.callback_query(Cb(CaseCb, F.action == "claim"))`: the payload parses as one of `kinds`
+    and passes `rule` (a magic filter on the parsed value, as with aiogram's `CallbackData.filter`)."""
 
-    def __init__(self, *kinds: type[Payload], stale: bool = False) -> None:
+    def __init__(self, *kinds: type[Payload], rule: MagicFilter | None = None, stale: bool = False) -> None:
         self.kinds = kinds
+        self.rule = rule
         self.prefixes = {k.prefix for k in kinds}
         self.stale = stale  # also match a malformed payload of these kinds (as Unknown)
 
@@ -29,7 +32,7 @@ class Cb(Filter):
         if not isinstance(query, CallbackQuery) or not query.data:
             return False
         value = parse(query.data)
-        if isinstance(value, self.kinds):
+        if isinstance(value, self.kinds) and (self.rule is None or self.rule.resolve(value)):
             return {"callback_data": value}
         if self.stale and isinstance(value, Unknown) and value.kind in self.prefixes:
             return {"callback_data": value}

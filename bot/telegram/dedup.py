@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextvars
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 from aiogram import BaseMiddleware
 from aiogram.types import Update
 
 from storage.inbox import DuplicateUpdate, HandledUpdates
+from dialogs.clock import utcnow
 
 log = logging.getLogger(__name__)
 KEEP = timedelta(hours=48)  # Telegram re-delivers an unconfirmed update for up to 24 hours
@@ -40,7 +41,7 @@ class UpdateDedup(BaseMiddleware):
     in its own transaction (so a crash before commit lets the re-delivery through); any other handler's
     update is recorded after it returned."""
 
-    def __init__(self, sessionmaker, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, sessionmaker, clock: Callable[[], datetime] = utcnow):
         self.sessionmaker = sessionmaker
         self.clock = clock
         self._pruned: datetime | None = None

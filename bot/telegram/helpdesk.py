@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -10,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.callbacks import Cb
 from dialogs.callbacks import TicketCb, Unknown
+from dialogs.clock import utcnow
 from dialogs.faq import FaqEntry, FaqIndex
 from office import helpdesk
 from storage.uow import UnitOfWork
@@ -24,7 +24,7 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
     router = Router(name="helpdesk")
     router.message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
-    now = clock or (lambda: datetime.now(timezone.utc))
+    now = clock or utcnow
 
     async def ticket_of(uow: UnitOfWork, message: Message):
         target = message.reply_to_message

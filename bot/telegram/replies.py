@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
 from aiogram import Bot
@@ -14,6 +14,7 @@ from bot.outbox import LEASE, dead_owners
 from bot.pacing import Pacer
 from bot.telegram.render import send_body
 from storage.cases import Notifications
+from dialogs.clock import utcnow
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -25,7 +26,7 @@ class ReplySender:
     is released to the notifier (`kick` wakes it), which sends it when Telegram allows."""
 
     def __init__(self, sessionmaker, owner: str, pacer: Pacer | None = None, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 clock: Callable[[], datetime] = utcnow,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  kick: asyncio.Event | None = None, lease: timedelta = LEASE) -> None:
         self.sessionmaker = sessionmaker

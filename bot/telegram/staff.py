@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -12,11 +11,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from bot.telegram.callbacks import Cb, Stale
 from dialogs.callbacks import CaseCb, WindowCb
+from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
 from office import access, decisions, window
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
+from office.outcome import Result
 from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
@@ -32,10 +33,6 @@ class Pending:
     target: str
     fields: set[str] = field(default_factory=set)
     materials: set[str] = field(default_factory=set)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
@@ -68,6 +65,21 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=CaseCb("cc", case_id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
+    async def deliver_packet(cb: CallbackQuery, bot: Bot, packet, no_chat: str) -> None:
+        await cb.answer("材料已发送到您与机器人的私聊。")
+        try:
+            await send_packet(bot, cb.from_user.id, packet)
+        except TelegramAPIError:
+            await cb.answer(no_chat, show_alert=True)
+
+    async def viewable_department(uid: int, case_id: int) -> str | None:
+        """The case's department if this clerk may work on it (audited as "view"), else None."""
+        async with UnitOfWork(sessionmaker) as uow:
+            case = await uow.cases.get(case_id)
+            if case is None or await authorize(uow, uid, "view", case.department, target=f"case:{case_id}") is None:
+                return None
+            return case.department
+
     @router.callback_query(Cb(CaseCb, WindowCb, stale=True), F.message.sender_chat)
     async def on_anonymous(cb: CallbackQuery) -> None:
         await cb.answer("请以个人账号操作。", show_alert=True)
@@ -80,103 +92,142 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
     async def on_stale(cb: CallbackQuery) -> None:
         await cb.answer("该按钮已失效。")
 
-    @router.callback_query(Cb(CaseCb))
-    async def on_case_button(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
-        action, case_id = callback_data.action, callback_data.case_id
-        uid = cb.from_user.id
-        actor = Actor.staff(uid)
+    # ---- a department case: k|<action>|<case id>[|key] --------------------------------------
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"claim", "done"})))
+    async def on_case_decide(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        """认领 / 办结: told only after the decision and its audit row committed."""
         async with UnitOfWork(sessionmaker) as uow:
-            case = await uow.cases.get(case_id)
-            if action in ("claim", "done"):
-                result = await decisions.decide(uow, case_id, action, actor, now())
-            elif action == "open":
-                result, packet = await access.case_packet(uow, blobs, case_id, actor)
-            elif case is None or await authorize(uow, uid, "view", case.department,
-                                                 target=f"case:{case_id}") is None:
-                result, packet = None, None
-            else:
-                result, packet = True, None
-        if action in ("claim", "done"):  # told only after the decision and its audit row committed
-            await cb.answer(result.message or "已处理", show_alert=not result.ok)
+            result = await decisions.decide(uow, callback_data.case_id, callback_data.action,
+                                            Actor.staff(cb.from_user.id), now())
+        await cb.answer(result.message or "已处理", show_alert=not result.ok)
+
+    @router.callback_query(Cb(CaseCb, rule=F.action == "open"))
+    async def on_case_open(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """查看材料: the department's packet, sent privately to an authorised clerk."""
+        async with UnitOfWork(sessionmaker) as uow:
+            result, packet = await access.case_packet(uow, blobs, callback_data.case_id,
+                                                      Actor.staff(cb.from_user.id))
+        if packet is None:
+            await cb.answer(result.message, show_alert=True)
             return
-        if action == "open":
-            if packet is None:
-                await cb.answer(result.message, show_alert=True)
-                return
-            await cb.answer("材料已发送到您与机器人的私聊。")
-            try:
-                await send_packet(bot, uid, packet)
-            except TelegramAPIError:
-                await cb.answer("请先私聊机器人发送 /start，再点“查看材料”。", show_alert=True)
-            return
-        if result is None:
+        await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start，再点“查看材料”。")
+
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"reject", "correct"})))
+    async def on_case_reason(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """不予受理 / 要求补正: ask privately for the reason (and, for a correction, the items)."""
+        uid, case_id = cb.from_user.id, callback_data.case_id
+        department = await viewable_department(uid, case_id)
+        if department is None:
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
-        if action in ("reject", "correct"):
-            p = waiting[uid] = Pending("k", action, str(case_id))
-            if action == "reject":
-                ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
-            else:
-                ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, case.department, p))
-            await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
-        elif action in ("tf", "tm") and uid in waiting and callback_data.key:
-            p = waiting[uid]
-            chosen = p.fields if action == "tf" else p.materials
-            chosen.symmetric_difference_update({callback_data.key})
-            await cb.message.edit_reply_markup(reply_markup=toggles(case_id, case.department, p))
-            await cb.answer()
-        elif action == "cc" and uid in waiting:
-            await cb.answer()
-            await ask_privately(bot, uid, "请输入补正原因（将告知申请人）：")
+        p = waiting[uid] = Pending("k", callback_data.action, str(case_id))
+        if callback_data.action == "reject":
+            ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
         else:
+            ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, department, p))
+        await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
+
+    @router.callback_query(Cb(CaseCb, rule=F.action.in_({"tf", "tm"}) & F.key))
+    async def on_case_toggle(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        """Tick or untick one field (tf) or material (tm) to be corrected."""
+        uid = cb.from_user.id
+        department = await viewable_department(uid, callback_data.case_id)
+        if department is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
+        if uid not in waiting:
             await cb.answer("该按钮已失效。")
+            return
+        p = waiting[uid]
+        (p.fields if callback_data.action == "tf" else p.materials).symmetric_difference_update({callback_data.key})
+        await cb.message.edit_reply_markup(reply_markup=toggles(callback_data.case_id, department, p))
+        await cb.answer()
+
+    @router.callback_query(Cb(CaseCb, rule=F.action == "cc"))
+    async def on_case_chosen(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
+        """The items are chosen: ask for the reason."""
+        uid = cb.from_user.id
+        if await viewable_department(uid, callback_data.case_id) is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
+        if uid not in waiting:
+            await cb.answer("该按钮已失效。")
+            return
+        await cb.answer()
+        await ask_privately(bot, uid, "请输入补正原因（将告知申请人）：")
+
+    @router.callback_query(Cb(CaseCb))
+    async def on_case_unknown(cb: CallbackQuery, callback_data: CaseCb) -> None:
+        if await viewable_department(cb.from_user.id, callback_data.case_id) is None:
+            await cb.answer("您没有权限办理该部门的件。", show_alert=True)
+            return
+        await cb.answer("该按钮已失效。")
+
+    # ---- the window: w|<action>|<ref> ------------------------------------------------------------
+    @router.callback_query(Cb(WindowCb, rule=F.action == "accept"))
+    async def on_window_accept(cb: CallbackQuery, callback_data: WindowCb) -> None:
+        uid, ref = cb.from_user.id, callback_data.ref
+        async with UnitOfWork(sessionmaker) as uow:
+            if await authorize(uow, uid, "accept", None, target=ref) is None:
+                result = None
+            else:
+                result = await window.accept(uow, ref, f"tg:{uid}", now(), calendar)
+        if result is None:
+            await cb.answer("您没有窗口受理的权限。", show_alert=True)
+            return
+        await cb.answer(result.message, show_alert=not result.ok)
+
+    @router.callback_query(Cb(WindowCb, rule=F.action == "open"))
+    async def on_window_open(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
+        uid, ref = cb.from_user.id, callback_data.ref
+        async with UnitOfWork(sessionmaker) as uow:
+            allowed = await authorize(uow, uid, "view", None, target=ref) is not None
+            packet = await access.full_packet(uow, blobs, ref, f"tg:{uid}") if allowed else None
+        if not allowed:
+            await cb.answer("您没有窗口受理的权限。", show_alert=True)
+        elif packet is None:
+            await cb.answer("未找到该申请。", show_alert=True)
+        else:
+            await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start。")
+
+    @router.callback_query(Cb(WindowCb, rule=F.action.in_({"return", "refuse"})))
+    async def on_window_reason(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
+        uid, ref, action = cb.from_user.id, callback_data.ref, callback_data.action
+        async with UnitOfWork(sessionmaker) as uow:
+            allowed = await authorize(uow, uid, action, None, target=ref) is not None
+        if not allowed:
+            await cb.answer("您没有窗口受理的权限。", show_alert=True)
+            return
+        waiting[uid] = Pending("w", action, ref)
+        ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
+        await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
 
     @router.callback_query(Cb(WindowCb))
-    async def on_window_button(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
-        action, ref = callback_data.action, callback_data.ref
-        uid = cb.from_user.id
-        perm = {"accept": "accept", "open": "view", "return": "return", "refuse": "refuse"}.get(action, "unknown")
+    async def on_window_unknown(cb: CallbackQuery, callback_data: WindowCb) -> None:
         async with UnitOfWork(sessionmaker) as uow:
-            staff = await authorize(uow, uid, perm, None, target=ref)
-            if staff is None:
-                pass
-            elif action == "accept":
-                result = await window.accept(uow, ref, f"tg:{uid}", now(), calendar)
-            elif action == "open":
-                packet = await access.full_packet(uow, blobs, ref, f"tg:{uid}")
-        if staff is None:
-            await cb.answer("您没有窗口受理的权限。", show_alert=True)
-        elif action == "accept":
-            await cb.answer(result.message, show_alert=not result.ok)
-        elif action == "open":
-            if packet is None:
-                await cb.answer("未找到该申请。", show_alert=True)
-                return
-            await cb.answer("材料已发送到您与机器人的私聊。")
-            try:
-                await send_packet(bot, uid, packet)
-            except TelegramAPIError:
-                await cb.answer("请先私聊机器人发送 /start。", show_alert=True)
-        elif action in ("return", "refuse"):
-            waiting[uid] = Pending("w", action, ref)
-            ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
-            await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
-        else:
-            await cb.answer("该按钮已失效。")
+            allowed = await authorize(uow, cb.from_user.id, "unknown", None, target=callback_data.ref) is not None
+        await cb.answer("该按钮已失效。" if allowed else "您没有窗口受理的权限。", show_alert=not allowed)
 
+    # ---- the reason, typed in the private chat --------------------------------------------------
     @router.message(F.chat.type == "private", F.text, F.from_user.id.func(lambda uid: uid in waiting))
     async def on_reason(message: Message) -> None:
         p = waiting.pop(message.from_user.id)
-        reason = message.text.strip()[:300]
+        reason, who = message.text.strip()[:300], message.from_user.id
         async with UnitOfWork(sessionmaker) as uow:
-            if p.kind == "w" and p.action == "return":
-                result = await window.return_for_correction(uow, p.target, f"tg:{message.from_user.id}", reason)
-            elif p.kind == "w":
-                result = await window.refuse(uow, p.target, f"tg:{message.from_user.id}", reason)
-            else:
-                result = await decisions.decide(uow, int(p.target), p.action, Actor.staff(message.from_user.id),
-                                                now(), reason=reason, fields=sorted(p.fields),
-                                                materials=sorted(p.materials))
+            result = await REASON_ACTIONS[(p.kind, p.action)](uow, p, who, reason)
         await message.answer(result.message)
+
+    async def return_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
+        return await window.return_for_correction(uow, p.target, f"tg:{who}", reason)
+
+    async def refuse_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
+        return await window.refuse(uow, p.target, f"tg:{who}", reason)
+
+    async def decide_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
+        return await decisions.decide(uow, int(p.target), p.action, Actor.staff(who), now(), reason=reason,
+                                      fields=sorted(p.fields), materials=sorted(p.materials))
+
+    REASON_ACTIONS = {("w", "return"): return_with_reason, ("w", "refuse"): refuse_with_reason,
+                      ("k", "reject"): decide_with_reason, ("k", "correct"): decide_with_reason}
 
     return router

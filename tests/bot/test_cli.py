@@ -63,3 +63,35 @@ async def test_cli_ask_answers_or_hands_off(tmp_path):
         assert "转人工客服" in await cli.ask(services, "公积金怎么提取？")
     finally:
         await services.db_engine.dispose()
+
+
+async def test_cli_withdraw_is_authorised_audited_and_stops_the_cases(tmp_path):
+    from sqlalchemy import select
+
+    from bot.__main__ import parser
+    from storage.models import Audit, DepartmentCase, Delivery, Notification
+    from storage.uow import UnitOfWork
+
+    args = parser().parse_args(["packets", "withdraw", "LJ260302-0000011", "--as", "10", "--reason", "申请人书面申请撤回"])
+    assert (args.action, args.as_id, args.reason) == ("withdraw", 10, "申请人书面申请撤回")
+    services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
+    try:
+        ref = await submit(services)
+        await cli.staff_command(services, "add", 10, "王五", "window")
+        await cli.staff_command(services, "add", 2001, "李四", "clerk", "hrss")
+        assert "已受理" in await cli.window_action(services, "accept", ref, 10)
+        assert "格式不正确" in await cli.withdraw(services, "LJ123", 10, "x")
+        assert "没有撤回申请的权限" in await cli.withdraw(services, ref, 2001, "申请人书面申请撤回")
+        assert "已撤回" in await cli.withdraw(services, ref, 10, "申请人书面申请撤回")
+        assert "已撤回" in await cli.withdraw(services, ref, 10, "申请人书面申请撤回")  # idempotent
+        async with UnitOfWork(services.sessionmaker) as uow:
+            audits = [(a.actor, a.allowed) for a in await uow.db.scalars(
+                select(Audit).where(Audit.action == "withdraw").order_by(Audit.id))]
+            cases = {c.state for c in await uow.db.scalars(select(DepartmentCase))}
+            deliveries = {d.status for d in await uow.db.scalars(select(Delivery))}
+            told = [n.body["kind"] for n in await uow.db.scalars(select(Notification))]
+        assert audits == [("tg:2001", False), ("tg:10", True), ("tg:10", True)]
+        assert cases == {"withdrawn"} and deliveries == {"cancelled"}
+        assert told.count("applicant.withdrawn") == 1
+    finally:
+        await services.db_engine.dispose()

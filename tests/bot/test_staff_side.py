@@ -189,3 +189,18 @@ async def test_rating_and_bad_rating_follow_up(staffed, calendar):
         queued = list(await uow.db.scalars(select(Notification).where(Notification.chat_id == str(HELPDESK))))
     assert rating.score == 1 and rating.comment == "等了太久"
     assert tickets and "差评回访" in tickets[0].question and queued
+
+
+async def test_stale_or_malformed_staff_buttons_are_answered_not_ignored(staffed, calendar):
+    h = staffed
+    _, case_id = await accepted_case(h, calendar)
+    stale, refused = "该按钮已失效。", "您没有窗口受理的权限。"  # an unknown window action is no permission
+    for data, uid, said in [("k|claim|abc", 20, stale), ("w|accept", 10, stale), (f"k|bogus|{case_id}", 20, stale),
+                            (f"k|tf|{case_id}", 20, stale), ("w|bogus|LJ1", 10, refused)]:
+        before = len(h.session.requests)
+        await h.feed(f.callback_update(data, uid=uid, cid=-700))
+        answers = [r for r in h.session.requests[before:] if type(r).__name__ == "AnswerCallbackQuery"]
+        assert [a.text for a in answers] == [said], data
+    async with UnitOfWork(h.sm) as uow:
+        case = await uow.db.get(DepartmentCase, case_id)
+    assert case.state == "delivered"

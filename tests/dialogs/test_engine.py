@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialogs.form import FORM_STEPS
 from dialogs.notice import NOTICE_VERSION
 from tests import scripts
@@ -29,9 +31,9 @@ def test_notice_pages_are_browsable_and_faithful(chat):
 
 def test_acknowledgement_records_version_and_time(chat):
     chat.run(ELIGIBILITY[:2])
-    assert chat.session.meta["notice_version"] == NOTICE_VERSION
-    assert chat.session.meta["notice_ack_at"].startswith("2026-11-23")
-    assert any(i.kind == "event" and i.data["name"] == "notice_acknowledged" for i in chat.intents)
+    assert chat.session.meta.notice_version == NOTICE_VERSION
+    assert chat.session.meta.notice_ack_at.startswith("2026-11-23")
+    assert any(i.kind == "event" and i.name == "notice_acknowledged" for i in chat.intents)
 
 
 def test_eligible_applicant_reaches_the_form(chat):
@@ -61,7 +63,7 @@ def test_borderline_woman_is_not_refused_but_flagged(chat):
     chat.run(ELIGIBILITY[:3])
     chat.send("text", scripts.id_number("13010219760115122"))
     assert chat.state == "archive", chat.text
-    assert chat.session.meta["age_borderline"] is True
+    assert chat.session.meta.age_borderline is True
     chat.run(ELIGIBILITY[4:])
     assert "提交后由经办部门核实确认" in chat.text
 
@@ -101,13 +103,22 @@ def test_bad_id_gets_a_specific_message_and_the_same_question(chat):
     assert chat.state == "id_number" and "18位" in chat.text
 
 
-def test_full_width_and_lower_case_id_is_normalised(chat):
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("typed", [
+    pytest.param(full_width("11010519491231002") + " x", id="full-width digits, ASCII x"),
+    pytest.param(full_width("11010519491231002X"), id="full-width digits and X"),
+    pytest.param(full_width("110105") + "-1949 1231-" + full_width("002ｘ"), id="mixed, dashes, full-width x"),
+])
+def test_full_width_and_lower_case_id_is_normalised(chat, typed):
     chat.run(ELIGIBILITY[:3])
     wide = scripts.id_number("11010519491231002")
     assert wide.endswith("X")
-    typed = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in wide[:-1]) + " x"
     chat.send("text", typed)
-    assert chat.session.answers.get("id_number") in (None, wide)
+    assert chat.session.answers["id_number"] == wide  # stored as ASCII, upper-case
+    assert chat.state != "id_number" and "⚠️" not in chat.text
 
 
 def test_fifteen_digit_id_is_converted_and_confirmed(chat):
@@ -138,7 +149,7 @@ def test_full_application_reaches_submitted_with_submit_intent(chat):
     chat.run(FULL)
     assert chat.state == "submitted"
     assert [i.kind for i in chat.intents] == ["submit"]
-    assert chat.session.meta["commitment"]["account"] == "telegram:1"
+    assert chat.session.meta.commitment.account == "telegram:1"
 
 
 def test_every_form_step_is_asked_once(chat):
@@ -191,6 +202,24 @@ def test_review_masks_numbers(chat):
     chat.run(ELIGIBILITY + FORM + MATERIALS)
     assert ADULT_MAN not in chat.text and "13812345678" not in chat.text
     assert "138****5678" in chat.text and "6222" in chat.text
+
+
+def test_addresses_are_shown_by_name_while_picked_and_on_review(chat):
+    chat.run(ELIGIBILITY + FORM[:8])  # province and city of the household address picked
+    assert chat.text.endswith("户籍地址：河北省石家庄市 请选择县（市、区）：")
+    chat.run(FORM[8:9])
+    assert "户籍地址：河北省石家庄市长安区\n请输入详细地址" in chat.text
+    chat.run(FORM[9:] + MATERIALS)
+    assert chat.state == "review"
+    assert "户籍地址*：河北省石家庄市长安区建设北大街12号" in chat.text
+    assert "就业地点*：河北省石家庄市桥西区\n" in chat.text  # a region has no detail line
+
+
+def test_an_address_outside_hebei_is_shown_by_name_and_each_name_once():
+    from dialogs.fields import BY_KEY, display_value
+    home = BY_KEY["home_address"]
+    assert display_value(home, {"province": "110000", "city": "110105", "detail": "建国路1号"}) == "北京市朝阳区建国路1号"
+    assert display_value(home, {"province": "110000", "city": "110000"}) == "北京市"
 
 
 def test_bad_date_and_phone_get_messages_and_keep_answers(chat):

@@ -21,7 +21,7 @@ def test_out_of_scope_question_becomes_a_ticket(chat):
     chat.send("text", "退休以后每个月能领多少养老金？")
     assert "已转给人工客服" in chat.text
     assert [i.kind for i in chat.intents] == ["ticket"]
-    assert chat.intents[0].data["step"] == "f_political"
+    assert chat.intents[0].step == "f_political"
     assert chat.state == "f_political"
 
 
@@ -31,7 +31,7 @@ def test_ask_button_then_any_text_is_a_question(chat):
     assert "请直接输入您的问题" in chat.text
     chat.send("text", "户口本要交原件")
     assert "户口簿" in chat.text
-    assert "asking" not in chat.session.meta
+    assert chat.session.meta.asking is None
 
 
 def test_answers_are_not_mistaken_for_questions(chat):
@@ -44,5 +44,5 @@ def test_ticket_text_is_redacted(chat):
     chat.run(ELIGIBILITY)
     chat.send("text", "我的身份证130102199003071233怎么登记不上？")
     tickets = [i for i in chat.intents if i.kind == "ticket"]
-    if tickets:
-        assert "130102199003071233" not in tickets[0].data["question"]
+    assert len(tickets) == 1, chat.intents  # the notice has no answer: it goes to a person
+    assert tickets[0].question == "我的身份证130102********1233怎么登记不上？"

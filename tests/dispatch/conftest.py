@@ -162,7 +162,7 @@ def pg_template():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request, tmp_path, sqlite_template, pg_template):
+async def db_engine(request, tmp_path, sqlite_template, pg_template):
     name = None
     if request.param == "postgresql":
         if not PG_URL:
@@ -181,8 +181,8 @@ async def engine(request, tmp_path, sqlite_template, pg_template):
 
 
 @pytest.fixture
-def sm(engine):
-    return make_sessionmaker(engine)
+def sm(db_engine):
+    return make_sessionmaker(db_engine)
 
 
 @pytest.fixture

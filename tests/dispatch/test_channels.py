@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import random
@@ -53,26 +54,28 @@ async def test_folder_channel_writes_atomically_and_idempotently(tmp_path, monke
 async def test_folder_channel_leaves_nothing_after_a_failed_write(tmp_path, monkeypatch):
     folder = FolderChannel(tmp_path / "outbox")
     calls = {"n": 0}
-    real = channels_module._write_synced
+    real_fsync = os.fsync
 
-    def failing(path, data):
+    def failing_fsync(fd):  # the disk fails while the second file is being made durable
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("disk full")
-        real(path, data)
-    monkeypatch.setattr(channels_module, "_write_synced", failing)
+            raise OSError(errno.EIO, "I/O error")
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError):
         await folder.send("k", packet())
+    assert calls["n"] == 2
     assert list((tmp_path / "outbox" / "tax").iterdir()) == []
-    monkeypatch.setattr(channels_module, "_write_synced", real)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert await folder.send("k", packet()) == "folder:tax/LJ260302-00010-v1"
 
 
 class Department:
     """A webhook department on 127.0.0.1: fails N times, checks signatures, dedups by key."""
 
-    def __init__(self, fail: int = 0, delay: float = 0.0):
-        self.fail, self.delay = fail, delay
+    def __init__(self, fail: int = 0):
+        self.fail = fail
+        self.hold: asyncio.Event | None = None  # when set up, requests hang until it is set
         self.requests: list[dict] = []
         self.effects: dict[str, dict] = {}
 
@@ -82,8 +85,8 @@ class Department:
                         request.headers.get("X-Signature"), time.time())
         key = request.headers.get("Idempotency-Key")
         self.requests.append({"signed": signed, "key": key})
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.hold is not None:
+            await self.hold.wait()
         if not signed:
             return web.json_response({"error": "bad signature"}, status=401)
         if self.fail > 0:
@@ -105,6 +108,8 @@ async def department():
     port = runner.addresses[0][1]
     dept.url = f"http://127.0.0.1:{port}/packets"
     yield dept
+    if dept.hold is not None:
+        dept.hold.set()
     await runner.cleanup()
 
 
@@ -117,9 +122,9 @@ async def test_webhook_signs_and_reports_failures(department):
     assert department.requests[0]["signed"]
     with pytest.raises(DeliveryFailed, match="401"):
         await WebhookChannel(department.url, "wrong" * 8).send(p.key, p)
-    department.delay = 1.0
+    department.hold = asyncio.Event()  # the department never answers: the channel's own timeout ends it
     with pytest.raises(DeliveryFailed, match="Timeout"):
-        await WebhookChannel(department.url, SECRET, timeout=0.2).send(p.key, p)
+        await asyncio.wait_for(WebhookChannel(department.url, SECRET, timeout=0.2).send(p.key, p), 10)
     with pytest.raises(DeliveryFailed):
         await WebhookChannel("http://127.0.0.1:9/none", SECRET, timeout=1).send(p.key, p)
 

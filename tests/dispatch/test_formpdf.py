@@ -13,7 +13,6 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from dispatch import formpdf
 from dispatch.formpdf import (
     FontMissing,
     FormDocument,
@@ -191,12 +190,28 @@ def test_noto_sans_sc_is_preferred(monkeypatch, fresh_font_lookup):
     assert find_cjk_font()[:2] == (noto, 2)
 
 
-def test_no_font_raises_with_setup_hint(monkeypatch, fresh_font_lookup):
+def test_noto_collection_is_found_with_its_bold_face(monkeypatch, fresh_font_lookup, tmp_path):
     monkeypatch.delenv("CJK_FONT_PATH", raising=False)
-    monkeypatch.setattr(formpdf, "_NOTO_DIRS", ())
-    monkeypatch.setattr(formpdf, "_WQY", ())
+    (tmp_path / "NotoSansCJK-Regular.ttc").write_bytes(b"ttc")
+    (tmp_path / "NotoSansCJK-Bold.ttc").write_bytes(b"ttc")
+    wqy = tmp_path / "wqy-microhei.ttc"
+    wqy.write_bytes(b"ttc")
+    assert find_cjk_font((str(tmp_path),), (str(wqy),)) == (
+        tmp_path / "NotoSansCJK-Regular.ttc", 2, tmp_path / "NotoSansCJK-Bold.ttc")
+
+
+def test_wqy_is_the_fallback_with_a_warning(monkeypatch, fresh_font_lookup, tmp_path, caplog):
+    monkeypatch.delenv("CJK_FONT_PATH", raising=False)
+    wqy = tmp_path / "wqy-microhei.ttc"
+    wqy.write_bytes(b"ttc")
+    assert find_cjk_font((str(tmp_path / "none"),), (str(wqy),)) == (wqy, 0, None)
+    assert "rare name characters" in caplog.text
+
+
+def test_no_font_raises_with_setup_hint(monkeypatch, fresh_font_lookup, tmp_path):
+    monkeypatch.delenv("CJK_FONT_PATH", raising=False)
     with pytest.raises(FontMissing, match="fonts-noto-cjk") as err:
-        find_cjk_font()
+        find_cjk_font((str(tmp_path),), (str(tmp_path / "none.ttc"),))
     assert "中文字体" in str(err.value)
 
 

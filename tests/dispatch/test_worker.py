@@ -139,19 +139,32 @@ async def test_withdrawn_application_is_not_delivered(sm, blobs, calendar, clock
     assert all(not c.calls for c in recording.values())
 
 
-async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, fast_packer, recording):
+class Signalling(RecordingChannel):
+    """Sets `all_sent` once every department has its packet: the test waits on it, not on a timer."""
+
+    def __init__(self, everyone: dict, all_sent: asyncio.Event):
+        super().__init__()
+        self.everyone, self.all_sent = everyone, all_sent
+
+    async def send(self, delivery_key, packet):
+        receipt = await super().send(delivery_key, packet)
+        if all(c.effects for c in self.everyone.values()):
+            self.all_sent.set()
+        return receipt
+
+
+async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, fast_packer):
     await accepted_application(sm, blobs, calendar, clock)
-    w = worker(sm, blobs, config, clock, fast_packer, recording)
-    stop = asyncio.Event()
-    task = asyncio.create_task(w.run_forever(stop, poll_interval=0.01,
+    all_sent, stop, channels = asyncio.Event(), asyncio.Event(), {}
+    channels.update({d: Signalling(channels, all_sent) for d in ("hrss", "medical", "tax")})
+    w = worker(sm, blobs, config, clock, fast_packer, channels)
+    task = asyncio.create_task(w.run_forever(stop, poll_interval=3600,
                                             periodic=lambda: watch(sm, w.config, w.now(), calendar)))
-    for _ in range(200):
-        if all(c.effects for c in recording.values()):
-            break
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(all_sent.wait(), 10)
     stop.set()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 10)
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
+    assert all(len(c.calls) == 1 for c in channels.values())
 
 
 async def test_killed_workers_leases_do_not_count_as_attempts(sm, blobs, calendar, clock, config, fast_packer,

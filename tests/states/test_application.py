@@ -1,4 +1,4 @@
-"""The case lifecycle machines: every transition rule, the refused ones, the join and the diagram."""
+"""The case lifecycle machines: every transition rule, the refused ones and the join."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from states.application import (
     case_machine,
     fire,
     join,
-    mermaid,
 )
 
 A, C = AppState, CaseState
@@ -127,17 +126,3 @@ def test_join(states, result):
 def test_final_states_have_no_way_out():
     for state in APP_FINAL:
         assert not [t for t in application_machine().get_triggers(state) if t != "to_" + state]
-
-
-def test_mermaid_is_generated_from_the_definitions():
-    text = mermaid()
-    assert text.startswith("stateDiagram-v2")
-    for name, event in case_machine().events.items():
-        assert f": {name}" in text
-    assert "case_delivered --> case_claimed: claim [is_free_or_mine]" in text
-    assert "app_accepted --> app_partly_rejected: finish [has_rejection]" in text
-
-
-def test_lifecycle_doc_is_up_to_date():
-    from dispatch.diagram import DOC, render
-    assert DOC.read_text(encoding="utf-8") == render(), "run: python -m dispatch.diagram"

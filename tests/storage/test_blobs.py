@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from storage.blobs import BlobCorrupted, BlobStore
+from storage.files import fsync_dir
 
 
 @pytest.fixture
@@ -100,3 +103,25 @@ def test_concurrent_puts_of_the_same_data(store):
         shas = set(pool.map(store.put, [data] * 32))
     assert len(shas) == 1
     assert store.get(shas.pop()) == data
+
+
+def failing(code: int):
+    def fsync(fd: int) -> None:
+        raise OSError(code, os.strerror(code))
+    return fsync
+
+
+def test_a_failed_write_leaves_no_blob_and_no_temp_file(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "fsync", failing(errno.EIO))
+    with pytest.raises(OSError):
+        store.put(b"half written")
+    assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == []
+
+
+def test_fsync_dir_skips_only_what_the_platform_cannot_do(tmp_path, monkeypatch):
+    fsync_dir(tmp_path / "missing")  # a directory that cannot be opened (as on Windows) is skipped
+    monkeypatch.setattr(os, "fsync", failing(errno.EINVAL))  # a file system without directory fsync
+    fsync_dir(tmp_path)
+    monkeypatch.setattr(os, "fsync", failing(errno.EIO))
+    with pytest.raises(OSError):
+        fsync_dir(tmp_path)

@@ -1,0 +1,102 @@
+"""The applicant's menu and commands (g|<action>, /start, /status...): one handler per action."""
+
+from __future__ import annotations
+
+from dialogs import helpdesk, materials, texts
+from dialogs.model import Event, Meta, Reply, Session, Status, UserInput
+from states.conversation import Phase
+
+IN_PROGRESS_EXCLUDED = {Phase.idle, Phase.submitted}
+
+
+class Menu:
+    """Mixed into the Engine: uses its steps, `_move`, `_trigger` and `progress`."""
+
+    def _command(self, s: Session, inp: UserInput, replies: list, intents: list) -> None:
+        cmd = inp.command
+        in_progress = s.state not in IN_PROGRESS_EXCLUDED
+        if cmd == "start":
+            replies.append(texts.welcome(in_progress))
+        elif cmd == "help":
+            replies.append(texts.Reply(text=texts.HELP))
+        elif cmd in ("guide", "apply", "status", "cancel", "ask"):
+            self._global(s, {"guide": "notice"}.get(cmd, cmd), inp, replies, intents)
+        else:
+            replies.append(Reply(text="未知命令。" + texts.HELP))
+
+    def _global(self, s: Session, action: str, inp: UserInput, replies: list, intents: list) -> None:
+        if action.startswith("n:") and action[2:] in texts.notice.PAGE_BY_KEY:
+            replies.extend(texts.notice_page(action[2:], s.state not in IN_PROGRESS_EXCLUDED))
+            return
+        GLOBAL_ACTIONS.get(action, Menu._stale_menu)(self, s, inp, replies, intents)
+
+    def _in_progress(self, s: Session) -> bool:
+        return s.state not in IN_PROGRESS_EXCLUDED
+
+    def _now_prompt(self, s: Session, inp: UserInput) -> list[Reply]:
+        return self.steps[s.state].prompt(s, inp) if self._in_progress(s) else [texts.welcome(False)]
+
+    def _on_notice(self, s, inp, replies, intents) -> None:
+        replies.append(texts.notice_index(self._in_progress(s)))
+
+    def _on_apply(self, s, inp, replies, intents) -> None:
+        s.meta.asking = None
+        if s.state == Phase.idle:
+            self._move(s, inp, "advance", {}, replies)
+        elif s.state == Phase.submitted:
+            intents.append(Status())
+        else:
+            replies.append(Reply(text="继续办理："))
+            replies.extend(self.steps[s.state].prompt(s, inp))
+
+    def _on_status(self, s, inp, replies, intents) -> None:
+        if s.state == Phase.submitted:
+            intents.append(Status())
+        elif s.state == Phase.idle:
+            replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
+        else:
+            done, total = self.progress(s)
+            replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
+                                      "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
+
+    def _on_cancel(self, s, inp, replies, intents) -> None:
+        if not self._in_progress(s):
+            replies.append(Reply(text="当前没有正在填写的申请。"))
+            return
+        replies.append(Reply(text="确定要放弃当前填写的申请吗？已填写的内容将被删除。", buttons=[[
+            texts.g("cancel_yes", "确定放弃"), texts.g("cancel_no", "继续填写")]]))
+
+    def _on_cancel_yes(self, s, inp, replies, intents) -> None:
+        if not self._in_progress(s):
+            replies.extend(self._now_prompt(s, inp))
+            return
+        keep = Meta(notice_version=s.meta.notice_version, notice_ack_at=s.meta.notice_ack_at)
+        self._trigger(s, "restart")
+        s.answers, s.materials, s.meta = {}, {}, keep
+        intents.append(Event(name="draft_discarded"))
+        replies.append(Reply(text="已放弃当前申请，填写的内容已删除。发送 /apply 可重新开始。"))
+
+    def _on_cancel_no(self, s, inp, replies, intents) -> None:
+        replies.extend(self._now_prompt(s, inp))
+
+    def _on_no_comment(self, s, inp, replies, intents) -> None:
+        s.meta.rating_comment = None
+        replies.append(Reply(text="感谢您的评价！"))
+
+    def _on_ask(self, s, inp, replies, intents) -> None:
+        s.meta.asking = True
+        replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
+            "resume", "📝 返回办理")]] if self._in_progress(s) else []))
+
+    def _stale_menu(self, s, inp, replies, intents) -> None:
+        replies.append(Reply(text="该按钮已失效。"))
+        replies.extend(self._now_prompt(s, inp))
+
+
+
+# The applicant's menu (g|<action> and the commands that share it): action -> handler.
+GLOBAL_ACTIONS = {
+    "notice": Menu._on_notice, "apply": Menu._on_apply, "resume": Menu._on_apply,
+    "status": Menu._on_status, "cancel": Menu._on_cancel, "cancel_yes": Menu._on_cancel_yes,
+    "cancel_no": Menu._on_cancel_no, "no_comment": Menu._on_no_comment, "ask": Menu._on_ask,
+}

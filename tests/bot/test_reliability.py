@@ -259,3 +259,24 @@ async def test_album_arrives_as_one_batch(tg, sessionmaker):
     d = await draft(sessionmaker)
     assert len(d.data["materials"]["household"]) == 3 and d.state == "m_entrusted"
     assert sum("已收到3个文件" in t for t in tg.session.texts(UID)) == 1
+
+
+def test_a_zombie_owner_counts_as_dead():
+    """A killed process its parent has not reaped yet still has a pid: its claims are dead all the same."""
+    import os
+    import signal
+    import socket
+    import time
+
+    from bot.outbox import dead_owners
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)  # dead, not reaped: a zombie
+        token = f"{socket.gethostname()[:24]}:{pid}:0badc0de"
+        assert dead_owners([token], "me") == {token}
+    finally:
+        os.waitpid(pid, 0)

@@ -132,6 +132,7 @@ async def _console(settings: Settings, user: str) -> None:
         stop.set()
         if worker:
             await worker
+        services.intake.close()
         await services.db_engine.dispose()
 
 
@@ -174,6 +175,7 @@ async def _polling(settings: Settings) -> int:
     from bot.notifier import Notifier
     from bot.pacing import Pacer
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
 
@@ -191,7 +193,8 @@ async def _polling(settings: Settings) -> int:
         await services.db_engine.dispose()
         return guard.EXIT_BROKEN_DB
     pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(services.runner, *routers, pacer=pacer, kick=kick)
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
+                         pacer=pacer, kick=kick)
     stop = asyncio.Event()
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
     tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
@@ -221,6 +224,7 @@ async def _polling(settings: Settings) -> int:
         if http_runner:
             await http_runner.cleanup()
         await bot.session.close()
+        services.intake.close()
         await services.db_engine.dispose()
     return guard.EXIT_BROKEN_DB if broken else 0
 

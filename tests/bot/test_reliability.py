@@ -19,6 +19,7 @@ from bot.telegram.app import make_dispatcher
 from dialogs.texts import SORRY_KEPT, SORRY_NOT_KEPT
 from storage.models import Application, Draft, Notification
 from tests import factories as f
+from tests.bot.conftest import LENIENT
 from tests.bot.recording import FlakySession
 from tests.bot.test_applicant import drive
 from tests.conftest import NOW
@@ -33,7 +34,7 @@ class Harness:
         self.runner, self.clock = runner, clock
         self.session = FlakySession()
         self.bot = Bot("42:TEST", session=self.session)
-        self.dp = make_dispatcher(runner, clock=clock, album_wait=0.2)
+        self.dp = make_dispatcher(runner, clock=clock, album_wait=0.2, flood=LENIENT())
 
     async def feed(self, update) -> None:
         await self.dp.feed_update(self.bot, update)
@@ -42,8 +43,8 @@ class Harness:
         """A new process: a new dispatcher and runner identity on the same database."""
         from bot.runner import Runner
         r = self.runner
-        self.runner = Runner(r.engine, r.sessionmaker, r.blobs, r.calendar, clock=r.clock)
-        self.dp = make_dispatcher(self.runner, clock=self.clock, album_wait=0.2)
+        self.runner = Runner(r.engine, r.sessionmaker, r.blobs, r.calendar, clock=r.clock, intake=r.intake)
+        self.dp = make_dispatcher(self.runner, clock=self.clock, album_wait=0.2, flood=LENIENT())
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ class Child:
         self.env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
                     and not k.startswith("DISPATCH__")}
         self.env.update(DATA_DIR=str(data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="true",
-                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", **env)
+                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", **env)
         if api is not None:
             self.env.update(BOT_TOKEN=token, TELEGRAM_API_BASE=api.base_url)
         self.proc: subprocess.Popen | None = None

@@ -156,7 +156,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
                and not k.startswith("DISPATCH__")}
         env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
                    DATABASE_URL=database.url, PYTHONUNBUFFERED="1", AUTO_ACCEPT="true", EMBEDDED_WORKER="true",
-                   ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", LOG_LEVEL="WARNING")
+                   ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", LOG_LEVEL="WARNING")
         zygote = Zygote(env, tmp_path)
         await zygote.open()
         rng, stats, users = random.Random(12), Counter(), []

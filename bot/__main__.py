@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | db ...`."""
+"""Command line: `python -m bot run | console | worker | web | ask | packets | staff | tickets | keys | db ...`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
+    sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
+    fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -30,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(dest="action", required=True)
     pk.add_parser("list").add_argument("--queue", default="window", choices=["window", *DEPTS])
     pk.add_parser("show").add_argument("ref")
+    fd = pk.add_parser("find", help="the window's look-up by ID number (blind index)")
+    fd.add_argument("id_number")
+    fd.add_argument("--as", dest="as_id", type=int, required=True)
     ex = pk.add_parser("export")
     ex.add_argument("ref")
     ex.add_argument("--out", type=Path, required=True)
@@ -66,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--dept", choices=DEPTS)
     st.add_parser("remove").add_argument("telegram_id", type=int)
     st.add_parser("list")
+    st.add_parser("passwd", help="set a workbench password, read as one line from stdin").add_argument(
+        "telegram_id", type=int)
 
     tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
     tk.add_parser("list")
@@ -75,6 +83,11 @@ def parser() -> argparse.ArgumentParser:
         t.add_argument("--as", dest="as_id", type=int, required=True)
         if name == "answer":
             t.add_argument("text")
+    keys = sub.add_parser("keys", help="encryption keys: status, rotate (re-encrypt), retire")
+    keys.add_argument("action", choices=["status", "rotate", "retire"])
+    keys.add_argument("key_id", nargs="?", help="retire: the key id to remove once nothing uses it")
+    keys.add_argument("--new-key", action="store_true", help="rotate: first add a new current key")
+    keys.add_argument("--batch", type=int, default=500)
     return p
 
 
@@ -89,6 +102,13 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "staff" and args.action == "passwd":
+            from bot.web.serve import passwd
+            return await passwd(services, args.telegram_id, sys.stdin.readline())
+        if args.cmd == "faq":
+            from bot.faq_learning import faq_report
+            await services.load_faq_additions()
+            return await faq_report(services, args.days)
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),
@@ -99,6 +119,8 @@ async def _command(settings: Settings, args) -> str:
         a = args.action
         if a == "list":
             return await cli.packets_list(services, args.queue)
+        if a == "find":
+            return await cli.packets_find(services, args.id_number, args.as_id)
         if a == "show":
             return await cli.packets_show(services, args.ref)
         if a == "export":
@@ -124,10 +146,10 @@ async def _console(settings: Settings, user: str) -> None:
     stop = asyncio.Event()
     worker = None
     if settings.embedded_worker:
-        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines))
+        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
-        await run_console(services.runner, user=user)
+        await run_console(services.runner, user=user, log_path=settings.data_dir / "console.log")
     finally:
         stop.set()
         if worker:
@@ -161,8 +183,21 @@ async def _worker(settings: Settings) -> int:
             stop.set()
         watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
         log.info("dispatch worker started")
-        await services.worker().run_forever(stop, periodic=services.watch_deadlines)
+        await services.worker().run_forever(stop, periodic=services.housekeeping)
         await watcher
+    finally:
+        if bot is not None:
+            await bot.session.close()
+        await services.db_engine.dispose()
+    return guard.EXIT_BROKEN_DB if broken else 0
+
+
+async def _web(settings: Settings) -> None:
+    from bot import compose
+    from bot.web.serve import serve
+    services = compose.build(settings)
+    try:
+        await serve(services)
     finally:
         if bot is not None:
             await bot.session.close()
@@ -185,6 +220,8 @@ async def _polling(settings: Settings) -> int:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    from bot.telegram.binding import make_router as binding_router
+    routers.insert(0, binding_router(services.sessionmaker))
     from bot import guard
     health = services.health()
     alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
@@ -199,7 +236,7 @@ async def _polling(settings: Settings) -> int:
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
     tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
     if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines)))
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping)))
     http_runner = None
     if settings.callback_port:
         from aiohttp import web
@@ -208,6 +245,10 @@ async def _polling(settings: Settings) -> int:
         http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
         await http_runner.setup()
         await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
+    web_runner = None
+    if settings.web_port:
+        from bot.web.serve import start
+        web_runner = await start(services, settings.web_host, settings.web_port)
     broken: list[str] = []
 
     async def on_broken(reason: str) -> None:
@@ -223,6 +264,8 @@ async def _polling(settings: Settings) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
         if http_runner:
             await http_runner.cleanup()
+        if web_runner:
+            await web_runner.cleanup()
         await bot.session.close()
         services.intake.close()
         await services.db_engine.dispose()
@@ -230,9 +273,18 @@ async def _polling(settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dialogs.options import OptionsError
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
+    try:
+        return _main(args, settings)
+    except OptionsError as e:
+        print(f"配置错误：{e}", file=sys.stderr)
+        return 2
+
+
+def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
         if args.action == "upgrade":
@@ -242,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from alembic import command
             command.current(migrate.alembic_config(settings.db_url))
+        return 0
+    if args.cmd == "keys":
+        from bot import keys
+        print(asyncio.run(keys.command(settings, args.action, args.batch, args.new_key, args.key_id)))
         return 0
     if args.cmd == "console" or (args.cmd == "run" and settings.bot_token is None):
         if args.cmd == "run":
@@ -253,8 +309,15 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_polling(settings))
     elif args.cmd == "worker":
         return asyncio.run(_worker(settings))
+    elif args.cmd == "web":
+        asyncio.run(_web(settings))
     else:
-        print(asyncio.run(_command(settings, args)))
+        from bot.cli import Refused
+        try:
+            print(asyncio.run(_command(settings, args)))
+        except Refused as e:
+            print(e, file=sys.stderr)
+            return 1
     return 0
 
 

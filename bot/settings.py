@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # Signed callbacks of webhook departments (POST /callback); 0 = off.
     callback_port: int = 0
     callback_host: str = "127.0.0.1"
+    # The window's workbench (`python -m bot web`; `run` serves it too when WEB_PORT is set).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_secure_cookies: bool = False  # true behind TLS: the session cookie gets the Secure flag
+    web_window_name: str = "政务服务中心“一件事一次办”窗口"
+    web_phone: str = "12333"
+    bot_username: str = ""  # for the receipt's QR code (a t.me link); empty: the QR holds "/bind CODE"
     # Upload checks run in this many worker processes, each capped in memory and in time per file.
     intake_workers: int = 2
     intake_memory_mb: int = 1024
@@ -39,6 +46,18 @@ class Settings(BaseSettings):
     flood_per_minute: int = 30
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    # Keys of the personal data at rest: ENCRYPTION_KEYS (the key file's JSON) or KEY_FILE (a path
+    # outside the data directory in production); with neither, DATA_DIR/keys.json is created once.
+    encryption_keys: SecretStr | None = None
+    key_file: Path | None = None
+    # Retention (days): untouched drafts; warning that long before; completed cases; delivered packets.
+    draft_retention_days: int = 30
+    draft_warning_days: int = 3
+    case_retention_days: int = 365 * 3
+    packet_retention_days: int = 30
+    # Option lists of the form (户口性质, 个人身份, 缴费档次, 转入机构, 参保地): <dir>/<key>.json
+    # replaces the shipped default of that key (dialogs/data/options/); validated at start.
+    options_dir: Path | None = None
 
     def dispatch_config(self) -> DispatchConfig:
         cfg = self.dispatch.model_copy()
@@ -51,6 +70,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'assistant.db').resolve()}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.key_file or self.data_dir / "keys.json"
 
     @property
     def blob_dir(self) -> Path:

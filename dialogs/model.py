@@ -21,6 +21,7 @@ class Correction(BaseModel):
     fields: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     todo: list[str] = Field(default_factory=list)
+    rejected: dict[str, list[str]] = Field(default_factory=dict)  # slot -> sha256 of the files sent back
 
 
 class Commitment(BaseModel):
@@ -29,6 +30,8 @@ class Commitment(BaseModel):
     accepted_at: str
     account: str = ""
     text: str = ""
+    in_person: bool | None = None  # given at the window, before the staff member in `witness`
+    witness: dict[str, Any] | None = None
 
 
 class LastText(BaseModel):
@@ -68,11 +71,16 @@ class Meta(BaseModel):
     commitment: Commitment | None = None
     notice_version: str | None = None
     notice_ack_at: str | None = None
+    consent_version: str | None = None    # the separate consent (dialogs.privacy) agreed to, and when
+    consent_at: str | None = None
     failed_at: str | None = None           # the eligibility step that failed
     fail_reason: str | None = None
     retire_date: str | None = None
     age_borderline: bool | None = None
     age_unverified: bool | None = None
+    sex_declared: bool | None = None       # the ID number does not encode the sex: the applicant said it
+    retire_delayed: bool | None = None     # the 2024 gradual-delay reform covers the refused person
+    pending_value: dict[str, Any] | None = None  # a doubtful answer waiting for "确认无误": step, values
     last_text: LastText | None = None      # see dialogs.duplicates
     repeat: Repeat | None = None
     repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot
@@ -218,6 +226,7 @@ class Ticket(BaseModel):
     step: str
     ref: str | None = None
     reason: str | None = None
+    candidate: str | None = None  # the bank entry the question most likely belongs to, for staff
 
 
 class Status(BaseModel):
@@ -233,8 +242,22 @@ class Rate(BaseModel):
     comment: str | None = None
 
 
-Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate], Field(discriminator="kind")]
-INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate)
+class MyData(BaseModel):
+    """/mydata: the runner adds what was submitted, where it went and when, and how long it is kept."""
+
+    kind: Literal["my_data"] = "my_data"
+
+
+class ForgetDraft(BaseModel):
+    """/delete confirmed: the draft is already emptied; remove its files (those nothing else uses)."""
+
+    kind: Literal["forget_draft"] = "forget_draft"
+    refs: list[str] = Field(default_factory=list)
+
+
+Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft],
+                   Field(discriminator="kind")]
+INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft)
 
 
 class Outcome(BaseModel):

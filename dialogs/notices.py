@@ -11,14 +11,17 @@ from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.masks import mask_name
 from dialogs.materials import SLOTS
+from dialogs.redact import redact
 from dialogs.rating import SCORES
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
 
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
          ref: str | None = None, protect: bool = False) -> dict[str, Any]:
-    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}."""
-    return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
+    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}. Every text
+    passes the masking module: staff chats never see a full number, and what staff write to an
+    applicant (reasons, answers) never echoes one back in full."""
+    return {"kind": kind, "text": redact(text), "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
 
 
@@ -80,7 +83,7 @@ def correction(ref: str, dept: str, reason: str, fields: Sequence[str],
 
 
 def rejected(ref: str, dept: str, reason: str) -> dict[str, Any]:
-    text = (f"{dept_name(dept)}对以下事项不予受理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
+    text = (f"{dept_name(dept)}对以下事项不予办理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
             f"原因：{reason}")
     return body("applicant.rejected", text, ref=ref)
 
@@ -96,14 +99,17 @@ def withdrawn(ref: str) -> dict[str, Any]:
 
 def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) -> dict[str, Any]:
     """The final result, asking for a rating (好差评); `cases` are (dept, state, note or reason)."""
-    head = (f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已全部办结。" if status == "completed" else
-            f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已办结，其中部分事项不予受理。")
+    done = sum(state == "done" for _, state, _ in cases)
+    head = f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）" + (
+        "已全部办结。" if status == "completed" else
+        "已办结，其中部分事项不予办理。" if done else "已办结，各事项均不予办理。")
     lines = [head]
     for dept, state, note in cases:
-        word = "已办结" if state == "done" else "不予受理"
+        word = "已办结" if state == "done" else "不予办理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
-    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in SCORES.items()]
+    buttons = [*([(label, RatingCb(score, ref).pack())] for score, label in SCORES.items()),
+               [("暂不评价", GlobalCb("no_rating").pack())]]
     return body(f"applicant.{status}", "\n".join(lines), buttons, ref=ref)
 
 
@@ -117,7 +123,7 @@ def case_notice(packet: Any) -> dict[str, Any]:
                       f"办结时限：{_deadline(meta.get('deadline'), bool(meta.get('deadline_provisional')))}"])
     k = lambda action: CaseCb(action, case).pack()  # noqa: E731
     buttons = [[("认领", k("claim")), ("查看材料", k("open"))],
-               [("办结", k("done")), ("要求补正", k("correct")), ("不予受理", k("reject"))]]
+               [("办结", k("done")), ("要求补正", k("correct")), ("不予办理", k("reject"))]]
     return body("staff.case", text, buttons, ref=packet.ref, protect=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
+from dialogs.redact import redact
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS
 from dialogs import notices
 from dialogs.clock import utc
@@ -18,7 +19,7 @@ from storage.models import Application, DepartmentCase
 from storage.uow import UnitOfWork
 
 ACTIONS = ("claim", "release", "done", "correct", "reject")
-ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理"}
+ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予办理"}
 TARGET = {"claim": CaseState.claimed, "done": CaseState.done, "correct": CaseState.correction,
           "reject": CaseState.rejected, "release": CaseState.delivered}
 
@@ -47,7 +48,7 @@ async def decide(uow: UnitOfWork, case_id: int, action: str, actor: Actor, now: 
     if app.status != AppState.accepted:
         return Result(False, CONFLICT, f"该申请当前状态为“{APPLICATION_STATUS.get(app.status, app.status)}”，"
                       "不能办理。", state=case.state)
-    reason, note = (reason or "").strip(), (note or "").strip() or None
+    reason, note = redact((reason or "").strip()), redact((note or "").strip()) or None  # shown to others
     if action == "correct":
         bad = ([k for k in fields if k not in FIELDS_BY_DEPARTMENT[case.department]]
                + [k for k in materials if k not in MATERIALS[case.department]])
@@ -55,12 +56,16 @@ async def decide(uow: UnitOfWork, case_id: int, action: str, actor: Actor, now: 
             return Result(False, INVALID, f"这些项目不属于本部门审核范围：{'、'.join(bad)}", state=case.state)
     if case.state == TARGET[action] and case.claimed_by == principal.claimer and action != "release":
         return Result(True, UNCHANGED, f"该件已{ACTION_WORDS[action]}。", state=case.state)
-    if action in ("done", "correct", "reject") and case.state == CaseState.delivered:
+    implicit_claim = action in ("done", "correct", "reject") and case.state == CaseState.delivered
+    if implicit_claim:  # the lifecycle's claim transition, fired first (docs/lifecycle.md)
         claimed = await _apply(uow, app, case, "claim", principal, now, {}, quiet=True)
         if not claimed.ok:
             return claimed
     kw = {"reason": reason, "fields": list(fields), "materials": list(materials)}
-    return await _apply(uow, app, case, action, principal, now, kw, note=note)
+    result = await _apply(uow, app, case, action, principal, now, kw, note=note)
+    if implicit_claim and result.ok:
+        result.message = f"已认领，已{ACTION_WORDS[action]}。"
+    return result
 
 
 async def _apply(uow: UnitOfWork, app: Application, case: DepartmentCase, action: str, principal: Principal,

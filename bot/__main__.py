@@ -158,19 +158,38 @@ async def _console(settings: Settings, user: str) -> None:
         await services.db_engine.dispose()
 
 
-async def _worker(settings: Settings) -> None:
-    from bot import compose
+async def _worker(settings: Settings) -> int:
+    from bot import compose, guard
     services = compose.build(settings)
+    bot = None
+    if settings.bot_token is not None:  # to alert the admins; the worker sends nothing else itself
+        from bot.telegram.app import make_bot
+        bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "派送进程")
+    health = services.health()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    import signal
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("dispatch worker started")
+    broken: list[str] = []
     try:
+        if not await guard.check_at_start(health, alert):
+            return guard.EXIT_BROKEN_DB
+        loop = asyncio.get_running_loop()
+        import signal
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+
+        async def on_broken(reason: str) -> None:
+            broken.append(reason)
+            await alert(reason)
+            stop.set()
+        watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
+        log.info("dispatch worker started")
         await services.worker().run_forever(stop, periodic=services.housekeeping)
+        await watcher
     finally:
+        if bot is not None:
+            await bot.session.close()
         await services.db_engine.dispose()
+    return guard.EXIT_BROKEN_DB if broken else 0
 
 
 async def _web(settings: Settings) -> None:
@@ -180,12 +199,16 @@ async def _web(settings: Settings) -> None:
     try:
         await serve(services)
     finally:
+        if bot is not None:
+            await bot.session.close()
         await services.db_engine.dispose()
+    return guard.EXIT_BROKEN_DB if broken else 0
 
 
-async def _polling(settings: Settings) -> None:
+async def _polling(settings: Settings) -> int:
     from bot import compose
-    from bot.notifier import run_notifier
+    from bot.notifier import Notifier
+    from bot.pacing import Pacer
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
     from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
@@ -199,9 +222,19 @@ async def _polling(settings: Settings) -> None:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     from bot.telegram.binding import make_router as binding_router
     routers.insert(0, binding_router(services.sessionmaker))
-    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"))
+    from bot import guard
+    health = services.health()
+    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
+    if not await guard.check_at_start(health, alert):
+        await bot.session.close()
+        await services.db_engine.dispose()
+        return guard.EXIT_BROKEN_DB
+    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
+                         pacer=pacer, kick=kick)
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
+    notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
+    tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
     if settings.embedded_worker:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping)))
     http_runner = None
@@ -216,6 +249,13 @@ async def _polling(settings: Settings) -> None:
     if settings.web_port:
         from bot.web.serve import start
         web_runner = await start(services, settings.web_host, settings.web_port)
+    broken: list[str] = []
+
+    async def on_broken(reason: str) -> None:
+        broken.append(reason)
+        await alert(reason)
+        await dp.stop_polling()
+    tasks.append(asyncio.create_task(guard.watch(health, on_broken, stop)))
     try:
         await set_commands(bot)
         await dp.start_polling(bot, handle_signals=True)
@@ -229,6 +269,7 @@ async def _polling(settings: Settings) -> None:
         await bot.session.close()
         services.intake.close()
         await services.db_engine.dispose()
+    return guard.EXIT_BROKEN_DB if broken else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,9 +306,9 @@ def _main(args, settings: Settings) -> int:
         asyncio.run(_console(settings, getattr(args, "user", "local")))
         return 0
     if args.cmd == "run":
-        asyncio.run(_polling(settings))
+        return asyncio.run(_polling(settings))
     elif args.cmd == "worker":
-        asyncio.run(_worker(settings))
+        return asyncio.run(_worker(settings))
     elif args.cmd == "web":
         asyncio.run(_web(settings))
     else:

@@ -20,7 +20,8 @@ from office.deadlines import watch
 from office.privacy import Policy, purge
 from office.window import on_submitted_hook
 from storage.blobs import BlobStore
-from storage.db import make_engine, make_sessionmaker, secure_sqlite_file
+from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite_file
+from storage.health import DbHealth
 from storage.keyring import KeyRing
 from storage.migrate import upgrade
 
@@ -38,6 +39,10 @@ class Services:
     runner: Runner
     intake: IntakePool
     keyring: KeyRing | None = None
+
+    def health(self) -> DbHealth:
+        """The database check of this process (start, periodic; `readiness()` for a /readyz)."""
+        return DbHealth(self.sessionmaker, self.settings.db_url, self.runner.owner, file_watch(self.db_engine))
 
     def worker(self) -> Worker:
         channels = build_channels(self.dispatch, self.settings.data_dir, self.sessionmaker)
@@ -81,6 +86,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     db_engine = make_engine(settings.db_url, keyring)
     sessionmaker = make_sessionmaker(db_engine)
     blobs = BlobStore(settings.blob_dir, keyring)
+    blobs.sweep()  # temp files of a process killed mid-write
     calendar = WorkCalendar.load()
     faq = FaqIndex(load_bank())
     engine = Engine(faq=faq, retention=Retention(settings.draft_retention_days, settings.case_retention_days))

@@ -13,6 +13,7 @@ from dialogs.helpdesk import HANDED_OFF
 from dialogs.model import (Checked, Event, ForgetDraft, MyData, Outcome, Rate, Reply, Resubmit, Session, Status,
                            StoreBlob, Submit, Ticket, UserInput)
 from dialogs.status import confirmation
+from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobrefs import shas_of
@@ -22,7 +23,9 @@ from dialogs.callbacks import CorrectionCb
 from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
+from storage.inbox import DuplicateUpdate
 from storage.uow import UnitOfWork
+from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk, privacy
@@ -41,6 +44,12 @@ class Who:
     external_id: str
     chat_id: int | None = None
     username: str | None = None
+    update: tuple[int, int] | None = None  # (bot id, update id): recorded with the answer, once
+    outbox: bool = False  # the replies are written to the outbox with the answer (the Telegram adapter)
+    # Set by the runner: the answer committed; the outbox rows of its replies; a re-delivered update.
+    kept: bool = False
+    queued: list[int] | None = None
+    duplicate: bool = False
 
 
 class Runner:
@@ -48,7 +57,8 @@ class Runner:
                  clock: Callable[[], datetime] = utcnow,
                  on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
                  helpdesk_chat: int | None = None, intake=None,
-                 uploads_per_day: int = UPLOADS_PER_DAY, tickets_per_hour: int = TICKETS_PER_HOUR):
+                 uploads_per_day: int = UPLOADS_PER_DAY, tickets_per_hour: int = TICKETS_PER_HOUR,
+                 owner: str | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -56,6 +66,7 @@ class Runner:
         self.clock = clock
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
+        self.owner = owner or owner_token()  # claims the reply rows it writes (see bot.outbox)
         if intake is None:
             from bot.intake import IntakePool
             intake = IntakePool()  # started on the first upload
@@ -74,7 +85,11 @@ class Runner:
                 return await self._handle_once(who, inp)
             except VersionConflict:
                 log.info("draft changed concurrently; retrying (attempt %d)", attempt + 1)
-        return [Reply(text="系统繁忙，请稍后再试。您已填写的内容不会丢失。")]
+            except DuplicateUpdate:
+                log.info("update %s handled by another process; ignored", who.update)
+                who.duplicate = True
+                return []
+        return [Reply(text=NOT_KEPT)]
 
     async def _checked(self, who: Who, inp: UserInput) -> UserInput:
         """Judge each file in the intake workers, within the applicant's daily quota, outside any transaction."""
@@ -97,8 +112,10 @@ class Runner:
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
+            if who.update is not None:
+                await uow.handled_updates.record(*who.update, self.now())
             applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
-                                                           who.username)
+                                                           who.username, who.update[0] if who.update else None)
             draft = await uow.drafts.for_applicant(applicant.id)
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})
@@ -124,6 +141,11 @@ class Runner:
             data = s.model_dump(mode="json", exclude={"state"})
             orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
             await uow.drafts.save(draft, s.state, data, turn.epoch)
+            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
+                                  bot_id=who.update[0] if who.update else None)
+                    if who.outbox and who.chat_id is not None else None)
+        who.kept = True
+        who.queued = [r.id for r in rows] if rows is not None else None
         self._forget(orphans)
         return replies
 

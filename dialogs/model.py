@@ -34,6 +34,22 @@ class Commitment(BaseModel):
     witness: dict[str, Any] | None = None
 
 
+class LastText(BaseModel):
+    """The previous text answer, as a digest only: a re-sent answer is recognised, nothing is kept."""
+
+    step: str
+    sha: str
+
+
+class Repeat(BaseModel):
+    """An input that repeats the previous answer or a file already used, waiting for "仍然使用"."""
+
+    state: str
+    kind: Literal["text", "file"]
+    text: str | None = None
+    sha: str | None = None
+
+
 class Meta(BaseModel):
     """What the engine keeps between steps besides answers and materials. Absent means None.
 
@@ -65,6 +81,9 @@ class Meta(BaseModel):
     sex_declared: bool | None = None       # the ID number does not encode the sex: the applicant said it
     retire_delayed: bool | None = None     # the 2024 gradual-delay reform covers the refused person
     pending_value: dict[str, Any] | None = None  # a doubtful answer waiting for "确认无误": step, values
+    last_text: LastText | None = None      # see dialogs.duplicates
+    repeat: Repeat | None = None
+    repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot
 
     def changed(self, changes: dict[str, Any]) -> "Meta":
         """A copy with `changes` applied (None clears); a key that is not a field is a bug."""

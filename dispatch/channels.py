@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from dialogs import notices
 from dispatch.packet import Packet
 from dispatch.signing import signature
+from storage.blobs import sweep_orphans
 from storage.files import fsync_dir, write_synced
 from storage.uow import UnitOfWork
 
@@ -44,6 +45,10 @@ class FolderChannel:
     def __init__(self, root: Path, recipients: dict[str, str] | None = None):
         self.root = Path(root)
         self.recipients = {d: age_recipient(k) for d, k in (recipients or {}).items() if k}
+
+    def sweep(self) -> int:
+        """Temp folders left by a worker killed mid-write (storage.blobs.sweep_orphans)."""
+        return sweep_orphans(self.root)
 
     def target(self, packet: Packet) -> Path:
         return self.root / packet.department / f"{packet.ref}-v{packet.version}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import struct
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +26,7 @@ from storage.files import fsync_dir, write_synced
 from storage.keyring import KeyRing, KeyRingError
 
 _NAME = re.compile(r"[0-9a-f]{64}")
+ORPHAN_AGE = 600.0  # seconds; a live writer's temp file or folder is seconds old at most
 MAGIC = b"HBE1"
 NONCE = 12
 
@@ -140,6 +143,10 @@ class BlobStore:
         self.path(ref).unlink(missing_ok=True)
         self._legacy_path(ref).unlink(missing_ok=True)
 
+    def sweep(self, older_than: float = ORPHAN_AGE) -> int:
+        """Remove temp files a killed process left (see `sweep_orphans`)."""
+        return sweep_orphans(self.root, older_than)
+
     def _seal(self, name: str, data: bytes) -> bytes:
         aad = MAGIC + name.encode()
         data_key = AESGCM.generate_key(256)
@@ -158,6 +165,26 @@ class BlobStore:
             raise
         if durable_name:
             fsync_dir(target.parent)
+
+
+def sweep_orphans(root: Path, older_than: float = ORPHAN_AGE) -> int:
+    """Remove `.tmp-*` files and folders under `root` older than `older_than` seconds: debris of a
+    process killed mid-write (kill -9 runs no `finally`). Younger ones may be another process's write."""
+    root, removed, limit = Path(root), 0, time.time() - older_than
+    if not root.is_dir():
+        return 0
+    for path in list(root.rglob(".tmp-*")):
+        try:
+            if path.lstat().st_mtime > limit:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _header(kid: str, wrapped: bytes) -> bytes:

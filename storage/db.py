@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage.health import DatabaseGone, FileWatch
 from storage.keyring import KeyRing
 from storage.sealed import bind_keyring
+
+_WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def sqlite_url(path: Path) -> str:
@@ -19,8 +23,8 @@ def sqlite_url(path: Path) -> str:
 def sqlite_path(url: str) -> Path | None:
     if not url.startswith("sqlite"):
         return None
-    path = url.split("///", 1)[-1]
-    return Path(path) if path and path != ":memory:" else None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
 
 
 def secure_sqlite_file(url: str) -> None:
@@ -44,19 +48,50 @@ def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngi
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        file = sqlite_path(url)
+        watch = FileWatch(file) if file is not None else None
+        _WATCHES[engine.sync_engine] = watch
+
+        def on_connect(dbapi_conn, record) -> None:
+            _sqlite_connect(dbapi_conn, record)
+            if watch is not None:
+                watch.remember()
+
+        def on_begin(conn) -> None:
+            # Nothing is written into a deleted or replaced file: a stat per transaction (microseconds).
+            if watch is not None and (problem := watch.problem()):
+                raise DatabaseGone(problem)
+            _sqlite_begin(conn)
+
+        event.listen(engine.sync_engine, "connect", on_connect)
+        event.listen(engine.sync_engine, "begin", on_begin)
     else:
         engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
     bind_keyring(engine.dialect, keyring or KeyRing.ephemeral())
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # SQLAlchemy's recipe for pysqlite/aiosqlite: the driver's own transaction handling is switched
+    # off (it emits no BEGIN before a SAVEPOINT, so a savepoint's RELEASE would commit on its own),
+    # and the "begin" event below emits BEGIN. The pragmas run here, outside any transaction.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction
+    # that read first and writes later fails at once with "database is locked" when another process
+    # committed in between, since SQLite cannot upgrade a stale read snapshot.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def file_watch(engine: AsyncEngine) -> FileWatch | None:
+    return _WATCHES.get(engine.sync_engine)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -9,6 +9,7 @@ from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, S
 from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
 from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
+from storage.inbox import HandledUpdates
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 from storage.retention import Retention
 
@@ -40,6 +41,7 @@ class UnitOfWork:
     callback_nonces: CallbackNonces
     pending_actions: PendingActions
     retention: Retention
+    handled_updates: HandledUpdates
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.callback_nonces = CallbackNonces(db)
         self.pending_actions = PendingActions(db)
         self.retention = Retention(db)
+        self.handled_updates = HandledUpdates(db)
         return self
 
     async def flush(self) -> None:

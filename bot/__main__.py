@@ -157,21 +157,29 @@ async def _worker(settings: Settings) -> None:
         await services.db_engine.dispose()
 
 
-async def _polling(settings: Settings) -> None:
+def compose_run(settings: Settings, migrate: bool = True):
+    """What `run` builds before polling: (services, bot, dispatcher with every router)."""
     from bot import compose
-    from bot.notifier import run_notifier
-    from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.app import make_bot, make_dispatcher
     from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
 
-    services = compose.build(settings)
-    await services.load_faq_additions()
+    services = compose.build(settings, migrate=migrate)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"))
+    return services, bot, dp
+
+
+async def _polling(settings: Settings) -> None:
+    from bot.notifier import run_notifier
+    from bot.telegram.app import set_commands
+
+    services, bot, dp = compose_run(settings)
+    await services.load_faq_additions()
     stop = asyncio.Event()
     tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
     if settings.embedded_worker:

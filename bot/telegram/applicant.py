@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
 from bot.telegram.files import fetch
+from bot.telegram.filters import When
 from bot.telegram.render import send_replies
 from dialogs import texts
 from dialogs.clock import utcnow
@@ -77,8 +78,8 @@ def account(user) -> str:
 
 def make_router(runner: Runner, clock=utcnow) -> Router:
     router = Router(name="applicant")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
+    router.callback_query.filter(When(F.message.chat.type == "private"))
     locks, albums = ChatLocks(), Albums()
 
     async def run(bot: Bot, source, inp: UserInput) -> None:
@@ -102,7 +103,7 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
             return
         await run(bot, cb, base(cb.from_user, kind="choose", payload=cb.data))
 
-    @router.message(F.contact)
+    @router.message(When(F.contact))
     async def on_contact(message: Message, bot: Bot) -> None:
         contact = message.contact
         if contact.user_id and contact.user_id != message.from_user.id:
@@ -110,7 +111,7 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
             return
         await run(bot, message, base(message.from_user, kind="contact", text=contact.phone_number))
 
-    @router.message(F.photo | F.document)
+    @router.message(When(F.photo | F.document))
     async def on_file(message: Message, bot: Bot) -> None:
         if message.media_group_id:
             if not albums.add(message):
@@ -122,7 +123,7 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
         files = [await download(bot, m, runner.intake.spool) for m in batch]
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
-    @router.message(F.text)
+    @router.message(When(F.text))
     async def on_text(message: Message, bot: Bot) -> None:
         await run(bot, message, base(message.from_user, kind="text", text=message.text))
 

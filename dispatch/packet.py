@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs import notice
 from dialogs.fields import display_value
@@ -14,8 +14,12 @@ from dialogs.idnumbers import ID_TYPE_LABELS
 from dialogs import departments
 from dispatch import routing
 from dialogs.clock import local_text, utc, utcnow
-from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
 from storage.blobs import BlobCorrupted, BlobStore
+
+if TYPE_CHECKING:
+    from dispatch.formpdf import FormDocument, FormRow
+# dispatch.formpdf (fpdf, fontTools, pypdf, PIL) is imported when a PDF is rendered, in the worker:
+# the bot process imports this module for Packet and the data.json only.
 
 SCHEMA_VERSION = "hebei-flexjob-packet/1"
 ALL = "all"
@@ -74,6 +78,8 @@ def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pd
             (source.data.get("answers") or {}).get("name")}
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
+        from dispatch.formpdf import materials_pdf, render_form_pdf
+
         files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
         parts = [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
         if any(items for _, items in parts):
@@ -97,6 +103,8 @@ def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Pack
 
 
 def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:
+    from dispatch.formpdf import FormDocument, FormSection
+
     sections = []
     for section in SECTIONS:
         rows = [form_row(spec, fields[spec.key]) for spec in FIELDS
@@ -113,6 +121,8 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
 
 
 def form_row(spec: FieldSpec, value: Any) -> FormRow:
+    from dispatch.formpdf import FormRow
+
     if spec.key == "id_type" and value:
         return FormRow(spec.label, ID_TYPE_LABELS.get(value, str(value)), required=spec.required)
     if spec.kind == Kind.choice and spec.options and len(spec.options) <= MAX_BOXES:

@@ -131,6 +131,19 @@ def _parsed(path: Path, index: int) -> TTFFont:
         return _PARSED[key]
 
 
+class _DocumentFace(ttLib.TTFont):
+    """One document's fontTools view of a face. For a CID-keyed CFF face fpdf 2.8 embeds only the
+    'CFF ' table, compiled on its own: it first saves the whole subset font to a buffer, then compiles
+    the CFF again and discards the buffer (fpdf/output.py `_add_fonts`). That first compile is skipped."""
+
+    embeds_cff_only = False
+
+    def save(self, file, reorderTables=True) -> None:  # noqa: N803 - fontTools' signature
+        if self.embeds_cff_only and hasattr(file, "write") and "CFF " in self:
+            return
+        super().save(file, reorderTables)
+
+
 def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
     """pdf.add_font(FONT, style, path) from the parsed face: the read-only metrics are shared, the
     document gets its own glyph subset and its own fontTools view of the file."""
@@ -148,7 +161,8 @@ def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
     font.missing_glyphs = []
     # Skipping the bounding-box recalculation on save saves ~0.3 s a face; the embedded subset then
     # declares the whole face's box, which is valid (the box only has to enclose every glyph).
-    font.ttfont = ttLib.TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    font.ttfont = _DocumentFace(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    font.ttfont.embeds_cff_only = bool(font.is_cff and font.is_cid_keyed)
     for tag in _DROPPED:  # fpdf drops these when subsetting, but only after decompiling them (~0.2 s)
         if tag in font.ttfont:
             del font.ttfont[tag]

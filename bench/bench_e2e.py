@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, emit  # noqa: E402
+from bench.common import ROOT, emit
 
 
 def commands(mode: str) -> list[str]:
@@ -42,7 +42,7 @@ async def one_run(mode: str, users: int, steps: int, first_uid: int, timeout: fl
         env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
                    DATABASE_URL="", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING", EMBEDDED_WORKER="false",
                    FLOOD_PER_MINUTE="100000")
-        log = open(data_dir.parent / "process.log", "wb")
+        log = open(data_dir.parent / "process.log", "wb")  # noqa: SIM115 - closed in finally
         proc = subprocess.Popen(commands(mode), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:

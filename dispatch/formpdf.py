@@ -12,7 +12,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
+from types import SimpleNamespace
+
+from fontTools import subset as ftsubset
 from fontTools import ttLib
+from fpdf import output as fpdf_output
 from dispatch.fontcache import common_face
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import MethodReturnValue, TextEmphasis, WrapMode
@@ -134,14 +138,84 @@ def _parsed(path: Path, index: int) -> TTFFont:
 class _DocumentFace(ttLib.TTFont):
     """One document's fontTools view of a face. For a CID-keyed CFF face fpdf 2.8 embeds only the
     'CFF ' table, compiled on its own: it first saves the whole subset font to a buffer, then compiles
-    the CFF again and discards the buffer (fpdf/output.py `_add_fonts`). That first compile is skipped."""
+    the CFF again and discards the buffer (fpdf/output.py `_add_fonts`). That first compile is skipped,
+    and a subset already made for the same glyphs of the same face is reused (_SubsetCache)."""
 
     embeds_cff_only = False
+    face_key: tuple[str, int] | None = None  # set for CID-keyed CFF faces: their subsets are cached
+    _compiled: _Subset | None = None
 
-    def save(self, file, reorderTables=True) -> None:  # noqa: N803 - fontTools' signature
+    def save(self, file, reorderTables=True) -> None:
         if self.embeds_cff_only and hasattr(file, "write") and "CFF " in self:
             return
         super().save(file, reorderTables)
+
+    def use_subset(self, subset: _Subset) -> None:
+        self._compiled = subset
+
+    def getGlyphID(self, glyphName):
+        if self._compiled is not None:
+            return self._compiled.glyph_ids[glyphName]
+        return super().getGlyphID(glyphName)
+
+    def __getitem__(self, tag):
+        if tag == "CFF " and self._compiled is not None:
+            return self._compiled
+        return super().__getitem__(tag)
+
+
+@dataclass(frozen=True)
+class _Subset:
+    """A face's subset for one set of glyphs: the compiled CFF table fpdf embeds and the glyph ids."""
+    cff: bytes
+    glyph_ids: dict[str, int]
+
+    def compile(self, font) -> bytes:  # what fpdf calls on the 'CFF ' table
+        return self.cff
+
+
+class _SubsetCache:
+    """fpdf's `Subsetter` for our CFF faces: one fontTools subset per (face, glyph set), kept for later
+    documents with the same glyphs (a materials bundle's captions, an application's form rebuilt). Any
+    other font goes to fontTools unchanged."""
+
+    LIMIT = 128
+    _done: dict[tuple, _Subset] = {}
+    _lock = threading.Lock()
+    hits = misses = 0
+
+    def __init__(self, options) -> None:
+        self._real = ftsubset.Subsetter(options)
+        self._glyphs: frozenset[str] = frozenset()
+
+    def populate(self, glyphs=(), **kw) -> None:
+        self._glyphs = frozenset(glyphs)
+        self._real.populate(glyphs=glyphs, **kw)
+
+    def subset(self, font) -> None:
+        face = getattr(font, "face_key", None)
+        if face is None:
+            self._real.subset(font)
+            return
+        key = (face, self._glyphs)
+        with self._lock:
+            done = self._done.get(key)
+        if done is None:
+            self._real.subset(font)
+            done = _Subset(super(_DocumentFace, font).__getitem__("CFF ").compile(font),
+                           {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()})
+            with self._lock:
+                if len(self._done) >= self.LIMIT:
+                    self._done.pop(next(iter(self._done)))
+                self._done[key] = done
+                type(self).misses += 1
+        else:
+            with self._lock:
+                type(self).hits += 1
+        font.use_subset(done)
+
+
+fpdf_output.ftsubset = SimpleNamespace(Options=ftsubset.Options, Subsetter=_SubsetCache)
 
 
 def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
@@ -163,6 +237,9 @@ def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
     # declares the whole face's box, which is valid (the box only has to enclose every glyph).
     font.ttfont = _DocumentFace(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
     font.ttfont.embeds_cff_only = bool(font.is_cff and font.is_cid_keyed)
+    if font.ttfont.embeds_cff_only:
+        stat = path.stat()
+        font.ttfont.face_key = (str(path), index, stat.st_size, stat.st_mtime_ns)
     for tag in _DROPPED:  # fpdf drops these when subsetting, but only after decompiling them (~0.2 s)
         if tag in font.ttfont:
             del font.ttfont[tag]

@@ -65,6 +65,17 @@ async def packets_show(services: Services, ref: str) -> str:
     return "\n".join(lines)
 
 
+async def packets_find(services: Services, id_number: str, as_id: int) -> str:
+    """The window's look-up by ID number, through the blind index; authorised and audited."""
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if await staff.authorize(uow, as_id, "view", None, target=f"id:{mask_number(id_number.strip())}") is None:
+            return "您没有查询申请的权限。"
+        apps = await uow.applications.by_id_number(id_number)
+    return "\n".join(f"{a.ref}  {APPLICATION_STATUS.get(a.status, a.status)}  "
+                     f"{mask_name((a.data.get('answers') or {}).get('name'))}  提交于 {a.submitted_at:%Y-%m-%d}"
+                     for a in apps) or "没有该证件号码的申请。"
+
+
 async def packets_export(services: Services, ref: str, out: Path) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         packet = await access.full_packet(uow, services.blobs, ref, operator(None))

@@ -15,7 +15,7 @@ from storage.models import FaqAddition, Ticket
 from storage.uow import UnitOfWork
 
 PHASE_LABELS = {
-    "idle": "首页", "notice_ack": "阅读告知", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
+    "idle": "首页", "notice_ack": "阅读告知", "consent": "个人信息处理同意", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
     "id_confirm": "资格核验：确认证件号码", "archive": "资格核验：档案", "situation": "资格核验：办理情形",
     "eligible": "资格核验通过", "ineligible": "资格核验未通过", "review": "核对信息", "commitment": "承诺提交",
     "submitted": "已提交", "m_doc_choice": "上传材料：选择材料1", "m_doc": "上传材料1",
@@ -106,8 +106,8 @@ async def promote_to_faq(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int
     ticket = await uow.tickets.get(ticket_id) if staff else None
     if ticket is None or not ticket.answer:
         return None
-    return await uow.faq_additions.add(ticket.question, ticket.answer, "人工客服答复", staff_telegram_id,
-                                       entry_id=entry_id)
+    return await uow.faq_additions.add(redact(ticket.question), redact(ticket.answer), "人工客服答复",
+                                       staff_telegram_id, entry_id=entry_id)
 
 
 async def faq_additions(uow: UnitOfWork) -> list[FaqAddition]:

@@ -9,6 +9,7 @@ from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, S
 from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
+from storage.retention import Retention
 
 
 class UnitOfWork:
@@ -31,6 +32,7 @@ class UnitOfWork:
     blob_refs: BlobRefs
     callback_nonces: CallbackNonces
     pending_actions: PendingActions
+    retention: Retention
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.blob_refs = BlobRefs(db)
         self.callback_nonces = CallbackNonces(db)
         self.pending_actions = PendingActions(db)
+        self.retention = Retention(db)
         return self
 
     async def flush(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 import logging
@@ -10,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from types import SimpleNamespace
@@ -143,6 +146,7 @@ class _DocumentFace(ttLib.TTFont):
 
     embeds_cff_only = False
     face_key: tuple[str, int] | None = None  # set for CID-keyed CFF faces: their subsets are cached
+    shared_chars: frozenset[int] | None = None  # the document set's characters (document_set)
     _compiled: _Subset | None = None
 
     def save(self, file, reorderTables=True) -> None:
@@ -197,7 +201,24 @@ class _SubsetCache:
         if face is None:
             self._real.subset(font)
             return
-        key = (face, self._glyphs)
+        shared = font.shared_chars
+        if shared is not None:  # one subset for the whole document set (document_set), if it covers us
+            key = (face, "set", shared)
+            with self._lock:
+                done = self._done.get(key)
+            if done is None:
+                cmap = font.getBestCmap()
+                self._real.populate(glyphs=[cmap[c] for c in shared if c in cmap])
+                self._store(key, font)
+                return
+            if self._glyphs <= done.glyph_ids.keys():
+                with self._lock:
+                    type(self).hits += 1
+                font.use_subset(done)
+                return
+        self._store((face, self._glyphs), font)
+
+    def _store(self, key: tuple, font) -> None:
         with self._lock:
             done = self._done.get(key)
         if done is None:
@@ -216,9 +237,25 @@ class _SubsetCache:
 
 
 fpdf_output.ftsubset = SimpleNamespace(Options=ftsubset.Options, Subsetter=_SubsetCache)
+_SHARED: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("formpdf_shared", default=None)
+_SET_EXTRA = "编号：生成时间：第页/（续）0123456789-:年月日□■*"  # footer, continuation, dates, boxes
 
 
-def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
+@contextlib.contextmanager
+def document_set(*docs: FormDocument) -> Iterator[None]:
+    """Forms rendered inside (in this thread or one it starts with asyncio.to_thread) share one font
+    subset per face, made for every character of `docs`: an application's department forms subset the
+    face once instead of once each. A document with a character outside the set is subset on its own."""
+    chars = frozenset(ord(ch) for doc in docs for ch in doc.title + _document_text(doc) + _SET_EXTRA
+                      if not ch.isspace())
+    token = _SHARED.set(chars)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _add_font(pdf: FPDF, style: str, path: Path, index: int, shared: frozenset[int] | None = None) -> None:
     """pdf.add_font(FONT, style, path) from the parsed face: the read-only metrics are shared, the
     document gets its own glyph subset and its own fontTools view of the file."""
     template = _parsed(path, index)
@@ -240,6 +277,7 @@ def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
     if font.ttfont.embeds_cff_only:
         stat = path.stat()
         font.ttfont.face_key = (str(path), index, stat.st_size, stat.st_mtime_ns)
+        font.ttfont.shared_chars = shared
     for tag in _DROPPED:  # fpdf drops these when subsetting, but only after decompiling them (~0.2 s)
         if tag in font.ttfont:
             del font.ttfont[tag]
@@ -269,8 +307,12 @@ def _face(path: Path, index: int, text: str) -> tuple[Path, int]:
 def _new_pdf(title: str, bold: bool = True, text: str = "") -> _Pdf:
     font = find_cjk_font()
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    _add_font(pdf, "", *_face(font.path, font.index, title + text))
-    if bold:  # a second face: only when headings need it
+    shared = _SHARED.get()
+    if shared is not None and not all(ord(ch) in shared for ch in title + text if not ch.isspace()):
+        shared = None  # not a document of the set (a materials bundle): its own subset
+    chosen = title + text if shared is None else "".join(map(chr, shared))  # the same face for the set
+    _add_font(pdf, "", *_face(font.path, font.index, chosen), shared)
+    if bold:  # a second face, for headings: fixed texts, so its exact subsets recur across applications
         _add_font(pdf, "B", *_face(font.bold or font.path, font.index, title + text))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=16)

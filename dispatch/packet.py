@@ -78,9 +78,10 @@ def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pd
             (source.data.get("answers") or {}).get("name")}
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
-        from dispatch.formpdf import materials_pdf, render_form_pdf
+        from dispatch.formpdf import document_set, materials_pdf, render_form_pdf
 
-        files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
+        with document_set(*application_forms(source, now)):  # one font subset for all its forms
+            files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
         parts = [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
         if any(items for _, items in parts):
             unreadable: list[str] = []
@@ -100,6 +101,12 @@ def _material(blobs: BlobStore, f: dict[str, Any]) -> tuple[str, bytes]:
 def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Packet:
     """The window's and staff's packet: the union of all departments' fields and materials."""
     return build_packet(source, ALL, blobs, **kw)
+
+
+def application_forms(source: PacketSource, now: datetime) -> list[FormDocument]:
+    """Every form of this application version (the window's and each department's), for document_set."""
+    docs = [form_document(source, ALL, routing.all_fields(source.data), now)]
+    return docs + [form_document(source, d, routing.fields_for(d, source.data), now) for d in departments.KEYS]
 
 
 def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:

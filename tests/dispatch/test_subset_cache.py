@@ -84,3 +84,25 @@ def test_a_reused_subset_renders_its_glyphs(empty_cache, tmp_path):
     header_end = page.index(b"255\n") + 4
     dark = sum(1 for b in page[header_end:] if b < 128)
     assert dark > 500  # text drawn, not an empty font
+
+
+def test_an_applications_forms_share_one_subset_of_the_regular_face(empty_cache):
+    doc = sample_doc()
+    first, second = dataclasses.replace(doc, title="表一"), dataclasses.replace(doc, title="表二")
+    other = FormSection("另一部分", [FormRow("备注", "另一段文字")])
+    second = dataclasses.replace(second, sections=[*doc.sections, other])
+    with formpdf.document_set(first, second):
+        a = render_form_pdf(first)
+        hits, misses = counts()
+        b = render_form_pdf(second)
+    assert counts()[0] >= hits + 1  # the regular face: the set's subset again
+    assert counts()[1] <= misses + 1  # at most the bold face (other headings) is new
+    assert "表一" in text_of(a) and "另一段文字" in text_of(b)
+
+
+def test_a_form_outside_the_set_gets_its_own_subset(empty_cache):
+    doc = sample_doc()
+    stranger = dataclasses.replace(doc, sections=[FormSection("其他", [FormRow("备注", "龘")])])
+    with formpdf.document_set(doc):
+        pdf = render_form_pdf(stranger)
+    assert "龘" in text_of(pdf)

@@ -156,20 +156,23 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
                      *pk_col(lambda r: r["pdf"]["form_pdf_first_s"] * 1000, 0), "", "–"])
         rows.append(["form PDF next renders, mean ms", "", *pk_col(lambda r: r["pdf"]["form_pdf_next"]["mean_ms"], 0),
                      "", "–"])
-        per_core = [r["pdf"]["packet"]["mean_ms"] for r in pk_runs.get("sqlite") or [] if "pdf" in r]
-        rows.append(["packet build (form + materials PDF + data.json), mean ms", "",
-                     *pk_col(lambda r: r["pdf"]["packet"]["mean_ms"], 0), "≥ 20/s/core (≤ 50 ms)",
-                     verdict(max(per_core) <= 50 if per_core else None)])
+        rows.append(["packet build, one application's 3 packets from a cold cache, mean ms", "",
+                     *pk_col(lambda r: r["pdf"]["packet"]["mean_ms"], 0), "", "–"])
         if pk.get("sqlite", {}).get("pdf", {}).get("steps"):
-            for step, label in (("form_ms", "form PDF"), ("materials_ms", "materials PDF"),
+            for step, label in (("form_ms", "form PDF, its own subsets made (cold cache)"),
+                                ("form_reused_ms", "form PDF, subsets reused (same glyphs)"),
+                                ("materials_ms", "materials PDF (cold cache)"),
                                 ("data_ms", "data.json + routing")):
                 rows.append([f"· packet step: {label}, mean ms per department", "",
-                             *pk_col(lambda r, s_=step: r["pdf"]["steps"][s_], 1), "", "–"])
+                             *pk_col(lambda r, s_=step: r["pdf"]["steps"].get(s_), 1), "", "–"])
         if "worker" in pk.get("sqlite", {}):
             rows.append(["worker deliveries/s (folder channel)", "", pk["sqlite"]["worker"], "", "", "–"])
         else:
-            rows.append(["worker deliveries/s with PDFs (folder channel)", "",
+            rows.append(["worker deliveries/s with PDFs (folder channel), wall", "",
                          *pk_col(lambda r: r["worker_pdf"]["per_s"], 2), "", "–"])
+            cores = [1000 / r["worker_pdf"]["cpu_ms_each"] for r in pk_runs.get("sqlite") or [] if "worker_pdf" in r]
+            rows.append(["worker packets per CPU-second (= per core) with PDFs, run 1 / run 2", "", spread(cores), "–",
+                         "≥ 20/s/core", verdict(min(cores) >= 20 if cores else None)])
             rows.append(["worker deliveries/s without PDFs", "", *pk_col(lambda r: r["worker_nopdf"]["per_s"], 1),
                          "", "–"])
 
@@ -229,8 +232,9 @@ def two(texts: list[str], runs: list, get) -> str:
     try:
         values = [float(get(r)) for r in runs]
     except (KeyError, TypeError, ValueError):
-        return " / ".join(texts)
-    return " / ".join(texts) + (f" (±{(max(values) - min(values)) / 2 / (sum(values) / len(values)) * 100:.0f} %)"
+        return (" ; " if any("/" in t for t in texts) else " / ").join(texts)
+    sep = " ; " if any("/" in t for t in texts) else " / "
+    return sep.join(texts) + (f" (±{(max(values) - min(values)) / 2 / (sum(values) / len(values)) * 100:.0f} %)"
                                 if sum(values) else "")
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | keys | db ...`."""
+"""Command line: `python -m bot run | console | worker | web | ask | packets | staff | tickets | keys | db ...`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
+    sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
     fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
     fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
@@ -71,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--dept", choices=DEPTS)
     st.add_parser("remove").add_argument("telegram_id", type=int)
     st.add_parser("list")
+    st.add_parser("passwd", help="set a workbench password, read as one line from stdin").add_argument(
+        "telegram_id", type=int)
 
     tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
     tk.add_parser("list")
@@ -99,6 +102,9 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "staff" and args.action == "passwd":
+            from bot.web.serve import passwd
+            return await passwd(services, args.telegram_id, sys.stdin.readline())
         if args.cmd == "faq":
             from bot.faq_learning import faq_report
             await services.load_faq_additions()
@@ -143,7 +149,7 @@ async def _console(settings: Settings, user: str) -> None:
         worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
-        await run_console(services.runner, user=user)
+        await run_console(services.runner, user=user, log_path=settings.data_dir / "console.log")
     finally:
         stop.set()
         if worker:
@@ -167,6 +173,16 @@ async def _worker(settings: Settings) -> None:
         await services.db_engine.dispose()
 
 
+async def _web(settings: Settings) -> None:
+    from bot import compose
+    from bot.web.serve import serve
+    services = compose.build(settings)
+    try:
+        await serve(services)
+    finally:
+        await services.db_engine.dispose()
+
+
 def compose_run(settings: Settings, migrate: bool = True):
     """What `run` builds before polling: (services, bot, dispatcher with every router)."""
     from bot import compose
@@ -180,6 +196,8 @@ def compose_run(settings: Settings, migrate: bool = True):
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    from bot.telegram.binding import make_router as binding_router
+    routers.insert(0, binding_router(services.sessionmaker))
     dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"))
     return services, bot, dp
 
@@ -202,6 +220,10 @@ async def _polling(settings: Settings) -> None:
         http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
         await http_runner.setup()
         await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
+    web_runner = None
+    if settings.web_port:
+        from bot.web.serve import start
+        web_runner = await start(services, settings.web_host, settings.web_port)
     try:
         await set_commands(bot)
         await dp.start_polling(bot, handle_signals=True)
@@ -210,15 +232,26 @@ async def _polling(settings: Settings) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if http_runner:
             await http_runner.cleanup()
+        if web_runner:
+            await web_runner.cleanup()
         await bot.session.close()
         services.intake.close()
         await services.db_engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dialogs.options import OptionsError
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
+    try:
+        return _main(args, settings)
+    except OptionsError as e:
+        print(f"配置错误：{e}", file=sys.stderr)
+        return 2
+
+
+def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
         if args.action == "upgrade":
@@ -243,8 +276,15 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_polling(settings))
     elif args.cmd == "worker":
         asyncio.run(_worker(settings))
+    elif args.cmd == "web":
+        asyncio.run(_web(settings))
     else:
-        print(asyncio.run(_command(settings, args)))
+        from bot.cli import Refused
+        try:
+            print(asyncio.run(_command(settings, args)))
+        except Refused as e:
+            print(e, file=sys.stderr)
+            return 1
     return 0
 
 

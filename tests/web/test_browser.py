@@ -143,7 +143,7 @@ def walk_in_in_browser(b: Browser, files: dict[str, Path]) -> str:
     b.fill("employed_on", "2026-03-01")
     b.choose("registration_type", "register")
     b.choose("work_place", HEBEI)
-    b.choose("archive_agency_code", "HB1301-RC")
+    b.choose("archive_agency_code", "130100")
     b.click("button.primary")
     assert "这里需要手机号码，不能填写座机号码" in b.text()
     assert b.el("#home_address__detail").get_attribute("value") == "常住街2号"

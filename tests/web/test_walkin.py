@@ -27,7 +27,7 @@ def valid_form() -> dict[str, str]:
         "name": "张三丰", "ethnic": "01", "phone": "138 1234 5678", "hukou_type": "10",
         "hukou_address": HEBEI, "hukou_address__detail": "户籍路1号", "home_address": HEBEI,
         "home_address__detail": "常住街2号", "employed_on": "2026年3月1日", "registration_type": "register",
-        "employment_type": "flexible", "work_place": HEBEI, "archive_agency_code": "HB1301-RC",
+        "employment_type": "flexible", "work_place": HEBEI, "archive_agency_code": "130100",
         "medical_area": "130100", "si_agent": "0",
     }
 

@@ -114,12 +114,17 @@ async def main_async(args) -> dict:
             return {u: script_updates(FULL, u, session.files) for u in (next(uid) for _ in range(n))}
 
         await drive(dp, bot, scripts(args.warmup), 1)  # caches, lazy imports, first compile of SQL
+        for key in COUNTERS:  # --count: the measured updates only
+            COUNTERS[key] = 0
         service = await drive(dp, bot, scripts(args.sequential), 1)
         load = await drive(dp, bot, scripts(args.applicants), args.concurrency)
         result = {"scenario": "updates", "mode": args.mode, "db": args.db, "applicants": args.applicants,
                   "concurrency": args.concurrency, "sequential_applicants": args.sequential,
                   "service": service, "load": load, "sent": session.count,
                   "sorry": sum(SORRY in t for t in session.texts_by_chat.values()), "errors": errors.counts}
+        if COUNTERS:
+            fed = service["updates"] + (load["updates"] if args.applicants else 0)
+            result["per_update"] = {k: v / fed for k, v in COUNTERS.items()}
         if services is not None:
             from sqlalchemy import func, select
 
@@ -131,7 +136,7 @@ async def main_async(args) -> dict:
         return result
 
 
-LAYERS = [("bot.runner", "Runner", "handle"), ("bot.runner", "Runner", "_submit"),
+LAYERS = [("bot.runner", "Runner", "handle"), ("bot.runner", "Runner", "_on_submit"),
           ("dialogs.engine", "Engine", "handle"), ("storage.repos", "Applicants", "get_or_create"),
           ("storage.repos", "Drafts", "for_applicant"), ("storage.repos", "Drafts", "save"),
           ("storage.uow", "UnitOfWork", "__aenter__"), ("storage.uow", "UnitOfWork", "__aexit__"),
@@ -173,7 +178,48 @@ def install_breakdown() -> dict:
     for module, cls, name in LAYERS:
         mod = importlib.import_module(module)
         owner = getattr(mod, cls) if cls else mod
-        wrap(owner, name, f"{cls + '.' if cls else ''}{name}")
+        if hasattr(owner, name):  # a layer renamed since: left out, not a failed run
+            wrap(owner, name, f"{cls + '.' if cls else ''}{name}")
+    return acc
+
+
+COUNTERS: dict[str, int] = {}
+
+
+def install_counters() -> dict:
+    """Per update: SQL statements, aiosqlite thread hops (one per DBAPI call), asyncio.to_thread and
+    run_in_executor hops (aiogram sends every non-async filter or handler through to_thread)."""
+    import aiosqlite.core
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    acc = COUNTERS
+    acc.update(statements=0, aiosqlite_hops=0, to_thread=0, executor=0)
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def count_statement(*_a, **_k) -> None:
+        acc["statements"] += 1
+
+    orig_execute = aiosqlite.core.Connection._execute
+
+    async def execute(self, fn, *a, **k):
+        acc["aiosqlite_hops"] += 1
+        return await orig_execute(self, fn, *a, **k)
+    aiosqlite.core.Connection._execute = execute
+
+    orig_to_thread = asyncio.to_thread
+
+    async def to_thread(fn, *a, **k):
+        acc["to_thread"] += 1
+        return await orig_to_thread(fn, *a, **k)
+    asyncio.to_thread = to_thread
+
+    orig_executor = asyncio.BaseEventLoop.run_in_executor
+
+    def run_in_executor(self, executor, fn, *a):
+        acc["executor"] += 1
+        return orig_executor(self, executor, fn, *a)
+    asyncio.BaseEventLoop.run_in_executor = run_in_executor
     return acc
 
 
@@ -188,6 +234,8 @@ def main() -> None:
     ap.add_argument("--experiment", action="append", default=[], metavar="PY",
                     help="import this module file and call its install() first (what-if experiments)")
     ap.add_argument("--breakdown", action="store_true", help="time each layer (use with --applicants 0)")
+    ap.add_argument("--count", action="store_true",
+                    help="count statements and thread hops per update (sequential run; use with --applicants 0)")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the whole run into FILE")
     args = ap.parse_args()
     for path in args.experiment:
@@ -197,6 +245,8 @@ def main() -> None:
         spec.loader.exec_module(module)
         module.install()
     acc = install_breakdown() if args.breakdown else None
+    if args.count:
+        install_counters()
     if args.profile:
         import cProfile
         prof = cProfile.Profile()

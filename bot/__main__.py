@@ -205,33 +205,41 @@ async def _web(settings: Settings) -> None:
     return guard.EXIT_BROKEN_DB if broken else 0
 
 
-async def _polling(settings: Settings) -> int:
+def compose_run(settings: Settings, migrate: bool = True):
+    """What `run` builds before polling: (services, bot, dispatcher with every router, pacer, kick)."""
     from bot import compose
-    from bot.notifier import Notifier
     from bot.pacing import Pacer
-    from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.app import make_bot, make_dispatcher
     from bot.telegram.flood import FloodGuard
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.staff import make_router as staff_router
 
-    services = compose.build(settings)
-    await services.load_faq_additions()
+    services = compose.build(settings, migrate=migrate)
     bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     from bot.telegram.binding import make_router as binding_router
     routers.insert(0, binding_router(services.sessionmaker))
+    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
+                         pacer=pacer, kick=kick)
+    return services, bot, dp, pacer, kick
+
+
+async def _polling(settings: Settings) -> int:
     from bot import guard
+    from bot.notifier import Notifier
+    from bot.telegram.app import set_commands
+
+    services, bot, dp, pacer, kick = compose_run(settings)
+    await services.load_faq_additions()
     health = services.health()
     alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
     if not await guard.check_at_start(health, alert):
         await bot.session.close()
         await services.db_engine.dispose()
         return guard.EXIT_BROKEN_DB
-    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
-                         pacer=pacer, kick=kick)
     stop = asyncio.Event()
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
     tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]

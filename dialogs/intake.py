@@ -7,11 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from dialogs.model import Checked
 
-from dialogs.pdfclean import MAX_PDF_PAGES, Refused, clean_pdf  # noqa: F401 - MAX_PDF_PAGES re-exported
+if TYPE_CHECKING:
+    from PIL import Image
+# PIL and pikepdf (dialogs.pdfclean) are imported where a file is judged, i.e. in the intake pool's
+# worker processes: the bot process imports this module for its limits and texts only.
+
+
+def __getattr__(name: str):
+    if name == "MAX_PDF_PAGES":  # re-exported from dialogs.pdfclean without importing pikepdf early
+        from dialogs.pdfclean import MAX_PDF_PAGES
+        return MAX_PDF_PAGES
+    raise AttributeError(name)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Bot API getFile cannot fetch more
 MAX_PIXELS = 40_000_000  # declared width × height
@@ -96,6 +106,8 @@ def _inspect(data: bytes) -> Accepted | Rejected:
 
 
 def _inspect_image(data: bytes) -> Accepted | Rejected:
+    from PIL import Image, ImageOps
+
     broken = Rejected("图片已损坏或不完整，请重新拍照后以“照片”方式发送。")
     bomb = Rejected("图片分辨率过大，无法处理。请以“照片”方式发送，或缩小后重新上传。")
     formats = ["JPEG", "PNG", "WEBP"]
@@ -133,6 +145,8 @@ def _inspect_image(data: bytes) -> Accepted | Rejected:
 
 def _to_rgb(im: Image.Image) -> Image.Image:
     """Flatten transparency onto white, so a transparent scan does not turn black."""
+    from PIL import Image
+
     if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -144,6 +158,8 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 
 def _inspect_pdf(data: bytes) -> Accepted | Rejected:
+    from dialogs.pdfclean import Refused, clean_pdf
+
     try:
         clean, pages = clean_pdf(data)
     except Refused as e:

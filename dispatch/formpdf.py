@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import functools
 import logging
@@ -10,9 +12,14 @@ import threading
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from collections.abc import Iterator
 from typing import NamedTuple
 
+from types import SimpleNamespace
+
+from fontTools import subset as ftsubset
 from fontTools import ttLib
+from fpdf import output as fpdf_output
 from dispatch.fontcache import common_face
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import MethodReturnValue, TextEmphasis, WrapMode
@@ -132,7 +139,124 @@ def _parsed(path: Path, index: int) -> TTFFont:
         return _PARSED[key]
 
 
-def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
+class _DocumentFace(ttLib.TTFont):
+    """One document's fontTools view of a face. For a CID-keyed CFF face fpdf 2.8 embeds only the
+    'CFF ' table, compiled on its own: it first saves the whole subset font to a buffer, then compiles
+    the CFF again and discards the buffer (fpdf/output.py `_add_fonts`). That first compile is skipped,
+    and a subset already made for the same glyphs of the same face is reused (_SubsetCache)."""
+
+    embeds_cff_only = False
+    face_key: tuple[str, int] | None = None  # set for CID-keyed CFF faces: their subsets are cached
+    shared_chars: frozenset[int] | None = None  # the document set's characters (document_set)
+    _compiled: _Subset | None = None
+
+    def save(self, file, reorderTables=True) -> None:
+        if self.embeds_cff_only and hasattr(file, "write") and "CFF " in self:
+            return
+        super().save(file, reorderTables)
+
+    def use_subset(self, subset: _Subset) -> None:
+        self._compiled = subset
+
+    def getGlyphID(self, glyphName):
+        if self._compiled is not None:
+            return self._compiled.glyph_ids[glyphName]
+        return super().getGlyphID(glyphName)
+
+    def __getitem__(self, tag):
+        if tag == "CFF " and self._compiled is not None:
+            return self._compiled
+        return super().__getitem__(tag)
+
+
+@dataclass(frozen=True)
+class _Subset:
+    """A face's subset for one set of glyphs: the compiled CFF table fpdf embeds and the glyph ids."""
+    cff: bytes
+    glyph_ids: dict[str, int]
+
+    def compile(self, font) -> bytes:  # what fpdf calls on the 'CFF ' table
+        return self.cff
+
+
+class _SubsetCache:
+    """fpdf's `Subsetter` for our CFF faces: one fontTools subset per (face, glyph set), kept for later
+    documents with the same glyphs (a materials bundle's captions, an application's form rebuilt). Any
+    other font goes to fontTools unchanged."""
+
+    LIMIT = 128
+    _done: dict[tuple, _Subset] = {}
+    _lock = threading.Lock()
+    hits = misses = 0
+
+    def __init__(self, options) -> None:
+        self._real = ftsubset.Subsetter(options)
+        self._glyphs: frozenset[str] = frozenset()
+
+    def populate(self, glyphs=(), **kw) -> None:
+        self._glyphs = frozenset(glyphs)
+        self._real.populate(glyphs=glyphs, **kw)
+
+    def subset(self, font) -> None:
+        face = getattr(font, "face_key", None)
+        if face is None:
+            self._real.subset(font)
+            return
+        shared = font.shared_chars
+        if shared is not None:  # one subset for the whole document set (document_set), if it covers us
+            key = (face, "set", shared)
+            with self._lock:
+                done = self._done.get(key)
+            if done is None:
+                cmap = font.getBestCmap()
+                self._real.populate(glyphs=[cmap[c] for c in shared if c in cmap])
+                self._store(key, font)
+                return
+            if self._glyphs <= done.glyph_ids.keys():
+                with self._lock:
+                    type(self).hits += 1
+                font.use_subset(done)
+                return
+        self._store((face, self._glyphs), font)
+
+    def _store(self, key: tuple, font) -> None:
+        with self._lock:
+            done = self._done.get(key)
+        if done is None:
+            self._real.subset(font)
+            done = _Subset(super(_DocumentFace, font).__getitem__("CFF ").compile(font),
+                           {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()})
+            with self._lock:
+                if len(self._done) >= self.LIMIT:
+                    self._done.pop(next(iter(self._done)))
+                self._done[key] = done
+                type(self).misses += 1
+        else:
+            with self._lock:
+                type(self).hits += 1
+        font.use_subset(done)
+
+
+fpdf_output.ftsubset = SimpleNamespace(Options=ftsubset.Options, Subsetter=_SubsetCache)
+_SHARED: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("formpdf_shared", default=None)
+_SET_EXTRA = "编号：生成时间：第页/（续）0123456789-:年月日□■*"  # footer, continuation, dates, boxes
+
+
+@contextlib.contextmanager
+def document_set(*docs: FormDocument) -> Iterator[None]:
+    """Forms rendered inside (in this thread or one it starts with asyncio.to_thread) share one font
+    subset per face, made for every character of `docs`: an application's department forms subset the
+    face once instead of once each. A document with a character outside the set is subset on its own."""
+    chars = frozenset(ord(ch) for doc in docs for ch in doc.title + _document_text(doc) + _SET_EXTRA
+                      if not ch.isspace())
+    token = _SHARED.set(chars)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _add_font(pdf: FPDF, style: str, path: Path, index: int, shared: frozenset[int] | None = None) -> None:
     """pdf.add_font(FONT, style, path) from the parsed face: the read-only metrics are shared, the
     document gets its own glyph subset and its own fontTools view of the file."""
     template = _parsed(path, index)
@@ -149,7 +273,12 @@ def _add_font(pdf: FPDF, style: str, path: Path, index: int) -> None:
     font.missing_glyphs = []
     # Skipping the bounding-box recalculation on save saves ~0.3 s a face; the embedded subset then
     # declares the whole face's box, which is valid (the box only has to enclose every glyph).
-    font.ttfont = ttLib.TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    font.ttfont = _DocumentFace(path, fontNumber=index, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    font.ttfont.embeds_cff_only = bool(font.is_cff and font.is_cid_keyed)
+    if font.ttfont.embeds_cff_only:
+        stat = path.stat()
+        font.ttfont.face_key = (str(path), index, stat.st_size, stat.st_mtime_ns)
+        font.ttfont.shared_chars = shared
     for tag in _DROPPED:  # fpdf drops these when subsetting, but only after decompiling them (~0.2 s)
         if tag in font.ttfont:
             del font.ttfont[tag]
@@ -183,8 +312,12 @@ def _face(path: Path, index: int, text: str) -> tuple[Path, int]:
 def _new_pdf(title: str, bold: bool = True, text: str = "") -> _Pdf:
     font = find_cjk_font()
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
-    _add_font(pdf, "", *_face(font.path, font.index, title + text))
-    if bold:  # a second face: only when headings need it
+    shared = _SHARED.get()
+    if shared is not None and not all(ord(ch) in shared for ch in title + text if not ch.isspace()):
+        shared = None  # not a document of the set (a materials bundle): its own subset
+    chosen = title + text if shared is None else "".join(map(chr, shared))  # the same face for the set
+    _add_font(pdf, "", *_face(font.path, font.index, chosen), shared)
+    if bold:  # a second face, for headings: fixed texts, so its exact subsets recur across applications
         _add_font(pdf, "B", *_face(font.bold or font.path, font.index, title + text))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogs import notice
 from dialogs.fields import display_value
@@ -15,8 +15,12 @@ from dialogs.idnumbers import ID_TYPE_LABELS
 from dialogs import departments
 from dispatch import routing
 from dialogs.clock import local_text, utc, utcnow
-from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
 from storage.blobs import BlobCorrupted, BlobStore
+
+if TYPE_CHECKING:
+    from dispatch.formpdf import FormDocument, FormRow
+# dispatch.formpdf (fpdf, fontTools, pypdf, PIL) is imported when a PDF is rendered, in the worker:
+# the bot process imports this module for Packet and the data.json only.
 
 SCHEMA_VERSION = "hebei-flexjob-packet/1"
 ALL = "all"
@@ -75,7 +79,10 @@ def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pd
             (source.data.get("answers") or {}).get("name")}
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
-        files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
+        from dispatch.formpdf import document_set, materials_pdf, render_form_pdf
+
+        with document_set(*application_forms(source, now)):  # one font subset for all its forms
+            files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
         parts = [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
         if any(items for _, items in parts):
             unreadable: list[str] = []
@@ -97,7 +104,15 @@ def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Pack
     return build_packet(source, ALL, blobs, **kw)
 
 
+def application_forms(source: PacketSource, now: datetime) -> list[FormDocument]:
+    """Every form of this application version (the window's and each department's), for document_set."""
+    docs = [form_document(source, ALL, routing.all_fields(source.data), now)]
+    return docs + [form_document(source, d, routing.fields_for(d, source.data), now) for d in departments.KEYS]
+
+
 def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:
+    from dispatch.formpdf import FormDocument, FormSection
+
     sections = []
     for section in SECTIONS:
         rows = [form_row(spec, fields[spec.key]) for spec in FIELDS
@@ -115,6 +130,8 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
 
 
 def form_row(spec: FieldSpec, value: Any) -> FormRow:
+    from dispatch.formpdf import FormRow
+
     if spec.key == "archive_agency_code" and value not in (None, ""):
         # 转入机构编号 is the code; 档案转入机构 (its own row) the name
         name = option_label(spec, str(value))

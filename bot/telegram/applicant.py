@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.runner import Runner, Who
 from bot.telegram.dedup import current_scope
 from bot.telegram.downloads import DownloadFailed, fetch
+from bot.telegram.filters import When
 from bot.telegram.render import send_replies
 from bot.telegram.replies import ReplySender
 from dialogs import texts
@@ -47,8 +48,8 @@ def account(user) -> str:
 def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None) -> Router:
     """Updates of one chat arrive here one at a time (bot.telegram.ordering), so no lock is taken here."""
     router = Router(name="applicant")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(When(F.chat.type == "private"))
+    router.callback_query.filter(When(F.message.chat.type == "private"))
     sender = replies or ReplySender(runner.sessionmaker, runner.owner)
 
     async def run(bot: Bot, source, inp: UserInput) -> None:
@@ -81,7 +82,7 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             return
         await run(bot, cb, base(cb.from_user, kind="choose", payload=cb.data))
 
-    @router.message(F.contact)
+    @router.message(When(F.contact))
     async def on_contact(message: Message, bot: Bot) -> None:
         contact = message.contact
         if contact.user_id and contact.user_id != message.from_user.id:
@@ -89,7 +90,7 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             return
         await run(bot, message, base(message.from_user, kind="contact", text=contact.phone_number))
 
-    @router.message(F.photo | F.document)
+    @router.message(When(F.photo | F.document))
     async def on_file(message: Message, bot: Bot, album: list[Message] | None = None) -> None:
         batch = album or [message]  # an album's photos come together (bot.telegram.ordering)
         try:
@@ -99,7 +100,7 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             return
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
-    @router.message(F.text)
+    @router.message(When(F.text))
     async def on_text(message: Message, bot: Bot) -> None:
         await run(bot, message, base(message.from_user, kind="text", text=message.text))
 

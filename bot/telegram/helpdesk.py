@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.faq_learning import apply_addition
 from bot.telegram.callbacks import Cb
+from bot.telegram.filters import When
 from dialogs.callbacks import TicketCb, Unknown
 from dialogs.clock import utcnow
 from dialogs.faq import FaqIndex
@@ -18,8 +19,8 @@ from storage.uow import UnitOfWork
 
 def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) -> Router:
     router = Router(name="helpdesk")
-    router.message.filter(F.chat.id == chat_id)
-    router.callback_query.filter(F.message.chat.id == chat_id)
+    router.message.filter(When(F.chat.id == chat_id))
+    router.callback_query.filter(When(F.message.chat.id == chat_id))
     now = clock or utcnow
 
     async def ticket_of(uow: UnitOfWork, message: Message):
@@ -53,7 +54,7 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
         how = f"作为条目 {entry_id} 的新问法" if entry_id else "作为新条目"
         await message.reply(f"已加入知识库（{how}）：下次有人问“{row.question[:40]}”，助手将直接答复。")
 
-    @router.message(F.reply_to_message & F.text)
+    @router.message(When(F.reply_to_message & F.text))
     async def on_reply(message: Message) -> None:
         if message.sender_chat is not None:
             await message.reply("请以个人账号答复工单。")

@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.telegram.callbacks import Cb, Stale
+from bot.telegram.filters import When
 from dialogs.callbacks import CaseCb, WindowCb
 from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
@@ -78,11 +79,11 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
                 return None
             return case.department
 
-    @router.callback_query(Cb(CaseCb, WindowCb, stale=True), F.message.sender_chat)
+    @router.callback_query(Cb(CaseCb, WindowCb, stale=True), When(F.message.sender_chat))
     async def on_anonymous(cb: CallbackQuery) -> None:
         await cb.answer("请以个人账号操作。", show_alert=True)
 
-    @router.message(F.chat.type == "private", F.text, F.sender_chat)
+    @router.message(When((F.chat.type == "private") & F.text & F.sender_chat))
     async def on_anonymous_text(message: Message) -> None:
         await message.answer("请以个人账号操作。")
 
@@ -214,7 +215,7 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         await cb.answer("该按钮已失效。" if allowed else "您没有窗口受理的权限。", show_alert=not allowed)
 
     # ---- the reason, typed in the private chat --------------------------------------------------
-    @router.message(F.chat.type == "private", F.text, is_waiting)
+    @router.message(When((F.chat.type == "private") & F.text), is_waiting)
     async def on_reason(message: Message) -> None:
         """The typed reason completes the stored action; the person is authorised again (office.pending)."""
         waiting.discard(message.from_user.id)

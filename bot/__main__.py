@@ -19,7 +19,7 @@ DEPTS = list(KEYS)
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="河北省灵活就业“一件事一次办”服务助手")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
+    sub.add_parser("run", help="Telegram bot (polling, or webhook with WEBHOOK_URL); without BOT_TOKEN the console")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
@@ -144,48 +144,19 @@ async def _worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("dispatch worker started")
+    from bot.serve import worker_listener
+    listener = await worker_listener(settings, services)
     try:
         await services.worker().run_forever(stop, periodic=services.watch_deadlines)
     finally:
+        if listener is not None:
+            await listener.cleanup()
         await services.db_engine.dispose()
 
 
-async def _polling(settings: Settings) -> None:
-    from bot import compose
-    from bot.notifier import run_notifier
-    from bot.telegram.app import make_bot, make_dispatcher, set_commands
-    from bot.telegram.helpdesk import make_router as helpdesk_router
-    from bot.telegram.staff import make_router as staff_router
-
-    services = compose.build(settings)
-    await services.load_faq_additions()
-    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
-    routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
-    if settings.helpdesk_chat_id:
-        routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    dp = make_dispatcher(services.runner, *routers)
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop))]
-    if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines)))
-    http_runner = None
-    if settings.callback_port:
-        from aiohttp import web
-
-        from office.http import make_app
-        http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
-        await http_runner.setup()
-        await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
-    try:
-        await set_commands(bot)
-        await dp.start_polling(bot, handle_signals=True)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if http_runner:
-            await http_runner.cleanup()
-        await bot.session.close()
-        await services.db_engine.dispose()
+async def _polling(settings: Settings) -> int:
+    from bot.serve import run_bot
+    return await run_bot(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_console(settings, getattr(args, "user", "local")))
         return 0
     if args.cmd == "run":
-        asyncio.run(_polling(settings))
+        return asyncio.run(_polling(settings))
     elif args.cmd == "worker":
         asyncio.run(_worker(settings))
     else:

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     # Signed callbacks of webhook departments (POST /callback); 0 = off.
     callback_port: int = 0
     callback_host: str = "127.0.0.1"
+    # Webhook mode (#16): Telegram POSTs updates to WEBHOOK_URL (behind a reverse proxy that forwards to
+    # WEB_HOST:WEB_PORT at the URL's path), each request carrying WEBHOOK_SECRET; unset = long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # The HTTP listener (webhook, /metrics, /healthz, /readyz); webhook mode defaults to 8080.
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    # Shared flood limits and pacing across processes; unset = per process.
+    redis_url: str | None = None
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
 

@@ -230,3 +230,26 @@ class Rating(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before Telegram is told it arrived; removed once handled."""
+
+    __tablename__ = "inbox_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON, personal data
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboxChat(Base):
+    """One chat's place in the inbox: the process holding `owner` until `lease_until` handles its updates."""
+
+    __tablename__ = "inbox_chats"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,128 @@
+"""`python -m bot run` with a token: intake (webhook or polling) through the inbox, listener, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+import socket
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+DEFAULT_PORT = 8080
+DRAIN = 10.0  # seconds the updates in hand get to finish at SIGTERM
+
+
+def process_owner() -> str:
+    """Names this process in leases: host, pid and a nonce (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+async def start_listener(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)  # an access log would record chat ids and paths
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("listening on http://%s:%s", host, port)
+    return runner
+
+
+def on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_bot(settings: Settings) -> int:
+    from bot import compose
+    from bot.health import add_health_routes
+    from bot.metrics import Metrics, add_metrics_routes
+    from bot.notifier import run_notifier, send_pending
+    from bot.telegram.app import make_bot, make_dispatcher, set_commands
+    from bot.telegram.helpdesk import make_router as helpdesk_router
+    from bot.telegram.inbox import InboxProcessor
+    from bot.telegram.observe import UpdateMetrics
+    from bot.telegram.polling import poll
+    from bot.telegram.staff import make_router as staff_router
+    from bot.telegram.webhook import add_webhook_routes
+
+    services = compose.build(settings)
+    await services.load_faq_additions()
+    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
+    if settings.helpdesk_chat_id:
+        routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    dp = make_dispatcher(services.runner, *routers)
+    metrics = Metrics()
+    dp.update.outer_middleware(UpdateMetrics(metrics))
+    inbox = InboxProcessor(dp, bot, services.sessionmaker, process_owner())
+    stop_taking, stop_rest = asyncio.Event(), asyncio.Event()
+    on_signals(asyncio.get_running_loop(), stop_taking)
+
+    async def shutting_down() -> list[str]:
+        return ["shutting down"] if stop_taking.is_set() else []
+
+    runners: list[web.AppRunner] = []
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    port = settings.web_port or (DEFAULT_PORT if settings.webhook_url else None)
+    if port:
+        app = web.Application()
+        add_health_routes(app, services.db_engine, settings.db_url, shutting_down)
+        add_metrics_routes(app, metrics, services.sessionmaker)
+        if settings.webhook_url:
+            add_webhook_routes(app, urlsplit(settings.webhook_url).path or "/", secret, inbox,
+                               accepting=lambda: not stop_taking.is_set())
+        runners.append(await start_listener(app, settings.web_host, port))
+    if settings.callback_port:
+        from office.http import make_app
+        runners.append(await start_listener(make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
+                                            settings.callback_host, settings.callback_port))
+    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop_rest))]
+    if settings.embedded_worker:
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.watch_deadlines)))
+    handling = asyncio.create_task(inbox.run(stop_taking))
+    try:
+        await set_commands(bot)
+        allowed = dp.resolve_used_update_types()
+        if settings.webhook_url:
+            await bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=allowed,
+                                  drop_pending_updates=False)
+            log.info("webhook registered; taking updates")
+            await stop_taking.wait()
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            log.info("long polling; taking updates")
+            await poll(bot, inbox, stop_taking, allowed)
+    finally:
+        stop_taking.set()
+        log.info("stopping: no new updates; finishing those in hand (at most %.0fs)", DRAIN)
+        await handling
+        cut = await inbox.drain(DRAIN)
+        stop_rest.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(send_pending(bot, services.sessionmaker), timeout=5)
+        except Exception:  # noqa: BLE001 - what is left is sent by the next process
+            log.warning("could not flush the notifications at shutdown")
+        for r in runners:
+            await r.cleanup()
+        await bot.session.close()
+        await services.db_engine.dispose()
+        log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
+    return 0
+
+
+async def worker_listener(settings: Settings, services) -> web.AppRunner | None:
+    """`python -m bot worker` with WEB_PORT: /metrics, /healthz and /readyz of the worker."""
+    if not settings.web_port:
+        return None
+    from bot.health import add_health_routes
+    from bot.metrics import Metrics, add_metrics_routes
+    app = web.Application()
+    add_health_routes(app, services.db_engine, settings.db_url)
+    add_metrics_routes(app, Metrics(), services.sessionmaker)
+    return await start_listener(app, settings.web_host, settings.web_port)

@@ -135,23 +135,43 @@ async def _console(settings: Settings, user: str) -> None:
         await services.db_engine.dispose()
 
 
-async def _worker(settings: Settings) -> None:
-    from bot import compose
+async def _worker(settings: Settings) -> int:
+    from bot import compose, guard
     services = compose.build(settings)
+    bot = None
+    if settings.bot_token is not None:  # to alert the admins; the worker sends nothing else itself
+        from bot.telegram.app import make_bot
+        bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
+    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "派送进程")
+    health = services.health()
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    import signal
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("dispatch worker started")
-    from bot.serve import worker_listener
-    listener = await worker_listener(settings, services)
+    broken: list[str] = []
+    listener = None
     try:
+        if not await guard.check_at_start(health, alert):
+            return guard.EXIT_BROKEN_DB
+        loop = asyncio.get_running_loop()
+        import signal
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+
+        async def on_broken(reason: str) -> None:
+            broken.append(reason)
+            await alert(reason)
+            stop.set()
+        watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
+        from bot.serve import worker_listener
+        listener = await worker_listener(settings, services, health)
+        log.info("dispatch worker started")
         await services.worker().run_forever(stop, periodic=services.watch_deadlines)
+        await watcher
     finally:
         if listener is not None:
             await listener.cleanup()
+        if bot is not None:
+            await bot.session.close()
         await services.db_engine.dispose()
+    return guard.EXIT_BROKEN_DB if broken else 0
 
 
 async def _polling(settings: Settings) -> int:
@@ -182,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "run":
         return asyncio.run(_polling(settings))
     elif args.cmd == "worker":
-        asyncio.run(_worker(settings))
+        return asyncio.run(_worker(settings))
     else:
         print(asyncio.run(_command(settings, args)))
     return 0

@@ -15,7 +15,8 @@ from dispatch.worker import Worker
 from office.deadlines import watch
 from office.window import on_submitted_hook
 from storage.blobs import BlobStore
-from storage.db import make_engine, make_sessionmaker
+from storage.db import file_watch, make_engine, make_sessionmaker
+from storage.health import DbHealth
 from storage.migrate import upgrade
 
 
@@ -30,6 +31,10 @@ class Services:
     calendar: WorkCalendar
     dispatch: DispatchConfig
     runner: Runner
+
+    def health(self) -> DbHealth:
+        """The database check of this process (start, periodic; `readiness()` for a /readyz)."""
+        return DbHealth(self.sessionmaker, self.settings.db_url, self.runner.owner, file_watch(self.db_engine))
 
     def worker(self) -> Worker:
         channels = build_channels(self.dispatch, self.settings.data_dir, self.sessionmaker)
@@ -57,6 +62,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     db_engine = make_engine(settings.db_url)
     sessionmaker = make_sessionmaker(db_engine)
     blobs = BlobStore(settings.blob_dir)
+    blobs.sweep()  # temp files of a process killed mid-write
     calendar = WorkCalendar.load()
     faq = FaqIndex(load_bank())
     engine = Engine(faq=faq)

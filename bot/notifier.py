@@ -1,14 +1,19 @@
-"""Sends queued notifications (decisions, tickets, reminders) to Telegram chats at a safe rate."""
+"""Sends queued notifications and left-over replies: claimed before sending, one sender per row, paced."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.outbox import dead_owners, owner_token
+from bot.pacing import Pacer
+from bot.telegram.render import send_body
 from dialogs.clock import utcnow
 from storage.cases import Notifications
 from storage.helpdesk import Tickets
@@ -16,7 +21,9 @@ from storage.models import Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-SEND_INTERVAL = 0.05  # about 20 messages per second, under Telegram's 30/s
+LEASE = timedelta(seconds=60)
+BATCH = 30  # heads of 30 chats per round: one second of Telegram's overall limit
+RETRY_BASE = 5.0
 
 
 def markup(body: dict) -> InlineKeyboardMarkup | None:
@@ -38,38 +45,104 @@ async def mark_sent(sessionmaker, row: Notification, message_id: int | None = No
             await Tickets(db).attach_staff_message(ticket_id, int(row.chat_id), message_id)
 
 
-async def mark_failed(sessionmaker, row: Notification) -> None:
-    async with sessionmaker() as db, db.begin():
-        await Notifications(db).mark_failed(row.id, give_up=row.attempts + 1 >= MAX_ATTEMPTS)
+class Notifier:
+    """One round claims the oldest pending message of each chat that may get one now, and sends them
+    paced (bot.pacing). A chat's messages thus go out in order and one at a time, across processes too.
+
+    Once-only, as far as Telegram allows: a row is claimed, then marked "sending" (committed) just before
+    the call and "sent" right after. A sender killed while its row is "sending" leaves it so, and the row
+    is not sent again (storage.cases.Notifications.settle_interrupted): the residual window is the call
+    itself, where a kill before Telegram took the message loses it instead of repeating it. Telegram has
+    no idempotency key, so one of the two had to be chosen."""
+
+    def __init__(self, bot: Bot, sessionmaker, pacer: Pacer | None = None, *, owner: str | None = None,
+                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 lease: timedelta = LEASE, batch: int = BATCH) -> None:
+        self.bot = bot
+        self.sessionmaker = sessionmaker
+        self.pacer = pacer or Pacer()
+        self.owner = owner or owner_token()
+        self.clock = clock
+        self.sleep = sleep
+        self.lease = lease
+        self.batch = batch
+
+    async def send_round(self) -> int:
+        """Claim and send one round; returns how many rows were claimed."""
+        now = self.clock()
+        async with self.sessionmaker() as db, db.begin():
+            repo = Notifications(db)
+            dead = dead_owners(await repo.owners(now), self.owner)
+            if settled := await repo.settle_interrupted(now, dead):
+                log.warning("%d notifications were being sent by a process that died: not sent again", settled)
+            rows = await repo.claim_heads(self.owner, now, now + self.lease, self.batch,
+                                          skip_chats=self.pacer.held(horizon=1.0), dead=dead, bot_id=self.bot.id)
+        rows.sort(key=lambda r: self.pacer.wait(r.chat_id))
+        for row in rows:
+            wait = self.pacer.wait(row.chat_id)
+            if wait > 0:
+                await self.sleep(wait)
+            await self._send(row)
+        return len(rows)
+
+    async def drain(self, rounds: int = 100) -> int:
+        """Rounds until nothing is due now (the CLI and tests)."""
+        total = 0
+        for _ in range(rounds):
+            claimed = await self.send_round()
+            if not claimed:
+                break
+            total += claimed
+        return total
+
+    async def run(self, stop: asyncio.Event, interval: float = 1.0, kick: asyncio.Event | None = None) -> None:
+        kick = kick or asyncio.Event()
+        while not stop.is_set():
+            try:
+                busy = await self.send_round()
+            except Exception:  # noqa: BLE001 - keep the loop alive; the rows stay pending
+                log.exception("notifier round failed")
+                busy = 0
+            if busy:
+                continue
+            kick.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(kick.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    async def _send(self, row: Notification) -> None:
+        body, chat = row.body or {}, row.chat_id
+        async with self.sessionmaker() as db, db.begin():
+            if not await Notifications(db).sending(row.id, self.owner):
+                return  # the claim lapsed meanwhile and another sender has it
+        try:
+            msg = await send_body(self.bot, int(chat), body)
+        except TelegramRetryAfter as e:
+            self.pacer.hold(chat, e.retry_after)
+            async with self.sessionmaker() as db, db.begin():
+                await Notifications(db).release(row.id, self.clock() + timedelta(seconds=e.retry_after))
+            return
+        except (TelegramAPIError, ValueError) as e:
+            log.warning("notification %s failed: %s", row.id, type(e).__name__)
+            give_up = row.attempts + 1 >= MAX_ATTEMPTS
+            retry_at = self.clock() + timedelta(seconds=RETRY_BASE * 2 ** row.attempts)
+            async with self.sessionmaker() as db, db.begin():
+                await Notifications(db).mark_failed(row.id, give_up=give_up, retry_at=retry_at)
+            return
+        self.pacer.sent(chat)
+        if body.get("kind") == "reply":
+            async with self.sessionmaker() as db, db.begin():
+                await Notifications(db).remove(row.id)
+        else:
+            await mark_sent(self.sessionmaker, row, msg.message_id)
 
 
 async def send_pending(bot: Bot, sessionmaker) -> int:
-    sent = 0
-    for row in await pending(sessionmaker, "telegram"):
-        body = row.body or {}
-        try:
-            msg = await bot.send_message(int(row.chat_id), body.get("text", ""), reply_markup=markup(body),
-                                         protect_content=bool(body.get("protect_content")))
-        except TelegramRetryAfter as e:
-            await asyncio.sleep(e.retry_after)
-            return sent
-        except (TelegramAPIError, ValueError) as e:
-            log.warning("notification %s failed: %s", row.id, type(e).__name__)
-            await mark_failed(sessionmaker, row)
-            continue
-        await mark_sent(sessionmaker, row, msg.message_id)
-        sent += 1
-        await asyncio.sleep(SEND_INTERVAL)
-    return sent
+    """Everything due now, at once (no per-chat gaps): for the CLI and tests, not the running bot."""
+    return await Notifier(bot, sessionmaker, Pacer(chat_interval=0, group_per_minute=10**6)).drain()
 
 
-async def run_notifier(bot: Bot, sessionmaker, stop: asyncio.Event, interval: float = 1.0) -> None:
-    while not stop.is_set():
-        try:
-            await send_pending(bot, sessionmaker)
-        except Exception:  # noqa: BLE001 - keep the loop alive; the row stays pending
-            log.exception("notifier pass failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except asyncio.TimeoutError:
-            pass
+async def run_notifier(bot: Bot, sessionmaker, stop: asyncio.Event, interval: float = 1.0,
+                       kick: asyncio.Event | None = None, pacer: Pacer | None = None) -> None:
+    await Notifier(bot, sessionmaker, pacer).run(stop, interval, kick)

@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 from dialogs.engine import Engine
 from dialogs.model import Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
 from dialogs.status import confirmation
+from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore
@@ -18,7 +19,9 @@ from dialogs.callbacks import CorrectionCb
 from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
+from storage.inbox import DuplicateUpdate
 from storage.uow import UnitOfWork
+from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk
@@ -34,13 +37,18 @@ class Who:
     external_id: str
     chat_id: int | None = None
     username: str | None = None
+    update: tuple[int, int] | None = None  # (bot id, update id): recorded with the answer, once
+    # Set by the runner: the answer committed; the outbox rows of its replies; a re-delivered update.
+    kept: bool = False
+    queued: list[int] | None = None
+    duplicate: bool = False
 
 
 class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = utcnow,
                  on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
-                 helpdesk_chat: int | None = None):
+                 helpdesk_chat: int | None = None, owner: str | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -48,6 +56,7 @@ class Runner:
         self.clock = clock
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
+        self.owner = owner or owner_token()  # claims the reply rows it writes (see bot.outbox)
 
     def now(self) -> datetime:
         return self.clock()
@@ -58,12 +67,18 @@ class Runner:
                 return await self._handle_once(who, inp)
             except VersionConflict:
                 log.info("draft changed concurrently; retrying (attempt %d)", attempt + 1)
-        return [Reply(text="系统繁忙，请稍后再试。您已填写的内容不会丢失。")]
+            except DuplicateUpdate:
+                log.info("update %s handled by another process; ignored", who.update)
+                who.duplicate = True
+                return []
+        return [Reply(text=NOT_KEPT)]
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
+            if who.update is not None:
+                await uow.handled_updates.record(*who.update, self.now())
             applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
-                                                           who.username)
+                                                           who.username, who.update[0] if who.update else None)
             draft = await uow.drafts.for_applicant(applicant.id)
             session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
                                                     if k in ("answers", "materials", "meta")})
@@ -81,6 +96,11 @@ class Runner:
                                applicant_id=applicant.id)
             s = outcome.session
             await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), turn.epoch)
+            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
+                                  bot_id=who.update[0] if who.update else None)
+                    if who.channel == "telegram" and who.chat_id is not None else None)
+        who.kept = True
+        who.queued = [r.id for r in rows] if rows is not None else None
         return replies
 
     # ---- one handler per intent type (HANDLERS below) -------------------------------------------

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 import signal
-import socket
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -17,11 +14,6 @@ from bot.settings import Settings
 log = logging.getLogger("bot")
 DEFAULT_PORT = 8080
 DRAIN = 10.0  # seconds the updates in hand get to finish at SIGTERM
-
-
-def process_owner() -> str:
-    """Names this process in leases: host, pid and a nonce (a pid is reused after a restart)."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 async def start_listener(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -38,10 +30,11 @@ def on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 
 
 async def run_bot(settings: Settings) -> int:
-    from bot import compose
+    from bot import compose, guard
     from bot.health import add_health_routes
     from bot.metrics import Metrics, add_metrics_routes
-    from bot.notifier import run_notifier, send_pending
+    from bot.notifier import Notifier
+    from bot.pacing import Pacer
     from bot.telegram.app import make_bot, make_dispatcher, set_commands
     from bot.telegram.helpdesk import make_router as helpdesk_router
     from bot.telegram.inbox import InboxProcessor
@@ -56,22 +49,38 @@ async def run_bot(settings: Settings) -> int:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    dp = make_dispatcher(services.runner, *routers)
+    health = services.health()
+    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
+    if not await guard.check_at_start(health, alert):
+        await bot.session.close()
+        await services.db_engine.dispose()
+        return guard.EXIT_BROKEN_DB
+    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
+    dp = make_dispatcher(services.runner, *routers, pacer=pacer, kick=kick)
     metrics = Metrics()
-    dp.update.outer_middleware(UpdateMetrics(metrics))
-    inbox = InboxProcessor(dp, bot, services.sessionmaker, process_owner())
+    dp.update.outer_middleware(UpdateMetrics(metrics))  # after i12's ChatOrder and UpdateDedup
+    owner = services.runner.owner
+    inbox = InboxProcessor(dp, bot, services.sessionmaker, owner)
+    notifier = Notifier(bot, services.sessionmaker, pacer, owner=owner)
     stop_taking, stop_rest = asyncio.Event(), asyncio.Event()
     on_signals(asyncio.get_running_loop(), stop_taking)
+    broken: list[str] = []
 
-    async def shutting_down() -> list[str]:
-        return ["shutting down"] if stop_taking.is_set() else []
+    async def on_broken(reason: str) -> None:
+        broken.append(reason)
+        await alert(reason)
+        stop_taking.set()
+
+    async def not_ready() -> list[str]:
+        ok, reason = health.readiness()
+        return (["shutting down"] if stop_taking.is_set() else []) + ([] if ok else [reason])
 
     runners: list[web.AppRunner] = []
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     port = settings.web_port or (DEFAULT_PORT if settings.webhook_url else None)
     if port:
         app = web.Application()
-        add_health_routes(app, services.db_engine, settings.db_url, shutting_down)
+        add_health_routes(app, services.db_engine, settings.db_url, not_ready)
         add_metrics_routes(app, metrics, services.sessionmaker)
         if settings.webhook_url:
             add_webhook_routes(app, urlsplit(settings.webhook_url).path or "/", secret, inbox,
@@ -81,7 +90,8 @@ async def run_bot(settings: Settings) -> int:
         from office.http import make_app
         runners.append(await start_listener(make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
                                             settings.callback_host, settings.callback_port))
-    tasks = [asyncio.create_task(run_notifier(bot, services.sessionmaker, stop_rest))]
+    tasks = [asyncio.create_task(notifier.run(stop_rest, kick=kick)),
+             asyncio.create_task(guard.watch(health, on_broken, stop_rest))]
     if settings.embedded_worker:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.watch_deadlines)))
     handling = asyncio.create_task(inbox.run(stop_taking))
@@ -104,25 +114,29 @@ async def run_bot(settings: Settings) -> int:
         cut = await inbox.drain(DRAIN)
         stop_rest.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        try:
-            await asyncio.wait_for(send_pending(bot, services.sessionmaker), timeout=5)
-        except Exception:  # noqa: BLE001 - what is left is sent by the next process
-            log.warning("could not flush the notifications at shutdown")
+        if not broken:
+            try:  # the replies of the updates just finished, and anything else due now
+                await asyncio.wait_for(notifier.drain(), timeout=5)
+            except Exception:  # noqa: BLE001 - what is left is sent by the next process
+                log.warning("could not flush the notifications at shutdown")
         for r in runners:
             await r.cleanup()
         await bot.session.close()
         await services.db_engine.dispose()
         log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
-    return 0
+    return guard.EXIT_BROKEN_DB if broken else 0
 
 
-async def worker_listener(settings: Settings, services) -> web.AppRunner | None:
+async def worker_listener(settings: Settings, services, health) -> web.AppRunner | None:
     """`python -m bot worker` with WEB_PORT: /metrics, /healthz and /readyz of the worker."""
     if not settings.web_port:
         return None
     from bot.health import add_health_routes
     from bot.metrics import Metrics, add_metrics_routes
+    async def not_ready() -> list[str]:
+        ok, reason = health.readiness()
+        return [] if ok else [reason]
     app = web.Application()
-    add_health_routes(app, services.db_engine, settings.db_url)
+    add_health_routes(app, services.db_engine, settings.db_url, not_ready)
     add_metrics_routes(app, Metrics(), services.sessionmaker)
     return await start_listener(app, settings.web_host, settings.web_port)

@@ -117,6 +117,14 @@ class TicketCb(Payload):
 
 
 @dataclass(frozen=True)
+class RepeatCb(Payload):
+    """`dup|<use|drop>`: the applicant's answer to "this repeats the previous answer (or file)"."""
+
+    prefix: ClassVar[str] = "dup"
+    choice: str
+
+
+@dataclass(frozen=True)
 class StepCb(Payload):
     """`<step>|<value>`: a choice offered by a conversation step (the prefix is the step's name)."""
 
@@ -146,8 +154,8 @@ class Unknown:
 
 
 FIXED: dict[str, type[Payload]] = {c.prefix: c for c in (GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb,
-                                                         TicketCb)}
-Callback = Union[GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb, TicketCb, StepCb, Unknown]
+                                                         TicketCb, RepeatCb)}
+Callback = Union[GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb, TicketCb, RepeatCb, StepCb, Unknown]
 
 
 def parse(data: str | None) -> Callback:

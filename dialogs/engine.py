@@ -6,14 +6,14 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from dialogs import eligibility, helpdesk, materials, rating, review, texts
-from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, StepCb, Unknown
+from dialogs import duplicates, eligibility, helpdesk, materials, rating, review, texts
+from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, RepeatCb, StepCb, Unknown
 from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
-from dialogs.model import Intent, Outcome, Reply, Session, UserInput
+from dialogs.model import Intent, Outcome, Reply, Session, StoreBlob, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -178,11 +178,23 @@ class Engine(Menu):
             replies.append(Reply(text="这一项为必填项，不能跳过。"))
             replies.extend(step.prompt(s, inp))
 
-    def _accept(self, s, inp, replies, intents) -> None:
+    def _accept(self, s, inp, replies, intents, confirmed: bool = False) -> None:
         step = self.steps[s.state]
+        if not confirmed and (question := duplicates.check_text(s, inp)) is not None:
+            replies.append(question)  # perhaps re-sent because the reply was late: ask first
+            return
+        state = s.state
         result = step.accept(s, inp)
+        slot = getattr(step, "slot", None)
+        if slot is not None and not isinstance(result, Again):
+            taken = [i.sha256 for i in result.intents if isinstance(i, StoreBlob)]
+            if (question := duplicates.check_files(s, slot(s).key, taken)) is not None:
+                replies.append(question)  # the file is not taken
+                return
         s.meta = s.meta.changed(result.meta)
         s.materials.update(result.materials)
+        if isinstance(result, Done):
+            duplicates.remember(s, state, inp)
         if isinstance(result, Again):
             replies.append(Reply(text="⚠️ " + result.message))
             replies.extend(step.prompt(s, inp))
@@ -194,6 +206,20 @@ class Engine(Menu):
             intents.extend(result.intents)
             replies.extend(result.notes)
             self._move(s, inp, result.trigger, result.kwargs, replies)
+
+    def _on_repeat(self, s, choice: RepeatCb | Unknown, inp, replies, intents) -> None:
+        """The answer to "this repeats the previous answer (or a file already used)": take it or not."""
+        verdict, again, note = duplicates.resolve(s, choice if isinstance(choice, RepeatCb) else None, inp)
+        if verdict == "stale":
+            replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
+        if note is not None:
+            replies.append(note)
+        if again is not None:
+            return self._accept(s, again, replies, intents, confirmed=True)
+        if s.state in self.steps and s.state not in IN_PROGRESS_EXCLUDED:
+            replies.extend(self.steps[s.state].prompt(s, inp))
+        elif s.state == Phase.idle:
+            replies.append(texts.welcome(in_progress=False))
 
     def _take(self, s: Session, result: Stay, replies: list, intents: list) -> None:
         s.meta = s.meta.changed(result.meta)
@@ -270,5 +296,7 @@ class Engine(Menu):
 
 
 # Buttons that are not a step's own, by payload type (and a malformed payload by its prefix).
-CHOICE_ROUTES = {GlobalCb: Engine._on_menu, CorrectionCb: Engine._on_correction, RatingCb: Engine._on_rating}
-MALFORMED_ROUTES = {CorrectionCb.prefix: Engine._on_correction, RatingCb.prefix: Engine._on_rating}
+CHOICE_ROUTES = {GlobalCb: Engine._on_menu, CorrectionCb: Engine._on_correction, RatingCb: Engine._on_rating,
+                 RepeatCb: Engine._on_repeat}
+MALFORMED_ROUTES = {CorrectionCb.prefix: Engine._on_correction, RatingCb.prefix: Engine._on_rating,
+                    RepeatCb.prefix: Engine._on_repeat}

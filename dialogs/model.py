@@ -31,6 +31,22 @@ class Commitment(BaseModel):
     text: str = ""
 
 
+class LastText(BaseModel):
+    """The previous text answer, as a digest only: a re-sent answer is recognised, nothing is kept."""
+
+    step: str
+    sha: str
+
+
+class Repeat(BaseModel):
+    """An input that repeats the previous answer or a file already used, waiting for "仍然使用"."""
+
+    state: str
+    kind: Literal["text", "file"]
+    text: str | None = None
+    sha: str | None = None
+
+
 class Meta(BaseModel):
     """What the engine keeps between steps besides answers and materials. Absent means None.
 
@@ -57,6 +73,9 @@ class Meta(BaseModel):
     retire_date: str | None = None
     age_borderline: bool | None = None
     age_unverified: bool | None = None
+    last_text: LastText | None = None      # see dialogs.duplicates
+    repeat: Repeat | None = None
+    repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot
 
     def changed(self, changes: dict[str, Any]) -> "Meta":
         """A copy with `changes` applied (None clears); a key that is not a field is a bug."""

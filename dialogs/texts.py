@@ -89,3 +89,15 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def download_failed(count: int = 1) -> Reply:
+    """Telegram did not hand over an uploaded file, even after retries: nothing else is lost."""
+    what = "这个文件" if count == 1 else f"这{count}个文件"
+    return Reply(text=f"⚠️ 暂时无法从 Telegram 取得您刚才发送的{what}（网络繁忙）。"
+                      f"请稍候片刻，再重新发送{what}；已填写和已上传的其他内容都已保存。")
+
+
+SORRY_KEPT = ("系统繁忙，回复未能及时发出。您刚才发送的内容已经保存，下一步的提示稍后会自动发送给您；"
+              "也可以发送 /apply 继续办理。")
+SORRY_NOT_KEPT = "系统繁忙，您刚才发送的内容未能保存，请稍后重新发送。此前已填写的内容不会丢失。"

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from dialogs import notices
 from dispatch.packet import Packet
 from dispatch.signing import signature
+from storage.blobs import sweep_orphans
 from storage.files import fsync_dir, write_synced
 from storage.uow import UnitOfWork
 
@@ -38,6 +39,10 @@ class FolderChannel:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def sweep(self) -> int:
+        """Temp folders left by a worker killed mid-write (storage.blobs.sweep_orphans)."""
+        return sweep_orphans(self.root)
 
     def target(self, packet: Packet) -> Path:
         return self.root / packet.department / f"{packet.ref}-v{packet.version}"

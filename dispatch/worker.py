@@ -46,6 +46,15 @@ class Worker:
         delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** max(attempts - 1, 0))
         return timedelta(seconds=delay / 2 + self.rng.random() * delay / 2)
 
+    def sweep(self) -> int:
+        """At start: temp folders and files a killed worker left in the outbox and the blob store."""
+        removed = self.blobs.sweep()
+        for channel in {id(c): c for c in self.channels.values()}.values():
+            removed += channel.sweep() if hasattr(channel, "sweep") else 0
+        if removed:
+            log.info("removed %d temp files or folders left by a killed process", removed)
+        return removed
+
     async def run_once(self, limit: int | None = None) -> int:
         """Process the due deliveries once; returns how many were attempted."""
         ids = await self.claim(limit or self.config.batch)
@@ -59,6 +68,7 @@ class Worker:
         remind_every seconds."""
         poll = self.config.poll_interval if poll_interval is None else poll_interval
         next_check = 0.0
+        self.sweep()
         while not stop.is_set():
             try:
                 busy = await self.run_once()
@@ -116,7 +126,7 @@ class Worker:
     async def _delivered(self, d: Delivery, packet: Packet, receipt: str) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
             now = self.now()
-            if not await uow.deliveries.finish(d.id, status="delivered", delivered_at=now,
+            if not await uow.deliveries.finish(d.id, attempted=True, status="delivered", delivered_at=now,
                                                receipt=str(receipt)[:255], last_error=None):
                 return
             case = await uow.cases.of(d.application_id, d.department)
@@ -140,15 +150,16 @@ class Worker:
             now = self.now()
             row = await uow.deliveries.get(d.id)
             app = await uow.applications.get(d.application_id)
-            payload = {"department": d.department, "version": d.version, "attempts": row.attempts,
+            attempts = row.attempts + 1  # this failure included
+            payload = {"department": d.department, "version": d.version, "attempts": attempts,
                        "error": message}
-            if row.attempts >= self.config.max_attempts:
-                if await uow.deliveries.finish(d.id, status="dead", last_error=message):
+            if attempts >= self.config.max_attempts:
+                if await uow.deliveries.finish(d.id, attempted=True, status="dead", last_error=message):
                     uow.events.add("delivery_dead", self.name, payload, application_id=d.application_id)
                     await uow.notifications.to_chat(
-                        self.config.admin_chat_id, notices.dead_letter(app.ref, d.department, row.attempts, message),
+                        self.config.admin_chat_id, notices.dead_letter(app.ref, d.department, attempts, message),
                         dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}")
                 return
-            if await uow.deliveries.finish(d.id, status="retry", last_error=message,
-                                           next_attempt_at=now + self.backoff(row.attempts)):
+            if await uow.deliveries.finish(d.id, attempted=True, status="retry", last_error=message,
+                                           next_attempt_at=now + self.backoff(attempts)):
                 uow.events.add("delivery_failed", self.name, payload, application_id=d.application_id)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from storage.files import fsync_dir, write_synced
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+ORPHAN_AGE = 600.0  # seconds; a live writer's temp file or folder is seconds old at most
 
 
 class BlobCorrupted(Exception):
@@ -60,3 +63,28 @@ class BlobStore:
 
     def delete(self, sha: str) -> None:
         self.path(sha).unlink(missing_ok=True)
+
+    def sweep(self, older_than: float = ORPHAN_AGE) -> int:
+        """Remove temp files a killed process left (see `sweep_orphans`)."""
+        return sweep_orphans(self.root, older_than)
+
+
+def sweep_orphans(root: Path, older_than: float = ORPHAN_AGE) -> int:
+    """Remove `.tmp-*` files and folders under `root` older than `older_than` seconds: debris of a
+    process killed mid-write (kill -9 runs no `finally`). Younger ones may be another process's write."""
+    root, removed, limit = Path(root), 0, time.time() - older_than
+    if not root.is_dir():
+        return 0
+    for path in list(root.rglob(".tmp-*")):
+        try:
+            if path.lstat().st_mtime > limit:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+

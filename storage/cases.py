@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Applicant, Application, DepartmentCase, Delivery, Notification, Staff
 
 DUE = ("pending", "retry")
+OPEN = ("pending", "sending")  # notifications not yet sent (or being sent)
 
 
 class Cases:
@@ -89,15 +91,19 @@ class Deliveries:
         return list(await self.db.scalars(query.limit(limit)))
 
     async def lease(self, delivery_id: int, now: datetime, until: datetime) -> bool:
-        """Atomic claim: only one worker's UPDATE matches an unleased due row."""
+        """Atomic claim: only one worker's UPDATE matches an unleased due row. A lease is no attempt: a
+        worker killed while holding it made none that counts (see `finish`)."""
         result = await self.db.execute(
             update(Delivery).where(Delivery.id == delivery_id, self._due(now))
-            .values(locked_until=until, attempts=Delivery.attempts + 1)
+            .values(locked_until=until)
             .execution_options(synchronize_session=False))
         return result.rowcount == 1
 
-    async def finish(self, delivery_id: int, **values: Any) -> bool:
-        """Record an outcome unless another worker already recorded delivery."""
+    async def finish(self, delivery_id: int, *, attempted: bool = False, **values: Any) -> bool:
+        """Record an outcome unless another worker already recorded delivery; `attempted` counts a real
+        attempt (the channel answered, or failed), the only kind that brings a dead letter nearer."""
+        if attempted:
+            values["attempts"] = Delivery.attempts + 1
         result = await self.db.execute(
             update(Delivery).where(Delivery.id == delivery_id, Delivery.status != "delivered")
             .values(locked_until=None, **values).execution_options(synchronize_session=False))
@@ -117,11 +123,11 @@ class Notifications:
         self.db = db
 
     async def add(self, channel: str, chat_id: int | str, body: dict[str, Any],
-                  dedup_key: str | None = None) -> Notification:
+                  dedup_key: str | None = None, bot_id: int | None = None) -> Notification:
         if dedup_key is not None and (row := await self.by_key(dedup_key)) is not None:
             return row
         row = Notification(channel=channel, chat_id=str(chat_id), body=body, dedup_key=dedup_key,
-                           status="pending", attempts=0)
+                           status="pending", attempts=0, bot_id=bot_id)
         self.db.add(row)
         await self.db.flush()
         return row
@@ -135,7 +141,7 @@ class Notifications:
     async def to_person(self, applicant: Applicant, body: dict[str, Any],
                         dedup_key: str | None = None) -> Notification:
         chat = applicant.chat_id if applicant.chat_id is not None else applicant.external_id
-        return await self.add(applicant.channel, chat, body, dedup_key=dedup_key)
+        return await self.add(applicant.channel, chat, body, dedup_key=dedup_key, bot_id=applicant.bot_id)
 
     async def to_chat(self, chat_id: int | None, body: dict[str, Any], dedup_key: str | None = None) -> bool:
         """Queue a message to a staff chat; False when no chat is configured."""
@@ -158,12 +164,122 @@ class Notifications:
 
     async def mark_sent(self, notification_id: int, now: datetime) -> None:
         await self.db.execute(update(Notification).where(Notification.id == notification_id)
-                              .values(status="sent", sent_at=now, attempts=Notification.attempts + 1))
+                              .values(status="sent", sent_at=now, attempts=Notification.attempts + 1,
+                                      claimed_by=None, claimed_until=None))
 
-    async def mark_failed(self, notification_id: int, give_up: bool) -> None:
+    async def mark_failed(self, notification_id: int, give_up: bool, retry_at: datetime | None = None) -> None:
         await self.db.execute(update(Notification).where(Notification.id == notification_id)
                               .values(status="failed" if give_up else "pending",
-                                      attempts=Notification.attempts + 1))
+                                      attempts=Notification.attempts + 1, claimed_by=None,
+                                      claimed_until=None, next_attempt_at=retry_at))
+
+    # ---- claims: one sender per row ---------------------------------------------------------------
+    # pending (claimed_by/claimed_until: who may send it) -> sending (committed just before the call to
+    # Telegram) -> sent, or removed for a reply. A claim lapses at claimed_until, or at once when its
+    # owner is known dead (`dead`). A row left in "sending" by a dead sender is not sent again: Telegram
+    # has no idempotency key, so an interrupted call may or may not have been delivered.
+    def queue(self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime,
+              bot_id: int | None = None) -> Notification:
+        """A message written in the caller's transaction, already claimed by its writer (who sends it
+        right after the commit); if the writer dies, the claim lapses and another sender (of the same
+        bot, when `bot_id` is given) takes it."""
+        row = Notification(channel="telegram", chat_id=str(chat_id), body=body, status="pending", attempts=0,
+                           kind=body.get("kind"), bot_id=bot_id, claimed_by=owner, claimed_until=until)
+        self.db.add(row)
+        return row
+
+    @staticmethod
+    def _lapsed(now: datetime, dead: frozenset[str]):
+        return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now,
+                   Notification.claimed_by.in_(sorted(dead)) if dead else False)
+
+    def _claimable(self, now: datetime, dead: frozenset[str] = frozenset()):
+        return and_(Notification.status == "pending", self._lapsed(now, dead),
+                    or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+
+    async def owners(self, now: datetime) -> list[str]:
+        """Owners holding live claims (the caller tells which of them are dead)."""
+        return list(await self.db.scalars(select(Notification.claimed_by).distinct().where(
+            Notification.status.in_(OPEN), Notification.claimed_by.is_not(None), Notification.claimed_until >= now)))
+
+    async def settle_interrupted(self, now: datetime, dead: frozenset[str]) -> int:
+        """Rows a dead or lapsed sender was sending: counted as sent, not sent twice."""
+        cond = and_(Notification.status == "sending", self._lapsed(now, dead))
+        replies = await self.db.execute(delete(Notification).where(cond, Notification.kind == "reply"))
+        others = await self.db.execute(update(Notification).where(cond).values(
+            status="sent", sent_at=now, claimed_by=None, claimed_until=None).execution_options(synchronize_session=False))
+        return (replies.rowcount or 0) + (others.rowcount or 0)
+
+    async def claim_heads(self, owner: str, now: datetime, until: datetime, limit: int, *,
+                          channel: str = "telegram", skip_chats: frozenset[str] = frozenset(),
+                          dead: frozenset[str] = frozenset(), bot_id: int | None = None) -> list[Notification]:
+        """Claim the oldest open message of each chat (so a chat's messages go out in order, one at a
+        time, whichever sender takes them), among those any bot may send and those of `bot_id`.
+        PostgreSQL skips rows another sender is claiming (FOR UPDATE SKIP LOCKED); SQLite's BEGIN
+        IMMEDIATE makes the claim exclusive."""
+        older = aliased(Notification)
+        same_bot = or_(and_(older.bot_id.is_(None), Notification.bot_id.is_(None)), older.bot_id == Notification.bot_id)
+        head = ~exists().where(older.chat_id == Notification.chat_id, older.channel == Notification.channel,
+                               same_bot, older.status.in_(OPEN), older.id < Notification.id)
+        mine = Notification.bot_id.is_(None) if bot_id is None else or_(Notification.bot_id.is_(None),
+                                                                        Notification.bot_id == bot_id)
+        query = select(Notification.id).where(Notification.channel == channel, mine, self._claimable(now, dead), head)
+        if skip_chats:
+            query = query.where(Notification.chat_id.not_in(sorted(skip_chats)))
+        ids = list(await self.db.scalars(query.order_by(Notification.id).limit(limit)
+                                         .with_for_update(skip_locked=True, of=Notification)))
+        return await self._claim(ids, owner, now, until, dead)
+
+    async def _claim(self, ids: list[int], owner: str, now: datetime, until: datetime,
+                     dead: frozenset[str]) -> list[Notification]:
+        if not ids:
+            return []
+        claimed = list(await self.db.scalars(
+            update(Notification).where(Notification.id.in_(ids), self._claimable(now, dead))
+            .values(claimed_by=owner, claimed_until=until).returning(Notification.id)
+            .execution_options(synchronize_session=False)))
+        rows = await self.db.scalars(select(Notification).where(Notification.id.in_(claimed))
+                                     .order_by(Notification.id).execution_options(populate_existing=True))
+        return list(rows)
+
+    async def claimed(self, ids: list[int], owner: str) -> list[Notification]:
+        return list(await self.db.scalars(select(Notification).where(
+            Notification.id.in_(ids), Notification.claimed_by == owner, Notification.status == "pending")
+            .order_by(Notification.id).execution_options(populate_existing=True)))
+
+    async def take_over_replies(self, chat_id: str, before_id: int, owner: str, now: datetime, until: datetime,
+                                dead: frozenset[str], bot_id: int | None = None) -> list[Notification] | None:
+        """The chat's earlier replies still open, claimed for `owner` to send first; None if another live
+        sender holds one of them (then later replies must wait behind it)."""
+        await self.settle_interrupted(now, dead)
+        ids = list(await self.db.scalars(select(Notification.id).where(
+            Notification.channel == "telegram", Notification.chat_id == chat_id, Notification.kind == "reply",
+            Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
+            Notification.status.in_(OPEN), Notification.id < before_id).order_by(Notification.id)))
+        rows = await self._claim(ids, owner, now, until, dead)
+        return rows if len(rows) == len(ids) else None
+
+    async def sending(self, notification_id: int, owner: str) -> bool:
+        """Committed just before the call to Telegram; False if the claim was lost meanwhile."""
+        result = await self.db.execute(update(Notification).where(
+            Notification.id == notification_id, Notification.status == "pending", Notification.claimed_by == owner)
+            .values(status="sending").execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    async def unsend(self, notification_id: int, owner: str, until: datetime) -> None:
+        """The call to Telegram failed (nothing was shown): pending again, still claimed by `owner`."""
+        await self.db.execute(update(Notification).where(Notification.id == notification_id,
+                                                         Notification.claimed_by == owner)
+                              .values(status="pending", claimed_until=until))
+
+    async def release(self, notification_id: int, retry_at: datetime | None = None) -> None:
+        await self.db.execute(update(Notification).where(Notification.id == notification_id)
+                              .values(status="pending", claimed_by=None, claimed_until=None,
+                                      next_attempt_at=retry_at))
+
+    async def remove(self, notification_id: int) -> None:
+        """A reply, once shown, is not kept (it may quote what the applicant entered)."""
+        await self.db.execute(delete(Notification).where(Notification.id == notification_id))
 
 
 class StaffMembers:

@@ -45,6 +45,7 @@ class Applicant(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     username: Mapped[str | None] = mapped_column(String(64))
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)  # the bot they write to: it sends their notices
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -161,6 +162,31 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str | None] = mapped_column(String(16))  # "reply": a conversation reply, deleted once shown
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)  # a reply goes out through the bot it answers
+    # A sender's claim: one sender per row; a claim left by a killed process lapses at claimed_until.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HandledUpdate(Base):
+    """A Telegram update already handled by this bot: a re-delivered one takes no second effect."""
+
+    __tablename__ = "handled_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Heartbeat(Base):
+    """The write check of a running process: proves the database still takes writes."""
+
+    __tablename__ = "heartbeats"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Staff(Base):

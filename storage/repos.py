@@ -35,15 +35,18 @@ class Applicants:
         self.db = db
 
     async def get_or_create(self, channel: str, external_id: str, chat_id: int | None = None,
-                            username: str | None = None) -> Applicant:
+                            username: str | None = None, bot_id: int | None = None) -> Applicant:
         found = (await self.db.execute(_APPLICANT_AND_DRAFT, {"channel": channel,
                                                               "external_id": external_id})).first()
         if found is None:
-            row = Applicant(channel=channel, external_id=external_id, chat_id=chat_id, username=username)
+            row = Applicant(channel=channel, external_id=external_id, chat_id=chat_id, username=username,
+                            bot_id=bot_id)
             self.db.add(row)
             await self.db.flush()
             return row
         row, draft = found
+        if bot_id is not None and row.bot_id != bot_id:  # their notices go out through this bot now
+            row.bot_id = bot_id
         if draft is not None:  # the runner asks for it next: one query instead of two
             self.db.info.setdefault(_PREFETCHED, {})[row.id] = draft
         return row

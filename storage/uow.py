@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
+from storage.inbox import HandledUpdates
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 
 
@@ -26,6 +27,7 @@ class UnitOfWork:
     tickets: Tickets
     faq_additions: FaqAdditions
     ratings: Ratings
+    handled_updates: HandledUpdates
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.tickets = Tickets(db)
         self.faq_additions = FaqAdditions(db)
         self.ratings = Ratings(db)
+        self.handled_updates = HandledUpdates(db)
         return self
 
     async def flush(self) -> None:

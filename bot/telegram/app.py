@@ -10,12 +10,16 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand, ErrorEvent
 
+from bot.pacing import Pacer
 from bot.runner import Runner
 from bot.telegram.applicant import make_router
-from dialogs.texts import COMMANDS
+from bot.telegram.dedup import UpdateDedup
+from bot.telegram.ordering import ChatOrder
+from bot.telegram.replies import ReplySender
+from dialogs.texts import COMMANDS, SORRY_KEPT, SORRY_NOT_KEPT
 
 log = logging.getLogger(__name__)
-SORRY = "系统繁忙，请稍后再试。您已填写的内容不会丢失。"
+SORRY = SORRY_NOT_KEPT  # what the error handler says unless the answer was committed (then SORRY_KEPT)
 
 
 def make_bot(token: str, api_base: str) -> Bot:
@@ -23,16 +27,22 @@ def make_bot(token: str, api_base: str) -> Bot:
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
-def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None) -> Dispatcher:
+def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, pacer: Pacer | None = None,
+                    kick=None, album_wait: float | None = None) -> Dispatcher:
+    """`pacer` and `kick` are shared with the notifier, which sends the replies that could not go at once."""
     # No aiogram FSM: the draft in storage is where an applicant is. Its default MemoryStorage would
     # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
     dp = Dispatcher(disable_fsm=True)
+    # Order matters: a chat's place in line is taken before any await, then the update-id check.
+    dp.update.outer_middleware(ChatOrder() if album_wait is None else ChatOrder(album_wait))
+    dp.update.outer_middleware(UpdateDedup(runner.sessionmaker))
     for router in extra_routers:
         dp.include_router(router)
-    dp.include_router(make_router(runner, clock) if clock else make_router(runner))
+    sender = ReplySender(runner.sessionmaker, runner.owner, pacer, kick=kick)
+    dp.include_router(make_router(runner, clock, sender) if clock else make_router(runner, replies=sender))
 
     @dp.errors()
-    async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+    async def on_error(event: ErrorEvent, bot: Bot, update_scope=None) -> bool:
         log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__,
                   exc_info=event.exception)
         chat = None
@@ -42,7 +52,8 @@ def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None) -> Dispa
             chat = event.update.callback_query.message.chat.id
         if chat is not None:
             try:
-                await bot.send_message(chat, SORRY)
+                kept = update_scope is not None and update_scope.kept
+                await bot.send_message(chat, SORRY_KEPT if kept else SORRY_NOT_KEPT)
             except Exception:  # noqa: BLE001 - the user is told when Telegram is reachable again
                 log.warning("could not tell chat about the failure")
         return True

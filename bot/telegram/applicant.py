@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import io
 import logging
-from collections.abc import AsyncIterator
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
+from bot.telegram.dedup import current_scope
+from bot.telegram.downloads import DownloadFailed, fetch
 from bot.telegram.render import send_replies
+from bot.telegram.replies import ReplySender
 from dialogs import texts
 from dialogs.clock import utcnow
 from dialogs.intake import MAX_UPLOAD_BYTES
@@ -21,69 +20,49 @@ from dialogs.model import Upload, UserInput
 
 log = logging.getLogger(__name__)
 COMMANDS = tuple(name for name, _ in texts.COMMANDS)
-ALBUM_WAIT = 0.8
-
-
-class ChatLocks:
-    """Serialises one chat's updates inside this process (the draft version guards across processes).
-    A chat's lock lives only while an update of that chat is in hand, so idle chats cost nothing."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # chat -> (lock, updates holding or waiting)
-
-    @contextlib.asynccontextmanager
-    async def __call__(self, chat_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users == 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-
-class Albums:
-    """Collects the photos of one album (same media_group_id) into one batch."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, list[Message]] = {}
-
-    def add(self, message: Message) -> bool:
-        """True for the first message of a group: that handler waits and takes the batch."""
-        key = message.media_group_id or ""
-        first = key not in self._pending
-        self._pending.setdefault(key, []).append(message)
-        return first
-
-    def take(self, key: str) -> list[Message]:
-        return sorted(self._pending.pop(key, []), key=lambda m: m.message_id)
 
 
 def who(message_or_cb) -> Who:
     user = message_or_cb.from_user
     chat = message_or_cb.message.chat if isinstance(message_or_cb, CallbackQuery) else message_or_cb.chat
-    return Who(channel="telegram", external_id=str(user.id), chat_id=chat.id, username=user.username)
+    scope = current_scope()
+    return Who(channel="telegram", external_id=str(user.id), chat_id=chat.id, username=user.username,
+               update=(scope.bot_id, scope.update_id) if scope is not None else None)
+
+
+async def acknowledge(cb: CallbackQuery) -> None:
+    """Stops the button's spinner; the press counts whatever becomes of this call (a stale query)."""
+    try:
+        await cb.answer()
+    except Exception as e:  # noqa: BLE001 - the press was handled; only the spinner is left
+        log.info("callback acknowledgement failed: %s", type(e).__name__)
 
 
 def account(user) -> str:
     return f"telegram:{user.id}" + (f"(@{user.username})" if user.username else "")
 
 
-def make_router(runner: Runner, clock=utcnow) -> Router:
+def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None) -> Router:
+    """Updates of one chat arrive here one at a time (bot.telegram.ordering), so no lock is taken here."""
     router = Router(name="applicant")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
-    locks, albums = ChatLocks(), Albums()
+    sender = replies or ReplySender(runner.sessionmaker, runner.owner)
 
     async def run(bot: Bot, source, inp: UserInput) -> None:
         chat_id = source.message.chat.id if isinstance(source, CallbackQuery) else source.chat.id
-        async with locks(chat_id):
-            replies = await runner.handle(who(source), inp)
-            await send_replies(bot, chat_id, replies)
+        w = who(source)
+        shown = await runner.handle(w, inp)
+        scope = current_scope()
+        if scope is not None:
+            scope.recorded |= w.update is not None and (w.kept or w.duplicate)
+            scope.kept = w.kept
+        if isinstance(source, CallbackQuery):
+            await acknowledge(source)
+        if w.queued is not None:
+            await sender.deliver(bot, chat_id, w.queued)
+        else:
+            await send_replies(bot, chat_id, shown)
 
     def base(user, **kw) -> UserInput:
         return UserInput(now=clock(), account=account(user), **kw)
@@ -95,8 +74,8 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
 
     @router.callback_query()
     async def on_button(cb: CallbackQuery, bot: Bot) -> None:
-        await cb.answer()
         if cb.message is None or cb.data is None:
+            await acknowledge(cb)
             return
         await run(bot, cb, base(cb.from_user, kind="choose", payload=cb.data))
 
@@ -109,15 +88,12 @@ def make_router(runner: Runner, clock=utcnow) -> Router:
         await run(bot, message, base(message.from_user, kind="contact", text=contact.phone_number))
 
     @router.message(F.photo | F.document)
-    async def on_file(message: Message, bot: Bot) -> None:
-        if message.media_group_id:
-            if not albums.add(message):
-                return
-            await asyncio.sleep(ALBUM_WAIT)
-            batch = albums.take(message.media_group_id)
-        else:
-            batch = [message]
-        files = [await download(bot, m) for m in batch]
+    async def on_file(message: Message, bot: Bot, album: list[Message] | None = None) -> None:
+        try:
+            files = [await download(bot, m) for m in album or [message]]
+        except DownloadFailed:
+            await send_replies(bot, message.chat.id, [texts.download_failed(len(album or [message]))])
+            return
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
     @router.message(F.text)
@@ -140,7 +116,5 @@ async def download(bot: Bot, message: Message) -> Upload:
     size = item.file_size or 0
     if size > MAX_UPLOAD_BYTES:
         return Upload(data=None, filename=name, size=size, group=message.media_group_id)
-    buffer = io.BytesIO()
-    await bot.download(item.file_id, destination=buffer)
-    data = buffer.getvalue()
+    data = await fetch(bot, item.file_id)
     return Upload(data=data, filename=name, size=len(data), group=message.media_group_id)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot
 from aiogram.types import (
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup,
+    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
 )
 
+from bot.outbox import bodies
 from dialogs.model import Reply
-from dialogs.texts import split_text
+
+
+def _inline(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
+            for row in rows or [] if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=b.label, callback_data=b.data[:64]) for b in row]
-        for row in reply.buttons if row
-    ])
+    return _inline([[b.model_dump() for b in row] for row in reply.buttons])
 
 
 CONTACT_KEYBOARD = ReplyKeyboardMarkup(
@@ -26,14 +29,14 @@ CONTACT_KEYBOARD = ReplyKeyboardMarkup(
 )
 
 
+async def send_body(bot: Bot, chat_id: int, body: dict[str, Any], **extra) -> Message:
+    markup = CONTACT_KEYBOARD if body.get("contact") else _inline(body.get("buttons"))
+    if body.get("protect_content"):
+        extra.setdefault("protect_content", True)
+    return await bot.send_message(chat_id, body.get("text", ""), reply_markup=markup, **extra)
+
+
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], **extra) -> None:
     for reply in replies:
-        chunks = split_text(reply.text)
-        for chunk in chunks[:-1]:
-            await bot.send_message(chat_id, chunk, **extra)
-        if reply.request_contact:
-            await bot.send_message(chat_id, chunks[-1], reply_markup=CONTACT_KEYBOARD, **extra)
-            if reply.buttons:
-                await bot.send_message(chat_id, "也可以：", reply_markup=inline_markup(reply), **extra)
-        else:
-            await bot.send_message(chat_id, chunks[-1], reply_markup=inline_markup(reply), **extra)
+        for body in bodies(reply):
+            await send_body(bot, chat_id, body, **extra)

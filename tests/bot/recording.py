@@ -63,3 +63,33 @@ class RecordingSession(BaseSession):
 
     def clear(self) -> None:
         self.requests.clear()
+
+
+class FlakySession(RecordingSession):
+    """A recording session whose next calls of a method fail as Telegram fails (429, 5xx, 400...)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._failures: dict[type, list] = {}
+        self.failed: list[TelegramMethod] = []  # calls that failed: not in `requests`, the user saw nothing
+        self.download_failures = 0
+
+    def fail_next(self, method: type, make_error, times: int = 1) -> None:
+        """`make_error(method)` builds the exception raised instead of the next `times` calls."""
+        self._failures.setdefault(method, []).extend([make_error] * times)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod, timeout: int | None = None) -> Any:
+        pending = self._failures.get(type(method))
+        if pending:
+            self.failed.append(method)
+            raise pending.pop(0)(method)
+        return await super().make_request(bot, method, timeout)
+
+    async def stream_content(self, url: str, headers=None, timeout: int = 30, chunk_size: int = 65536,
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        if self.download_failures:
+            self.download_failures -= 1
+            from aiogram.exceptions import TelegramNetworkError
+            raise TelegramNetworkError(method=GetFile(file_id="x"), message="connection reset")
+        async for chunk in super().stream_content(url, headers, timeout, chunk_size, raise_for_status):
+            yield chunk

@@ -165,3 +165,39 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     await asyncio.wait_for(task, 10)
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
     assert all(len(c.calls) == 1 for c in channels.values())
+
+
+async def test_killed_workers_leases_do_not_count_as_attempts(sm, blobs, calendar, clock, config, fast_packer,
+                                                              recording):
+    """A worker killed after sending (its lease then lapses) made no failed attempt: however often that
+    happens, the packet is delivered, not dead-lettered, and one real attempt is counted."""
+    await accepted_application(sm, blobs, calendar, clock)
+    recording["hrss"].crash_after_send = config.max_attempts + 2
+    w = worker(sm, blobs, config, clock, fast_packer, recording)
+    for _ in range(config.max_attempts + 2):
+        with pytest.raises(Crash):
+            await w.run_once(limit=1)
+        clock.advance(seconds=config.lease + 1)
+    assert await w.run_once() == 3
+    hrss = [d for d in await rows(sm, Delivery) if d.department == "hrss"][0]
+    assert (hrss.status, hrss.attempts) == ("delivered", 1)
+
+
+async def test_start_removes_temp_folders_a_killed_worker_left(sm, blobs, config, fast_packer, tmp_path):
+    import os
+    import time
+    folder = FolderChannel(tmp_path / "outbox")
+    old, fresh = tmp_path / "outbox" / "hrss" / ".tmp-abc", tmp_path / "outbox" / "tax" / ".tmp-def"
+    for d in (old, fresh):
+        d.mkdir(parents=True)
+        (d / "form.pdf").write_bytes(b"%PDF")
+    blob_tmp = blobs.root / "ab" / "cd" / ".tmp-xyz"
+    blob_tmp.parent.mkdir(parents=True)
+    blob_tmp.write_bytes(b"half a photo")
+    hour_ago = time.time() - 3600
+    for p in (old, blob_tmp):
+        os.utime(p, (hour_ago, hour_ago))
+    w = Worker(sm, blobs, {d: folder for d in ("hrss", "medical", "tax")}, config, packer=fast_packer)
+    assert w.sweep() == 2
+    assert not old.exists() and not blob_tmp.exists()
+    assert fresh.exists()  # may be another worker's write in progress

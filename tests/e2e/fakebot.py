@@ -95,7 +95,7 @@ class FakeBotAPI:
         self._read: dict[int, int] = {}
         self._open_callbacks: set[str] = set()
         self.last_query_id: str | None = None
-        self._failures: dict[str, list[ApiError]] = {}
+        self._failures: dict[str, list[ApiError | web.Response | float]] = {}
         self._chat_log: dict[int, list[Call]] = {}
         self._changed = asyncio.Event()
         self._closing = False
@@ -235,6 +235,16 @@ class FakeBotAPI:
         self._failures.setdefault(method, []).extend(ApiError(code, description, retry_after)
                                                      for _ in range(times))
 
+    def garble_next(self, method: str, body: str, status: int = 200, content_type: str = "text/html",
+                    times: int = 1) -> None:
+        """The next `times` calls of `method` get this raw body (bad JSON, an HTML error page...)."""
+        self._failures.setdefault(method, []).extend(
+            web.Response(text=body, status=status, content_type=content_type) for _ in range(times))
+
+    def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` are held `seconds` before they are answered."""
+        self._failures.setdefault(method, []).extend(float(seconds) for _ in range(times))
+
     async def wait_for_reply(self, user_id: int, predicate: Callable[[Call], bool] | None = None,
                              timeout: float = 10, settle: float = 0.15) -> list[Call]:
         """The chat's unread bot messages: up to the first matching `predicate`, or, without one,
@@ -290,7 +300,13 @@ class FakeBotAPI:
             self.calls.append(call)  # before the handler: a waiting getUpdates shows the bot is polling
             self._notify()
             if self._failures.get(method):
-                raise self._failures[method].pop(0)
+                failure = self._failures[method].pop(0)
+                if isinstance(failure, web.Response):
+                    return failure
+                if isinstance(failure, float):
+                    await asyncio.sleep(failure)
+                else:
+                    raise failure
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")

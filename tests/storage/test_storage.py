@@ -47,14 +47,17 @@ async def test_draft_version_guards_concurrent_writes(db_url):
     async with UnitOfWork(sm) as uow:
         a = await uow.applicants.get_or_create("telegram", "1")
         await uow.drafts.for_applicant(a.id)
-    async with UnitOfWork(sm) as one, UnitOfWork(sm) as two:
+    # Two processes read the same version; the first to save wins, the second is refused. (On SQLite
+    # a transaction holds the write lock from BEGIN IMMEDIATE, so the reads are separate transactions.)
+    async with UnitOfWork(sm) as one:
         d1 = await one.drafts.for_applicant(a.id)
+    async with UnitOfWork(sm) as two:
         d2 = await two.drafts.for_applicant(a.id)
+    async with UnitOfWork(sm) as one:
         await one.drafts.save(d1, "id_type", {"answers": {}}, 0)
-        await one.db.commit()
-        with pytest.raises(VersionConflict):
+    with pytest.raises(VersionConflict):
+        async with UnitOfWork(sm) as two:
             await two.drafts.save(d2, "archive", {"answers": {}}, 0)
-        await two.db.rollback()
     async with sm() as db:
         draft = await db.scalar(select(Draft))
     assert draft.state == "id_type" and draft.version == 1

@@ -1,14 +1,14 @@
 """inbox: Telegram updates stored before they are confirmed, and per-chat processing leases
 
 Revision ID: 0009
-Revises: 0002
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,62 @@
+"""Replies as outbox rows: written in the answer's transaction, so a reply that was not sent is sent later."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from dialogs.model import Reply
+from dialogs.texts import split_text
+from storage.cases import Notifications
+from storage.models import Notification
+
+LEASE = timedelta(seconds=30)  # a killed writer's replies are taken over by a notifier after this
+
+
+def owner_token() -> str:
+    """Who claims rows: this process (host, pid and a random part, as pids are reused)."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def bodies(reply: Reply) -> list[dict[str, Any]]:
+    """One JSON body per Telegram message of a reply (long texts split), as the outbox stores them."""
+    chunks = split_text(reply.text)
+    out: list[dict[str, Any]] = [{"kind": "reply", "text": c} for c in chunks[:-1]]
+    buttons = [[b.model_dump() for b in row] for row in reply.buttons if row]
+    if reply.request_contact:
+        out.append({"kind": "reply", "text": chunks[-1], "contact": True})
+        if buttons:
+            out.append({"kind": "reply", "text": "也可以：", "buttons": buttons})
+    else:
+        out.append({"kind": "reply", "text": chunks[-1], "buttons": buttons})
+    return out
+
+
+def queue_replies(repo: Notifications, chat_id: int, replies: list[Reply], owner: str, now: datetime,
+                  lease: timedelta = LEASE, bot_id: int | None = None) -> list[Notification]:
+    return [repo.queue(chat_id, body, owner, now + lease, bot_id) for reply in replies for body in bodies(reply)]
+
+
+def dead_owners(tokens: list[str], me: str) -> frozenset[str]:
+    """The owners among `tokens` known to be dead: processes of this host that no longer run (or whose
+    pid this very process took over). Others' claims lapse only at their end."""
+    host = socket.gethostname()[:24]
+    dead = set()
+    for token in tokens:
+        parts = token.rsplit(":", 2)
+        if token == me or len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        if pid == os.getpid():
+            dead.add(token)
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            dead.add(token)
+        except PermissionError:
+            pass
+    return frozenset(dead)

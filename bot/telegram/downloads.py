@@ -1,0 +1,42 @@
+"""Fetches an uploaded file from Telegram (getFile, then the download), retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from typing import Awaitable, Callable
+
+import aiohttp
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
+log = logging.getLogger(__name__)
+DELAYS = (0.5, 1.0, 2.0, 4.0)  # then the applicant is asked to send the file again
+
+
+class DownloadFailed(Exception):
+    """Telegram did not give the file after every retry."""
+
+
+async def fetch(bot: Bot, file_id: str, *, delays: tuple[float, ...] | None = None,
+                sleep: Callable[[float], Awaitable[None]] | None = None) -> bytes:
+    delays = DELAYS if delays is None else delays
+    sleep = sleep or asyncio.sleep
+    for attempt in range(len(delays) + 1):
+        try:
+            buffer = io.BytesIO()
+            await bot.download(file_id, destination=buffer)
+            return buffer.getvalue()
+        except TelegramRetryAfter as e:
+            wait = float(e.retry_after)
+        except (TelegramNetworkError, TelegramServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            wait = delays[attempt] if attempt < len(delays) else 0.0
+            log.info("download failed (%s), attempt %d", type(e).__name__, attempt + 1)
+        except TelegramBadRequest as e:  # an expired or unknown file_id does not come back
+            log.warning("download refused: %s", type(e).__name__)
+            raise DownloadFailed(file_id) from e
+        if attempt == len(delays):
+            break
+        await sleep(wait)
+    raise DownloadFailed(file_id)

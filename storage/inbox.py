@@ -1,0 +1,39 @@
+"""Handled Telegram update ids per bot: a re-delivered update is recognised and takes no effect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import HandledUpdate
+
+
+class DuplicateUpdate(Exception):
+    """Another transaction recorded this update first."""
+
+
+class HandledUpdates:
+    def __init__(self, db: AsyncSession):
+        self.db = db
+
+    async def seen(self, bot_id: int, update_id: int) -> bool:
+        return await self.db.get(HandledUpdate, (bot_id, update_id)) is not None
+
+    async def record(self, bot_id: int, update_id: int, now: datetime) -> None:
+        """Record in the caller's transaction; DuplicateUpdate if it is recorded already (PostgreSQL
+        waits here for a concurrent transaction holding the same id, then refuses)."""
+        if await self.seen(bot_id, update_id):
+            raise DuplicateUpdate(update_id)
+        self.db.add(HandledUpdate(bot_id=bot_id, update_id=update_id, handled_at=now))
+        try:
+            await self.db.flush()
+        except IntegrityError as e:
+            raise DuplicateUpdate(update_id) from e
+
+    async def prune(self, before: datetime) -> int:
+        """Forget ids older than `before` (Telegram keeps an update for at most 24 hours)."""
+        result = await self.db.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))
+        return result.rowcount or 0

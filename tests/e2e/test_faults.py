@@ -1,0 +1,184 @@
+"""End to end, faults that must be survived: two bots and a worker on one SQLite file, a failing
+getUpdates, and a broken database (deleted while running, read-only at start)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from dialogs.texts import SORRY_NOT_KEPT
+from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+from tests.e2e.test_kill_loop import journey
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP = 60
+ADMIN_CHAT = -1003
+OTHER_TOKEN = "654321:BBOtherFakeTokenForEndToEndTests_98765"
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="function")]
+
+
+class Child:
+    """`python -m bot <cmd>` on a shared DATA_DIR, its output in a log file."""
+
+    def __init__(self, data_dir: Path, name: str, api: FakeBotAPI | None = None, token: str = DEFAULT_TOKEN,
+                 **env: str):
+        self.api, self.log = api, data_dir.parent / f"{name}.log"
+        self.env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
+                    and not k.startswith("DISPATCH__")}
+        self.env.update(DATA_DIR=str(data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="true",
+                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", **env)
+        if api is not None:
+            self.env.update(BOT_TOKEN=token, TELEGRAM_API_BASE=api.base_url)
+        self.proc: subprocess.Popen | None = None
+
+    def spawn(self, cmd: str = "run") -> None:
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot", cmd], cwd=ROOT, env=self.env,
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+
+    async def start(self) -> None:
+        mark = self.api.mark()
+        self.spawn()
+        deadline = time.monotonic() + STARTUP
+        while time.monotonic() < deadline:
+            try:
+                await self.api.wait_call("getUpdates", after=mark, timeout=0.25)
+                return
+            except TimeoutError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"exited with {self.proc.returncode}:\n{self.text()}") from None
+        raise TimeoutError(f"did not poll within {STARTUP}s")
+
+    async def exited(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still running after {timeout}s:\n{self.text()}")
+            await asyncio.sleep(0.1)
+        return self.proc.returncode
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def query(data_dir: Path, sql: str, *args) -> list[tuple]:
+    with closing(sqlite3.connect(data_dir / "assistant.db", timeout=30)) as db:
+        return db.execute(sql, args).fetchall()
+
+
+async def test_two_bots_and_a_worker_on_one_sqlite_file(tmp_path):
+    data_dir = tmp_path / "data"
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as one, FakeBotAPI(token=OTHER_TOKEN) as two:
+        bots = [Child(data_dir, "bot-a", one, EMBEDDED_WORKER="false"),
+                Child(data_dir, "bot-b", two, token=OTHER_TOKEN, EMBEDDED_WORKER="false")]
+        worker = Child(data_dir, "worker")
+        try:
+            await bots[0].start()  # the first start migrates the new database
+            worker.spawn("worker")
+            await bots[1].start()
+            stats = Counter()
+            users = {one: [8_100_001, 8_100_002, 8_100_003], two: [8_200_001, 8_200_002, 8_200_003]}
+            await asyncio.wait_for(asyncio.gather(*(journey(api, uid, stats) for api, uids in users.items()
+                                                    for uid in uids)), 240)
+            deadline = time.monotonic() + 60
+            while query(data_dir, "SELECT count(*) FROM deliveries WHERE status != 'delivered'")[0][0] \
+                    or query(data_dir, "SELECT count(*) FROM notifications WHERE status != 'sent'")[0][0]:
+                assert time.monotonic() < deadline, "the outbox did not drain"
+                await asyncio.sleep(0.5)
+        finally:
+            for child in (*bots, worker):
+                child.stop()
+        for api, uids in users.items():
+            for uid in uids:
+                texts = [c.text for c in api.messages(uid)]
+                assert any("提交成功" in t for t in texts), (uid, texts[-3:])
+                assert any("已由“一件事一次办”窗口受理" in t for t in texts)
+                assert not any("系统繁忙" in t for t in texts)
+            other = two if api is one else one
+            assert not any(other.messages(uid) for uid in uids)  # each bot answers its own applicants
+        assert stats["resent"] == 0
+        assert query(data_dir, "SELECT count(*) FROM applications WHERE status = 'accepted'")[0][0] == 6
+        logs = "".join(c.text() for c in (*bots, worker))
+        assert "database is locked" not in logs and "Traceback" not in logs
+
+
+async def test_failing_get_updates_loses_no_update(tmp_path):
+    data_dir, user = tmp_path / "data", 8_300_001
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        bot = Child(data_dir, "bot", api)
+        try:
+            await bot.start()
+            api.fail_next("getUpdates", 429, "Too Many Requests: retry after 1", retry_after=1)
+            api.fail_next("getUpdates", 500, "Internal Server Error", retry_after=None)
+            api.garble_next("getUpdates", '{"ok": true, "result": [{"update_id": ', content_type="application/json")
+            api.garble_next("getUpdates", "<html><body>502 Bad Gateway</body></html>", status=502)
+            api.stall_next("getUpdates", 5)
+            for command in ("start", "help", "guide"):
+                api.push_command(user, command)
+            got = await api.wait_for_reply(user, lambda c: "办事指南" in c.text, timeout=60)
+            texts = [c.text for c in got]
+            assert any("灵活就业“一件事一次办”" in t for t in texts) and any("/apply" in t for t in texts)
+            assert bot.proc.poll() is None
+        finally:
+            bot.stop()
+
+
+async def test_database_deleted_while_running_stops_the_bot_with_an_alert(tmp_path):
+    data_dir, user = tmp_path / "data", 8_400_001
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        bot = Child(data_dir, "bot", api)
+        try:
+            await bot.start()
+            api.push_command(user, "start")
+            await api.wait_for_reply(user, lambda c: "g|apply" in c.buttons, timeout=20)
+            while query(data_dir, "SELECT count(*) FROM notifications")[0][0]:  # the shown reply is removed
+                await asyncio.sleep(0.05)
+            for name in ("assistant.db", "assistant.db-wal", "assistant.db-shm"):
+                (data_dir / name).unlink(missing_ok=True)
+            api.push_callback(user, "g|apply")  # not written into the deleted file, and said so
+            got = await api.wait_for_reply(user, timeout=20)
+            assert [c.text for c in got] == [SORRY_NOT_KEPT], bot.text()[-3000:]
+            assert await bot.exited(30) == 3
+        finally:
+            bot.stop()
+        alerts = [c.text for c in api.messages(ADMIN_CHAT)]
+        assert any("数据库不可用" in t and "删除" in t for t in alerts), alerts
+        assert "database became unusable" in bot.text() or "database unusable" in bot.text()
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr to make files read-only for root")
+async def test_read_only_database_refuses_to_start_with_an_alert(tmp_path):
+    data_dir = tmp_path / "data"
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        bot = Child(data_dir, "bot", api)
+        await bot.start()
+        bot.stop()
+        files = [str(p) for p in data_dir.glob("assistant.db*")]
+        if subprocess.run(["chattr", "+i", *files], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i not permitted here")
+        try:
+            mark = api.mark()
+            bot.spawn()
+            assert await bot.exited(STARTUP) == 3
+        finally:
+            subprocess.run(["chattr", "-i", *files], check=True)
+            bot.stop()
+        assert not [c for c in api.calls[mark:] if c.method == "getUpdates"]  # never served
+        alerts = [c.text for c in api.messages(ADMIN_CHAT)]
+        assert any("数据库不可用" in t and "只读" in t for t in alerts), (alerts, bot.text()[-2000:])

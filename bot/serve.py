@@ -110,8 +110,8 @@ async def run_bot(settings: Settings) -> int:
     finally:
         stop_taking.set()
         log.info("stopping: no new updates; finishing those in hand (at most %.0fs)", DRAIN)
-        await handling
         cut = await inbox.drain(DRAIN)
+        await handling
         stop_rest.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         if not broken:

@@ -38,24 +38,34 @@ class Inbox:
                  "received_at": now} for a in arrivals]
         await self.db.execute(_insert(self.db, InboxUpdate).values(rows).on_conflict_do_nothing())
 
-    async def waiting_chats(self, bot_id: int, now: datetime, limit: int, busy: set[int]) -> list[int]:
-        """Chats with waiting updates that nobody holds (or whose holder's lease lapsed), oldest first."""
+    async def owners(self, bot_id: int) -> list[str]:
+        q = select(InboxChat.owner).where(InboxChat.bot_id == bot_id).distinct()
+        return [o for o in (await self.db.execute(q)).scalars() if o]
+
+    async def waiting_chats(self, bot_id: int, now: datetime, limit: int, busy: set[int],
+                            dead: frozenset[str] = frozenset()) -> list[int]:
+        """Chats with waiting updates that nobody holds (or whose holder's lease lapsed, or whose holder is
+        known dead), oldest first."""
         free = (InboxChat.chat_id.is_(None)) | (InboxChat.lease_until < now)
+        if dead:
+            free = free | InboxChat.owner.in_(dead)
         q = (select(InboxUpdate.chat_id).outerjoin(
                 InboxChat, (InboxChat.bot_id == InboxUpdate.bot_id) & (InboxChat.chat_id == InboxUpdate.chat_id))
              .where(InboxUpdate.bot_id == bot_id, free)
              .group_by(InboxUpdate.chat_id).order_by(func.min(InboxUpdate.update_id)).limit(limit + len(busy)))
         return [c for c in (await self.db.execute(q)).scalars() if c not in busy][:limit]
 
-    async def claim(self, bot_id: int, chat_id: int, owner: str, now: datetime, until: datetime) -> bool:
-        """Take the chat's lease: a new one, or one whose holder let it lapse. Call in its own transaction."""
+    async def claim(self, bot_id: int, chat_id: int, owner: str, now: datetime, until: datetime,
+                    dead: frozenset[str] = frozenset()) -> bool:
+        """Take the chat's lease: a new one, or one whose holder let it lapse or died. In its own transaction."""
         got = await self.db.execute(_insert(self.db, InboxChat).values(
             bot_id=bot_id, chat_id=chat_id, owner=owner, lease_until=until).on_conflict_do_nothing())
         if got.rowcount:
             return True
         taken = await self.db.execute(update(InboxChat).where(
             InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id,
-            (InboxChat.lease_until < now) | (InboxChat.owner == owner)).values(owner=owner, lease_until=until))
+            (InboxChat.lease_until < now) | (InboxChat.owner == owner) | InboxChat.owner.in_(dead or {owner}))
+            .values(owner=owner, lease_until=until))
         return bool(taken.rowcount)
 
     async def renew(self, bot_id: int, chat_id: int, owner: str, until: datetime) -> bool:

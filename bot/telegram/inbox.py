@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from bot.outbox import dead_owners
 from dialogs.clock import utcnow
 from storage.arrivals import Arrival, Inbox
 
@@ -80,10 +81,12 @@ class InboxProcessor:
             return
         now = self.clock()
         async with self.sessionmaker() as db:
-            chats = await Inbox(db).waiting_chats(self.bot_id, now, room, set(self._chats))
+            inbox = Inbox(db)
+            dead = dead_owners(await inbox.owners(self.bot_id), self.owner)  # killed on this host: no wait
+            chats = await inbox.waiting_chats(self.bot_id, now, room, set(self._chats), dead)
         for chat in chats:
             async with self.sessionmaker() as db, db.begin():
-                mine = await Inbox(db).claim(self.bot_id, chat, self.owner, now, now + self.lease)
+                mine = await Inbox(db).claim(self.bot_id, chat, self.owner, now, now + self.lease, dead)
             if mine and not self._draining:
                 self._chats[chat] = asyncio.create_task(self._line(chat))
             elif mine:

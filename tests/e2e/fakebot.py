@@ -131,6 +131,7 @@ class FakeBotAPI:
         self._closing = True
         self._notify()
         if self._pusher is not None:
+            self._pusher.cancel()
             await asyncio.gather(self._pusher, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -384,7 +385,16 @@ class FakeBotAPI:
         in_flight: set[int] = set()
         turn = itertools.count()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
-            async def post(update: dict, again: bool = False) -> None:
+            async def post(update: dict) -> None:
+                try:
+                    if await post_once(update) and self.webhook_duplicates \
+                            and self._random.random() < self.webhook_duplicates:
+                        await post_once(update)  # re-delivered, as after a lost answer
+                finally:
+                    in_flight.discard(update["update_id"])
+                    self._notify()
+
+            async def post_once(update: dict) -> bool:
                 hook = self.webhook or {}
                 targets = self.webhook_targets or [hook.get("url")]
                 url = targets[next(turn) % len(targets)]
@@ -396,16 +406,11 @@ class FakeBotAPI:
                         self.webhook_answers.append((update["update_id"], url, r.status))
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
                     self.webhook_answers.append((update["update_id"], url, 0))
-                if again:
-                    return
                 if ok:
                     self._pending = [u for u in self._pending if u["update_id"] != update["update_id"]]
-                    self._notify()
-                    if self.webhook_duplicates and self._random.random() < self.webhook_duplicates:
-                        await post(update, again=True)
                 else:
                     await asyncio.sleep(0.3)
-                in_flight.discard(update["update_id"])
+                return ok
 
             while not self._closing and self.webhook is not None:
                 waiting = [u for u in self._pending if u["update_id"] not in in_flight][:40 - len(in_flight)]
@@ -414,8 +419,10 @@ class FakeBotAPI:
                 for update in waiting:
                     in_flight.add(update["update_id"])
                     asyncio.ensure_future(post(update))
+                await asyncio.sleep(0.01)
                 try:
-                    await self._wait(lambda: any(u["update_id"] not in in_flight for u in self._pending)
+                    await self._wait(lambda: (len(in_flight) < 40 and any(u["update_id"] not in in_flight
+                                                                           for u in self._pending))
                                      or self._closing or self.webhook is None, 0.5)
                 except TimeoutError:
                     pass

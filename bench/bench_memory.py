@@ -54,11 +54,12 @@ async def serve(directory: Path, conversations: int, steps: int, concurrency: in
 
     from bench.common import NOW, bench_session_class
     from bot.telegram.app import make_dispatcher
+    from bot.telegram.flood import FloodGuard
     from bot.telegram.staff import make_router as staff_router
     from tests.scripts import FULL
     services = services_for(sqlite_file_url(directory), directory)
     dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs, services.calendar),
-                         clock=lambda: NOW)
+                         clock=lambda: NOW, flood=FloodGuard("10000000/minute"))  # load, not a flood
     session = bench_session_class()(keep_texts=False)
     bot = Bot("42:TEST", session=session)
     started = rss_mb()

@@ -36,6 +36,7 @@ async def accepted_applications(services, n: int) -> None:
 async def pdf_times(services, renders: int) -> dict:
     from sqlalchemy import select
 
+    from dialogs import departments
     from dispatch import routing
     from dispatch.formpdf import render_form_pdf
     from dispatch.packet import ALL, PacketSource, build_packet, form_document
@@ -50,7 +51,7 @@ async def pdf_times(services, renders: int) -> dict:
         pdf = await asyncio.to_thread(render_form_pdf, doc)
         times.append(time.perf_counter() - t)
     packet_times = []
-    for dept in ("hrss", "medical", "tax"):
+    for dept in departments.KEYS:
         t = time.perf_counter()
         packet = await asyncio.to_thread(build_packet, source, dept, services.blobs)
         packet_times.append(time.perf_counter() - t)

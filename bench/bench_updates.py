@@ -47,11 +47,12 @@ def assistant_dispatcher(url: str, data_dir: Path):
     """Wired like `python -m bot run` (compose.build, staff router, applicant router)."""
     from bench.common import services_for
     from bot.telegram.app import make_dispatcher
+    from bot.telegram.flood import FloodGuard
     from bot.telegram.staff import make_router as staff_router
 
     services = services_for(url, data_dir)
     dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs,
-                                                       services.calendar), clock=lambda: NOW)
+                                                       services.calendar), clock=lambda: NOW, flood=FloodGuard("10000000/minute"))  # load, not a flood
     return dp, services
 
 

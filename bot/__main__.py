@@ -132,6 +132,7 @@ async def _console(settings: Settings, user: str) -> None:
         stop.set()
         if worker:
             await worker
+        services.intake.close()
         await services.db_engine.dispose()
 
 

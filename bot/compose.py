@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.intake import IntakeLimits, IntakePool
 from bot.runner import Runner
 from bot.settings import Settings
 from dialogs.engine import Engine
@@ -31,6 +32,7 @@ class Services:
     calendar: WorkCalendar
     dispatch: DispatchConfig
     runner: Runner
+    intake: IntakePool
 
     def health(self) -> DbHealth:
         """The database check of this process (start, periodic; `readiness()` for a /readyz)."""
@@ -69,6 +71,9 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     dispatch = settings.dispatch_config()
     hook = on_submitted_hook(calendar, auto_accept=settings.auto_accept,
                              window_chat_id=dispatch.window_chat_id)
+    intake = IntakePool(IntakeLimits(workers=settings.intake_workers, memory_mb=settings.intake_memory_mb,
+                                     seconds=settings.intake_seconds), spool=settings.data_dir / "spool")
     runner = Runner(engine, sessionmaker, blobs, calendar, on_submitted=hook,
-                    helpdesk_chat=settings.helpdesk_chat_id or None)
-    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner)
+                    helpdesk_chat=settings.helpdesk_chat_id or None, intake=intake,
+                    uploads_per_day=settings.uploads_per_day)
+    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake)

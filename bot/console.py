@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from bot.runner import Runner, Who
 from dialogs.clock import utcnow
+from dialogs.intake import MAX_UPLOAD_BYTES
 from dialogs.model import Button, Reply, Upload, UserInput
 
 log = logging.getLogger(__name__)
@@ -43,8 +47,13 @@ def parse_line(line: str, buttons: list[Button], now: datetime, account: str) ->
         path = Path(text[5:].strip()).expanduser()
         if not path.is_file():
             return f"找不到文件：{path}"
-        data = path.read_bytes()
-        return UserInput(kind="upload", files=[Upload(data=data, filename=path.name, size=len(data))], **base)
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            return UserInput(kind="upload", files=[Upload(filename=path.name, size=size)], **base)
+        fd, spooled = tempfile.mkstemp(prefix="console-upload-")
+        os.close(fd)
+        shutil.copyfile(path, spooled)  # the intake deletes what it checked; the user's file stays
+        return UserInput(kind="upload", files=[Upload(path=str(spooled), filename=path.name, size=size)], **base)
     if text.startswith("/"):
         name = text[1:].split()[0].split("@")[0] if len(text) > 1 else ""
         return UserInput(kind="command", command=name, **base)

@@ -53,10 +53,21 @@ def dead_owners(tokens: list[str], me: str) -> frozenset[str]:
         if pid == os.getpid():
             dead.add(token)
             continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _running(pid):
             dead.add(token)
-        except PermissionError:
-            pass
     return frozenset(dead)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child its parent has not reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] not in (b"Z", b"X")
+    except OSError:
+        return True

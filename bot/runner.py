@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
-from dialogs.model import Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
+from dialogs.helpdesk import HANDED_OFF
+from dialogs.model import Checked, Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
 from dialogs.status import confirmation
 from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
 from dialogs.workdays import WorkCalendar
+from storage.blobrefs import shas_of
 from storage.blobs import BlobStore
 
 from dialogs.callbacks import CorrectionCb
@@ -25,10 +28,13 @@ from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
 from office import helpdesk
-from dialogs.clock import local_day, utcnow
+from dialogs.clock import BEIJING, local_day, utcnow
 
 log = logging.getLogger(__name__)
-
+UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not
+TICKETS_PER_HOUR = 5
+TICKETS = "您在一小时内已提交了{n}个人工咨询，本条问题暂未转交工作人员。请等待已提交问题的答复，或一小时后再问。"
+QUOTA = "今天上传的文件已达上限（{n}个），该文件未处理。请明天再上传；已上传的材料不会丢失。"
 
 
 @dataclass
@@ -48,7 +54,9 @@ class Runner:
     def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
                  clock: Callable[[], datetime] = utcnow,
                  on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
-                 helpdesk_chat: int | None = None, owner: str | None = None):
+                 helpdesk_chat: int | None = None, intake=None,
+                 uploads_per_day: int = UPLOADS_PER_DAY, tickets_per_hour: int = TICKETS_PER_HOUR,
+                 owner: str | None = None):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -57,11 +65,19 @@ class Runner:
         self.on_submitted = on_submitted  # async hook (uow, application) -> None, e.g. auto acceptance
         self.helpdesk_chat = helpdesk_chat
         self.owner = owner or owner_token()  # claims the reply rows it writes (see bot.outbox)
+        if intake is None:
+            from bot.intake import IntakePool
+            intake = IntakePool()  # started on the first upload
+        self.intake = intake  # judges uploads in worker processes before the engine runs
+        self.uploads_per_day = uploads_per_day
+        self.tickets_per_hour = tickets_per_hour
 
     def now(self) -> datetime:
         return self.clock()
 
     async def handle(self, who: Who, inp: UserInput) -> list[Reply]:
+        if inp.kind == "upload" and inp.files:
+            inp = await self._checked(who, inp)
         for attempt in range(3):
             try:
                 return await self._handle_once(who, inp)
@@ -72,6 +88,25 @@ class Runner:
                 who.duplicate = True
                 return []
         return [Reply(text=NOT_KEPT)]
+
+    async def _checked(self, who: Who, inp: UserInput) -> UserInput:
+        """Judge each file in the intake workers, within the applicant's daily quota, outside any transaction."""
+        start = datetime.combine(local_day(inp.now), datetime.min.time(), BEIJING).astimezone(timezone.utc)
+        async with UnitOfWork(self.sessionmaker) as uow:
+            applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
+                                                           who.username)
+            used = await uow.events.count_since("file_received", applicant.id, start)
+        files = []
+        for up in inp.files:
+            if used >= self.uploads_per_day:
+                checked = Checked(ok=False, reason=QUOTA.format(n=self.uploads_per_day), limit="quota")
+                if up.path:
+                    Path(up.path).unlink(missing_ok=True)
+            else:
+                checked = await self.intake.check(up)
+            used += 1
+            files.append(up.model_copy(update={"checked": checked, "data": None, "path": None}))
+        return inp.model_copy(update={"files": files})
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
         async with UnitOfWork(self.sessionmaker) as uow:
@@ -85,23 +120,40 @@ class Runner:
             if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
                 session.meta.correction_request = await applicant_requests.correction_request(
                     uow, applicant.id, choice.dept, choice.ref)
+            held = shas_of(draft.data)
             outcome = self.engine.handle(session, inp)
             turn = Turn(uow, applicant.id, draft, outcome, draft.epoch)
             replies = list(outcome.replies)
             for intent in outcome.intents:
                 replies.extend(await HANDLERS[type(intent)](self, turn, intent))
+            replies = [r for r in replies if r.text not in turn.withdrawn]
+            for up in inp.files if inp.kind == "upload" else []:
+                if up.checked is None or up.checked.limit != "quota":
+                    uow.events.add("file_received", f"applicant:{applicant.id}",
+                                   {"ok": bool(up.checked and up.checked.ok)}, applicant_id=applicant.id)
             if session.state != outcome.session.state:
                 uow.events.add("step", f"applicant:{applicant.id}",
                                {"from": session.state, "to": outcome.session.state, "input": inp.kind},
                                applicant_id=applicant.id)
             s = outcome.session
-            await uow.drafts.save(draft, s.state, s.model_dump(mode="json", exclude={"state"}), turn.epoch)
+            data = s.model_dump(mode="json", exclude={"state"})
+            orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
+            await uow.drafts.save(draft, s.state, data, turn.epoch)
             rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
                                   bot_id=who.update[0] if who.update else None)
                     if who.channel == "telegram" and who.chat_id is not None else None)
         who.kept = True
         who.queued = [r.id for r in rows] if rows is not None else None
+        self._forget(orphans)
         return replies
+
+    def _forget(self, orphans: list[str]) -> None:
+        """Delete files nobody holds any more, after the commit that dropped their last reference."""
+        for sha in orphans:
+            try:
+                self.blobs.delete(sha)
+            except OSError:
+                log.warning("could not delete an unreferenced blob")
 
     # ---- one handler per intent type (HANDLERS below) -------------------------------------------
     async def _on_event(self, turn: "Turn", intent: Event) -> list[Reply]:
@@ -128,6 +180,10 @@ class Runner:
         return [await self._status(turn.uow, turn.applicant_id)]
 
     async def _on_ticket(self, turn: "Turn", intent: Ticket) -> list[Reply]:
+        since = self.now() - timedelta(hours=1)
+        if await turn.uow.events.count_since("ticket_opened", turn.applicant_id, since) >= self.tickets_per_hour:
+            turn.withdrawn.add(HANDED_OFF)  # the engine's "handed to staff" is not true this time
+            return [Reply(text=TICKETS.format(n=self.tickets_per_hour))]
         await helpdesk.open_ticket(turn.uow, turn.applicant_id, intent.model_dump(exclude={"kind"}),
                                    self.helpdesk_chat)
         return []
@@ -141,6 +197,9 @@ class Runner:
         result = await applicant_requests.resubmit(turn.uow, intent.correction, freeze(turn.outcome.session),
                                                    self.now())
         turn.outcome.session.meta.ref = ref
+        app = await turn.uow.applications.by_ref(ref)
+        if app is not None:
+            await turn.uow.blob_refs.add(f"app:{app.id}", shas_of(app.data))
         if not result.ok:
             return [Reply(text=f"补正未能提交：{result.message}")]
         return [Reply(text=f"✅ 补正内容已提交（受理编号：{ref}）。发送 /status 查看办理进度。")]
@@ -162,6 +221,7 @@ class Turn:
     draft: Any
     outcome: Outcome
     epoch: int
+    withdrawn: set[str] = field(default_factory=set)  # texts of outcome replies a handler took back
 
 
 HANDLERS: dict[type, Callable[[Runner, Turn, Any], Awaitable[list[Reply]]]] = {

@@ -56,7 +56,9 @@ async def run_bot(settings: Settings) -> int:
         await services.db_engine.dispose()
         return guard.EXIT_BROKEN_DB
     pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(services.runner, *routers, pacer=pacer, kick=kick)
+    from bot.telegram.flood import FloodGuard
+    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
+                         pacer=pacer, kick=kick)
     metrics = Metrics()
     dp.update.outer_middleware(UpdateMetrics(metrics))  # after i12's ChatOrder and UpdateDedup
     owner = services.runner.owner
@@ -122,6 +124,7 @@ async def run_bot(settings: Settings) -> int:
         for r in runners:
             await r.cleanup()
         await bot.session.close()
+        services.intake.close()
         await services.db_engine.dispose()
         log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
     return guard.EXIT_BROKEN_DB if broken else 0

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     web_port: int | None = None
     # Shared flood limits and pacing across processes; unset = per process.
     redis_url: str | None = None
+    # Upload checks run in this many worker processes, each capped in memory and in time per file.
+    intake_workers: int = 2
+    intake_memory_mb: int = 1024
+    intake_seconds: float = 20.0
+    uploads_per_day: int = 100
+    # Updates one Telegram user may send a minute; the rest are dropped (one warning a minute).
+    flood_per_minute: int = 30
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
 

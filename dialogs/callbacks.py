@@ -8,7 +8,7 @@ that is stale, foreign or malformed is an `Unknown`, and the reader re-shows whe
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
-from typing import ClassVar, TypeVar, Union
+from typing import ClassVar, TypeVar
 
 SEP = "|"
 MAX_BYTES = 64
@@ -43,7 +43,7 @@ class Payload:
         if prefix != cls.prefix or not _required(cls) <= len(parts) <= len(specs):
             return None
         values = {}
-        for spec, raw in zip(specs, parts):
+        for spec, raw in zip(specs, parts, strict=False):  # trailing defaults may be left off
             if spec.type in (int, "int"):
                 if not raw.isdigit():
                     return None
@@ -65,7 +65,7 @@ class GlobalCb(Payload):
     action: str
 
     @classmethod
-    def parse(cls, data: str) -> "GlobalCb | None":
+    def parse(cls, data: str) -> GlobalCb | None:
         prefix, sep, action = data.partition(SEP)
         return cls(action) if prefix == cls.prefix and sep else None
 
@@ -140,7 +140,7 @@ class StepCb(Payload):
         return data
 
     @classmethod
-    def parse(cls, data: str) -> "StepCb | None":
+    def parse(cls, data: str) -> StepCb | None:
         step, sep, value = data.partition(SEP)
         return cls(step, value) if sep and step and step not in FIXED else None
 
@@ -155,7 +155,7 @@ class Unknown:
 
 FIXED: dict[str, type[Payload]] = {c.prefix: c for c in (GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb,
                                                          TicketCb, RepeatCb)}
-Callback = Union[GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb, TicketCb, RepeatCb, StepCb, Unknown]
+Callback = GlobalCb | CorrectionCb | RatingCb | WindowCb | CaseCb | TicketCb | RepeatCb | StepCb | Unknown
 
 
 def parse(data: str | None) -> Callback:

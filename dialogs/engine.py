@@ -118,7 +118,8 @@ class Engine(Menu):
         if inp.kind == "command":
             return self._command(s, inp, replies, intents)
         choice = inp.choice if inp.kind == "choose" else None
-        route = CHOICE_ROUTES.get(type(choice)) if not isinstance(choice, Unknown) else MALFORMED_ROUTES.get(choice.kind)
+        malformed = isinstance(choice, Unknown)
+        route = MALFORMED_ROUTES.get(choice.kind) if malformed else CHOICE_ROUTES.get(type(choice))
         if route is not None:
             return route(self, s, choice, inp, replies, intents)
         if inp.kind == "text" and s.meta.rating_comment:

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from PIL import Image, ImageOps
-from pypdf import PdfReader
+
+from dialogs.model import Checked
+
+from dialogs.pdfclean import MAX_PDF_PAGES, Refused, clean_pdf  # noqa: F401 - MAX_PDF_PAGES re-exported
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Bot API getFile cannot fetch more
-MAX_PIXELS = 40_000_000
-MAX_PDF_PAGES = 50
+MAX_PIXELS = 40_000_000  # declared width × height
+MAX_JPEG_PIXELS = 256_000_000  # JPEGs decode at 1/8 scale when large (a 200 Mpx phone photo)
+MAX_DECODED_BYTES = 96 << 20  # width × height × bands at the scale actually decoded
 MAX_IMAGE_SIDE = 2400
 MIN_IMAGE_SIDE = 200
 JPEG_QUALITY = 85
@@ -48,12 +52,28 @@ class Accepted:
 @dataclass(frozen=True)
 class Rejected:
     reason: str  # Chinese, specific, says what to send instead
+    limit: str | None = None  # which limit refused it, when one did
+
+
+TOO_HEAVY = "文件过大或过于复杂，无法处理。请压缩或分页扫描后重新上传，照片可直接以“照片”方式发送。"
+TOO_SLOW = "文件处理超时，无法接收。请压缩或分页扫描后重新上传，照片可直接以“照片”方式发送。"
+
+
+def judge(data: bytes) -> Checked:
+    """inspect_upload as the value the engine receives."""
+    result = inspect_upload(data)
+    if isinstance(result, Rejected):
+        return Checked(ok=False, reason=result.reason, limit=result.limit)
+    return Checked(ok=True, kind=result.kind, mime=result.mime, sha256=result.sha256, pages=result.pages,
+                   width=result.width, height=result.height, size=len(result.data), data=result.data)
 
 
 def inspect_upload(data: bytes, filename: str | None = None) -> Accepted | Rejected:
     """Accept a PDF or photo, or say why not. The filename is ignored: content wins."""
     try:
         return _inspect(bytes(data))
+    except MemoryError:  # the worker's memory cap was reached
+        return Rejected(TOO_HEAVY, limit="memory")
     except Exception:  # a judge must never crash the conversation
         return Rejected("文件无法识别或已损坏，请重新拍照后以“照片”方式发送，或上传 PDF。")
 
@@ -82,17 +102,25 @@ def _inspect_image(data: bytes) -> Accepted | Rejected:
     try:
         with Image.open(BytesIO(data), formats=formats) as probe:
             width, height = probe.size  # declared size, nothing decoded yet
-            if width * height > MAX_PIXELS:
+            if width * height > (MAX_JPEG_PIXELS if probe.format == "JPEG" else MAX_PIXELS):
                 return bomb
             probe.verify()
         with Image.open(BytesIO(data), formats=formats) as im:
+            if im.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the target is smaller
+                long = max(width, height)
+                if long > MAX_IMAGE_SIDE:
+                    im.draft("RGB", (width * MAX_IMAGE_SIDE // long, height * MAX_IMAGE_SIDE // long))
+            if im.size[0] * im.size[1] * len(im.getbands()) > MAX_DECODED_BYTES:
+                return bomb
             im.load()
             upright = ImageOps.exif_transpose(im)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return bomb
+    except MemoryError:
+        return Rejected(bomb.reason, limit="memory")
     except Exception:
         return broken
-    if min(upright.size) < MIN_IMAGE_SIDE:
+    if min(width, height) < MIN_IMAGE_SIDE:
         return Rejected("图片太小，看不清内容（短边不足 200 像素）。请拍摄清晰、完整的原件照片后重新发送。")
     rgb = _to_rgb(upright)
     rgb.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
@@ -117,20 +145,7 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 def _inspect_pdf(data: bytes) -> Accepted | Rejected:
     try:
-        reader = PdfReader(BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            return Rejected("该 PDF 设有密码，无法查看。请上传未加密的PDF，或改为拍照发送。")
-        pages = len(reader.pages)
-        if pages < 1:
-            return Rejected("该 PDF 没有页面，请重新扫描后上传。")
-        if pages > MAX_PDF_PAGES:
-            return Rejected(f"该 PDF 共 {pages} 页，超过 {MAX_PDF_PAGES} 页上限。"
-                            "请只上传所需材料的页面。")
-        for page in reader.pages:
-            box = page.mediabox
-            if box.width <= 0 or box.height <= 0:
-                raise ValueError("empty page box")
-    except Exception:
-        return Rejected("文件已损坏或不完整，请重新扫描保存为 PDF 后上传，或直接拍照发送。")
-    return Accepted("pdf", "application/pdf", data, hashlib.sha256(data).hexdigest(),
-                    pages, None, None)
+        clean, pages = clean_pdf(data)
+    except Refused as e:
+        return Rejected(str(e))
+    return Accepted("pdf", "application/pdf", clean, hashlib.sha256(clean).hexdigest(), pages, None, None)

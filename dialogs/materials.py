@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialogs import departments, notice
-from dialogs.intake import Accepted, inspect_upload
 from dialogs.model import Reply, Session, StoreBlob, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 
 LIMITS = "可发送照片或文件（PDF、JPG、PNG），单个文件不超过20MB。"
+MAX_FILES_PER_SLOT = 20
+MAX_APPLICATION_BYTES = 100 << 20  # all materials of one application, as stored
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,11 @@ class UploadStep(BaseStep):
         if not slot.multi:
             files = []
         for up in inp.files if slot.multi else inp.files[-1:]:
-            if up.data is None:
-                notes.append("文件超过20MB，无法接收。请压缩或分页拍照后重新发送。")
+            checked = up.checked  # judged by the intake workers before the engine runs
+            if checked is None:
+                notes.append("文件未被接收，请重新发送。")
                 continue
-            checked = inspect_upload(up.data, up.filename)
-            if not isinstance(checked, Accepted):
+            if not checked.ok:
                 notes.append(f"文件未被接收：{checked.reason}")
                 continue
             if slot.images_only and checked.kind != "image":
@@ -150,8 +151,16 @@ class UploadStep(BaseStep):
             if any(f["sha256"] == checked.sha256 for f in files):
                 notes.append("这个文件已经上传过了。")
                 continue
+            if len(files) >= MAX_FILES_PER_SLOT:
+                notes.append(f"“{slot.title}”最多{MAX_FILES_PER_SLOT}个文件，其余未接收。"
+                             "页数较多时请合成一个PDF后上传。")
+                continue
+            stored = sum(f.get("size") or 0 for key, fs in s.materials.items() if key != slot.key for f in fs)
+            if stored + sum(f.get("size") or 0 for f in files) + checked.size > MAX_APPLICATION_BYTES:
+                notes.append("全部材料合计不能超过100MB，该文件未接收。请压缩或降低扫描分辨率后重新上传。")
+                continue
             files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
-                          "pages": checked.pages, "size": len(checked.data)})
+                          "pages": checked.pages, "size": checked.size})
             intents.append(StoreBlob(blob=checked.data, sha256=checked.sha256, blob_kind=checked.kind,
                                      mime=checked.mime, pages=checked.pages))
         changed = {slot.key: files}

@@ -116,13 +116,33 @@ class Session(BaseModel):
         return meta.model_dump(mode="json", exclude_defaults=True)
 
 
-class Upload(BaseModel):
-    """One received file; `data` is None when it was refused before download."""
+class Checked(BaseModel):
+    """The intake worker's verdict on one file, reached before the engine runs (the engine never decodes)."""
 
-    data: bytes | None = None
+    ok: bool
+    reason: str = ""  # Chinese, when refused
+    limit: str | None = None  # "memory" | "time" | "quota" | "size" when a limit refused it
+    kind: str = ""  # "image" | "pdf"
+    mime: str = ""
+    sha256: str = ""
+    pages: int = 0
+    width: int | None = None
+    height: int | None = None
+    size: int = 0  # of the normalised bytes
+    data: bytes | None = Field(default=None, repr=False)  # normalised: re-encoded JPEG or rewritten PDF
+    seconds: float = 0.0  # worker CPU time on this file
+    peak_kb: int = 0  # the worker's peak resident memory
+
+
+class Upload(BaseModel):
+    """One received file; `data`/`path` are None when it was refused before or during download."""
+
+    data: bytes | None = Field(default=None, repr=False)
+    path: str | None = None  # the download, spooled to disk
     filename: str | None = None
     size: int | None = None
     group: str | None = None  # Telegram media_group_id of an album
+    checked: Checked | None = None
 
 
 class UserInput(BaseModel):

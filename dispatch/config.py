@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from dispatch.channels import Channel, FolderChannel, TelegramNoticeChannel, WebhookChannel
 from dialogs.departments import KEYS as DEPARTMENTS
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MIN_SECRET_BITS = 128
+
+
+def check_webhook_url(url: str) -> None:
+    """https only; plain http only to this machine (a local bridge)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError("a webhook url needs a host")
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        return
+    raise ValueError("a webhook url must be https:// (http:// only for 127.0.0.1 or localhost)")
+
+
+def check_secret(secret: str) -> None:
+    """At least 32 characters and about 128 bits by the character statistics: `secrets.token_urlsafe(32)`
+    passes, 32 spaces or a repeated word do not."""
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values()) if secret else 0.0
+    if len(secret) < 32 or secret.strip() != secret or len(counts) < 12 or per_char * len(secret) < MIN_SECRET_BITS:
+        raise ValueError("a webhook secret needs at least 32 random characters, e.g. "
+                         "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
 
 
 class ChannelConfig(BaseModel):
@@ -20,8 +47,11 @@ class ChannelConfig(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> "ChannelConfig":
-        if self.kind == "webhook" and not (self.url and self.secret and len(self.secret.get_secret_value()) >= 32):
-            raise ValueError("a webhook channel needs a url and a secret of at least 32 characters")
+        if self.kind == "webhook":
+            if not (self.url and self.secret):
+                raise ValueError("a webhook channel needs a url and a secret")
+            check_webhook_url(self.url)
+            check_secret(self.secret.get_secret_value())
         if self.kind == "telegram" and not self.chat_id:
             raise ValueError("a telegram channel needs the department's staff chat_id")
         return self

@@ -30,6 +30,7 @@ _MAX_LINES = 30  # per table row; a row taller than a page cannot be drawn
 _COLS = (20, 30, 20, 30)  # label, value, label, value (per cent of the width)
 _SECTION = FontFace(emphasis="BOLD", fill_color=(217, 217, 217))
 _LABEL = FontFace(fill_color=(245, 245, 245))
+UNREADABLE_NOTE = "该文件无法读取，已单独隔离，其余材料不受影响。请联系申请人重新提交该材料。"
 
 
 @dataclass
@@ -304,26 +305,31 @@ def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float,
     return lines
 
 
-def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]]) -> bytes:
-    """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given."""
+def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]], unreadable: list[str] | None = None) -> bytes:
+    """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given. A file that cannot
+    be read becomes a page saying which material it was (listed in `unreadable`), never a failed packet."""
     if not any(items for _, items in parts):
         raise ValueError("no materials to bundle")
+    bad = unreadable if unreadable is not None else []
     images = [(title, i, len(items), data) for title, items in parts
               for i, (kind, data) in enumerate(items, 1) if kind == "image"]
-    photo_pages = list(PdfReader(BytesIO(_photo_pages(images))).pages) if images else []
+    photo_pages = list(PdfReader(BytesIO(_photo_pages(images, bad))).pages) if images else []
     writer = PdfWriter()
     next_photo = 0
     for title, items in parts:
         start = len(writer.pages)
-        for kind, data in items:
+        for number, (kind, data) in enumerate(items, 1):
             if kind == "image":
                 writer.add_page(photo_pages[next_photo])
                 next_photo += 1
-            elif kind == "pdf":
-                reader = PdfReader(BytesIO(data), strict=False)
-                if reader.is_encrypted:
-                    reader.decrypt("")
-                writer.append(reader, import_outline=False)
+            elif kind in ("pdf", "missing"):
+                pages = _pdf_pages(data) if kind == "pdf" else None
+                if pages is None:
+                    label = title if len(items) == 1 else f"{title}（第{number}个文件）"
+                    bad.append(label)
+                    pages = _placeholder(label)
+                for page in pages:
+                    writer.add_page(page)
             else:
                 raise ValueError(f"unknown material kind: {kind!r}")
         if len(writer.pages) > start:
@@ -334,17 +340,57 @@ def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]]) -> bytes:
     return out.getvalue()
 
 
-def _photo_pages(images: list[tuple[str, int, int, bytes]]) -> bytes:
-    pdf = _new_pdf("灵活就业申报材料", bold=False)
+def _pdf_pages(data: bytes) -> list | None:
+    """The pages of one material PDF, copied through a writer of its own so a failure stays contained."""
+    try:
+        reader = PdfReader(BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        alone = PdfWriter()
+        alone.append(reader, import_outline=False)
+        buffer = BytesIO()
+        alone.write(buffer)
+        return list(PdfReader(buffer).pages)
+    except Exception:  # noqa: BLE001 - any parser failure: this material only is replaced
+        log.warning("a material PDF could not be read; a placeholder page stands in for it")
+        return None
+
+
+def _placeholder(label: str) -> list:
+    text = f"材料“{label}”无法显示。"
+    pdf = _new_pdf("灵活就业申报材料", bold=False, text=text + UNREADABLE_NOTE)
+    pdf.add_page()
+    pdf.set_font(FONT, size=14)
+    pdf.multi_cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=11)
+    pdf.multi_cell(0, 7, UNREADABLE_NOTE)
+    return list(PdfReader(BytesIO(_output(pdf))).pages)
+
+
+def _photo_pages(images: list[tuple[str, int, int, bytes]], bad: list[str]) -> bytes:
+    pdf = _new_pdf("灵活就业申报材料", bold=False, text="".join(t for t, *_ in images) + UNREADABLE_NOTE)
     pdf.set_auto_page_break(False)
     for title, number, count, data in images:
-        with Image.open(BytesIO(data)) as im:
-            landscape = im.width > im.height
+        caption = title if count == 1 else f"{title}（{number}/{count}）"
+        try:
+            with Image.open(BytesIO(data)) as im:
+                landscape = im.width > im.height
+        except Exception:  # noqa: BLE001 - an unreadable photo gets a page saying so
+            landscape = None
         pdf.add_page(orientation="L" if landscape else "P")
         pdf.set_font(FONT, size=9)
-        caption = title if count == 1 else f"{title}（{number}/{count}）"
         pdf.cell(0, 6, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         top = pdf.get_y() + 2
-        pdf.image(BytesIO(data), x=pdf.l_margin, y=top, w=pdf.epw,
-                  h=pdf.h - top - pdf.b_margin, keep_aspect_ratio=True)
+        if landscape is not None:
+            try:
+                pdf.image(BytesIO(data), x=pdf.l_margin, y=top, w=pdf.epw,
+                          h=pdf.h - top - pdf.b_margin, keep_aspect_ratio=True)
+                continue
+            except Exception:  # noqa: BLE001
+                pass
+        bad.append(caption)
+        pdf.set_font(FONT, size=14)
+        pdf.multi_cell(0, 9, f"材料“{caption}”无法显示。", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, size=11)
+        pdf.multi_cell(0, 7, UNREADABLE_NOTE)
     return _output(pdf)

@@ -15,7 +15,7 @@ from dialogs import departments
 from dispatch import routing
 from dialogs.clock import local_text, utc, utcnow
 from dispatch.formpdf import FormDocument, FormRow, FormSection, materials_pdf, render_form_pdf
-from storage.blobs import BlobStore
+from storage.blobs import BlobCorrupted, BlobStore
 
 SCHEMA_VERSION = "hebei-flexjob-packet/1"
 ALL = "all"
@@ -75,11 +75,20 @@ def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pd
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
         files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
-        parts = [(m["title"], [(f["kind"], blobs.get(f["sha256"])) for f in m.get("files") or []])
-                 for m in materials.values()]
+        parts = [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
         if any(items for _, items in parts):
-            files["materials.pdf"] = materials_pdf(parts)
+            unreadable: list[str] = []
+            files["materials.pdf"] = materials_pdf(parts, unreadable)
+            meta["unreadable"] = unreadable
     return Packet(ref=source.ref, department=dept, version=source.version, files=files, meta=meta)
+
+
+def _material(blobs: BlobStore, f: dict[str, Any]) -> tuple[str, bytes]:
+    """A stored file for the bundle; one that is gone or altered stands as a placeholder page."""
+    try:
+        return f["kind"], blobs.get(f["sha256"])
+    except (OSError, ValueError, BlobCorrupted, Exception):  # noqa: BLE001 - whatever the store raises
+        return "missing", b""
 
 
 def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Packet:

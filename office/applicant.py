@@ -8,15 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from dialogs import rating
+from dialogs.clock import local_day
 from dialogs.model import Correction, Rate
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.redact import redact
 from dialogs.reference import new_reference
 from dialogs.workdays import Deadline, WorkCalendar
-from dialogs.clock import local_day
 from office import decisions, helpdesk, window
 from office.outcome import Result
 from storage.models import Application
+from storage.blobrefs import shas_of
 from storage.uow import UnitOfWork
 
 OnSubmitted = Callable[[UnitOfWork, Application], Awaitable[None]]
@@ -30,6 +31,7 @@ async def submit(uow: UnitOfWork, applicant_id: int, key: str, frozen: dict[str,
     if app is None:
         app, created = await _insert(uow, key, applicant_id, frozen, now, expected)
         if created:
+            await uow.blob_refs.add(f"app:{app.id}", shas_of(app.data))  # the application holds its files
             uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
                            applicant_id=applicant_id, application_id=app.id)
             if on_submitted is not None:

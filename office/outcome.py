@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 OK, UNCHANGED, NOT_FOUND, FORBIDDEN, CONFLICT, INVALID = (
     "ok", "unchanged", "not_found", "forbidden", "conflict", "invalid")
 

@@ -19,7 +19,7 @@ class Role(StrEnum):
 CLERK_ACTIONS = frozenset({"claim", "release", "done", "correct", "reject", "view"})
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.window: frozenset({"accept", "return", "refuse", "view", "export", "withdraw"}),
-    Role.clerk: CLERK_ACTIONS,
+    Role.clerk: CLERK_ACTIONS | {"view_case"},  # a department's packet: clerks (and admins), not the window
     Role.helpdesk: frozenset({"status", "answer", "close_ticket", "faq_add"}),
 }
 # A department's own system acting through the signed callback claims as this id.

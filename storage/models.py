@@ -279,3 +279,35 @@ class InboxChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class BlobRef(Base):
+    """Who still needs a stored file (a draft or an application); a file with none is deleted."""
+
+    __tablename__ = "blob_refs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)  # draft:<id> | app:<id>
+
+
+class PendingAction(Base):
+    """A staff action waiting for its typed reason (不予受理, 补正, 退回); it expires."""
+
+    __tablename__ = "pending_actions"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # one at a time per person
+    kind: Mapped[str] = mapped_column(String(4))  # "k" department case | "w" window
+    action: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    materials: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CallbackNonce(Base):
+    """A signed department callback, recorded once: a replay gets the first answer and no effect."""
+
+    __tablename__ = "callback_nonces"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)  # <department>:<nonce>
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

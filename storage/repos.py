@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -86,6 +87,11 @@ class Events:
             applicant_id: int | None = None, application_id: int | None = None) -> None:
         self.db.add(Event(kind=kind, actor=actor, payload=payload or {}, applicant_id=applicant_id,
                           application_id=application_id))
+
+    async def count_since(self, kind: str, applicant_id: int, since: datetime) -> int:
+        return int(await self.db.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == kind, Event.applicant_id == applicant_id,
+                                                          Event.created_at >= since)) or 0)
 
     async def for_application(self, application_id: int) -> list[Event]:
         rows = await self.db.scalars(select(Event).where(Event.application_id == application_id)

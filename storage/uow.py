@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
+from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.inbox import HandledUpdates
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
@@ -27,13 +29,16 @@ class UnitOfWork:
     tickets: Tickets
     faq_additions: FaqAdditions
     ratings: Ratings
+    blob_refs: BlobRefs
+    callback_nonces: CallbackNonces
+    pending_actions: PendingActions
     handled_updates: HandledUpdates
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
         self.db: AsyncSession
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self.db = db = self._sessionmaker()
         await db.begin()
         self.applicants = Applicants(db)
@@ -50,6 +55,9 @@ class UnitOfWork:
         self.tickets = Tickets(db)
         self.faq_additions = FaqAdditions(db)
         self.ratings = Ratings(db)
+        self.blob_refs = BlobRefs(db)
+        self.callback_nonces = CallbackNonces(db)
+        self.pending_actions = PendingActions(db)
         self.handled_updates = HandledUpdates(db)
         return self
 

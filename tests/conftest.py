@@ -98,7 +98,16 @@ def calendar() -> WorkCalendar:
     return WorkCalendar.load()
 
 
+@pytest.fixture(scope="session")
+def intake_pool(tmp_path_factory):
+    """The real intake workers (separate processes with memory and time caps), shared by the run."""
+    from bot.intake import IntakePool
+    pool = IntakePool(spool=tmp_path_factory.mktemp("spool"))
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-async def runner(engine, sessionmaker, blobs, calendar, clock):
+async def runner(engine, sessionmaker, blobs, calendar, clock, intake_pool):
     from bot.runner import Runner
-    return Runner(engine, sessionmaker, blobs, calendar, clock=clock)
+    return Runner(engine, sessionmaker, blobs, calendar, clock=clock, intake=intake_pool)

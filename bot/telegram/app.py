@@ -14,6 +14,7 @@ from bot.pacing import Pacer
 from bot.runner import Runner
 from bot.telegram.applicant import make_router
 from bot.telegram.dedup import UpdateDedup
+from bot.telegram.flood import FloodGuard
 from bot.telegram.ordering import ChatOrder
 from bot.telegram.replies import ReplySender
 from dialogs.texts import COMMANDS, SORRY_KEPT, SORRY_NOT_KEPT
@@ -27,13 +28,15 @@ def make_bot(token: str, api_base: str) -> Bot:
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
-def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, pacer: Pacer | None = None,
-                    kick=None, album_wait: float | None = None) -> Dispatcher:
+def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, flood: FloodGuard | None = None,
+                    pacer: Pacer | None = None, kick=None, album_wait: float | None = None) -> Dispatcher:
     """`pacer` and `kick` are shared with the notifier, which sends the replies that could not go at once."""
     # No aiogram FSM: the draft in storage is where an applicant is. Its default MemoryStorage would
     # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
     dp = Dispatcher(disable_fsm=True)
-    # Order matters: a chat's place in line is taken before any await, then the update-id check.
+    # Order matters: nothing may await before ChatOrder takes the chat's place in line (the flood
+    # guard decides synchronously), then the update-id check.
+    dp.update.outer_middleware(flood or FloodGuard())
     dp.update.outer_middleware(ChatOrder() if album_wait is None else ChatOrder(album_wait))
     dp.update.outer_middleware(UpdateDedup(runner.sessionmaker))
     for router in extra_routers:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -89,10 +91,11 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
 
     @router.message(F.photo | F.document)
     async def on_file(message: Message, bot: Bot, album: list[Message] | None = None) -> None:
+        batch = album or [message]  # an album's photos come together (bot.telegram.ordering)
         try:
-            files = [await download(bot, m) for m in album or [message]]
+            files = [await download(bot, m, runner.intake.spool) for m in batch]
         except DownloadFailed:
-            await send_replies(bot, message.chat.id, [texts.download_failed(len(album or [message]))])
+            await send_replies(bot, message.chat.id, [texts.download_failed(len(batch))])
             return
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
@@ -108,13 +111,15 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
     return router
 
 
-async def download(bot: Bot, message: Message) -> Upload:
+async def download(bot: Bot, message: Message, spool: Path) -> Upload:
     if message.photo:
         item, name = message.photo[-1], None
     else:
         item, name = message.document, message.document.file_name
     size = item.file_size or 0
-    if size > MAX_UPLOAD_BYTES:
+    if size > MAX_UPLOAD_BYTES:  # declared too big: refused without a download
         return Upload(data=None, filename=name, size=size, group=message.media_group_id)
-    data = await fetch(bot, item.file_id)
-    return Upload(data=data, filename=name, size=len(data), group=message.media_group_id)
+    path = await fetch(bot, item.file_id, spool)  # retried; the limit holds on bytes received
+    if path is None:
+        return Upload(data=None, filename=name, size=MAX_UPLOAD_BYTES + 1, group=message.media_group_id)
+    return Upload(path=path, filename=name, size=os.path.getsize(path), group=message.media_group_id)

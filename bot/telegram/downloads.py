@@ -1,15 +1,17 @@
-"""Fetches an uploaded file from Telegram (getFile, then the download), retried with backoff."""
+"""Fetches an uploaded file from Telegram (getFile, then the download to the spool), retried with backoff."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
+from pathlib import Path
 from typing import Awaitable, Callable
 
 import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
+from bot.telegram import files
 
 log = logging.getLogger(__name__)
 DELAYS = (0.5, 1.0, 2.0, 4.0)  # then the applicant is asked to send the file again
@@ -19,15 +21,14 @@ class DownloadFailed(Exception):
     """Telegram did not give the file after every retry."""
 
 
-async def fetch(bot: Bot, file_id: str, *, delays: tuple[float, ...] | None = None,
-                sleep: Callable[[float], Awaitable[None]] | None = None) -> bytes:
+async def fetch(bot: Bot, file_id: str, spool: Path, *, delays: tuple[float, ...] | None = None,
+                sleep: Callable[[float], Awaitable[None]] | None = None) -> str | None:
+    """bot.telegram.files.fetch (the spooled path, None when over the limit), retried with backoff."""
     delays = DELAYS if delays is None else delays
     sleep = sleep or asyncio.sleep
     for attempt in range(len(delays) + 1):
         try:
-            buffer = io.BytesIO()
-            await bot.download(file_id, destination=buffer)
-            return buffer.getvalue()
+            return await files.fetch(bot, file_id, spool)
         except TelegramRetryAfter as e:
             wait = float(e.retry_after)
         except (TelegramNetworkError, TelegramServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -15,30 +14,27 @@ from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
-from office import access, decisions, window
+from office import access, decisions, pending, window
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
-from office.outcome import Result
 from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Pending:
-    """A staff action waiting for its reason, typed in the private chat with the bot."""
-
-    kind: str  # "k" (department case) or "w" (window)
-    action: str
-    target: str
-    fields: set[str] = field(default_factory=set)
-    materials: set[str] = field(default_factory=set)
-
-
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
     router = Router(name="staff")
-    waiting: dict[int, Pending] = {}
+    waiting: set[int] = set()  # who has a pending action (a hint; the pending_actions row is the truth)
+    loaded = False
     now = clock or utcnow
+
+    async def is_waiting(message: Message) -> bool:
+        nonlocal loaded
+        if not loaded:  # after a restart, the actions pending before it are found again
+            async with UnitOfWork(sessionmaker) as uow:
+                waiting.update(await uow.pending_actions.ids())
+            loaded = True
+        return message.from_user is not None and message.from_user.id in waiting
 
     async def ask_privately(bot: Bot, user_id: int, text: str, markup=None) -> bool:
         try:
@@ -52,7 +48,7 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             await bot.send_document(user_id, BufferedInputFile(data, filename=f"{packet.ref}-{name}"),
                                     protect_content=True)
 
-    def toggles(case_id: int, dept: str, p: Pending) -> InlineKeyboardMarkup:
+    def toggles(case_id: int, dept: str, p) -> InlineKeyboardMarkup:
         rows = []
         for key in FIELDS_BY_DEPARTMENT[dept]:
             if key in BY_KEY:
@@ -65,18 +61,20 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=CaseCb("cc", case_id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
-    async def deliver_packet(cb: CallbackQuery, bot: Bot, packet, no_chat: str) -> None:
+    async def deliver_packet(cb: CallbackQuery, bot: Bot, packet, no_chat: str, note: str = "") -> None:
         await cb.answer("材料已发送到您与机器人的私聊。")
         try:
             await send_packet(bot, cb.from_user.id, packet)
+            if note:  # which material could not be shown
+                await bot.send_message(cb.from_user.id, note)
         except TelegramAPIError:
             await cb.answer(no_chat, show_alert=True)
 
-    async def viewable_department(uid: int, case_id: int) -> str | None:
-        """The case's department if this clerk may work on it (audited as "view"), else None."""
+    async def viewable_department(uid: int, case_id: int, perm: str = "view") -> str | None:
+        """The case's department if this clerk may work on it (audited as `perm`), else None."""
         async with UnitOfWork(sessionmaker) as uow:
             case = await uow.cases.get(case_id)
-            if case is None or await authorize(uow, uid, "view", case.department, target=f"case:{case_id}") is None:
+            if case is None or await authorize(uow, uid, perm, case.department, target=f"case:{case_id}") is None:
                 return None
             return case.department
 
@@ -110,17 +108,19 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         if packet is None:
             await cb.answer(result.message, show_alert=True)
             return
-        await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start，再点“查看材料”。")
+        await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start，再点“查看材料”。", result.message)
 
     @router.callback_query(Cb(CaseCb, rule=F.action.in_({"reject", "correct"})))
     async def on_case_reason(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
         """不予受理 / 要求补正: ask privately for the reason (and, for a correction, the items)."""
         uid, case_id = cb.from_user.id, callback_data.case_id
-        department = await viewable_department(uid, case_id)
+        department = await viewable_department(uid, case_id, callback_data.action)
         if department is None:
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
-        p = waiting[uid] = Pending("k", callback_data.action, str(case_id))
+        async with UnitOfWork(sessionmaker) as uow:  # stored: survives a restart, expires, re-checked at the end
+            p = await pending.begin(uow, uid, "k", callback_data.action, str(case_id), now())
+        waiting.add(uid)
         if callback_data.action == "reject":
             ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
         else:
@@ -135,11 +135,12 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         if department is None:
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
-        if uid not in waiting:
+        async with UnitOfWork(sessionmaker) as uow:
+            p = await pending.toggle(uow, uid, callback_data.case_id,
+                                     "field" if callback_data.action == "tf" else "material", callback_data.key, now())
+        if p is None:
             await cb.answer("该按钮已失效。")
             return
-        p = waiting[uid]
-        (p.fields if callback_data.action == "tf" else p.materials).symmetric_difference_update({callback_data.key})
         await cb.message.edit_reply_markup(reply_markup=toggles(callback_data.case_id, department, p))
         await cb.answer()
 
@@ -150,7 +151,9 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         if await viewable_department(uid, callback_data.case_id) is None:
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
-        if uid not in waiting:
+        async with UnitOfWork(sessionmaker) as uow:
+            p = await pending.current(uow, uid, now())
+        if p is None or p.target != str(callback_data.case_id):
             await cb.answer("该按钮已失效。")
             return
         await cb.answer()
@@ -181,24 +184,26 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
     async def on_window_open(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
         uid, ref = cb.from_user.id, callback_data.ref
         async with UnitOfWork(sessionmaker) as uow:
-            allowed = await authorize(uow, uid, "view", None, target=ref) is not None
-            packet = await access.full_packet(uow, blobs, ref, f"tg:{uid}") if allowed else None
-        if not allowed:
+            staff = await authorize(uow, uid, "view", None, target=ref)
+            result, packet = await access.window_packet(uow, blobs, ref, staff) if staff else (None, None)
+        if staff is None:
             await cb.answer("您没有窗口受理的权限。", show_alert=True)
         elif packet is None:
-            await cb.answer("未找到该申请。", show_alert=True)
+            await cb.answer(result.message, show_alert=True)
         else:
-            await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start。")
+            await deliver_packet(cb, bot, packet, "请先私聊机器人发送 /start。", result.message)
 
     @router.callback_query(Cb(WindowCb, rule=F.action.in_({"return", "refuse"})))
     async def on_window_reason(cb: CallbackQuery, bot: Bot, callback_data: WindowCb) -> None:
         uid, ref, action = cb.from_user.id, callback_data.ref, callback_data.action
         async with UnitOfWork(sessionmaker) as uow:
             allowed = await authorize(uow, uid, action, None, target=ref) is not None
+            if allowed:
+                await pending.begin(uow, uid, "w", action, ref, now())
         if not allowed:
             await cb.answer("您没有窗口受理的权限。", show_alert=True)
             return
-        waiting[uid] = Pending("w", action, ref)
+        waiting.add(uid)
         ok = await ask_privately(bot, uid, f"请输入{'退回补正' if action == 'return' else '不予受理'}的原因（{ref}）：")
         await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)
 
@@ -209,25 +214,12 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
         await cb.answer("该按钮已失效。" if allowed else "您没有窗口受理的权限。", show_alert=not allowed)
 
     # ---- the reason, typed in the private chat --------------------------------------------------
-    @router.message(F.chat.type == "private", F.text, F.from_user.id.func(lambda uid: uid in waiting))
+    @router.message(F.chat.type == "private", F.text, is_waiting)
     async def on_reason(message: Message) -> None:
-        p = waiting.pop(message.from_user.id)
-        reason, who = message.text.strip()[:300], message.from_user.id
+        """The typed reason completes the stored action; the person is authorised again (office.pending)."""
+        waiting.discard(message.from_user.id)
         async with UnitOfWork(sessionmaker) as uow:
-            result = await REASON_ACTIONS[(p.kind, p.action)](uow, p, who, reason)
+            result = await pending.complete(uow, message.from_user.id, message.text.strip()[:300], now())
         await message.answer(result.message)
-
-    async def return_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
-        return await window.return_for_correction(uow, p.target, f"tg:{who}", reason)
-
-    async def refuse_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
-        return await window.refuse(uow, p.target, f"tg:{who}", reason)
-
-    async def decide_with_reason(uow: UnitOfWork, p: Pending, who: int, reason: str) -> Result:
-        return await decisions.decide(uow, int(p.target), p.action, Actor.staff(who), now(), reason=reason,
-                                      fields=sorted(p.fields), materials=sorted(p.materials))
-
-    REASON_ACTIONS = {("w", "return"): return_with_reason, ("w", "refuse"): refuse_with_reason,
-                      ("k", "reject"): decide_with_reason, ("k", "correct"): decide_with_reason}
 
     return router

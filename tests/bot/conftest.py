@@ -6,7 +6,12 @@ import pytest
 from aiogram import Bot
 
 from bot.telegram.app import make_dispatcher
+from bot.telegram.flood import FloodGuard
 from tests.bot.recording import RecordingSession
+
+
+def LENIENT() -> FloodGuard:
+    return FloodGuard("100000/minute")
 
 
 class TgHarness:
@@ -21,5 +26,5 @@ class TgHarness:
 async def tg(runner, clock):
     session = RecordingSession()
     bot = Bot("42:TEST", session=session)
-    dp = make_dispatcher(runner, clock=clock)
+    dp = make_dispatcher(runner, clock=clock, flood=LENIENT())  # scripted users type faster than people
     yield TgHarness(dp, bot, session)

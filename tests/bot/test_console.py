@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from bot.console import parse_line, render, run_console
 from dialogs.model import Button, Reply
@@ -25,7 +26,7 @@ def test_number_and_label_press_buttons(tmp_path):
     path = tmp_path / "a.jpg"
     path.write_bytes(jpeg())
     up = parse_line(f"/file {path}", buttons, NOW, "c")
-    assert up.kind == "upload" and up.files[0].data == path.read_bytes()
+    assert up.kind == "upload" and Path(up.files[0].path).read_bytes() == path.read_bytes()  # spooled copy
     assert "找不到文件" in parse_line("/file /nonexistent.pdf", buttons, NOW, "c")
 
 

@@ -19,6 +19,7 @@ from bot.telegram.app import make_dispatcher
 from dialogs.texts import SORRY_KEPT, SORRY_NOT_KEPT
 from storage.models import Application, Draft, Notification
 from tests import factories as f
+from tests.bot.conftest import LENIENT
 from tests.bot.recording import FlakySession
 from tests.bot.test_applicant import drive
 from tests.conftest import NOW
@@ -33,7 +34,7 @@ class Harness:
         self.runner, self.clock = runner, clock
         self.session = FlakySession()
         self.bot = Bot("42:TEST", session=self.session)
-        self.dp = make_dispatcher(runner, clock=clock, album_wait=0.2)
+        self.dp = make_dispatcher(runner, clock=clock, album_wait=0.2, flood=LENIENT())
 
     async def feed(self, update) -> None:
         await self.dp.feed_update(self.bot, update)
@@ -42,8 +43,8 @@ class Harness:
         """A new process: a new dispatcher and runner identity on the same database."""
         from bot.runner import Runner
         r = self.runner
-        self.runner = Runner(r.engine, r.sessionmaker, r.blobs, r.calendar, clock=r.clock)
-        self.dp = make_dispatcher(self.runner, clock=self.clock, album_wait=0.2)
+        self.runner = Runner(r.engine, r.sessionmaker, r.blobs, r.calendar, clock=r.clock, intake=r.intake)
+        self.dp = make_dispatcher(self.runner, clock=self.clock, album_wait=0.2, flood=LENIENT())
 
 
 @pytest.fixture
@@ -259,3 +260,24 @@ async def test_album_arrives_as_one_batch(tg, sessionmaker):
     d = await draft(sessionmaker)
     assert len(d.data["materials"]["household"]) == 3 and d.state == "m_entrusted"
     assert sum("已收到3个文件" in t for t in tg.session.texts(UID)) == 1
+
+
+def test_a_zombie_owner_counts_as_dead():
+    """A killed process its parent has not reaped yet still has a pid: its claims are dead all the same."""
+    import os
+    import signal
+    import socket
+    import time
+
+    from bot.outbox import dead_owners
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)  # dead, not reaped: a zombie
+        token = f"{socket.gethostname()[:24]}:{pid}:0badc0de"
+        assert dead_owners([token], "me") == {token}
+    finally:
+        os.waitpid(pid, 0)

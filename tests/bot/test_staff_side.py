@@ -8,8 +8,10 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
+from dialogs import departments
 from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
+from tests.bot.conftest import LENIENT
 from bot.telegram.helpdesk import make_router as helpdesk_router
 from bot.telegram.staff import make_router as staff_router
 from office import window
@@ -35,7 +37,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     bot = Bot("42:TEST", session=session)
     runner.helpdesk_chat = HELPDESK
     dp = make_dispatcher(runner, helpdesk_router(sessionmaker, HELPDESK, faq, clock),
-                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock)
+                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock, flood=LENIENT())
     async with UnitOfWork(sessionmaker) as uow:
         await add_staff(uow, 10, "窗口", "window")
         await add_staff(uow, 20, "人社", "clerk", "hrss")
@@ -49,7 +51,7 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     h.session, h.bot, h.dp, h.sm = session, bot, dp, sessionmaker
     h.feed = lambda update: dp.feed_update(bot, update)
     h.channel = RecordingChannel()
-    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in ("hrss", "medical", "tax")},
+    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in departments.KEYS},
                       DispatchConfig(departments={"hrss": {"chat_id": -700}}),
                       clock=clock, packer=partial(build_packet, render_pdfs=False))
     return h

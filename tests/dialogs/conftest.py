@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from dialogs.intake import judge
 from dialogs.model import Session, Upload, UserInput
 from tests.conftest import NOW
+
+
+def checked(up: Upload) -> Upload:
+    """What the runner does before the engine: the intake judge's verdict attached as data."""
+    if up.checked is not None or up.data is None:
+        return up
+    return up.model_copy(update={"checked": judge(up.data), "data": None})
 
 
 class Chat:
@@ -18,7 +26,7 @@ class Chat:
 
     def send(self, kind: str, value=None, **kw):
         if kind == "upload":
-            kw["files"] = [v if isinstance(v, Upload) else Upload(data=v, size=len(v)) for v in value]
+            kw["files"] = [checked(v if isinstance(v, Upload) else Upload(data=v, size=len(v))) for v in value]
         elif kind == "choose":
             kw["payload"] = value
         elif kind == "command":

@@ -3,10 +3,23 @@ buttons already sent, and anything else is a typed Unknown."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
-from dialogs.callbacks import (MAX_BYTES, CaseCb, CorrectionCb, GlobalCb, PayloadTooLong, RatingCb, StepCb,
-                               TicketCb, Unknown, WindowCb, parse)
+from dialogs.callbacks import (
+    MAX_BYTES,
+    CaseCb,
+    CorrectionCb,
+    GlobalCb,
+    PayloadTooLong,
+    RatingCb,
+    StepCb,
+    TicketCb,
+    Unknown,
+    WindowCb,
+    parse,
+)
 from dialogs.engine import Engine
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
@@ -55,11 +68,11 @@ def test_the_longest_staff_toggles_fit():
 
 
 def test_every_step_prompt_offers_only_parseable_buttons():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from dialogs.model import Session, UserInput
     engine = Engine()
-    inp = UserInput(kind="text", text="", now=datetime(2026, 3, 2, tzinfo=timezone.utc))
+    inp = UserInput(kind="text", text="", now=datetime(2026, 3, 2, tzinfo=UTC))
     for name, step in engine.steps.items():
         for reply in step.prompt(Session(state=name), inp):
             for row in reply.buttons:

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from dialogs.intake import (
     MAX_PDF_PAGES,
@@ -202,12 +202,13 @@ def test_real_compressed_bomb_png_is_rejected():
 
 # --- PDFs -----------------------------------------------------------------------------
 
-def test_pdf_is_accepted_unchanged():
+def test_pdf_is_accepted_rewritten():
     data = pdf_bytes(2)
     result = accepted(data, filename="scan.jpg")
     assert (result.kind, result.mime, result.pages) == ("pdf", "application/pdf", 2)
-    assert result.data == data
-    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert result.data.startswith(b"%PDF-") and len(PdfReader(BytesIO(result.data)).pages) == 2
+    assert b"page 1" in PdfReader(BytesIO(result.data)).pages[0].extract_text().encode()
+    assert result.sha256 == hashlib.sha256(result.data).hexdigest()
     assert (result.width, result.height) == (None, None)
 
 

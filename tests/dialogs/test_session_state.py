@@ -82,7 +82,8 @@ def test_an_unknown_meta_key_is_a_bug_not_a_silent_write():
 
 
 def test_stored_drafts_of_the_old_shape_still_load():
-    old = {"editing": True, "skipped": ["employer"], "pending_id": None, "partial": {"step": "f_x", "province": "130000"},
+    old = {"editing": True, "skipped": ["employer"], "pending_id": None,
+           "partial": {"step": "f_x", "province": "130000"},
            "correction": {"ref": "LJ1", "dept": "hrss", "reason": "r", "fields": ["phone"], "materials": [],
                           "todo": ["f_phone"]},
            "commitment": {"accepted_at": "2026-03-02T02:00:00+00:00", "account": "telegram:1", "text": "承诺"},

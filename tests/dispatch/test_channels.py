@@ -21,7 +21,7 @@ from dispatch.worker import Worker
 from storage.models import Delivery, Notification
 from tests.dispatch.conftest import BANK, ID_NUMBER, NAME, PHONE, RecordingChannel, accepted_application, rows
 
-SECRET = "s" * 40
+SECRET = "kq3V9xZr-Tm2LpWc8Ns_Yd4Hf7Jb1Ge6Ua0Qo5Ri"  # 40 random characters
 
 
 def packet(dept: str = "tax", version: int = 1) -> Packet:
@@ -151,7 +151,7 @@ async def test_webhook_department_retries_then_delivered(sm, blobs, calendar, cl
 
 async def test_config_refuses_incomplete_channels():
     with pytest.raises(ValueError):
-        ChannelConfig(kind="webhook", url="http://x", secret="short")
+        ChannelConfig(kind="webhook", url="https://x.example", secret="short")
     with pytest.raises(ValueError):
         ChannelConfig(kind="telegram")
     with pytest.raises(ValueError):
@@ -175,3 +175,29 @@ async def test_telegram_notice_is_pii_free_and_idempotent(sm):
     data = [b["data"] for row in body["buttons"] for b in row]
     assert data == ["k|claim|7", "k|open|7", "k|done|7", "k|correct|7", "k|reject|7"]
     assert all(len(d.encode()) <= 64 for d in data) and body["protect_content"] is True
+
+
+@pytest.mark.parametrize("url", ["http://dept.example/in", "ftp://dept.example/in", "https:///nohost",
+                                 "http://10.0.0.5/in", "file:///etc/passwd"])
+def test_webhook_urls_must_be_https(url):
+    with pytest.raises(ValueError):
+        ChannelConfig(kind="webhook", url=url, secret=SECRET)
+
+
+@pytest.mark.parametrize("url", ["https://dept.example/in", "http://127.0.0.1:8080/in", "http://localhost/in"])
+def test_https_or_local_http_is_accepted(url):
+    assert ChannelConfig(kind="webhook", url=url, secret=SECRET).url == url
+
+
+@pytest.mark.parametrize("secret", [" " * 32, "s" * 40, "ab" * 20, "password" * 5, "0123456789" * 4,
+                                    " " + "kq3V9xZr-Tm2LpWc8Ns_Yd4Hf7Jb1Ge6Ua0Qo5Ri"])
+def test_webhook_secrets_need_real_entropy(secret):
+    with pytest.raises(ValueError):
+        ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secret)
+
+
+def test_a_generated_secret_is_accepted():
+    import secrets
+    for _ in range(20):
+        assert ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secrets.token_urlsafe(32))
+        assert ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secrets.token_hex(32))

@@ -292,3 +292,16 @@ def test_common_subset_serves_ordinary_text_and_rare_names_use_the_full_face(tmp
     assert formpdf._face(font.path, font.index, "张三 河北省石家庄市") == (common[0], 0)
     assert formpdf._face(font.path, font.index, "张𠀾") == (font.path, font.index)
     fontcache.common_face.cache_clear()
+
+
+def test_a_material_that_cannot_be_read_becomes_a_page_saying_which_one():
+    bad: list[str] = []
+    parts = [("居民身份证", [("image", photo((800, 500), "gray")), ("image", b"\xff\xd8\xff broken")]),
+             ("劳动合同", [("pdf", two_page_pdf()), ("pdf", b"%PDF-1.7\n garbage"), ("missing", b"")])]
+    reader = PdfReader(BytesIO(materials_pdf(parts, bad)))
+    pages = [re.sub(r"[\s\x00]", "", p.extract_text()) for p in reader.pages]
+    assert len(pages) == 6  # photo, placeholder, two contract pages, two placeholders
+    assert "材料“居民身份证（2/2）”无法显示" in pages[1]
+    assert "contractpage1" in pages[2] and "材料“劳动合同（第2个文件）”无法显示" in pages[4]
+    assert "材料“劳动合同（第3个文件）”无法显示" in pages[5]
+    assert bad == ["居民身份证（2/2）", "劳动合同（第2个文件）", "劳动合同（第3个文件）"]

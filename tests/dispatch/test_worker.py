@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from dialogs import departments
 from office import decisions
 from office.deadlines import watch
 from dispatch.channels import FolderChannel
@@ -23,7 +24,7 @@ def worker(sm, blobs, config, clock, packer, channels, **kw) -> Worker:
 
 @pytest.fixture
 def recording():
-    return {d: RecordingChannel() for d in ("hrss", "medical", "tax")}
+    return {d: RecordingChannel() for d in departments.KEYS}
 
 
 async def test_each_department_gets_its_packet_once(sm, blobs, calendar, clock, config, fast_packer, recording):
@@ -68,7 +69,7 @@ async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, cal
                                                                   fast_packer, tmp_path):
     app = await accepted_application(sm, blobs, calendar, clock)
     folder = FolderChannel(tmp_path / "outbox")
-    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in ("hrss", "medical", "tax")})
+    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in departments.KEYS})
     original = w._delivered
 
     async def crash_once(*args):
@@ -79,7 +80,7 @@ async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, cal
         await w.run_once(limit=1)
     clock.advance(seconds=config.lease + 1)
     assert await w.run_once() == 3
-    for dept in ("hrss", "medical", "tax"):
+    for dept in departments.KEYS:
         dirs = [p.name for p in (tmp_path / "outbox" / dept).iterdir()]
         assert dirs == [f"{app.ref}-v1"]
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
@@ -156,7 +157,7 @@ class Signalling(RecordingChannel):
 async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, fast_packer):
     await accepted_application(sm, blobs, calendar, clock)
     all_sent, stop, channels = asyncio.Event(), asyncio.Event(), {}
-    channels.update({d: Signalling(channels, all_sent) for d in ("hrss", "medical", "tax")})
+    channels.update({d: Signalling(channels, all_sent) for d in departments.KEYS})
     w = worker(sm, blobs, config, clock, fast_packer, channels)
     task = asyncio.create_task(w.run_forever(stop, poll_interval=3600,
                                             periodic=lambda: watch(sm, w.config, w.now(), calendar)))
@@ -165,6 +166,26 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     await asyncio.wait_for(task, 10)
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
     assert all(len(c.calls) == 1 for c in channels.values())
+
+
+async def test_a_bad_material_is_isolated_and_the_delivery_still_goes(sm, blobs, calendar, clock, config, recording):
+    """A stored PDF that breaks the bundle (kept from before intake rewrote PDFs) or a lost file
+    becomes a page naming that material; the department still gets its packet."""
+    from dispatch.packet import build_packet
+    app = await accepted_application(sm, blobs, calendar, clock)
+    household = app.data["materials"]["household"]["files"]
+    bad = b"%PDF-1.7\n" + b"[" * 5000 + b" garbage"
+    household[0] |= {"sha256": blobs.put(bad), "kind": "pdf", "mime": "application/pdf"}
+    blobs.path(household[1]["sha256"]).unlink()  # lost from the store
+    async with UnitOfWork(sm) as uow:
+        row = await uow.applications.by_ref(app.ref)
+        row.data = json.loads(json.dumps(app.data))
+    w = worker(sm, blobs, config, clock, build_packet, recording)
+    assert await w.run_once() == 3
+    assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
+    packet = recording["hrss"].effects[f"{app.ref}:hrss:v1"]
+    assert packet.meta["unreadable"] == ["户口簿本人页（第1个文件）", "户口簿本人页（第2个文件）"]
+    assert b"%PDF" in packet.files["materials.pdf"][:8]
 
 
 async def test_killed_workers_leases_do_not_count_as_attempts(sm, blobs, calendar, clock, config, fast_packer,

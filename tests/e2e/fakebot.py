@@ -97,6 +97,7 @@ class FakeBotAPI:
         self._open_callbacks: set[str] = set()
         self.last_query_id: str | None = None
         self._failures: dict[str, list[ApiError | web.Response | float]] = {}
+        self._flaky: dict[str, tuple[Callable[[], bool], Callable[[], ApiError]]] = {}
         self._chat_log: dict[int, list[Call]] = {}
         self._changed = asyncio.Event()
         self._closing = False
@@ -245,6 +246,14 @@ class FakeBotAPI:
         self._failures.setdefault(method, []).extend(ApiError(code, description, retry_after)
                                                      for _ in range(times))
 
+    def flaky(self, method: str, rate: float, *errors: ApiError, seed: int = 1) -> None:
+        """From now on `method` fails in a fraction `rate` of calls with one of `errors` (default: 500;
+        "download": the file download itself); `rate=0` stops it."""
+        import random
+        rng = random.Random(seed)
+        choices = list(errors) or [ApiError(500, "Internal Server Error")]
+        self._flaky[method] = (lambda: rng.random() < rate, lambda: rng.choice(choices))
+
     def garble_next(self, method: str, body: str, status: int = 200, content_type: str = "text/html",
                     times: int = 1) -> None:
         """The next `times` calls of `method` get this raw body (bad JSON, an HTML error page...)."""
@@ -309,6 +318,9 @@ class FakeBotAPI:
             call = Call(method, params)
             self.calls.append(call)  # before the handler: a waiting getUpdates shows the bot is polling
             self._notify()
+            flaky = self._flaky.get(method)
+            if flaky is not None and flaky[0]():
+                raise flaky[1]()
             if self._failures.get(method):
                 failure = self._failures[method].pop(0)
                 if isinstance(failure, web.Response):
@@ -329,6 +341,9 @@ class FakeBotAPI:
         return web.json_response({"ok": True, "result": call.result})
 
     async def _download(self, request: web.Request) -> web.Response:
+        flaky = self._flaky.get("download")
+        if flaky is not None and flaky[0]():
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         path = request.match_info["path"]
         rec = next((f for f in self.files.values() if f.path == path), None)
         if rec is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dialogs.texts import SORRY_NOT_KEPT
-from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+from tests.e2e.fakebot import DEFAULT_TOKEN, ApiError, FakeBotAPI
 from tests.e2e.test_kill_loop import journey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ class Child:
         self.env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
                     and not k.startswith("DISPATCH__")}
         self.env.update(DATA_DIR=str(data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="true",
-                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", **env)
+                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", **env)
         if api is not None:
             self.env.update(BOT_TOKEN=token, TELEGRAM_API_BASE=api.base_url)
         self.proc: subprocess.Popen | None = None
@@ -182,3 +182,35 @@ async def test_read_only_database_refuses_to_start_with_an_alert(tmp_path):
         assert not [c for c in api.calls[mark:] if c.method == "getUpdates"]  # never served
         alerts = [c.text for c in api.messages(ADMIN_CHAT)]
         assert any("数据库不可用" in t and "只读" in t for t in alerts), (alerts, bot.text()[-2000:])
+
+
+async def test_flaky_telegram_loses_no_answer_and_takes_none_twice(tmp_path):
+    """sendMessage failing 20% (429 with retry_after, or 500), answerCallbackQuery 30%, getFile and the
+    download 30% each: the whole journey still ends in an application holding exactly the answers given."""
+    from tests.scripts import ADULT_MAN
+    data_dir, user = tmp_path / "data", 8_500_001
+    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        bot = Child(data_dir, "bot", api)
+        try:
+            await bot.start()
+            api.flaky("sendMessage", 0.2, ApiError(429, "Too Many Requests: retry after 1", 1),
+                      ApiError(500, "Internal Server Error"), seed=1)
+            api.flaky("answerCallbackQuery", 0.3, seed=2)
+            api.flaky("getFile", 0.3, seed=3)
+            api.flaky("download", 0.3, seed=4)
+            stats = Counter()
+            await asyncio.wait_for(journey(api, user, stats), 300)
+            api.flaky("sendMessage", 0)
+            got = [c.text for c in api.messages(user)]
+            assert any("提交成功" in t for t in got), got[-3:]
+        finally:
+            bot.stop()
+    (data,) = query(data_dir, "SELECT data FROM applications")[0]
+    import json
+    answers, materials = json.loads(data)["answers"], json.loads(data)["materials"]
+    assert answers["id_number"] == ADULT_MAN and answers["name"] == "张𫖮"
+    assert answers["bank_name"] == "中国工商银行石家庄分行" and answers["bank_holder"] == "张𫖮"
+    assert answers["hukou_address"]["detail"] == "建设北大街12号" or "建设北大街12号" in json.dumps(answers, ensure_ascii=False)
+    assert {k: len(v["files"]) for k, v in materials.items()} == {"household": 1, "id_front": 1, "id_back": 1}
+    assert materials["id_front"]["files"][0]["sha256"] != materials["id_back"]["files"][0]["sha256"]
+    assert "Traceback" not in bot.text()

@@ -2,7 +2,7 @@
 
 At the end every application an applicant was told about ("✅ 提交成功") is accepted with its three
 department deliveries queued or made, and no notification reached a chat twice. Bounded: KILLS kills
-at 0.25-0.8 s intervals, then a quiet period. The bot children come from tests/e2e/zygote.py (the real
+at 0.4-1.2 s intervals, then a quiet period. The bot children come from tests/e2e/zygote.py (the real
 `bot.__main__.main(["run"])`, forked after the imports so that a restart costs ~1 s, not ~5 s).
 """
 
@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import signal
 import sqlite3
 import sys
 import time
@@ -60,9 +59,8 @@ class Zygote:
 
     async def kill(self) -> None:
         if self.pid is not None:
-            os.kill(self.pid, signal.SIGKILL)
+            assert await self.ask(f"kill {self.pid}") == "killed"
             self.pid = None
-        await asyncio.sleep(0.05)
         await self.ask("reap")
 
     async def close(self) -> None:
@@ -158,7 +156,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
                and not k.startswith("DISPATCH__")}
         env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
                    DATABASE_URL=database.url, PYTHONUNBUFFERED="1", AUTO_ACCEPT="true", EMBEDDED_WORKER="true",
-                   ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", LOG_LEVEL="WARNING")
+                   ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", LOG_LEVEL="WARNING")
         zygote = Zygote(env, tmp_path)
         await zygote.open()
         rng, stats, users = random.Random(12), Counter(), []
@@ -185,7 +183,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
             stop = asyncio.Event()
             driving = asyncio.create_task(applicants(stop))
             for _ in range(KILLS):
-                await asyncio.sleep(rng.uniform(0.25, 0.8))
+                await asyncio.sleep(rng.uniform(0.4, 1.2))
                 await zygote.kill()
                 stats["kills"] += 1
                 await start_and_wait()

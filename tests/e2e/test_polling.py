@@ -48,7 +48,7 @@ class BotProcess:
         env = {k: v for k, v in os.environ.items()
                if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")}
         # DATABASE_URL="" keeps a developer's .env from pointing the test at a real database.
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=self.api.base_url,
+        env.update(BOT_TOKEN=DEFAULT_TOKEN, FLOOD_PER_MINUTE="100000", TELEGRAM_API_BASE=self.api.base_url,
                    DATA_DIR=str(self.data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1")
         log = self.data_dir.parent / f"bot-{len(self.logs) + 1}.log"
         self.logs.append(log)

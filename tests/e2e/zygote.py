@@ -1,7 +1,7 @@
 """Starts `python -m bot run` children fast, for kill -9 loops: imports once, then forks per start.
 
 Reads commands on stdin: `start <log path>` forks a child that runs exactly `bot.__main__.main(["run"])`
-with this process's environment and answers its pid; `reap` collects dead children. Everything the
+with this process's environment and answers its pid; `kill <pid>` kills one with SIGKILL and reaps it; `reap` collects children that exited. Everything the
 bot does at start (settings, migrations, database, polling) still happens in each child; only the
 interpreter start and the imports (~3-5 s, aiogram's types alone ~3 s) are paid once.
 """
@@ -9,6 +9,7 @@ interpreter start and the imports (~3-5 s, aiogram's types alone ~3 s) are paid 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import aiogram.types  # noqa: F401 - the expensive imports, done once before forking
@@ -49,6 +50,11 @@ def main() -> None:
             if pid == 0:
                 child(arg)
             print(pid, flush=True)
+        elif cmd == "kill":  # SIGKILL and reap it, so that no zombie keeps its pid
+            pid = int(arg)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            print("killed", flush=True)
         elif cmd == "reap":
             codes = []
             while True:

@@ -1,3 +1,3 @@
 """The back office runs on the same fixtures as delivery: a migrated database, blobs, a clock, staff."""
 
-from tests.dispatch.conftest import *  # noqa: F401,F403 - pytest finds fixtures by module name
+from tests.dispatch.conftest import *  # noqa: F403 - pytest finds fixtures by module name

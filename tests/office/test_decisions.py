@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from dialogs import departments
 from office import decisions
 from office.deadlines import reminders, watch
 from office.staff import Actor, authorize, list_staff, remove_staff
@@ -26,7 +27,7 @@ async def delivered(sm, blobs, calendar, clock, config, fast_packer):
                      (HRSS_A, "clerk", "hrss"), (HRSS_B, "clerk", "hrss"), (MEDICAL, "clerk", "medical"),
                      (TAX, "clerk", "tax"))
     app = await accepted_application(sm, blobs, calendar, clock)
-    channels = {d: RecordingChannel() for d in ("hrss", "medical", "tax")}
+    channels = {d: RecordingChannel() for d in departments.KEYS}
     w = Worker(sm, blobs, channels, config, clock=clock, packer=fast_packer, rng=random.Random(0))
     assert await w.run_once() == 3
     cases = {c.department: c.id for c in await rows(sm, DepartmentCase)}

@@ -1,14 +1,14 @@
 """reliability: handled update ids, notification claims and bots, heartbeats
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

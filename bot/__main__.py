@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | db ...`."""
+"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | keys | db ...`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
+    fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
@@ -30,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(dest="action", required=True)
     pk.add_parser("list").add_argument("--queue", default="window", choices=["window", *DEPTS])
     pk.add_parser("show").add_argument("ref")
+    fd = pk.add_parser("find", help="the window's look-up by ID number (blind index)")
+    fd.add_argument("id_number")
+    fd.add_argument("--as", dest="as_id", type=int, required=True)
     ex = pk.add_parser("export")
     ex.add_argument("ref")
     ex.add_argument("--out", type=Path, required=True)
@@ -75,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
         t.add_argument("--as", dest="as_id", type=int, required=True)
         if name == "answer":
             t.add_argument("text")
+    keys = sub.add_parser("keys", help="encryption keys: status, rotate (re-encrypt), retire")
+    keys.add_argument("action", choices=["status", "rotate", "retire"])
+    keys.add_argument("key_id", nargs="?", help="retire: the key id to remove once nothing uses it")
+    keys.add_argument("--new-key", action="store_true", help="rotate: first add a new current key")
+    keys.add_argument("--batch", type=int, default=500)
     return p
 
 
@@ -89,6 +99,10 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "faq":
+            from bot.faq_learning import faq_report
+            await services.load_faq_additions()
+            return await faq_report(services, args.days)
         if args.cmd == "staff":
             return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
                                            getattr(args, "name", ""), getattr(args, "role", ""),
@@ -99,6 +113,8 @@ async def _command(settings: Settings, args) -> str:
         a = args.action
         if a == "list":
             return await cli.packets_list(services, args.queue)
+        if a == "find":
+            return await cli.packets_find(services, args.id_number, args.as_id)
         if a == "show":
             return await cli.packets_show(services, args.ref)
         if a == "export":
@@ -124,7 +140,7 @@ async def _console(settings: Settings, user: str) -> None:
     stop = asyncio.Event()
     worker = None
     if settings.embedded_worker:
-        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.watch_deadlines))
+        worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
         await run_console(services.runner, user=user)
@@ -164,7 +180,7 @@ async def _worker(settings: Settings) -> int:
         from bot.serve import worker_listener
         listener = await worker_listener(settings, services, health)
         log.info("dispatch worker started")
-        await services.worker().run_forever(stop, periodic=services.watch_deadlines)
+        await services.worker().run_forever(stop, periodic=services.housekeeping)
         await watcher
     finally:
         if listener is not None:
@@ -193,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from alembic import command
             command.current(migrate.alembic_config(settings.db_url))
+        return 0
+    if args.cmd == "keys":
+        from bot import keys
+        print(asyncio.run(keys.command(settings, args.action, args.batch, args.new_key, args.key_id)))
         return 0
     if args.cmd == "console" or (args.cmd == "run" and settings.bot_token is None):
         if args.cmd == "run":

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.compose import Services
-from dialogs.clock import utcnow
+from dialogs.clock import local_day, utcnow
 from dialogs.masks import mask_name, mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
@@ -21,10 +21,14 @@ def operator(as_id: int | None) -> str:
 
 
 async def ask(services: Services, question: str) -> str:
-    result = services.faq.answer(question)
-    if result.confident and result.entry:
-        return f"{result.entry.answer}\n\n（依据：办事指南 {result.entry.section}；置信分 {result.score:.1f}）"
-    return f"转人工客服（原因：{result.reason}；最佳候选：{result.entry.id if result.entry else '无'}）"
+    """The applicant's answer, word for word as in Telegram and the terminal, plus an operator line."""
+    from dialogs.helpdesk import respond
+    result = respond(services.faq, question.strip()[:500], local_day(utcnow()))
+    if result.confident:
+        return (f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；"
+                f"置信分 {result.score:.2f}）")
+    return (f"{result.text}\n\n（转人工客服，原因：{result.reason}；"
+            f"最佳候选：{result.candidate.id if result.candidate else '无'}）")
 
 
 async def packets_list(services: Services, queue: str) -> str:
@@ -59,6 +63,17 @@ async def packets_show(services: Services, ref: str) -> str:
         lines.append(f"  {DEPARTMENTS.get(c.department)} #{c.id}：{CASE_STATUS.get(c.state, c.state)}"
                      + (f"（{c.note}）" if c.note else ""))
     return "\n".join(lines)
+
+
+async def packets_find(services: Services, id_number: str, as_id: int) -> str:
+    """The window's look-up by ID number, through the blind index; authorised and audited."""
+    async with UnitOfWork(services.sessionmaker) as uow:
+        if await staff.authorize(uow, as_id, "view", None, target=f"id:{mask_number(id_number.strip())}") is None:
+            return "您没有查询申请的权限。"
+        apps = await uow.applications.by_id_number(id_number)
+    return "\n".join(f"{a.ref}  {APPLICATION_STATUS.get(a.status, a.status)}  "
+                     f"{mask_name((a.data.get('answers') or {}).get('name'))}  提交于 {a.submitted_at:%Y-%m-%d}"
+                     for a in apps) or "没有该证件号码的申请。"
 
 
 async def packets_export(services: Services, ref: str, out: Path) -> str:

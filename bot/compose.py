@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.keys import load_keyring
 from bot.intake import IntakeLimits, IntakePool
 from bot.runner import Runner
 from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
+from dialogs.privacy import Retention
 from dialogs.workdays import WorkCalendar
 from dialogs.clock import utcnow
 from dispatch.config import DispatchConfig, build_channels
 from dispatch.worker import Worker
 from office.deadlines import watch
+from office.privacy import Policy, purge
 from office.window import on_submitted_hook
 from storage.blobs import BlobStore
-from storage.db import file_watch, make_engine, make_sessionmaker
+from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite_file
 from storage.health import DbHealth
+from storage.keyring import KeyRing
 from storage.migrate import upgrade
 
 
@@ -33,6 +37,7 @@ class Services:
     dispatch: DispatchConfig
     runner: Runner
     intake: IntakePool
+    keyring: KeyRing | None = None
 
     def health(self) -> DbHealth:
         """The database check of this process (start, periodic; `readiness()` for a /readyz)."""
@@ -46,28 +51,43 @@ class Services:
         """The back office's deadline pass, run by the worker every `remind_every` seconds."""
         return await watch(self.sessionmaker, self.dispatch, utcnow(), self.calendar)
 
+    def retention_policy(self) -> Policy:
+        s = self.settings
+        return Policy(draft_days=s.draft_retention_days, case_days=s.case_retention_days,
+                      warning_days=s.draft_warning_days, packet_days=s.packet_retention_days)
+
+    async def housekeeping(self) -> dict[str, int]:
+        """The worker's periodic pass: the deadline watch, then retention (purges are audited)."""
+        counts = dict(await self.watch_deadlines())
+        done = await purge(self.sessionmaker, self.blobs, self.settings.data_dir / "outbox",
+                           self.retention_policy(), utcnow())
+        return counts | {f"purged_{k}": v for k, v in vars(done).items() if isinstance(v, int)}
+
     async def load_faq_additions(self) -> int:
-        from bot.telegram.helpdesk import faq_entry
+        from bot.faq_learning import apply_addition
         from office.helpdesk import faq_additions
         from storage.uow import UnitOfWork
         async with UnitOfWork(self.sessionmaker) as uow:
             rows = await faq_additions(uow)
         for row in rows:
-            self.faq.add(faq_entry(row))
+            apply_addition(self.faq, row)
         return len(rows)
 
 
 def build(settings: Settings, migrate: bool = True) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    keyring = load_keyring(settings)
+    secure_sqlite_file(settings.db_url)
     if migrate:
         upgrade(settings.db_url)
-    db_engine = make_engine(settings.db_url)
+    db_engine = make_engine(settings.db_url, keyring)
     sessionmaker = make_sessionmaker(db_engine)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore(settings.blob_dir, keyring)
     blobs.sweep()  # temp files of a process killed mid-write
     calendar = WorkCalendar.load()
     faq = FaqIndex(load_bank())
-    engine = Engine(faq=faq)
+    engine = Engine(faq=faq, retention=Retention(settings.draft_retention_days, settings.case_retention_days))
     dispatch = settings.dispatch_config()
     hook = on_submitted_hook(calendar, auto_accept=settings.auto_accept,
                              window_chat_id=dispatch.window_chat_id)
@@ -76,4 +96,5 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     runner = Runner(engine, sessionmaker, blobs, calendar, on_submitted=hook,
                     helpdesk_chat=settings.helpdesk_chat_id or None, intake=intake,
                     uploads_per_day=settings.uploads_per_day)
-    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake)
+    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake,
+                    keyring=keyring)

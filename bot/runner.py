@@ -10,7 +10,8 @@ from typing import Any, Awaitable, Callable
 
 from dialogs.engine import Engine
 from dialogs.helpdesk import HANDED_OFF
-from dialogs.model import Checked, Event, Outcome, Rate, Reply, Resubmit, Session, Status, StoreBlob, Submit, Ticket, UserInput
+from dialogs.model import (Checked, Event, ForgetDraft, MyData, Outcome, Rate, Reply, Resubmit, Session, Status,
+                           StoreBlob, Submit, Ticket, UserInput)
 from dialogs.status import confirmation
 from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
@@ -27,7 +28,7 @@ from storage.uow import UnitOfWork
 from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from office import applicant as applicant_requests
-from office import helpdesk
+from office import helpdesk, privacy
 from dialogs.clock import BEIJING, local_day, utcnow
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,15 @@ class Runner:
         await applicant_requests.rate(turn.uow, turn.applicant_id, intent, self.helpdesk_chat)
         return []
 
+    async def _on_my_data(self, turn: "Turn", intent: MyData) -> list[Reply]:
+        return await privacy.my_data(turn.uow, turn.applicant_id, self.engine.retention)
+
+    async def _on_forget_draft(self, turn: "Turn", intent: ForgetDraft) -> list[Reply]:
+        """The emptied draft drops its file references at the end of the turn; files no one else
+        holds are deleted right after the commit (blob_refs)."""
+        turn.epoch += 1  # a later submission of this draft is a new one
+        return []
+
     async def _on_resubmit(self, turn: "Turn", intent: Resubmit) -> list[Reply]:
         ref = intent.correction.ref
         result = await applicant_requests.resubmit(turn.uow, intent.correction, freeze(turn.outcome.session),
@@ -227,4 +237,5 @@ class Turn:
 HANDLERS: dict[type, Callable[[Runner, Turn, Any], Awaitable[list[Reply]]]] = {
     Event: Runner._on_event, StoreBlob: Runner._on_store_blob, Submit: Runner._on_submit,
     Status: Runner._on_status, Ticket: Runner._on_ticket, Rate: Runner._on_rate, Resubmit: Runner._on_resubmit,
+    MyData: Runner._on_my_data, ForgetDraft: Runner._on_forget_draft,
 }

@@ -95,7 +95,7 @@ async def run_bot(settings: Settings) -> int:
     tasks = [asyncio.create_task(notifier.run(stop_rest, kick=kick)),
              asyncio.create_task(guard.watch(health, on_broken, stop_rest))]
     if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.watch_deadlines)))
+        tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.housekeeping)))
     handling = asyncio.create_task(inbox.run(stop_taking))
     try:
         await set_commands(bot)

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     flood_per_minute: int = 30
     # Per department: DISPATCH__DEPARTMENTS__TAX__KIND=webhook, ...__URL, ...__SECRET, ...__CHAT_ID
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    # Keys of the personal data at rest: ENCRYPTION_KEYS (the key file's JSON) or KEY_FILE (a path
+    # outside the data directory in production); with neither, DATA_DIR/keys.json is created once.
+    encryption_keys: SecretStr | None = None
+    key_file: Path | None = None
+    # Retention (days): untouched drafts; warning that long before; completed cases; delivered packets.
+    draft_retention_days: int = 30
+    draft_warning_days: int = 3
+    case_retention_days: int = 365 * 3
+    packet_retention_days: int = 30
 
     def dispatch_config(self) -> DispatchConfig:
         cfg = self.dispatch.model_copy()
@@ -60,6 +69,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'assistant.db').resolve()}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.key_file or self.data_dir / "keys.json"
 
     @property
     def blob_dir(self) -> Path:

@@ -6,7 +6,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from dialogs import duplicates, eligibility, helpdesk, materials, rating, review, texts
+from dialogs import duplicates, eligibility, helpdesk, materials, privacy, rating, review, texts
 from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, RepeatCb, StepCb, Unknown
 from dialogs.faq import FaqIndex
 from dialogs.fields import FIELD_STEPS
@@ -63,9 +63,10 @@ class Cursor:
 class Engine(Menu):
     """The steps, the machine and the routing; the menu's actions come from dialogs.menu.Menu."""
 
-    def __init__(self, faq: FaqIndex | None = None) -> None:
+    def __init__(self, faq: FaqIndex | None = None, retention: privacy.Retention | None = None) -> None:
         self.faq = faq
-        steps: list[Step] = [IdleStep(), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
+        self.retention = retention or privacy.Retention()
+        steps: list[Step] = [IdleStep(), privacy.ConsentStep(self.retention), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
         self.steps: dict[str, Step] = {s.name: s for s in steps}
         self.order = step_order(FORM_STEPS, MATERIAL_STEPS)
         self.machine: Machine = build_conversation_machine(FORM_STEPS, MATERIAL_STEPS)

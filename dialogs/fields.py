@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from dialogs import codes, divisions
 from dialogs.errors import InputError
 from dialogs.form import ASKED, BY_KEY, FORM_STEPS, FieldSpec, Kind, applies, option_label
-from dialogs.masks import mask_account
+from dialogs.masks import mask_account, mask_number
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
 from dialogs.values import (
@@ -45,7 +45,7 @@ class FieldStep(BaseStep):
             text += f"\n{self.spec.hint}"
         current = s.answers.get(self.spec.key)
         if current not in (None, ""):
-            text += f"\n当前已填：{display_value(self.spec, current)}"
+            text += f"\n当前已填：{shown_value(self.spec, current)}"
         return text
 
     def nav(self, s):
@@ -259,6 +259,15 @@ def display_value(spec: FieldSpec, value) -> str:
     if spec.options:
         return option_label(spec, str(value))
     return str(value)
+
+
+def shown_value(spec: FieldSpec, value) -> str:
+    """What a chat message may show: phone and bank numbers masked (the full value never echoes)."""
+    if spec.kind is Kind.bank_account and value:
+        return mask_account(str(value))
+    if spec.kind is Kind.phone and value:
+        return mask_number(str(value))
+    return display_value(spec, value)
 
 
 FIELD_STEPS = tuple(FieldStep(spec) for spec in ASKED)

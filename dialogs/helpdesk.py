@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
-from dialogs.faq import FaqIndex, looks_like_question
+from dataclasses import dataclass
+from datetime import date
+
+from dialogs import situations
+from dialogs.faq import FaqEntry, FaqIndex, looks_like_question
 from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
 HANDED_OFF = ("这个问题办事指南中没有明确答复，已转给人工客服。工作人员回复后会在这里通知您，"
               "请留意消息。")
+
+
+@dataclass(frozen=True)
+class HelpAnswer:
+    """What every channel shows for one question: notice entries, applied situations, or hand-off."""
+
+    entries: tuple[FaqEntry, ...]
+    notes: tuple[situations.Note, ...]
+    confident: bool
+    reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
+    score: float
+    candidate: FaqEntry | None  # best entry even when handed off (for staff and the report)
+
+    @property
+    def text(self) -> str:
+        if not self.confident:
+            return HANDED_OFF
+        parts = [n.text for n in self.notes]
+        noted = {n.entry for n in self.notes}
+        parts += [f"{e.answer}\n（答案依据：办事指南 {e.section}）" for e in self.entries if e.id not in noted]
+        if self.notes:
+            parts.append(situations.DECIDES)
+        return "\n\n".join(parts)
+
+
+def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
+    """The one answer function behind Telegram, the terminal and `python -m bot ask`."""
+    result = faq.answer(question)
+    if result.reason in ("empty", "out_of_scope"):
+        return HelpAnswer((), (), False, result.reason, result.score, None)
+    notes = tuple(situations.apply(question, today))
+    entries = list(result.entries) if result.confident else []
+    by_id = {e.id: e for e in faq.entries}
+    for note in notes:  # a stated situation makes its entries part of the answer
+        for entry_id in (note.entry, *note.also):
+            if entry_id in by_id and all(e.id != entry_id for e in entries):
+                entries.append(by_id[entry_id])
+    if not entries:
+        return HelpAnswer((), (), False, result.reason, result.score, result.entry)
+    return HelpAnswer(tuple(entries), notes, True, "answered", result.score, result.entry)
 
 
 def is_question(s: Session, inp: UserInput) -> bool:
@@ -24,10 +68,24 @@ def is_question(s: Session, inp: UserInput) -> bool:
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:
     """The answer (or the hand-off) and its intents; the engine then clears `asking`."""
     question = inp.text.strip()[:500]
-    result = faq.answer(question)
-    if result.confident and result.entry is not None:
-        text = f"{result.entry.answer}\n\n（答案依据：办事指南 {result.entry.section}）"
-        return [Reply(text=text)], [Event(name="question_answered", data={
-            "entry": result.entry.id, "score": round(result.score, 2)})]
-    ticket = Ticket(question=redact(question), step=s.state, ref=s.meta.ref, reason=result.reason)
+    result = respond(faq, question, inp.today)
+    if result.confident:
+        return [Reply(text=result.text)], [Event(name="question_answered", data={
+            "entries": [e.id for e in result.entries], "situations": [n.kind for n in result.notes],
+            "score": round(result.score, 2)})]
+    ticket = Ticket(question=redact(question), step=s.state, ref=s.meta.ref, reason=result.reason,
+                    candidate=result.candidate.id if result.candidate else None)
     return [Reply(text=HANDED_OFF)], [ticket]
+
+
+def learn(faq: FaqIndex, *, addition_id: int, question: str, answer: str, entry_id: str | None,
+          section: str, created: date) -> str:
+    """A staff-reviewed hand-off into the bank: a new wording of `entry_id`, else a new entry.
+
+    Returns the id of the entry that now answers the question."""
+    if entry_id and faq.add_variant(entry_id, question):
+        return entry_id
+    entry = FaqEntry(id=f"staff-{addition_id}", section=f"{section}（{created:%Y-%m-%d}）",
+                     questions=(question,), answer=answer)
+    faq.add(entry)
+    return entry.id

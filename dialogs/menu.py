@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs import helpdesk, materials, texts
-from dialogs.model import Event, Meta, Reply, Session, Status, UserInput
+from dialogs import helpdesk, materials, privacy, review, texts
+from dialogs.model import Event, ForgetDraft, Meta, MyData, Reply, Session, Status, UserInput
 from states.conversation import Phase
 
 IN_PROGRESS_EXCLUDED = {Phase.idle, Phase.submitted}
@@ -19,7 +19,7 @@ class Menu:
             replies.append(texts.welcome(in_progress))
         elif cmd == "help":
             replies.append(texts.Reply(text=texts.HELP))
-        elif cmd in ("guide", "apply", "status", "cancel", "ask"):
+        elif cmd in ("guide", "apply", "status", "cancel", "ask", "mydata", "delete"):
             self._global(s, {"guide": "notice"}.get(cmd, cmd), inp, replies, intents)
         else:
             replies.append(Reply(text="未知命令。" + texts.HELP))
@@ -70,7 +70,8 @@ class Menu:
         if not self._in_progress(s):
             replies.extend(self._now_prompt(s, inp))
             return
-        keep = Meta(notice_version=s.meta.notice_version, notice_ack_at=s.meta.notice_ack_at)
+        keep = Meta(notice_version=s.meta.notice_version, notice_ack_at=s.meta.notice_ack_at,
+                    consent_version=s.meta.consent_version, consent_at=s.meta.consent_at)
         self._trigger(s, "restart")
         s.answers, s.materials, s.meta = {}, {}, keep
         intents.append(Event(name="draft_discarded"))
@@ -88,6 +89,33 @@ class Menu:
         replies.append(Reply(text=helpdesk.ASK_PROMPT, buttons=[[texts.g(
             "resume", "📝 返回办理")]] if self._in_progress(s) else []))
 
+    def _on_mydata(self, s, inp, replies, intents) -> None:
+        lines = privacy.draft_lines(s, review.masked) if self._in_progress(s) else []
+        replies.append(Reply(text=("您正在填写的申请草稿中保存了（已部分隐藏）：\n" + "\n".join(lines)
+                                   + f"\n草稿在最后一次操作后保存{self.retention.draft_days}天。") if lines
+                             else "您没有正在填写的申请草稿。"))
+        intents.append(MyData())
+
+    def _on_delete(self, s, inp, replies, intents) -> None:
+        replies.append(privacy.delete_prompt(self._in_progress(s)))
+
+    def _on_delete_yes(self, s, inp, replies, intents) -> None:
+        if not self._in_progress(s):
+            replies.append(privacy.delete_prompt(False))
+            return
+        refs = sorted({f["sha256"] for files in s.materials.values() for f in files if f.get("sha256")})
+        ref = s.meta.ref
+        self._trigger(s, "restart")
+        s.answers, s.materials, s.meta = {}, {}, Meta(ref=ref)
+        intents.append(Event(name="draft_deleted", data={"files": len(refs)}))
+        intents.append(ForgetDraft(refs=refs))
+        replies.append(Reply(text="您的申请草稿及上传的材料已删除。" + (privacy.SUBMITTED_NOTE if ref else "")
+                                  + "\n发送 /apply 可重新开始。"))
+
+    def _on_delete_no(self, s, inp, replies, intents) -> None:
+        replies.append(Reply(text="已取消，草稿未删除。"))
+        replies.extend(self._now_prompt(s, inp))
+
     def _stale_menu(self, s, inp, replies, intents) -> None:
         replies.append(Reply(text="该按钮已失效。"))
         replies.extend(self._now_prompt(s, inp))
@@ -99,4 +127,6 @@ GLOBAL_ACTIONS = {
     "notice": Menu._on_notice, "apply": Menu._on_apply, "resume": Menu._on_apply,
     "status": Menu._on_status, "cancel": Menu._on_cancel, "cancel_yes": Menu._on_cancel_yes,
     "cancel_no": Menu._on_cancel_no, "no_comment": Menu._on_no_comment, "ask": Menu._on_ask,
+    "mydata": Menu._on_mydata, "delete": Menu._on_delete, "delete_yes": Menu._on_delete_yes,
+    "delete_no": Menu._on_delete_no,
 }

@@ -68,6 +68,8 @@ class Meta(BaseModel):
     commitment: Commitment | None = None
     notice_version: str | None = None
     notice_ack_at: str | None = None
+    consent_version: str | None = None    # the separate consent (dialogs.privacy) agreed to, and when
+    consent_at: str | None = None
     failed_at: str | None = None           # the eligibility step that failed
     fail_reason: str | None = None
     retire_date: str | None = None
@@ -218,6 +220,7 @@ class Ticket(BaseModel):
     step: str
     ref: str | None = None
     reason: str | None = None
+    candidate: str | None = None  # the bank entry the question most likely belongs to, for staff
 
 
 class Status(BaseModel):
@@ -233,8 +236,22 @@ class Rate(BaseModel):
     comment: str | None = None
 
 
-Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate], Field(discriminator="kind")]
-INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate)
+class MyData(BaseModel):
+    """/mydata: the runner adds what was submitted, where it went and when, and how long it is kept."""
+
+    kind: Literal["my_data"] = "my_data"
+
+
+class ForgetDraft(BaseModel):
+    """/delete confirmed: the draft is already emptied; remove its files (those nothing else uses)."""
+
+    kind: Literal["forget_draft"] = "forget_draft"
+    refs: list[str] = Field(default_factory=list)
+
+
+Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft],
+                   Field(discriminator="kind")]
+INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft)
 
 
 class Outcome(BaseModel):

@@ -11,14 +11,17 @@ from dialogs.callbacks import CaseCb, CorrectionCb, GlobalCb, RatingCb, WindowCb
 from dialogs.form import BY_KEY
 from dialogs.masks import mask_name
 from dialogs.materials import SLOTS
+from dialogs.redact import redact
 from dialogs.rating import SCORES
 from dialogs.status import DEPARTMENT_TASKS, DEPARTMENTS, deadline_text
 
 
 def body(kind: str, text: str, buttons: Sequence[Sequence[tuple[str, str]]] = (), *,
          ref: str | None = None, protect: bool = False) -> dict[str, Any]:
-    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}."""
-    return {"kind": kind, "text": text, "ref": ref, "protect_content": protect,
+    """{"kind", "text", "buttons": [[{"label", "data"}]], "ref", "protect_content"}. Every text
+    passes the masking module: staff chats never see a full number, and what staff write to an
+    applicant (reasons, answers) never echoes one back in full."""
+    return {"kind": kind, "text": redact(text), "ref": ref, "protect_content": protect,
             "buttons": [[{"label": label, "data": data} for label, data in row] for row in buttons]}
 
 

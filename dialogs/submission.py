@@ -27,6 +27,7 @@ def freeze(s: Session) -> dict[str, Any]:
         "flags": {k: getattr(s.meta, k) for k in FLAG_KEYS if getattr(s.meta, k) is not None}
         | ({"archive_unsure": True} if s.answers.get("archive") == "unsure" else {}),
         "commitment": s.meta.commitment.model_dump(mode="json") if s.meta.commitment else None,
+        "consent": {"version": s.meta.consent_version, "agreed_at": s.meta.consent_at},
         "notice": {"version": s.meta.notice_version, "acknowledged_at": s.meta.notice_ack_at,
                    "current_version": notice.NOTICE_VERSION},
     }

@@ -18,13 +18,15 @@ WELCOME = (
 HELP = (
     "可用命令：\n"
     "/start 首页\n/guide 办事指南（一次性告知）\n/apply 开始或继续办理\n"
-    "/status 查看填写或办理进度\n/ask 咨询问题\n/cancel 放弃当前填写的申请\n/help 帮助\n\n"
+    "/status 查看填写或办理进度\n/ask 咨询问题\n/cancel 放弃当前填写的申请\n"
+    "/mydata 查看我们保存的个人信息\n/delete 删除未提交的草稿\n/help 帮助\n\n"
     "填写过程中可随时点“↩ 返回”回到上一步，已填写的内容不会丢失。"
 )
 
 COMMANDS = (
     ("start", "首页"), ("guide", "办事指南"), ("apply", "开始办理"), ("status", "办理进度"),
-    ("ask", "咨询问题"), ("cancel", "放弃当前申请"), ("help", "帮助"),
+    ("ask", "咨询问题"), ("cancel", "放弃当前申请"), ("mydata", "我的个人信息"), ("delete", "删除草稿"),
+    ("help", "帮助"),
 )
 
 NON_TEXT = {

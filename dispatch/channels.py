@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 import aiohttp
+import pyrage
 from sqlalchemy.exc import IntegrityError
 
 from dialogs import notices
@@ -35,10 +36,15 @@ class Channel(Protocol):
 
 
 class FolderChannel:
-    """Writes root/<dept>/<ref>-v<version>/ atomically: a temp dir, fsync, then rename."""
+    """Writes root/<dept>/<ref>-v<version>/ atomically: a temp dir, fsync, then rename.
 
-    def __init__(self, root: Path):
+    Plain by design, unless the department gave an age public key (age1…): then every file is
+    encrypted to it as <name>.age, which `age -d -i key.txt` (or any age implementation) opens,
+    so a shared outbox folder exposes nothing."""
+
+    def __init__(self, root: Path, recipients: dict[str, str] | None = None):
         self.root = Path(root)
+        self.recipients = {d: age_recipient(k) for d, k in (recipients or {}).items() if k}
 
     def sweep(self) -> int:
         """Temp folders left by a worker killed mid-write (storage.blobs.sweep_orphans)."""
@@ -57,11 +63,15 @@ class FolderChannel:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
         try:
-            for name, data in packet.files.items():
+            recipient = self.recipients.get(packet.department)
+            files = {(f"{name}.age" if recipient else name): (pyrage.encrypt(data, [recipient]) if recipient
+                                                               else data)
+                     for name, data in packet.files.items()}
+            for name, data in files.items():
                 write_synced(tmp / name, data)
             receipt = f"folder:{packet.department}/{final.name}"
             write_synced(tmp / RECEIPT, json.dumps(
-                {"receipt": receipt, "key": delivery_key, "files": sorted(packet.files)}).encode())
+                {"receipt": receipt, "key": delivery_key, "files": sorted(files)}).encode())
             fsync_dir(tmp)
             try:
                 os.rename(tmp, final)
@@ -136,3 +146,11 @@ class TelegramNoticeChannel:
 
 def _read_receipt(final: Path) -> str:
     return json.loads((final / RECEIPT).read_text())["receipt"]
+
+
+def age_recipient(public_key: str):
+    """An age X25519 recipient (age1…); ValueError if the key is not one."""
+    try:
+        return pyrage.x25519.Recipient.from_str(public_key.strip())
+    except Exception as exc:
+        raise ValueError(f"not an age public key (age1…): {exc}") from None

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
-from dispatch.channels import Channel, FolderChannel, TelegramNoticeChannel, WebhookChannel
+from dispatch.channels import Channel, FolderChannel, TelegramNoticeChannel, WebhookChannel, age_recipient
 from dialogs.departments import KEYS as DEPARTMENTS
 
 
@@ -44,6 +44,7 @@ class ChannelConfig(BaseModel):
     secret: SecretStr | None = None
     timeout: float = 30.0
     chat_id: int | None = None  # the department's staff chat: notices, reminders
+    public_key: str | None = None  # age recipient (age1…): folder packets are encrypted to it
 
     @model_validator(mode="after")
     def _complete(self) -> "ChannelConfig":
@@ -54,6 +55,8 @@ class ChannelConfig(BaseModel):
             check_secret(self.secret.get_secret_value())
         if self.kind == "telegram" and not self.chat_id:
             raise ValueError("a telegram channel needs the department's staff chat_id")
+        if self.public_key:
+            age_recipient(self.public_key)
         return self
 
 
@@ -88,6 +91,7 @@ class DispatchConfig(BaseModel):
 def build_channels(config: DispatchConfig, data_dir: Path, sessionmaker) -> dict[str, Channel]:
     """Folder channels write under data_dir/outbox/<dept>/."""
     channels: dict[str, Channel] = {}
+    keys = {d: c.public_key for d, c in config.departments.items() if c.public_key}
     for dept, c in config.departments.items():
         if c.kind == "webhook":
             channels[dept] = WebhookChannel(c.url or "", c.secret.get_secret_value() if c.secret else "",
@@ -95,5 +99,5 @@ def build_channels(config: DispatchConfig, data_dir: Path, sessionmaker) -> dict
         elif c.kind == "telegram":
             channels[dept] = TelegramNoticeChannel(sessionmaker, int(c.chat_id or 0))
         else:
-            channels[dept] = FolderChannel(Path(data_dir) / "outbox")
+            channels[dept] = FolderChannel(Path(data_dir) / "outbox", keys)
     return channels

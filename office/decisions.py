@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
+from dialogs.redact import redact
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS
 from dialogs import notices
 from dialogs.clock import utc
@@ -47,7 +48,7 @@ async def decide(uow: UnitOfWork, case_id: int, action: str, actor: Actor, now: 
     if app.status != AppState.accepted:
         return Result(False, CONFLICT, f"该申请当前状态为“{APPLICATION_STATUS.get(app.status, app.status)}”，"
                       "不能办理。", state=case.state)
-    reason, note = (reason or "").strip(), (note or "").strip() or None
+    reason, note = redact((reason or "").strip()), redact((note or "").strip()) or None  # shown to others
     if action == "correct":
         bad = ([k for k in fields if k not in FIELDS_BY_DEPARTMENT[case.department]]
                + [k for k in materials if k not in MATERIALS[case.department]])

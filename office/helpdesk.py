@@ -15,7 +15,7 @@ from storage.models import FaqAddition, Ticket
 from storage.uow import UnitOfWork
 
 PHASE_LABELS = {
-    "idle": "首页", "notice_ack": "阅读告知", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
+    "idle": "首页", "notice_ack": "阅读告知", "consent": "个人信息处理同意", "id_type": "资格核验：证件类型", "id_number": "资格核验：证件号码",
     "id_confirm": "资格核验：确认证件号码", "archive": "资格核验：档案", "situation": "资格核验：办理情形",
     "eligible": "资格核验通过", "ineligible": "资格核验未通过", "review": "核对信息", "commitment": "承诺提交",
     "submitted": "已提交", "m_doc_choice": "上传材料：选择材料1", "m_doc": "上传材料1",
@@ -34,14 +34,23 @@ def pseudonym(applicant_id: int, ref: str | None) -> str:
     return f"受理编号 {ref}" if ref else f"申请人#{applicant_id:05d}"
 
 
+def candidate_hint(entry_id: str | None) -> str:
+    if not entry_id:
+        return ""
+    return (f"可能相关的知识库条目：{entry_id}（若答复与该条目相同，回复本消息发送 /faq_add {entry_id}，"
+            "把这个问法加入该条目）\n")
+
+
 async def open_ticket(uow: UnitOfWork, applicant_id: int, data: dict[str, Any], helpdesk_chat: int | None) -> Ticket:
     ticket = await uow.tickets.open(applicant_id, redact(data.get("question", "")),
-                                    {"step": data.get("step"), "ref": data.get("ref"), "reason": data.get("reason")})
+                                    {"step": data.get("step"), "ref": data.get("ref"), "reason": data.get("reason"),
+                                     "candidate": data.get("candidate")})
     uow.events.add("ticket_opened", f"applicant:{applicant_id}", {"ticket": ticket.id},
                    applicant_id=applicant_id)
     if helpdesk_chat:
         text = (f"💬 工单 #{ticket.id}\n申请人：{pseudonym(applicant_id, data.get('ref'))}\n"
                 f"当前步骤：{step_label(data.get('step') or '')}\n问题：{ticket.question}\n\n"
+                f"{candidate_hint(data.get('candidate'))}"
                 "请直接“回复”本消息答复申请人；答复后可发送 /faq_add 将问答加入知识库。")
         note = body("helpdesk.ticket", text, [[("关闭工单", TicketCb("close", ticket.id).pack())]], protect=True)
         note["ticket_id"] = ticket.id
@@ -89,13 +98,16 @@ async def ticket_by_staff_message(uow: UnitOfWork, chat_id: int, message_id: int
     return await uow.tickets.by_staff_message(chat_id, message_id)
 
 
-async def promote_to_faq(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int) -> FaqAddition | None:
-    """`/faq_add`: the ticket's question and the staff answer become a bank entry."""
+async def promote_to_faq(uow: UnitOfWork, ticket_id: int, staff_telegram_id: int,
+                         entry_id: str | None = None) -> FaqAddition | None:
+    """`/faq_add [entry]`: the ticket's question becomes a wording of `entry`, or with the staff
+    answer a new bank entry."""
     staff = await authorize(uow, staff_telegram_id, "faq_add", None, target=f"ticket:{ticket_id}")
     ticket = await uow.tickets.get(ticket_id) if staff else None
     if ticket is None or not ticket.answer:
         return None
-    return await uow.faq_additions.add(ticket.question, ticket.answer, "人工客服答复", staff_telegram_id)
+    return await uow.faq_additions.add(redact(ticket.question), redact(ticket.answer), "人工客服答复",
+                                       staff_telegram_id, entry_id=entry_id)
 
 
 async def faq_additions(uow: UnitOfWork) -> list[FaqAddition]:

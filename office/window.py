@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Awaitable, Callable, Sequence
 
 from dialogs.notice import TIME_LIMIT_DAYS
+from dialogs.redact import redact
 from dialogs.status import APPLICATION_STATUS
 from dialogs.workdays import WorkCalendar
 from dialogs import notices
@@ -58,6 +59,7 @@ async def accept(uow: UnitOfWork, ref: str, actor: str, now: datetime, calendar:
 async def return_for_correction(uow: UnitOfWork, ref: str, actor: str, reason: str,
                                 fields: Sequence[str] = (), materials: Sequence[str] = (),
                                 now: datetime | None = None) -> Result:
+    reason = redact(reason)  # shown to the applicant and other staff: never a full number
     app = await uow.applications.by_ref(ref)
     if app is None:
         return Result(False, NOT_FOUND, "未找到该申请。")
@@ -82,6 +84,7 @@ async def return_for_correction(uow: UnitOfWork, ref: str, actor: str, reason: s
     return Result(True, OK, "已退回补正，已通知申请人。", state=app.status)
 
 
+    reason = redact(reason)  # shown to the applicant and other staff: never a full number
 async def refuse(uow: UnitOfWork, ref: str, actor: str, reason: str) -> Result:
     app = await uow.applications.by_ref(ref)
     if app is None:

@@ -14,6 +14,7 @@ class Phase(StrEnum):
 
     idle = "idle"
     notice_ack = "notice_ack"
+    consent = "consent"            # separate consent to sensitive personal information
     id_type = "id_type"
     id_number = "id_number"
     id_confirm = "id_confirm"
@@ -41,7 +42,7 @@ ELIGIBILITY: tuple[str, ...] = (
 
 def step_order(form_steps: Sequence[str], material_steps: Sequence[str]) -> list[str]:
     return [
-        Phase.idle, Phase.notice_ack, *ELIGIBILITY, Phase.eligible,
+        Phase.idle, Phase.notice_ack, Phase.consent, *ELIGIBILITY, Phase.eligible,
         *form_steps, *material_steps, Phase.review, Phase.commitment, Phase.submitted,
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import weakref
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.health import DatabaseGone, FileWatch, sqlite_path
-
+from storage.keyring import KeyRing
+from storage.sealed import bind_keyring
 
 _WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -18,12 +20,27 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+def secure_sqlite_file(url: str) -> None:
+    """Create the database file owner-only before SQLite does: its WAL and SHM files copy its mode."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            os.chmod(p, 0o600)
+        except FileNotFoundError:
+            pass
+
+
+def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngine:
+    """`keyring` seals the personal-data columns; without one (tests, tools) a random ring that
+    lives as long as the engine is used, so nothing is ever written in plain. SQL parameters are
+    kept out of logs and error messages (hide_parameters)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        secure_sqlite_file(url)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
         file = sqlite_path(url)
         watch = FileWatch(file) if file is not None else None
         _WATCHES[engine.sync_engine] = watch
@@ -41,8 +58,10 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
 
         event.listen(engine.sync_engine, "connect", on_connect)
         event.listen(engine.sync_engine, "begin", on_begin)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    bind_keyring(engine.dialect, keyring or KeyRing.ephemeral())
+    return engine
 
 
 def _sqlite_connect(dbapi_conn, _record) -> None:

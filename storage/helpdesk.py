@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -27,6 +28,11 @@ class Tickets:
     async def unclosed(self) -> list[Ticket]:
         return list(await self.db.scalars(select(Ticket).where(Ticket.status != "closed").order_by(Ticket.id)))
 
+    async def since(self, since: datetime, limit: int = 500) -> list[Ticket]:
+        """Tickets opened since a time, newest first (the help desk's review)."""
+        return list(await self.db.scalars(select(Ticket).where(Ticket.created_at >= since)
+                                          .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))
+
     async def by_staff_message(self, chat_id: int, message_id: int) -> Ticket | None:
         return await self.db.scalar(select(Ticket).where(Ticket.staff_chat_id == chat_id,
                                                          Ticket.staff_message_id == message_id))
@@ -41,9 +47,11 @@ class FaqAdditions:
     def __init__(self, db: AsyncSession):
         self.db = db
 
-    async def add(self, question: str, answer: str, section: str, created_by: int) -> FaqAddition:
-        row = FaqAddition(question=question, answer=answer, section=section, created_by=created_by,
-                          created_at=utcnow())
+    async def add(self, question: str, answer: str, section: str, created_by: int,
+                  entry_id: str | None = None) -> FaqAddition:
+        """entry_id set: the question is a new wording of that bank entry; unset: a new entry."""
+        row = FaqAddition(question=question, answer=answer, section=section, entry_id=entry_id or None,
+                          created_by=created_by, created_at=utcnow())
         self.db.add(row)
         await self.db.flush()
         return row

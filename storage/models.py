@@ -19,6 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import event
+
+from storage.sealed import SealedJSON, SealedText, keyring_of
 
 from dialogs.clock import utcnow
 
@@ -57,11 +60,13 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), unique=True)
     state: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("drafts.data"), default=dict)
     epoch: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Retention: when the applicant was told this untouched draft will be purged.
+    purge_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Event(Base):
@@ -74,7 +79,7 @@ class Event(Base):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     kind: Mapped[str] = mapped_column(String(48))
     actor: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON("events.payload"), default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -87,13 +92,17 @@ class Application(Base):
     ref: Mapped[str] = mapped_column(String(20), unique=True)
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON("applications.data"))
+    # Blind index of the ID number (HMAC with its own key): look-ups without decrypting every row.
+    id_index: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[date | None] = mapped_column(Date)
     deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Retention: personal data and files removed; reference, dates, outcome and departments remain.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Blob(Base):
@@ -121,8 +130,8 @@ class DepartmentCase(Base):
     state: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
-    note: Mapped[str | None] = mapped_column(Text)
-    correction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(SealedText("department_cases.note"))
+    correction: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON("department_cases.correction"))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -156,7 +165,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body: Mapped[dict[str, Any]] = mapped_column(SealedJSON("notifications.body"))
     dedup_key: Mapped[str | None] = mapped_column(String(96), unique=True)  # one effect per key
     status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -211,7 +220,7 @@ class Audit(Base):
     action: Mapped[str] = mapped_column(String(48))
     target: Mapped[str | None] = mapped_column(String(64))
     allowed: Mapped[bool] = mapped_column(Boolean)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(SealedJSON("audit.detail"), default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -223,9 +232,9 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    question: Mapped[str] = mapped_column(Text)
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    answer: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(SealedText("tickets.question"))
+    context: Mapped[dict[str, Any]] = mapped_column(SealedJSON("tickets.context"), default=dict)
+    answer: Mapped[str | None] = mapped_column(SealedText("tickets.answer"))
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -239,9 +248,11 @@ class FaqAddition(Base):
     __tablename__ = "faq_additions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    question: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(SealedText("faq_additions.question"))
+    answer: Mapped[str] = mapped_column(SealedText("faq_additions.answer"))
     section: Mapped[str] = mapped_column(String(64))
+    # set: the question is a new wording of this bank entry; unset: a new entry with this answer
+    entry_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -254,7 +265,7 @@ class Rating(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
     score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(SealedText("ratings.comment"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -266,7 +277,7 @@ class InboxUpdate(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    payload: Mapped[str] = mapped_column(Text)  # the update's JSON, personal data
+    payload: Mapped[str] = mapped_column(SealedText("inbox_updates.payload"))  # the update's JSON, sealed
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -311,3 +322,11 @@ class CallbackNonce(Base):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+@event.listens_for(Application, "before_insert")
+@event.listens_for(Application, "before_update")
+def _blind_index(_mapper, connection, app: Application) -> None:
+    """Keep the ID number's blind index in step with the sealed data, for every writer."""
+    number = ((app.data or {}).get("answers") or {}).get("id_number") if app.purged_at is None else None
+    app.id_index = keyring_of(connection.dialect).blind(number) if number else None

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.clock import utcnow
 from storage.models import Applicant, Application, Audit, Blob, Draft, Event
+from storage.sealed import keyring_of
 
 # Statements of the per-update path, built once: building one costs ~0.1 ms, as much as running it.
 _APPLICANT_AND_DRAFT = (
@@ -112,6 +113,10 @@ class Applications:
     async def by_ref(self, ref: str) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.ref == ref))
 
+    async def for_applicant(self, applicant_id: int) -> list[Application]:
+        return list(await self.db.scalars(select(Application).where(Application.applicant_id == applicant_id)
+                                          .order_by(Application.id)))
+
     async def latest_for(self, applicant_id: int) -> Application | None:
         return await self.db.scalar(select(Application).where(Application.applicant_id == applicant_id)
                                     .order_by(Application.id.desc()).limit(1))
@@ -124,6 +129,12 @@ class Applications:
         """Accepted applications whose deadline is still 预计 (no holiday schedule for that year yet)."""
         return list(await self.db.scalars(select(Application).where(
             Application.deadline_provisional.is_(True), Application.accepted_at.is_not(None))))
+
+    async def by_id_number(self, number: str) -> list[Application]:
+        """Applications of an ID number, through its blind index (no row is decrypted to search)."""
+        index = keyring_of(self.db.get_bind().dialect).blind(number)
+        return list(await self.db.scalars(select(Application).where(Application.id_index == index)
+                                          .order_by(Application.id)))
 
     def add(self, app: Application) -> None:
         self.db.add(app)

@@ -10,6 +10,7 @@ from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.inbox import HandledUpdates
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
+from storage.retention import Retention
 
 
 class UnitOfWork:
@@ -33,6 +34,7 @@ class UnitOfWork:
     callback_nonces: CallbackNonces
     pending_actions: PendingActions
     handled_updates: HandledUpdates
+    retention: Retention
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -59,6 +61,7 @@ class UnitOfWork:
         self.callback_nonces = CallbackNonces(db)
         self.pending_actions = PendingActions(db)
         self.handled_updates = HandledUpdates(db)
+        self.retention = Retention(db)
         return self
 
     async def flush(self) -> None:

@@ -30,6 +30,7 @@ def jpeg(color: str = "red", size=(800, 600)) -> bytes:
 ELIGIBILITY = [
     ("choose", "g|apply"),
     ("choose", "notice_ack|ack"),
+    ("choose", "consent|agree"),
     ("choose", "id_type|resident"),
     ("text", ADULT_MAN),
     ("choose", "archive|yes"),

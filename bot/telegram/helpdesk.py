@@ -4,20 +4,16 @@ from __future__ import annotations
 
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.faq_learning import apply_addition
 from bot.telegram.callbacks import Cb
 from dialogs.callbacks import TicketCb, Unknown
 from dialogs.clock import utcnow
-from dialogs.faq import FaqEntry, FaqIndex
+from dialogs.faq import FaqIndex
 from office import helpdesk
 from storage.uow import UnitOfWork
-
-
-def faq_entry(row) -> FaqEntry:
-    return FaqEntry(id=f"staff-{row.id}", section=f"{row.section}（{row.created_at:%Y-%m-%d}）",
-                    questions=(row.question,), answer=row.answer)
 
 
 def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) -> Router:
@@ -37,19 +33,25 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
         return ticket
 
     @router.message(Command("faq_add"))
-    async def on_faq_add(message: Message) -> None:
+    async def on_faq_add(message: Message, command: CommandObject) -> None:
         if message.sender_chat is not None:
             await message.reply("请以个人账号操作。")
             return
+        entry_id = (command.args or "").strip() or None
+        if entry_id and faq is not None and all(e.id != entry_id for e in faq.entries):
+            await message.reply(f"知识库中没有条目“{entry_id[:40]}”。不带参数发送 /faq_add 则新建条目。")
+            return
         async with UnitOfWork(sessionmaker) as uow:
             ticket = await ticket_of(uow, message)
-            row = await helpdesk.promote_to_faq(uow, ticket.id, message.from_user.id) if ticket else None
+            row = (await helpdesk.promote_to_faq(uow, ticket.id, message.from_user.id, entry_id)
+                   if ticket else None)
         if row is None:
             await message.reply("请回复一条已答复的工单消息发送 /faq_add（需要客服权限）。")
             return
         if faq is not None:
-            faq.add(faq_entry(row))
-        await message.reply(f"已加入知识库：下次有人问“{row.question[:40]}”，助手将直接答复。")
+            apply_addition(faq, row)
+        how = f"作为条目 {entry_id} 的新问法" if entry_id else "作为新条目"
+        await message.reply(f"已加入知识库（{how}）：下次有人问“{row.question[:40]}”，助手将直接答复。")
 
     @router.message(F.reply_to_message & F.text)
     async def on_reply(message: Message) -> None:

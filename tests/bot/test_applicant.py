@@ -36,7 +36,7 @@ async def test_notice_pages_and_acknowledgement(tg, sessionmaker):
     await tg.feed(f.text_update("/guide"))
     await tg.feed(f.callback_update("g|n:time_limit"))
     assert "15个工作日" in tg.session.texts(111)[-1]
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     assert "资格核验 1/4" in tg.session.texts(111)[-1]
     assert any(isinstance(r, AnswerCallbackQuery) for r in tg.session.requests)
     async with sessionmaker() as db:
@@ -51,14 +51,14 @@ async def test_eligibility_outcome(tg):
 
 
 async def test_stale_button_reshows_current_step(tg):
-    await drive(tg, ELIGIBILITY[:3])
+    await drive(tg, ELIGIBILITY[:4])
     await tg.feed(f.callback_update("notice_ack|ack"))
     texts = tg.session.texts(111)
     assert "按钮已失效" in texts[-2] and "请输入您的居民身份证号码" in texts[-1]
 
 
 async def test_sticker_gets_explanation(tg):
-    await drive(tg, ELIGIBILITY[:3])
+    await drive(tg, ELIGIBILITY[:4])
     await tg.feed(f.sticker_update())
     assert "贴纸" in tg.session.texts(111)[-2]
 
@@ -68,7 +68,7 @@ async def test_progress_survives_a_new_dispatcher(tg, runner, clock):
 
     from bot.telegram.app import make_dispatcher
     from tests.bot.recording import RecordingSession
-    await drive(tg, ELIGIBILITY[:5])
+    await drive(tg, ELIGIBILITY[:6])
     session = RecordingSession()
     bot, dp = Bot("42:TEST", session=session), make_dispatcher(runner, clock=clock)
     await dp.feed_update(bot, f.text_update("/apply"))

@@ -95,3 +95,23 @@ async def test_cli_withdraw_is_authorised_audited_and_stops_the_cases(tmp_path):
         assert told.count("applicant.withdrawn") == 1
     finally:
         await services.db_engine.dispose()
+
+
+async def test_cli_find_by_id_number_uses_the_blind_index_and_is_audited(tmp_path):
+    from sqlalchemy import select
+
+    from storage.models import Audit
+    from tests.scripts import ADULT_MAN
+    services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
+    try:
+        ref = await submit(services)
+        assert "权限" in await cli.packets_find(services, ADULT_MAN, 4242)  # not staff
+        await cli.staff_command(services, "add", 3001, "窗口王", "window")
+        out = await cli.packets_find(services, "1301 0219 9003 0712 33".replace(" ", "")[:-4] + ADULT_MAN[-4:], 3001)
+        assert ref in out and ADULT_MAN not in out and "张*" in out
+        assert "没有" in await cli.packets_find(services, "110105194912310029", 3001)
+        async with services.sessionmaker() as db:
+            rows = list(await db.scalars(select(Audit).where(Audit.action == "view")))
+        assert [r.allowed for r in rows] == [False, True, True] and all(ADULT_MAN not in (r.target or "") for r in rows)
+    finally:
+        await services.db_engine.dispose()

@@ -31,7 +31,7 @@ def test_number_and_label_press_buttons(tmp_path):
 
 
 async def test_console_script_reaches_eligibility(runner, clock):
-    script = "\n".join(["2", "1", "1", ADULT_MAN, "是", "1", "/status", ""]) + "\n"
+    script = "\n".join(["2", "1", "1", "1", ADULT_MAN, "是", "1", "/status", ""]) + "\n"
     out = io.StringIO()
     await run_console(runner, user="t", stdin=io.StringIO(script), stdout=out, clock=clock)
     text = out.getvalue()

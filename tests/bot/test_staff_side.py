@@ -143,7 +143,7 @@ async def test_correction_loop_through_buttons_and_the_conversation(staffed, cal
 async def test_help_desk_relay_close_and_faq_add(staffed):
     h = staffed
     await drive(h, ELIGIBILITY + FORM[:3])
-    question = "可以只办医保吗？"
+    question = "可以找别人代办吗？"
     await h.feed(f.text_update(question))
     await send_pending(h.bot, h.sm)
     ticket_msgs = [r for r in h.session.sent(HELPDESK)]

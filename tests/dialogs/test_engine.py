@@ -45,14 +45,14 @@ def test_eligible_applicant_reaches_the_form(chat):
 
 
 def test_too_young_is_refused_quoting_the_notice(chat):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("text", TOO_YOUNG)
     assert chat.state == "ineligible"
     assert "未满16周岁" in chat.text and "就业登记对象须在法定劳动年龄内" in chat.text
 
 
 def test_past_retirement_age_is_refused(chat):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("text", RETIRED_MAN)
     assert chat.state == "ineligible"
     assert "已达到法定退休年龄" in chat.text and "2020-01" in chat.text
@@ -60,16 +60,16 @@ def test_past_retirement_age_is_refused(chat):
 
 def test_borderline_woman_is_not_refused_but_flagged(chat):
     # Born 1976-01: the 50-baseline retires her in 2026 (before NOW), the 55-baseline in 2032.
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("text", scripts.id_number("13010219760115122"))
     assert chat.state == "archive", chat.text
     assert chat.session.meta.age_borderline is True
-    chat.run(ELIGIBILITY[4:])
+    chat.run(ELIGIBILITY[5:])
     assert "提交后由经办部门核实确认" in chat.text
 
 
 def test_archive_outside_hebei_is_refused(chat):
-    chat.run(ELIGIBILITY[:4])
+    chat.run(ELIGIBILITY[:5])
     chat.send("choose", "archive|no")
     assert chat.state == "ineligible"
     assert "省内各级公共档案管理服务存档人员" in chat.text
@@ -77,7 +77,7 @@ def test_archive_outside_hebei_is_refused(chat):
 
 
 def test_none_of_the_situations_is_refused_and_back_returns(chat):
-    chat.run(ELIGIBILITY[:5])
+    chat.run(ELIGIBILITY[:6])
     chat.send("choose", "situation|none")
     assert chat.state == "ineligible" and "不属于办理情形" in chat.text
     chat.send("choose", "ineligible|back")
@@ -88,14 +88,14 @@ def test_none_of_the_situations_is_refused_and_back_returns(chat):
 
 def test_back_from_each_eligibility_step(chat):
     chat.run(ELIGIBILITY)
-    for expected in ("situation", "archive", "id_number", "id_type", "notice_ack", "idle"):
+    for expected in ("situation", "archive", "id_number", "id_type", "consent", "notice_ack", "idle"):
         chat.send("choose", f"{chat.state}|back")
         assert chat.state == expected
     assert chat.session.answers["id_number"] == ADULT_MAN  # nothing entered is lost
 
 
 def test_bad_id_gets_a_specific_message_and_the_same_question(chat):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("text", ADULT_MAN[:-1] + ("0" if ADULT_MAN[-1] != "0" else "1"))
     assert chat.state == "id_number"
     assert "校验" in chat.text and "请输入您的居民身份证号码" in chat.text
@@ -113,7 +113,7 @@ def full_width(text: str) -> str:
     pytest.param(full_width("110105") + "-1949 1231-" + full_width("002ｘ"), id="mixed, dashes, full-width x"),
 ])
 def test_full_width_and_lower_case_id_is_normalised(chat, typed):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     wide = scripts.id_number("11010519491231002")
     assert wide.endswith("X")
     chat.send("text", typed)
@@ -122,7 +122,7 @@ def test_full_width_and_lower_case_id_is_normalised(chat, typed):
 
 
 def test_fifteen_digit_id_is_converted_and_confirmed(chat):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("text", "130102900307123")
     assert chat.state == "id_confirm"
     assert scripts.id_number("13010219900307123") in chat.text
@@ -132,7 +132,7 @@ def test_fifteen_digit_id_is_converted_and_confirmed(chat):
 
 
 def test_sticker_at_a_text_step_is_explained_and_reasked(chat):
-    chat.run(ELIGIBILITY[:3])
+    chat.run(ELIGIBILITY[:4])
     chat.send("other", "sticker")
     assert chat.state == "id_number"
     assert "贴纸" in chat.text and "请输入您的居民身份证号码" in chat.text

@@ -45,4 +45,33 @@ def test_ticket_text_is_redacted(chat):
     chat.send("text", "我的身份证130102199003071233怎么登记不上？")
     tickets = [i for i in chat.intents if i.kind == "ticket"]
     assert len(tickets) == 1, chat.intents  # the notice has no answer: it goes to a person
-    assert tickets[0].question == "我的身份证130102********1233怎么登记不上？"
+    assert tickets[0].question == "我的身份证130***********1233怎么登记不上？"  # 3+4, as every mask
+
+
+def test_a_situation_asked_mid_form_is_applied_and_the_step_comes_back(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    assert chat.state == "f_political"
+    chat.send("text", "我五十八了，男的，还能办吗")
+    assert "男性：法定退休年龄为60周岁9个月至61周岁" in chat.text
+    assert "以提交后对证件号码的核验和对申报材料的审核为准" in chat.text
+    assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")
+    [event] = [i for i in chat.intents if i.kind == "event"]
+    assert event.data["entries"] == ["working_age"] and event.data["situations"] == ["age"]
+    chat.send("choose", "f_political|13")
+    assert chat.state == "f_phone"
+
+
+def test_a_two_topic_question_mid_form_gets_both_answers_then_the_step(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    chat.send("text", "要钱不？几天能好？")
+    assert "15个工作日" in chat.text and "邮寄服务费" in chat.text
+    assert chat.text.count("答案依据：办事指南") == 2
+    assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")
+
+
+def test_a_handed_off_question_tells_staff_the_likely_entry(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    chat.send("text", "能让中介帮我代办吗？")  # (tests/bot teach the shared index another wording)
+    [ticket] = [i for i in chat.intents if i.kind == "ticket"]
+    assert ticket.reason == "low_confidence" and ticket.candidate
+    assert chat.state == "f_political"

@@ -177,6 +177,37 @@ async def test_telegram_notice_is_pii_free_and_idempotent(sm):
     assert all(len(d.encode()) <= 64 for d in data) and body["protect_content"] is True
 
 
+async def test_folder_packets_are_encrypted_to_a_configured_department_key(tmp_path):
+    import pyrage
+    from pyrage import x25519
+    tax_key, hrss_key = x25519.Identity.generate(), x25519.Identity.generate()
+    folder = FolderChannel(tmp_path / "outbox", {"tax": str(tax_key.to_public())})
+    secret = Packet(ref="LJ260302-00010", department="tax", version=1,
+                    files={"data.json": json.dumps({"id_number": ID_NUMBER, "bank": BANK}).encode(),
+                           "form.pdf": b"%PDF-1.7 " + PHONE.encode()}, meta={})
+    await folder.send(secret.key, secret)
+    final = folder.target(secret)
+    assert sorted(p.name for p in final.iterdir()) == ["data.json.age", "form.pdf.age", "receipt.json"]
+    for p in final.iterdir():
+        raw = p.read_bytes()
+        assert ID_NUMBER.encode() not in raw and BANK.encode() not in raw and PHONE.encode() not in raw
+    assert pyrage.decrypt((final / "form.pdf.age").read_bytes(), [tax_key]) == b"%PDF-1.7 " + PHONE.encode()
+    assert json.loads(pyrage.decrypt((final / "data.json.age").read_bytes(), [tax_key]))["bank"] == BANK
+    with pytest.raises(pyrage.DecryptError):  # another department's key does not open it
+        pyrage.decrypt((final / "data.json.age").read_bytes(), [hrss_key])
+    plain = Packet(ref="LJ260302-00010", department="hrss", version=1, files={"a.txt": b"x"}, meta={})
+    await folder.send(plain.key, plain)  # no key configured for hrss: plain by design
+    assert (folder.target(plain) / "a.txt").read_bytes() == b"x"
+
+
+async def test_config_refuses_a_public_key_that_is_not_an_age_key():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError):
+        ChannelConfig(public_key="-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    from pyrage import x25519
+    assert ChannelConfig(public_key=str(x25519.Identity.generate().to_public())).public_key.startswith("age1")
+
+
 @pytest.mark.parametrize("url", ["http://dept.example/in", "ftp://dept.example/in", "https:///nohost",
                                  "http://10.0.0.5/in", "file:///etc/passwd"])
 def test_webhook_urls_must_be_https(url):

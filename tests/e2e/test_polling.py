@@ -84,7 +84,8 @@ class BotProcess:
             state, data = db.execute(
                 "SELECT d.state, d.data FROM drafts d JOIN applicants a ON a.id = d.applicant_id "
                 "WHERE a.external_id = ?", (str(user_id),)).fetchone()
-        return state, json.loads(data) if isinstance(data, str) else data
+        from storage.keyring import KeyRing  # the draft is sealed with the key file the process made
+        return state, json.loads(KeyRing.load(self.data_dir / "keys.json").open(data, b"drafts.data"))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -120,7 +121,8 @@ async def say(api: FakeBotAPI, user: int, push, expect) -> list[Call]:
 async def up_to_id_number(api: FakeBotAPI, user: int) -> None:
     await say(api, user, lambda: api.push_command(user, "start"), offers("g|apply"))
     await say(api, user, lambda: api.push_callback(user, "g|apply"), offers("notice_ack|ack"))
-    await say(api, user, lambda: api.push_callback(user, "notice_ack|ack"), offers("id_type|resident"))
+    await say(api, user, lambda: api.push_callback(user, "notice_ack|ack"), offers("consent|agree"))
+    await say(api, user, lambda: api.push_callback(user, "consent|agree"), offers("id_type|resident"))
     await say(api, user, lambda: api.push_callback(user, "id_type|resident"),
               lambda c: "请输入您的居民身份证号码" in c.text)
 

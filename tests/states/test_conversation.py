@@ -45,7 +45,7 @@ def fire(machine, model, event, **kw):
     return machine.events[event].trigger(model, **kw)
 
 
-ORDER = ["idle", "notice_ack", "id_type", "id_number", "id_confirm", "archive", "situation",
+ORDER = ["idle", "notice_ack", "consent", "id_type", "id_number", "id_confirm", "archive", "situation",
          "eligible", "f_a", "f_b", "m_x", "review", "commitment"]
 
 

@@ -1,0 +1,133 @@
+"""The notice applied to what an applicant says about themselves, through helpdesk.respond."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dialogs import situations
+from dialogs.helpdesk import HANDED_OFF, respond
+from dialogs.situation_age import cn_number, parse
+
+TODAY = date(2026, 12, 1)
+
+
+def ask(faq, question: str):
+    return respond(faq, question, TODAY)
+
+
+def test_a_stated_age_and_sex_get_the_working_age_rule_computed(faq):
+    a = ask(faq, "我五十八了，男的，还能办吗")
+    assert a.confident and "working_age" in [e.id for e in a.entries]
+    assert [n.kind for n in a.notes] == ["age"]
+    # born 1967-12 .. 1968-12: 60 years 9 months .. 61 years under the 2025 reform
+    assert "男性：法定退休年龄为60周岁9个月至61周岁" in a.text and "目前仍在法定劳动年龄内" in a.text
+    assert "女性" not in a.text
+    assert "二、（一）办理条件" in a.text and "就业登记对象须在法定劳动年龄内" in a.text
+    assert situations.DECIDES in a.text and "证件号码的核验" in a.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("我今年62，男，可以吗", "已达到法定退休年龄"),
+    ("1965年出生的男的还能登记不", "已达到法定退休年龄"),
+    ("我才15岁，能不能办", "尚未年满16周岁"),
+    ("我是1980年出生的男的能办吗", "目前仍在法定劳动年龄内"),
+    ("六十岁的老汉还能办么", "取决于出生月份"),
+])
+def test_age_verdicts(faq, question, expected):
+    a = ask(faq, question)
+    assert a.confident and expected in a.text, a.text
+
+
+def test_a_woman_is_told_both_baselines_and_who_decides(faq):
+    a = ask(faq, "女的55岁还能办不")
+    assert "原退休年龄55周岁的" in a.text and "原退休年龄50周岁的" in a.text
+    assert "由经办机构核定" in a.text and "男性" not in a.text
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("快递小哥能不能办", "新就业形态就业人员"),
+    ("开网约车的算不算", "新就业形态就业人员"),
+    ("我开个小卖部，没雇人，能办吗", "无雇工的个体工商户"),
+    ("我在饭店干钟点工，能登记吗", "未在用人单位参加基本养老保险的非全日制就业人员"),
+    ("摆地摊的能办灵活就业登记吗", "在我省的其他灵活就业人员"),
+    ("在保定开了个修车铺，就我自己干", "无雇工的个体工商户"),
+])
+def test_work_is_matched_to_the_four_situations(faq, question, category):
+    a = ask(faq, question)
+    assert a.confident and "situations" in [e.id for e in a.entries]
+    assert f"通常对应其中的“{category}”" in a.text
+    assert "二、（二）办理情形" in a.text and situations.DECIDES in a.text
+
+
+def test_an_employer_or_an_employee_is_not_one_of_the_situations(faq):
+    assert "有雇工的个体工商户不在所列情形之中" in ask(faq, "个体户雇了两个人还能办吗").text
+    assert "不在上述四种办理情形之中" in ask(faq, "我在公司上班，公司给交社保，还能办这个吗").text
+    assert "非全日制" in ask(faq, "我是做兼职的，单位没给交社保，能办吗").text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("档案放在石家庄人才中心，行吗", "石家庄市的公共就业和人才服务机构"),
+    ("档案在北京，人在河北，可以办吗", "北京市（河北省外）"),
+    ("档案在学校没拿走咋整", "档案在学校的"),
+    ("档案自己拿着在家里放着呢，能办吗", "个人自己保管"),
+    ("我不知道自己档案在哪，能办吗", "可以选择“不清楚”"),
+])
+def test_the_archive_condition_is_applied_to_where_the_archive_is(faq, question, expected):
+    a = ask(faq, question)
+    assert a.confident and "archive_condition" in [e.id for e in a.entries]
+    assert expected in a.text and "省内各级公共档案管理服务存档人员" in a.text
+
+
+def test_an_archive_at_the_former_employer_also_gets_the_letter(faq):
+    a = ask(faq, "我的档案还在原来单位，能办不")
+    ids = [e.id for e in a.entries]
+    assert "archive_condition" in ids and "mat_transfer_letter" in ids
+    assert "转出档案介绍信或解除终止劳动关系协议" in a.text
+
+
+def test_a_place_names_the_local_offices(faq):
+    a = ask(faq, "我在保定，要去哪里办")
+    assert a.confident and "where_offline" in [e.id for e in a.entries]
+    assert "您在保定市" in a.text and "政务服务中心" in a.text
+
+
+def test_a_question_spanning_two_entries_gets_both(faq):
+    a = ask(faq, "要钱不？几天能好？")
+    assert {e.id for e in a.entries} == {"fee", "deadline"}
+    assert "15个工作日" in a.text and "邮寄服务费" in a.text
+    b = ask(faq, "户口本要哪页，身份证要正反面吗")
+    assert {"mat_hukou_contract", "mat_id_card"} <= {e.id for e in b.entries}
+
+
+@pytest.mark.parametrize("question", [
+    "我今年58，每个月交多少社保", "外卖平台给不给交社保", "交满15年能领多少钱", "公积金能一起交吗",
+])
+def test_out_of_scope_is_handed_off_even_with_a_situation(faq, question):
+    a = ask(faq, question)
+    assert not a.confident and a.entries == () and a.text == HANDED_OFF
+
+
+def test_questions_stating_nothing_get_no_notes():
+    assert situations.apply("办理需要多长时间", TODAY) == []
+    assert situations.apply("十五个工作日是从哪天开始算", TODAY) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("十六", 16), ("五十八", 58), ("六十", 60), ("二十", 20), ("七", 7), ("58", 58), ("两", 2),
+    ("十", 10), ("百", None), ("五十八九", None), ("", None),
+])
+def test_cn_number(text, value):
+    assert cn_number(text) == value
+
+
+def test_parse_age_birth_year_and_sex():
+    p = parse("俺家那口子五十三了，女的", TODAY)
+    assert p is not None and p.sex == "女" and p.said == "53周岁" and len(p.births) == 13
+    assert all(date(1972, 12, 2) <= b <= date(1973, 12, 1) for b in p.births)
+    p = parse("我七零年的女的", TODAY)
+    assert p is not None and p.said == "1970年出生" and {b.year for b in p.births} == {1970}
+    p = parse("1968年3月出生的男的", TODAY)
+    assert p is not None and p.births == (date(1968, 3, 15),) and p.sex == "男"
+    assert parse("办理需要15个工作日吗", TODAY) is None

@@ -26,17 +26,20 @@ def secure_sqlite_file(url: str) -> None:
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except PermissionError:  # a read-only database: the health check at start reports and refuses it
+        return
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             os.chmod(p, 0o600)
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError):
             pass
 
 
 def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngine:
     """`keyring` seals the personal-data columns; without one (tests, tools) a random ring that
-    lives as long as the engine is used, so nothing is ever written in plain. SQL parameters are
+    lives as long as the process, so nothing is ever written in plain. SQL parameters are
     kept out of logs and error messages (hide_parameters)."""
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
@@ -60,8 +63,19 @@ def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngi
         event.listen(engine.sync_engine, "begin", on_begin)
     else:
         engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
-    bind_keyring(engine.dialect, keyring or KeyRing.ephemeral())
+    bind_keyring(engine.dialect, keyring or _process_ring())
     return engine
+
+
+_RING: list[KeyRing] = []
+
+
+def _process_ring() -> KeyRing:
+    """One random ring per process for engines given none: two engines of one process (two bots, a
+    notifier and a bot in a test) read each other's rows; nothing is ever written in plain."""
+    if not _RING:
+        _RING.append(KeyRing.ephemeral())
+    return _RING[0]
 
 
 def _sqlite_connect(dbapi_conn, _record) -> None:

@@ -273,9 +273,11 @@ class InboxUpdate(Base):
     """A Telegram update stored before Telegram is told it arrived; removed once handled."""
 
     __tablename__ = "inbox_updates"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
 
-    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # key rotation walks rows by id
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     payload: Mapped[str] = mapped_column(SealedText("inbox_updates.payload"))  # the update's JSON, sealed
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -28,8 +28,9 @@ def _input(kind: str, value) -> UserInput:
     return UserInput(kind=kind, now=NOW, account="telegram:7", **kw)
 
 
-async def main(url: str, blob_dir: str) -> None:
-    eng = make_engine(url)
+async def main(url: str, blob_dir: str, keys: str) -> None:
+    from storage.keyring import KeyRing
+    eng = make_engine(url, KeyRing.load(Path(keys)))  # the test reads what this process sealed
     calendar = WorkCalendar.load()
     runner = Runner(Engine(), make_sessionmaker(eng), BlobStore(Path(blob_dir)), calendar, clock=lambda: NOW,
                     on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None))
@@ -47,4 +48,4 @@ async def main(url: str, blob_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))

@@ -19,12 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path, engine, calendar, blobs):
-    child = subprocess.run([sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs")],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    from storage.keyring import KeyRing
+    ring, keys = KeyRing.ephemeral(), tmp_path / "keys.json"
+    keys.write_text(ring.to_json())
+    child = subprocess.run([sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"),
+                            str(keys)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert "submitting" in child.stdout and "survived" not in child.stdout
 
-    eng = make_engine(db_url)
+    eng = make_engine(db_url, ring)
     sm = make_sessionmaker(eng)
     async with sm() as db:
         assert await db.scalar(select(func.count()).select_from(Application)) == 0

@@ -16,12 +16,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         'inbox_updates',
-        sa.Column('bot_id', sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('bot_id', sa.BigInteger(), nullable=False),
+        sa.Column('update_id', sa.BigInteger(), nullable=False),
         sa.Column('chat_id', sa.BigInteger(), nullable=False),
         sa.Column('payload', sa.Text(), nullable=False),
         sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('bot_id', 'update_id', name=op.f('pk_inbox_updates')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_updates')),
+        sa.UniqueConstraint('bot_id', 'update_id', name=op.f('uq_inbox_updates_bot_id')),
     )
     op.create_index(op.f('ix_inbox_updates_chat_id'), 'inbox_updates', ['chat_id'], unique=False)
     op.create_table(

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | console | worker | ask | packets | staff | tickets | keys | db ...`."""
+"""Command line: `python -m bot run | console | worker | web | ask | packets | staff | tickets | keys | db ...`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="Telegram bot (polling, or webhook with WEBHOOK_URL); without BOT_TOKEN the console")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
+    sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
     fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
     fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
@@ -71,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--dept", choices=DEPTS)
     st.add_parser("remove").add_argument("telegram_id", type=int)
     st.add_parser("list")
+    st.add_parser("passwd", help="set a workbench password, read as one line from stdin").add_argument(
+        "telegram_id", type=int)
 
     tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
     tk.add_parser("list")
@@ -99,6 +102,9 @@ async def _command(settings: Settings, args) -> str:
         if args.cmd == "ask":
             await services.load_faq_additions()
             return await cli.ask(services, args.question)
+        if args.cmd == "staff" and args.action == "passwd":
+            from bot.web.serve import passwd
+            return await passwd(services, args.telegram_id, sys.stdin.readline())
         if args.cmd == "faq":
             from bot.faq_learning import faq_report
             await services.load_faq_additions()
@@ -143,7 +149,7 @@ async def _console(settings: Settings, user: str) -> None:
         worker = asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping))
     try:
         await services.load_faq_additions()
-        await run_console(services.runner, user=user)
+        await run_console(services.runner, user=user, log_path=settings.data_dir / "console.log")
     finally:
         stop.set()
         if worker:
@@ -191,15 +197,34 @@ async def _worker(settings: Settings) -> int:
     return guard.EXIT_BROKEN_DB if broken else 0
 
 
+async def _web(settings: Settings) -> None:
+    from bot import compose
+    from bot.web.serve import serve
+    services = compose.build(settings)
+    try:
+        await serve(services)
+    finally:
+        await services.db_engine.dispose()
+
+
 async def _polling(settings: Settings) -> int:
     from bot.serve import run_bot
     return await run_bot(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dialogs.options import OptionsError
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
+    try:
+        return _main(args, settings)
+    except OptionsError as e:
+        print(f"配置错误：{e}", file=sys.stderr)
+        return 2
+
+
+def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
         if args.action == "upgrade":
@@ -224,8 +249,15 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_polling(settings))
     elif args.cmd == "worker":
         return asyncio.run(_worker(settings))
+    elif args.cmd == "web":
+        asyncio.run(_web(settings))
     else:
-        print(asyncio.run(_command(settings, args)))
+        from bot.cli import Refused
+        try:
+            print(asyncio.run(_command(settings, args)))
+        except Refused as e:
+            print(e, file=sys.stderr)
+            return 1
     return 0
 
 

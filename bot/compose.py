@@ -8,6 +8,7 @@ from bot.keys import load_keyring
 from bot.intake import IntakeLimits, IntakePool
 from bot.runner import Runner
 from bot.settings import Settings
+from dialogs import options
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.privacy import Retention
@@ -75,6 +76,7 @@ class Services:
 
 
 def build(settings: Settings, migrate: bool = True) -> Services:
+    options.install(options.load(settings.options_dir))  # OptionsError names the bad file
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)
     keyring = load_keyring(settings)

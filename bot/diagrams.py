@@ -30,6 +30,10 @@ from the text we have, and these diagrams show how this assistant models the pro
   `states/application.py`: all done → completed; all finished with any rejected → partly_rejected).
 - Each department case runs the same machine, once per department, in parallel; its clerks work in
   {"; ".join(f"{d.short}: {d.platform}" for d in DEPARTMENTS)} (五（一）2–4).
+- A clerk who finishes, returns or refuses (办结 / 要求补正 / 不予办理) a case nobody has claimed
+  claims it in the same step: the `claim` transition fires first and is logged as `case_claim`, so
+  a case always goes delivered → claimed → done (or correction, rejected), and the reply says
+  "已认领，已办结". A case claimed by someone else is refused.
 """
 
 CONVERSATION_INTRO = f"""# Applicant conversation (generated from the state machine)

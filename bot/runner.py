@@ -45,6 +45,7 @@ class Who:
     chat_id: int | None = None
     username: str | None = None
     update: tuple[int, int] | None = None  # (bot id, update id): recorded with the answer, once
+    outbox: bool = False  # the replies are written to the outbox with the answer (the Telegram adapter)
     # Set by the runner: the answer committed; the outbox rows of its replies; a re-delivered update.
     kept: bool = False
     queued: list[int] | None = None
@@ -142,7 +143,7 @@ class Runner:
             await uow.drafts.save(draft, s.state, data, turn.epoch)
             rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
                                   bot_id=who.update[0] if who.update else None)
-                    if who.channel == "telegram" and who.chat_id is not None else None)
+                    if who.outbox and who.chat_id is not None else None)
         who.kept = True
         who.queued = [r.id for r in rows] if rows is not None else None
         self._forget(orphans)

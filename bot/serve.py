@@ -49,6 +49,8 @@ async def run_bot(settings: Settings) -> int:
     routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
+    from bot.telegram.binding import make_router as binding_router
+    routers.insert(0, binding_router(services.sessionmaker))
     health = services.health()
     alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
     if not await guard.check_at_start(health, alert):
@@ -80,8 +82,10 @@ async def run_bot(settings: Settings) -> int:
     runners: list[web.AppRunner] = []
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     port = settings.web_port or (DEFAULT_PORT if settings.webhook_url else None)
-    if port:
-        app = web.Application()
+    if port:  # one listener: the workbench (bot.web) with the webhook and the operator routes added
+        from bot.web.app import make_app as workbench_app
+        from bot.web.serve import desk_of
+        app = workbench_app(desk_of(services), services.dispatch.webhook_secrets())
         add_health_routes(app, services.db_engine, settings.db_url, not_ready)
         add_metrics_routes(app, metrics, services.sessionmaker)
         if settings.webhook_url:

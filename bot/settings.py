@@ -34,11 +34,17 @@ class Settings(BaseSettings):
     # WEB_HOST:WEB_PORT at the URL's path), each request carrying WEBHOOK_SECRET; unset = long polling.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    # The HTTP listener (webhook, /metrics, /healthz, /readyz); webhook mode defaults to 8080.
-    web_host: str = "127.0.0.1"
-    web_port: int | None = None
+    # The webhook path, /metrics, /healthz and /readyz are served on the WEB_HOST:WEB_PORT listener
+    # below (the workbench's); webhook mode defaults to port 8080.
     # Shared flood limits and pacing across processes; unset = per process.
     redis_url: str | None = None
+    # The window's workbench (`python -m bot web`; `run` serves it too when WEB_PORT is set).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_secure_cookies: bool = False  # true behind TLS: the session cookie gets the Secure flag
+    web_window_name: str = "政务服务中心“一件事一次办”窗口"
+    web_phone: str = "12333"
+    bot_username: str = ""  # for the receipt's QR code (a t.me link); empty: the QR holds "/bind CODE"
     # Upload checks run in this many worker processes, each capped in memory and in time per file.
     intake_workers: int = 2
     intake_memory_mb: int = 1024
@@ -57,6 +63,9 @@ class Settings(BaseSettings):
     draft_warning_days: int = 3
     case_retention_days: int = 365 * 3
     packet_retention_days: int = 30
+    # Option lists of the form (户口性质, 个人身份, 缴费档次, 转入机构, 参保地): <dir>/<key>.json
+    # replaces the shipped default of that key (dialogs/data/options/); validated at start.
+    options_dir: Path | None = None
 
     def dispatch_config(self) -> DispatchConfig:
         cfg = self.dispatch.model_copy()

@@ -36,42 +36,7 @@ EDUCATION: tuple[Code, ...] = (
     ("71", "初中"), ("81", "小学"), ("90", "其他"),
 )
 
-# Codes are ours: each department's dictionary differs, dispatch maps them.
-HUKOU_TYPES: tuple[Code, ...] = (
-    ("10", "本省城镇户籍（非农业）"), ("20", "本省农村户籍（农业）"), ("30", "外省城镇户籍"),
-    ("40", "外省农村户籍"), ("50", "港澳台"), ("60", "外籍"),
-)
-
-# GB/T 2261.4 values realistic for flexible workers (domain facts §8).
-PERSONAL_STATUS: tuple[Code, ...] = (
-    ("54", "个体经营者"), ("51", "自由职业者"), ("70", "无业人员"), ("24", "工人"),
-    ("27", "农民"), ("90", "其他"),
-)
-
-PENSION_GRADE_BY_OFFICE = "office"
-# Percent of the province's previous-year average wage (国办发〔2019〕13号: 60%-300%).
-PENSION_GRADES: tuple[Code, ...] = (
-    ("60", "60%"), ("70", "70%"), ("80", "80%"), ("90", "90%"), ("100", "100%"),
-    ("150", "150%"), ("200", "200%"), ("300", "300%"),
-    (PENSION_GRADE_BY_OFFICE, "由经办机构确定"),
-)
-
-ARCHIVE_AGENCY_BY_OFFICE = "office"
-# Placeholders: the real 档案转入机构编号 come from 人社 configuration, never from applicants.
-ARCHIVE_AGENCIES_DEFAULT: tuple[Code, ...] = (
-    ("HB1301-RC", "石家庄市公共就业和人才服务中心"),
-    ("HB1302-RC", "唐山市公共就业和人才服务中心"),
-    ("HB1303-RC", "秦皇岛市公共就业和人才服务中心"),
-    ("HB1304-RC", "邯郸市公共就业和人才服务中心"),
-    ("HB1305-RC", "邢台市公共就业和人才服务中心"),
-    ("HB1306-RC", "保定市公共就业和人才服务中心"),
-    ("HB1307-RC", "张家口市公共就业和人才服务中心"),
-    ("HB1308-RC", "承德市公共就业和人才服务中心"),
-    ("HB1309-RC", "沧州市公共就业和人才服务中心"),
-    ("HB1310-RC", "廊坊市公共就业和人才服务中心"),
-    ("HB1311-RC", "衡水市公共就业和人才服务中心"),
-    (ARCHIVE_AGENCY_BY_OFFICE, "由经办机构确定"),
-)
+# 户口性质, 个人身份, 缴费档次, 转入机构 and 参保地 are operator configuration: dialogs/options.py.
 
 
 def name_of(codes: tuple[Code, ...], code: str) -> str | None:

@@ -1,6 +1,5 @@
-"""Administrative divisions (MCA 2024): provinces and cities nationwide, Hebei down to counties."""
+"""Administrative divisions nationwide, province → city → county (民政部 县级以上行政区划代码, 2024)."""
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -28,6 +27,13 @@ HANDLING_PLACES: tuple[Region, ...] = (
 )
 
 
+DATA_FILE = "mca_divisions_2024.txt"  # source and date: dialogs/data/mca_divisions_2024.md
+MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
+# County-level units a province administers directly (济源, 仙桃, 五指山, 石河子…) carry codes
+# xx90xx; MCA groups them under this city-level heading, which has no code line of its own.
+DIRECT_HEADING = {"650000": "自治区直辖县级行政区划"}
+
+
 @dataclass(frozen=True)
 class _Index:
     provinces: tuple[Region, ...]
@@ -36,24 +42,48 @@ class _Index:
     by_code: dict[str, Region]
 
 
-def _read(name: str) -> dict:
-    return json.loads(resources.files("dialogs").joinpath("data", name).read_text(encoding="utf-8"))
+def _read_lines() -> list[tuple[str, str]]:
+    text = resources.files("dialogs").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    return [(code, name) for code, _, name in (line.partition(" ") for line in text.splitlines()) if code]
+
+
+def _city_of(code: str, province: Region, known: set[str]) -> Region:
+    """The city-level unit a county belongs to: its prefecture, else the municipality itself,
+    else the province's heading for directly administered counties."""
+    prefecture = code[:4] + "00"
+    if prefecture in known:
+        return Region(prefecture, "")
+    if province.code in MUNICIPALITIES:
+        return Region(province.code[:2] + "0100", province.name)
+    return Region(code[:2] + "9000", DIRECT_HEADING.get(province.code, "省直辖县级行政区划"))
 
 
 @cache
 def _index() -> _Index:
-    china, hebei = _read("china_provinces.json"), _read("hebei_divisions_2024.json")
-    provinces, cities, counties = [], {}, {}
-    for p in china["provinces"]:
-        provinces.append(Region(p["code"], p["name"]))
-        cities[p["code"]] = tuple(Region(c["code"], c["name"]) for c in p["cities"])
-    cities[HEBEI] = tuple(Region(c["code"], c["name"]) for c in hebei["prefectures"])
-    for c in hebei["prefectures"]:
-        counties[c["code"]] = tuple(Region(k["code"], k["name"]) for k in c["counties"])
+    lines = _read_lines()
+    known = {code for code, _ in lines}
+    provinces: list[Region] = []
+    cities: dict[str, list[Region]] = {}
+    counties: dict[str, list[Region]] = {}
+    names = dict(lines)
+    for code, name in lines:
+        if code.endswith("0000"):
+            provinces.append(Region(code, name))
+            cities[code] = []
+        elif code.endswith("00"):
+            cities[code[:2] + "0000"].append(Region(code, name))
+        else:
+            province = provinces[-1]
+            city = _city_of(code, province, known)
+            city = Region(city.code, names.get(city.code) or city.name)
+            if city not in cities[province.code]:
+                cities[province.code].append(city)
+            counties.setdefault(city.code, []).append(Region(code, name))
     by_code = {r.code: r for r in provinces}
     for group in (*cities.values(), *counties.values(), HANDLING_PLACES):
         by_code.update((r.code, r) for r in group)
-    return _Index(tuple(provinces), cities, counties, by_code)
+    return _Index(tuple(provinces), {k: tuple(v) for k, v in cities.items()},
+                  {k: tuple(v) for k, v in counties.items()}, by_code)
 
 
 def provinces() -> list[Region]:
@@ -65,7 +95,7 @@ def cities(province_code: str) -> list[Region]:
 
 
 def counties(city_code: str) -> list[Region]:
-    """County-level units of a Hebei city; other provinces stop at city level and return []."""
+    """County-level units of a city; [] for the few cities that have none (东莞, 中山, 儋州, 嘉峪关)."""
     return list(_index().counties.get(city_code, ()))
 
 

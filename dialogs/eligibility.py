@@ -10,7 +10,7 @@ from dialogs.idnumbers import ID_TYPE_LABELS, IdType, check_id
 from dialogs.masks import mask_number
 from dialogs.model import Event, Reply, Session, UserInput
 from dialogs.retirement import check_working_age
-from dialogs.steps import Again, BaseStep, Done, btn, nav, rows
+from dialogs.steps import Again, BaseStep, Done, btn, nav, rows, typed_choice
 from dialogs.texts import g
 
 ARCHIVE_OPTIONS = (("yes", "是"), ("no", "否"), ("unsure", "不清楚"))
@@ -42,6 +42,7 @@ class NoticeAck(BaseStep):
 
 class IdTypeStep(BaseStep):
     name = "id_type"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         buttons = [btn(self.name, t.value, ID_TYPE_LABELS[t]) for t in IdType]
@@ -112,7 +113,8 @@ def id_accepted(s: Session, info, today: date) -> Done:
     values = {"id_number": info.number, "sex": info.sex,
               "birth": info.birth.isoformat() if info.birth else None,
               "birth_month": info.birth.strftime("%Y-%m") if info.birth else None}
-    meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None}
+    meta: dict = {"age_borderline": False, "age_unverified": info.birth is None, "pending_id": None,
+                  "sex_declared": None}
     notes = [Reply(text=f"证件号码 {mask_number(info.number)} 核验通过。" + (
         f"性别：{info.sex}，出生日期：{info.birth:%Y年%m月%d日}。" if info.birth and info.sex else ""))]
     if info.birth is not None:
@@ -121,14 +123,45 @@ def id_accepted(s: Session, info, today: date) -> Done:
             meta["failed_at"] = "id_number"
             meta["fail_reason"] = age.reason
             meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
+            meta["retire_delayed"] = age.delayed
             return Done(values=values, trigger="refuse", meta=meta)
         meta["age_borderline"] = age.borderline
         meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
     return Done(values=values, notes=notes, meta=meta)
 
 
+class IdSexStep(BaseStep):
+    expects_choice = staticmethod(lambda s: True)
+    """表2 requires 性别; a number that does not encode it (外国人永久居留身份证) makes us ask."""
+
+    name = "id_sex"
+
+    def applies(self, s):
+        return bool(s.answers.get("id_number")) and not s.answers.get("sex")
+
+    def prompt(self, s, inp):
+        return [Reply(text="资格核验：您的证件号码中不含性别信息，请选择您的性别（表单必填项，将与证件核对）。",
+                      buttons=[[btn(self.name, "男", "男"), btn(self.name, "女", "女")], *nav(self.name)])]
+
+    def accept(self, s, inp):
+        value = self.choice_value(inp) or (inp.text.strip() if inp.kind == "text" else "")
+        if value not in ("男", "女"):
+            return Again("请点击“男”或“女”。")
+        meta: dict = {"sex_declared": True}
+        birth = s.answers.get("birth")
+        if birth:
+            age = check_working_age(date.fromisoformat(birth), value, inp.today)
+            meta["retire_date"] = age.retire_date.isoformat() if age.retire_date else None
+            if not age.ok:
+                meta |= {"failed_at": self.name, "fail_reason": age.reason, "retire_delayed": age.delayed}
+                return Done(values={"sex": value}, trigger="refuse", meta=meta)
+            meta["age_borderline"] = age.borderline
+        return Done(values={"sex": value}, meta=meta)
+
+
 class ArchiveStep(BaseStep):
     name = "archive"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(
@@ -150,6 +183,7 @@ class ArchiveStep(BaseStep):
 
 class SituationStep(BaseStep):
     name = "situation"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         buttons = [btn(self.name, c, label) for c, label in notice.SITUATIONS]
@@ -158,7 +192,8 @@ class SituationStep(BaseStep):
                       buttons=[*rows(buttons, 1), *nav(self.name)])]
 
     def accept(self, s, inp):
-        value = self.choice_value(inp) or {v: c for c, v in notice.SITUATIONS}.get(inp.text.strip())
+        value = self.choice_value(inp) or (typed_choice(inp.text, list(notice.SITUATIONS))
+                                           if inp.kind == "text" else None)
         if value == NONE_OF_THEM:
             return Done(values={"situation": NONE_OF_THEM}, trigger="refuse",
                         meta={"failed_at": "situation", "fail_reason": "situation"})
@@ -190,18 +225,20 @@ class EligibleStep(BaseStep):
 
 
 FAIL_TEXT = {
-    "too_young": "未满16周岁，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
-    "retired": "已达到法定退休年龄，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
-    "archive": "人事档案不在省内公共档案管理服务机构，不符合办理条件第2条：“" + notice.CONDITION_ARCHIVE + "”。",
-    "situation": "不属于办理情形（无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
+    "too_young": "您未满16周岁，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
+    "retired": "您已达到法定退休年龄，不符合办理条件第1条：“" + notice.CONDITION_AGE + "”。",
+    "archive": "您的人事档案不在省内公共档案管理服务机构，不符合办理条件第2条：“"
+               + notice.CONDITION_ARCHIVE + "”。",
+    "situation": "您不属于办理情形（无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
                  "新就业形态就业人员以及在我省的其他灵活就业人员）。",
 }
+# Each follows "您可以：", so each starts with what the applicant can do.
 INSTEAD = {
-    "too_young": "年满16周岁后可再申请。",
-    "retired": "如对退休年龄有疑问，可咨询人工客服或前往人社服务大厅。",
-    "archive": "可先将档案转入省内公共就业和人才服务机构存档，再申请；或前往市县政务服务中心、"
+    "too_young": "在年满16周岁后再申请。",
+    "retired": "咨询人工客服，或前往人社服务大厅核实退休年龄。",
+    "archive": "先将档案转入省内公共就业和人才服务机构存档，再申请；或前往市县政务服务中心、"
                "人社服务大厅“一件事一次办”窗口咨询。",
-    "situation": "如有单位就业，请由用人单位办理参保；其他情况可咨询人工客服或前往窗口。",
+    "situation": "咨询人工客服或前往窗口；如在用人单位就业，由用人单位办理参保。",
 }
 
 
@@ -210,9 +247,11 @@ class IneligibleStep(BaseStep):
 
     def prompt(self, s, inp):
         reason = s.meta.fail_reason or "situation"
-        text = f"❌ 暂不能申请：您{FAIL_TEXT.get(reason, '')}"
+        text = f"❌ 暂不能申请：{FAIL_TEXT.get(reason, '')}"
         if reason == "retired" and s.meta.retire_date:
-            text += f"\n（按渐进式延迟法定退休年龄规定，您的退休时间为{s.meta.retire_date[:7]}。）"
+            retire = date.fromisoformat(s.meta.retire_date)
+            rule = "按渐进式延迟法定退休年龄规定，" if s.meta.retire_delayed else ""
+            text += f"\n（{rule}您的法定退休时间为{retire.year}年{retire.month}月。）"
         text += "\n\n您可以：" + INSTEAD.get(reason, "")
         return [Reply(text=text, buttons=[
             [btn(self.name, "back", "↩ 返回修改"), g("ask", "💬 咨询人工客服")],
@@ -222,5 +261,5 @@ class IneligibleStep(BaseStep):
         return Again("如需修改信息，请点击“返回修改”。")
 
 
-STEPS = (NoticeAck(), IdTypeStep(), IdNumberStep(), IdConfirmStep(), ArchiveStep(), SituationStep(),
+STEPS = (NoticeAck(), IdTypeStep(), IdNumberStep(), IdConfirmStep(), IdSexStep(), ArchiveStep(), SituationStep(),
          EligibleStep(), IneligibleStep())

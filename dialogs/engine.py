@@ -9,11 +9,11 @@ from transitions import Machine, MachineError
 from dialogs import duplicates, eligibility, helpdesk, materials, privacy, rating, review, texts
 from dialogs.callbacks import CorrectionCb, GlobalCb, RatingCb, RepeatCb, StepCb, Unknown
 from dialogs.faq import FaqIndex
-from dialogs.fields import FIELD_STEPS
+from dialogs.fields import FIELD_STEPS, form_progress
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
-from dialogs.model import Intent, Outcome, Reply, Session, StoreBlob, UserInput
+from dialogs.model import Intent, Outcome, Reply, Session, Status, StoreBlob, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -101,9 +101,8 @@ class Engine(Menu):
         return None
 
     def progress(self, s: Session) -> tuple[int, int]:
-        relevant = [f for f in FIELDS if applies(f, s.answers)]
-        done = sum(1 for f in relevant if s.answers.get(f.key) not in (None, ""))
-        return done, len(relevant)
+        done, total, _ = form_progress(s)
+        return done, total
 
     # ---- the one entry point ---------------------------------------------------------------
     def handle(self, session: Session, inp: UserInput) -> Outcome:
@@ -125,19 +124,30 @@ class Engine(Menu):
             return route(self, s, choice, inp, replies, intents)
         if inp.kind == "text" and s.meta.rating_comment:
             return self._take(s, rating.comment(s, inp.text), replies, intents)
-        if self.faq is not None and helpdesk.is_question(s, inp):
+        if self.faq is not None and helpdesk.is_question(s, inp) and not self._typed_answer(s, inp):
             return self._on_question(s, inp, replies, intents)
         if s.state == Phase.idle:
             replies.append(texts.welcome(in_progress=False))
             return
         if inp.kind == "choose":
             return self._on_step_choice(s, choice, inp, replies, intents)
+        if inp.kind == "other" and s.state == Phase.submitted:
+            intents.append(Status())  # a sticker after submission: the progress, rating included
+            return
         if inp.kind == "other":
             what = texts.NON_TEXT.get(inp.other, "这类消息")
             replies.append(Reply(text=f"暂不支持识别{what}。请按提示回复文字或点击按钮："))
             replies.extend(self.steps[s.state].prompt(s, inp))
             return
         self._accept(s, inp, replies, intents)
+
+    def _typed_answer(self, s: Session, inp: UserInput) -> bool:
+        """At a step answered by its buttons, typed text is an answer when it names a button, and
+        a question for the help desk only when it plainly asks one."""
+        step = self.steps.get(s.state)
+        if step is None or not step.expects_choice(s):
+            return False
+        return not isinstance(step.accept(s, inp), Again) or not helpdesk.plainly_asks(inp.text)
 
     def _on_menu(self, s, choice: GlobalCb, inp, replies, intents) -> None:
         self._global(s, choice.action, inp, replies, intents)
@@ -165,6 +175,12 @@ class Engine(Menu):
         step = self.steps[s.state]
         if not isinstance(choice, StepCb) or choice.step != s.state:
             replies.append(Reply(text="该按钮已失效，请按当前步骤继续："))
+            replies.extend(step.prompt(s, inp))
+        elif choice.value == "back" and s.state == Phase.review and s.meta.correction is not None:
+            replies.append(Reply(text=review.correction_limit(s)))  # the rest of the form is closed
+            replies.extend(step.prompt(s, inp))
+        elif choice.value == "back" and getattr(step, "level_up", None) and step.level_up(s) is not None:
+            s.meta.partial = step.level_up(s)  # an address: one level up, same question
             replies.extend(step.prompt(s, inp))
         elif choice.value == "back":
             target = {"target": s.meta.failed_at} if s.state == Phase.ineligible else {}
@@ -246,6 +262,11 @@ class Engine(Menu):
 
     def _move(self, s: Session, inp: UserInput, trigger: str, kwargs: dict, replies: list) -> None:
         if not self._trigger(s, trigger, **kwargs):
+            pending = self.missing(s) if s.state == Phase.review and trigger == "advance" else None
+            if pending:  # confirmed with something still missing: open it
+                replies.append(Reply(text="还有必填项目未完成，请先填写："))
+                s.meta.editing = True
+                self._trigger(s, "edit", target=pending)
             replies.extend(self.steps[s.state].prompt(s, inp))
             return
         direction = "back" if trigger == "back" else "bypass"
@@ -253,16 +274,21 @@ class Engine(Menu):
             if not self._trigger(s, direction):
                 break
         if s.state == Phase.review:
-            self._arrive_at_review(s)
+            self._arrive_at_review(s, backwards=trigger == "back")
         if s.state == Phase.submitted:
             return  # the runner confirms after the application is committed
         replies.extend(self.steps[s.state].prompt(s, inp))
 
-    def _arrive_at_review(self, s: Session) -> None:
+    def _arrive_at_review(self, s: Session, backwards: bool = False) -> None:
+        """After an answer: the next requested correction item, or what is still missing. Going
+        back stops at the review page (back never moves forward)."""
         for f in FIELDS:
             if not applies(f, s.answers):
                 s.answers.pop(f.key, None)
         s.meta.partial = None
+        if backwards and s.meta.correction is not None:
+            s.meta.editing = None
+            return
         todo = s.meta.correction.todo if s.meta.correction else []
         if todo:
             s.meta.correction = s.meta.correction.model_copy(update={"todo": todo[1:]})
@@ -284,11 +310,13 @@ class Engine(Menu):
             replies.append(Reply(text="该补正请求已处理或已失效。发送 /status 查看办理进度。"))
             return
         steps = [review.EDIT_TARGETS.get(k, k) for k in request.fields]
+        rejected = {}
         for slot in request.materials:
+            rejected[slot] = [f["sha256"] for f in s.materials.get(slot) or []]
             s.materials[slot] = []
             steps.append(materials.STEP_OF_SLOT.get(slot, "m_doc"))
         todo = [t for t in dict.fromkeys(steps) if t in self.steps] or [Phase.review]
-        s.meta.correction = request.model_copy(update={"dept": dept, "todo": todo[1:]})
+        s.meta.correction = request.model_copy(update={"dept": dept, "todo": todo[1:], "rejected": rejected})
         s.meta.editing = True
         replies.append(Reply(text=f"开始补正（原因：{request.reason}）。请逐项修改："))
         if not self._trigger(s, "correct", target=todo[0]):

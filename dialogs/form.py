@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import codes, departments
+from dialogs import options as configured
 
 
 class Kind(StrEnum):
@@ -29,26 +30,45 @@ class Condition(BaseModel):
 
 
 class FieldSpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     key: str
     label: str
     section: str
     kind: Kind
     required: bool = False
-    options: tuple[tuple[str, str], ...] = ()
-    common: tuple[str, ...] = ()          # option codes shown first; the rest are found by typing
-    hint: str = ""
+    fixed_options: tuple[tuple[str, str], ...] = Field((), alias="options")
+    fixed_common: tuple[str, ...] = Field((), alias="common")  # codes shown first; others found by typing
+    option_list: str | None = None        # options from the operator's configuration (dialogs.options)
+    fixed_hint: str = Field("", alias="hint")
     condition: Condition | None = None
     default: str | None = None           # a proposed answer (code, or "@field" for another answer)
     skip_label: str = "跳过"
     edit_step: str | None = None          # for derived fields: the step that changes them
     with_detail: bool = True              # address: ask a detail line after the county
     nationwide: bool = False              # address: provinces other than Hebei may be picked
+    starred: bool = False                 # marked * in 表2 though it may be left out (its section is)
 
     @property
     def step(self) -> str:
         return f"f_{self.key}"
+
+    @property
+    def options(self) -> tuple[tuple[str, str], ...]:
+        return configured.get(self.option_list).pairs if self.option_list else self.fixed_options
+
+    @property
+    def common(self) -> tuple[str, ...]:
+        return configured.get(self.option_list).shown if self.option_list else self.fixed_common
+
+    @property
+    def hint(self) -> str:
+        return self.fixed_hint or (configured.get(self.option_list).hint if self.option_list else "")
+
+    @property
+    def configured_default(self) -> bool:
+        """Its options are the project's shipped defaults, not an official list."""
+        return bool(self.option_list) and configured.get(self.option_list).default
 
     @property
     def departments(self) -> frozenset[str]:
@@ -79,18 +99,6 @@ PERSON_CATEGORIES = (("graduate", "毕业学年未就业高校学生"), ("vetera
                      ("other", "其他"))
 SEX = (("男", "男"), ("女", "女"))
 
-UNDECIDED = ("tbd", "由经办机构确定")
-_CITIES = (
-    ("130100", "石家庄市"), ("130200", "唐山市"), ("130300", "秦皇岛市"), ("130400", "邯郸市"),
-    ("130500", "邢台市"), ("130600", "保定市"), ("130700", "张家口市"), ("130800", "承德市"),
-    ("130900", "沧州市"), ("131000", "廊坊市"), ("131100", "衡水市"),
-)
-# 医保 pooling areas: the 11 cities, the province-administered 定州 and 辛集, and 雄安新区.
-# Official admdvs codes are configuration of 河北省医保局; these carry MCA codes as keys.
-MEDICAL_AREAS = (*_CITIES, ("130682", "定州市（省直管）"), ("130181", "辛集市（省直管）"),
-                 ("xiongan", "雄安新区"), UNDECIDED)
-PENSION_PLACES = (*_CITIES, ("xiongan", "雄安新区"), UNDECIDED)
-
 F = FieldSpec
 FIELDS: tuple[FieldSpec, ...] = (
     F(key="name", label="姓名", section=S_PERSON, kind=Kind.name, required=True,
@@ -109,7 +117,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     F(key="id_number", label="证件号码", section=S_PERSON, kind=Kind.derived, required=True,
       edit_step="id_number"),
     F(key="hukou_type", label="户口性质", section=S_PERSON, kind=Kind.choice, required=True,
-      options=codes.HUKOU_TYPES),
+      option_list="hukou_type"),
     F(key="hukou_address", label="户籍地址", section=S_PERSON, kind=Kind.address, required=True,
       nationwide=True),
     F(key="home_address", label="常住地址", section=S_PERSON, kind=Kind.address, required=True,
@@ -128,28 +136,26 @@ FIELDS: tuple[FieldSpec, ...] = (
     F(key="work_place", label="就业地点", section=S_EMPLOY, kind=Kind.region, required=True,
       with_detail=False),
     F(key="person_category", label="人员类别", section=S_GROUP, kind=Kind.choice,
-      options=PERSON_CATEGORIES, skip_label="本部分不填写（办理就业登记不用填写）"),
+      options=PERSON_CATEGORIES, skip_label="本部分不填写（办理就业登记不用填写）", starred=True),
     F(key="archive_agency_code", label="转入机构编号", section=S_ARCHIVE, kind=Kind.choice,
-      required=True, options=codes.ARCHIVE_AGENCIES_DEFAULT,
-      hint="请选择档案转入的公共就业和人才服务机构；不清楚可选“由经办机构确定”"),
+      required=True, option_list="archive_agency"),
     F(key="archive_agency", label="档案转入机构", section=S_ARCHIVE, kind=Kind.derived,
       edit_step="f_archive_agency_code"),
     F(key="medical_area", label="医保参保区划", section=S_MEDICAL, kind=Kind.choice,
-      options=MEDICAL_AREAS),
+      option_list="insured_place"),
     F(key="bank_name", label="开户行名称", section=S_MEDICAL, kind=Kind.text,
       hint="例如：中国工商银行石家庄长安支行"),
     F(key="bank_holder", label="银行户名", section=S_MEDICAL, kind=Kind.name, default="@name"),
     F(key="bank_account", label="银行账号", section=S_MEDICAL, kind=Kind.bank_account,
       hint="请输入12–19位银行卡号，可带空格"),
     F(key="personal_status", label="个人身份", section=S_PENSION, kind=Kind.choice,
-      options=codes.PERSONAL_STATUS),
+      option_list="personal_status"),
     F(key="pension_place", label="养老保险参保地", section=S_PENSION, kind=Kind.choice,
-      options=PENSION_PLACES),
+      option_list="insured_place"),
     F(key="pension_start", label="养老保险申请参保时间", section=S_PENSION, kind=Kind.date,
       hint="例如：2026-12-01 或“今天”"),
     F(key="pension_grade", label="养老保险缴费基数或档次", section=S_PENSION, kind=Kind.choice,
-      options=codes.PENSION_GRADES,
-      hint="缴费基数可在全省上年度全口径城镇单位就业人员平均工资的60%–300%之间选择"),
+      option_list="pension_grade"),
     F(key="has_si_card", label="是否有社会保障卡", section=S_PENSION, kind=Kind.choice,
       options=YES_NO),
     F(key="si_agent", label="是否委托社保代理", section=S_PENSION, kind=Kind.choice,

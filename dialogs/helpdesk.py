@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,6 +65,16 @@ def is_question(s: Session, inp: UserInput) -> bool:
     # On the start page there is no question pending: a sentence is taken as a question, while a
     # greeting (你好) just shows the menu again.
     return s.state == "idle" and len(inp.text.strip()) >= 6
+
+
+# Words that also occur in attempts to answer (随便写点什么, 不知道选哪个): not enough on their own.
+_WEAK_CUES = re.compile(r"什么|啥|不知道|不清楚|不懂")
+
+
+def plainly_asks(text: str) -> bool:
+    """A question beyond doubt, for steps where any other text is taken as an attempt to answer:
+    the help desk's own test, without the cue words that answers contain too."""
+    return looks_like_question(_WEAK_CUES.sub("", unicodedata.normalize("NFKC", text)))
 
 
 def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list[Intent]]:

@@ -45,6 +45,12 @@ def required_slots(s: Session) -> list[str]:
     return [*needed, "id_front", "id_back"]
 
 
+def used_in_other_slot(s: Session, key: str, sha256: str) -> str | None:
+    """The title of another material of this application that already is this very file."""
+    return next((SLOTS[k].title for k, files in s.materials.items()
+                 if k != key and k in SLOTS and any(f["sha256"] == sha256 for f in files or [])), None)
+
+
 def checklist(s: Session) -> str:
     lines = ["材料清单："]
     for key in required_slots(s):
@@ -59,6 +65,7 @@ def checklist(s: Session) -> str:
 
 class DocChoice(BaseStep):
     name = "m_doc_choice"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(text=("上传材料 1：户口簿或有效期内劳动合同（二选一）。\n"
@@ -75,6 +82,7 @@ class DocChoice(BaseStep):
 
 class Entrusted(BaseStep):
     name = "m_entrusted"
+    expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
         return [Reply(text=("上传材料 2：您的档案在原存档机构是否为原单位集体委托存放的？\n"
@@ -99,13 +107,18 @@ class UploadStep(BaseStep):
             return SLOTS[self.slot_key]
         return SLOTS["contract" if s.answers.get("doc_choice") == "contract" else "household"]
 
+    def requested(self, s: Session) -> bool:
+        """A department asked for this material again: it must be uploaded, whatever was answered."""
+        return s.meta.correction is not None and self.slot(s).key in s.meta.correction.materials
+
     def applies(self, s):
-        if self.name == "m_letter":
+        if self.name == "m_letter" and not self.requested(s):
             return s.answers.get("archive_entrusted") in ("yes", "unsure")
         return True
 
     def optional(self, s):
-        return self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
+        return (self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
+                and not self.requested(s))
 
     def prompt(self, s, inp):
         slot = self.slot(s)
@@ -159,6 +172,16 @@ class UploadStep(BaseStep):
             if stored + sum(f.get("size") or 0 for f in files) + checked.size > MAX_APPLICATION_BYTES:
                 notes.append("全部材料合计不能超过100MB，该文件未接收。请压缩或降低扫描分辨率后重新上传。")
                 continue
+            elsewhere = used_in_other_slot(s, slot.key, checked.sha256)
+            if elsewhere:
+                notes.append(f"这个文件已作为“{elsewhere}”上传，同一个文件不能用于两项材料，请上传{slot.title}。")
+                continue
+            if self.requested(s) and checked.sha256 in s.meta.correction.rejected.get(slot.key, []) \
+                    and s.meta.pending_value != {"step": self.name, "sha256": checked.sha256}:
+                return Stay([Reply(
+                    text=(f"这正是部门要求补正前您上传的同一个文件（{slot.title}）。如确认无误，请再发送一次；"
+                          "否则请重新拍照或扫描后上传。"),
+                    buttons=nav(self.name))], meta={"pending_value": {"step": self.name, "sha256": checked.sha256}})
             files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
                           "pages": checked.pages, "size": checked.size})
             intents.append(StoreBlob(blob=checked.data, sha256=checked.sha256, blob_kind=checked.kind,

@@ -56,7 +56,7 @@ class Menu:
             replies.append(Reply(text="您还没有开始填写申请。发送 /apply 开始办理。"))
         else:
             done, total = self.progress(s)
-            replies.append(Reply(text=f"您的申请尚未提交：申报表单已填写 {done}/{total} 项。"
+            replies.append(Reply(text=f"您的申请尚未提交：申报表单共{total}项，已完成{done}项（含跳过的选填项）。"
                                       "\n" + materials.checklist(s) + "\n发送 /apply 继续办理。"))
 
     def _on_cancel(self, s, inp, replies, intents) -> None:
@@ -83,6 +83,9 @@ class Menu:
     def _on_no_comment(self, s, inp, replies, intents) -> None:
         s.meta.rating_comment = None
         replies.append(Reply(text="感谢您的评价！"))
+
+    def _on_no_rating(self, s, inp, replies, intents) -> None:
+        replies.append(Reply(text="好的。您可随时发送 /status 查看结果并进行评价（好差评）。"))
 
     def _on_ask(self, s, inp, replies, intents) -> None:
         s.meta.asking = True
@@ -127,6 +130,7 @@ GLOBAL_ACTIONS = {
     "notice": Menu._on_notice, "apply": Menu._on_apply, "resume": Menu._on_apply,
     "status": Menu._on_status, "cancel": Menu._on_cancel, "cancel_yes": Menu._on_cancel_yes,
     "cancel_no": Menu._on_cancel_no, "no_comment": Menu._on_no_comment, "ask": Menu._on_ask,
+    "no_rating": Menu._on_no_rating,
     "mydata": Menu._on_mydata, "delete": Menu._on_delete, "delete_yes": Menu._on_delete_yes,
     "delete_no": Menu._on_delete_no,
 }

@@ -21,6 +21,7 @@ class Correction(BaseModel):
     fields: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     todo: list[str] = Field(default_factory=list)
+    rejected: dict[str, list[str]] = Field(default_factory=dict)  # slot -> sha256 of the files sent back
 
 
 class Commitment(BaseModel):
@@ -29,6 +30,8 @@ class Commitment(BaseModel):
     accepted_at: str
     account: str = ""
     text: str = ""
+    in_person: bool | None = None  # given at the window, before the staff member in `witness`
+    witness: dict[str, Any] | None = None
 
 
 class LastText(BaseModel):
@@ -75,6 +78,9 @@ class Meta(BaseModel):
     retire_date: str | None = None
     age_borderline: bool | None = None
     age_unverified: bool | None = None
+    sex_declared: bool | None = None       # the ID number does not encode the sex: the applicant said it
+    retire_delayed: bool | None = None     # the 2024 gradual-delay reform covers the refused person
+    pending_value: dict[str, Any] | None = None  # a doubtful answer waiting for "确认无误": step, values
     last_text: LastText | None = None      # see dialogs.duplicates
     repeat: Repeat | None = None
     repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot

@@ -83,7 +83,7 @@ def correction(ref: str, dept: str, reason: str, fields: Sequence[str],
 
 
 def rejected(ref: str, dept: str, reason: str) -> dict[str, Any]:
-    text = (f"{dept_name(dept)}对以下事项不予受理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
+    text = (f"{dept_name(dept)}对以下事项不予办理：{DEPARTMENT_TASKS.get(dept, '')}。（受理编号：{ref}）\n"
             f"原因：{reason}")
     return body("applicant.rejected", text, ref=ref)
 
@@ -99,14 +99,17 @@ def withdrawn(ref: str) -> dict[str, Any]:
 
 def result(ref: str, status: str, cases: Sequence[tuple[str, str, str | None]]) -> dict[str, Any]:
     """The final result, asking for a rating (好差评); `cases` are (dept, state, note or reason)."""
-    head = (f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已全部办结。" if status == "completed" else
-            f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）已办结，其中部分事项不予受理。")
+    done = sum(state == "done" for _, state, _ in cases)
+    head = f"您的灵活就业“一件事一次办”申请（受理编号：{ref}）" + (
+        "已全部办结。" if status == "completed" else
+        "已办结，其中部分事项不予办理。" if done else "已办结，各事项均不予办理。")
     lines = [head]
     for dept, state, note in cases:
-        word = "已办结" if state == "done" else "不予受理"
+        word = "已办结" if state == "done" else "不予办理"
         lines.append(f"{dept_name(dept)}：{word}" + (f"（{note}）" if note else ""))
     lines.append("\n请您对本次服务进行评价（好差评）：")
-    buttons = [[(label, RatingCb(score, ref).pack())] for score, label in SCORES.items()]
+    buttons = [*([(label, RatingCb(score, ref).pack())] for score, label in SCORES.items()),
+               [("暂不评价", GlobalCb("no_rating").pack())]]
     return body(f"applicant.{status}", "\n".join(lines), buttons, ref=ref)
 
 
@@ -120,7 +123,7 @@ def case_notice(packet: Any) -> dict[str, Any]:
                       f"办结时限：{_deadline(meta.get('deadline'), bool(meta.get('deadline_provisional')))}"])
     k = lambda action: CaseCb(action, case).pack()  # noqa: E731
     buttons = [[("认领", k("claim")), ("查看材料", k("open"))],
-               [("办结", k("done")), ("要求补正", k("correct")), ("不予受理", k("reject"))]]
+               [("办结", k("done")), ("要求补正", k("correct")), ("不予办理", k("reject"))]]
     return body("staff.case", text, buttons, ref=packet.ref, protect=True)
 
 

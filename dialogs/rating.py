@@ -10,6 +10,12 @@ SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: 
 FOLLOW_UP_AT_MOST = 2
 
 
+def prompt_buttons(ref: str) -> list[list[Button]]:
+    """The 好差评 buttons, and a way to put it off (it stays on offer in /status until rated)."""
+    return [*([Button(label=label, data=RatingCb(score, ref).pack())] for score, label in SCORES.items()),
+            [Button(label="暂不评价", data=GlobalCb("no_rating").pack())]]
+
+
 def rate(cb: RatingCb | None) -> Stay:
     """A rating button (None when malformed): record it and offer to add a comment."""
     if cb is None or cb.score not in SCORES or not cb.ref:

@@ -1,7 +1,7 @@
 """Statutory working age: minimum 16, retirement ages of the 2024 gradual-delay reform."""
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -38,6 +38,7 @@ class AgeCheck:
     age: int
     retire_date: date | None
     borderline: bool  # woman between the 50-baseline and 55-baseline retirement dates
+    delayed: bool = field(default=False, compare=False)  # the 2024 reform delays this person's retirement (born in or after its first month)
 
 
 def add_months(d: date, months: int) -> date:
@@ -52,6 +53,11 @@ def retirement_months(birth: date, category: RetireCategory) -> int:
     idx = (birth.year - rule.first_year) * 12 + (birth.month - rule.first_month) + 1
     delay = 0 if idx <= 0 else min(rule.cap, -(-idx // rule.step))
     return rule.base_years * 12 + delay
+
+
+def is_delayed(birth: date, category: RetireCategory) -> bool:
+    """Whether the gradual-delay reform covers this birth date at all."""
+    return retirement_months(birth, category) > _RULES[RetireCategory(category)].base_years * 12
 
 
 def retirement_date(birth: date, category: RetireCategory) -> date:
@@ -70,11 +76,12 @@ def check_working_age(birth: date, sex: str | None, on: date) -> AgeCheck:
     """
     age = full_years(birth, on)
     male = sex == "男"
-    category = RetireCategory.MALE if male else RetireCategory.FEMALE_55
+    # Sex unknown (a number that does not encode it): the latest ceiling, a man's, until it is known.
+    category = RetireCategory.MALE if male or sex is None else RetireCategory.FEMALE_55
     retire = retirement_date(birth, category)
     if age < MIN_AGE:
         return AgeCheck(False, "too_young", age, retire, False)
     if on >= retire:
-        return AgeCheck(False, "retired", age, retire, False)
-    borderline = not male and on >= retirement_date(birth, RetireCategory.FEMALE_50)
+        return AgeCheck(False, "retired", age, retire, False, is_delayed(birth, category))
+    borderline = sex == "女" and on >= retirement_date(birth, RetireCategory.FEMALE_50)
     return AgeCheck(True, None, age, retire, borderline)

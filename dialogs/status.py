@@ -9,6 +9,7 @@ from dialogs import departments
 from dialogs.callbacks import GlobalCb
 from dialogs.model import Button, Reply
 from dialogs.notice import TIME_LIMIT_DAYS
+from dialogs.rating import prompt_buttons
 
 DEPARTMENTS = departments.NAMES        # derived from the registry: {"hrss": "人社", ...}
 DEPARTMENT_TASKS = departments.TASKS
@@ -18,7 +19,7 @@ APPLICATION_STATUS = {
     "refused": "窗口不予受理",
     "accepted": f"窗口已受理，{departments.JOINED}部门并联办理中",
     "completed": "已办结",
-    "partly_rejected": "已办结（部分事项不予受理）",
+    "partly_rejected": "已办结（部分事项不予办理）",
     "withdrawn": "已撤回",
 }
 CASE_STATUS = {
@@ -28,7 +29,7 @@ CASE_STATUS = {
     "done": "已办结",
     "correction": "需要补正材料或信息",
     "resubmitted": "已补正，等待审核",
-    "rejected": "不予受理",
+    "rejected": "不予办理",
 }
 
 
@@ -49,6 +50,7 @@ class ApplicationView:
     workdays_left: int | None = None
     note: str | None = None
     cases: list[CaseView] = field(default_factory=list)
+    unrated: bool = False  # finished and not yet rated: the 好差评 stays on offer
 
 
 def deadline_text(deadline: date | None, provisional: bool) -> str:
@@ -78,7 +80,10 @@ def confirmation(ref: str, expected: date, provisional: bool) -> Reply:
 
 
 def status(view: ApplicationView) -> Reply:
-    lines = [f"受理编号：{view.ref}", f"状态：{APPLICATION_STATUS.get(view.status, view.status)}"]
+    state = APPLICATION_STATUS.get(view.status, view.status)
+    if view.status == "partly_rejected" and view.cases and all(c.state == "rejected" for c in view.cases):
+        state = "已办结（各事项均不予办理）"
+    lines = [f"受理编号：{view.ref}", f"状态：{state}"]
     if view.note:
         lines.append(f"说明：{view.note}")
     if view.accepted:
@@ -96,4 +101,7 @@ def status(view: ApplicationView) -> Reply:
             if case.note:
                 line += f"\n  说明：{case.note}"
             lines.append(line)
+    if view.unrated:
+        lines.append("\n请您对本次服务进行评价（好差评）：")
+        return Reply(text="\n".join(lines), buttons=prompt_buttons(view.ref))
     return Reply(text="\n".join(lines))

@@ -83,6 +83,19 @@ def nav(step: str, *, back: bool = True, skip: str | None = None) -> list[list[B
     return [row] if row else []
 
 
+def typed_choice(text: str, options: list[tuple[str, str]]) -> str | None:
+    """The option a typed text names: a label typed in full, else the only label it is part of
+    (石家庄 → 石家庄市, 长安 → 长安区); None when it names none or several."""
+    typed = text.strip()
+    if not typed:
+        return None
+    exact = [code for code, label in options if label == typed]
+    if exact:
+        return exact[0]
+    found = [code for code, label in options if typed in label]
+    return found[0] if len(found) == 1 else None
+
+
 class BaseStep:
     """Defaults: a required step that always applies."""
 
@@ -93,6 +106,10 @@ class BaseStep:
 
     def applies(self, s: Session) -> bool:
         return True
+
+    def expects_choice(self, s: Session) -> bool:
+        """The answer is one of the step's buttons (which may also be typed)."""
+        return False
 
     def choice_value(self, inp: UserInput) -> str | None:
         choice = inp.choice if inp.kind == "choose" else None

@@ -10,7 +10,7 @@ from dialogs.materials import SLOTS, required_slots
 from dialogs.model import Session
 
 SCHEMA_VERSION = "hebei-flexjob/1"
-FLAG_KEYS = ("age_borderline", "age_unverified", "retire_date")
+FLAG_KEYS = ("age_borderline", "age_unverified", "retire_date", "sex_declared")
 
 
 def freeze(s: Session) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def freeze(s: Session) -> dict[str, Any]:
         "material_answers": {k: s.answers.get(k) for k in ("doc_choice", "archive_entrusted")},
         "flags": {k: getattr(s.meta, k) for k in FLAG_KEYS if getattr(s.meta, k) is not None}
         | ({"archive_unsure": True} if s.answers.get("archive") == "unsure" else {}),
-        "commitment": s.meta.commitment.model_dump(mode="json") if s.meta.commitment else None,
+        "commitment": s.meta.commitment.model_dump(mode="json", exclude_none=True) if s.meta.commitment else None,
         "consent": {"version": s.meta.consent_version, "agreed_at": s.meta.consent_at},
         "notice": {"version": s.meta.notice_version, "acknowledged_at": s.meta.notice_ack_at,
                    "current_version": notice.NOTICE_VERSION},

@@ -1,32 +1,39 @@
-"""Working-day arithmetic with China's official holidays and 调休, from a project-owned JSON file."""
+"""Working-day arithmetic on China's official calendar, from the `holidays` package.
 
-import json
+The package knows the statutory holidays of any year (国务院令第795号 全国年节及纪念日放假办法, with
+a holiday falling on a weekend made up on the next working day, its article 6) and, for the years
+the 国务院办公厅 has published its 节假日安排 notice, the actual days off and 调休 make-up working
+days. A year is *published* when the package lists its special (调休) days; a deadline that counts
+a day of any other year is provisional (预计) and is recomputed once a newer package knows it
+(dispatch.deadlines.confirm_provisional).
+"""
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from importlib import resources
-from typing import Any
+from importlib.metadata import version
+
+import holidays
+from holidays.countries.china import ChinaStaticHolidays
 
 
 @dataclass(frozen=True)
 class Deadline:
     due: date
-    provisional: bool  # some day counted lies in a year whose holiday schedule is not published yet
+    provisional: bool  # some day counted lies in a year whose 调休 schedule is not published yet
 
 
 class WorkCalendar:
-    """Weekends off, except 调休 working weekends; weekday holidays off. Unknown years: Mon-Fri."""
+    """China's working days. `schedules` adds published years in the package's own format
+    (classes with `special_public_holidays`), as a newer package release would."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        years = data.get("years", {})
-        self._years = frozenset(int(y) for y in years)
-        self._holidays = frozenset(
-            date.fromisoformat(d) for y in years.values() for d in y.get("holidays", ())
-        )
-        self._workdays = frozenset(
-            date.fromisoformat(d) for y in years.values() for d in y.get("workdays", ())
-        )
-        self.source: str = data.get("source", "")
+    def __init__(self, schedules: Iterable[type] = ()) -> None:
+        schedules = tuple(schedules)
+        self._cn = holidays.China(static_holidays_classes=schedules)
+        self._years = frozenset(y for cls in (ChinaStaticHolidays, *schedules)
+                                for y in getattr(cls, "special_public_holidays", {}))
+        self.source = f"holidays {version('holidays')} (China: 国务院令第795号; 国务院办公厅节假日安排)"
 
     @classmethod
     def load(cls) -> "WorkCalendar":
@@ -37,39 +44,31 @@ class WorkCalendar:
         return self._years
 
     def covers(self, year: int) -> bool:
+        """Whether the year's 调休 schedule is published (known to the package)."""
         return year in self._years
 
     def is_workday(self, d: date) -> bool:
-        if d in self._workdays:
-            return True
-        if d in self._holidays:
-            return False
-        return d.weekday() < 5
+        return self._cn.is_working_day(d)
 
     def add_workdays(self, start: date, n: int) -> Deadline:
         """The n-th working day strictly after `start` (开始的当日不计入, 《民法典》第二百零一条)."""
         if n < 0:
             raise ValueError("n must not be negative")
-        d, count, provisional = start, 0, False
-        while count < n:
-            d += timedelta(days=1)
-            provisional = provisional or not self.covers(d.year)
-            if self.is_workday(d):
-                count += 1
-        return Deadline(d, provisional if n else not self.covers(start.year))
+        if n == 0:
+            return Deadline(start, not self.covers(start.year))
+        due = self._cn.get_nth_working_day(start, n)
+        provisional = any(not self.covers(y) for y in range(start.year, due.year + 1))
+        return Deadline(due, provisional)
 
     def workdays_between(self, a: date, b: date) -> int:
         """Working days after `a` up to and including `b`; negative when `b` is before `a`."""
         if b < a:
             return -self.workdays_between(b, a)
-        count, d = 0, a
-        while d < b:
-            d += timedelta(days=1)
-            count += self.is_workday(d)
-        return count
+        if a == b:
+            return 0
+        return self._cn.get_working_days_count(a + timedelta(days=1), b)
 
 
 @cache
 def _default_calendar() -> WorkCalendar:
-    text = resources.files("dialogs").joinpath("data", "cn_workdays.json").read_text(encoding="utf-8")
-    return WorkCalendar(json.loads(text))
+    return WorkCalendar()

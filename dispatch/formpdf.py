@@ -58,6 +58,7 @@ class FormDocument:
     signer: str
     signed_at: str
     generated_at: str
+    signed_how: str = "线上确认"  # or "窗口当面确认" for a walk-in entered at the window
 
 
 class FontMissing(RuntimeError):
@@ -162,9 +163,13 @@ def _output(pdf: FPDF) -> bytes:
     try:
         return bytes(pdf.output())
     finally:
-        for font in pdf.fonts.values():
-            if isinstance(font, TTFFont):
-                font.ttfont.close()
+        _close(pdf)
+
+
+def _close(pdf: FPDF) -> None:
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            font.ttfont.close()
 
 
 def _face(path: Path, index: int, text: str) -> tuple[Path, int]:
@@ -190,7 +195,7 @@ def _new_pdf(title: str, bold: bool = True, text: str = "") -> _Pdf:
 
 
 def _document_text(doc: FormDocument) -> str:
-    parts = [doc.reference, doc.commitment, doc.signer, doc.signed_at, doc.generated_at]
+    parts = [doc.reference, doc.commitment, doc.signer, doc.signed_at, doc.generated_at, doc.signed_how]
     for section in doc.sections:
         parts += [section.title, section.note or ""]
         for row in section.rows:
@@ -199,7 +204,17 @@ def _document_text(doc: FormDocument) -> str:
 
 
 def render_form_pdf(doc: FormDocument) -> bytes:
-    """The applicant's answers laid out like the seed's 表2, as an A4 PDF."""
+    """The applicant's answers laid out like the seed's 表2, as an A4 PDF. The pledge and signature
+    never stand alone on a page: first the table is set tighter, then the last section goes along."""
+    for size in (BODY_PT, BODY_PT - 1):
+        pdf, alone = _layout(doc, size, carry=0)
+        if not alone:
+            return _output(pdf)
+        _close(pdf)
+    return _output(_layout(doc, BODY_PT, carry=1)[0])
+
+
+def _layout(doc: FormDocument, size: float, carry: int) -> tuple[FPDF, bool]:
     pdf = _new_pdf(doc.title, text=_document_text(doc))
     pdf.footer_text = f"编号：{doc.reference}    生成时间：{doc.generated_at}"
     pdf.add_page()
@@ -208,14 +223,26 @@ def render_form_pdf(doc: FormDocument) -> bytes:
     pdf.set_font(FONT, "B", 16)
     pdf.multi_cell(0, 9, doc.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    pdf.set_font(FONT, size=BODY_PT)
+    pdf.set_font(FONT, size=size)
+    split = len(doc.sections) - carry
+    _table(pdf, doc.sections[:split])
+    if carry and doc.sections[split:]:
+        pdf.add_page()
+        _table(pdf, doc.sections[split:])
+    alone = _commitment(pdf, doc)
+    return pdf, alone and not carry
+
+
+def _table(pdf: FPDF, sections: list[FormSection]) -> None:
+    if not sections:
+        return
     label_w = pdf.epw * _COLS[0] / 100 - 2 * _PAD
     value_w = pdf.epw * _COLS[1] / 100 - 2 * _PAD
     wide_w = pdf.epw * (100 - _COLS[0]) / 100 - 2 * _PAD
     with pdf.table(col_widths=_COLS, width=pdf.epw, first_row_as_headings=False,
                    wrapmode=WrapMode.CHAR, text_align="LEFT", padding=_PAD,
-                   line_height=pdf.font_size * 1.4, min_row_height=7) as table:
-        for section in doc.sections:
+                   line_height=pdf.font_size * 1.4, min_row_height=pdf.font_size * 2) as table:
+        for section in sections:
             header = section.title + (f"（{section.note}）" if section.note else "")
             table.row().cell(header, colspan=4, style=_SECTION)
             for pair in _pairs(pdf, section.rows, label_w, value_w):
@@ -230,23 +257,24 @@ def render_form_pdf(doc: FormDocument) -> bytes:
                     row = table.row()
                     row.cell(_label(item) + ("（续）" if i else ""), style=_LABEL)
                     row.cell(part, colspan=3)
-    _commitment(pdf, doc)
-    return _output(pdf)
 
 
-def _commitment(pdf: FPDF, doc: FormDocument) -> None:
-    """The pledge and the signature, kept together on one page under the table."""
+def _commitment(pdf: FPDF, doc: FormDocument) -> bool:
+    """The pledge and the signature, kept together under the table; True when they had to start
+    a new page of their own."""
     line_h = pdf.font_size * 1.4
     pledge = _chunks(pdf, doc.commitment, pdf.epw - 4 * _PAD)
     pledge_lines = pledge[0].count("\n") + 1 if len(pledge) == 1 else 0
-    if pdf.get_y() + (pledge_lines + 2) * line_h + 16 > pdf.page_break_trigger:
+    moved = pdf.get_y() + (pledge_lines + 2) * line_h + 16 > pdf.page_break_trigger
+    if moved:
         pdf.add_page()
-    signature = f"申请人（签字）：{doc.signer}（线上确认）\n{doc.signed_at}"
+    signature = f"申请人（签字）：{doc.signer}（{doc.signed_how}）\n{doc.signed_at}"
     with pdf.table(col_widths=(1,), width=pdf.epw, first_row_as_headings=False,
                    wrapmode=WrapMode.CHAR, text_align="LEFT", line_height=line_h) as table:
         for part in pledge:
             table.row().cell(part, padding=(3, _PAD * 2))
         table.row().cell(signature, align="R", padding=(4, _PAD * 6))
+    return moved
 
 
 def _chunks(pdf: FPDF, text: str, width: float) -> list[str]:

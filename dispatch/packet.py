@@ -9,7 +9,8 @@ from typing import Any
 
 from dialogs import notice
 from dialogs.fields import display_value
-from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kind
+from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kind, option_label
+from dialogs.options import UNDECIDED_NAME
 from dialogs.idnumbers import ID_TYPE_LABELS
 from dialogs import departments
 from dispatch import routing
@@ -109,18 +110,29 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
         title=title, reference=f"{source.ref}（第{source.version}版）", sections=sections,
         commitment=commitment.get("text") or notice.COMMITMENT,
         signer=str((source.data.get("answers") or {}).get("name") or ""),
-        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now))
+        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now),
+        signed_how="窗口当面确认" if commitment.get("in_person") else "线上确认")
 
 
 def form_row(spec: FieldSpec, value: Any) -> FormRow:
+    if spec.key == "archive_agency_code" and value not in (None, ""):
+        # 转入机构编号 is the code; 档案转入机构 (its own row) the name
+        name = option_label(spec, str(value))
+        if name == UNDECIDED_NAME:
+            return FormRow(spec.label, UNDECIDED_NAME, required=spec.required or spec.starred)
+        note = "（默认编号，以经办机构为准）" if spec.configured_default else ""
+        return FormRow(spec.label, f"{value}{note}", required=spec.required or spec.starred)
     if spec.key == "id_type" and value:
-        return FormRow(spec.label, ID_TYPE_LABELS.get(value, str(value)), required=spec.required)
+        return FormRow(spec.label, ID_TYPE_LABELS.get(value, str(value)), required=spec.required or spec.starred)
     if spec.kind == Kind.choice and spec.options and len(spec.options) <= MAX_BOXES:
         chosen = [dict(spec.options).get(str(value), str(value))] if value not in (None, "") else []
-        return FormRow(spec.label, "", required=spec.required,
+        return FormRow(spec.label, "", required=spec.required or spec.starred,
                        options=[label for _, label in spec.options], chosen=chosen)
+    if spec.kind == Kind.date and value:  # 表2 prints dates as 年 月 日
+        d = date.fromisoformat(str(value))
+        return FormRow(spec.label, f"{d.year}年{d.month}月{d.day}日", required=spec.required or spec.starred)
     text = "" if value in (None, "") else display_value(spec, value)
-    return FormRow(spec.label, text, required=spec.required)
+    return FormRow(spec.label, text, required=spec.required or spec.starred)
 
 
 def _text(spec: FieldSpec, value: Any) -> str:

@@ -74,9 +74,12 @@ async def correction_request(uow: UnitOfWork, applicant_id: int, dept: str, ref:
 def changes_for(correction: Correction, frozen: dict[str, Any]) -> dict[str, Any]:
     """The corrected items out of the frozen draft; the window with nothing flagged takes everything."""
     if correction.dept == "window" and not correction.fields and not correction.materials:
-        return {"answers": frozen["answers"], "materials": frozen["materials"]}
-    return {"answers": {k: frozen["answers"].get(k) for k in correction.fields},
-            "materials": {k: frozen["materials"][k] for k in correction.materials if k in frozen["materials"]}}
+        changes = {"answers": frozen["answers"], "materials": frozen["materials"]}
+    else:
+        changes = {"answers": {k: frozen["answers"].get(k) for k in correction.fields},
+                   "materials": {k: frozen["materials"][k] for k in correction.materials
+                                 if k in frozen["materials"]}}
+    return changes | {"commitment": frozen["commitment"]}  # re-committed: the form's signature time
 
 
 async def resubmit(uow: UnitOfWork, correction: Correction, frozen: dict[str, Any], now: datetime) -> Result:

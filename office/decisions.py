@@ -19,7 +19,7 @@ from storage.models import Application, DepartmentCase
 from storage.uow import UnitOfWork
 
 ACTIONS = ("claim", "release", "done", "correct", "reject")
-ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理"}
+ACTION_WORDS = {"claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予办理"}
 TARGET = {"claim": CaseState.claimed, "done": CaseState.done, "correct": CaseState.correction,
           "reject": CaseState.rejected, "release": CaseState.delivered}
 
@@ -56,12 +56,16 @@ async def decide(uow: UnitOfWork, case_id: int, action: str, actor: Actor, now: 
             return Result(False, INVALID, f"这些项目不属于本部门审核范围：{'、'.join(bad)}", state=case.state)
     if case.state == TARGET[action] and case.claimed_by == principal.claimer and action != "release":
         return Result(True, UNCHANGED, f"该件已{ACTION_WORDS[action]}。", state=case.state)
-    if action in ("done", "correct", "reject") and case.state == CaseState.delivered:
+    implicit_claim = action in ("done", "correct", "reject") and case.state == CaseState.delivered
+    if implicit_claim:  # the lifecycle's claim transition, fired first (docs/lifecycle.md)
         claimed = await _apply(uow, app, case, "claim", principal, now, {}, quiet=True)
         if not claimed.ok:
             return claimed
     kw = {"reason": reason, "fields": list(fields), "materials": list(materials)}
-    return await _apply(uow, app, case, action, principal, now, kw, note=note)
+    result = await _apply(uow, app, case, action, principal, now, kw, note=note)
+    if implicit_claim and result.ok:
+        result.message = f"已认领，已{ACTION_WORDS[action]}。"
+    return result
 
 
 async def _apply(uow: UnitOfWork, app: Application, case: DepartmentCase, action: str, principal: Principal,

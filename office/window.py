@@ -144,10 +144,12 @@ def on_submitted_hook(calendar: WorkCalendar, *, auto_accept: bool, window_chat_
 
 
 def merge(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A new frozen-data dict with changed answers and replaced material slots."""
+    """A new frozen-data dict with changed answers, replaced material slots and the new commitment."""
     out = dict(data)
     out["answers"] = dict(data.get("answers") or {}) | dict(changes.get("answers") or {})
     out["materials"] = dict(data.get("materials") or {}) | dict(changes.get("materials") or {})
+    if changes.get("commitment"):  # re-committed at the correction: the form's signature time
+        out["commitment"] = changes["commitment"]
     return out
 
 

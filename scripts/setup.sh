@@ -20,8 +20,19 @@ fi
 # we may; otherwise the PDF falls back to another CJK font, or says how to install one.
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils) >/dev/null 2>&1 \
-      || echo "note: could not install fonts-noto-cjk; set CJK_FONT_PATH to a CJK font" >&2
+    font_log=$(mktemp)
+    step="apt-get update"
+    if apt-get update -qq >"$font_log" 2>&1 && step="apt-get install fonts-noto-cjk poppler-utils" \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils >"$font_log" 2>&1; then
+      :
+    else
+      {
+        echo "note: could not install fonts-noto-cjk: '$step' failed; its last lines:"
+        tail -n 15 "$font_log" | sed 's/^/    /'
+        echo "set CJK_FONT_PATH to a CJK font, or install fonts-noto-cjk by hand"
+      } >&2
+    fi
+    rm -f "$font_log"
   else
     echo "note: install the Noto Sans CJK font (Debian: fonts-noto-cjk) or set CJK_FONT_PATH" >&2
   fi

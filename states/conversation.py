@@ -18,6 +18,7 @@ class Phase(StrEnum):
     id_type = "id_type"
     id_number = "id_number"
     id_confirm = "id_confirm"
+    id_sex = "id_sex"
     archive = "archive"
     situation = "situation"
     eligible = "eligible"
@@ -28,7 +29,7 @@ class Phase(StrEnum):
 
 
 ELIGIBILITY: tuple[str, ...] = (
-    Phase.id_type, Phase.id_number, Phase.id_confirm, Phase.archive, Phase.situation,
+    Phase.id_type, Phase.id_number, Phase.id_confirm, Phase.id_sex, Phase.archive, Phase.situation,
 )
 
 # Guards are resolved by name on the model object the event is triggered on:
@@ -73,7 +74,7 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
         rules.append({"trigger": "back", "source": src, "dest": dest})
     rules.append({"trigger": "back", "source": Phase.notice_ack, "dest": Phase.idle})
     # An eligibility step can fail: the outcome page explains which condition failed.
-    for src in (Phase.id_number, Phase.id_confirm, Phase.archive, Phase.situation):
+    for src in (Phase.id_number, Phase.id_confirm, Phase.id_sex, Phase.archive, Phase.situation):
         rules.append({"trigger": "refuse", "source": src, "dest": Phase.ineligible})
     for dest in ELIGIBILITY:
         rules.append({"trigger": "back", "source": Phase.ineligible, "dest": dest,

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from storage.files import fsync_dir, write_synced
 from storage.keyring import KeyRing, KeyRingError
 
-ORPHAN_AGE = 600.0  # seconds; a live writer's temp file or folder is seconds old at most
 _NAME = re.compile(r"[0-9a-f]{64}")
+ORPHAN_AGE = 600.0  # seconds; a live writer's temp file or folder is seconds old at most
 MAGIC = b"HBE1"
 NONCE = 12
 
@@ -143,6 +143,10 @@ class BlobStore:
         self.path(ref).unlink(missing_ok=True)
         self._legacy_path(ref).unlink(missing_ok=True)
 
+    def sweep(self, older_than: float = ORPHAN_AGE) -> int:
+        """Remove temp files a killed process left (see `sweep_orphans`)."""
+        return sweep_orphans(self.root, older_than)
+
     def _seal(self, name: str, data: bytes) -> bytes:
         aad = MAGIC + name.encode()
         data_key = AESGCM.generate_key(256)
@@ -161,11 +165,6 @@ class BlobStore:
             raise
         if durable_name:
             fsync_dir(target.parent)
-
-
-    def sweep(self, older_than: float = ORPHAN_AGE) -> int:
-        """Remove temp files a killed process left (see `sweep_orphans`)."""
-        return sweep_orphans(self.root, older_than)
 
 
 def sweep_orphans(root: Path, older_than: float = ORPHAN_AGE) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from storage.health import DatabaseGone, FileWatch, sqlite_path
+from storage.health import DatabaseGone, FileWatch
 from storage.keyring import KeyRing
 from storage.sealed import bind_keyring
 
@@ -20,26 +20,30 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+def sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 def secure_sqlite_file(url: str) -> None:
     """Create the database file owner-only before SQLite does: its WAL and SHM files copy its mode."""
     path = sqlite_path(url)
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    except PermissionError:  # a read-only database: the health check at start reports and refuses it
-        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             os.chmod(p, 0o600)
-        except (FileNotFoundError, PermissionError):
+        except FileNotFoundError:
             pass
 
 
 def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngine:
     """`keyring` seals the personal-data columns; without one (tests, tools) a random ring that
-    lives as long as the process, so nothing is ever written in plain. SQL parameters are
+    lives as long as the engine is used, so nothing is ever written in plain. SQL parameters are
     kept out of logs and error messages (hide_parameters)."""
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
@@ -63,19 +67,8 @@ def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngi
         event.listen(engine.sync_engine, "begin", on_begin)
     else:
         engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
-    bind_keyring(engine.dialect, keyring or _process_ring())
+    bind_keyring(engine.dialect, keyring or KeyRing.ephemeral())
     return engine
-
-
-_RING: list[KeyRing] = []
-
-
-def _process_ring() -> KeyRing:
-    """One random ring per process for engines given none: two engines of one process (two bots, a
-    notifier and a bot in a test) read each other's rows; nothing is ever written in plain."""
-    if not _RING:
-        _RING.append(KeyRing.ephemeral())
-    return _RING[0]
 
 
 def _sqlite_connect(dbapi_conn, _record) -> None:

@@ -17,13 +17,6 @@ class DatabaseGone(RuntimeError):
     """The SQLite file was deleted or replaced under the running process: nothing must be written."""
 
 
-def sqlite_path(url: str) -> Path | None:
-    if not url.startswith("sqlite"):
-        return None
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
 def identity(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -66,6 +59,7 @@ class DbHealth:
     """`await check()` at start and every few seconds; `readiness()` for a /readyz endpoint."""
 
     def __init__(self, sessionmaker, url: str, owner: str, watch: FileWatch | None = None) -> None:
+        from storage.db import sqlite_path
         self.sessionmaker = sessionmaker
         self.path = sqlite_path(url)
         self.owner = owner[:64]

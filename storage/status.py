@@ -11,6 +11,7 @@ from dialogs.workdays import WorkCalendar
 from storage.models import Application
 from storage.uow import UnitOfWork
 
+FINISHED = ("completed", "partly_rejected")  # the applicant is asked to rate (好差评)
 
 
 async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCalendar,
@@ -23,8 +24,9 @@ async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCale
         expected = calendar.add_workdays(today, TIME_LIMIT_DAYS)
         deadline, provisional = expected.due, expected.provisional
     left = calendar.workdays_between(today, app.deadline) if accepted and app.deadline else None
+    unrated = app.status in FINISHED and await uow.ratings.for_application(app.id) is None
     return ApplicationView(
-        ref=app.ref, status=app.status, deadline=deadline, provisional=provisional, accepted=accepted,
+        ref=app.ref, status=app.status, unrated=unrated, deadline=deadline, provisional=provisional, accepted=accepted,
         workdays_left=left, note=(app.data or {}).get("window_note"),
         cases=[CaseView(department=r.department, state=r.state,
                         note=(r.correction or {}).get("reason") if r.state == "correction" else r.note)

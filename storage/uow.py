@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
+from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
 from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.inbox import HandledUpdates
@@ -30,11 +31,17 @@ class UnitOfWork:
     tickets: Tickets
     faq_additions: FaqAdditions
     ratings: Ratings
+    credentials: Credentials
+    desk_sessions: DeskSessions
+    attempts: Attempts
+    binding_codes: BindingCodes
+    audit_trail: AuditTrail
+    walkins: WalkIns
     blob_refs: BlobRefs
     callback_nonces: CallbackNonces
     pending_actions: PendingActions
-    handled_updates: HandledUpdates
     retention: Retention
+    handled_updates: HandledUpdates
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -57,11 +64,17 @@ class UnitOfWork:
         self.tickets = Tickets(db)
         self.faq_additions = FaqAdditions(db)
         self.ratings = Ratings(db)
+        self.credentials = Credentials(db)
+        self.desk_sessions = DeskSessions(db)
+        self.attempts = Attempts(db)
+        self.binding_codes = BindingCodes(db)
+        self.audit_trail = AuditTrail(db)
+        self.walkins = WalkIns(db)
         self.blob_refs = BlobRefs(db)
         self.callback_nonces = CallbackNonces(db)
         self.pending_actions = PendingActions(db)
-        self.handled_updates = HandledUpdates(db)
         self.retention = Retention(db)
+        self.handled_updates = HandledUpdates(db)
         return self
 
     async def flush(self) -> None:

@@ -6,7 +6,6 @@ import io
 
 from PIL import Image
 
-from dialogs import codes
 from dialogs.idnumbers import mod11_2_check_char
 
 
@@ -43,7 +42,7 @@ FORM = [
     ("choose", "f_ethnic|01"),
     ("choose", "f_political|skip"),
     ("text", "13812345678"),
-    ("choose", "f_hukou_type|" + codes.HUKOU_TYPES[0][0]),
+    ("choose", "f_hukou_type|10"),
     ("choose", "f_hukou_address|p:130000"),
     ("choose", "f_hukou_address|c:130100"),
     ("choose", "f_hukou_address|x:130102"),
@@ -60,15 +59,15 @@ FORM = [
     ("choose", "f_work_place|c:130100"),
     ("choose", "f_work_place|x:130104"),
     ("choose", "f_person_category|skip"),
-    ("choose", "f_archive_agency_code|" + codes.ARCHIVE_AGENCIES_DEFAULT[0][0]),
+    ("choose", "f_archive_agency_code|130100"),
     ("choose", "f_medical_area|130100"),
     ("text", "中国工商银行石家庄分行"),
     ("choose", "f_bank_holder|default"),
     ("text", "6222 0212 3456 7890 128"),
-    ("choose", "f_personal_status|" + codes.PERSONAL_STATUS[0][0]),
+    ("choose", "f_personal_status|54"),
     ("choose", "f_pension_place|130100"),
     ("text", "2026-12-01"),
-    ("choose", "f_pension_grade|" + codes.PENSION_GRADES[0][0]),
+    ("choose", "f_pension_grade|60"),
     ("choose", "f_has_si_card|1"),
     ("choose", "f_si_agent|0"),
 ]

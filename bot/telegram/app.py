@@ -53,6 +53,11 @@ def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, flood: F
             chat = event.update.message.chat.id
         elif event.update.callback_query and event.update.callback_query.message:
             chat = event.update.callback_query.message.chat.id
+        if event.update.callback_query is not None:  # the press was not acknowledged yet
+            try:
+                await bot.answer_callback_query(event.update.callback_query.id)
+            except Exception:  # noqa: BLE001 - only the spinner is left
+                pass
         if chat is not None:
             try:
                 kept = update_scope is not None and update_scope.kept

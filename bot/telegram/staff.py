@@ -1,4 +1,4 @@
-"""Staff buttons and replies: the window's 受理/退回/不予受理, clerks' 认领/办结/补正/不予受理, packets."""
+"""Staff buttons and replies: the window's 受理/退回/不予受理, clerks' 认领/办结/补正/不予办理, packets."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             p = await pending.begin(uow, uid, "k", callback_data.action, str(case_id), now())
         waiting.add(uid)
         if callback_data.action == "reject":
-            ok = await ask_privately(bot, uid, f"请输入不予受理的原因（件号 {case_id}）：")
+            ok = await ask_privately(bot, uid, f"请输入不予办理的原因（件号 {case_id}）：")
         else:
             ok = await ask_privately(bot, uid, "请选择需要补正的项目：", toggles(case_id, department, p))
         await cb.answer("请在与机器人的私聊中继续。" if ok else "请先私聊机器人发送 /start。", show_alert=not ok)

@@ -37,7 +37,9 @@ async def queue(sm, chats: dict[int, int]) -> None:
 
 
 async def test_two_notifiers_send_each_notification_once(db_url):
-    engines = [make_engine(db_url), make_engine(db_url)]
+    from storage.keyring import KeyRing
+    ring = KeyRing.ephemeral()  # two processes share the key file
+    engines = [make_engine(db_url, ring), make_engine(db_url, ring)]
     sms = [make_sessionmaker(e) for e in engines]
     chats = {1000 + i: 5 for i in range(8)} | {-100500: 4}
     await queue(sms[0], chats)

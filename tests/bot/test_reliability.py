@@ -100,14 +100,14 @@ async def test_double_tapped_submit_submits_once_without_an_error(tg, sessionmak
 
 # ---- 3. a reply that cannot be sent is sent later --------------------------------------------------
 async def test_reply_refused_with_429_is_retried_after_retry_after(tg):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     tg.session.fail_next(SendMessage, too_many(1))
     await tg.feed(f.callback_update("id_type|resident"))
     assert "请输入您的居民身份证号码" in tg.session.texts(UID)[-1]
 
 
 async def test_reply_that_keeps_failing_is_sent_by_the_notifier(tg, sessionmaker):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     tg.session.fail_next(SendMessage, server_error, times=3)
     await tg.feed(f.callback_update("id_type|resident"))
     assert not any("请输入您的居民身份证号码" in t for t in tg.session.texts(UID))
@@ -124,13 +124,13 @@ async def _answer_then_die(runner, owner: str):
     from bot.runner import Who
     from dialogs.model import UserInput
     runner.owner = owner
-    who = Who("telegram", str(UID), UID)
+    who = Who("telegram", str(UID), UID, outbox=True)
     await runner.handle(who, UserInput(kind="choose", payload="id_type|resident", now=NOW))
     assert who.kept and who.queued
 
 
 async def test_replies_of_a_process_on_another_host_are_sent_when_its_claim_lapses(tg, runner, sessionmaker):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     await _answer_then_die(runner, "elsewhere:4242:0badc0de")
     tg.restart()
     notifier = Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: NOW)
@@ -145,7 +145,7 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
     import subprocess
     import sys
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     await _answer_then_die(runner, f"{socket.gethostname()[:24]}:{gone.stdout.strip()}:0badc0de")
     tg.restart()
     await Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: NOW).drain()
@@ -154,7 +154,7 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
 
 async def test_reply_being_sent_when_the_process_died_is_not_sent_again(tg, runner, sessionmaker):
     from sqlalchemy import update
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     await _answer_then_die(runner, "elsewhere:4242:0badc0de")
     async with sessionmaker() as db, db.begin():  # it died during the call to Telegram
         await db.execute(update(Notification).values(status="sending"))
@@ -166,7 +166,7 @@ async def test_reply_being_sent_when_the_process_died_is_not_sent_again(tg, runn
 
 
 async def test_error_after_the_commit_says_the_answer_was_kept(tg, sessionmaker, monkeypatch):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     from bot.telegram.replies import ReplySender
 
     async def broken(*_a, **_k):
@@ -178,7 +178,7 @@ async def test_error_after_the_commit_says_the_answer_was_kept(tg, sessionmaker,
 
 
 async def test_error_before_the_commit_says_the_answer_was_not_kept(tg, sessionmaker, monkeypatch):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
 
     def broken(*_a, **_k):
         raise RuntimeError("boom")
@@ -192,7 +192,7 @@ async def test_error_before_the_commit_says_the_answer_was_not_kept(tg, sessionm
 @pytest.mark.parametrize("error", [server_error, lambda m: TelegramBadRequest(
     method=m, message="Bad Request: query is too old and response timeout expired or query ID is invalid")])
 async def test_press_counts_when_the_acknowledgement_fails(tg, sessionmaker, error):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     tg.session.fail_next(AnswerCallbackQuery, error)
     await tg.feed(f.callback_update("id_type|resident"))
     assert (await draft(sessionmaker)).state == "id_number"
@@ -201,7 +201,7 @@ async def test_press_counts_when_the_acknowledgement_fails(tg, sessionmaker, err
 
 
 async def test_press_is_acknowledged_after_it_was_handled(tg):
-    await drive(tg, ELIGIBILITY[:2])
+    await drive(tg, ELIGIBILITY[:3])
     tg.session.clear()
     await tg.feed(f.callback_update("id_type|resident"))
     kinds = [type(r) for r in tg.session.requests]

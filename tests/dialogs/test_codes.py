@@ -1,23 +1,15 @@
 import pytest
 
-from dialogs import codes
 from dialogs.codes import (
-    ARCHIVE_AGENCIES_DEFAULT,
     EDUCATION,
     ETHNIC_COMMON,
     ETHNIC_GROUPS,
-    HUKOU_TYPES,
-    PENSION_GRADES,
-    PERSONAL_STATUS,
     POLITICAL_STATUS,
     find_ethnic,
     name_of,
 )
 
-ALL_LISTS = [
-    ETHNIC_GROUPS, POLITICAL_STATUS, EDUCATION, HUKOU_TYPES, PERSONAL_STATUS, PENSION_GRADES,
-    ARCHIVE_AGENCIES_DEFAULT,
-]
+ALL_LISTS = [ETHNIC_GROUPS, POLITICAL_STATUS, EDUCATION]
 
 
 @pytest.mark.parametrize("items", ALL_LISTS)
@@ -80,21 +72,6 @@ def test_political_status_uses_short_forms():
 def test_education_short_list_stores_graduate_codes():
     assert [c for c, _ in EDUCATION][-1] == "90"
     assert {"11", "14", "21", "31", "41", "44", "47", "61", "71", "81"} == {c for c, _ in EDUCATION[:-1]}
-
-
-def test_hukou_personal_status_and_grades():
-    assert len(HUKOU_TYPES) == 6
-    assert [c for c, _ in PERSONAL_STATUS] == ["54", "51", "70", "24", "27", "90"]
-    assert [n for _, n in PENSION_GRADES][:8] == ["60%", "70%", "80%", "90%", "100%", "150%", "200%", "300%"]
-    assert PENSION_GRADES[-1] == (codes.PENSION_GRADE_BY_OFFICE, "由经办机构确定")
-
-
-def test_archive_agencies_cover_every_city_with_placeholder_codes():
-    agencies = ARCHIVE_AGENCIES_DEFAULT[:-1]
-    assert len(agencies) == 11
-    assert all(c.startswith("HB13") and c.endswith("-RC") for c, _ in agencies)
-    assert all(n.endswith("市公共就业和人才服务中心") for _, n in agencies)
-    assert ARCHIVE_AGENCIES_DEFAULT[-1] == (codes.ARCHIVE_AGENCY_BY_OFFICE, "由经办机构确定")
 
 
 def test_name_of_unknown_code():

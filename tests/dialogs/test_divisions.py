@@ -56,18 +56,22 @@ def test_every_mainland_province_has_cities():
             assert all(c.code[:2] == p.code[:2] for c in found)
 
 
-def test_prefecture_level_count_matches_mca_2024():
-    prefectures = [c for p in provinces() for c in cities(p.code) if c.code.endswith("00")]
-    assert len(prefectures) == 333
+def test_counts_match_mca_2024():
+    found = [c for p in provinces() for c in cities(p.code)]
+    # 333 prefecture-level units, 4 municipalities and 4 headings of directly administered counties
+    assert len(found) == 333 + 4 + 4
+    assert sum(len(counties(c.code)) for c in found) == 2846
 
 
 @pytest.mark.parametrize(
     ("code", "name"),
     [
-        ("110105", "朝阳区"),  # municipalities list their districts at city level
+        ("110105", "朝阳区"),
+        ("110100", "北京市"),  # a municipality's city level is itself
         ("500112", "渝北区"),
+        ("429000", "省直辖县级行政区划"),
         ("440300", "深圳市"),
-        ("429004", "仙桃市"),  # 省直辖县级 units sit at city level
+        ("429004", "仙桃市"),
         ("652300", "昌吉回族自治州"),
         ("130682", "定州市"),
         ("131182", "深州市"),
@@ -83,10 +87,13 @@ def test_lookup_unknown(code):
     assert lookup(code) is None
 
 
-def test_only_hebei_has_counties():
-    assert counties("370100") == []
-    assert counties("110105") == []
-    assert cities("999999") == []
+def test_every_province_goes_down_to_counties():
+    assert [k.name for k in counties("370100")][:2] == ["历下区", "市中区"]
+    assert cities("110000") == [Region("110100", "北京市")] and len(counties("110100")) == 16
+    assert [c.name for c in cities("500000")] == ["重庆市"] and len(counties("500100")) == 38
+    assert [k.name for k in counties("419000")] == ["济源市"]
+    assert counties("441900") == []  # 东莞市 has no county level
+    assert counties("110105") == [] and cities("999999") == []
 
 
 @pytest.mark.parametrize(
@@ -95,6 +102,7 @@ def test_only_hebei_has_counties():
         (("130000", "130600", "130638"), "河北省保定市雄县"),
         (("130000", "130100", "130181"), "河北省石家庄市辛集市"),
         (("110000", "110105"), "北京市朝阳区"),
+        (("110000", "110100", "110105"), "北京市朝阳区"),
         (("440000", "440300"), "广东省深圳市"),
         (("130000", None, ""), "河北省"),
         (("130000", "130199"), "河北省130199"),

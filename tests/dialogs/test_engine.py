@@ -55,7 +55,16 @@ def test_past_retirement_age_is_refused(chat):
     chat.run(ELIGIBILITY[:4])
     chat.send("text", RETIRED_MAN)
     assert chat.state == "ineligible"
-    assert "已达到法定退休年龄" in chat.text and "2020-01" in chat.text
+    assert "已达到法定退休年龄" in chat.text and "您的法定退休时间为2020年1月" in chat.text
+    # born 1960: retired before the 2025 reform, which does not cover him
+    assert "渐进式" not in chat.text and "2020-01" not in chat.text
+
+
+def test_retirement_under_the_reform_says_so_in_year_and_month(chat):
+    chat.run(ELIGIBILITY[:4])
+    chat.send("text", scripts.id_number("13010219660110123"))  # male, 1966-01: 60 years 4 months
+    assert chat.state == "ineligible"
+    assert "按渐进式延迟法定退休年龄规定，您的法定退休时间为2026年5月" in chat.text
 
 
 def test_borderline_woman_is_not_refused_but_flagged(chat):
@@ -258,7 +267,7 @@ def test_cancel_asks_for_confirmation_then_discards(chat):
 def test_status_shows_draft_progress(chat):
     chat.run(ELIGIBILITY + FORM[:6])
     chat.send("command", "status")
-    assert "尚未提交" in chat.text and "8/30" in chat.text
+    assert "尚未提交" in chat.text and "申报表单共25项，已完成5项" in chat.text
 
 
 def test_materials_checklist_and_rejection_keep_accepted_files(chat):
@@ -278,3 +287,43 @@ def test_sticker_or_text_in_an_upload_step_is_explained_and_the_slot_stays_open(
     chat.send("text", "好的")
     assert chat.state == "m_doc" and "请直接发送照片或文件" in chat.text
     assert len(chat.session.materials["household"]) == 1
+
+
+def test_process_page_quotes_the_seeds_platforms_and_section_four(chat):
+    from pathlib import Path
+    seed = "".join(p.read_text("utf-8") for p in Path("/work/shared/seed").glob("*.txt")) \
+        if Path("/work/shared/seed").is_dir() else None
+    chat.send("command", "guide")
+    chat.send("choose", "g|n:process")
+    page = chat.text
+    for quoted in ("人社一体化公共服务平台", "河北省医疗保障信息平台", "河北税务社保外网统一接入平台",
+                   "人社部门发挥牵头作用，汇总收取灵活就业“一件事一次办”一套申报材料",
+                   "河北省一体化政务服务平台为灵活就业“一件事一次办”提供技术平台支撑。"):
+        assert quoted in page, quoted
+    if seed is not None:  # every sentence of the page is the seed's own
+        import re
+        for sentence in re.split(r"[。\n；]", page.split("\n", 1)[1]):
+            sentence = sentence.strip()
+            if len(sentence) > 6:
+                assert sentence in seed, sentence
+
+
+def test_the_same_photo_is_refused_for_a_second_slot_saying_where(chat):
+    chat.run(ELIGIBILITY + FORM + MATERIALS[:5])  # 户口簿 and 人像面 uploaded
+    assert chat.state == "m_id_back"
+    chat.send("upload", [scripts.jpeg("white")])  # the 人像面 photo again
+    assert chat.state == "m_id_back" and not chat.session.materials.get("id_back")
+    assert "已作为“居民身份证（人像面）”上传" in chat.text
+    chat.send("upload", [scripts.jpeg("black")])
+    assert chat.session.materials.get("id_back")
+
+
+def test_status_counts_the_form_like_its_questions_do(chat):
+    import re
+    chat.run(ELIGIBILITY + FORM[:5])  # name, ethnic, political (skipped), phone
+    question = re.search(r"第(\d+)/(\d+)项", chat.text)
+    chat.send("command", "status")
+    counted = re.search(r"申报表单共(\d+)项，已完成(\d+)项", chat.text)
+    assert counted and question
+    assert counted.group(1) == question.group(2)  # the same total
+    assert int(counted.group(2)) == int(question.group(1)) - 1  # the questions before this one

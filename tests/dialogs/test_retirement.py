@@ -83,11 +83,12 @@ ON = date(2026, 11, 28)
         (date(1976, 6, 1), "女", AgeCheck(True, None, 50, date(2033, 2, 1), False)),
         # 50-baseline (50y6m) 2026-06-15 has passed, 55-baseline (56y6m) 2032-06-15 not: borderline
         (date(1975, 12, 15), "女", AgeCheck(True, None, 50, retirement_date(date(1975, 12, 15), F55), True)),
-        (date(1975, 12, 15), None, AgeCheck(True, None, 50, retirement_date(date(1975, 12, 15), F55), True)),
+        # sex unknown (a 2023 permanent-residence card): a man's ceiling, the latest, until it is asked
+        (date(1975, 12, 15), None, AgeCheck(True, None, 50, retirement_date(date(1975, 12, 15), M), False)),
         (date(1975, 12, 15), "男", AgeCheck(True, None, 50, retirement_date(date(1975, 12, 15), M), False)),
         # 1971-04-20 female_55 retired 2026-08-20
         (date(1971, 4, 20), "女", AgeCheck(False, "retired", 55, date(2026, 8, 20), False)),
-        (date(1971, 4, 20), None, AgeCheck(False, "retired", 55, date(2026, 8, 20), False)),
+        (date(1971, 4, 20), None, AgeCheck(True, None, 55, retirement_date(date(1971, 4, 20), M), False)),
     ],
 )
 def test_check_working_age(birth, sex, expected):

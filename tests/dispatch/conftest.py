@@ -89,7 +89,7 @@ def answers() -> dict[str, Any]:
         "hukou_address": hebei | {"detail": "户籍路1号"}, "home_address": hebei | {"detail": "常住街2号"},
         "employed_on": "2026-03-01", "registration_type": "register", "birth_month": "1990-01",
         "education": "21", "employment_type": "flexible", "employer": None, "work_place": hebei,
-        "person_category": None, "archive_agency_code": "HB1301-RC",
+        "person_category": None, "archive_agency_code": "130100",
         "archive_agency": "石家庄市公共就业和人才服务中心", "medical_area": "130100",
         "bank_name": "中国工商银行石家庄长安支行", "bank_holder": NAME, "bank_account": BANK,
         "personal_status": "51", "pension_place": "130100", "pension_start": "2026-04-01",

@@ -301,7 +301,7 @@ async def test_whole_journey(api, deployment):
     assert all("已办结" in out for out in outs), outs
     result = (await api.wait_for_reply(APPLICANT, offers(f"r|5|{ref}"), timeout=REPLY))[-1]
     assert "全部办结" in result.text and "已完成费种认定" in result.text
-    assert [f"r|{s}|{ref}" for s in (5, 4, 3, 2, 1)] == result.buttons
+    assert [*(f"r|{s}|{ref}" for s in (5, 4, 3, 2, 1)), "g|no_rating"] == result.buttons
     got = await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, f"r|1|{ref}"), contains("感谢"))
     assert "回访" in got[-1].text
     follow_up = (await api.wait_for_reply(HELPDESK_CHAT, contains("差评回访"), timeout=REPLY))[-1]
@@ -313,7 +313,7 @@ async def test_whole_journey(api, deployment):
     lines = status.text.splitlines()
     for dept in ("人社", "医保", "税务"):
         assert any(line.startswith(dept + "（") and line.endswith("：已办结") for line in lines), status.text
-    assert "状态：已办结" in status.text
+    assert "状态：已办结" in status.text and "好差评" not in status.text  # rated: no longer offered
 
     # --- across the journey --------------------------------------------------------------------
     mine = api.messages(APPLICANT)

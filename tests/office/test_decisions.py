@@ -108,7 +108,7 @@ async def test_all_done_completes_and_asks_for_a_rating(sm, clock, delivered):
     final = notes[-1]
     assert "已全部办结" in final["text"] and "好差评" in final["text"]
     assert [[b["label"] for b in row][0] for row in final["buttons"]] == [
-        "非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+        "非常满意", "满意", "基本满意", "不满意", "非常不满意", "暂不评价"]
     assert final["buttons"][0][0]["data"] == f"r|5|{app.ref}"
     assert (await act(sm, clock, cases["tax"], "done", TAX)).code == "conflict"  # application finished
 
@@ -122,7 +122,7 @@ async def test_a_rejection_makes_it_partly_rejected(sm, clock, delivered):
     assert (await act(sm, clock, cases["tax"], "done", TAX)).data["application"] == "partly_rejected"
     final = (await applicant_notes(sm))[-1]
     assert final["kind"] == "applicant.partly_rejected"
-    assert "医保部门：不予受理（已在北京市参加职工医保）" in final["text"] and final["buttons"]
+    assert "医保部门：不予办理（已在北京市参加职工医保）" in final["text"] and final["buttons"]
     assert len([n for n in await applicant_notes(sm) if n["kind"] == "applicant.partly_rejected"]) == 1
 
 
@@ -233,24 +233,41 @@ async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm,
         assert (await window.accept(uow, app.ref, "staff:window", now, base)).ok
     async with UnitOfWork(sm) as uow:
         row = await uow.applications.by_ref(app.ref)
-        assert row.deadline_provisional and row.deadline == date(2027, 1, 8)  # weekends only
+        assert row.deadline_provisional and row.deadline == date(2027, 1, 11)  # 元旦 not counted
         assert await confirm_provisional(uow, base) == 0
-    data = json_2027(base)
     async with UnitOfWork(sm) as uow:
-        assert await confirm_provisional(uow, WorkCalendar(data)) == 1
+        assert await confirm_provisional(uow, WorkCalendar([Schedule2027])) == 1
     async with UnitOfWork(sm) as uow:
         row = await uow.applications.by_ref(app.ref)
         notes = list(await uow.db.scalars(__import__("sqlalchemy").select(Notification)))
-    assert not row.deadline_provisional and row.deadline == date(2027, 1, 11)  # 元旦 not counted
+    assert not row.deadline_provisional and row.deadline == date(2027, 1, 12)  # Monday 1-4 off too
     assert any("办结时限确定为" in n.body["text"] for n in notes)
 
 
-def json_2027(calendar) -> dict:
-    """The loaded calendar's data plus a (hypothetical) 2027 schedule: 元旦 off 1-1, nothing else."""
-    import json
-    from importlib import resources
-    data = json.loads(resources.files("dialogs").joinpath("data/cn_workdays.json").read_text("utf-8"))
-    data["years"]["2027"] = {"holidays": ["2027-01-01"], "workdays": []}
-    if "covered" in data:
-        data["covered"] = [min(data["covered"]), 2027]
-    return data
+class Schedule2027:
+    """A made-up 2027 notice in the holidays package's format: Monday 1-4 off, Saturday 1-30 worked."""
+    from holidays.calendars.gregorian import JAN
+    special_public_holidays = {2027: ((JAN, 4, JAN, 30),)}
+
+
+async def test_refusals_after_acceptance_are_not_handled_and_all_three_are_not_called_partial(sm, clock, delivered):
+    app, cases, *_ = delivered
+    for dept, who in (("hrss", HRSS_A), ("medical", MEDICAL), ("tax", TAX)):
+        assert (await act(sm, clock, cases[dept], "reject", who, reason="不符合条件")).ok
+    notes = await applicant_notes(sm)
+    refusals = [n["text"] for n in notes if n["kind"] == "applicant.rejected"]
+    # the window accepted (受理) it: a department's refusal is 不予办理
+    assert len(refusals) == 3 and all("不予办理" in t and "不予受理" not in t for t in refusals)
+    final = notes[-1]
+    assert "部分事项" not in final["text"] and "均不予办理" in final["text"]
+    assert "医保部门：不予办理（不符合条件）" in final["text"]
+    from datetime import date
+
+    from dialogs.status import status
+    from dialogs.workdays import WorkCalendar
+    from storage.status import application_view
+    async with UnitOfWork(sm) as uow:
+        stored = await uow.applications.by_ref(app.ref)
+        view = await application_view(uow, stored, WorkCalendar.load(), date(2026, 3, 10))
+    text = status(view).text
+    assert "各事项均不予办理" in text and "部分事项" not in text and "不予受理" not in text

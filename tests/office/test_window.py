@@ -111,3 +111,22 @@ async def test_on_submitted_hook(sm, blobs, calendar, clock, auto):
     assert stored.status == ("accepted" if auto else "submitted")
     assert [n.body["kind"] for n in await rows(sm, Notification)] == (
         ["applicant.accepted"] if auto else ["staff.window"])
+
+
+@pytest.mark.parametrize(("accepted_on", "due"), [
+    # Friday: 12-14..12-31 gives 14 working days; 元旦 (a statutory holiday every year, 国务院令第795号)
+    # is not the 15th, the Monday after is
+    (date(2026, 12, 11), "2027年01月04日"),
+    # Thursday: 元旦 inside the count pushes the deadline one working day later
+    (date(2026, 12, 24), "2027年01月15日"),
+])
+async def test_acceptance_in_december_skips_next_years_statutory_holidays(sm, blobs, calendar, accepted_on, due):
+    from datetime import datetime, timezone
+    app = await create_application(sm, blobs)
+    async with UnitOfWork(sm) as uow:
+        now = datetime(accepted_on.year, accepted_on.month, accepted_on.day, 2, 0, tzinfo=timezone.utc)
+        assert (await window.accept(uow, app.ref, "staff:window", now, calendar)).ok
+    note = (await rows(sm, Notification))[-1].body["text"]
+    # 2027's 调休 make-up days are not published yet: the date is shown as provisional
+    assert f"预计{due}" in note, note
+    assert "2027年01月01日" not in note

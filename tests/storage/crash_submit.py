@@ -18,6 +18,7 @@ from dialogs.workdays import WorkCalendar
 from office.window import on_submitted_hook
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
+from storage.keyring import KeyRing
 from tests.conftest import NOW
 from tests.scripts import FULL
 
@@ -29,10 +30,10 @@ def _input(kind: str, value) -> UserInput:
 
 
 async def main(url: str, blob_dir: str, keys: str) -> None:
-    from storage.keyring import KeyRing
-    eng = make_engine(url, KeyRing.load(Path(keys)))  # the test reads what this process sealed
+    ring = KeyRing.load(Path(keys))
+    eng = make_engine(url, ring)
     calendar = WorkCalendar.load()
-    runner = Runner(Engine(), make_sessionmaker(eng), BlobStore(Path(blob_dir)), calendar, clock=lambda: NOW,
+    runner = Runner(Engine(), make_sessionmaker(eng), BlobStore(Path(blob_dir), ring), calendar, clock=lambda: NOW,
                     on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None))
     who = Who("telegram", "7", 7)
     for kind, value in FULL[:-1]:

@@ -19,15 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path, engine, calendar, blobs):
-    from storage.keyring import KeyRing
-    ring, keys = KeyRing.ephemeral(), tmp_path / "keys.json"
-    keys.write_text(ring.to_json())
+    from storage.keyring import KeyRing, create_key_file
+    keys = tmp_path / "keys.json"
+    create_key_file(keys)  # the child and this test read the same personal-data keys
     child = subprocess.run([sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"),
                             str(keys)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert "submitting" in child.stdout and "survived" not in child.stdout
 
-    eng = make_engine(db_url, ring)
+    eng = make_engine(db_url, KeyRing.load(keys))
     sm = make_sessionmaker(eng)
     async with sm() as db:
         assert await db.scalar(select(func.count()).select_from(Application)) == 0
@@ -56,7 +56,9 @@ async def test_sqlite_writers_wait_for_each_other_instead_of_failing(sqlite_url)
     from sqlalchemy import update
 
     from storage.uow import UnitOfWork
-    one, two = make_engine(sqlite_url), make_engine(sqlite_url)
+    from storage.keyring import KeyRing
+    ring = KeyRing.ephemeral()  # two processes share the key file
+    one, two = make_engine(sqlite_url, ring), make_engine(sqlite_url, ring)
     sm1, sm2 = make_sessionmaker(one), make_sessionmaker(two)
     async with UnitOfWork(sm1) as uow:
         applicant = await uow.applicants.get_or_create("telegram", "1")

@@ -1,14 +1,14 @@
 """reliability: handled update ids, notification claims and bots, heartbeats
 
 Revision ID: 0003
-Revises: 0004
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

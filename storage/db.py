@@ -33,11 +33,14 @@ def secure_sqlite_file(url: str) -> None:
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except PermissionError:  # a read-only database: the health check at start reports and refuses it
+        return
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             os.chmod(p, 0o600)
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError):
             pass
 
 

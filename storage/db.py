@@ -34,13 +34,15 @@ def secure_sqlite_file(url: str) -> None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    except PermissionError:  # a read-only database: the health check at start reports and refuses it
-        return
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             os.chmod(p, 0o600)
-        except (FileNotFoundError, PermissionError):
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # a read-only (immutable) file: the write check at start reports it
             pass
 
 

@@ -19,7 +19,7 @@ DEPTS = list(KEYS)
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="河北省灵活就业“一件事一次办”服务助手")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("run", help="Telegram bot (long polling); without BOT_TOKEN the terminal conversation")
+    sub.add_parser("run", help="Telegram bot (polling, or webhook with WEBHOOK_URL); without BOT_TOKEN the console")
     sub.add_parser("console", help="the conversation in this terminal").add_argument("--user", default="local")
     sub.add_parser("worker", help="the department-dispatch worker as its own process")
     sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
@@ -169,6 +169,7 @@ async def _worker(settings: Settings) -> int:
     health = services.health()
     stop = asyncio.Event()
     broken: list[str] = []
+    listener = None
     try:
         if not await guard.check_at_start(health, alert):
             return guard.EXIT_BROKEN_DB
@@ -182,10 +183,14 @@ async def _worker(settings: Settings) -> int:
             await alert(reason)
             stop.set()
         watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
+        from bot.serve import worker_listener
+        listener = await worker_listener(settings, services, health)
         log.info("dispatch worker started")
         await services.worker().run_forever(stop, periodic=services.housekeeping)
         await watcher
     finally:
+        if listener is not None:
+            await listener.cleanup()
         if bot is not None:
             await bot.session.close()
         await services.db_engine.dispose()
@@ -199,85 +204,18 @@ async def _web(settings: Settings) -> None:
     try:
         await serve(services)
     finally:
-        if bot is not None:
-            await bot.session.close()
         await services.db_engine.dispose()
-    return guard.EXIT_BROKEN_DB if broken else 0
 
 
 def compose_run(settings: Settings, migrate: bool = True):
-    """What `run` builds before polling: (services, bot, dispatcher with every router, pacer, kick)."""
-    from bot import compose
-    from bot.pacing import Pacer
-    from bot.telegram.app import make_bot, make_dispatcher
-    from bot.telegram.flood import FloodGuard
-    from bot.telegram.helpdesk import make_router as helpdesk_router
-    from bot.telegram.staff import make_router as staff_router
-
-    services = compose.build(settings, migrate=migrate)
-    bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
-    routers = [staff_router(services.sessionmaker, services.blobs, services.calendar)]
-    if settings.helpdesk_chat_id:
-        routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
-    from bot.telegram.binding import make_router as binding_router
-    routers.insert(0, binding_router(services.sessionmaker))
-    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
-                         pacer=pacer, kick=kick)
-    return services, bot, dp, pacer, kick
+    """What `run` builds before taking updates (bot.serve.compose_run); the tests inspect it."""
+    from bot.serve import compose_run as build
+    return build(settings, migrate)
 
 
 async def _polling(settings: Settings) -> int:
-    from bot import guard
-    from bot.notifier import Notifier
-    from bot.telegram.app import set_commands
-
-    services, bot, dp, pacer, kick = compose_run(settings)
-    await services.load_faq_additions()
-    health = services.health()
-    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
-    if not await guard.check_at_start(health, alert):
-        await bot.session.close()
-        await services.db_engine.dispose()
-        return guard.EXIT_BROKEN_DB
-    stop = asyncio.Event()
-    notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
-    tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
-    if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping)))
-    http_runner = None
-    if settings.callback_port:
-        from aiohttp import web
-
-        from office.http import make_app
-        http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
-        await http_runner.setup()
-        await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
-    web_runner = None
-    if settings.web_port:
-        from bot.web.serve import start
-        web_runner = await start(services, settings.web_host, settings.web_port)
-    broken: list[str] = []
-
-    async def on_broken(reason: str) -> None:
-        broken.append(reason)
-        await alert(reason)
-        await dp.stop_polling()
-    tasks.append(asyncio.create_task(guard.watch(health, on_broken, stop)))
-    try:
-        await set_commands(bot)
-        await dp.start_polling(bot, handle_signals=True)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if http_runner:
-            await http_runner.cleanup()
-        if web_runner:
-            await web_runner.cleanup()
-        await bot.session.close()
-        services.intake.close()
-        await services.db_engine.dispose()
-    return guard.EXIT_BROKEN_DB if broken else 0
+    from bot.serve import run_bot
+    return await run_bot(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

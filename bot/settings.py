@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     # Signed callbacks of webhook departments (POST /callback); 0 = off.
     callback_port: int = 0
     callback_host: str = "127.0.0.1"
+    # Webhook mode (#16): Telegram POSTs updates to WEBHOOK_URL (behind a reverse proxy that forwards to
+    # WEB_HOST:WEB_PORT at the URL's path), each request carrying WEBHOOK_SECRET; unset = long polling.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # The webhook path, /metrics, /healthz and /readyz are served on the WEB_HOST:WEB_PORT listener
+    # below (the workbench's); webhook mode defaults to port 8080.
+    # Shared flood limits and pacing across processes; unset = per process.
+    redis_url: str | None = None
     # The window's workbench (`python -m bot web`; `run` serves it too when WEB_PORT is set).
     web_host: str = "127.0.0.1"
     web_port: int | None = None

@@ -269,6 +269,29 @@ class Rating(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class InboxUpdate(Base):
+    """A Telegram update stored before Telegram is told it arrived; removed once handled."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # key rotation walks rows by id
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    payload: Mapped[str] = mapped_column(SealedText("inbox_updates.payload"))  # the update's JSON, sealed
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboxChat(Base):
+    """One chat's place in the inbox: the process holding `owner` until `lease_until` handles its updates."""
+
+    __tablename__ = "inbox_chats"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 class DeskCredential(Base):
     """A staff member's workbench password (argon2 hash); set with `python -m bot staff passwd`."""
 

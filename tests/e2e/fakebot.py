@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import random
 import socket
 import time
 from dataclasses import dataclass, field
@@ -101,6 +102,12 @@ class FakeBotAPI:
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self.webhook: dict | None = None
+        self.webhook_targets: list[str] = []
+        self.webhook_duplicates, self.webhook_shuffle = 0.0, False
+        self.webhook_answers: list[tuple[int, str, int]] = []  # (update_id, target, HTTP status or 0)
+        self._pusher: asyncio.Future | None = None
+        self._random = random.Random(16)
 
     # ---- lifecycle -----------------------------------------------------------------------
     @property
@@ -124,6 +131,9 @@ class FakeBotAPI:
     async def close(self) -> None:
         self._closing = True
         self._notify()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            await asyncio.gather(self._pusher, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -364,7 +374,73 @@ class FakeBotAPI:
     async def _m_deleteWebhook(self, token, p, files):
         if p.get("drop_pending_updates"):
             self._pending.clear()
+        self.webhook = None
         return True
+
+    async def _m_setWebhook(self, token, p, files):
+        self.webhook = {"url": p["url"], "secret_token": p.get("secret_token"),
+                        "allowed_updates": p.get("allowed_updates")}
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.ensure_future(self._push_webhook())
+        return True
+
+    # ---- webhook delivery ------------------------------------------------------------------------
+    def spread_over(self, targets: list[str], duplicates: float = 0.0, shuffle: bool = False,
+                    seed: int = 16) -> None:
+        """Deliver webhook updates to these listener URLs instead of the registered one (the reverse proxy
+        in front of several bot processes), round robin; `duplicates`: the share re-delivered to another
+        target after its 200; `shuffle`: each batch of waiting updates is sent in a random order."""
+        self.webhook_targets, self.webhook_duplicates, self.webhook_shuffle = list(targets), duplicates, shuffle
+        self._random = random.Random(seed)
+
+    async def _push_webhook(self) -> None:
+        """Telegram's side of a webhook: POST each waiting update (at most 40 at a time) with the secret
+        token until a 2xx answer; anything else (or no answer) is retried after a moment."""
+        import aiohttp
+        in_flight: set[int] = set()
+        turn = itertools.count()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            async def post(update: dict) -> None:
+                try:
+                    if await post_once(update) and self.webhook_duplicates \
+                            and self._random.random() < self.webhook_duplicates:
+                        await post_once(update)  # re-delivered, as after a lost answer
+                finally:
+                    in_flight.discard(update["update_id"])
+                    self._notify()
+
+            async def post_once(update: dict) -> bool:
+                hook = self.webhook or {}
+                targets = self.webhook_targets or [hook.get("url")]
+                url = targets[next(turn) % len(targets)]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": hook.get("secret_token") or ""}
+                ok = False
+                try:
+                    async with http.post(url, json=update, headers=headers) as r:
+                        ok = 200 <= r.status < 300
+                        self.webhook_answers.append((update["update_id"], url, r.status))
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    self.webhook_answers.append((update["update_id"], url, 0))
+                if ok:
+                    self._pending = [u for u in self._pending if u["update_id"] != update["update_id"]]
+                else:
+                    await asyncio.sleep(0.3)
+                return ok
+
+            while not self._closing and self.webhook is not None:
+                waiting = [u for u in self._pending if u["update_id"] not in in_flight][:40 - len(in_flight)]
+                if self.webhook_shuffle:
+                    self._random.shuffle(waiting)
+                for update in waiting:
+                    in_flight.add(update["update_id"])
+                    asyncio.ensure_future(post(update))
+                await asyncio.sleep(0.01)
+                try:
+                    await self._wait(lambda: (len(in_flight) < 40 and any(u["update_id"] not in in_flight
+                                                                           for u in self._pending))
+                                     or self._closing or self.webhook is None, 0.5)
+                except TimeoutError:
+                    pass
 
     async def _m_setMyCommands(self, token, p, files):
         return True

@@ -16,6 +16,12 @@ import aiogram.types  # noqa: F401 - the expensive imports, done once before for
 import bot.__main__ as entry
 import bot.compose  # noqa: F401
 import bot.notifier  # noqa: F401
+import bot.serve  # noqa: F401
+import bot.telegram.inbox  # noqa: F401
+import bot.telegram.polling  # noqa: F401
+import bot.telegram.webhook  # noqa: F401
+import bot.metrics  # noqa: F401
+import bot.health  # noqa: F401
 import bot.telegram.app  # noqa: F401
 import bot.telegram.helpdesk  # noqa: F401
 import bot.telegram.staff  # noqa: F401

@@ -1,0 +1,31 @@
+"""Counts each update handled or failed by kind and times its handler, for /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Update
+
+from bot.metrics import Metrics
+
+
+class UpdateMetrics(BaseMiddleware):
+    """Outer middleware registered after the others: inside aiogram's error middleware, so it sees the
+    handler's exception before the error handler turns it into an apology."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update,
+                       data: dict[str, Any]) -> Any:
+        started, failed = time.perf_counter(), False
+        try:
+            return await handler(event, data)
+        except Exception:
+            failed = True
+            raise
+        finally:
+            self.metrics.observe(event.event_type, time.perf_counter() - started, failed)

@@ -76,13 +76,19 @@ async def updates(ring: KeyRing, blobs_cls, directory: Path, applicants: int, en
     url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
     upgrade(url)
     eng = make_engine(url, ring)
-    runner = Runner(engine, make_sessionmaker(eng), blobs_cls(directory / "blobs", ring), WorkCalendar.load(),
-                    clock=lambda: NOW)
+    runner = Runner(
+        engine, make_sessionmaker(eng), blobs_cls(directory / "blobs", ring), WorkCalendar.load(), clock=lambda: NOW
+    )
     times: list[float] = []
     for uid in range(applicants):
         for kind, value in FULL:
-            kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-                "files": [Upload(data=v, size=len(v)) for v in value]}
+            kw = (
+                {"payload": value}
+                if kind == "choose"
+                else {"text": value}
+                if kind == "text"
+                else {"files": [Upload(data=v, size=len(v)) for v in value]}
+            )
             t = time.perf_counter()
             await runner.handle(Who("telegram", str(uid), uid), UserInput(kind=kind, now=NOW, **kw))
             times.append(time.perf_counter() - t)
@@ -109,10 +115,21 @@ async def rotate(directory: Path, rows: int, files: int) -> dict:
     from sqlalchemy import insert
 
     from storage.models import Notification
+
     async with sm() as db, db.begin():
-        await db.execute(insert(Notification), [{"channel": "telegram", "chat_id": str(i), "status": "sent",
-                                                 "body": {"kind": "x", "text": "您好" * 40}, "attempts": 1}
-                                                for i in range(rows)])
+        await db.execute(
+            insert(Notification),
+            [
+                {
+                    "channel": "telegram",
+                    "chat_id": str(i),
+                    "status": "sent",
+                    "body": {"kind": "x", "text": "您好" * 40},
+                    "attempts": 1,
+                }
+                for i in range(rows)
+            ],
+        )
     store = BlobStore(directory / "rblobs", ring)
     for i in range(files):
         store.put(f"photo {i}".encode() * 2000)
@@ -130,6 +147,7 @@ def photo() -> bytes:
     import io
 
     from PIL import Image
+
     buf = io.BytesIO()
     Image.effect_noise((1280, 960), 64).convert("RGB").save(buf, "JPEG", quality=85)
     return buf.getvalue()
@@ -147,17 +165,22 @@ async def main_async(args) -> dict:
         floor: list[float] = []
         sealed: list[float] = []
         for r in range(args.rounds):  # interleaved, so load on the machine hits both alike
-            for name, ring, store, into in (("p", PlainRing.ephemeral(), PlainBlobs, floor),
-                                            ("e", TimedRing.ephemeral(), BlobStore, sealed)):
+            for name, ring, store, into in (
+                ("p", PlainRing.ephemeral(), PlainBlobs, floor),
+                ("e", TimedRing.ephemeral(), BlobStore, sealed),
+            ):
                 (tmp / f"{name}{r}").mkdir()
                 into += await updates(ring, store, tmp / f"{name}{r}", args.applicants, engine)
         out["update_plain"], out["update_encrypted"] = ms(floor), ms(sealed)
         out["update_overhead_pct"] = {
             "p50": round((statistics.median(sealed) / statistics.median(floor) - 1) * 100, 1),
-            "mean": round((statistics.fmean(sealed) / statistics.fmean(floor) - 1) * 100, 1)}
+            "mean": round((statistics.fmean(sealed) / statistics.fmean(floor) - 1) * 100, 1),
+        }
         out["inside_crypto_per_update"] = {
-            "ms": round(TimedRing.spent / len(sealed) * 1000, 4), "calls": round(TimedRing.calls / len(sealed), 2),
-            "pct_of_update": round(TimedRing.spent / sum(sealed) * 100, 2)}
+            "ms": round(TimedRing.spent / len(sealed) * 1000, 4),
+            "calls": round(TimedRing.calls / len(sealed), 2),
+            "pct_of_update": round(TimedRing.spent / sum(sealed) * 100, 2),
+        }
         base = photo()
         photos = [base + p.to_bytes(4, "big") for p in range(args.files)]  # distinct content, no dedup
         out["photo_bytes"] = len(photos[0])

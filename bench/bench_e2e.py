@@ -34,17 +34,29 @@ async def one_run(mode: str, users: int, steps: int, first_uid: int, timeout: fl
 
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
     from tests.scripts import ELIGIBILITY, FORM
+
     script = (ELIGIBILITY + FORM)[:steps]
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-e2e-{mode}-")) / "data"
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
-        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR",
-                                                                  "DATABASE_URL")}
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
-                   DATABASE_URL="", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING", EMBEDDED_WORKER="false",
-                   FLOOD_PER_MINUTE="100000")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")
+        }
+        env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE=api.base_url,
+            DATA_DIR=str(data_dir),
+            DATABASE_URL="",
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="WARNING",
+            EMBEDDED_WORKER="false",
+            FLOOD_PER_MINUTE="100000",
+        )
         log = open(data_dir.parent / "process.log", "wb")  # noqa: SIM115 - closed in finally
-        proc = subprocess.Popen(commands(mode), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            commands(mode), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             ps = psutil.Process(proc.pid)
             uids = [first_uid + i for i in range(users)]
@@ -77,9 +89,14 @@ async def one_run(mode: str, users: int, steps: int, first_uid: int, timeout: fl
                 proc.wait()
             log.close()
     cpu = (after.user - before.user) + (after.system - before.system)
-    return {"mode": mode, "updates": pushed, "wall_s": wall, "cpu_s": cpu,
-            "cpu_ms_per_update": cpu / max(pushed, 1) * 1000,
-            "sorry": sorry}
+    return {
+        "mode": mode,
+        "updates": pushed,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "cpu_ms_per_update": cpu / max(pushed, 1) * 1000,
+        "sorry": sorry,
+    }
 
 
 async def main_async(args) -> dict:

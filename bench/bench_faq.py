@@ -10,6 +10,7 @@ any further change: the fresh held-out set). Each locked split's first run is it
 The answers come from dialogs.helpdesk.respond, the function every channel uses.
 Run: python bench/bench_faq.py [--tune-only] [--misses N] [--locked-misses]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,8 +87,12 @@ def misses(results: list[tuple[Row, object]], n: int) -> list[str]:
         kind = "FALSE-CONFIDENT" if r["expect"] == "out_of_scope" else "WRONG" if answered else "handed off"
         got = ",".join(e.id for e in a.entries) or f"- (best {a.candidate.id if a.candidate else '-'})"
         notes = ",".join(x.kind for x in a.notes)
-        lines.append((0 if answered else 1, f"  {kind:<15} {r['q']}  expect={r['expect']} got={got} "
-                                            f"notes=[{notes}] score={a.score:.2f} {a.reason}"))
+        lines.append(
+            (
+                0 if answered else 1,
+                f"  {kind:<15} {r['q']}  expect={r['expect']} got={got} notes=[{notes}] score={a.score:.2f} {a.reason}",
+            )
+        )
     return [line for _, line in sorted(lines, key=lambda x: x[0])][:n]
 
 
@@ -102,6 +107,7 @@ def main() -> None:
     t0 = time.perf_counter()
     from dialogs.faq import FaqIndex, load_bank
     from dialogs.helpdesk import respond
+
     index = FaqIndex(load_bank())
     index.warm_up()
     startup = time.perf_counter() - t0
@@ -114,7 +120,7 @@ def main() -> None:
     for split in splits:
         part = [r for r in rows if r["split"] == split]
         results = [(r, respond(index, r["q"], TODAY)) for r in part]
-        print(f"\nsplit \"{split}\" ({len(part)} questions)")
+        print(f'\nsplit "{split}" ({len(part)} questions)')
         for name, value in figures(results).items():
             print(f"  {name:<36} {value}")
         if split != FRESH or args.locked_misses:
@@ -122,6 +128,7 @@ def main() -> None:
             print("\n".join(misses(results, args.misses)) or "  (none)")
 
     from dialogs import faq_text
+
     questions = [r["q"] for r in rows]
     timings, floor = [], []
     for _ in range(3):
@@ -135,14 +142,20 @@ def main() -> None:
             q.strip().lower().split()  # the floor: touching the text at all
             floor.append((time.perf_counter() - t) * 1000)
     timings.sort()
-    print(f"\nbank: {len(index.entries)} entries, {len(bank)} questions; eval questions found verbatim "
-          f"in the bank: {len(verbatim)} {verbatim[:5]}")
-    print(f"latency per question (index warm, tokenizer cache cleared, {len(timings)} runs): "
-          f"mean {statistics.fmean(timings):.2f} ms, "
-          f"p50 {timings[len(timings) // 2]:.2f} ms, p99 {timings[int(len(timings) * 0.99) - 1]:.2f} ms; "
-          f"floor (str ops) mean {statistics.fmean(floor) * 1000:.1f} µs")
-    print(f"start-up (import + tokenizer + index): {startup:.2f} s; RSS {rss0:.0f} -> {rss1:.0f} MB "
-          f"(+{rss1 - rss0:.0f} MB)")
+    print(
+        f"\nbank: {len(index.entries)} entries, {len(bank)} questions; eval questions found verbatim "
+        f"in the bank: {len(verbatim)} {verbatim[:5]}"
+    )
+    print(
+        f"latency per question (index warm, tokenizer cache cleared, {len(timings)} runs): "
+        f"mean {statistics.fmean(timings):.2f} ms, "
+        f"p50 {timings[len(timings) // 2]:.2f} ms, p99 {timings[int(len(timings) * 0.99) - 1]:.2f} ms; "
+        f"floor (str ops) mean {statistics.fmean(floor) * 1000:.1f} µs"
+    )
+    print(
+        f"start-up (import + tokenizer + index): {startup:.2f} s; RSS {rss0:.0f} -> {rss1:.0f} MB "
+        f"(+{rss1 - rss0:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ def main() -> None:
     from dialogs import faq_text
     from dialogs.faq import FaqIndex, load_bank
     from dialogs.helpdesk import respond
+
     imported = time.perf_counter() - t0
     index = FaqIndex(load_bank())
     index.warm_up()
@@ -44,9 +45,20 @@ def main() -> None:
             t = time.perf_counter()
             respond(index, row["q"], today)
             times.append((time.perf_counter() - t) * 1000)
-    emit({"scenario": "faq", "questions": len(rows), "rounds": 5, "import_s": imported, "startup_s": startup,
-          "first_answer_ms": first * 1000, "mean_ms": statistics.fmean(times), "p50_ms": pct(times, 50),
-          "p99_ms": pct(times, 99), "max_ms": max(times)})
+    emit(
+        {
+            "scenario": "faq",
+            "questions": len(rows),
+            "rounds": 5,
+            "import_s": imported,
+            "startup_s": startup,
+            "first_answer_ms": first * 1000,
+            "mean_ms": statistics.fmean(times),
+            "p50_ms": pct(times, 50),
+            "p99_ms": pct(times, 99),
+            "max_ms": max(times),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -11,19 +11,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.factories, run from anywhere
 
-from aiogram import Bot  # noqa: E402
+from aiogram import Bot
 
-from bot.runner import Runner  # noqa: E402
-from bot.telegram.app import make_dispatcher  # noqa: E402
-from bot.telegram.inbox import InboxProcessor  # noqa: E402
-from dialogs.engine import Engine  # noqa: E402
-from dialogs.workdays import WorkCalendar  # noqa: E402
-from storage.arrivals import Inbox  # noqa: E402
-from storage.blobs import BlobStore  # noqa: E402
-from storage.db import make_engine, make_sessionmaker  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from tests import factories as f  # noqa: E402
-from tests.bot.recording import RecordingSession  # noqa: E402
+from bot.runner import Runner
+from bot.telegram.app import make_dispatcher
+from bot.telegram.inbox import InboxProcessor
+from dialogs.engine import Engine
+from dialogs.workdays import WorkCalendar
+from storage.arrivals import Inbox
+from storage.blobs import BlobStore
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from tests import factories as f
+from tests.bot.recording import RecordingSession
 
 N, CHATS = 400, 40
 
@@ -49,6 +49,7 @@ async def run(url: str) -> None:
     async def line(us):
         for u in us:
             await dp.feed_update(bot, u)
+
     await asyncio.gather(*(line(us) for us in by_chat.values()))
     floor = time.perf_counter() - started
 

@@ -32,6 +32,7 @@ def corpus() -> dict[str, bytes]:
     from PIL import Image
 
     from tests import hostile
+
     phone = BytesIO()
     Image.new("RGB", (1600, 1200), "white").save(phone, format="JPEG", quality=85)
     return {
@@ -53,6 +54,7 @@ async def per_kind(files: dict[str, bytes]) -> list[dict]:
     """Each file in a fresh one-worker pool, so the worker's peak is that file's (the floor: idle)."""
     from bot.intake import IntakeLimits, IntakePool
     from dialogs.model import Upload
+
     rows = []
     for name, data in files.items():
         pool = IntakePool(IntakeLimits(workers=1))
@@ -63,11 +65,19 @@ async def per_kind(files: dict[str, bytes]) -> list[dict]:
             wall = time.perf_counter() - t
         finally:
             pool.close()
-        rows.append({"file": name, "bytes": len(data), "verdict": "accepted" if checked.ok else
-                     f"refused ({checked.limit or 'content'})", "wall_ms": round(wall * 1000, 1),
-                     "worker_cpu_ms": round(checked.seconds * 1000, 1),
-                     "worker_peak_mb": round(checked.peak_kb / 1024, 1), "idle_worker_mb": round(idle_kb / 1024, 1),
-                     "cap_mb": IntakeLimits().memory_mb, "time_limit_s": IntakeLimits().seconds})
+        rows.append(
+            {
+                "file": name,
+                "bytes": len(data),
+                "verdict": "accepted" if checked.ok else f"refused ({checked.limit or 'content'})",
+                "wall_ms": round(wall * 1000, 1),
+                "worker_cpu_ms": round(checked.seconds * 1000, 1),
+                "worker_peak_mb": round(checked.peak_kb / 1024, 1),
+                "idle_worker_mb": round(idle_kb / 1024, 1),
+                "cap_mb": IntakeLimits().memory_mb,
+                "time_limit_s": IntakeLimits().seconds,
+            }
+        )
     return rows
 
 
@@ -79,6 +89,7 @@ class InLoop:
 
     async def check(self, upload):
         from bot.intake import check_file
+
         source = upload.path if upload.path is not None else upload.data
         try:
             return check_file(source)
@@ -111,8 +122,14 @@ async def latency(intake_kind: str, rounds: int, album: list[bytes]) -> dict:
     await asyncio.to_thread(upgrade, url)
     db = make_engine(url)
     intake = IntakePool(spool=tmp / "spool") if intake_kind == "pool" else InLoop(tmp / "spool")
-    runner = Runner(Engine(faq=FaqIndex(load_bank())), make_sessionmaker(db), BlobStore(tmp / "blobs"),
-                    WorkCalendar.load(), clock=lambda: NOW, intake=intake)
+    runner = Runner(
+        Engine(faq=FaqIndex(load_bank())),
+        make_sessionmaker(db),
+        BlobStore(tmp / "blobs"),
+        WorkCalendar.load(),
+        clock=lambda: NOW,
+        intake=intake,
+    )
     session = RecordingSession()
     bot = Bot("42:TEST", session=session)
     dp = make_dispatcher(runner, clock=lambda: NOW, flood=FloodGuard("1000000/minute"))
@@ -151,38 +168,59 @@ async def latency(intake_kind: str, rounds: int, album: list[bytes]) -> dict:
         t0 = time.perf_counter()
 
         async def upload() -> None:
-            await asyncio.gather(*(dp.feed_update(bot, album_document(f"h{i}", len(d)))
-                                   for i, d in enumerate(album)))
+            await asyncio.gather(*(dp.feed_update(bot, album_document(f"h{i}", len(d))) for i, d in enumerate(album)))
+
         during = await sample(upload)
         upload_s = time.perf_counter() - t0
     finally:
         if isinstance(intake, IntakePool):
             intake.close()
         await db.dispose()
-    return {"intake": intake_kind, "idle": summary_ms(idle), "during_upload": summary_ms(during),
-            "upload_s": round(upload_s, 2)}
+    return {
+        "intake": intake_kind,
+        "idle": summary_ms(idle),
+        "during_upload": summary_ms(during),
+        "upload_s": round(upload_s, 2),
+    }
 
 
 async def main(rounds: int) -> None:
     from tests import hostile
+
     files = corpus()
     kinds = await per_kind(files)
-    print(f"{'file':36} {'bytes':>10} {'verdict':>20} {'wall ms':>9} {'cpu ms':>8} {'peak MB':>8} "
-          f"{'idle MB':>8}  (cap {kinds[0]['cap_mb']} MB, {kinds[0]['time_limit_s']} s)")
+    print(
+        f"{'file':36} {'bytes':>10} {'verdict':>20} {'wall ms':>9} {'cpu ms':>8} {'peak MB':>8} "
+        f"{'idle MB':>8}  (cap {kinds[0]['cap_mb']} MB, {kinds[0]['time_limit_s']} s)"
+    )
     for r in kinds:
-        print(f"{r['file']:36} {r['bytes']:>10} {r['verdict']:>20} {r['wall_ms']:>9} {r['worker_cpu_ms']:>8} "
-              f"{r['worker_peak_mb']:>8} {r['idle_worker_mb']:>8}")
-    album = [hostile.jpeg_noise(), hostile.jpeg_noise(), hostile.jpeg_noise(), hostile.pdf_deflate_bomb(256),
-             hostile.pdf_nested_flate(128), hostile.png_bomb(), hostile.webp_bomb(), hostile.pdf_javascript(),
-             hostile.pdf_nested_arrays(), hostile.pdf_many_pages()]
+        print(
+            f"{r['file']:36} {r['bytes']:>10} {r['verdict']:>20} {r['wall_ms']:>9} {r['worker_cpu_ms']:>8} "
+            f"{r['worker_peak_mb']:>8} {r['idle_worker_mb']:>8}"
+        )
+    album = [
+        hostile.jpeg_noise(),
+        hostile.jpeg_noise(),
+        hostile.jpeg_noise(),
+        hostile.pdf_deflate_bomb(256),
+        hostile.pdf_nested_flate(128),
+        hostile.png_bomb(),
+        hostile.webp_bomb(),
+        hostile.pdf_javascript(),
+        hostile.pdf_nested_arrays(),
+        hostile.pdf_many_pages(),
+    ]
     lat = [await latency("pool", rounds, album), await latency("in_loop", rounds, album)]
     print("\nanother user's /start while one user uploads the 10-file hostile album")
-    print(f"{'intake':10} {'idle p50':>9} {'idle max':>9} {'during p50':>11} {'during max':>11} {'n':>4} "
-          f"{'upload s':>9}")
+    print(
+        f"{'intake':10} {'idle p50':>9} {'idle max':>9} {'during p50':>11} {'during max':>11} {'n':>4} {'upload s':>9}"
+    )
     for r in lat:
-        print(f"{r['intake']:10} {r['idle']['p50_ms']:>9.1f} {r['idle']['max_ms']:>9.1f} "
-              f"{r['during_upload']['p50_ms']:>11.1f} {r['during_upload']['max_ms']:>11.1f} "
-              f"{r['during_upload']['n']:>4} {r['upload_s']:>9}")
+        print(
+            f"{r['intake']:10} {r['idle']['p50_ms']:>9.1f} {r['idle']['max_ms']:>9.1f} "
+            f"{r['during_upload']['p50_ms']:>11.1f} {r['during_upload']['max_ms']:>11.1f} "
+            f"{r['during_upload']['n']:>4} {r['upload_s']:>9}"
+        )
     emit({"scenario": "intake", "machine": machine(), "per_kind": kinds, "latency": lat, "cpus": os.cpu_count()})
 
 

@@ -23,13 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, emit, peak_rss_mb, rss_mb, services_for, sqlite_file_url  # noqa: E402
+from bench.common import ROOT, emit, peak_rss_mb, rss_mb, services_for, sqlite_file_url
 
 
 async def load(directory: Path, drafts: int) -> dict:
     from bench.common import bulk_drafts, template_draft
     from storage.migrate import upgrade
     from tests.scripts import ELIGIBILITY, FORM
+
     url = sqlite_file_url(directory)
     await asyncio.to_thread(upgrade, url)
     services = services_for(url, directory)
@@ -41,9 +42,13 @@ async def load(directory: Path, drafts: int) -> dict:
         loaded = time.perf_counter() - t
     finally:
         await services.db_engine.dispose()
-    return {"drafts": drafts, "draft_state": state,
-            "draft_json_bytes": len(json.dumps(data, ensure_ascii=False).encode()), "load_s": loaded,
-            "db_mb": sum(p.stat().st_size for p in directory.glob("bench.db*")) / 2**20}
+    return {
+        "drafts": drafts,
+        "draft_state": state,
+        "draft_json_bytes": len(json.dumps(data, ensure_ascii=False).encode()),
+        "load_s": loaded,
+        "db_mb": sum(p.stat().st_size for p in directory.glob("bench.db*")) / 2**20,
+    }
 
 
 QUESTION = "灵活就业办理需要多长时间？"
@@ -57,15 +62,21 @@ async def serve(directory: Path, conversations: int, steps: int, concurrency: in
     from bot.telegram.flood import FloodGuard
     from bot.telegram.staff import make_router as staff_router
     from tests.scripts import FULL
+
     services = services_for(sqlite_file_url(directory), directory)
-    dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs, services.calendar),
-                         clock=lambda: NOW, flood=FloodGuard("10000000/minute"))  # load, not a flood
+    dp = make_dispatcher(
+        services.runner,
+        staff_router(services.sessionmaker, services.blobs, services.calendar),
+        clock=lambda: NOW,
+        flood=FloodGuard("10000000/minute"),
+    )  # load, not a flood
     session = bench_session_class()(keep_texts=False)
     bot = Bot("42:TEST", session=session)
     started = rss_mb()
     print("READY", flush=True)
     sem = asyncio.Semaphore(concurrency)
     from tests import factories as f
+
     steps_of = ([("text", QUESTION)] if question else []) + list(FULL[:steps])
 
     def update(uid: int, i: int):
@@ -83,11 +94,17 @@ async def serve(directory: Path, conversations: int, steps: int, concurrency: in
     for i in range(len(steps_of)):  # round-robin: every conversation stays in progress until the end
         await asyncio.gather(*(feed(60_000_000 + c, i) for c in range(conversations)))
     wall = time.perf_counter() - t
-    out = {"rss_after_startup_mb": started, "rss_after_first_conversation_mb": warm, "rss_end_mb": rss_mb(),
-           "peak_rss_mb": peak_rss_mb(),
-           "conversations": conversations, "updates": conversations * (steps + question),
-           "updates_per_s": conversations * (steps + question) / wall, "faq_question_first": question,
-           "sent": session.count}
+    out = {
+        "rss_after_startup_mb": started,
+        "rss_after_first_conversation_mb": warm,
+        "rss_end_mb": rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
+        "conversations": conversations,
+        "updates": conversations * (steps + question),
+        "updates_per_s": conversations * (steps + question) / wall,
+        "faq_question_first": question,
+        "sent": session.count,
+    }
     await services.db_engine.dispose()
     return out
 
@@ -95,8 +112,10 @@ async def serve(directory: Path, conversations: int, steps: int, concurrency: in
 def child(args: list[str]) -> tuple[dict, float]:
     """Run this script in a fresh interpreter; sample its RSS every 20 ms with psutil."""
     import psutil
-    proc = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+
+    proc = subprocess.Popen(
+        [sys.executable, __file__, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     ps = psutil.Process(proc.pid)
     peak = 0.0
     while proc.poll() is None:
@@ -118,8 +137,11 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=4, help="updates each conversation sends")
     ap.add_argument("--concurrency", type=int, default=50)
-    ap.add_argument("--no-question", action="store_true",
-                    help="do not open each conversation with an FAQ question (which loads jieba)")
+    ap.add_argument(
+        "--no-question",
+        action="store_true",
+        help="do not open each conversation with an FAQ question (which loads jieba)",
+    )
     ap.add_argument("--load", metavar="DIR", help=argparse.SUPPRESS)
     ap.add_argument("--serve", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -128,16 +150,34 @@ def main() -> None:
         emit(asyncio.run(load(Path(args.load), args.drafts)))
         return
     if args.serve:
-        emit(asyncio.run(serve(Path(args.serve), args.conversations, args.steps, args.concurrency,
-                               not args.no_question)))
+        emit(
+            asyncio.run(serve(Path(args.serve), args.conversations, args.steps, args.concurrency, not args.no_question))
+        )
         return
     directory = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     loaded, loader_peak = child(["--load", str(directory), "--drafts", str(args.drafts)])
-    served, sampled_peak = child(["--serve", str(directory), "--conversations", str(args.conversations),
-                                  "--steps", str(args.steps), "--concurrency", str(args.concurrency),
-                                  *(["--no-question"] if args.no_question else [])])
-    emit({"scenario": "memory", "load": loaded, "loader_peak_rss_mb": loader_peak, "serve": served,
-          "sampled_peak_rss_mb": sampled_peak})
+    served, sampled_peak = child(
+        [
+            "--serve",
+            str(directory),
+            "--conversations",
+            str(args.conversations),
+            "--steps",
+            str(args.steps),
+            "--concurrency",
+            str(args.concurrency),
+            *(["--no-question"] if args.no_question else []),
+        ]
+    )
+    emit(
+        {
+            "scenario": "memory",
+            "load": loaded,
+            "loader_peak_rss_mb": loader_peak,
+            "serve": served,
+            "sampled_peak_rss_mb": sampled_peak,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -22,12 +22,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NOW, Stopwatch, bulk_drafts, database, emit, services_for, summary_ms, template_draft, user_input  # noqa: E402,E501
+from bench.common import (
+    NOW,
+    Stopwatch,
+    bulk_drafts,
+    database,
+    emit,
+    services_for,
+    summary_ms,
+    template_draft,
+    user_input,
+)
 
 
 async def accepted_applications(services, n: int) -> None:
     from bot.runner import Who
     from tests.scripts import FULL
+
     state, data = await template_draft(services.runner, FULL[:-1], 40_000_000)
     for uid in await bulk_drafts(services.sessionmaker, 40_000_001, n, state, data):
         await services.runner.handle(Who("telegram", str(uid), uid), user_input(*FULL[-1], uid))
@@ -41,6 +52,7 @@ async def pdf_times(services, renders: int) -> dict:
     from dispatch.formpdf import render_form_pdf
     from dispatch.packet import ALL, PacketSource, build_packet, form_document
     from storage.models import Application
+
     async with services.sessionmaker() as db:
         app = await db.scalar(select(Application).limit(1))
     source = PacketSource.of(app)
@@ -52,6 +64,7 @@ async def pdf_times(services, renders: int) -> dict:
         times.append(time.perf_counter() - t)
     from dispatch import formpdf
     from dispatch.packet import _material
+
     packet_times, form_times, shared_times, data_times, materials_times = [], [], [], [], []
     for dept in departments.KEYS:  # one application's three packets, as the worker builds them
         t = time.perf_counter()
@@ -69,18 +82,30 @@ async def pdf_times(services, renders: int) -> dict:
         t = time.perf_counter()
         await asyncio.to_thread(render_form_pdf, dept_doc)  # the same glyphs again: subsets reused
         shared_times.append(time.perf_counter() - t)
-        parts = [(m["title"], [_material(services.blobs, f) for f in m.get("files") or []])
-                 for m in routing.materials_for(dept, source.data).values()]
+        parts = [
+            (m["title"], [_material(services.blobs, f) for f in m.get("files") or []])
+            for m in routing.materials_for(dept, source.data).values()
+        ]
         if any(items for _, items in parts):
             t = time.perf_counter()
             await asyncio.to_thread(formpdf.materials_pdf, parts, [])
             materials_times.append(time.perf_counter() - t)
     mean = lambda xs: sum(xs) / len(xs) * 1000 if xs else 0.0  # noqa: E731
-    steps = {"form_ms": mean(form_times), "form_reused_ms": mean(shared_times), "data_ms": mean(data_times),
-             "materials_ms": mean(materials_times)}
-    return {"steps": steps, "form_pdf_first_s": times[0], "form_pdf_next": summary_ms(times[1:]),
-            "form_pdf_per_s": len(times[1:]) / sum(times[1:]), "form_pdf_bytes": len(pdf),
-            "packet": summary_ms(packet_times), "packet_files": {k: len(v) for k, v in packet.files.items()}}
+    steps = {
+        "form_ms": mean(form_times),
+        "form_reused_ms": mean(shared_times),
+        "data_ms": mean(data_times),
+        "materials_ms": mean(materials_times),
+    }
+    return {
+        "steps": steps,
+        "form_pdf_first_s": times[0],
+        "form_pdf_next": summary_ms(times[1:]),
+        "form_pdf_per_s": len(times[1:]) / sum(times[1:]),
+        "form_pdf_bytes": len(pdf),
+        "packet": summary_ms(packet_times),
+        "packet_files": {k: len(v) for k, v in packet.files.items()},
+    }
 
 
 async def deliveries(services, tmp: Path, limit: int, render_pdfs: bool) -> dict:
@@ -90,9 +115,15 @@ async def deliveries(services, tmp: Path, limit: int, render_pdfs: bool) -> dict
     from dispatch.packet import build_packet
     from dispatch.worker import Worker
     from storage.models import Delivery
+
     channel = FolderChannel(tmp / ("outbox" if render_pdfs else "outbox-nopdf"))
-    worker = Worker(services.sessionmaker, services.blobs, {d: channel for d in services.dispatch.departments},
-                    services.dispatch, packer=partial(build_packet, render_pdfs=render_pdfs))
+    worker = Worker(
+        services.sessionmaker,
+        services.blobs,
+        dict.fromkeys(services.dispatch.departments, channel),
+        services.dispatch,
+        packer=partial(build_packet, render_pdfs=render_pdfs),
+    )
     sw = Stopwatch()
     done = 0
     while done < limit:
@@ -103,8 +134,13 @@ async def deliveries(services, tmp: Path, limit: int, render_pdfs: bool) -> dict
     wall, cpu = sw.stop()
     async with services.sessionmaker() as db:
         delivered = await db.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "delivered"))
-    return {"pdfs": render_pdfs, "deliveries": done, "per_s": done / wall if wall else 0.0,
-            "cpu_ms_each": cpu / max(done, 1) * 1000, "delivered_total": delivered}
+    return {
+        "pdfs": render_pdfs,
+        "deliveries": done,
+        "per_s": done / wall if wall else 0.0,
+        "cpu_ms_each": cpu / max(done, 1) * 1000,
+        "delivered_total": delivered,
+    }
 
 
 async def main_async(args) -> dict:

@@ -1,10 +1,10 @@
 """Start-up time to the first handled update.
 
-  * process: `python -m bot run` long-polling the fake Bot API (tests/e2e/fakebot.py); /start is
-    queued before the process starts; measured from spawn to the reply. Twice: a fresh data
-    directory (the database is created and migrated) and a restart on the same directory.
-  * in-process (`--inprocess`, in a fresh interpreter): imports, compose.build, make_dispatcher,
-    the first feed_update, each timed.
+* process: `python -m bot run` long-polling the fake Bot API (tests/e2e/fakebot.py); /start is
+  queued before the process starts; measured from spawn to the reply. Twice: a fresh data
+  directory (the database is created and migrated) and a restart on the same directory.
+* in-process (`--inprocess`, in a fresh interpreter): imports, compose.build, make_dispatcher,
+  the first feed_update, each timed.
 """
 
 from __future__ import annotations
@@ -26,16 +26,32 @@ from bench.common import ROOT, emit  # noqa: E402
 
 async def one_start(data_dir: Path, timeout: float) -> dict:
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
         api.push_text(7001, "/start")
-        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR",
-                                                                  "DATABASE_URL")}
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
-                   DATABASE_URL="", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING")
-        log = open(data_dir.parent / f"bot-{time.time_ns()}.log", "wb")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")
+        }
+        env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE=api.base_url,
+            DATA_DIR=str(data_dir),
+            DATABASE_URL="",
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="WARNING",
+        )
+        log = open(data_dir.parent / f"bot-{time.time_ns()}.log", "wb")  # noqa: SIM115 - the child writes it; closed below
         t0 = time.monotonic()  # the fake server stamps calls with time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             call = await api.wait_call("getUpdates", timeout=timeout)
             polling = call.at - t0
@@ -72,6 +88,7 @@ async def in_process() -> dict:
     from bot.telegram.staff import make_router as staff_router
     from storage.migrate import upgrade
     from tests import factories as f
+
     marks["imports_s"] = time.perf_counter() - t
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-inproc-"))
     url = sqlite_file_url(tmp)
@@ -81,8 +98,12 @@ async def in_process() -> dict:
     t = time.perf_counter()
     services = services_for(url, tmp)
     await services.load_faq_additions()
-    dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs, services.calendar),
-                         clock=lambda: NOW, flood=FloodGuard("10000000/minute"))  # load, not a flood
+    dp = make_dispatcher(
+        services.runner,
+        staff_router(services.sessionmaker, services.blobs, services.calendar),
+        clock=lambda: NOW,
+        flood=FloodGuard("10000000/minute"),
+    )  # load, not a flood
     marks["build_s"] = time.perf_counter() - t
     session = bench_session_class()()
     bot = Bot("42:TEST", session=session)
@@ -109,8 +130,11 @@ def main() -> None:
     out = subprocess.run([sys.executable, __file__, "--inprocess"], cwd=ROOT, capture_output=True, text=True)
     total = time.perf_counter() - t0
     import json
-    inproc = next((json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines()
-                   if line.startswith("BENCH-RESULT ")), {"error": out.stderr[-800:]})
+
+    inproc = next(
+        (json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines() if line.startswith("BENCH-RESULT ")),
+        {"error": out.stderr[-800:]},
+    )
     inproc["spawn_to_done_s"] = total
     emit({"scenario": "startup", "inprocess": inproc, "process": asyncio.run(process_starts(args.timeout))})
 

@@ -19,8 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    Stopwatch, bulk_drafts, database, emit, services_for, summary_ms, template_draft, user_input,
+from bench.common import (
+    Stopwatch,
+    bulk_drafts,
+    database,
+    emit,
+    services_for,
+    summary_ms,
+    template_draft,
+    user_input,
 )
 
 
@@ -59,12 +66,23 @@ async def submissions(url: str, tmp: Path, n: int, concurrency: int, accept: boo
         await asyncio.gather(*(submit(u) for u in uids))
         wall, cpu = sw.stop()
         async with services.sessionmaker() as db:
-            counts = {m.__tablename__: await db.scalar(select(func.count()).select_from(m))
-                      for m in (Application, DepartmentCase, Delivery, Notification)}
+            counts = {
+                m.__tablename__: await db.scalar(select(func.count()).select_from(m))
+                for m in (Application, DepartmentCase, Delivery, Notification)
+            }
         ok = len(lat)
-        return {"kind": "submit+accept" if accept else "submit", "n": n, "ok": ok, "errors": errors,
-                "concurrency": concurrency, "per_s": ok / wall, "wall_s": wall, "cpu_ms_each": cpu / n * 1000, "latency": summary_ms(lat),
-                "rows": counts}
+        return {
+            "kind": "submit+accept" if accept else "submit",
+            "n": n,
+            "ok": ok,
+            "errors": errors,
+            "concurrency": concurrency,
+            "per_s": ok / wall,
+            "wall_s": wall,
+            "cpu_ms_each": cpu / n * 1000,
+            "latency": summary_ms(lat),
+            "rows": counts,
+        }
     finally:
         await services.db_engine.dispose()
 

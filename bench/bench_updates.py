@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NOW, Stopwatch, bench_session_class, database, emit, script_updates, summary_ms  # noqa: E402
+from bench.common import NOW, Stopwatch, bench_session_class, database, emit, script_updates, summary_ms
 
 SORRY = "系统繁忙"
 
@@ -51,8 +51,12 @@ def assistant_dispatcher(url: str, data_dir: Path):
     from bot.telegram.staff import make_router as staff_router
 
     services = services_for(url, data_dir)
-    dp = make_dispatcher(services.runner, staff_router(services.sessionmaker, services.blobs,
-                                                       services.calendar), clock=lambda: NOW, flood=FloodGuard("10000000/minute"))  # load, not a flood
+    dp = make_dispatcher(
+        services.runner,
+        staff_router(services.sessionmaker, services.blobs, services.calendar),
+        clock=lambda: NOW,
+        flood=FloodGuard("10000000/minute"),
+    )  # load, not a flood
     return dp, services
 
 
@@ -72,9 +76,16 @@ async def drive(dp, bot, scripts: dict[int, list], concurrency: int) -> dict:
     await asyncio.gather(*(applicant(uid) for uid in scripts))
     wall, cpu = sw.stop()
     total = max(1, len(lat) + len(up))
-    return {"updates": total, "uploads": len(up), "wall_s": wall, "cpu_s": cpu,
-            "updates_per_s": total / wall, "cpu_ms_per_update": cpu / total * 1000,
-            "latency": summary_ms(lat), "upload_latency": summary_ms(up)}
+    return {
+        "updates": total,
+        "uploads": len(up),
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "updates_per_s": total / wall,
+        "cpu_ms_per_update": cpu / total * 1000,
+        "latency": summary_ms(lat),
+        "upload_latency": summary_ms(up),
+    }
 
 
 class ErrorCounter(logging.Handler):
@@ -118,10 +129,19 @@ async def main_async(args) -> dict:
             COUNTERS[key] = 0
         service = await drive(dp, bot, scripts(args.sequential), 1)
         load = await drive(dp, bot, scripts(args.applicants), args.concurrency)
-        result = {"scenario": "updates", "mode": args.mode, "db": args.db, "applicants": args.applicants,
-                  "concurrency": args.concurrency, "sequential_applicants": args.sequential,
-                  "service": service, "load": load, "sent": session.count,
-                  "sorry": sum(SORRY in t for t in session.texts_by_chat.values()), "errors": errors.counts}
+        result = {
+            "scenario": "updates",
+            "mode": args.mode,
+            "db": args.db,
+            "applicants": args.applicants,
+            "concurrency": args.concurrency,
+            "sequential_applicants": args.sequential,
+            "service": service,
+            "load": load,
+            "sent": session.count,
+            "sorry": sum(SORRY in t for t in session.texts_by_chat.values()),
+            "errors": errors.counts,
+        }
         if COUNTERS:
             fed = service["updates"] + (load["updates"] if args.applicants else 0)
             result["per_update"] = {k: v / fed for k, v in COUNTERS.items()}
@@ -129,6 +149,7 @@ async def main_async(args) -> dict:
             from sqlalchemy import func, select
 
             from storage.models import Application
+
             async with services.sessionmaker() as db:
                 result["applications"] = await db.scalar(select(func.count()).select_from(Application))
             result["expected_applications"] = args.warmup + args.sequential + args.applicants
@@ -136,12 +157,19 @@ async def main_async(args) -> dict:
         return result
 
 
-LAYERS = [("bot.runner", "Runner", "handle"), ("bot.runner", "Runner", "_on_submit"),
-          ("dialogs.engine", "Engine", "handle"), ("storage.repos", "Applicants", "get_or_create"),
-          ("storage.repos", "Drafts", "for_applicant"), ("storage.repos", "Drafts", "save"),
-          ("storage.uow", "UnitOfWork", "__aenter__"), ("storage.uow", "UnitOfWork", "__aexit__"),
-          ("bot.telegram.applicant", None, "send_replies"), ("bot.telegram.applicant", None, "download"),
-          ("aiogram", "Dispatcher", "feed_update")]
+LAYERS = [
+    ("bot.runner", "Runner", "handle"),
+    ("bot.runner", "Runner", "_on_submit"),
+    ("dialogs.engine", "Engine", "handle"),
+    ("storage.repos", "Applicants", "get_or_create"),
+    ("storage.repos", "Drafts", "for_applicant"),
+    ("storage.repos", "Drafts", "save"),
+    ("storage.uow", "UnitOfWork", "__aenter__"),
+    ("storage.uow", "UnitOfWork", "__aexit__"),
+    ("bot.telegram.applicant", None, "send_replies"),
+    ("bot.telegram.applicant", None, "download"),
+    ("aiogram", "Dispatcher", "feed_update"),
+]
 
 
 def install_breakdown() -> dict:
@@ -149,11 +177,13 @@ def install_breakdown() -> dict:
     timers would also count other tasks' time)."""
     import importlib
     import inspect
+
     acc: dict[str, list[float]] = {}
 
     def wrap(owner, name, label):
         orig = getattr(owner, name)
         if inspect.iscoroutinefunction(orig):
+
             async def timed(*a, **k):
                 t, c = time.perf_counter(), time.thread_time()
                 try:
@@ -164,6 +194,7 @@ def install_breakdown() -> dict:
                     x[1] += time.thread_time() - c
                     x[2] += 1
         else:
+
             def timed(*a, **k):
                 t, c = time.perf_counter(), time.thread_time()
                 try:
@@ -173,6 +204,7 @@ def install_breakdown() -> dict:
                     x[0] += time.perf_counter() - t
                     x[1] += time.thread_time() - c
                     x[2] += 1
+
         setattr(owner, name, timed)
 
     for module, cls, name in LAYERS:
@@ -205,6 +237,7 @@ def install_counters() -> dict:
     async def execute(self, fn, *a, **k):
         acc["aiosqlite_hops"] += 1
         return await orig_execute(self, fn, *a, **k)
+
     aiosqlite.core.Connection._execute = execute
 
     orig_to_thread = asyncio.to_thread
@@ -212,6 +245,7 @@ def install_counters() -> dict:
     async def to_thread(fn, *a, **k):
         acc["to_thread"] += 1
         return await orig_to_thread(fn, *a, **k)
+
     asyncio.to_thread = to_thread
 
     orig_executor = asyncio.BaseEventLoop.run_in_executor
@@ -219,6 +253,7 @@ def install_counters() -> dict:
     def run_in_executor(self, executor, fn, *a):
         acc["executor"] += 1
         return orig_executor(self, executor, fn, *a)
+
     asyncio.BaseEventLoop.run_in_executor = run_in_executor
     return acc
 
@@ -231,15 +266,24 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--sequential", type=int, default=10, help="applicants driven one update at a time")
     ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--experiment", action="append", default=[], metavar="PY",
-                    help="import this module file and call its install() first (what-if experiments)")
+    ap.add_argument(
+        "--experiment",
+        action="append",
+        default=[],
+        metavar="PY",
+        help="import this module file and call its install() first (what-if experiments)",
+    )
     ap.add_argument("--breakdown", action="store_true", help="time each layer (use with --applicants 0)")
-    ap.add_argument("--count", action="store_true",
-                    help="count statements and thread hops per update (sequential run; use with --applicants 0)")
+    ap.add_argument(
+        "--count",
+        action="store_true",
+        help="count statements and thread hops per update (sequential run; use with --applicants 0)",
+    )
     ap.add_argument("--profile", metavar="FILE", help="cProfile the whole run into FILE")
     args = ap.parse_args()
     for path in args.experiment:
         import importlib.util
+
         spec = importlib.util.spec_from_file_location(Path(path).stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -249,14 +293,16 @@ def main() -> None:
         install_counters()
     if args.profile:
         import cProfile
+
         prof = cProfile.Profile()
         result = prof.runcall(asyncio.run, main_async(args))
         prof.dump_stats(args.profile)
     else:
         result = asyncio.run(main_async(args))
     if acc is not None:
-        result["breakdown"] = {k: {"calls": n, "wall_ms": w / n * 1000, "cpu_ms": c / n * 1000}
-                               for k, (w, c, n) in acc.items()}
+        result["breakdown"] = {
+            k: {"calls": n, "wall_ms": w / n * 1000, "cpu_ms": c / n * 1000} for k, (w, c, n) in acc.items()
+        }
         for k, v in result["breakdown"].items():
             print(f"{k:28s} calls {v['calls']:6d}  wall {v['wall_ms']:7.3f} ms  main-thread cpu {v['cpu_ms']:7.3f} ms")
     emit(result)

@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # the tests' Monday: the script's dates fit it
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # the tests' Monday: the script's dates fit it
 PG_ENV = "TEST_DATABASE_URL"
 
 
@@ -36,8 +36,13 @@ def pct(values: list[float], p: float) -> float:
 
 def summary_ms(seconds: list[float]) -> dict[str, float]:
     ms = [x * 1000 for x in seconds]
-    return {"n": len(ms), "mean_ms": statistics.fmean(ms) if ms else float("nan"),
-            "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99), "max_ms": max(ms) if ms else float("nan")}
+    return {
+        "n": len(ms),
+        "mean_ms": statistics.fmean(ms) if ms else float("nan"),
+        "p50_ms": pct(ms, 50),
+        "p99_ms": pct(ms, 99),
+        "max_ms": max(ms) if ms else float("nan"),
+    }
 
 
 def emit(result: dict[str, Any]) -> None:
@@ -48,6 +53,7 @@ def emit(result: dict[str, Any]) -> None:
 def machine() -> dict[str, str]:
     import aiogram
     import sqlalchemy
+
     cpu = platform.processor() or ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -58,11 +64,12 @@ def machine() -> dict[str, str]:
         pass
     try:
         import psutil
+
         ram = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
     except ImportError:
         ram = "?"
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu} ({os.cpu_count()} logical cores)",
         "ram": ram,
         "os": f"{platform.system()} {platform.release()}",
@@ -83,12 +90,14 @@ async def database(kind: str, directory: Path):
     """A fresh migrated database: an SQLite file in `directory`, or a new PostgreSQL database
     on the server of TEST_DATABASE_URL, dropped afterwards."""
     from storage.migrate import upgrade
+
     if kind == "sqlite":
         url = sqlite_file_url(directory)
         await asyncio.to_thread(upgrade, url)
         yield url
         return
     import asyncpg
+
     base = os.environ[PG_ENV]
     name = f"bench_{uuid.uuid4().hex[:10]}"
     dsn = base.replace("postgresql+asyncpg://", "postgresql://")
@@ -139,12 +148,15 @@ def bench_session_class():
                 if text is not None and self.keep_texts:
                     self.texts_by_chat[chat_id] = text
                 markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
-                return Message(message_id=next(self._mids), date=NOW,
-                               chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
-                               text=text, reply_markup=markup)
+                return Message(
+                    message_id=next(self._mids),
+                    date=NOW,
+                    chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
+                    text=text,
+                    reply_markup=markup,
+                )
             if isinstance(method, GetFile):
-                return File(file_id=method.file_id, file_unique_id=method.file_id,
-                            file_path=f"files/{method.file_id}")
+                return File(file_id=method.file_id, file_unique_id=method.file_id, file_path=f"files/{method.file_id}")
             return True
 
     return BenchSession
@@ -154,6 +166,7 @@ def bench_session_class():
 def photo(seed: int, color: str) -> bytes:
     """A phone-sized JPEG, different per applicant (identical uploads would share one blob)."""
     from PIL import Image
+
     im = Image.new("RGB", (800, 600), color)
     im.putpixel((seed % 800, (seed // 800) % 600), (seed % 251, seed % 241, seed % 239))
     buf = io.BytesIO()
@@ -164,6 +177,7 @@ def photo(seed: int, color: str) -> bytes:
 def script_updates(script, uid: int, files: dict[str, bytes]) -> list[tuple[str, Any]]:
     """(kind, Update) for one applicant; kind is 'upload' for photos, else 'update'."""
     from tests import factories as f
+
     out = []
     n = 0
     for kind, value in script:
@@ -193,11 +207,13 @@ class Stopwatch:
 
 def rss_mb() -> float:
     import psutil
+
     return psutil.Process().memory_info().rss / 2**20
 
 
 def peak_rss_mb() -> float:
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -205,9 +221,11 @@ def peak_rss_mb() -> float:
 def services_for(url: str, data_dir: Path, **settings):
     from bot import compose
     from bot.settings import Settings
+
     if os.environ.get("BENCH_POOL_SIZE") and not getattr(compose.make_engine, "bench", False):
         # what-if: a fixed pool (e.g. 1: one SQLite connection, writers queue in-process, FIFO)
         import functools
+
         size = int(os.environ["BENCH_POOL_SIZE"])
         compose.make_engine = functools.partial(compose.make_engine, pool_size=size, max_overflow=0)
         compose.make_engine.bench = True
@@ -217,6 +235,7 @@ def services_for(url: str, data_dir: Path, **settings):
 
 def user_input(kind: str, value, seed: int = 0):
     from dialogs.model import Upload, UserInput
+
     if kind == "choose":
         return UserInput(now=NOW, account=f"telegram:{seed}", kind="choose", payload=value)
     if kind == "upload":
@@ -233,12 +252,18 @@ async def template_draft(runner, script, uid: int) -> tuple[str, dict]:
 
     from bot.runner import Who
     from storage.models import Applicant, Draft
+
     who = Who("telegram", str(uid), uid)
     for kind, value in script:
         await runner.handle(who, user_input(kind, value, uid))
     async with runner.sessionmaker() as db:
-        row = (await db.execute(select(Draft.state, Draft.data).join(Applicant, Applicant.id == Draft.applicant_id)
-                                .where(Applicant.external_id == str(uid)))).one()
+        row = (
+            await db.execute(
+                select(Draft.state, Draft.data)
+                .join(Applicant, Applicant.id == Draft.applicant_id)
+                .where(Applicant.external_id == str(uid))
+            )
+        ).one()
     return row.state, row.data
 
 
@@ -247,19 +272,49 @@ async def bulk_drafts(sessionmaker, first_uid: int, n: int, state: str, data: di
     from sqlalchemy import insert
 
     from storage.models import Applicant, Draft
+
     uids = list(range(first_uid, first_uid + n))
     engine = sessionmaker.kw["bind"]
     if engine.dialect.name == "sqlite" and n > batch:  # the loader, not the assistant: plain sqlite3, fast
         await asyncio.to_thread(_sqlite_bulk, engine.url.database, uids, state, data)
         return uids
     for i in range(0, n, batch):
-        part = uids[i:i + batch]
+        part = uids[i : i + batch]
         async with sessionmaker() as db:
-            ids = (await db.execute(insert(Applicant).returning(Applicant.id, sort_by_parameter_order=True),
-                                    [{"channel": "telegram", "external_id": str(u), "chat_id": u,
-                                      "username": f"u{u}", "created_at": NOW} for u in part])).scalars().all()
-            await db.execute(insert(Draft), [{"applicant_id": a, "state": state, "data": data, "epoch": 0,
-                                              "version": 0, "created_at": NOW, "updated_at": NOW} for a in ids])
+            ids = (
+                (
+                    await db.execute(
+                        insert(Applicant).returning(Applicant.id, sort_by_parameter_order=True),
+                        [
+                            {
+                                "channel": "telegram",
+                                "external_id": str(u),
+                                "chat_id": u,
+                                "username": f"u{u}",
+                                "created_at": NOW,
+                            }
+                            for u in part
+                        ],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await db.execute(
+                insert(Draft),
+                [
+                    {
+                        "applicant_id": a,
+                        "state": state,
+                        "data": data,
+                        "epoch": 0,
+                        "version": 0,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    }
+                    for a in ids
+                ],
+            )
             await db.commit()
     return uids
 
@@ -273,10 +328,15 @@ def _sqlite_bulk(path: str, uids: list[int], state: str, data: dict) -> None:
         with db:
             first = (db.execute("SELECT coalesce(max(id), 0) FROM applicants").fetchone()[0]) + 1
             ids = range(first, first + len(uids))
-            db.executemany("INSERT INTO applicants (id, channel, external_id, chat_id, username, created_at) "
-                           "VALUES (?, 'telegram', ?, ?, ?, ?)",
-                           ((i, str(u), u, f"u{u}", stamp) for i, u in zip(ids, uids)))
-            db.executemany("INSERT INTO drafts (applicant_id, state, data, epoch, version, created_at, updated_at) "
-                           "VALUES (?, ?, ?, 0, 0, ?, ?)", ((i, state, body, stamp, stamp) for i in ids))
+            db.executemany(
+                "INSERT INTO applicants (id, channel, external_id, chat_id, username, created_at) "
+                "VALUES (?, 'telegram', ?, ?, ?, ?)",
+                ((i, str(u), u, f"u{u}", stamp) for i, u in zip(ids, uids, strict=False)),
+            )
+            db.executemany(
+                "INSERT INTO drafts (applicant_id, state, data, epoch, version, created_at, updated_at) "
+                "VALUES (?, ?, ?, 0, 0, ?, ?)",
+                ((i, state, body, stamp, stamp) for i in ids),
+            )
     finally:
         db.close()

@@ -25,12 +25,16 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("web", help="the window's workbench and the department callbacks on WEB_HOST:WEB_PORT")
     sub.add_parser("ask", help="answer a question from the notice, or say it goes to staff").add_argument("question")
     fq = sub.add_parser("faq", help="help-desk knowledge base").add_subparsers(dest="action", required=True)
-    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument("--days", type=int, default=30)
+    fq.add_parser("report", help="recent hand-offs grouped by likely entry").add_argument(
+        "--days", type=int, default=30
+    )
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", default=None)
 
-    pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(dest="action", required=True)
+    pk = sub.add_parser("packets", help="applications and department packets").add_subparsers(
+        dest="action", required=True
+    )
     pk.add_parser("list").add_argument("--queue", default="window", choices=["window", *DEPTS])
     pk.add_parser("show").add_argument("ref")
     fd = pk.add_parser("find", help="the window's look-up by ID number (blind index)")
@@ -73,7 +77,8 @@ def parser() -> argparse.ArgumentParser:
     st.add_parser("remove").add_argument("telegram_id", type=int)
     st.add_parser("list")
     st.add_parser("passwd", help="set a workbench password, read as one line from stdin").add_argument(
-        "telegram_id", type=int)
+        "telegram_id", type=int
+    )
 
     tk = sub.add_parser("tickets", help="help-desk tickets").add_subparsers(dest="action", required=True)
     tk.add_parser("list")
@@ -97,6 +102,7 @@ def split(value: str) -> list[str]:
 
 async def _command(settings: Settings, args) -> str:
     from bot import cli, compose
+
     services = compose.build(settings)
     try:
         if args.cmd == "ask":
@@ -104,18 +110,30 @@ async def _command(settings: Settings, args) -> str:
             return await cli.ask(services, args.question)
         if args.cmd == "staff" and args.action == "passwd":
             from bot.web.serve import passwd
+
             return await passwd(services, args.telegram_id, sys.stdin.readline())
         if args.cmd == "faq":
             from bot.faq_learning import faq_report
+
             await services.load_faq_additions()
             return await faq_report(services, args.days)
         if args.cmd == "staff":
-            return await cli.staff_command(services, args.action, getattr(args, "telegram_id", None),
-                                           getattr(args, "name", ""), getattr(args, "role", ""),
-                                           getattr(args, "dept", None))
+            return await cli.staff_command(
+                services,
+                args.action,
+                getattr(args, "telegram_id", None),
+                getattr(args, "name", ""),
+                getattr(args, "role", ""),
+                getattr(args, "dept", None),
+            )
         if args.cmd == "tickets":
-            return await cli.tickets_command(services, args.action, getattr(args, "ticket_id", None),
-                                             getattr(args, "as_id", None), getattr(args, "text", ""))
+            return await cli.tickets_command(
+                services,
+                args.action,
+                getattr(args, "ticket_id", None),
+                getattr(args, "as_id", None),
+                getattr(args, "text", ""),
+            )
         a = args.action
         if a == "list":
             return await cli.packets_list(services, args.queue)
@@ -128,12 +146,27 @@ async def _command(settings: Settings, args) -> str:
         if a == "withdraw":
             return await cli.withdraw(services, args.ref, args.as_id, args.reason)
         if a in ("accept", "return", "refuse"):
-            return await cli.window_action(services, a, args.ref, args.as_id, getattr(args, "reason", ""),
-                                           split(getattr(args, "fields", "")), split(getattr(args, "materials", "")))
+            return await cli.window_action(
+                services,
+                a,
+                args.ref,
+                args.as_id,
+                getattr(args, "reason", ""),
+                split(getattr(args, "fields", "")),
+                split(getattr(args, "materials", "")),
+            )
         action = "claim" if args.claim else "done" if args.done is not None else "correct" if args.correct else "reject"
-        return await cli.decide(services, args.ref, args.dept, args.as_id, action, note=args.done or "",
-                                reason=args.correct or args.reject or "", fields=split(args.fields),
-                                materials=split(args.materials))
+        return await cli.decide(
+            services,
+            args.ref,
+            args.dept,
+            args.as_id,
+            action,
+            note=args.done or "",
+            reason=args.correct or args.reject or "",
+            fields=split(args.fields),
+            materials=split(args.materials),
+        )
     finally:
         await services.db_engine.dispose()
 
@@ -160,10 +193,12 @@ async def _console(settings: Settings, user: str) -> None:
 
 async def _worker(settings: Settings) -> int:
     from bot import compose, guard
+
     services = compose.build(settings)
     bot = None
     if settings.bot_token is not None:  # to alert the admins; the worker sends nothing else itself
         from bot.telegram.app import make_bot
+
         bot = make_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "派送进程")
     health = services.health()
@@ -175,6 +210,7 @@ async def _worker(settings: Settings) -> int:
             return guard.EXIT_BROKEN_DB
         loop = asyncio.get_running_loop()
         import signal
+
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
 
@@ -182,8 +218,10 @@ async def _worker(settings: Settings) -> int:
             broken.append(reason)
             await alert(reason)
             stop.set()
+
         watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
         from bot.serve import worker_listener
+
         listener = await worker_listener(settings, services, health)
         log.info("dispatch worker started")
         await services.worker().run_forever(stop, periodic=services.housekeeping)
@@ -200,6 +238,7 @@ async def _worker(settings: Settings) -> int:
 async def _web(settings: Settings) -> None:
     from bot import compose
     from bot.web.serve import serve
+
     services = compose.build(settings)
     try:
         await serve(services)
@@ -210,16 +249,19 @@ async def _web(settings: Settings) -> None:
 def compose_run(settings: Settings, migrate: bool = True):
     """What `run` builds before taking updates (bot.serve.compose_run); the tests inspect it."""
     from bot.serve import compose_run as build
+
     return build(settings, migrate)
 
 
 async def _polling(settings: Settings) -> int:
     from bot.serve import run_bot
+
     return await run_bot(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
     from dialogs.options import OptionsError
+
     args = parser().parse_args(argv)
     settings = Settings()
     setup_logging(settings.log_level)
@@ -233,22 +275,27 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args, settings: Settings) -> int:
     if args.cmd == "db":
         from storage import migrate
+
         if args.action == "upgrade":
             migrate.upgrade(settings.db_url, args.revision or "head")
         elif args.action == "downgrade":
             migrate.downgrade(settings.db_url, args.revision or "-1")
         else:
             from alembic import command
+
             command.current(migrate.alembic_config(settings.db_url))
         return 0
     if args.cmd == "keys":
         from bot import keys
+
         print(asyncio.run(keys.command(settings, args.action, args.batch, args.new_key, args.key_id)))
         return 0
     if args.cmd == "console" or (args.cmd == "run" and settings.bot_token is None):
         if args.cmd == "run":
-            print("未设置 BOT_TOKEN：在终端中运行同一对话（No BOT_TOKEN: running the conversation in this terminal).",
-                  flush=True)
+            print(
+                "未设置 BOT_TOKEN：在终端中运行同一对话（No BOT_TOKEN: running the conversation in this terminal).",
+                flush=True,
+            )
         asyncio.run(_console(settings, getattr(args, "user", "local")))
         return 0
     if args.cmd == "run":
@@ -259,6 +306,7 @@ def _main(args, settings: Settings) -> int:
         asyncio.run(_web(settings))
     else:
         from bot.cli import Refused
+
         try:
             print(asyncio.run(_command(settings, args)))
         except Refused as e:

@@ -11,8 +11,8 @@ from dialogs.clock import local_day, local_text, utcnow
 from dialogs.masks import mask_name, mask_number
 from dialogs.reference import is_valid_reference
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS, DEPARTMENTS, deadline_text
-from office import access, decisions, helpdesk, staff, window
 from dispatch.channels import FolderChannel
+from office import access, decisions, helpdesk, staff, window
 from office.outcome import Result
 from storage.uow import UnitOfWork
 
@@ -52,25 +52,31 @@ def operator(as_id: int | None) -> str:
 async def ask(services: Services, question: str) -> str:
     """The applicant's answer, word for word as in Telegram and the terminal, plus an operator line."""
     from dialogs.helpdesk import respond
+
     result = respond(services.faq, question.strip()[:500], local_day(utcnow()))
     if result.confident:
-        return (f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；"
-                f"置信分 {result.score:.2f}）")
-    return (f"{result.text}\n\n（转人工客服，原因：{result.reason}；"
-            f"最佳候选：{result.candidate.id if result.candidate else '无'}）")
+        return f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；置信分 {result.score:.2f}）"
+    return (
+        f"{result.text}\n\n（转人工客服，原因：{result.reason}；"
+        f"最佳候选：{result.candidate.id if result.candidate else '无'}）"
+    )
 
 
 async def packets_list(services: Services, queue: str) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         if queue == "window":
             apps = await uow.applications.by_status("submitted")
-            rows = [f"{a.ref}  {mask_name(a.data['answers'].get('name'))}  提交于 {local_text(a.submitted_at)}"
-                    for a in apps]
+            rows = [
+                f"{a.ref}  {mask_name(a.data['answers'].get('name'))}  提交于 {local_text(a.submitted_at)}"
+                for a in apps
+            ]
         else:
             cases = await uow.cases.of_department(queue)
-            rows = [f"#{c.id}  {a.ref}  {mask_name(a.data['answers'].get('name'))}  "
-                    f"{CASE_STATUS.get(c.state, c.state)}  时限 {deadline_text(a.deadline, a.deadline_provisional)}"
-                    for c, a in cases]
+            rows = [
+                f"#{c.id}  {a.ref}  {mask_name(a.data['answers'].get('name'))}  "
+                f"{CASE_STATUS.get(c.state, c.state)}  时限 {deadline_text(a.deadline, a.deadline_provisional)}"
+                for c, a in cases
+            ]
     return "\n".join(rows) or "（队列为空）"
 
 
@@ -82,15 +88,21 @@ async def packets_show(services: Services, ref: str) -> str:
         cases = await uow.cases.for_application(app.id)
         uow.audits.add(operator(None), "show", ref, True, {})
     answers = app.data.get("answers", {})
-    lines = [f"受理编号：{app.ref}（版本 {app.version}）", f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
-             f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_number(answers.get('id_number') or '')}",
-             f"提交：{local_text(app.submitted_at)}  受理：{local_text(app.accepted_at) or '未受理'}（北京时间）",
-             f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
-             "材料：" + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),
-             "标记：" + flags_text(app.data.get("flags"))]
+    lines = [
+        f"受理编号：{app.ref}（版本 {app.version}）",
+        f"状态：{APPLICATION_STATUS.get(app.status, app.status)}",
+        f"申请人：{mask_name(answers.get('name'))}  证件号码：{mask_number(answers.get('id_number') or '')}",
+        f"提交：{local_text(app.submitted_at)}  受理：{local_text(app.accepted_at) or '未受理'}（北京时间）",
+        f"办结时限：{deadline_text(app.deadline, app.deadline_provisional)}",
+        "材料："
+        + "、".join(f"{m['title']}（{len(m['files'])}个文件）" for m in app.data.get("materials", {}).values()),
+        "标记：" + flags_text(app.data.get("flags")),
+    ]
     for c in cases:
-        lines.append(f"  {DEPARTMENTS.get(c.department)} #{c.id}：{CASE_STATUS.get(c.state, c.state)}"
-                     + (f"（{c.note}）" if c.note else ""))
+        lines.append(
+            f"  {DEPARTMENTS.get(c.department)} #{c.id}：{CASE_STATUS.get(c.state, c.state)}"
+            + (f"（{c.note}）" if c.note else "")
+        )
     return "\n".join(lines)
 
 
@@ -100,9 +112,14 @@ async def packets_find(services: Services, id_number: str, as_id: int) -> str:
         if await staff.authorize(uow, as_id, "view", None, target=f"id:{mask_number(id_number.strip())}") is None:
             return "您没有查询申请的权限。"
         apps = await uow.applications.by_id_number(id_number)
-    return "\n".join(f"{a.ref}  {APPLICATION_STATUS.get(a.status, a.status)}  "
-                     f"{mask_name((a.data.get('answers') or {}).get('name'))}  提交于 {a.submitted_at:%Y-%m-%d}"
-                     for a in apps) or "没有该证件号码的申请。"
+    return (
+        "\n".join(
+            f"{a.ref}  {APPLICATION_STATUS.get(a.status, a.status)}  "
+            f"{mask_name((a.data.get('answers') or {}).get('name'))}  提交于 {a.submitted_at:%Y-%m-%d}"
+            for a in apps
+        )
+        or "没有该证件号码的申请。"
+    )
 
 
 async def packets_export(services: Services, ref: str, out: Path) -> str:
@@ -115,8 +132,15 @@ async def packets_export(services: Services, ref: str, out: Path) -> str:
     return f"已导出到 {target}：" + "、".join(sorted(packet.files)) + f"（{receipt}）"
 
 
-async def window_action(services: Services, action: str, ref: str, as_id: int | None, reason: str = "",
-                        fields: list[str] = (), materials: list[str] = ()) -> str:
+async def window_action(
+    services: Services,
+    action: str,
+    ref: str,
+    as_id: int | None,
+    reason: str = "",
+    fields: list[str] = (),
+    materials: list[str] = (),
+) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:  # the refusal's audit row commits first
         if as_id is not None and await staff.authorize(uow, as_id, action, None, target=ref) is None:
             result = Result(False, "forbidden", "该账号没有窗口受理权限（已记录审计）。")
@@ -145,19 +169,44 @@ async def withdraw(services: Services, ref: str, as_id: int, reason: str) -> str
     return checked(result)
 
 
-async def decide(services: Services, ref: str, dept: str, as_id: int, action: str, *, note: str = "",
-                 reason: str = "", fields: list[str] = (), materials: list[str] = ()) -> str:
+async def decide(
+    services: Services,
+    ref: str,
+    dept: str,
+    as_id: int,
+    action: str,
+    *,
+    note: str = "",
+    reason: str = "",
+    fields: list[str] = (),
+    materials: list[str] = (),
+) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         case = await decisions.case_of(uow, ref, dept)
         if case is None:
             raise Refused(f"未找到 {ref} 的{DEPARTMENTS.get(dept, dept)}件。")
-        result = await decisions.decide(uow, case.id, action, staff.Actor.staff(as_id), utcnow(), note=note,
-                                        reason=reason, fields=fields, materials=materials)
+        result = await decisions.decide(
+            uow,
+            case.id,
+            action,
+            staff.Actor.staff(as_id),
+            utcnow(),
+            note=note,
+            reason=reason,
+            fields=fields,
+            materials=materials,
+        )
     return checked(result)
 
 
-async def staff_command(services: Services, action: str, telegram_id: int | None = None, name: str = "",
-                        role: str = "", dept: str | None = None) -> str:
+async def staff_command(
+    services: Services,
+    action: str,
+    telegram_id: int | None = None,
+    name: str = "",
+    role: str = "",
+    dept: str | None = None,
+) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         if action == "add":
             if role == "clerk" and not dept:
@@ -172,17 +221,29 @@ async def staff_command(services: Services, action: str, telegram_id: int | None
         if not ok:
             raise Refused("未找到该账号或已停用。")
         return "已停用。"
-    return "\n".join(f"{r.telegram_id}  {r.name}  {r.role}{'/' + r.department if r.department else ''}"
-                     f"{'' if r.active else '  (停用)'}" for r in rows) or "（无）"
+    return (
+        "\n".join(
+            f"{r.telegram_id}  {r.name}  {r.role}{'/' + r.department if r.department else ''}"
+            f"{'' if r.active else '  (停用)'}"
+            for r in rows
+        )
+        or "（无）"
+    )
 
 
-async def tickets_command(services: Services, action: str, ticket_id: int | None = None,
-                          as_id: int | None = None, text: str = "") -> str:
+async def tickets_command(
+    services: Services, action: str, ticket_id: int | None = None, as_id: int | None = None, text: str = ""
+) -> str:
     async with UnitOfWork(services.sessionmaker) as uow:
         if action == "list":
             rows = await uow.tickets.unclosed()
-            return "\n".join(f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
-                             for t in rows) or "（没有待处理的工单）"
+            return (
+                "\n".join(
+                    f"#{t.id} [{t.status}] {helpdesk.step_label(t.context.get('step') or '')}：{t.question}"
+                    for t in rows
+                )
+                or "（没有待处理的工单）"
+            )
         if action == "answer":
             result = await helpdesk.answer_ticket(uow, ticket_id, as_id, text, utcnow())
         else:

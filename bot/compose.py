@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.keys import load_keyring
 from bot.intake import IntakeLimits, IntakePool
+from bot.keys import load_keyring
 from bot.runner import Runner
 from bot.settings import Settings
 from dialogs import options
+from dialogs.clock import utcnow
 from dialogs.engine import Engine
 from dialogs.faq import FaqIndex, load_bank
 from dialogs.privacy import Retention
 from dialogs.workdays import WorkCalendar
-from dialogs.clock import utcnow
 from dispatch.config import DispatchConfig, build_channels
 from dispatch.worker import Worker
 from office.deadlines import watch
@@ -54,20 +54,26 @@ class Services:
 
     def retention_policy(self) -> Policy:
         s = self.settings
-        return Policy(draft_days=s.draft_retention_days, case_days=s.case_retention_days,
-                      warning_days=s.draft_warning_days, packet_days=s.packet_retention_days)
+        return Policy(
+            draft_days=s.draft_retention_days,
+            case_days=s.case_retention_days,
+            warning_days=s.draft_warning_days,
+            packet_days=s.packet_retention_days,
+        )
 
     async def housekeeping(self) -> dict[str, int]:
         """The worker's periodic pass: the deadline watch, then retention (purges are audited)."""
         counts = dict(await self.watch_deadlines())
-        done = await purge(self.sessionmaker, self.blobs, self.settings.data_dir / "outbox",
-                           self.retention_policy(), utcnow())
+        done = await purge(
+            self.sessionmaker, self.blobs, self.settings.data_dir / "outbox", self.retention_policy(), utcnow()
+        )
         return counts | {f"purged_{k}": v for k, v in vars(done).items() if isinstance(v, int)}
 
     async def load_faq_additions(self) -> int:
         from bot.faq_learning import apply_addition
         from office.helpdesk import faq_additions
         from storage.uow import UnitOfWork
+
         async with UnitOfWork(self.sessionmaker) as uow:
             rows = await faq_additions(uow)
         for row in rows:
@@ -91,12 +97,23 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     faq = FaqIndex(load_bank())
     engine = Engine(faq=faq, retention=Retention(settings.draft_retention_days, settings.case_retention_days))
     dispatch = settings.dispatch_config()
-    hook = on_submitted_hook(calendar, auto_accept=settings.auto_accept,
-                             window_chat_id=dispatch.window_chat_id)
-    intake = IntakePool(IntakeLimits(workers=settings.intake_workers, memory_mb=settings.intake_memory_mb,
-                                     seconds=settings.intake_seconds), spool=settings.data_dir / "spool")
-    runner = Runner(engine, sessionmaker, blobs, calendar, on_submitted=hook,
-                    helpdesk_chat=settings.helpdesk_chat_id or None, intake=intake,
-                    uploads_per_day=settings.uploads_per_day)
-    return Services(settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake,
-                    keyring=keyring)
+    hook = on_submitted_hook(calendar, auto_accept=settings.auto_accept, window_chat_id=dispatch.window_chat_id)
+    intake = IntakePool(
+        IntakeLimits(
+            workers=settings.intake_workers, memory_mb=settings.intake_memory_mb, seconds=settings.intake_seconds
+        ),
+        spool=settings.data_dir / "spool",
+    )
+    runner = Runner(
+        engine,
+        sessionmaker,
+        blobs,
+        calendar,
+        on_submitted=hook,
+        helpdesk_chat=settings.helpdesk_chat_id or None,
+        intake=intake,
+        uploads_per_day=settings.uploads_per_day,
+    )
+    return Services(
+        settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake, keyring=keyring
+    )

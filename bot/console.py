@@ -44,8 +44,7 @@ def plain(label: str) -> str:
     return "".join(ch for ch in label if ch.isalnum() or "\u3000" <= ch <= "\u9fff" or ch in "（）()：:").strip()
 
 
-def parse_line(line: str, buttons: Mapping[str, Button] | list[Button], now: datetime,
-               account: str) -> UserInput | str:
+def parse_line(line: str, buttons: Mapping[str, Button] | list[Button], now: datetime, account: str) -> UserInput | str:
     """Turn a typed line into input; a string result is an error to print."""
     if isinstance(buttons, list):
         buttons = {str(i): b for i, b in enumerate(buttons, 1)}
@@ -76,6 +75,7 @@ def parse_line(line: str, buttons: Mapping[str, Button] | list[Button], now: dat
 async def inbox(sessionmaker, user: str) -> list[Reply]:
     """Messages queued for this terminal user (decisions, help-desk replies), marked as shown."""
     from bot.notifier import mark_sent, pending
+
     replies = []
     for row in await pending(sessionmaker, "console", user, limit=50):
         body = row.body or {}
@@ -90,10 +90,16 @@ def logs_to_file(path: Path | None):
     """While the terminal is the conversation, log records (ours and libraries', such as pypdf's
     "EOF marker not found") go to a file instead of the terminal."""
     root = logging.getLogger()
-    terminal = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
-                and not isinstance(h, logging.FileHandler)
-                and (getattr(h, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)
-                     or getattr(getattr(h, "stream", None), "closed", False))]  # a closed one reports to stderr
+    terminal = [
+        h
+        for h in root.handlers
+        if isinstance(h, logging.StreamHandler)
+        and not isinstance(h, logging.FileHandler)
+        and (
+            getattr(h, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)
+            or getattr(getattr(h, "stream", None), "closed", False)
+        )
+    ]  # a closed one reports to stderr
     added = None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,9 +156,15 @@ class _Screen:
             print(text, file=self.stdout, flush=True)
 
 
-async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None = None,
-                      stdout: IO[str] | None = None, clock=utcnow,
-                      poll_interval: float = 1.0, log_path: Path | None = None) -> None:
+async def run_console(
+    runner: Runner,
+    user: str = "local",
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    clock=utcnow,
+    poll_interval: float = 1.0,
+    log_path: Path | None = None,
+) -> None:
     """`poll_interval`: how often queued messages (acceptance, decisions, replies) are looked for
     while the terminal waits for a line."""
     stdin = stdin or sys.stdin
@@ -165,7 +177,7 @@ async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None
             try:
                 replies = await runner.handle(who, inp)
                 queued = await inbox(runner.sessionmaker, user)
-            except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the masked details
+            except Exception:
                 log.exception("console input failed")
                 screen.print("系统繁忙，请稍后再试。您已填写的内容不会丢失。")
                 return
@@ -178,7 +190,7 @@ async def run_console(runner: Runner, user: str = "local", stdin: IO[str] | None
             async with screen.lock:
                 try:
                     queued = await inbox(runner.sessionmaker, user)
-                except Exception:  # noqa: BLE001 - try again at the next poll
+                except Exception:
                     log.exception("console inbox failed")
                     continue
                 if queued:

@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from dialogs.departments import DEPARTMENTS, JOINED
 from dialogs.form import ASKED, FORM_STEPS
 from dialogs.materials import MATERIAL_STEPS, SLOTS, STEP_OF_SLOT
-from dialogs.departments import DEPARTMENTS, JOINED
 from dialogs.status import APPLICATION_STATUS, CASE_STATUS
 from states.application import APPLICATION, CASE
 from states.conversation import conversation_definition

@@ -15,8 +15,15 @@ NO_ENTRY = "（无相关条目）"
 
 def apply_addition(faq: FaqIndex, row) -> str:
     """A stored staff addition into the live bank (at start-up and right after /faq_add)."""
-    return learn(faq, addition_id=row.id, question=row.question, answer=row.answer, entry_id=row.entry_id,
-                 section=row.section, created=row.created_at.date())
+    return learn(
+        faq,
+        addition_id=row.id,
+        question=row.question,
+        answer=row.answer,
+        entry_id=row.entry_id,
+        section=row.section,
+        created=row.created_at.date(),
+    )
 
 
 def group_tickets(faq: FaqIndex, tickets) -> dict[str, list]:
@@ -41,11 +48,13 @@ def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:
         for t in tickets:
             now_answered = faq.answer(t.question).confident
             reason = {"out_of_scope": "超出办事指南", "low_confidence": "把握不足"}.get(
-                (t.context or {}).get("reason"), "其他")
-            lines.append(f"  #{t.id} [{t.status}] {t.created_at:%Y-%m-%d} {t.question}（{reason}"
-                         f"{'；现已能自动答复' if now_answered else ''}）")
-    lines.append("\n在客服群“回复”工单消息发送 /faq_add 条目编号，可把该问法加入条目；"
-                 "不带编号则以客服答复新建条目。")
+                (t.context or {}).get("reason"), "其他"
+            )
+            lines.append(
+                f"  #{t.id} [{t.status}] {t.created_at:%Y-%m-%d} {t.question}（{reason}"
+                f"{'；现已能自动答复' if now_answered else ''}）"
+            )
+    lines.append("\n在客服群“回复”工单消息发送 /faq_add 条目编号，可把该问法加入条目；不带编号则以客服答复新建条目。")
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from storage.health import DbHealth
 
@@ -27,14 +27,15 @@ async def check_at_start(health: DbHealth, alert: Callable[[str], Awaitable[None
     return False
 
 
-async def watch(health: DbHealth, on_broken: Callable[[str], Awaitable[None]], stop: asyncio.Event,
-                every: float = CHECK_EVERY) -> None:
+async def watch(
+    health: DbHealth, on_broken: Callable[[str], Awaitable[None]], stop: asyncio.Event, every: float = CHECK_EVERY
+) -> None:
     """Until `stop`: check every `every` seconds; on the first failure call `on_broken` and return."""
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), timeout=every)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         result = await health.check()
         if not result.ok:
@@ -45,6 +46,7 @@ async def watch(health: DbHealth, on_broken: Callable[[str], Awaitable[None]], s
 
 def admin_alert(bot, chat_id: int | None, who: str) -> Callable[[str], Awaitable[None]]:
     """Sends straight to Telegram (the notifications outbox lives in the broken database)."""
+
     async def send(reason: str) -> None:
         if not chat_id or bot is None:
             return
@@ -52,4 +54,5 @@ def admin_alert(bot, chat_id: int | None, who: str) -> Callable[[str], Awaitable
             await bot.send_message(chat_id, alert_text(reason, who))
         except Exception as e:  # noqa: BLE001 - the exit status and the log still tell
             log.error("could not alert the admins: %s", type(e).__name__)
+
     return send

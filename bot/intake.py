@@ -33,6 +33,7 @@ def _init_worker(memory_bytes: int) -> None:
     from PIL import Image
 
     from dialogs.intake import MAX_JPEG_PIXELS
+
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2  # Pillow's own guard stays above ours: we refuse first
 
@@ -50,6 +51,7 @@ def check_file(source: str | bytes) -> Checked:
 
 def _exercise_packet(checked: Checked) -> Checked:
     from dispatch.formpdf import materials_pdf
+
     unreadable: list[str] = []
     try:
         materials_pdf([("probe", [("pdf", checked.data)])], unreadable)
@@ -72,8 +74,12 @@ class IntakePool:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["dialogs.intake", "dispatch.formpdf", "bot.intake"])
-            self._pool = pebble.ProcessPool(max_workers=self.limits.workers, initializer=_init_worker,
-                                            initargs=(self.limits.memory_mb << 20,), context=ctx)
+            self._pool = pebble.ProcessPool(
+                max_workers=self.limits.workers,
+                initializer=_init_worker,
+                initargs=(self.limits.memory_mb << 20,),
+                context=ctx,
+            )
         return self._pool
 
     async def run(self, function, *args) -> Checked:

@@ -65,10 +65,13 @@ async def command(settings: Settings, action: str, batch: int, new_key: bool, dr
                 return f"密钥 {drop} 仍有 {report.under(drop)} 项数据未轮换：请先运行 keys rotate。"
             retire_key(settings, drop)
             return f"密钥 {drop} 已从密钥文件中移除。"
-        done = await rotation.rotate(services.sessionmaker, services.blobs, batch=batch,
-                                     progress=lambda line: print(line, flush=True))
+        done = await rotation.rotate(
+            services.sessionmaker, services.blobs, batch=batch, progress=lambda line: print(line, flush=True)
+        )
         report = await rotation.status(services.sessionmaker, services.blobs)
-        return f"轮换完成：数据库 {done.rows} 行，文件 {done.files} 个，已改用密钥 {services.keyring.current}。\n" + \
-            rotation.render(report, services.keyring)
+        return (
+            f"轮换完成：数据库 {done.rows} 行，文件 {done.files} 个，已改用密钥 {services.keyring.current}。\n"
+            + rotation.render(report, services.keyring)
+        )
     finally:
         await services.db_engine.dispose()

@@ -9,9 +9,16 @@ from dialogs.redact import redact
 
 MAX_LEN = 2000
 # Loggers whose low levels print SQL parameters or raw payloads: held above them at any LOG_LEVEL.
-QUIET = {"aiosqlite": logging.INFO, "sqlalchemy.engine": logging.WARNING, "sqlalchemy.orm": logging.WARNING,
-         "asyncpg": logging.INFO, "aiohttp.access": logging.WARNING, "transitions": logging.WARNING,
-         "alembic": logging.WARNING, "fontTools": logging.WARNING}
+QUIET = {
+    "aiosqlite": logging.INFO,
+    "sqlalchemy.engine": logging.WARNING,
+    "sqlalchemy.orm": logging.WARNING,
+    "asyncpg": logging.INFO,
+    "aiohttp.access": logging.WARNING,
+    "transitions": logging.WARNING,
+    "alembic": logging.WARNING,
+    "fontTools": logging.WARNING,
+}
 # aiogram's ClientDecodeError appends the whole raw response; pydantic errors quote the input.
 _RAW = (re.compile(r"(Content: ).*", re.S), re.compile(r"(input_value=).*?(?=, input_type=|\]$|$)", re.M))
 

@@ -30,15 +30,17 @@ class _DatabaseGauges:
             g.add_metric([phase], n)
         yield g
         depth = GaugeMetricFamily(f"{PREFIX}_outbox_depth", "Deliveries due per department", labels=["channel"])
-        age = GaugeMetricFamily(f"{PREFIX}_outbox_oldest_age_seconds", "Age of the oldest due delivery",
-                                labels=["channel"])
+        age = GaugeMetricFamily(
+            f"{PREFIX}_outbox_oldest_age_seconds", "Age of the oldest due delivery", labels=["channel"]
+        )
         for dept, (n, oldest) in sorted(s.outbox.items()):
             depth.add_metric([dept], n)
             age.add_metric([dept], oldest)
         yield depth
         yield age
-        d = GaugeMetricFamily(f"{PREFIX}_deliveries", "Deliveries by status (delivered, retry, dead, ...)",
-                              labels=["status"])
+        d = GaugeMetricFamily(
+            f"{PREFIX}_deliveries", "Deliveries by status (delivered, retry, dead, ...)", labels=["status"]
+        )
         for status, n in sorted(s.deliveries.items()):
             d.add_metric([status], n)
         yield d
@@ -50,22 +52,28 @@ class _DatabaseGauges:
         f.add_metric(["answered"], s.faq_answered)
         f.add_metric(["handed_off"], s.faq_handed_off)
         yield f
-        yield GaugeMetricFamily(f"{PREFIX}_inbox_depth", "Telegram updates stored, not yet handled",
-                                value=s.inbox[0])
-        yield GaugeMetricFamily(f"{PREFIX}_inbox_oldest_age_seconds", "Age of the oldest waiting update",
-                                value=s.inbox[1])
+        yield GaugeMetricFamily(f"{PREFIX}_inbox_depth", "Telegram updates stored, not yet handled", value=s.inbox[0])
+        yield GaugeMetricFamily(
+            f"{PREFIX}_inbox_oldest_age_seconds", "Age of the oldest waiting update", value=s.inbox[1]
+        )
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.handled = Counter(f"{PREFIX}_updates_handled", "Telegram updates handled", ["kind"],
-                               registry=self.registry)
-        self.failed = Counter(f"{PREFIX}_updates_failed", "Telegram updates whose handling raised", ["kind"],
-                              registry=self.registry)
-        self.latency = Histogram(f"{PREFIX}_handler_seconds", "Time to handle one update", ["kind"],
-                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-                                 registry=self.registry)
+        self.handled = Counter(
+            f"{PREFIX}_updates_handled", "Telegram updates handled", ["kind"], registry=self.registry
+        )
+        self.failed = Counter(
+            f"{PREFIX}_updates_failed", "Telegram updates whose handling raised", ["kind"], registry=self.registry
+        )
+        self.latency = Histogram(
+            f"{PREFIX}_handler_seconds",
+            "Time to handle one update",
+            ["kind"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
         self._db = _DatabaseGauges()
         self.registry.register(self._db)
 

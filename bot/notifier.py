@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
@@ -27,8 +27,11 @@ RETRY_BASE = 5.0
 
 
 def markup(body: dict) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
-            for row in body.get("buttons") or [] if row]
+    rows = [
+        [InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
+        for row in body.get("buttons") or []
+        if row
+    ]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -55,9 +58,18 @@ class Notifier:
     itself, where a kill before Telegram took the message loses it instead of repeating it. Telegram has
     no idempotency key, so one of the two had to be chosen."""
 
-    def __init__(self, bot: Bot, sessionmaker, pacer: Pacer | None = None, *, owner: str | None = None,
-                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 lease: timedelta = LEASE, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker,
+        pacer: Pacer | None = None,
+        *,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.pacer = pacer or Pacer()
@@ -75,8 +87,15 @@ class Notifier:
             dead = dead_owners(await repo.owners(now), self.owner)
             if settled := await repo.settle_interrupted(now, dead):
                 log.warning("%d notifications were being sent by a process that died: not sent again", settled)
-            rows = await repo.claim_heads(self.owner, now, now + self.lease, self.batch,
-                                          skip_chats=self.pacer.held(horizon=1.0), dead=dead, bot_id=self.bot.id)
+            rows = await repo.claim_heads(
+                self.owner,
+                now,
+                now + self.lease,
+                self.batch,
+                skip_chats=self.pacer.held(horizon=1.0),
+                dead=dead,
+                bot_id=self.bot.id,
+            )
         rows.sort(key=lambda r: self.pacer.wait(r.chat_id))
         for row in rows:
             wait = self.pacer.wait(row.chat_id)
@@ -100,7 +119,7 @@ class Notifier:
         while not stop.is_set():
             try:
                 busy = await self.send_round()
-            except Exception:  # noqa: BLE001 - keep the loop alive; the rows stay pending
+            except Exception:
                 log.exception("notifier round failed")
                 busy = 0
             if busy:
@@ -126,7 +145,7 @@ class Notifier:
         except (TelegramAPIError, ValueError) as e:
             log.warning("notification %s failed: %s", row.id, type(e).__name__)
             give_up = row.attempts + 1 >= MAX_ATTEMPTS
-            retry_at = self.clock() + timedelta(seconds=RETRY_BASE * 2 ** row.attempts)
+            retry_at = self.clock() + timedelta(seconds=RETRY_BASE * 2**row.attempts)
             async with self.sessionmaker() as db, db.begin():
                 await Notifications(db).mark_failed(row.id, give_up=give_up, retry_at=retry_at)
             return
@@ -143,6 +162,12 @@ async def send_pending(bot: Bot, sessionmaker) -> int:
     return await Notifier(bot, sessionmaker, Pacer(chat_interval=0, group_per_minute=10**6)).drain()
 
 
-async def run_notifier(bot: Bot, sessionmaker, stop: asyncio.Event, interval: float = 1.0,
-                       kick: asyncio.Event | None = None, pacer: Pacer | None = None) -> None:
+async def run_notifier(
+    bot: Bot,
+    sessionmaker,
+    stop: asyncio.Event,
+    interval: float = 1.0,
+    kick: asyncio.Event | None = None,
+    pacer: Pacer | None = None,
+) -> None:
     await Notifier(bot, sessionmaker, pacer).run(stop, interval, kick)

@@ -35,8 +35,15 @@ def bodies(reply: Reply) -> list[dict[str, Any]]:
     return out
 
 
-def queue_replies(repo: Notifications, chat_id: int, replies: list[Reply], owner: str, now: datetime,
-                  lease: timedelta = LEASE, bot_id: int | None = None) -> list[Notification]:
+def queue_replies(
+    repo: Notifications,
+    chat_id: int,
+    replies: list[Reply],
+    owner: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+    bot_id: int | None = None,
+) -> list[Notification]:
     return [repo.queue(chat_id, body, owner, now + lease, bot_id) for reply in replies for body in bodies(reply)]
 
 

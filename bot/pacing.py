@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 GLOBAL_PER_SECOND = 30
 CHAT_INTERVAL = 1.0
@@ -19,8 +19,13 @@ class Pacer:
     """When the next message may go: a sliding window for the whole bot, one for each group, a gap per
     chat, and a hold per chat after Telegram's 429 (`retry_after`), so one limited chat holds back no other."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, per_second: int = GLOBAL_PER_SECOND,
-                 chat_interval: float = CHAT_INTERVAL, group_per_minute: int = GROUP_PER_MINUTE) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        per_second: int = GLOBAL_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL,
+        group_per_minute: int = GROUP_PER_MINUTE,
+    ) -> None:
         self.clock = clock
         self.per_second = per_second
         self.chat_interval = chat_interval

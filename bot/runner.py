@@ -3,33 +3,47 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
+from bot.outbox import owner_token, queue_replies
+from dialogs import status as status_texts
+from dialogs.callbacks import CorrectionCb
+from dialogs.clock import BEIJING, local_day, utcnow
 from dialogs.engine import Engine
 from dialogs.helpdesk import HANDED_OFF
-from dialogs.model import (Checked, Event, ForgetDraft, MyData, Outcome, Rate, Reply, Resubmit, Session, Status,
-                           StoreBlob, Submit, Ticket, UserInput)
+from dialogs.model import (
+    Checked,
+    Event,
+    ForgetDraft,
+    MyData,
+    Outcome,
+    Rate,
+    Reply,
+    Resubmit,
+    Session,
+    Status,
+    StoreBlob,
+    Submit,
+    Ticket,
+    UserInput,
+)
 from dialogs.status import confirmation
-from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.submission import freeze
+from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.workdays import WorkCalendar
+from office import applicant as applicant_requests
+from office import helpdesk, privacy
 from storage.blobrefs import shas_of
 from storage.blobs import BlobStore
-
-from dialogs.callbacks import CorrectionCb
+from storage.inbox import DuplicateUpdate
 from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
-from storage.inbox import DuplicateUpdate
 from storage.uow import UnitOfWork
-from bot.outbox import owner_token, queue_replies
-from dialogs import status as status_texts
-from office import applicant as applicant_requests
-from office import helpdesk, privacy
-from dialogs.clock import BEIJING, local_day, utcnow
 
 log = logging.getLogger(__name__)
 UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not
@@ -53,12 +67,20 @@ class Who:
 
 
 class Runner:
-    def __init__(self, engine: Engine, sessionmaker, blobs: BlobStore, calendar: WorkCalendar,
-                 clock: Callable[[], datetime] = utcnow,
-                 on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
-                 helpdesk_chat: int | None = None, intake=None,
-                 uploads_per_day: int = UPLOADS_PER_DAY, tickets_per_hour: int = TICKETS_PER_HOUR,
-                 owner: str | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        sessionmaker,
+        blobs: BlobStore,
+        calendar: WorkCalendar,
+        clock: Callable[[], datetime] = utcnow,
+        on_submitted: Callable[[UnitOfWork, Application], Awaitable[None]] | None = None,
+        helpdesk_chat: int | None = None,
+        intake=None,
+        uploads_per_day: int = UPLOADS_PER_DAY,
+        tickets_per_hour: int = TICKETS_PER_HOUR,
+        owner: str | None = None,
+    ):
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.blobs = blobs
@@ -69,6 +91,7 @@ class Runner:
         self.owner = owner or owner_token()  # claims the reply rows it writes (see bot.outbox)
         if intake is None:
             from bot.intake import IntakePool
+
             intake = IntakePool()  # started on the first upload
         self.intake = intake  # judges uploads in worker processes before the engine runs
         self.uploads_per_day = uploads_per_day
@@ -93,10 +116,9 @@ class Runner:
 
     async def _checked(self, who: Who, inp: UserInput) -> UserInput:
         """Judge each file in the intake workers, within the applicant's daily quota, outside any transaction."""
-        start = datetime.combine(local_day(inp.now), datetime.min.time(), BEIJING).astimezone(timezone.utc)
+        start = datetime.combine(local_day(inp.now), datetime.min.time(), BEIJING).astimezone(UTC)
         async with UnitOfWork(self.sessionmaker) as uow:
-            applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
-                                                           who.username)
+            applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id, who.username)
             used = await uow.events.count_since("file_received", applicant.id, start)
         files = []
         for up in inp.files:
@@ -114,14 +136,18 @@ class Runner:
         async with UnitOfWork(self.sessionmaker) as uow:
             if who.update is not None:
                 await uow.handled_updates.record(*who.update, self.now())
-            applicant = await uow.applicants.get_or_create(who.channel, who.external_id, who.chat_id,
-                                                           who.username, who.update[0] if who.update else None)
+            applicant = await uow.applicants.get_or_create(
+                who.channel, who.external_id, who.chat_id, who.username, who.update[0] if who.update else None
+            )
             draft = await uow.drafts.for_applicant(applicant.id)
-            session = Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
-                                                    if k in ("answers", "materials", "meta")})
+            session = Session(
+                state=draft.state,
+                **{k: v for k, v in (draft.data or {}).items() if k in ("answers", "materials", "meta")},
+            )
             if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
                 session.meta.correction_request = await applicant_requests.correction_request(
-                    uow, applicant.id, choice.dept, choice.ref)
+                    uow, applicant.id, choice.dept, choice.ref
+                )
             held = shas_of(draft.data)
             outcome = self.engine.handle(session, inp)
             turn = Turn(uow, applicant.id, draft, outcome, draft.epoch)
@@ -131,19 +157,35 @@ class Runner:
             replies = [r for r in replies if r.text not in turn.withdrawn]
             for up in inp.files if inp.kind == "upload" else []:
                 if up.checked is None or up.checked.limit != "quota":
-                    uow.events.add("file_received", f"applicant:{applicant.id}",
-                                   {"ok": bool(up.checked and up.checked.ok)}, applicant_id=applicant.id)
+                    uow.events.add(
+                        "file_received",
+                        f"applicant:{applicant.id}",
+                        {"ok": bool(up.checked and up.checked.ok)},
+                        applicant_id=applicant.id,
+                    )
             if session.state != outcome.session.state:
-                uow.events.add("step", f"applicant:{applicant.id}",
-                               {"from": session.state, "to": outcome.session.state, "input": inp.kind},
-                               applicant_id=applicant.id)
+                uow.events.add(
+                    "step",
+                    f"applicant:{applicant.id}",
+                    {"from": session.state, "to": outcome.session.state, "input": inp.kind},
+                    applicant_id=applicant.id,
+                )
             s = outcome.session
             data = s.model_dump(mode="json", exclude={"state"})
             orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
             await uow.drafts.save(draft, s.state, data, turn.epoch)
-            rows = (queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(),
-                                  bot_id=who.update[0] if who.update else None)
-                    if who.outbox and who.chat_id is not None else None)
+            rows = (
+                queue_replies(
+                    uow.notifications,
+                    who.chat_id,
+                    replies,
+                    self.owner,
+                    self.now(),
+                    bot_id=who.update[0] if who.update else None,
+                )
+                if who.outbox and who.chat_id is not None
+                else None
+            )
         who.kept = True
         who.queued = [r.id for r in rows] if rows is not None else None
         self._forget(orphans)
@@ -158,55 +200,54 @@ class Runner:
                 log.warning("could not delete an unreferenced blob")
 
     # ---- one handler per intent type (HANDLERS below) -------------------------------------------
-    async def _on_event(self, turn: "Turn", intent: Event) -> list[Reply]:
-        turn.uow.events.add(intent.name, f"applicant:{turn.applicant_id}", intent.data,
-                            applicant_id=turn.applicant_id)
+    async def _on_event(self, turn: Turn, intent: Event) -> list[Reply]:
+        turn.uow.events.add(intent.name, f"applicant:{turn.applicant_id}", intent.data, applicant_id=turn.applicant_id)
         if intent.name == "draft_discarded":  # a new draft: its submission key differs
             turn.epoch += 1
         return []
 
-    async def _on_store_blob(self, turn: "Turn", intent: StoreBlob) -> list[Reply]:
+    async def _on_store_blob(self, turn: Turn, intent: StoreBlob) -> list[Reply]:
         sha = self.blobs.put(intent.blob)
         await turn.uow.blobs.record(sha, intent.blob_kind, intent.mime, len(intent.blob), intent.pages)
         return []
 
-    async def _on_submit(self, turn: "Turn", intent: Submit) -> list[Reply]:
+    async def _on_submit(self, turn: Turn, intent: Submit) -> list[Reply]:
         key = f"{turn.draft.id}:{turn.draft.epoch}"  # one application per draft, however often submitted
-        app, expected = await applicant_requests.submit(turn.uow, turn.applicant_id, key,
-                                                        freeze(turn.outcome.session), self.now(), self.calendar,
-                                                        self.on_submitted)
+        app, expected = await applicant_requests.submit(
+            turn.uow, turn.applicant_id, key, freeze(turn.outcome.session), self.now(), self.calendar, self.on_submitted
+        )
         turn.outcome.session.meta.ref = app.ref
         return [confirmation(app.ref, expected.due, expected.provisional)]
 
-    async def _on_status(self, turn: "Turn", intent: Status) -> list[Reply]:
+    async def _on_status(self, turn: Turn, intent: Status) -> list[Reply]:
         return [await self._status(turn.uow, turn.applicant_id)]
 
-    async def _on_ticket(self, turn: "Turn", intent: Ticket) -> list[Reply]:
+    async def _on_ticket(self, turn: Turn, intent: Ticket) -> list[Reply]:
         since = self.now() - timedelta(hours=1)
         if await turn.uow.events.count_since("ticket_opened", turn.applicant_id, since) >= self.tickets_per_hour:
             turn.withdrawn.add(HANDED_OFF)  # the engine's "handed to staff" is not true this time
             return [Reply(text=TICKETS.format(n=self.tickets_per_hour))]
-        await helpdesk.open_ticket(turn.uow, turn.applicant_id, intent.model_dump(exclude={"kind"}),
-                                   self.helpdesk_chat)
+        await helpdesk.open_ticket(turn.uow, turn.applicant_id, intent.model_dump(exclude={"kind"}), self.helpdesk_chat)
         return []
 
-    async def _on_rate(self, turn: "Turn", intent: Rate) -> list[Reply]:
+    async def _on_rate(self, turn: Turn, intent: Rate) -> list[Reply]:
         await applicant_requests.rate(turn.uow, turn.applicant_id, intent, self.helpdesk_chat)
         return []
 
-    async def _on_my_data(self, turn: "Turn", intent: MyData) -> list[Reply]:
+    async def _on_my_data(self, turn: Turn, intent: MyData) -> list[Reply]:
         return await privacy.my_data(turn.uow, turn.applicant_id, self.engine.retention)
 
-    async def _on_forget_draft(self, turn: "Turn", intent: ForgetDraft) -> list[Reply]:
+    async def _on_forget_draft(self, turn: Turn, intent: ForgetDraft) -> list[Reply]:
         """The emptied draft drops its file references at the end of the turn; files no one else
         holds are deleted right after the commit (blob_refs)."""
         turn.epoch += 1  # a later submission of this draft is a new one
         return []
 
-    async def _on_resubmit(self, turn: "Turn", intent: Resubmit) -> list[Reply]:
+    async def _on_resubmit(self, turn: Turn, intent: Resubmit) -> list[Reply]:
         ref = intent.correction.ref
-        result = await applicant_requests.resubmit(turn.uow, intent.correction, freeze(turn.outcome.session),
-                                                   self.now())
+        result = await applicant_requests.resubmit(
+            turn.uow, intent.correction, freeze(turn.outcome.session), self.now()
+        )
         turn.outcome.session.meta.ref = ref
         app = await turn.uow.applications.by_ref(ref)
         if app is not None:
@@ -236,7 +277,13 @@ class Turn:
 
 
 HANDLERS: dict[type, Callable[[Runner, Turn, Any], Awaitable[list[Reply]]]] = {
-    Event: Runner._on_event, StoreBlob: Runner._on_store_blob, Submit: Runner._on_submit,
-    Status: Runner._on_status, Ticket: Runner._on_ticket, Rate: Runner._on_rate, Resubmit: Runner._on_resubmit,
-    MyData: Runner._on_my_data, ForgetDraft: Runner._on_forget_draft,
+    Event: Runner._on_event,
+    StoreBlob: Runner._on_store_blob,
+    Submit: Runner._on_submit,
+    Status: Runner._on_status,
+    Ticket: Runner._on_ticket,
+    Rate: Runner._on_rate,
+    Resubmit: Runner._on_resubmit,
+    MyData: Runner._on_my_data,
+    ForgetDraft: Runner._on_forget_draft,
 }

@@ -46,8 +46,9 @@ def compose_run(settings: Settings, migrate: bool = True):
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     routers.insert(0, binding_router(services.sessionmaker))
     pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"),
-                         pacer=pacer, kick=kick)
+    dp = make_dispatcher(
+        services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"), pacer=pacer, kick=kick
+    )
     return services, bot, dp, pacer, kick
 
 
@@ -94,19 +95,33 @@ async def run_bot(settings: Settings) -> int:
     if port:  # one listener: the workbench (bot.web) with the webhook and the operator routes added
         from bot.web.app import make_app as workbench_app
         from bot.web.serve import desk_of
+
         app = workbench_app(desk_of(services), services.dispatch.webhook_secrets())
         add_health_routes(app, services.db_engine, settings.db_url, not_ready)
         add_metrics_routes(app, metrics, services.sessionmaker)
         if settings.webhook_url:
-            add_webhook_routes(app, urlsplit(settings.webhook_url).path or "/", secret, inbox,
-                               accepting=lambda: not stop_taking.is_set())
+            add_webhook_routes(
+                app,
+                urlsplit(settings.webhook_url).path or "/",
+                secret,
+                inbox,
+                accepting=lambda: not stop_taking.is_set(),
+            )
         runners.append(await start_listener(app, settings.web_host, port))
     if settings.callback_port:
         from office.http import make_app
-        runners.append(await start_listener(make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
-                                            settings.callback_host, settings.callback_port))
-    tasks = [asyncio.create_task(notifier.run(stop_rest, kick=kick)),
-             asyncio.create_task(guard.watch(health, on_broken, stop_rest))]
+
+        runners.append(
+            await start_listener(
+                make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
+                settings.callback_host,
+                settings.callback_port,
+            )
+        )
+    tasks = [
+        asyncio.create_task(notifier.run(stop_rest, kick=kick)),
+        asyncio.create_task(guard.watch(health, on_broken, stop_rest)),
+    ]
     if settings.embedded_worker:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.housekeeping)))
     handling = asyncio.create_task(inbox.run(stop_taking))
@@ -114,8 +129,9 @@ async def run_bot(settings: Settings) -> int:
         await set_commands(bot)
         allowed = dp.resolve_used_update_types()
         if settings.webhook_url:
-            await bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=allowed,
-                                  drop_pending_updates=False)
+            await bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=allowed, drop_pending_updates=False
+            )
             log.info("webhook registered; taking updates")
             await stop_taking.wait()
         else:
@@ -149,9 +165,11 @@ async def worker_listener(settings: Settings, services, health) -> web.AppRunner
         return None
     from bot.health import add_health_routes
     from bot.metrics import Metrics, add_metrics_routes
+
     async def not_ready() -> list[str]:
         ok, reason = health.readiness()
         return [] if ok else [reason]
+
     app = web.Application()
     add_health_routes(app, services.db_engine, settings.db_url, not_ready)
     add_metrics_routes(app, Metrics(), services.sessionmaker)

@@ -11,8 +11,9 @@ from dispatch.config import DispatchConfig
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      env_nested_delimiter="__")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
+    )
 
     bot_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

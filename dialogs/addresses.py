@@ -12,7 +12,8 @@ MIN_LEN, MAX_LEN = 3, 80
 EXAMPLE = "例如：建设北大街12号3单元501、东风村3组15号"
 # Words that end the parts of a Chinese street address; a detail line has one of them or a number.
 PLACE_WORDS = re.compile(
-    r"[路街道巷弄里号村组屯庄园院楼栋幢座单元室层户区镇乡门坊胡同社区大厦公寓花园广场市场农场林场队寨湾岭]")
+    r"[路街道巷弄里号村组屯庄园院楼栋幢座单元室层户区镇乡门坊胡同社区大厦公寓花园广场市场农场林场队寨湾岭]"
+)
 ALLOWED_PUNCT = set("-—－#＃()（）、，,.。·/／:：")
 VAGUE = ("不知道", "不清楚", "不详", "没有", "无", "同上", "暂无", "不记得", "随便")
 

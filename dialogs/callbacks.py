@@ -153,8 +153,9 @@ class Unknown:
     kind: str | None = None
 
 
-FIXED: dict[str, type[Payload]] = {c.prefix: c for c in (GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb,
-                                                         TicketCb, RepeatCb)}
+FIXED: dict[str, type[Payload]] = {
+    c.prefix: c for c in (GlobalCb, CorrectionCb, RatingCb, WindowCb, CaseCb, TicketCb, RepeatCb)
+}
 Callback = GlobalCb | CorrectionCb | RatingCb | WindowCb | CaseCb | TicketCb | RepeatCb | StepCb | Unknown
 
 

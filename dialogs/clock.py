@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -10,8 +10,8 @@ BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 def utc(value: datetime) -> datetime:
     """Aware UTC; naive values (SQLite hands them back) are taken as UTC already."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def local_day(value: datetime) -> date:
@@ -27,4 +27,4 @@ def local_text(value: datetime | str | None) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

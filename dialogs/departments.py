@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Department:
-    key: str                       # stored in cases, deliveries, staff rows and settings: never change it
-    short: str                     # 人社
-    name: str                      # 人力资源社会保障部门
-    matters: tuple[str, ...]       # the seed's matters this department handles (一 主题事项, 五(一))
-    platform: str                  # the system its clerks work in (五(一)2–4)
-    materials: tuple[str, ...]     # material slots it receives (dialogs.materials SLOTS keys), in order
-    fields: tuple[str, ...]        # form fields it receives (dialogs.form FIELDS keys), in form order
-    webhook_id: int                # the claimer id of its own system acting through the signed callback
-    extras: tuple[str, ...] = ()   # frozen-application parts beyond fields and materials (packet data.json)
+    key: str  # stored in cases, deliveries, staff rows and settings: never change it
+    short: str  # 人社
+    name: str  # 人力资源社会保障部门
+    matters: tuple[str, ...]  # the seed's matters this department handles (一 主题事项, 五(一))
+    platform: str  # the system its clerks work in (五(一)2–4)
+    materials: tuple[str, ...]  # material slots it receives (dialogs.materials SLOTS keys), in order
+    fields: tuple[str, ...]  # form fields it receives (dialogs.form FIELDS keys), in form order
+    webhook_id: int  # the claimer id of its own system acting through the signed callback
+    extras: tuple[str, ...] = ()  # frozen-application parts beyond fields and materials (packet data.json)
 
     @property
     def tasks(self) -> str:
@@ -40,39 +40,67 @@ _ID_CARD = ("id_front", "id_back")
 
 DEPARTMENTS: tuple[Department, ...] = (
     Department(
-        key="hrss", short="人社", name="人力资源社会保障部门",
+        key="hrss",
+        short="人社",
+        name="人力资源社会保障部门",
         matters=("就业登记", "档案的接收和转递（流动人员）", "社会保险登记"),
         platform="人社一体化公共服务平台",
         # 五(一)2: 户口簿本人页、合同期内劳动合同、转出档案介绍信、居民身份证
         materials=("household", "contract", "archive_letter", *_ID_CARD),
-        fields=(*_IDENTITY, "political", *_ID, "hukou_type", "hukou_address", "home_address",
-                "employed_on", "registration_type", "birth_month", "education", "employment_type", "employer",
-                "work_place", "person_category", "archive_agency_code", "archive_agency", *_PENSION,
-                "has_si_card", "si_agent", "si_agent_name"),
-        webhook_id=-1, extras=("eligibility", "flags")),
+        fields=(
+            *_IDENTITY,
+            "political",
+            *_ID,
+            "hukou_type",
+            "hukou_address",
+            "home_address",
+            "employed_on",
+            "registration_type",
+            "birth_month",
+            "education",
+            "employment_type",
+            "employer",
+            "work_place",
+            "person_category",
+            "archive_agency_code",
+            "archive_agency",
+            *_PENSION,
+            "has_si_card",
+            "si_agent",
+            "si_agent_name",
+        ),
+        webhook_id=-1,
+        extras=("eligibility", "flags"),
+    ),
     Department(
-        key="medical", short="医保", name="医疗保障部门",
+        key="medical",
+        short="医保",
+        name="医疗保障部门",
         matters=("基本医疗保险参保和变更登记",),
         platform="河北省医疗保障信息平台",
         # 五(一)3: 户口簿本人页、居民身份证
         materials=("household", *_ID_CARD),
         fields=(*_IDENTITY, *_ID, "hukou_type", "hukou_address", "home_address", "birth_month", *_BANK),
-        webhook_id=-2),
+        webhook_id=-2,
+    ),
     Department(
-        key="tax", short="税务", name="税务部门",
+        key="tax",
+        short="税务",
+        name="税务部门",
         matters=("灵活就业人员社会保险费申报", "灵活就业人员医疗保险费申报"),
         platform="河北税务社保外网统一接入平台",
         # 五(一)4: 居民身份证
         materials=_ID_CARD,
         fields=(*_IDENTITY, *_ID, "home_address", "birth_month", *_BANK, *_PENSION, "si_agent", "si_agent_name"),
-        webhook_id=-3),
+        webhook_id=-3,
+    ),
 )
 
 BY_KEY: dict[str, Department] = {d.key: d for d in DEPARTMENTS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
-NAMES: dict[str, str] = {d.key: d.short for d in DEPARTMENTS}      # {"hrss": "人社", ...}
+NAMES: dict[str, str] = {d.key: d.short for d in DEPARTMENTS}  # {"hrss": "人社", ...}
 TASKS: dict[str, str] = {d.key: d.tasks for d in DEPARTMENTS}
-JOINED = "、".join(d.short for d in DEPARTMENTS)                    # 人社、医保、税务
+JOINED = "、".join(d.short for d in DEPARTMENTS)  # 人社、医保、税务
 
 
 def get(key: str) -> Department:

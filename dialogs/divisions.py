@@ -20,10 +20,18 @@ class Region:
 
 # Where an application is handled: Hebei's 11 prefecture-level cities plus 雄安新区.
 HANDLING_PLACES: tuple[Region, ...] = (
-    Region("130100", "石家庄市"), Region("130200", "唐山市"), Region("130300", "秦皇岛市"),
-    Region("130400", "邯郸市"), Region("130500", "邢台市"), Region("130600", "保定市"),
-    Region("130700", "张家口市"), Region("130800", "承德市"), Region("130900", "沧州市"),
-    Region("131000", "廊坊市"), Region("131100", "衡水市"), Region(XIONGAN, "雄安新区"),
+    Region("130100", "石家庄市"),
+    Region("130200", "唐山市"),
+    Region("130300", "秦皇岛市"),
+    Region("130400", "邯郸市"),
+    Region("130500", "邢台市"),
+    Region("130600", "保定市"),
+    Region("130700", "张家口市"),
+    Region("130800", "承德市"),
+    Region("130900", "沧州市"),
+    Region("131000", "廊坊市"),
+    Region("131100", "衡水市"),
+    Region(XIONGAN, "雄安新区"),
 )
 
 
@@ -82,8 +90,9 @@ def _index() -> _Index:
     by_code = {r.code: r for r in provinces}
     for group in (*cities.values(), *counties.values(), HANDLING_PLACES):
         by_code.update((r.code, r) for r in group)
-    return _Index(tuple(provinces), {k: tuple(v) for k, v in cities.items()},
-                  {k: tuple(v) for k, v in counties.items()}, by_code)
+    return _Index(
+        tuple(provinces), {k: tuple(v) for k, v in cities.items()}, {k: tuple(v) for k, v in counties.items()}, by_code
+    )
 
 
 def provinces() -> list[Region]:

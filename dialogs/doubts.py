@@ -11,8 +11,10 @@ FUTURE_DAYS = 31  # an employment start further ahead than this is probably a ty
 
 def _registration(value: Any, answers: dict, today: date) -> str | None:
     if value == "terminate":
-        return ("您选择的登记类型是“终止就业”。本次办理的是灵活就业的就业登记，通常应选“登记就业”；"
-                "“终止就业”用于结束已登记的就业。")
+        return (
+            "您选择的登记类型是“终止就业”。本次办理的是灵活就业的就业登记，通常应选“登记就业”；"
+            "“终止就业”用于结束已登记的就业。"
+        )
     return None
 
 
@@ -26,8 +28,7 @@ def _employed_on(value: Any, answers: dict, today: date) -> str | None:
 def _bank_holder(value: Any, answers: dict, today: date) -> str | None:
     name = answers.get("name")
     if name and value and value != name:
-        return (f"银行户名“{value}”与申请人姓名“{name}”不一致。灵活就业人员的社会保险费、医疗保险费"
-                "一般从本人账户扣缴。")
+        return f"银行户名“{value}”与申请人姓名“{name}”不一致。灵活就业人员的社会保险费、医疗保险费一般从本人账户扣缴。"
     return None
 
 

@@ -23,10 +23,17 @@ def remember(s: Session, state: str, inp: UserInput) -> None:
 
 
 def _ask(what: str) -> Reply:
-    return Reply(text=(f"您发送的内容与{what}完全相同，可能是重复发送。\n"
-                       "如确需使用，请点“仍然使用”；否则请点“不是，重新填写”。"),
-                 buttons=[[Button(label="仍然使用", data=RepeatCb("use").pack()),
-                           Button(label="不是，重新填写", data=RepeatCb("drop").pack())]])
+    return Reply(
+        text=(
+            f"您发送的内容与{what}完全相同，可能是重复发送。\n如确需使用，请点“仍然使用”；否则请点“不是，重新填写”。"
+        ),
+        buttons=[
+            [
+                Button(label="仍然使用", data=RepeatCb("use").pack()),
+                Button(label="不是，重新填写", data=RepeatCb("drop").pack()),
+            ]
+        ],
+    )
 
 
 def check_text(s: Session, inp: UserInput) -> Reply | None:

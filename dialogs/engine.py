@@ -17,9 +17,15 @@ from dialogs.model import Intent, Outcome, Reply, Session, Status, StoreBlob, Us
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
-ANSWER_OF = {"id_type": "id_type", "id_number": "id_number", "archive": "archive",
-             "situation": "situation", "m_doc_choice": "doc_choice", "m_entrusted": "archive_entrusted",
-             **{f.step: f.key for f in ASKED}}
+ANSWER_OF = {
+    "id_type": "id_type",
+    "id_number": "id_number",
+    "archive": "archive",
+    "situation": "situation",
+    "m_doc_choice": "doc_choice",
+    "m_entrusted": "archive_entrusted",
+    **{f.step: f.key for f in ASKED},
+}
 DEPENDENTS = {"id_type": ("id_number", "sex", "birth", "birth_month")}
 
 
@@ -36,7 +42,7 @@ class IdleStep(BaseStep):
 class Cursor:
     """The plain model object the machine's events are triggered on (guards live here)."""
 
-    def __init__(self, engine: "Engine", session: Session):
+    def __init__(self, engine: Engine, session: Session):
         self.engine = engine
         self.session = session
         self.state = session.state
@@ -66,7 +72,14 @@ class Engine(Menu):
     def __init__(self, faq: FaqIndex | None = None, retention: privacy.Retention | None = None) -> None:
         self.faq = faq
         self.retention = retention or privacy.Retention()
-        steps: list[Step] = [IdleStep(), privacy.ConsentStep(self.retention), *eligibility.STEPS, *FIELD_STEPS, *materials.STEPS, *review.STEPS]
+        steps: list[Step] = [
+            IdleStep(),
+            privacy.ConsentStep(self.retention),
+            *eligibility.STEPS,
+            *FIELD_STEPS,
+            *materials.STEPS,
+            *review.STEPS,
+        ]
         self.steps: dict[str, Step] = {s.name: s for s in steps}
         self.order = step_order(FORM_STEPS, MATERIAL_STEPS)
         self.machine: Machine = build_conversation_machine(FORM_STEPS, MATERIAL_STEPS)
@@ -164,8 +177,9 @@ class Engine(Menu):
         replies.extend(answer)
         intents.extend(more)
         if s.state in IN_PROGRESS_EXCLUDED:
-            replies.append(texts.welcome(in_progress=False) if s.state == Phase.idle
-                           else Reply(text="发送 /status 查看办理进度。"))
+            replies.append(
+                texts.welcome(in_progress=False) if s.state == Phase.idle else Reply(text="发送 /status 查看办理进度。")
+            )
         else:
             replies.append(Reply(text="继续办理："))
             replies.extend(self.steps[s.state].prompt(s, inp))
@@ -326,7 +340,14 @@ class Engine(Menu):
 
 
 # Buttons that are not a step's own, by payload type (and a malformed payload by its prefix).
-CHOICE_ROUTES = {GlobalCb: Engine._on_menu, CorrectionCb: Engine._on_correction, RatingCb: Engine._on_rating,
-                 RepeatCb: Engine._on_repeat}
-MALFORMED_ROUTES = {CorrectionCb.prefix: Engine._on_correction, RatingCb.prefix: Engine._on_rating,
-                    RepeatCb.prefix: Engine._on_repeat}
+CHOICE_ROUTES = {
+    GlobalCb: Engine._on_menu,
+    CorrectionCb: Engine._on_correction,
+    RatingCb: Engine._on_rating,
+    RepeatCb: Engine._on_repeat,
+}
+MALFORMED_ROUTES = {
+    CorrectionCb.prefix: Engine._on_correction,
+    RatingCb.prefix: Engine._on_rating,
+    RepeatCb.prefix: Engine._on_repeat,
+}

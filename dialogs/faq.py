@@ -1,4 +1,5 @@
 """Help-desk answer engine: BM25 and character n-grams over the notice's bank, reranked, sure or silent."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,15 @@ from dialogs.faq_scope import is_out_of_scope, looks_like_question
 from dialogs.faq_text import bigrams, char_grams, normalize, tokenize
 
 __all__ = [
-    "FaqEntry", "FaqResult", "FaqIndex", "load_bank", "bank_text", "tokenize", "normalize",
-    "is_out_of_scope", "looks_like_question",
+    "FaqEntry",
+    "FaqResult",
+    "FaqIndex",
+    "load_bank",
+    "bank_text",
+    "tokenize",
+    "normalize",
+    "is_out_of_scope",
+    "looks_like_question",
 ]
 
 
@@ -40,10 +48,18 @@ def _key(question: str) -> str:
 class FaqIndex:
     """BM25 (words) and TF-IDF cosine (character n-grams) candidates, reranked, past two bars."""
 
-    def __init__(self, entries: Iterable[FaqEntry], *, min_score: float = MIN_SCORE,
-                 min_gap: float = MIN_GAP, weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
-                 w_unknown: float = W_UNKNOWN, w_agree: float = W_AGREE, pair_min: float = PAIR_MIN,
-                 answer_weight: float = ANSWER_WEIGHT) -> None:
+    def __init__(
+        self,
+        entries: Iterable[FaqEntry],
+        *,
+        min_score: float = MIN_SCORE,
+        min_gap: float = MIN_GAP,
+        weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
+        w_unknown: float = W_UNKNOWN,
+        w_agree: float = W_AGREE,
+        pair_min: float = PAIR_MIN,
+        answer_weight: float = ANSWER_WEIGHT,
+    ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
         self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
@@ -147,9 +163,17 @@ class FaqIndex:
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
-        scored = [(w_sim * sim[i] + w_bm * min(bm[i] / ceiling, 1.5)
-                   + w_cov * self._coverage(terms, self._vocab[i]) - foreign
-                   + (self.w_agree if i == agreed else 0.0), i) for i in pool]
+        scored = [
+            (
+                w_sim * sim[i]
+                + w_bm * min(bm[i] / ceiling, 1.5)
+                + w_cov * self._coverage(terms, self._vocab[i])
+                - foreign
+                + (self.w_agree if i == agreed else 0.0),
+                i,
+            )
+            for i in pool
+        ]
         return sorted(scored, reverse=True)
 
     def _best(self, text: str, bar: float) -> tuple[float, int | None, bool, int | None]:
@@ -186,8 +210,13 @@ class FaqIndex:
         entry = self._entries[top]
         if runner is not None:
             more = [self._entries[runner], *more]
-        return FaqResult(entry, score, confident, "answered" if confident else "low_confidence",
-                         tuple(e for e in more if e != entry) if confident else ())
+        return FaqResult(
+            entry,
+            score,
+            confident,
+            "answered" if confident else "low_confidence",
+            tuple(e for e in more if e != entry) if confident else (),
+        )
 
     def _clauses(self, text: str) -> list[FaqEntry]:
         """Entries that parts of a question spanning several topics answer on their own."""

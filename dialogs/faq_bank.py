@@ -1,4 +1,5 @@
 """The help desk's bank: entries written from the seed (dialogs/data/faq.json) and what an answer is."""
+
 from __future__ import annotations
 
 import json

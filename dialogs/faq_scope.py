@@ -1,4 +1,5 @@
 """What the notice does not answer (forced hand-off), and whether typed text is a question at all."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Help-desk text: applicants' words to the notice's words, and tokens for retrieval."""
+
 from __future__ import annotations
 
 import logging
@@ -94,6 +95,7 @@ def init_tokenizer(vocab: str) -> None:
 def _jieba() -> jieba.Tokenizer:
     if _tokenizer is None:
         from dialogs.faq_bank import bank_text
+
         init_tokenizer(bank_text())
     assert _tokenizer is not None
     return _tokenizer

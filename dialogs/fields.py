@@ -13,7 +13,11 @@ from dialogs.masks import mask_account, mask_number
 from dialogs.model import Reply, Session, UserInput
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows, typed_choice
 from dialogs.values import (
-    parse_bank_account, parse_date, parse_free_text, parse_name, parse_phone,
+    parse_bank_account,
+    parse_date,
+    parse_free_text,
+    parse_name,
+    parse_phone,
 )
 
 HEBEI = "130000"
@@ -95,8 +99,7 @@ class FieldStep(BaseStep):
         default = resolve_default(self.spec, s)
         if default:
             buttons.append([btn(self.name, "default", f"使用“{default}”")])
-        return [Reply(text=self.question(s), buttons=[*buttons, *self.nav(s)],
-                      request_contact=kind == Kind.phone)]
+        return [Reply(text=self.question(s), buttons=[*buttons, *self.nav(s)], request_contact=kind == Kind.phone)]
 
     def accept(self, s, inp):
         kind = self.spec.kind
@@ -129,10 +132,18 @@ class FieldStep(BaseStep):
         if kind == Kind.bank_account:
             digits, luhn = value
             if not luhn:
-                return Stay(meta={"pending_account": digits}, replies=[Reply(
-                    text=(f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
-                          "部分银行的卡号也可能如此。请核对卡面号码：无误请点“确认无误”，否则请重新输入。"),
-                    buttons=[[btn(self.name, "confirm", "确认无误")], *self.nav(s)])])
+                return Stay(
+                    meta={"pending_account": digits},
+                    replies=[
+                        Reply(
+                            text=(
+                                f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
+                                "部分银行的卡号也可能如此。请核对卡面号码：无误请点“确认无误”，否则请重新输入。"
+                            ),
+                            buttons=[[btn(self.name, "confirm", "确认无误")], *self.nav(s)],
+                        )
+                    ],
+                )
             value = digits
         return self.checked(s, {self.spec.key: value}, inp)
 
@@ -151,7 +162,7 @@ class FieldStep(BaseStep):
     # Choices
     def prompt_choice(self, s):
         spec = self.spec
-        shown = [c for c in spec.common] if spec.common else [c for c, _ in spec.options]
+        shown = list(spec.common) if spec.common else [c for c, _ in spec.options]
         buttons = [btn(self.name, c, option_label(spec, c)) for c in shown]
         per_row = 1 if max(len(b.label) for b in buttons) > 10 else 2 if len(buttons) < 9 else 3
         extra = [[btn(self.name, MORE, "其他（输入名称查找）")]] if spec.common else []
@@ -166,24 +177,27 @@ class FieldStep(BaseStep):
         value = self.choice_value(inp)
         options = dict(spec.options)
         if value == MORE:
-            return Stay([Reply(text=f"请输入{spec.label}名称或其中的字，例如：{_examples(spec)}。",
-                               buttons=self.nav(s))])
+            return Stay(
+                [Reply(text=f"请输入{spec.label}名称或其中的字，例如：{_examples(spec)}。", buttons=self.nav(s))]
+            )
         if value in ("confirm_doubt", "redo"):
             return self.settle_doubt(s, inp)
         if value in options:
             return self.checked(s, self.derive({spec.key: value}), inp)
         if inp.kind == "text":
             typed = inp.text.strip()
-            matches = codes.find_ethnic(typed) if spec.key == "ethnic" else [
-                (c, n) for c, n in spec.options if typed and (typed == n or typed in n)]
+            matches = (
+                codes.find_ethnic(typed)
+                if spec.key == "ethnic"
+                else [(c, n) for c, n in spec.options if typed and (typed == n or typed in n)]
+            )
             exact = [c for c, n in matches if n == typed or n.removesuffix("族") == typed]
             if len(matches) == 1 or len(exact) == 1:
                 code = exact[0] if len(exact) == 1 else matches[0][0]
                 return self.checked(s, self.derive({spec.key: code}), inp)
             if matches:
                 buttons = [btn(self.name, c, n) for c, n in matches[:12]]
-                return Stay([Reply(text=f"找到以下{spec.label}，请点选：",
-                                   buttons=[*rows(buttons, 3), *self.nav(s)])])
+                return Stay([Reply(text=f"找到以下{spec.label}，请点选：", buttons=[*rows(buttons, 3), *self.nav(s)])])
             return Again(f"没有找到“{typed[:20]}”。请点击按钮选择{spec.label}，或换个写法再输入。")
         return Again(f"请点击下方按钮选择{spec.label}。")
 
@@ -193,11 +207,18 @@ class FieldStep(BaseStep):
         if question is None:
             return Done(values=values)
         shown = display_value(self.spec, values[self.spec.key])
-        return Stay([Reply(text=f"{question}\n\n{self.spec.label}：{shown}\n请确认：无误请点“确认无误”，"
-                                "否则请点“重新填写”。",
-                           buttons=[[btn(self.name, "confirm_doubt", "确认无误"),
-                                     btn(self.name, "redo", "重新填写")], *self.nav(s)])],
-                    meta={"pending_value": {"step": self.name, "values": values}})
+        return Stay(
+            [
+                Reply(
+                    text=f"{question}\n\n{self.spec.label}：{shown}\n请确认：无误请点“确认无误”，否则请点“重新填写”。",
+                    buttons=[
+                        [btn(self.name, "confirm_doubt", "确认无误"), btn(self.name, "redo", "重新填写")],
+                        *self.nav(s),
+                    ],
+                )
+            ],
+            meta={"pending_value": {"step": self.name, "values": values}},
+        )
 
     def settle_doubt(self, s: Session, inp: UserInput):
         pending = s.meta.pending_value or {}
@@ -215,27 +236,36 @@ class FieldStep(BaseStep):
     def prompt_region(self, s):
         part = self._level(s)
         spec = self.spec
-        if "province" not in part:
-            if spec.nationwide:
-                buttons = [btn(self.name, "p:" + HEBEI, "河北省"), btn(self.name, "p:" + MORE, "其他省份")]
-                return [Reply(text=self.question(s) + "\n请选择省份：",
-                              buttons=[buttons, *self.nav(s)])]
+        if "province" not in part and spec.nationwide:
+            buttons = [btn(self.name, "p:" + HEBEI, "河北省"), btn(self.name, "p:" + MORE, "其他省份")]
+            return [Reply(text=self.question(s) + "\n请选择省份：", buttons=[buttons, *self.nav(s)])]
         if part.get("province") == MORE:
             buttons = [btn(self.name, "p:" + r.code, r.name) for r in divisions.provinces() if r.code != HEBEI]
-            return [Reply(text=f"{spec.label}：请选择省（自治区、直辖市）：",
-                          buttons=[*rows(buttons, 3), *self.nav(s)])]
+            return [
+                Reply(text=f"{spec.label}：请选择省（自治区、直辖市）：", buttons=[*rows(buttons, 3), *self.nav(s)])
+            ]
         if "city" not in part:
             buttons = [btn(self.name, "c:" + r.code, r.name) for r in divisions.cities(part["province"])]
             if buttons:
                 head = self.question(s) + "\n" if not spec.nationwide else ""
-                return [Reply(text=f"{head}{spec.label}：{_path(part)} 请选择市：",
-                              buttons=[*rows(buttons, 3), *self.nav(s)])]
+                return [
+                    Reply(
+                        text=f"{head}{spec.label}：{_path(part)} 请选择市：", buttons=[*rows(buttons, 3), *self.nav(s)]
+                    )
+                ]
         if "county" not in part and divisions.counties(part["city"]):
             buttons = [btn(self.name, "x:" + r.code, r.name) for r in divisions.counties(part["city"])]
-            return [Reply(text=f"{spec.label}：{_path(part)} 请选择县（市、区）：",
-                          buttons=[*rows(buttons, 3), *self.nav(s)])]
-        return [Reply(text=f"{spec.label}：{_path(part)}\n请输入详细地址（街道、门牌号等），"
-                           "例如：建设北大街12号3单元501", buttons=self.nav(s))]
+            return [
+                Reply(
+                    text=f"{spec.label}：{_path(part)} 请选择县（市、区）：", buttons=[*rows(buttons, 3), *self.nav(s)]
+                )
+            ]
+        return [
+            Reply(
+                text=f"{spec.label}：{_path(part)}\n请输入详细地址（街道、门牌号等），例如：建设北大街12号3单元501",
+                buttons=self.nav(s),
+            )
+        ]
 
     def _level(self, s) -> dict[str, str]:
         """Where the applicant is in picking this address (a copy: prompts do not write state)."""
@@ -262,8 +292,12 @@ class FieldStep(BaseStep):
         elif level == "x" and divisions.lookup(code):
             part["county"] = code
         elif inp.kind == "text" and not self._levels_done(part) and self._typed_level(part, inp.text):
-            return self.accept_region(s, inp.model_copy(update={
-                "kind": "choose", "payload": f"{self.name}|{self._typed_level(part, inp.text)}"}))
+            return self.accept_region(
+                s,
+                inp.model_copy(
+                    update={"kind": "choose", "payload": f"{self.name}|{self._typed_level(part, inp.text)}"}
+                ),
+            )
         elif inp.kind == "text" and self._needs_detail(part):
             try:
                 detail = parse_address_detail(inp.text)

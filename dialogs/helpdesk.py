@@ -13,8 +13,7 @@ from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
-HANDED_OFF = ("这个问题办事指南中没有明确答复，已转给人工客服。工作人员回复后会在这里通知您，"
-              "请留意消息。")
+HANDED_OFF = "这个问题办事指南中没有明确答复，已转给人工客服。工作人员回复后会在这里通知您，请留意消息。"
 
 
 @dataclass(frozen=True)
@@ -82,22 +81,36 @@ def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list
     question = inp.text.strip()[:500]
     result = respond(faq, question, inp.today)
     if result.confident:
-        return [Reply(text=result.text)], [Event(name="question_answered", data={
-            "entries": [e.id for e in result.entries], "situations": [n.kind for n in result.notes],
-            "score": round(result.score, 2)})]
-    ticket = Ticket(question=redact(question), step=s.state, ref=s.meta.ref, reason=result.reason,
-                    candidate=result.candidate.id if result.candidate else None)
+        return [Reply(text=result.text)], [
+            Event(
+                name="question_answered",
+                data={
+                    "entries": [e.id for e in result.entries],
+                    "situations": [n.kind for n in result.notes],
+                    "score": round(result.score, 2),
+                },
+            )
+        ]
+    ticket = Ticket(
+        question=redact(question),
+        step=s.state,
+        ref=s.meta.ref,
+        reason=result.reason,
+        candidate=result.candidate.id if result.candidate else None,
+    )
     return [Reply(text=HANDED_OFF)], [ticket]
 
 
-def learn(faq: FaqIndex, *, addition_id: int, question: str, answer: str, entry_id: str | None,
-          section: str, created: date) -> str:
+def learn(
+    faq: FaqIndex, *, addition_id: int, question: str, answer: str, entry_id: str | None, section: str, created: date
+) -> str:
     """A staff-reviewed hand-off into the bank: a new wording of `entry_id`, else a new entry.
 
     Returns the id of the entry that now answers the question."""
     if entry_id and faq.add_variant(entry_id, question):
         return entry_id
-    entry = FaqEntry(id=f"staff-{addition_id}", section=f"{section}（{created:%Y-%m-%d}）",
-                     questions=(question,), answer=answer)
+    entry = FaqEntry(
+        id=f"staff-{addition_id}", section=f"{section}（{created:%Y-%m-%d}）", questions=(question,), answer=answer
+    )
     faq.add(entry)
     return entry.id

@@ -26,8 +26,7 @@ _CHECK_CHARS = "10X98765432"
 # First two digits of mainland address codes (GB/T 2260); the rest of the code is never
 # checked because it records where the number was first issued, which may no longer exist.
 _PROVINCES = frozenset(
-    f"{n}" for r in ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65))
-    for n in range(r[0], r[1] + 1)
+    f"{n}" for r in ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65)) for n in range(r[0], r[1] + 1)
 )
 _HMT_PREFIXES = ("810000", "820000", "830000")
 _PR_2017 = re.compile(r"[A-Z]{3}\d{12}")
@@ -58,7 +57,7 @@ def normalize_id(raw: str) -> str:
 def mod11_2_check_char(first17: str) -> str:
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("mod11_2_check_char needs exactly 17 ASCII digits")
-    return _CHECK_CHARS[sum(int(a) * w for a, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(int(a) * w for a, w in zip(first17, _WEIGHTS, strict=False)) % 11]
 
 
 def _fail(text: str, id_type: IdType) -> InputError:
@@ -99,8 +98,7 @@ def _birth(digits8: str, today: date, id_type: IdType) -> date:
 def _check_digit(number: str, id_type: IdType) -> None:
     if mod11_2_check_char(number[:17]) != number[17]:
         raise _fail(
-            "号码的最后一位（校验码）与前17位不匹配，号码中可能有数字输错或顺序颠倒。"
-            "请对照证件逐位核对后重新输入。",
+            "号码的最后一位（校验码）与前17位不匹配，号码中可能有数字输错或顺序颠倒。请对照证件逐位核对后重新输入。",
             id_type,
         )
 

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
-
 from typing import TYPE_CHECKING
 
 from dialogs.model import Checked
@@ -20,8 +19,10 @@ if TYPE_CHECKING:
 def __getattr__(name: str):
     if name == "MAX_PDF_PAGES":  # re-exported from dialogs.pdfclean without importing pikepdf early
         from dialogs.pdfclean import MAX_PDF_PAGES
+
         return MAX_PDF_PAGES
     raise AttributeError(name)
+
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Bot API getFile cannot fetch more
 MAX_PIXELS = 40_000_000  # declared width × height
@@ -35,9 +36,12 @@ _ACCEPTED = "请上传 PDF、JPG 或 PNG 格式的文件；用手机拍摄的材
 
 # (magic test, human description) for formats we recognise only to refuse them kindly
 _REFUSED_KINDS: tuple[tuple[Callable[[bytes], bool], str], ...] = (
-    (lambda d: d[4:8] == b"ftyp" and d[8:12] in {b"heic", b"heix", b"hevc", b"heim",
-                                                   b"heis", b"mif1", b"msf1", b"avif"},
-     "HEIC/HEIF 照片（苹果手机默认格式）"),
+    (
+        lambda d: (
+            d[4:8] == b"ftyp" and d[8:12] in {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+        ),
+        "HEIC/HEIF 照片（苹果手机默认格式）",
+    ),
     (lambda d: d[:6] in {b"GIF87a", b"GIF89a"}, "GIF 动图"),
     (lambda d: d[:2] == b"BM", "BMP 图片"),
     (lambda d: d[:4] in {b"II*\x00", b"MM\x00*"}, "TIFF 图片"),
@@ -74,8 +78,17 @@ def judge(data: bytes) -> Checked:
     result = inspect_upload(data)
     if isinstance(result, Rejected):
         return Checked(ok=False, reason=result.reason, limit=result.limit)
-    return Checked(ok=True, kind=result.kind, mime=result.mime, sha256=result.sha256, pages=result.pages,
-                   width=result.width, height=result.height, size=len(result.data), data=result.data)
+    return Checked(
+        ok=True,
+        kind=result.kind,
+        mime=result.mime,
+        sha256=result.sha256,
+        pages=result.pages,
+        width=result.width,
+        height=result.height,
+        size=len(result.data),
+        data=result.data,
+    )
 
 
 def inspect_upload(data: bytes, filename: str | None = None) -> Accepted | Rejected:
@@ -84,7 +97,7 @@ def inspect_upload(data: bytes, filename: str | None = None) -> Accepted | Rejec
         return _inspect(bytes(data))
     except MemoryError:  # the worker's memory cap was reached
         return Rejected(TOO_HEAVY, limit="memory")
-    except Exception:  # a judge must never crash the conversation
+    except Exception:  # noqa: BLE001 - a judge must never crash the conversation
         return Rejected("文件无法识别或已损坏，请重新拍照后以“照片”方式发送，或上传 PDF。")
 
 
@@ -92,12 +105,16 @@ def _inspect(data: bytes) -> Accepted | Rejected:
     if not data:
         return Rejected("收到的文件是空的（0 字节），请重新上传。")
     if len(data) > MAX_UPLOAD_BYTES:
-        return Rejected("文件超过 20MB，无法接收。请压缩或分页扫描后重新上传，"
-                        "照片可直接以“照片”方式发送（Telegram 会自动压缩）。")
+        return Rejected(
+            "文件超过 20MB，无法接收。请压缩或分页扫描后重新上传，照片可直接以“照片”方式发送（Telegram 会自动压缩）。"
+        )
     if data.startswith(b"%PDF-"):
         return _inspect_pdf(data)
-    if (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")
-            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
+    if (
+        data.startswith(b"\xff\xd8\xff")
+        or data.startswith(b"\x89PNG\r\n\x1a\n")
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    ):
         return _inspect_image(data)
     for test, what in _REFUSED_KINDS:
         if test(data):
@@ -130,7 +147,7 @@ def _inspect_image(data: bytes) -> Accepted | Rejected:
         return bomb
     except MemoryError:
         return Rejected(bomb.reason, limit="memory")
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever the parser raises, the file is broken
         return broken
     if min(width, height) < MIN_IMAGE_SIDE:
         return Rejected("图片太小，看不清内容（短边不足 200 像素）。请拍摄清晰、完整的原件照片后重新发送。")
@@ -139,8 +156,7 @@ def _inspect_image(data: bytes) -> Accepted | Rejected:
     out = BytesIO()
     rgb.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)  # drops EXIF and tails
     jpeg = out.getvalue()
-    return Accepted("image", "image/jpeg", jpeg, hashlib.sha256(jpeg).hexdigest(),
-                    1, rgb.width, rgb.height)
+    return Accepted("image", "image/jpeg", jpeg, hashlib.sha256(jpeg).hexdigest(), 1, rgb.width, rgb.height)
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialogs import departments, notice
-from dialogs.model import Reply, Session, StoreBlob, UserInput
-from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
+from dialogs.model import Reply, Session, StoreBlob
+from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav
 
 LIMITS = "可发送照片或文件（PDF、JPG、PNG），单个文件不超过20MB。"
 MAX_FILES_PER_SLOT = 20
@@ -30,8 +30,12 @@ class Slot:
 SLOTS = {
     "household": Slot("household", "户口簿本人页", "户口簿本人页。扫描PDF或拍照上传", True),
     "contract": Slot("contract", "有效期内劳动合同", "劳动合同全部页面。扫描PDF或逐页拍照上传", True),
-    "archive_letter": Slot("archive_letter", "转出档案介绍信或解除终止劳动关系协议",
-                           "档案在原存档机构为单位集体委托的须提供该材料，单位加盖公章，扫描PDF", True),
+    "archive_letter": Slot(
+        "archive_letter",
+        "转出档案介绍信或解除终止劳动关系协议",
+        "档案在原存档机构为单位集体委托的须提供该材料，单位加盖公章，扫描PDF",
+        True,
+    ),
     "id_front": Slot("id_front", "居民身份证（人像面）", "上传身份证正反面：本步上传人像面", False, images_only=True),
     "id_back": Slot("id_back", "居民身份证（国徽面）", "上传身份证正反面：本步上传国徽面", False, images_only=True),
 }
@@ -47,8 +51,14 @@ def required_slots(s: Session) -> list[str]:
 
 def used_in_other_slot(s: Session, key: str, sha256: str) -> str | None:
     """The title of another material of this application that already is this very file."""
-    return next((SLOTS[k].title for k, files in s.materials.items()
-                 if k != key and k in SLOTS and any(f["sha256"] == sha256 for f in files or [])), None)
+    return next(
+        (
+            SLOTS[k].title
+            for k, files in s.materials.items()
+            if k != key and k in SLOTS and any(f["sha256"] == sha256 for f in files or [])
+        ),
+        None,
+    )
 
 
 def checklist(s: Session) -> str:
@@ -68,10 +78,18 @@ class DocChoice(BaseStep):
     expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
-        return [Reply(text=("上传材料 1：户口簿或有效期内劳动合同（二选一）。\n"
-                            "备注：户口簿本人页或劳动合同全部页面。请选择您要上传的材料："),
-                      buttons=[[btn(self.name, "household", "户口簿本人页"),
-                                btn(self.name, "contract", "有效期内劳动合同")], *nav(self.name)])]
+        return [
+            Reply(
+                text=(
+                    "上传材料 1：户口簿或有效期内劳动合同（二选一）。\n"
+                    "备注：户口簿本人页或劳动合同全部页面。请选择您要上传的材料："
+                ),
+                buttons=[
+                    [btn(self.name, "household", "户口簿本人页"), btn(self.name, "contract", "有效期内劳动合同")],
+                    *nav(self.name),
+                ],
+            )
+        ]
 
     def accept(self, s, inp):
         value = self.choice_value(inp)
@@ -85,10 +103,18 @@ class Entrusted(BaseStep):
     expects_choice = staticmethod(lambda s: True)
 
     def prompt(self, s, inp):
-        return [Reply(text=("上传材料 2：您的档案在原存档机构是否为原单位集体委托存放的？\n"
-                            "（例如原单位统一把职工档案委托给人才服务机构保管。）"),
-                      buttons=[[btn(self.name, "yes", "是"), btn(self.name, "no", "否"),
-                                btn(self.name, "unsure", "不清楚")], *nav(self.name)])]
+        return [
+            Reply(
+                text=(
+                    "上传材料 2：您的档案在原存档机构是否为原单位集体委托存放的？\n"
+                    "（例如原单位统一把职工档案委托给人才服务机构保管。）"
+                ),
+                buttons=[
+                    [btn(self.name, "yes", "是"), btn(self.name, "no", "否"), btn(self.name, "unsure", "不清楚")],
+                    *nav(self.name),
+                ],
+            )
+        ]
 
     def accept(self, s, inp):
         value = self.choice_value(inp)
@@ -117,14 +143,13 @@ class UploadStep(BaseStep):
         return True
 
     def optional(self, s):
-        return (self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure"
-                and not self.requested(s))
+        return self.name == "m_letter" and s.answers.get("archive_entrusted") == "unsure" and not self.requested(s)
 
     def prompt(self, s, inp):
         slot = self.slot(s)
         files = s.materials.get(slot.key) or []
         text = f"请上传：{slot.title}\n备注：{slot.note}\n"
-        text += ("可发送照片（JPG、PNG），单个文件不超过20MB。" if slot.images_only else LIMITS)
+        text += "可发送照片（JPG、PNG），单个文件不超过20MB。" if slot.images_only else LIMITS
         if slot.multi:
             text += "\n多页材料可逐页拍照连续发送，或合成一个PDF；全部发送后点“完成”。"
         if slot.key == "archive_letter":
@@ -165,8 +190,9 @@ class UploadStep(BaseStep):
                 notes.append("这个文件已经上传过了。")
                 continue
             if len(files) >= MAX_FILES_PER_SLOT:
-                notes.append(f"“{slot.title}”最多{MAX_FILES_PER_SLOT}个文件，其余未接收。"
-                             "页数较多时请合成一个PDF后上传。")
+                notes.append(
+                    f"“{slot.title}”最多{MAX_FILES_PER_SLOT}个文件，其余未接收。页数较多时请合成一个PDF后上传。"
+                )
                 continue
             stored = sum(f.get("size") or 0 for key, fs in s.materials.items() if key != slot.key for f in fs)
             if stored + sum(f.get("size") or 0 for f in files) + checked.size > MAX_APPLICATION_BYTES:
@@ -176,31 +202,78 @@ class UploadStep(BaseStep):
             if elsewhere:
                 notes.append(f"这个文件已作为“{elsewhere}”上传，同一个文件不能用于两项材料，请上传{slot.title}。")
                 continue
-            if self.requested(s) and checked.sha256 in s.meta.correction.rejected.get(slot.key, []) \
-                    and s.meta.pending_value != {"step": self.name, "sha256": checked.sha256}:
-                return Stay([Reply(
-                    text=(f"这正是部门要求补正前您上传的同一个文件（{slot.title}）。如确认无误，请再发送一次；"
-                          "否则请重新拍照或扫描后上传。"),
-                    buttons=nav(self.name))], meta={"pending_value": {"step": self.name, "sha256": checked.sha256}})
-            files.append({"sha256": checked.sha256, "kind": checked.kind, "mime": checked.mime,
-                          "pages": checked.pages, "size": checked.size})
-            intents.append(StoreBlob(blob=checked.data, sha256=checked.sha256, blob_kind=checked.kind,
-                                     mime=checked.mime, pages=checked.pages))
+            if (
+                self.requested(s)
+                and checked.sha256 in s.meta.correction.rejected.get(slot.key, [])
+                and s.meta.pending_value != {"step": self.name, "sha256": checked.sha256}
+            ):
+                return Stay(
+                    [
+                        Reply(
+                            text=(
+                                f"这正是部门要求补正前您上传的同一个文件（{slot.title}）。如确认无误，请再发送一次；"
+                                "否则请重新拍照或扫描后上传。"
+                            ),
+                            buttons=nav(self.name),
+                        )
+                    ],
+                    meta={"pending_value": {"step": self.name, "sha256": checked.sha256}},
+                )
+            files.append(
+                {
+                    "sha256": checked.sha256,
+                    "kind": checked.kind,
+                    "mime": checked.mime,
+                    "pages": checked.pages,
+                    "size": checked.size,
+                }
+            )
+            intents.append(
+                StoreBlob(
+                    blob=checked.data,
+                    sha256=checked.sha256,
+                    blob_kind=checked.kind,
+                    mime=checked.mime,
+                    pages=checked.pages,
+                )
+            )
         changed = {slot.key: files}
         if not intents:
             return Again("\n".join(notes) or "文件未被接收，请重新发送。", materials=changed)
         if not slot.multi:
-            return Done(notes=[Reply(text="\n".join([f"已收到{slot.title}。", *notes]))],
-                        intents=intents, materials=changed)
+            return Done(
+                notes=[Reply(text="\n".join([f"已收到{slot.title}。", *notes]))], intents=intents, materials=changed
+            )
         after = s.model_copy(update={"materials": {**s.materials, **changed}})
-        text = "\n".join([f"已收到{len(intents)}个文件，{slot.title}共{len(files)}个文件。", *notes,
-                          "还有其他页请继续发送；全部发送后点“完成”。", "", checklist(after)])
-        return Stay([Reply(text=text, buttons=[[btn(self.name, "done", "✅ 完成")],
-                                                *nav(self.name)])], intents=intents, materials=changed)
+        text = "\n".join(
+            [
+                f"已收到{len(intents)}个文件，{slot.title}共{len(files)}个文件。",
+                *notes,
+                "还有其他页请继续发送；全部发送后点“完成”。",
+                "",
+                checklist(after),
+            ]
+        )
+        return Stay(
+            [Reply(text=text, buttons=[[btn(self.name, "done", "✅ 完成")], *nav(self.name)])],
+            intents=intents,
+            materials=changed,
+        )
 
 
-STEPS = (DocChoice(), UploadStep(None, "m_doc"), Entrusted(), UploadStep("archive_letter", "m_letter"),
-         UploadStep("id_front", "m_id_front"), UploadStep("id_back", "m_id_back"))
+STEPS = (
+    DocChoice(),
+    UploadStep(None, "m_doc"),
+    Entrusted(),
+    UploadStep("archive_letter", "m_letter"),
+    UploadStep("id_front", "m_id_front"),
+    UploadStep("id_back", "m_id_back"),
+)
 MATERIAL_STEPS = tuple(step.name for step in STEPS)
-STEP_OF_SLOT = {"household": "m_doc", "contract": "m_doc", "archive_letter": "m_letter",
-                "id_front": "m_id_front", "id_back": "m_id_back"}
+STEP_OF_SLOT = {
+    "household": "m_doc",
+    "contract": "m_doc",
+    "archive_letter": "m_letter",
+    "id_front": "m_id_front",
+    "id_back": "m_id_back",
+}

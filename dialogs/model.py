@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from dialogs import callbacks
 from dialogs.clock import BEIJING
-
 
 
 class Correction(BaseModel):
@@ -58,34 +57,34 @@ class Meta(BaseModel):
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
-    editing: bool | None = None            # came from the review page: return there after this step
+    editing: bool | None = None  # came from the review page: return there after this step
     skipped: list[str] = Field(default_factory=list)  # optional fields the applicant skipped
     partial: dict[str, str] | None = None  # an address being picked level by level: step, province...
-    pending_id: str | None = None          # an ID number waiting for its confirmation
-    pending_account: str | None = None     # a bank account that failed Luhn, waiting for "确认无误"
-    correction: Correction | None = None   # the correction being worked on after submission
+    pending_id: str | None = None  # an ID number waiting for its confirmation
+    pending_account: str | None = None  # a bank account that failed Luhn, waiting for "确认无误"
+    correction: Correction | None = None  # the correction being worked on after submission
     correction_request: Correction | None = None  # the runner's lookup for a pressed c|dept|ref button
-    rating_comment: str | None = None      # the reference whose rating may get a comment next
-    asking: bool | None = None             # the next text is a question for the help desk
-    ref: str | None = None                 # the submitted application's reference
+    rating_comment: str | None = None  # the reference whose rating may get a comment next
+    asking: bool | None = None  # the next text is a question for the help desk
+    ref: str | None = None  # the submitted application's reference
     commitment: Commitment | None = None
     notice_version: str | None = None
     notice_ack_at: str | None = None
-    consent_version: str | None = None    # the separate consent (dialogs.privacy) agreed to, and when
+    consent_version: str | None = None  # the separate consent (dialogs.privacy) agreed to, and when
     consent_at: str | None = None
-    failed_at: str | None = None           # the eligibility step that failed
+    failed_at: str | None = None  # the eligibility step that failed
     fail_reason: str | None = None
     retire_date: str | None = None
     age_borderline: bool | None = None
     age_unverified: bool | None = None
-    sex_declared: bool | None = None       # the ID number does not encode the sex: the applicant said it
-    retire_delayed: bool | None = None     # the 2024 gradual-delay reform covers the refused person
+    sex_declared: bool | None = None  # the ID number does not encode the sex: the applicant said it
+    retire_delayed: bool | None = None  # the 2024 gradual-delay reform covers the refused person
     pending_value: dict[str, Any] | None = None  # a doubtful answer waiting for "确认无误": step, values
-    last_text: LastText | None = None      # see dialogs.duplicates
+    last_text: LastText | None = None  # see dialogs.duplicates
     repeat: Repeat | None = None
     repeat_allowed: list[str] = Field(default_factory=list)  # files confirmed for a second slot
 
-    def changed(self, changes: dict[str, Any]) -> "Meta":
+    def changed(self, changes: dict[str, Any]) -> Meta:
         """A copy with `changes` applied (None clears); a key that is not a field is a bug."""
         unknown = set(changes) - set(type(self).model_fields)
         if unknown:
@@ -188,6 +187,7 @@ class Reply(BaseModel):
 # Intents: what the runner must do in the same transaction as saving the session. A closed union:
 # the runner has one handler per type (bot.runner.HANDLERS), and a test checks none is missing.
 
+
 class Event(BaseModel):
     """An event for the log (`events` table): `name` and its payload."""
 
@@ -255,8 +255,9 @@ class ForgetDraft(BaseModel):
     refs: list[str] = Field(default_factory=list)
 
 
-Intent = Annotated[Union[Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft],
-                   Field(discriminator="kind")]
+Intent = Annotated[
+    Event | StoreBlob | Submit | Resubmit | Ticket | Status | Rate | MyData | ForgetDraft, Field(discriminator="kind")
+]
 INTENT_TYPES = (Event, StoreBlob, Submit, Resubmit, Ticket, Status, Rate, MyData, ForgetDraft)
 
 

@@ -9,14 +9,23 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 MAX_PDF_PAGES = 50
-MAX_DEPTH = 64               # direct nesting of arrays/dictionaries inside one object
+MAX_DEPTH = 64  # direct nesting of arrays/dictionaries inside one object
 MAX_OBJECTS = 100_000
-MAX_STREAM_DECODED = 64 << 20   # one stream, decoded
-MAX_PDF_DECODED = 512 << 20     # all streams of the file, decoded
+MAX_STREAM_DECODED = 64 << 20  # one stream, decoded
+MAX_PDF_DECODED = 512 << 20  # all streams of the file, decoded
 
 # Keys that carry scripts, automatic actions, attachments or XFA forms: dropped wherever they occur.
-ACTIVE_KEYS = ("/JS", "/JavaScript", "/AA", "/OpenAction", "/EmbeddedFiles", "/EF", "/XFA",
-               "/RichMediaContent", "/RichMediaSettings")
+ACTIVE_KEYS = (
+    "/JS",
+    "/JavaScript",
+    "/AA",
+    "/OpenAction",
+    "/EmbeddedFiles",
+    "/EF",
+    "/XFA",
+    "/RichMediaContent",
+    "/RichMediaSettings",
+)
 SAFE_ACTIONS = frozenset({"/GoTo"})  # a jump inside the document; everything else is removed
 UNSAFE_ANNOTS = frozenset({"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
 IMAGE_CODECS = frozenset({"/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode"})
@@ -54,9 +63,14 @@ def clean_pdf(data: bytes) -> tuple[bytes, int]:
         if "/AcroForm" in pdf.Root and "/NeedAppearances" in pdf.Root.AcroForm:
             del pdf.Root.AcroForm["/NeedAppearances"]
         out = BytesIO()
-        pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, recompress_flate=False,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True,
-                 encryption=False)
+        pdf.save(
+            out,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            recompress_flate=False,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+            encryption=False,
+        )
     return out.getvalue(), pages
 
 
@@ -123,8 +137,7 @@ def _strip(d) -> None:
             del d[key]
     annots = d.get("/Annots")
     if isinstance(annots, Array):
-        keep = [a for a in annots if not (isinstance(a, Dictionary)
-                                          and str(a.get("/Subtype", "")) in UNSAFE_ANNOTS)]
+        keep = [a for a in annots if not (isinstance(a, Dictionary) and str(a.get("/Subtype", "")) in UNSAFE_ANNOTS)]
         if len(keep) != len(annots):
             d[Name.Annots] = Array(keep)
 

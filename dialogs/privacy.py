@@ -51,33 +51,59 @@ class ConsentStep(BaseStep):
         self.version = hashlib.sha256(consent_text(self.retention).encode()).hexdigest()[:12]
 
     def prompt(self, s, inp):
-        return [Reply(text=consent_text(self.retention), buttons=[
-            [btn(self.name, "agree", "✅ 同意")], [btn(self.name, "refuse", "不同意")], *nav(self.name)])]
+        return [
+            Reply(
+                text=consent_text(self.retention),
+                buttons=[[btn(self.name, "agree", "✅ 同意")], [btn(self.name, "refuse", "不同意")], *nav(self.name)],
+            )
+        ]
 
     def accept(self, s, inp):
         value = self.choice_value(inp)
         if value == "agree":
             at = inp.now.isoformat()
-            return Done(values={}, intents=[Event(name="consent_given", data={
-                "consent_version": self.version, "notice_version": s.meta.notice_version, "at": at})],
-                meta={"consent_version": self.version, "consent_at": at})
+            return Done(
+                values={},
+                intents=[
+                    Event(
+                        name="consent_given",
+                        data={"consent_version": self.version, "notice_version": s.meta.notice_version, "at": at},
+                    )
+                ],
+                meta={"consent_version": self.version, "consent_at": at},
+            )
         if value == "refuse":
-            return Done(values={}, trigger="restart", intents=[Event(name="consent_refused", data={
-                "consent_version": self.version, "at": inp.now.isoformat()})], notes=[Reply(text=(
-                    "您未同意处理敏感个人信息，我们不会收集您的任何个人信息。\n"
-                    f"您可以携带申报材料到{WINDOW}线下办理（线下窗口办理）。如改变主意，发送 /apply 重新开始。"))])
+            return Done(
+                values={},
+                trigger="restart",
+                intents=[
+                    Event(name="consent_refused", data={"consent_version": self.version, "at": inp.now.isoformat()})
+                ],
+                notes=[
+                    Reply(
+                        text=(
+                            "您未同意处理敏感个人信息，我们不会收集您的任何个人信息。\n"
+                            f"您可以携带申报材料到{WINDOW}线下办理（线下窗口办理）。如改变主意，发送 /apply 重新开始。"
+                        )
+                    )
+                ],
+            )
         return Again("请点击“同意”或“不同意”。")
 
 
 def delete_prompt(has_draft: bool) -> Reply:
     if not has_draft:
         return Reply(text="您当前没有未提交的申请草稿。" + SUBMITTED_NOTE)
-    return Reply(text="确定删除您未提交的申请草稿吗？已填写的信息和上传的材料将立即删除，且无法恢复。",
-                 buttons=[[g("delete_yes", "确定删除"), g("delete_no", "取消")]])
+    return Reply(
+        text="确定删除您未提交的申请草稿吗？已填写的信息和上传的材料将立即删除，且无法恢复。",
+        buttons=[[g("delete_yes", "确定删除"), g("delete_no", "取消")]],
+    )
 
 
-SUBMITTED_NOTE = ("\n已提交的申请属于政务档案，申请人不能自行删除；"
-                  "办结后按规定期限保存，期满后删除个人信息和材料。发送 /mydata 查看保存期限。")
+SUBMITTED_NOTE = (
+    "\n已提交的申请属于政务档案，申请人不能自行删除；"
+    "办结后按规定期限保存，期满后删除个人信息和材料。发送 /mydata 查看保存期限。"
+)
 
 
 def draft_lines(s: Session, masked) -> list[str]:
@@ -89,5 +115,11 @@ def draft_lines(s: Session, masked) -> list[str]:
     return lines
 
 
-MYDATA_FIELDS = (("name", "姓名"), ("id_number", "证件号码"), ("phone", "手机号码"),
-                 ("bank_account", "银行账号"), ("home_address", "居住地址"), ("hukou_address", "户籍地址"))
+MYDATA_FIELDS = (
+    ("name", "姓名"),
+    ("id_number", "证件号码"),
+    ("phone", "手机号码"),
+    ("bank_account", "银行账号"),
+    ("home_address", "居住地址"),
+    ("hukou_address", "户籍地址"),
+)

@@ -12,8 +12,10 @@ FOLLOW_UP_AT_MOST = 2
 
 def prompt_buttons(ref: str) -> list[list[Button]]:
     """The 好差评 buttons, and a way to put it off (it stays on offer in /status until rated)."""
-    return [*([Button(label=label, data=RatingCb(score, ref).pack())] for score, label in SCORES.items()),
-            [Button(label="暂不评价", data=GlobalCb("no_rating").pack())]]
+    return [
+        *([Button(label=label, data=RatingCb(score, ref).pack())] for score, label in SCORES.items()),
+        [Button(label="暂不评价", data=GlobalCb("no_rating").pack())],
+    ]
 
 
 def rate(cb: RatingCb | None) -> Stay:
@@ -24,11 +26,16 @@ def rate(cb: RatingCb | None) -> Stay:
     text = f"感谢您的评价：{SCORES[value]}。"
     if value <= FOLLOW_UP_AT_MOST:
         text += "我们的工作人员将回访了解情况。"
-    reply = Reply(text=text + "\n如愿意，请输入您的意见或建议（选填）：",
-                  buttons=[[Button(label="不填写", data=GlobalCb("no_comment").pack())]])
+    reply = Reply(
+        text=text + "\n如愿意，请输入您的意见或建议（选填）：",
+        buttons=[[Button(label="不填写", data=GlobalCb("no_comment").pack())]],
+    )
     return Stay([reply], intents=[Rate(ref=ref, score=value)], meta={"rating_comment": ref})
 
 
 def comment(s: Session, text: str) -> Stay:
-    return Stay([Reply(text="已收到您的意见，感谢您的反馈！")],
-                intents=[Rate(ref=s.meta.rating_comment, comment=text.strip()[:500])], meta={"rating_comment": None})
+    return Stay(
+        [Reply(text="已收到您的意见，感谢您的反馈！")],
+        intents=[Rate(ref=s.meta.rating_comment, comment=text.strip()[:500])],
+        meta={"rating_comment": None},
+    )

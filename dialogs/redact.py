@@ -29,23 +29,23 @@ def _mask_run(match: re.Match) -> str:
     raw = match.group(0)
     digits = re.sub(r"[^0-9X]", "", raw.translate(_FULL).upper())
     n = len(digits)
-    before = match.string[max(0, match.start() - 2):match.start()]
-    context = match.string[max(0, match.start() - 8):match.start()]
+    before = match.string[max(0, match.start() - 2) : match.start()]
+    context = match.string[max(0, match.start() - 8) : match.start()]
     if n < 10 or before.upper().endswith("LJ"):
         return raw
     if n in (15, 18) and (digits[:-1].isdigit()):
-        return mask_number(digits)                               # ID number
+        return mask_number(digits)  # ID number
     if "X" in digits:
         return raw
     if n == 11 and re.match(r"1[3-9]", digits):
-        return mask_number(digits)                               # mobile
+        return mask_number(digits)  # mobile
     if n == 13 and digits.startswith("86") and re.match(r"1[3-9]", digits[2:]):
-        return "86 " + mask_number(digits[2:])                   # +86 mobile
+        return "86 " + mask_number(digits[2:])  # +86 mobile
     if digits.startswith("0") and n <= 12:
-        return digits[:4] + "*" * (n - 6) + digits[-2:]          # landline with area code
+        return digits[:4] + "*" * (n - 6) + digits[-2:]  # landline with area code
     if n >= 16 or (n >= 12 and (digits.startswith("62") or _BANKISH.search(context))):
-        return mask_account(digits)                              # bank account (12–19 digits)
-    return raw                                                   # e.g. a registration number 1301-2026-0001
+        return mask_account(digits)  # bank account (12–19 digits)
+    return raw  # e.g. a registration number 1301-2026-0001
 
 
 def redact(text: str) -> str:

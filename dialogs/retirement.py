@@ -38,7 +38,9 @@ class AgeCheck:
     age: int
     retire_date: date | None
     borderline: bool  # woman between the 50-baseline and 55-baseline retirement dates
-    delayed: bool = field(default=False, compare=False)  # the 2024 reform delays this person's retirement (born in or after its first month)
+    delayed: bool = field(
+        default=False, compare=False
+    )  # the 2024 reform delays this person's retirement (born in or after its first month)
 
 
 def add_months(d: date, months: int) -> date:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dialogs import notice
 from dialogs.fields import display_value
-from dialogs.form import FIELDS, SECTIONS, SECTION_NOTES, Kind, applies
+from dialogs.form import FIELDS, SECTION_NOTES, SECTIONS, applies
 from dialogs.idnumbers import ID_TYPE_LABELS, IdType
+from dialogs.masks import mask_account, mask_number
 from dialogs.materials import SLOTS, STEP_OF_SLOT, required_slots
 from dialogs.model import Commitment, Reply, Resubmit, Session, Status, Submit
 from dialogs.steps import Again, BaseStep, Done, Stay, btn, nav, rows
-from dialogs.masks import mask_account, mask_number
 from dialogs.texts import g
 
 EDIT_TARGETS = {f.key: (f.edit_step or f.step) for f in FIELDS}
@@ -45,8 +45,13 @@ def answers_text(s: Session) -> str:
     return "\n".join(lines)
 
 
-MATERIAL_EDITS = (("m_doc", "改：材料1"), ("m_entrusted", "改：材料2"), ("m_letter", "改：档案介绍信"),
-                  ("m_id_front", "改：身份证人像面"), ("m_id_back", "改：身份证国徽面"))
+MATERIAL_EDITS = (
+    ("m_doc", "改：材料1"),
+    ("m_entrusted", "改：材料2"),
+    ("m_letter", "改：档案介绍信"),
+    ("m_id_front", "改：身份证人像面"),
+    ("m_id_back", "改：身份证国徽面"),
+)
 
 
 def correction_steps(s: Session) -> list[str] | None:
@@ -55,8 +60,11 @@ def correction_steps(s: Session) -> list[str] | None:
     c = s.meta.correction
     if c is None:
         return None
-    return list(dict.fromkeys([*(EDIT_TARGETS.get(k, k) for k in c.fields),
-                               *(STEP_OF_SLOT.get(k, "m_doc") for k in c.materials)]))
+    return list(
+        dict.fromkeys(
+            [*(EDIT_TARGETS.get(k, k) for k in c.fields), *(STEP_OF_SLOT.get(k, "m_doc") for k in c.materials)]
+        )
+    )
 
 
 def correction_limit(s: Session) -> str:
@@ -70,8 +78,11 @@ class ReviewStep(BaseStep):
 
     def prompt(self, s, inp):
         text = "请核对您的申报信息（证件号码、手机号码、银行账号已部分隐藏）：\n" + answers_text(s)
-        keyed = [(f.key, "改：" + f.label) for f in FIELDS
-                 if applies(f, s.answers) and f.key not in ("sex", "birth_month", "archive_agency")]
+        keyed = [
+            (f.key, "改：" + f.label)
+            for f in FIELDS
+            if applies(f, s.answers) and f.key not in ("sex", "birth_month", "archive_agency")
+        ]
         keyed += [(step, label) for step, label in MATERIAL_EDITS if step != "m_letter"]
         allowed = correction_steps(s)
         if allowed is not None:
@@ -80,8 +91,7 @@ class ReviewStep(BaseStep):
             keyed += [("m_letter", "改：档案介绍信")] if "m_letter" in allowed else []
         edits = [btn(self.name, "e:" + k, label) for k, label in keyed]
         back = [] if allowed is not None else nav(self.name)
-        return [Reply(text=text, buttons=[[btn(self.name, "ok", "✅ 信息无误，下一步")],
-                                          *rows(edits, 3), *back])]
+        return [Reply(text=text, buttons=[[btn(self.name, "ok", "✅ 信息无误，下一步")], *rows(edits, 3), *back])]
 
     @staticmethod
     def _target(key: str) -> str | None:
@@ -93,8 +103,11 @@ class ReviewStep(BaseStep):
         c = s.meta.correction
         if value == "ok":
             if c is not None and c.todo:  # requested items not yet opened come first
-                return Done(trigger="edit", kwargs={"target": c.todo[0]},
-                            meta={"editing": True, "correction": c.model_copy(update={"todo": c.todo[1:]})})
+                return Done(
+                    trigger="edit",
+                    kwargs={"target": c.todo[0]},
+                    meta={"editing": True, "correction": c.model_copy(update={"todo": c.todo[1:]})},
+                )
             return Done()
         if value.startswith("e:"):
             target = self._target(value[2:])
@@ -109,9 +122,16 @@ class CommitmentStep(BaseStep):
     name = "commitment"
 
     def prompt(self, s, inp):
-        return [Reply(text=("最后一步：请阅读并确认承诺。\n\n" + notice.COMMITMENT +
-                            "\n\n点击“本人承诺并提交”即视为签字确认，确认时间和您的账号将被记录。"),
-                      buttons=[[btn(self.name, "accept", "✍️ 本人承诺并提交")], *nav(self.name)])]
+        return [
+            Reply(
+                text=(
+                    "最后一步：请阅读并确认承诺。\n\n"
+                    + notice.COMMITMENT
+                    + "\n\n点击“本人承诺并提交”即视为签字确认，确认时间和您的账号将被记录。"
+                ),
+                buttons=[[btn(self.name, "accept", "✍️ 本人承诺并提交")], *nav(self.name)],
+            )
+        ]
 
     def accept(self, s, inp):
         if self.choice_value(inp) == "accept":
@@ -127,8 +147,12 @@ class SubmittedStep(BaseStep):
 
     def prompt(self, s, inp):
         ref = s.meta.ref or ""
-        return [Reply(text=f"您的申请已提交，受理编号：{ref}。发送 /status 查看办理进度。",
-                      buttons=[[g("status", "查看办理进度")]])]
+        return [
+            Reply(
+                text=f"您的申请已提交，受理编号：{ref}。发送 /status 查看办理进度。",
+                buttons=[[g("status", "查看办理进度")]],
+            )
+        ]
 
     def accept(self, s, inp):
         """Anything typed after submission: the current progress (and the 好差评 while unrated),

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 
 from dialogs.retirement import MIN_AGE, RetireCategory, add_months, full_years, retirement_months
 
-CONDITION = ("办事指南 二、（一）办理条件：“就业登记对象须在法定劳动年龄内”。法定劳动年龄为年满16周岁"
-             "至法定退休年龄，退休年龄按2025年1月1日起施行的《国务院关于渐进式延迟法定退休年龄的办法》计算。")
+CONDITION = (
+    "办事指南 二、（一）办理条件：“就业登记对象须在法定劳动年龄内”。法定劳动年龄为年满16周岁"
+    "至法定退休年龄，退休年龄按2025年1月1日起施行的《国务院关于渐进式延迟法定退休年龄的办法》计算。"
+)
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def cn_number(text: str) -> int | None:
@@ -37,8 +38,10 @@ _AGE_PATTERNS = (
     re.compile(r"(?:男|女)的?\s*[，,、\s]\s*(\d{2})(?![\d年月个天号])"),
     re.compile(r"(?<![\d])(\d{2})\s*[，,、\s]\s*(?:男|女)"),
 )
-_BIRTH_YEAR = re.compile(r"((?:19|20)\d{2}|[五六七八九][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
-                         r"(?:(\d{1,2})\s*月)?\s*(?:出生|生|的|人)")
+_BIRTH_YEAR = re.compile(
+    r"((?:19|20)\d{2}|[五六七八九][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
+    r"(?:(\d{1,2})\s*月)?\s*(?:出生|生|的|人)"
+)
 _MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙")
 _FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘")
 
@@ -107,6 +110,8 @@ def note_text(person: Person, today: date) -> str:
         lines.append(f"· 男性：{_verdict(person, RetireCategory.MALE, today)}。")
     if person.sex in (None, "女"):
         lines.append(f"· 女性（原退休年龄55周岁的）：{_verdict(person, RetireCategory.FEMALE_55, today)}；")
-        lines.append(f"  原退休年龄50周岁的：{_verdict(person, RetireCategory.FEMALE_50, today)}。"
-                     "灵活就业人员适用哪一类，由经办机构核定。")
+        lines.append(
+            f"  原退休年龄50周岁的：{_verdict(person, RetireCategory.FEMALE_50, today)}。"
+            "灵活就业人员适用哪一类，由经办机构核定。"
+        )
     return "\n".join(lines)

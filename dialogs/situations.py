@@ -11,12 +11,18 @@ from functools import cache
 from dialogs import divisions, situation_age
 
 DECIDES = "以上是按您描述的情况对照办事指南作的说明；能否办理，以提交后对证件号码的核验和对申报材料的审核为准。"
-SITUATIONS = ("办事指南 二、（二）办理情形：“无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
-              "新就业形态就业人员以及在我省的其他灵活就业人员”。")
-ARCHIVE = ("办事指南 二、（一）办理条件：“就业登记对象人事档案须符合流动人员人事档案管理服务规定，且为省内各级"
-           "公共档案管理服务存档人员”。")
-LETTER = ("表1第2项：档案在原存档机构为单位集体委托的，须提供“转出档案介绍信或解除终止劳动关系协议”"
-          "（原件1份，单位加盖公章，扫描PDF）。")
+SITUATIONS = (
+    "办事指南 二、（二）办理情形：“无雇工的个体工商户、未在用人单位参加基本养老保险的非全日制就业人员、"
+    "新就业形态就业人员以及在我省的其他灵活就业人员”。"
+)
+ARCHIVE = (
+    "办事指南 二、（一）办理条件：“就业登记对象人事档案须符合流动人员人事档案管理服务规定，且为省内各级"
+    "公共档案管理服务存档人员”。"
+)
+LETTER = (
+    "表1第2项：档案在原存档机构为单位集体委托的，须提供“转出档案介绍信或解除终止劳动关系协议”"
+    "（原件1份，单位加盖公章，扫描PDF）。"
+)
 
 
 @dataclass(frozen=True)
@@ -28,19 +34,42 @@ class Note:
 
 
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
-_ASKS_IF = re.compile(r"(能|可以|可|给|还能|能不能)(办|登记)|办(吗|不|么|得了|不了)|登记(吗|不)|算|属于|符合|"
-                      r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及")
+_ASKS_IF = re.compile(
+    r"(能|可以|可|给|还能|能不能)(办|登记)|办(吗|不|么|得了|不了)|登记(吗|不)|算|属于|符合|"
+    r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及"
+)
 _ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|谁|(.)不\1")  # a bare statement asks about itself
 
 _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"快递(?!费|寄|过来|过去)|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|跑腿|美团|饿了么|"
-                r"网店|微商|平台"), "新就业形态就业人员", ""),
-    (re.compile(r"钟点工|小时工|兼职|非全日制|按小时"), "未在用人单位参加基本养老保险的非全日制就业人员",
-     "如果用人单位已为您参加基本养老保险，则不属于这一情形。"),
-    (re.compile(r"个体户|个体工商户|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
-                r"修车铺|美甲|理发"), "无雇工的个体工商户", ""),
-    (re.compile(r"自由职业|零工|散工|临时工|摆摊|地摊|手工|家政|保姆|月嫂|开出租|出租车|小买卖|做生意|"
-                r"打短工|自己干|干点活"), "在我省的其他灵活就业人员", ""),
+    (
+        re.compile(
+            r"快递(?!费|寄|过来|过去)|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|跑腿|美团|饿了么|"
+            r"网店|微商|平台"
+        ),
+        "新就业形态就业人员",
+        "",
+    ),
+    (
+        re.compile(r"钟点工|小时工|兼职|非全日制|按小时"),
+        "未在用人单位参加基本养老保险的非全日制就业人员",
+        "如果用人单位已为您参加基本养老保险，则不属于这一情形。",
+    ),
+    (
+        re.compile(
+            r"个体户|个体工商户|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
+            r"修车铺|美甲|理发"
+        ),
+        "无雇工的个体工商户",
+        "",
+    ),
+    (
+        re.compile(
+            r"自由职业|零工|散工|临时工|摆摊|地摊|手工|家政|保姆|月嫂|开出租|出租车|小买卖|做生意|"
+            r"打短工|自己干|干点活"
+        ),
+        "在我省的其他灵活就业人员",
+        "",
+    ),
 )
 _HIRES = re.compile(r"雇了|雇人|雇[一两二三四五六七八九十\d]+个|请了.{0,3}人|招了|有.{0,3}(员工|伙计|帮工)")
 _NO_HIRE = re.compile(r"没雇|不雇|没有雇|就我自己|我一个人|一个人|自己干|夫妻")
@@ -49,16 +78,22 @@ _EMPLOYEE = re.compile(r"(公司|单位|厂里?).{0,6}(上班|交社保|缴社�
 
 def _work(text: str) -> Note | None:
     if _EMPLOYEE.search(text) and not any(p.search(text) for p, _, _ in _WORK):
-        return Note("work", "situations", f"{SITUATIONS}您说在用人单位就业并由单位参保，这不在上述四种办理"
-                                          "情形之中；具体情况请向办理窗口咨询。")
+        return Note(
+            "work",
+            "situations",
+            f"{SITUATIONS}您说在用人单位就业并由单位参保，这不在上述四种办理情形之中；具体情况请向办理窗口咨询。",
+        )
     for pattern, category, caveat in _WORK:
         m = pattern.search(text)
         if not m:
             continue
         said = m.group(0)
         if category == "无雇工的个体工商户" and _HIRES.search(text) and not _NO_HIRE.search(text):
-            return Note("work", "situations", f"{SITUATIONS}通知所列的是“无雇工的”个体工商户；有雇工的"
-                                              "个体工商户不在所列情形之中，请向办理窗口咨询。")
+            return Note(
+                "work",
+                "situations",
+                f"{SITUATIONS}通知所列的是“无雇工的”个体工商户；有雇工的个体工商户不在所列情形之中，请向办理窗口咨询。",
+            )
         return Note("work", "situations", f"{SITUATIONS}您说的“{said}”，通常对应其中的“{category}”。{caveat}")
     return None
 
@@ -86,8 +121,14 @@ def _places() -> tuple[tuple[str, str, bool], ...]:
                 out.append((c.name[:-1], c.name, in_hebei))
             for k in divisions.counties(c.code) if in_hebei else ():
                 out.append((k.name, k.name, True))
-    out += [("外省", "外省", False), ("省外", "省外", False), ("外地", "外地", False), ("老家", "", True),
-            ("省内", "省内", True), ("雄安", "雄安新区", True)]
+    out += [
+        ("外省", "外省", False),
+        ("省外", "省外", False),
+        ("外地", "外地", False),
+        ("老家", "", True),
+        ("省内", "省内", True),
+        ("雄安", "雄安新区", True),
+    ]
     return tuple(sorted({o for o in out if len(o[0]) >= 2}, key=lambda o: -len(o[0])))
 
 
@@ -108,27 +149,48 @@ def _archive(text: str) -> Note | None:
     m = _ARCHIVE_AT.search(text)
     if not m:
         return None
-    after = text[m.start():]
+    after = text[m.start() :]
     place = place_in(after) or place_in(text)
     if _UNKNOWN.search(text):
-        return Note("archive", "archive_condition", f"{ARCHIVE}不清楚档案在哪里的，资格核验时可以选择“不清楚”，"
-                                                     "由人社部门审核时核实存档情况。")
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}不清楚档案在哪里的，资格核验时可以选择“不清楚”，由人社部门审核时核实存档情况。",
+        )
     if place and not place[1]:
-        return Note("archive", "archive_condition", f"{ARCHIVE}档案存放在{place[0]}（河北省外）的，不属于“省内”"
-                                                     "公共档案管理服务存档，按通知不符合这一条件；请向办理窗口咨询档案转递。")
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案存放在{place[0]}（河北省外）的，不属于“省内”"
+            "公共档案管理服务存档，按通知不符合这一条件；请向办理窗口咨询档案转递。",
+        )
     if _SCHOOL.search(after):
-        return Note("archive", "archive_condition", f"{ARCHIVE}档案在学校的，不属于公共档案管理服务机构存档；"
-                                                     "请向办理窗口咨询档案的接收和转递。")
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案在学校的，不属于公共档案管理服务机构存档；请向办理窗口咨询档案的接收和转递。",
+        )
     if _SELF.search(after):
-        return Note("archive", "archive_condition", f"{ARCHIVE}档案由个人自己保管的，不属于公共档案管理服务机构"
-                                                     "存档；请向办理窗口咨询。")
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案由个人自己保管的，不属于公共档案管理服务机构存档；请向办理窗口咨询。",
+        )
     if _PUBLIC.search(after):
         where = f"{place[0]}的" if place and place[0] else ""
-        return Note("archive", "archive_condition", f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
-                                                     "人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。")
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
+            "人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。",
+        )
     if _EMPLOYER.search(after):
-        return Note("archive", "archive_condition", f"{ARCHIVE}档案在原单位、不在公共档案管理服务机构的，需先转递；"
-                                                     f"{LETTER}", also=("mat_transfer_letter",))
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案在原单位、不在公共档案管理服务机构的，需先转递；{LETTER}",
+            also=("mat_transfer_letter",),
+        )
     return None
 
 
@@ -141,9 +203,13 @@ def _place(text: str) -> Note | None:
     place = place_in(text)
     if not place or not place[1] or not place[0] or place[0] in ("省内", "河北省"):
         return None
-    return Note("place", "where_offline", f"办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”，"
-                                          f"办理层级为市级、县级。您在{place[0]}，可到当地市或县（市、区）政务服务中心、"
-                                          "人社服务大厅的“一件事一次办”窗口办理，也可以通过省政务服务网或“冀时办”线上提交。")
+    return Note(
+        "place",
+        "where_offline",
+        f"办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”，"
+        f"办理层级为市级、县级。您在{place[0]}，可到当地市或县（市、区）政务服务中心、"
+        "人社服务大厅的“一件事一次办”窗口办理，也可以通过省政务服务网或“冀时办”线上提交。",
+    )
 
 
 def apply(question: str, today: date) -> list[Note]:

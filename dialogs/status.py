@@ -11,7 +11,7 @@ from dialogs.model import Button, Reply
 from dialogs.notice import TIME_LIMIT_DAYS
 from dialogs.rating import prompt_buttons
 
-DEPARTMENTS = departments.NAMES        # derived from the registry: {"hrss": "人社", ...}
+DEPARTMENTS = departments.NAMES  # derived from the registry: {"hrss": "人社", ...}
 DEPARTMENT_TASKS = departments.TASKS
 APPLICATION_STATUS = {
     "submitted": "已提交，等待“一件事一次办”窗口受理",
@@ -89,15 +89,20 @@ def status(view: ApplicationView) -> Reply:
     if view.accepted:
         lines.append(f"办结时限：{deadline_text(view.deadline, view.provisional)}")
         if view.workdays_left is not None and view.status == "accepted":
-            lines.append(f"剩余{view.workdays_left}个工作日" if view.workdays_left >= 0
-                         else f"已超期{-view.workdays_left}个工作日")
+            lines.append(
+                f"剩余{view.workdays_left}个工作日"
+                if view.workdays_left >= 0
+                else f"已超期{-view.workdays_left}个工作日"
+            )
     elif view.deadline:
         lines.append(f"如今日受理，预计办结日期：{deadline_text(view.deadline, view.provisional)}")
     if view.cases:
         lines.append("")
         for case in view.cases:
-            line = f"{DEPARTMENTS.get(case.department, case.department)}（{DEPARTMENT_TASKS.get(case.department, '')}）：" \
-                   f"{CASE_STATUS.get(case.state, case.state)}"
+            line = (
+                f"{DEPARTMENTS.get(case.department, case.department)}（{DEPARTMENT_TASKS.get(case.department, '')}）："
+                f"{CASE_STATUS.get(case.state, case.state)}"
+            )
             if case.note:
                 line += f"\n  说明：{case.note}"
             lines.append(line)

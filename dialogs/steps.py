@@ -8,10 +8,10 @@ from typing import Any, Protocol
 from dialogs.callbacks import StepCb
 from dialogs.model import Button, Intent, Reply, Session, UserInput
 
-
 # A step never changes the session it is given: it returns what changes, and the engine applies it.
 # `meta` maps dialogs.model.Meta fields to new values (None clears one); `materials` maps slots to
 # their new list of files.
+
 
 @dataclass
 class Done:
@@ -71,7 +71,7 @@ def btn(step: str, value: str, label: str) -> Button:
 
 
 def rows(buttons: list[Button], per_row: int = 2) -> list[list[Button]]:
-    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 def nav(step: str, *, back: bool = True, skip: str | None = None) -> list[list[Button]]:

@@ -28,6 +28,9 @@ def freeze(s: Session) -> dict[str, Any]:
         | ({"archive_unsure": True} if s.answers.get("archive") == "unsure" else {}),
         "commitment": s.meta.commitment.model_dump(mode="json", exclude_none=True) if s.meta.commitment else None,
         "consent": {"version": s.meta.consent_version, "agreed_at": s.meta.consent_at},
-        "notice": {"version": s.meta.notice_version, "acknowledged_at": s.meta.notice_ack_at,
-                   "current_version": notice.NOTICE_VERSION},
+        "notice": {
+            "version": s.meta.notice_version,
+            "acknowledged_at": s.meta.notice_ack_at,
+            "current_version": notice.NOTICE_VERSION,
+        },
     }

@@ -12,7 +12,11 @@ WELCOME = (
     "您好！这里是河北省" + notice.SERVICE_NAME + "服务助手。\n\n"
     "一次告知、一张表单、一套材料、一次提交，即可办理以下6个事项：\n"
     + "\n".join(f"{i}. {m}" for i, m in enumerate(notice.SIX_MATTERS, 1))
-    + "\n\n提交后由" + departments.JOINED + "部门并联办理，办理时限" + str(notice.TIME_LIMIT_DAYS) + "个工作日。"
+    + "\n\n提交后由"
+    + departments.JOINED
+    + "部门并联办理，办理时限"
+    + str(notice.TIME_LIMIT_DAYS)
+    + "个工作日。"
 )
 
 HELP = (
@@ -24,15 +28,30 @@ HELP = (
 )
 
 COMMANDS = (
-    ("start", "首页"), ("guide", "办事指南"), ("apply", "开始办理"), ("status", "办理进度"),
-    ("ask", "咨询问题"), ("cancel", "放弃当前申请"), ("mydata", "我的个人信息"), ("delete", "删除草稿"),
+    ("start", "首页"),
+    ("guide", "办事指南"),
+    ("apply", "开始办理"),
+    ("status", "办理进度"),
+    ("ask", "咨询问题"),
+    ("cancel", "放弃当前申请"),
+    ("mydata", "我的个人信息"),
+    ("delete", "删除草稿"),
     ("help", "帮助"),
 )
 
 NON_TEXT = {
-    "sticker": "贴纸", "voice": "语音", "video": "视频", "video_note": "视频消息", "location": "位置",
-    "animation": "动图", "audio": "音频", "photo": "照片", "document": "文件", "contact": "联系人",
-    "poll": "投票", "dice": "骰子",
+    "sticker": "贴纸",
+    "voice": "语音",
+    "video": "视频",
+    "video_note": "视频消息",
+    "location": "位置",
+    "animation": "动图",
+    "audio": "音频",
+    "photo": "照片",
+    "document": "文件",
+    "contact": "联系人",
+    "poll": "投票",
+    "dice": "骰子",
 }
 
 
@@ -96,10 +115,13 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 def download_failed(count: int = 1) -> Reply:
     """Telegram did not hand over an uploaded file, even after retries: nothing else is lost."""
     what = "这个文件" if count == 1 else f"这{count}个文件"
-    return Reply(text=f"⚠️ 暂时无法从 Telegram 取得您刚才发送的{what}（网络繁忙）。"
-                      f"请稍候片刻，再重新发送{what}；已填写和已上传的其他内容都已保存。")
+    return Reply(
+        text=f"⚠️ 暂时无法从 Telegram 取得您刚才发送的{what}（网络繁忙）。"
+        f"请稍候片刻，再重新发送{what}；已填写和已上传的其他内容都已保存。"
+    )
 
 
-SORRY_KEPT = ("系统繁忙，回复未能及时发出。您刚才发送的内容已经保存，下一步的提示稍后会自动发送给您；"
-              "也可以发送 /apply 继续办理。")
+SORRY_KEPT = (
+    "系统繁忙，回复未能及时发出。您刚才发送的内容已经保存，下一步的提示稍后会自动发送给您；也可以发送 /apply 继续办理。"
+)
 SORRY_NOT_KEPT = "系统繁忙，您刚才发送的内容未能保存，请稍后重新发送。此前已填写的内容不会丢失。"

@@ -20,11 +20,17 @@ _ACCOUNT_NOISE = re.compile(r"[\s\-‐‑–—−]+")
 _ACCOUNT_EXAMPLE = "例如：6222 0212 3456 7890 123"
 
 _NAME_EXAMPLE = "例如：张三、阿依古丽·买买提 或 JOHN SMITH"
-_DOT_VARIANTS = str.maketrans({c: "·" for c in "•・‧∙⋅●.。"})
-_APOSTROPHES = str.maketrans({c: "'" for c in "‘’ʼ`´"})
+_DOT_VARIANTS = str.maketrans(dict.fromkeys("•・‧∙⋅●.。", "·"))
+_APOSTROPHES = str.maketrans(dict.fromkeys("‘’ʼ`´", "'"))
 _CJK_RANGES = (
-    (0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-    (0x20000, 0x2A6DF), (0x2A700, 0x2EE5F), (0x2F800, 0x2FA1F), (0x30000, 0x323AF),
+    (0x3007, 0x3007),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2EE5F),
+    (0x2F800, 0x2FA1F),
+    (0x30000, 0x323AF),
 )
 # Bidirectional overrides can make text display differently from what is stored.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
@@ -54,7 +60,7 @@ def parse_date(raw: str, today: date) -> date:
 def parse_phone(raw: str) -> str:
     text = _PHONE_NOISE.sub("", _nfkc(raw))
     for prefix in ("+86", "0086", "86"):
-        rest = text[len(prefix):]
+        rest = text[len(prefix) :]
         if text.startswith(prefix) and len(rest) == 11 and rest.isascii() and rest.isdigit():
             text = rest
             break
@@ -104,8 +110,7 @@ def _is_cjk(ch: str) -> bool:
 
 def _is_latin(ch: str) -> bool:
     cp = ord(ch)
-    return ("A" <= ch <= "Z" or "a" <= ch <= "z"
-            or (0xC0 <= cp <= 0x24F and ch not in "×÷"))
+    return "A" <= ch <= "Z" or "a" <= ch <= "z" or (0xC0 <= cp <= 0x24F and ch not in "×÷")
 
 
 def parse_name(raw: str) -> str:

@@ -31,8 +31,9 @@ class WorkCalendar:
     def __init__(self, schedules: Iterable[type] = ()) -> None:
         schedules = tuple(schedules)
         self._cn = holidays.China(static_holidays_classes=schedules)
-        self._years = frozenset(y for cls in (ChinaStaticHolidays, *schedules)
-                                for y in getattr(cls, "special_public_holidays", {}))
+        self._years = frozenset(
+            y for cls in (ChinaStaticHolidays, *schedules) for y in getattr(cls, "special_public_holidays", {})
+        )
         self.source = f"holidays {version('holidays')} (China: 国务院令第795号; 国务院办公厅节假日安排)"
 
     @classmethod

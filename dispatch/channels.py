@@ -64,14 +64,16 @@ class FolderChannel:
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
         try:
             recipient = self.recipients.get(packet.department)
-            files = {(f"{name}.age" if recipient else name): (pyrage.encrypt(data, [recipient]) if recipient
-                                                               else data)
-                     for name, data in packet.files.items()}
+            files = {
+                (f"{name}.age" if recipient else name): (pyrage.encrypt(data, [recipient]) if recipient else data)
+                for name, data in packet.files.items()
+            }
             for name, data in files.items():
                 write_synced(tmp / name, data)
             receipt = f"folder:{packet.department}/{final.name}"
-            write_synced(tmp / RECEIPT, json.dumps(
-                {"receipt": receipt, "key": delivery_key, "files": sorted(files)}).encode())
+            write_synced(
+                tmp / RECEIPT, json.dumps({"receipt": receipt, "key": delivery_key, "files": sorted(files)}).encode()
+            )
             fsync_dir(tmp)
             try:
                 os.rename(tmp, final)
@@ -95,24 +97,37 @@ class WebhookChannel:
         self.timeout = timeout
 
     def body(self, delivery_key: str, packet: Packet) -> bytes:
-        return json.dumps({
-            "key": delivery_key, "ref": packet.ref, "department": packet.department,
-            "version": packet.version, "deadline": packet.meta.get("deadline"),
-            "files": {name: base64.b64encode(data).decode() for name, data in packet.files.items()},
-        }, ensure_ascii=False).encode()
+        return json.dumps(
+            {
+                "key": delivery_key,
+                "ref": packet.ref,
+                "department": packet.department,
+                "version": packet.version,
+                "deadline": packet.meta.get("deadline"),
+                "files": {name: base64.b64encode(data).decode() for name, data in packet.files.items()},
+            },
+            ensure_ascii=False,
+        ).encode()
 
     async def send(self, delivery_key: str, packet: Packet) -> str:
         body = self.body(delivery_key, packet)
         ts = str(int(time.time()))
-        headers = {"Content-Type": "application/json", "X-Timestamp": ts,
-                   "X-Signature": signature(self.secret, ts, body), "Idempotency-Key": delivery_key}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Timestamp": ts,
+            "X-Signature": signature(self.secret, ts, body),
+            "Idempotency-Key": delivery_key,
+        }
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
-                async with http.post(self.url, data=body, headers=headers) as resp:
-                    text = await resp.text()
-                    if not 200 <= resp.status < 300:
-                        raise DeliveryFailed(f"HTTP {resp.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.post(self.url, data=body, headers=headers) as resp,
+            ):
+                text = await resp.text()
+                if not 200 <= resp.status < 300:
+                    raise DeliveryFailed(f"HTTP {resp.status}")
+        except (TimeoutError, aiohttp.ClientError) as e:
             raise DeliveryFailed(f"{type(e).__name__}") from e
         try:
             receipt = json.loads(text).get("receipt") if text else None
@@ -152,5 +167,5 @@ def age_recipient(public_key: str):
     """An age X25519 recipient (age1…); ValueError if the key is not one."""
     try:
         return pyrage.x25519.Recipient.from_str(public_key.strip())
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - pyrage raises its own error types
         raise ValueError(f"not an age public key (age1…): {exc}") from None

@@ -14,8 +14,16 @@ from fontTools import subset, ttLib
 
 log = logging.getLogger(__name__)
 VERSION = "1"
-_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2000, 0x206F), (0x2100, 0x21FF), (0x2460, 0x24FF),
-           (0x2500, 0x25FF), (0x3000, 0x303F), (0xFF00, 0xFFEF))
+_RANGES = (
+    (0x20, 0x7E),
+    (0xA0, 0x17F),
+    (0x2000, 0x206F),
+    (0x2100, 0x21FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x25FF),
+    (0x3000, 0x303F),
+    (0xFF00, 0xFFEF),
+)
 _SOURCES = ("dialogs", "dispatch")  # every text the project prints lives here
 
 
@@ -69,6 +77,6 @@ def common_face(path: Path, index: int) -> tuple[Path, frozenset[int]] | None:
             log.info("built the common CJK subset %s (%d characters)", target.name, len(wanted))
         with ttLib.TTFont(target, lazy=True) as built:
             return target, frozenset(built.getBestCmap())
-    except Exception:  # noqa: BLE001 - the full face always works, only slower
+    except Exception:
         log.warning("could not build the common CJK subset; using the full face", exc_info=True)
         return None

@@ -9,23 +9,23 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from collections.abc import Iterator
-from typing import NamedTuple
-
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from fontTools import subset as ftsubset
 from fontTools import ttLib
-from fpdf import output as fpdf_output
-from dispatch.fontcache import common_face
 from fpdf import FPDF, FontFace, XPos, YPos
+from fpdf import output as fpdf_output
 from fpdf.enums import MethodReturnValue, TextEmphasis, WrapMode
 from fpdf.fonts import SubsetMap, TTFFont
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+
+from dispatch.fontcache import common_face
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +78,8 @@ class FontChoice(NamedTuple):
     bold: Path | None = None  # a matching bold file, same index
 
 
-NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk",
-             "/usr/share/fonts/google-noto-cjk")
-WQY = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-       "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+NOTO_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")
+WQY = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
 @functools.cache
@@ -100,12 +98,15 @@ def find_cjk_font(noto_dirs: tuple[str, ...] = NOTO_DIRS, wqy: tuple[str, ...] =
                 return FontChoice(regular, 2, bold if bold.is_file() else None)
     for name in wqy:
         if Path(name).is_file():
-            log.warning("Noto CJK not found, using %s: rare name characters "
-                        "(e.g. 𫖮 𬌗) will be missing from PDFs", name)
+            log.warning(
+                "Noto CJK not found, using %s: rare name characters (e.g. 𫖮 𬌗) will be missing from PDFs", name
+            )
             return FontChoice(Path(name), 0)
-    raise FontMissing("未找到中文字体，无法生成 PDF。请运行安装脚本（apt-get install -y "
-                      "fonts-noto-cjk）。No CJK font found: run the setup script to "
-                      "install fonts-noto-cjk, or set CJK_FONT_PATH.")
+    raise FontMissing(
+        "未找到中文字体，无法生成 PDF。请运行安装脚本（apt-get install -y "
+        "fonts-noto-cjk）。No CJK font found: run the setup script to "
+        "install fonts-noto-cjk, or set CJK_FONT_PATH."
+    )
 
 
 class _Pdf(FPDF):
@@ -172,6 +173,7 @@ class _DocumentFace(ttLib.TTFont):
 @dataclass(frozen=True)
 class _Subset:
     """A face's subset for one set of glyphs: the compiled CFF table fpdf embeds and the glyph ids."""
+
     cff: bytes
     glyph_ids: dict[str, int]
 
@@ -224,8 +226,10 @@ class _SubsetCache:
             done = self._done.get(key)
         if done is None:
             self._real.subset(font)
-            done = _Subset(super(_DocumentFace, font).__getitem__("CFF ").compile(font),
-                           {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()})
+            done = _Subset(
+                super(_DocumentFace, font).__getitem__("CFF ").compile(font),
+                {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()},
+            )
             with self._lock:
                 if len(self._done) >= self.LIMIT:
                     self._done.pop(next(iter(self._done)))
@@ -247,8 +251,9 @@ def document_set(*docs: FormDocument) -> Iterator[None]:
     """Forms rendered inside (in this thread or one it starts with asyncio.to_thread) share one font
     subset per face, made for every character of `docs`: an application's department forms subset the
     face once instead of once each. A document with a character outside the set is subset on its own."""
-    chars = frozenset(ord(ch) for doc in docs for ch in doc.title + _document_text(doc) + _SET_EXTRA
-                      if not ch.isspace())
+    chars = frozenset(
+        ord(ch) for doc in docs for ch in doc.title + _document_text(doc) + _SET_EXTRA if not ch.isspace()
+    )
     token = _SHARED.set(chars)
     try:
         yield
@@ -372,9 +377,16 @@ def _table(pdf: FPDF, sections: list[FormSection]) -> None:
     label_w = pdf.epw * _COLS[0] / 100 - 2 * _PAD
     value_w = pdf.epw * _COLS[1] / 100 - 2 * _PAD
     wide_w = pdf.epw * (100 - _COLS[0]) / 100 - 2 * _PAD
-    with pdf.table(col_widths=_COLS, width=pdf.epw, first_row_as_headings=False,
-                   wrapmode=WrapMode.CHAR, text_align="LEFT", padding=_PAD,
-                   line_height=pdf.font_size * 1.4, min_row_height=pdf.font_size * 2) as table:
+    with pdf.table(
+        col_widths=_COLS,
+        width=pdf.epw,
+        first_row_as_headings=False,
+        wrapmode=WrapMode.CHAR,
+        text_align="LEFT",
+        padding=_PAD,
+        line_height=pdf.font_size * 1.4,
+        min_row_height=pdf.font_size * 2,
+    ) as table:
         for section in sections:
             header = section.title + (f"（{section.note}）" if section.note else "")
             table.row().cell(header, colspan=4, style=_SECTION)
@@ -402,8 +414,14 @@ def _commitment(pdf: FPDF, doc: FormDocument) -> bool:
     if moved:
         pdf.add_page()
     signature = f"申请人（签字）：{doc.signer}（{doc.signed_how}）\n{doc.signed_at}"
-    with pdf.table(col_widths=(1,), width=pdf.epw, first_row_as_headings=False,
-                   wrapmode=WrapMode.CHAR, text_align="LEFT", line_height=line_h) as table:
+    with pdf.table(
+        col_widths=(1,),
+        width=pdf.epw,
+        first_row_as_headings=False,
+        wrapmode=WrapMode.CHAR,
+        text_align="LEFT",
+        line_height=line_h,
+    ) as table:
         for part in pledge:
             table.row().cell(part, padding=(3, _PAD * 2))
         table.row().cell(signature, align="R", padding=(4, _PAD * 6))
@@ -412,11 +430,10 @@ def _commitment(pdf: FPDF, doc: FormDocument) -> bool:
 
 def _chunks(pdf: FPDF, text: str, width: float) -> list[str]:
     """Split text too tall for one page into pieces, since a table row cannot break."""
-    lines = pdf.multi_cell(width, 1, text, dry_run=True, wrapmode=WrapMode.CHAR,
-                           output=MethodReturnValue.LINES)
+    lines = pdf.multi_cell(width, 1, text, dry_run=True, wrapmode=WrapMode.CHAR, output=MethodReturnValue.LINES)
     if len(lines) <= _MAX_LINES:
         return [text]
-    return ["\n".join(lines[i:i + _MAX_LINES]) for i in range(0, len(lines), _MAX_LINES)]
+    return ["\n".join(lines[i : i + _MAX_LINES]) for i in range(0, len(lines), _MAX_LINES)]
 
 
 def _label(row: FormRow) -> str:
@@ -440,13 +457,16 @@ def _value(pdf: FPDF, row: FormRow, width: float) -> str:
     return "\n".join(lines)
 
 
-def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float,
-           value_w: float) -> list[list[FormRow]]:
+def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float, value_w: float) -> list[list[FormRow]]:
     """Two short fields share a line; a long one, or a lone short one, takes the width."""
+
     def short(row: FormRow) -> bool:
         text = _value(pdf, row, value_w)
-        return ("\n" not in text and pdf.get_string_width(text) <= value_w
-                and pdf.get_string_width(_label(row)) <= 2 * label_w)
+        return (
+            "\n" not in text
+            and pdf.get_string_width(text) <= value_w
+            and pdf.get_string_width(_label(row)) <= 2 * label_w
+        )
 
     lines: list[list[FormRow]] = []
     pending: FormRow | None = None
@@ -472,8 +492,12 @@ def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]], unreadable: 
     if not any(items for _, items in parts):
         raise ValueError("no materials to bundle")
     bad = unreadable if unreadable is not None else []
-    images = [(title, i, len(items), data) for title, items in parts
-              for i, (kind, data) in enumerate(items, 1) if kind == "image"]
+    images = [
+        (title, i, len(items), data)
+        for title, items in parts
+        for i, (kind, data) in enumerate(items, 1)
+        if kind == "image"
+    ]
     photo_pages = list(PdfReader(BytesIO(_photo_pages(images, bad))).pages) if images else []
     writer = PdfWriter()
     next_photo = 0
@@ -544,8 +568,14 @@ def _photo_pages(images: list[tuple[str, int, int, bytes]], bad: list[str]) -> b
         top = pdf.get_y() + 2
         if landscape is not None:
             try:
-                pdf.image(BytesIO(data), x=pdf.l_margin, y=top, w=pdf.epw,
-                          h=pdf.h - top - pdf.b_margin, keep_aspect_ratio=True)
+                pdf.image(
+                    BytesIO(data),
+                    x=pdf.l_margin,
+                    y=top,
+                    w=pdf.epw,
+                    h=pdf.h - top - pdf.b_margin,
+                    keep_aspect_ratio=True,
+                )
                 continue
             except Exception:  # noqa: BLE001
                 pass

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from dialogs import notice
+from dialogs import departments, notice
+from dialogs.clock import local_text, utc, utcnow
 from dialogs.fields import display_value
 from dialogs.form import BY_KEY, FIELDS, SECTION_NOTES, SECTIONS, FieldSpec, Kind, option_label
-from dialogs.options import UNDECIDED_NAME
 from dialogs.idnumbers import ID_TYPE_LABELS
-from dialogs import departments
+from dialogs.options import UNDECIDED_NAME
 from dispatch import routing
-from dialogs.clock import local_text, utc, utcnow
 from storage.blobs import BlobCorrupted, BlobStore
 
 if TYPE_CHECKING:
@@ -42,10 +41,16 @@ class PacketSource:
     case_id: int | None = None
 
     @classmethod
-    def of(cls, app: Any, case_id: int | None = None) -> "PacketSource":
-        return cls(ref=app.ref, version=app.version, data=json.loads(json.dumps(app.data)),
-                   accepted_at=app.accepted_at, deadline=app.deadline,
-                   deadline_provisional=bool(app.deadline_provisional), case_id=case_id)
+    def of(cls, app: Any, case_id: int | None = None) -> PacketSource:
+        return cls(
+            ref=app.ref,
+            version=app.version,
+            data=json.loads(json.dumps(app.data)),
+            accepted_at=app.accepted_at,
+            deadline=app.deadline,
+            deadline_provisional=bool(app.deadline_provisional),
+            case_id=case_id,
+        )
 
 
 @dataclass
@@ -66,17 +71,21 @@ def delivery_key(ref: str, department: str, version: int) -> str:
     return f"{ref}:{department}:v{version}"
 
 
-def build_packet(source: PacketSource, dept: str, blobs: BlobStore, *, render_pdfs: bool = True,
-                 now: datetime | None = None) -> Packet:
+def build_packet(
+    source: PacketSource, dept: str, blobs: BlobStore, *, render_pdfs: bool = True, now: datetime | None = None
+) -> Packet:
     """Blocking (about 1–2 s with PDFs): call through asyncio.to_thread."""
     if dept == ALL:
         fields, materials = routing.all_fields(source.data), routing.all_materials(source.data)
     else:
         fields, materials = routing.fields_for(dept, source.data), routing.materials_for(dept, source.data)
     now = utc(now or utcnow())
-    meta = {"case_id": source.case_id, "deadline": source.deadline.isoformat() if source.deadline else None,
-            "deadline_provisional": source.deadline_provisional, "name": fields.get("name") or
-            (source.data.get("answers") or {}).get("name")}
+    meta = {
+        "case_id": source.case_id,
+        "deadline": source.deadline.isoformat() if source.deadline else None,
+        "deadline_provisional": source.deadline_provisional,
+        "name": fields.get("name") or (source.data.get("answers") or {}).get("name"),
+    }
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
         from dispatch.formpdf import document_set, materials_pdf, render_form_pdf
@@ -115,18 +124,21 @@ def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: 
 
     sections = []
     for section in SECTIONS:
-        rows = [form_row(spec, fields[spec.key]) for spec in FIELDS
-                if spec.section == section and spec.key in fields]
+        rows = [form_row(spec, fields[spec.key]) for spec in FIELDS if spec.section == section and spec.key in fields]
         if rows:
             sections.append(FormSection(section, rows, note=SECTION_NOTES.get(section)))
     commitment = source.data.get("commitment") or {}
     title = TITLE if dept == ALL else f"{TITLE}（{departments.get(dept).title}）"
     return FormDocument(
-        title=title, reference=f"{source.ref}（第{source.version}版）", sections=sections,
+        title=title,
+        reference=f"{source.ref}（第{source.version}版）",
+        sections=sections,
         commitment=commitment.get("text") or notice.COMMITMENT,
         signer=str((source.data.get("answers") or {}).get("name") or ""),
-        signed_at=local_text(commitment.get("accepted_at")), generated_at=local_text(now),
-        signed_how="窗口当面确认" if commitment.get("in_person") else "线上确认")
+        signed_at=local_text(commitment.get("accepted_at")),
+        generated_at=local_text(now),
+        signed_how="窗口当面确认" if commitment.get("in_person") else "线上确认",
+    )
 
 
 def form_row(spec: FieldSpec, value: Any) -> FormRow:
@@ -143,8 +155,13 @@ def form_row(spec: FieldSpec, value: Any) -> FormRow:
         return FormRow(spec.label, ID_TYPE_LABELS.get(value, str(value)), required=spec.required or spec.starred)
     if spec.kind == Kind.choice and spec.options and len(spec.options) <= MAX_BOXES:
         chosen = [dict(spec.options).get(str(value), str(value))] if value not in (None, "") else []
-        return FormRow(spec.label, "", required=spec.required or spec.starred,
-                       options=[label for _, label in spec.options], chosen=chosen)
+        return FormRow(
+            spec.label,
+            "",
+            required=spec.required or spec.starred,
+            options=[label for _, label in spec.options],
+            chosen=chosen,
+        )
     if spec.kind == Kind.date and value:  # 表2 prints dates as 年 月 日
         d = date.fromisoformat(str(value))
         return FormRow(spec.label, f"{d.year}年{d.month}月{d.day}日", required=spec.required or spec.starred)
@@ -157,8 +174,7 @@ def _text(spec: FieldSpec, value: Any) -> str:
     return row.value or "、".join(row.chosen or [])
 
 
-def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
-               materials: dict[str, Any]) -> bytes:
+def _data_json(source: PacketSource, dept: str, fields: dict[str, Any], materials: dict[str, Any]) -> bytes:
     doc = {
         "schema_version": SCHEMA_VERSION,
         "ref": source.ref,
@@ -169,12 +185,17 @@ def _data_json(source: PacketSource, dept: str, fields: dict[str, Any],
         "accepted_at": utc(source.accepted_at).isoformat() if source.accepted_at else None,
         "deadline": source.deadline.isoformat() if source.deadline else None,
         "deadline_provisional": source.deadline_provisional,
-        "fields": {k: {"label": BY_KEY[k].label, "value": v, "text": _text(BY_KEY[k], v)}
-                   for k, v in fields.items()},
-        "materials": {k: {"title": m["title"],
-                          "files": [{key: f.get(key) for key in ("sha256", "kind", "mime", "pages", "size")}
-                                    for f in m.get("files") or []]}
-                      for k, m in materials.items()},
+        "fields": {k: {"label": BY_KEY[k].label, "value": v, "text": _text(BY_KEY[k], v)} for k, v in fields.items()},
+        "materials": {
+            k: {
+                "title": m["title"],
+                "files": [
+                    {key: f.get(key) for key in ("sha256", "kind", "mime", "pages", "size")}
+                    for f in m.get("files") or []
+                ],
+            }
+            for k, m in materials.items()
+        },
         "commitment": {k: (source.data.get("commitment") or {}).get(k) for k in ("text", "accepted_at")},
     }
     for extra in EXTRAS.get(dept, ()):

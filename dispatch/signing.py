@@ -13,8 +13,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify(secret: str, timestamp: str | None, body: bytes, given: str | None, now: float,
-           max_skew: int = MAX_SKEW) -> bool:
+def verify(
+    secret: str, timestamp: str | None, body: bytes, given: str | None, now: float, max_skew: int = MAX_SKEW
+) -> bool:
     """Constant-time check of the signature, and the timestamp within `max_skew` of now."""
     if not secret or not timestamp or not given:
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -10,8 +11,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from dialogs import notices
-from dispatch.channels import Channel
 from dialogs.clock import utc, utcnow
+from dispatch.channels import Channel
 from dispatch.config import DispatchConfig
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire
@@ -26,9 +27,18 @@ Packer = Callable[[PacketSource, str, BlobStore], Packet]
 class Worker:
     """At-least-once: a crash between send and record re-sends the same key after the lease ends."""
 
-    def __init__(self, sessionmaker, blobs: BlobStore, channels: Mapping[str, Channel],
-                 config: DispatchConfig, *, clock: Callable[[], datetime] = utcnow,
-                 packer: Packer = build_packet, rng: random.Random | None = None, name: str = "worker"):
+    def __init__(
+        self,
+        sessionmaker,
+        blobs: BlobStore,
+        channels: Mapping[str, Channel],
+        config: DispatchConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        packer: Packer = build_packet,
+        rng: random.Random | None = None,
+        name: str = "worker",
+    ):
         self.sessionmaker = sessionmaker
         self.blobs = blobs
         self.channels = channels
@@ -62,8 +72,12 @@ class Worker:
             await self.process(delivery_id)
         return len(ids)
 
-    async def run_forever(self, stop: asyncio.Event, poll_interval: float | None = None,
-                          periodic: Callable[[], Awaitable[object]] | None = None) -> None:
+    async def run_forever(
+        self,
+        stop: asyncio.Event,
+        poll_interval: float | None = None,
+        periodic: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         """Poll until `stop` is set; also run `periodic` (the back office's deadline watch) every
         remind_every seconds."""
         poll = self.config.poll_interval if poll_interval is None else poll_interval
@@ -79,10 +93,8 @@ class Worker:
                 log.exception("dispatch pass failed")
                 busy = 0
             if not busy:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll)
-                except asyncio.TimeoutError:
-                    pass
 
     async def claim(self, limit: int) -> list[int]:
         now = self.now()
@@ -118,7 +130,7 @@ class Worker:
             kw = {} if getattr(channel, "needs_files", True) else {"render_pdfs": False}
             packet = await asyncio.to_thread(self.packer, source, d.department, self.blobs, **kw)
             receipt = await channel.send(packet.key, packet)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - one delivery's failure is retried, never fatal to the worker
             await self._failed(d, e)
             return
         await self._delivered(d, packet, receipt)
@@ -126,8 +138,9 @@ class Worker:
     async def _delivered(self, d: Delivery, packet: Packet, receipt: str) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
             now = self.now()
-            if not await uow.deliveries.finish(d.id, attempted=True, status="delivered", delivered_at=now,
-                                               receipt=str(receipt)[:255], last_error=None):
+            if not await uow.deliveries.finish(
+                d.id, attempted=True, status="delivered", delivered_at=now, receipt=str(receipt)[:255], last_error=None
+            ):
                 return
             case = await uow.cases.of(d.application_id, d.department)
             try:
@@ -137,11 +150,15 @@ class Worker:
                 pass  # already delivered (an earlier version) or decided meanwhile
             channel = self.config.departments[d.department]
             if channel.kind != "telegram":  # clerks still get a PII-free notice in their chat
-                await uow.notifications.to_chat(channel.chat_id, notices.case_notice(packet),
-                                                dedup_key=f"notice:{packet.key}")
-            uow.events.add("packet_delivered", self.name, {"department": d.department, "version": d.version,
-                                                           "receipt": str(receipt)[:255]},
-                           application_id=d.application_id)
+                await uow.notifications.to_chat(
+                    channel.chat_id, notices.case_notice(packet), dedup_key=f"notice:{packet.key}"
+                )
+            uow.events.add(
+                "packet_delivered",
+                self.name,
+                {"department": d.department, "version": d.version, "receipt": str(receipt)[:255]},
+                application_id=d.application_id,
+            )
 
     async def _failed(self, d: Delivery, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"[:500]
@@ -151,15 +168,17 @@ class Worker:
             row = await uow.deliveries.get(d.id)
             app = await uow.applications.get(d.application_id)
             attempts = row.attempts + 1  # this failure included
-            payload = {"department": d.department, "version": d.version, "attempts": attempts,
-                       "error": message}
+            payload = {"department": d.department, "version": d.version, "attempts": attempts, "error": message}
             if attempts >= self.config.max_attempts:
                 if await uow.deliveries.finish(d.id, attempted=True, status="dead", last_error=message):
                     uow.events.add("delivery_dead", self.name, payload, application_id=d.application_id)
                     await uow.notifications.to_chat(
-                        self.config.admin_chat_id, notices.dead_letter(app.ref, d.department, attempts, message),
-                        dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}")
+                        self.config.admin_chat_id,
+                        notices.dead_letter(app.ref, d.department, attempts, message),
+                        dedup_key=f"dead:{app.ref}:{d.department}:v{d.version}",
+                    )
                 return
-            if await uow.deliveries.finish(d.id, attempted=True, status="retry", last_error=message,
-                                           next_attempt_at=now + self.backoff(attempts)):
+            if await uow.deliveries.finish(
+                d.id, attempted=True, status="retry", last_error=message, next_attempt_at=now + self.backoff(attempts)
+            ):
                 uow.events.add("delivery_failed", self.name, payload, application_id=d.application_id)

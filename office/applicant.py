@@ -16,15 +16,22 @@ from dialogs.reference import new_reference
 from dialogs.workdays import Deadline, WorkCalendar
 from office import decisions, helpdesk, window
 from office.outcome import Result
-from storage.models import Application
 from storage.blobrefs import shas_of
+from storage.models import Application
 from storage.uow import UnitOfWork
 
 OnSubmitted = Callable[[UnitOfWork, Application], Awaitable[None]]
 
 
-async def submit(uow: UnitOfWork, applicant_id: int, key: str, frozen: dict[str, Any], now: datetime,
-                 calendar: WorkCalendar, on_submitted: OnSubmitted | None = None) -> tuple[Application, Deadline]:
+async def submit(
+    uow: UnitOfWork,
+    applicant_id: int,
+    key: str,
+    frozen: dict[str, Any],
+    now: datetime,
+    calendar: WorkCalendar,
+    on_submitted: OnSubmitted | None = None,
+) -> tuple[Application, Deadline]:
     """The application for submission `key` (created once), and the deadline if accepted today."""
     app = await uow.applications.by_submission_key(key)
     expected = calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
@@ -32,21 +39,34 @@ async def submit(uow: UnitOfWork, applicant_id: int, key: str, frozen: dict[str,
         app, created = await _insert(uow, key, applicant_id, frozen, now, expected)
         if created:
             await uow.blob_refs.add(f"app:{app.id}", shas_of(app.data))  # the application holds its files
-            uow.events.add("application_submitted", f"applicant:{applicant_id}", {"ref": app.ref},
-                           applicant_id=applicant_id, application_id=app.id)
+            uow.events.add(
+                "application_submitted",
+                f"applicant:{applicant_id}",
+                {"ref": app.ref},
+                applicant_id=applicant_id,
+                application_id=app.id,
+            )
             if on_submitted is not None:
                 await on_submitted(uow, app)
     return app, expected
 
 
-async def _insert(uow: UnitOfWork, key: str, applicant_id: int, frozen: dict[str, Any], now: datetime,
-                  expected: Deadline) -> tuple[Application, bool]:
+async def _insert(
+    uow: UnitOfWork, key: str, applicant_id: int, frozen: dict[str, Any], now: datetime, expected: Deadline
+) -> tuple[Application, bool]:
     """Insert under a savepoint: a reference taken at the same moment elsewhere is drawn again,
     and a submission of the same draft by another process is reused."""
     for _ in range(5):
-        app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=applicant_id,
-                          data=frozen, status="submitted", submitted_at=now,
-                          deadline=expected.due, deadline_provisional=expected.provisional)
+        app = Application(
+            ref=new_reference(local_day(now)),
+            submission_key=key,
+            applicant_id=applicant_id,
+            data=frozen,
+            status="submitted",
+            submitted_at=now,
+            deadline=expected.due,
+            deadline_provisional=expected.provisional,
+        )
         if await uow.applications.add_unique(app):
             return app, True
         existing = await uow.applications.by_submission_key(key)
@@ -67,8 +87,13 @@ async def correction_request(uow: UnitOfWork, applicant_id: int, dept: str, ref:
         flagged = case.correction if case is not None and case.state == "correction" else None
     if not flagged:
         return None
-    return Correction(ref=ref, dept=dept, reason=flagged.get("reason", ""), fields=list(flagged.get("fields", [])),
-                      materials=list(flagged.get("materials", [])))
+    return Correction(
+        ref=ref,
+        dept=dept,
+        reason=flagged.get("reason", ""),
+        fields=list(flagged.get("fields", [])),
+        materials=list(flagged.get("materials", [])),
+    )
 
 
 def changes_for(correction: Correction, frozen: dict[str, Any]) -> dict[str, Any]:
@@ -76,9 +101,10 @@ def changes_for(correction: Correction, frozen: dict[str, Any]) -> dict[str, Any
     if correction.dept == "window" and not correction.fields and not correction.materials:
         changes = {"answers": frozen["answers"], "materials": frozen["materials"]}
     else:
-        changes = {"answers": {k: frozen["answers"].get(k) for k in correction.fields},
-                   "materials": {k: frozen["materials"][k] for k in correction.materials
-                                 if k in frozen["materials"]}}
+        changes = {
+            "answers": {k: frozen["answers"].get(k) for k in correction.fields},
+            "materials": {k: frozen["materials"][k] for k in correction.materials if k in frozen["materials"]},
+        }
     return changes | {"commitment": frozen["commitment"]}  # re-committed: the form's signature time
 
 
@@ -104,6 +130,14 @@ async def rate(uow: UnitOfWork, applicant_id: int, intent: Rate, helpdesk_chat: 
     logged = {"ref": intent.ref} | ({"score": intent.score} if intent.score is not None else {})
     uow.events.add("rated", f"applicant:{applicant_id}", logged, applicant_id=applicant_id, application_id=app.id)
     if intent.score is not None and intent.score <= rating.FOLLOW_UP_AT_MOST:
-        await helpdesk.open_ticket(uow, applicant_id, {
-            "question": f"差评回访：申请人评价“{rating.SCORES[intent.score]}”", "step": "submitted",
-            "ref": app.ref, "reason": "bad_rating"}, helpdesk_chat)
+        await helpdesk.open_ticket(
+            uow,
+            applicant_id,
+            {
+                "question": f"差评回访：申请人评价“{rating.SCORES[intent.score]}”",
+                "step": "submitted",
+                "ref": app.ref,
+                "reason": "bad_rating",
+            },
+            helpdesk_chat,
+        )

@@ -44,16 +44,25 @@ async def issue(uow: UnitOfWork, app: Application, actor: str, now: datetime) ->
     await codes.revoke_open(app.id, now)
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     expires = now + timedelta(days=VALID_DAYS)
-    codes.add(BindingCode(application_id=app.id, code_hash=code_hash(code), created_by=actor, created_at=now,
-                          expires_at=expires))
-    uow.events.add("binding_code_issued", actor, {"expires_at": expires.isoformat()},
-                   applicant_id=app.applicant_id, application_id=app.id)
+    codes.add(
+        BindingCode(
+            application_id=app.id, code_hash=code_hash(code), created_by=actor, created_at=now, expires_at=expires
+        )
+    )
+    uow.events.add(
+        "binding_code_issued",
+        actor,
+        {"expires_at": expires.isoformat()},
+        applicant_id=app.applicant_id,
+        application_id=app.id,
+    )
     await uow.flush()
     return shown(code), expires
 
 
-async def bind(uow: UnitOfWork, code: str, channel: str, external_id: str, chat_id: int | None,
-               now: datetime) -> Result:
+async def bind(
+    uow: UnitOfWork, code: str, channel: str, external_id: str, chat_id: int | None, now: datetime
+) -> Result:
     """Give the case to the account that typed a valid code; wrong tries are counted and limited."""
     now = utc(now)
     who = f"{channel}:{external_id}"
@@ -95,8 +104,18 @@ async def bind(uow: UnitOfWork, code: str, channel: str, external_id: str, chat_
         data["meta"] = dict(data.get("meta") or {}) | {"ref": app.ref}
         await drafts.save(draft, "submitted", data, draft.epoch)
     uow.audits.add(who, "bind", target, True, {})
-    uow.events.add("application_bound", who, {"ref": app.ref, "from_applicant": previous},
-                   applicant_id=applicant.id, application_id=app.id)
+    uow.events.add(
+        "application_bound",
+        who,
+        {"ref": app.ref, "from_applicant": previous},
+        applicant_id=applicant.id,
+        application_id=app.id,
+    )
     await uow.flush()
-    return Result(True, OK, f"✅ 绑定成功：受理编号 {app.ref} 已与您的 Telegram 账号关联。"
-                  "今后的办理进度和结果将在这里通知您，发送 /status 可随时查看。", state=app.ref)
+    return Result(
+        True,
+        OK,
+        f"✅ 绑定成功：受理编号 {app.ref} 已与您的 Telegram 账号关联。"
+        "今后的办理进度和结果将在这里通知您，发送 /status 可随时查看。",
+        state=app.ref,
+    )

@@ -73,16 +73,27 @@ class Refusals:
             return
         self.written[remote] = time.time() if now is None else now
         async with UnitOfWork(sessionmaker) as uow:
-            uow.audits.add(f"webhook:{dept[:16] or '?'}", "callback", None, False,
-                           {"why": "signature", "remote": remote, "count": count})
+            uow.audits.add(
+                f"webhook:{dept[:16] or '?'}",
+                "callback",
+                None,
+                False,
+                {"why": "signature", "remote": remote, "count": count},
+            )
 
     async def flush_all(self, sessionmaker) -> None:
         for remote in list(self.pending):
             await self.flush(sessionmaker, remote)
 
 
-def make_app(sessionmaker, secrets: Mapping[str, str], *, clock: Callable[[], datetime] = utcnow,
-             epoch: Callable[[], float] = time.time, unsigned_rate: str = "60/minute") -> web.Application:
+def make_app(
+    sessionmaker,
+    secrets: Mapping[str, str],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    epoch: Callable[[], float] = time.time,
+    unsigned_rate: str = "60/minute",
+) -> web.Application:
     """POST /callback {ref, department, action, nonce, note|reason|fields|materials, actor}."""
     refusals = Refusals(unsigned_rate)
 
@@ -95,8 +106,9 @@ def make_app(sessionmaker, secrets: Mapping[str, str], *, clock: Callable[[], da
             doc = None
         dept = doc.get("department") if isinstance(doc, dict) else None
         dept = dept if isinstance(dept, str) else ""
-        if not verify(secrets.get(dept, ""), request.headers.get("X-Timestamp"), body,
-                      request.headers.get("X-Signature"), epoch()):
+        if not verify(
+            secrets.get(dept, ""), request.headers.get("X-Timestamp"), body, request.headers.get("X-Signature"), epoch()
+        ):
             limited = not refusals.allowed(remote)
             await refusals.note(sessionmaker, remote, dept, epoch())
             if limited:
@@ -122,8 +134,9 @@ def make_app(sessionmaker, secrets: Mapping[str, str], *, clock: Callable[[], da
     return app
 
 
-async def _decide(sessionmaker, doc: dict[str, Any], dept: str, key: str, now: datetime,
-                  received: datetime) -> web.Response:
+async def _decide(
+    sessionmaker, doc: dict[str, Any], dept: str, key: str, now: datetime, received: datetime
+) -> web.Response:
     async with UnitOfWork(sessionmaker) as uow:
         seen = await uow.callback_nonces.get(key)
         if seen is not None:
@@ -137,9 +150,16 @@ async def _decide(sessionmaker, doc: dict[str, Any], dept: str, key: str, now: d
             status, answer = 404, {"ok": False, "code": "not_found"}
         else:
             result = await decisions.decide(
-                uow, case.id, doc["action"], Actor.webhook(dept), now, note=doc.get("note"),
-                reason=doc.get("reason"), fields=list(doc.get("fields") or []),
-                materials=list(doc.get("materials") or []))
+                uow,
+                case.id,
+                doc["action"],
+                Actor.webhook(dept),
+                now,
+                note=doc.get("note"),
+                reason=doc.get("reason"),
+                fields=list(doc.get("fields") or []),
+                materials=list(doc.get("materials") or []),
+            )
             status = STATUS.get(result.code, 400)
             answer = {"ok": result.ok, "code": result.code, "state": result.state, "message": result.message}
         await uow.callback_nonces.answer(claimed, status, answer)

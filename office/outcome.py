@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OK, UNCHANGED, NOT_FOUND, FORBIDDEN, CONFLICT, INVALID = (
-    "ok", "unchanged", "not_found", "forbidden", "conflict", "invalid")
+    "ok",
+    "unchanged",
+    "not_found",
+    "forbidden",
+    "conflict",
+    "invalid",
+)
 
 
 @dataclass
@@ -16,4 +22,3 @@ class Result:
     message: str  # Chinese, for the staff member who acted
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
-

@@ -16,12 +16,12 @@ WINDOW_PERMISSION = {"return": "return", "refuse": "refuse"}
 EXPIRED = "该操作已超过10分钟未完成，已取消。请重新点击按钮办理。"
 
 
-async def begin(uow: UnitOfWork, telegram_id: int, kind: str, action: str, target: str,
-                now: datetime) -> PendingAction:
+async def begin(uow: UnitOfWork, telegram_id: int, kind: str, action: str, target: str, now: datetime) -> PendingAction:
     """Remember what the person pressed (the press itself was authorised by the caller)."""
     row = await uow.pending_actions.put(telegram_id, kind, action, target, utc(now) + TTL)
-    uow.audits.add(f"tg:{int(telegram_id)}", f"pending_{action}", target, True,
-                   {"expires_at": row.expires_at.isoformat()})
+    uow.audits.add(
+        f"tg:{int(telegram_id)}", f"pending_{action}", target, True, {"expires_at": row.expires_at.isoformat()}
+    )
     return row
 
 
@@ -35,8 +35,9 @@ async def current(uow: UnitOfWork, telegram_id: int, now: datetime) -> PendingAc
     return row
 
 
-async def toggle(uow: UnitOfWork, telegram_id: int, case_id: int, what: str, key: str,
-                 now: datetime) -> PendingAction | None:
+async def toggle(
+    uow: UnitOfWork, telegram_id: int, case_id: int, what: str, key: str, now: datetime
+) -> PendingAction | None:
     """Tick or untick a field or material of a pending 补正; None if nothing of that case is pending."""
     row = await current(uow, telegram_id, now)
     if row is None or row.kind != "k" or row.target != str(case_id) or row.action != "correct":
@@ -60,8 +61,16 @@ async def complete(uow: UnitOfWork, telegram_id: int, reason: str, now: datetime
         if row.action == "return":
             return await window.return_for_correction(uow, row.target, actor, reason)
         return await window.refuse(uow, row.target, actor, reason)
-    return await decisions.decide(uow, int(row.target), row.action, Actor.staff(telegram_id), now, reason=reason,
-                                  fields=list(row.fields), materials=list(row.materials))
+    return await decisions.decide(
+        uow,
+        int(row.target),
+        row.action,
+        Actor.staff(telegram_id),
+        now,
+        reason=reason,
+        fields=list(row.fields),
+        materials=list(row.materials),
+    )
 
 
 async def has_pending(uow: UnitOfWork, telegram_id: int) -> bool:

@@ -56,26 +56,40 @@ def _day(d: date | datetime) -> str:
 
 def lines(r: Receipt) -> dict[str, list[str] | list[tuple[str, str]]]:
     deadline = f"{TIME_LIMIT_DAYS}个工作日，{_day(r.deadline)}前办结" + (
-        "（法定节假日安排公布后可能顺延，届时另行告知）" if r.provisional else "")
+        "（法定节假日安排公布后可能顺延，届时另行告知）" if r.provisional else ""
+    )
     if r.code:
-        telegram = (f"1. Telegram：在 Telegram 中打开本服务的机器人，发送“/bind {r.code}”（或用手机扫描右侧二维码），"
-                    "绑定后发送 /status 即可随时查看进度，办理结果也会在 Telegram 中通知您。")
-        code = [f"绑定码：{r.code}",
-                f"只能使用一次，{_day(r.code_expires)}前有效。绑定码相当于查询凭证，请勿交给他人。"]
+        telegram = (
+            f"1. Telegram：在 Telegram 中打开本服务的机器人，发送“/bind {r.code}”（或用手机扫描右侧二维码），"
+            "绑定后发送 /status 即可随时查看进度，办理结果也会在 Telegram 中通知您。"
+        )
+        code = [
+            f"绑定码：{r.code}",
+            f"只能使用一次，{_day(r.code_expires)}前有效。绑定码相当于查询凭证，请勿交给他人。",
+        ]
     else:
         telegram = "1. Telegram：本申请已与申请人的 Telegram 账号关联，发送 /status 即可查看进度。"
         code = ["本申请已关联 Telegram 账号", "如需更换关联的账号，请携带身份证件到窗口办理。"]
     return {
-        "facts": [("受理编号", r.ref), ("申请人", r.name), ("证件号码", r.masked_id),
-                  ("受理日期", _day(r.accepted_at)), ("办结时限", deadline),
-                  ("受理窗口", r.window), ("受理人员工号", r.staff_number)],
+        "facts": [
+            ("受理编号", r.ref),
+            ("申请人", r.name),
+            ("证件号码", r.masked_id),
+            ("受理日期", _day(r.accepted_at)),
+            ("办结时限", deadline),
+            ("受理窗口", r.window),
+            ("受理人员工号", r.staff_number),
+        ],
         "matters": [f"{i}. {m}" for i, m in enumerate(SIX_MATTERS, 1)],
-        "next": ["窗口已将您的申报表单和申报材料录入上传，推送至人社、医保、税务部门并联办理，您无需再到各部门提交。",
-                 "各部门办结后将告知办理结果；如需补正信息或材料，将告知需要补正的内容和原因。"],
-        "follow": [telegram,
-                   "2. 窗口：携带本回执和身份证件，到“一件事一次办”窗口查询。",
-                   f"3. 电话：拨打 {r.phone}，报受理编号查询。"
-                   "没有智能手机或不使用 Telegram 的，可通过窗口或电话查询。"],
+        "next": [
+            "窗口已将您的申报表单和申报材料录入上传，推送至人社、医保、税务部门并联办理，您无需再到各部门提交。",
+            "各部门办结后将告知办理结果；如需补正信息或材料，将告知需要补正的内容和原因。",
+        ],
+        "follow": [
+            telegram,
+            "2. 窗口：携带本回执和身份证件，到“一件事一次办”窗口查询。",
+            f"3. 电话：拨打 {r.phone}，报受理编号查询。没有智能手机或不使用 Telegram 的，可通过窗口或电话查询。",
+        ],
         "code": code,
     }
 
@@ -98,16 +112,27 @@ def _paragraph(pdf, text: str, height: float, width: float = 0) -> None:
 def render_receipt(r: Receipt) -> bytes:
     """Blocking (font subsetting): call through asyncio.to_thread."""
     parts = lines(r)
-    text = TITLE + "".join(a + b for a, b in parts["facts"]) + "".join(
-        "".join(v) for k, v in parts.items() if k != "facts") + FIXED_TEXT
+    text = (
+        TITLE
+        + "".join(a + b for a, b in parts["facts"])
+        + "".join("".join(v) for k, v in parts.items() if k != "facts")
+        + FIXED_TEXT
+    )
     pdf = _new_pdf(TITLE, text=text)
     pdf.add_page()
     pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 10, TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(FONT, size=11)
-    with pdf.table(col_widths=(28, 72), width=pdf.epw, first_row_as_headings=False, wrapmode=WrapMode.CHAR,
-                   text_align="LEFT", padding=1.5, line_height=pdf.font_size * 1.5) as table:
+    with pdf.table(
+        col_widths=(28, 72),
+        width=pdf.epw,
+        first_row_as_headings=False,
+        wrapmode=WrapMode.CHAR,
+        text_align="LEFT",
+        padding=1.5,
+        line_height=pdf.font_size * 1.5,
+    ) as table:
         for label, value in parts["facts"]:
             row = table.row()
             row.cell(label, style=_LABEL)
@@ -131,8 +156,9 @@ def render_receipt(r: Receipt) -> bytes:
     _paragraph(pdf, parts["code"][1], 6, pdf.epw - size - 6)
     pdf.set_y(max(pdf.get_y(), top + size) + 8)
     pdf.set_font(FONT, size=11)
-    pdf.cell(0, 8, f"受理窗口（盖章）：{' ' * 24}日期：{_day(r.accepted_at)}", align="R",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        0, 8, f"受理窗口（盖章）：{' ' * 24}日期：{_day(r.accepted_at)}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.ln(2)
     pdf.set_font(FONT, size=9)
     pdf.cell(0, 5, "请妥善保管本回执。", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

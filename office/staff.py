@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
 from dialogs import departments
 from storage.models import Staff
 from storage.uow import UnitOfWork
@@ -35,11 +36,11 @@ class Actor:
     department: str | None = None
 
     @classmethod
-    def staff(cls, telegram_id: int) -> "Actor":
+    def staff(cls, telegram_id: int) -> Actor:
         return cls(key=f"tg:{int(telegram_id)}", telegram_id=int(telegram_id))
 
     @classmethod
-    def webhook(cls, department: str) -> "Actor":
+    def webhook(cls, department: str) -> Actor:
         return cls(key=f"webhook:{department}", department=department)
 
 
@@ -68,18 +69,25 @@ def _allowed(staff: Staff | None, action: str, department: str | None) -> tuple[
     return True, role.value
 
 
-async def authorize(uow: UnitOfWork, telegram_id: int, action: str, department: str | None = None, *,
-                    target: str | None = None) -> Staff | None:
+async def authorize(
+    uow: UnitOfWork, telegram_id: int, action: str, department: str | None = None, *, target: str | None = None
+) -> Staff | None:
     """The staff row if `telegram_id` may do `action` (for `department`); audited either way."""
     staff = await uow.staff.by_telegram_id(int(telegram_id))
     ok, why = _allowed(staff, action, department)
-    uow.audits.add(f"tg:{int(telegram_id)}", action, target, ok,
-                        {"department": department, "role": staff.role if staff else None, "why": why})
+    uow.audits.add(
+        f"tg:{int(telegram_id)}",
+        action,
+        target,
+        ok,
+        {"department": department, "role": staff.role if staff else None, "why": why},
+    )
     return staff if ok else None
 
 
-async def authorize_actor(uow: UnitOfWork, actor: Actor, action: str, department: str | None, *,
-                          target: str | None = None) -> Principal | None:
+async def authorize_actor(
+    uow: UnitOfWork, actor: Actor, action: str, department: str | None, *, target: str | None = None
+) -> Principal | None:
     if actor.telegram_id is not None:
         staff = await authorize(uow, actor.telegram_id, action, department, target=target)
         if staff is None:
@@ -90,8 +98,9 @@ async def authorize_actor(uow: UnitOfWork, actor: Actor, action: str, department
     return Principal(actor.key, WEBHOOK_IDS[actor.department], False) if ok else None
 
 
-async def add_staff(uow: UnitOfWork, telegram_id: int, name: str, role: str, department: str | None = None, *,
-                    actor: str = "cli") -> Staff:
+async def add_staff(
+    uow: UnitOfWork, telegram_id: int, name: str, role: str, department: str | None = None, *, actor: str = "cli"
+) -> Staff:
     """Create or re-activate an account; a clerk belongs to exactly one department."""
     role = Role(role)
     if role == Role.clerk and department not in departments.BY_KEY:
@@ -104,8 +113,7 @@ async def add_staff(uow: UnitOfWork, telegram_id: int, name: str, role: str, dep
         uow.staff.add(row)
     else:
         row.name, row.role, row.department, row.active = name, role, department, True
-    uow.audits.add(actor, "staff_add", f"tg:{int(telegram_id)}", True,
-                   {"role": role.value, "department": department})
+    uow.audits.add(actor, "staff_add", f"tg:{int(telegram_id)}", True, {"role": role.value, "department": department})
     await uow.flush()
     return row
 

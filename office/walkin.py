@@ -33,8 +33,9 @@ async def new_draft(uow: UnitOfWork, staff_id: int) -> tuple[Applicant, Draft]:
     return applicant, draft
 
 
-async def submit(uow: UnitOfWork, draft: Draft, session: Session, actor: str, now: datetime,
-                 calendar: WorkCalendar) -> Result:
+async def submit(
+    uow: UnitOfWork, draft: Draft, session: Session, actor: str, now: datetime, calendar: WorkCalendar
+) -> Result:
     """Insert the application (same record as the bot's) and accept it in the same transaction."""
     now = utc(now)
     key = f"{CHANNEL}:{draft.id}:{draft.epoch}"
@@ -44,9 +45,16 @@ async def submit(uow: UnitOfWork, draft: Draft, session: Session, actor: str, no
         return Result(True, UNCHANGED, "该申请已提交。", state=existing.status, data={"ref": existing.ref})
     expected = calendar.add_workdays(local_day(now), TIME_LIMIT_DAYS)
     for _ in range(5):  # a reference drawn at the same moment elsewhere is drawn again
-        app = Application(ref=new_reference(local_day(now)), submission_key=key, applicant_id=draft.applicant_id,
-                          data=freeze(session), status="submitted", submitted_at=now, deadline=expected.due,
-                          deadline_provisional=expected.provisional)
+        app = Application(
+            ref=new_reference(local_day(now)),
+            submission_key=key,
+            applicant_id=draft.applicant_id,
+            data=freeze(session),
+            status="submitted",
+            submitted_at=now,
+            deadline=expected.due,
+            deadline_provisional=expected.provisional,
+        )
         if await apps.add_unique(app):
             break
         if (existing := await apps.by_submission_key(key)) is not None:
@@ -54,8 +62,13 @@ async def submit(uow: UnitOfWork, draft: Draft, session: Session, actor: str, no
     else:
         raise RuntimeError("no free reference number after 5 draws")
     await uow.blob_refs.add(f"app:{app.id}", shas_of(app.data))  # the application holds its files
-    uow.events.add("application_submitted", actor, {"ref": app.ref, "channel": "window", "in_person": True},
-                   applicant_id=app.applicant_id, application_id=app.id)
+    uow.events.add(
+        "application_submitted",
+        actor,
+        {"ref": app.ref, "channel": "window", "in_person": True},
+        applicant_id=app.applicant_id,
+        application_id=app.id,
+    )
     accepted = await window.accept(uow, app.ref, actor, now, calendar)
     if not accepted.ok:
         return accepted

@@ -47,6 +47,7 @@ class Refused(Exception):
 
 # Guards read the event's keyword arguments (send_event=True) and the model's attributes.
 
+
 def has_reason(ev: EventData) -> bool:
     return bool(str(ev.kwargs.get("reason") or "").strip())
 
@@ -107,8 +108,12 @@ CASE_TRANSITIONS: list[dict] = [
 def _definition(states: Iterable[str], finals: Iterable[str], transitions: list[dict], initial: str) -> dict:
     """A machine's keyword arguments: the one source for the running machine and its diagram."""
     finals = {str(s) for s in finals}
-    return {"states": [{"name": str(s), "final": str(s) in finals} for s in states],
-            "transitions": transitions, "initial": str(initial), "auto_transitions": False}
+    return {
+        "states": [{"name": str(s), "final": str(s) in finals} for s in states],
+        "transitions": transitions,
+        "initial": str(initial),
+        "auto_transitions": False,
+    }
 
 
 APPLICATION = _definition(AppState, APP_FINAL, APP_TRANSITIONS, AppState.submitted)

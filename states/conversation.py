@@ -14,7 +14,7 @@ class Phase(StrEnum):
 
     idle = "idle"
     notice_ack = "notice_ack"
-    consent = "consent"            # separate consent to sensitive personal information
+    consent = "consent"  # separate consent to sensitive personal information
     id_type = "id_type"
     id_number = "id_number"
     id_confirm = "id_confirm"
@@ -29,7 +29,12 @@ class Phase(StrEnum):
 
 
 ELIGIBILITY: tuple[str, ...] = (
-    Phase.id_type, Phase.id_number, Phase.id_confirm, Phase.id_sex, Phase.archive, Phase.situation,
+    Phase.id_type,
+    Phase.id_number,
+    Phase.id_confirm,
+    Phase.id_sex,
+    Phase.archive,
+    Phase.situation,
 )
 
 # Guards are resolved by name on the model object the event is triggered on:
@@ -43,8 +48,16 @@ ELIGIBILITY: tuple[str, ...] = (
 
 def step_order(form_steps: Sequence[str], material_steps: Sequence[str]) -> list[str]:
     return [
-        Phase.idle, Phase.notice_ack, Phase.consent, *ELIGIBILITY, Phase.eligible,
-        *form_steps, *material_steps, Phase.review, Phase.commitment, Phase.submitted,
+        Phase.idle,
+        Phase.notice_ack,
+        Phase.consent,
+        *ELIGIBILITY,
+        Phase.eligible,
+        *form_steps,
+        *material_steps,
+        Phase.review,
+        Phase.commitment,
+        Phase.submitted,
     ]
 
 
@@ -57,41 +70,42 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
         if dest == Phase.submitted or src == Phase.review:
             continue
         if src in editable:
-            rules.append({"trigger": "advance", "source": src, "dest": Phase.review,
-                          "conditions": "is_editing"})
+            rules.append({"trigger": "advance", "source": src, "dest": Phase.review, "conditions": "is_editing"})
         rules.append({"trigger": "advance", "source": src, "dest": dest})
-        rules.append({"trigger": "skip", "source": src, "dest": dest, "conditions": "is_optional",
-                      "unless": "is_editing"})
-        rules.append({"trigger": "skip", "source": src, "dest": Phase.review,
-                      "conditions": ["is_optional", "is_editing"]})
-        rules.append({"trigger": "bypass", "source": src, "dest": dest,
-                      "conditions": "is_inapplicable"})
+        rules.append(
+            {"trigger": "skip", "source": src, "dest": dest, "conditions": "is_optional", "unless": "is_editing"}
+        )
+        rules.append(
+            {"trigger": "skip", "source": src, "dest": Phase.review, "conditions": ["is_optional", "is_editing"]}
+        )
+        rules.append({"trigger": "bypass", "source": src, "dest": dest, "conditions": "is_inapplicable"})
     # Backward: one step at a time; the engine repeats while a step does not apply.
     for src, dest in zip(order[2:-1], order[1:-2], strict=True):
         if src in editable:
-            rules.append({"trigger": "back", "source": src, "dest": Phase.review,
-                          "conditions": "is_editing"})
+            rules.append({"trigger": "back", "source": src, "dest": Phase.review, "conditions": "is_editing"})
         rules.append({"trigger": "back", "source": src, "dest": dest})
     rules.append({"trigger": "back", "source": Phase.notice_ack, "dest": Phase.idle})
     # An eligibility step can fail: the outcome page explains which condition failed.
     for src in (Phase.id_number, Phase.id_confirm, Phase.id_sex, Phase.archive, Phase.situation):
         rules.append({"trigger": "refuse", "source": src, "dest": Phase.ineligible})
     for dest in ELIGIBILITY:
-        rules.append({"trigger": "back", "source": Phase.ineligible, "dest": dest,
-                      "conditions": "is_target"})
+        rules.append({"trigger": "back", "source": Phase.ineligible, "dest": dest, "conditions": "is_target"})
     # The review page: change any answer; then commit and submit.
     for dest in editable:
-        rules.append({"trigger": "edit", "source": Phase.review, "dest": dest,
-                      "conditions": "is_target"})
+        rules.append({"trigger": "edit", "source": Phase.review, "dest": dest, "conditions": "is_target"})
     # A department or the window asks for a correction: the flagged steps are opened again (or, when
     # nothing in particular is flagged, the review page).
     for dest in [*editable, Phase.review]:
-        rules.append({"trigger": "correct", "source": Phase.submitted, "dest": dest,
-                      "conditions": "is_target"})
-    rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment,
-                  "conditions": "is_complete"})
-    rules.append({"trigger": "submit", "source": Phase.commitment, "dest": Phase.submitted,
-                  "conditions": ["is_complete", "is_accepted"]})
+        rules.append({"trigger": "correct", "source": Phase.submitted, "dest": dest, "conditions": "is_target"})
+    rules.append({"trigger": "advance", "source": Phase.review, "dest": Phase.commitment, "conditions": "is_complete"})
+    rules.append(
+        {
+            "trigger": "submit",
+            "source": Phase.commitment,
+            "dest": Phase.submitted,
+            "conditions": ["is_complete", "is_accepted"],
+        }
+    )
     rules.append({"trigger": "restart", "source": "*", "dest": Phase.idle})
     return rules
 
@@ -99,12 +113,19 @@ def conversation_transitions(form_steps: Sequence[str], material_steps: Sequence
 def conversation_definition(form_steps: Sequence[str], material_steps: Sequence[str]) -> dict:
     """The machine's keyword arguments: the one source for the running machine and its diagram."""
     states = list(dict.fromkeys([*step_order(form_steps, material_steps), Phase.ineligible]))
-    return {"states": [str(s) for s in states],
-            "transitions": conversation_transitions(form_steps, material_steps),
-            "initial": str(Phase.idle), "auto_transitions": False}
+    return {
+        "states": [str(s) for s in states],
+        "transitions": conversation_transitions(form_steps, material_steps),
+        "initial": str(Phase.idle),
+        "auto_transitions": False,
+    }
 
 
 def build_conversation_machine(form_steps: Sequence[str], material_steps: Sequence[str]) -> Machine:
     """Build once at start-up; trigger with `machine.events[name].trigger(model, **kw)`."""
-    return Machine(model=None, send_event=True, ignore_invalid_triggers=False,
-                   **conversation_definition(form_steps, material_steps))
+    return Machine(
+        model=None,
+        send_event=True,
+        ignore_invalid_triggers=False,
+        **conversation_definition(form_steps, material_steps),
+    )

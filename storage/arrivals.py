@@ -34,59 +34,83 @@ class Inbox:
         """Idempotent: an update already waiting is kept once."""
         if not arrivals:
             return
-        rows = [{"bot_id": bot_id, "update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload,
-                 "received_at": now} for a in arrivals]
+        rows = [
+            {"bot_id": bot_id, "update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "received_at": now}
+            for a in arrivals
+        ]
         await self.db.execute(_insert(self.db, InboxUpdate).values(rows).on_conflict_do_nothing())
 
     async def owners(self, bot_id: int) -> list[str]:
         q = select(InboxChat.owner).where(InboxChat.bot_id == bot_id).distinct()
         return [o for o in (await self.db.execute(q)).scalars() if o]
 
-    async def waiting_chats(self, bot_id: int, now: datetime, limit: int, busy: set[int],
-                            dead: frozenset[str] = frozenset()) -> list[int]:
+    async def waiting_chats(
+        self, bot_id: int, now: datetime, limit: int, busy: set[int], dead: frozenset[str] = frozenset()
+    ) -> list[int]:
         """Chats with waiting updates that nobody holds (or whose holder's lease lapsed, or whose holder is
         known dead), oldest first."""
         free = (InboxChat.chat_id.is_(None)) | (InboxChat.lease_until < now)
         if dead:
             free = free | InboxChat.owner.in_(dead)
-        q = (select(InboxUpdate.chat_id).outerjoin(
-                InboxChat, (InboxChat.bot_id == InboxUpdate.bot_id) & (InboxChat.chat_id == InboxUpdate.chat_id))
-             .where(InboxUpdate.bot_id == bot_id, free)
-             .group_by(InboxUpdate.chat_id).order_by(func.min(InboxUpdate.update_id)).limit(limit + len(busy)))
+        q = (
+            select(InboxUpdate.chat_id)
+            .outerjoin(InboxChat, (InboxChat.bot_id == InboxUpdate.bot_id) & (InboxChat.chat_id == InboxUpdate.chat_id))
+            .where(InboxUpdate.bot_id == bot_id, free)
+            .group_by(InboxUpdate.chat_id)
+            .order_by(func.min(InboxUpdate.update_id))
+            .limit(limit + len(busy))
+        )
         return [c for c in (await self.db.execute(q)).scalars() if c not in busy][:limit]
 
-    async def claim(self, bot_id: int, chat_id: int, owner: str, now: datetime, until: datetime,
-                    dead: frozenset[str] = frozenset()) -> bool:
+    async def claim(
+        self, bot_id: int, chat_id: int, owner: str, now: datetime, until: datetime, dead: frozenset[str] = frozenset()
+    ) -> bool:
         """Take the chat's lease: a new one, or one whose holder let it lapse or died. In its own transaction."""
-        got = await self.db.execute(_insert(self.db, InboxChat).values(
-            bot_id=bot_id, chat_id=chat_id, owner=owner, lease_until=until).on_conflict_do_nothing())
+        got = await self.db.execute(
+            _insert(self.db, InboxChat)
+            .values(bot_id=bot_id, chat_id=chat_id, owner=owner, lease_until=until)
+            .on_conflict_do_nothing()
+        )
         if got.rowcount:
             return True
-        taken = await self.db.execute(update(InboxChat).where(
-            InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id,
-            (InboxChat.lease_until < now) | (InboxChat.owner == owner) | InboxChat.owner.in_(dead or {owner}))
-            .values(owner=owner, lease_until=until))
+        taken = await self.db.execute(
+            update(InboxChat)
+            .where(
+                InboxChat.bot_id == bot_id,
+                InboxChat.chat_id == chat_id,
+                (InboxChat.lease_until < now) | (InboxChat.owner == owner) | InboxChat.owner.in_(dead or {owner}),
+            )
+            .values(owner=owner, lease_until=until)
+        )
         return bool(taken.rowcount)
 
     async def renew(self, bot_id: int, chat_id: int, owner: str, until: datetime) -> bool:
-        got = await self.db.execute(update(InboxChat).where(
-            InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id, InboxChat.owner == owner)
-            .values(lease_until=until))
+        got = await self.db.execute(
+            update(InboxChat)
+            .where(InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id, InboxChat.owner == owner)
+            .values(lease_until=until)
+        )
         return bool(got.rowcount)
 
     async def release(self, bot_id: int, chat_id: int, owner: str) -> None:
-        await self.db.execute(delete(InboxChat).where(
-            InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id, InboxChat.owner == owner))
+        await self.db.execute(
+            delete(InboxChat).where(InboxChat.bot_id == bot_id, InboxChat.chat_id == chat_id, InboxChat.owner == owner)
+        )
 
     async def head(self, bot_id: int, chat_id: int) -> InboxUpdate | None:
         """The chat's oldest waiting update."""
-        q = (select(InboxUpdate).where(InboxUpdate.bot_id == bot_id, InboxUpdate.chat_id == chat_id)
-             .order_by(InboxUpdate.update_id).limit(1))
+        q = (
+            select(InboxUpdate)
+            .where(InboxUpdate.bot_id == bot_id, InboxUpdate.chat_id == chat_id)
+            .order_by(InboxUpdate.update_id)
+            .limit(1)
+        )
         return (await self.db.execute(q)).scalar_one_or_none()
 
     async def done(self, bot_id: int, update_id: int) -> None:
-        await self.db.execute(delete(InboxUpdate).where(InboxUpdate.bot_id == bot_id,
-                                                        InboxUpdate.update_id == update_id))
+        await self.db.execute(
+            delete(InboxUpdate).where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id == update_id)
+        )
 
     async def depth(self) -> tuple[int, datetime | None]:
         """Waiting updates and the oldest one's arrival (for /metrics)."""

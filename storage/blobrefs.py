@@ -14,8 +14,12 @@ from storage.models import Blob, BlobRef
 def shas_of(data: dict[str, Any] | None) -> set[str]:
     """The files a session or frozen application refers to."""
     slots = ((data or {}).get("materials") or {}).values()  # a draft's lists, or an application's {title, files}
-    return {f["sha256"] for slot in slots for f in (slot.get("files") if isinstance(slot, dict) else slot) or []
-            if isinstance(f, dict) and f.get("sha256")}
+    return {
+        f["sha256"]
+        for slot in slots
+        for f in (slot.get("files") if isinstance(slot, dict) else slot) or []
+        if isinstance(f, dict) and f.get("sha256")
+    }
 
 
 class BlobRefs:

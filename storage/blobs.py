@@ -9,6 +9,7 @@ so no stored upload starts with an image or PDF signature, and reading verifies 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -16,8 +17,8 @@ import shutil
 import struct
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -115,7 +116,7 @@ class BlobStore:
             head = fh.read(64)
         if not head.startswith(MAGIC):
             return None
-        return head[5:5 + head[4]].decode()
+        return head[5 : 5 + head[4]].decode()
 
     def rewrap(self, path: Path) -> bool:
         """Wrap the file's data key under the current master key (the content stays as it is);
@@ -195,10 +196,10 @@ def _header(kid: str, wrapped: bytes) -> bytes:
 def _parse(raw: bytes, name: str) -> tuple[str, bytes, bytes]:
     try:
         klen = raw[4]
-        kid = raw[5:5 + klen].decode()
-        (wlen,) = struct.unpack(">H", raw[5 + klen:7 + klen])
+        kid = raw[5 : 5 + klen].decode()
+        (wlen,) = struct.unpack(">H", raw[5 + klen : 7 + klen])
         start = 7 + klen
-        wrapped, body = raw[start:start + wlen], raw[start + wlen:]
+        wrapped, body = raw[start : start + wlen], raw[start + wlen :]
     except (IndexError, struct.error, UnicodeDecodeError):
         raise BlobCorrupted(f"blob {name[:12]}… has a damaged header") from None
     if len(wrapped) != wlen or len(body) < NONCE + 16:
@@ -214,7 +215,7 @@ def _sealed_size(path: Path) -> int:
     if not head.startswith(MAGIC) or len(head) < 7 + head[4]:
         raise BlobCorrupted(path.name)
     klen = head[4]
-    (wlen,) = struct.unpack(">H", head[5 + klen:7 + klen])
+    (wlen,) = struct.unpack(">H", head[5 + klen : 7 + klen])
     return size - (7 + klen + wlen + NONCE + 16)
 
 
@@ -228,8 +229,6 @@ def _private_dirs(root: Path, leaf: Path) -> None:
             break
         p = p.parent
     for d in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):
             d.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
         os.chmod(d, 0o700)

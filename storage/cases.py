@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import Applicant, Application, DepartmentCase, Delivery, Notification, Staff
+from storage.models import Applicant, Application, Delivery, DepartmentCase, Notification, Staff
 
 DUE = ("pending", "retry")
 OPEN = ("pending", "sending")  # notifications not yet sent (or being sent)
@@ -24,25 +24,39 @@ class Cases:
         return await self.db.get(DepartmentCase, case_id)
 
     async def of(self, application_id: int, department: str) -> DepartmentCase | None:
-        return await self.db.scalar(select(DepartmentCase).where(
-            DepartmentCase.application_id == application_id, DepartmentCase.department == department))
+        return await self.db.scalar(
+            select(DepartmentCase).where(
+                DepartmentCase.application_id == application_id, DepartmentCase.department == department
+            )
+        )
 
     async def for_application(self, application_id: int) -> list[DepartmentCase]:
-        return list(await self.db.scalars(select(DepartmentCase).where(
-            DepartmentCase.application_id == application_id).order_by(DepartmentCase.id)))
+        return list(
+            await self.db.scalars(
+                select(DepartmentCase)
+                .where(DepartmentCase.application_id == application_id)
+                .order_by(DepartmentCase.id)
+            )
+        )
 
     def add(self, case: DepartmentCase) -> None:
         self.db.add(case)
 
-    async def swap(self, case: DepartmentCase, expected_state: str, expected_claimer: int | None, /,
-                   **values: Any) -> bool:
+    async def swap(
+        self, case: DepartmentCase, expected_state: str, expected_claimer: int | None, /, **values: Any
+    ) -> bool:
         """Compare-and-set: write `values` only if state and claimer are still what was read."""
-        claimer = (DepartmentCase.claimed_by.is_(None) if expected_claimer is None
-                   else DepartmentCase.claimed_by == expected_claimer)
+        claimer = (
+            DepartmentCase.claimed_by.is_(None)
+            if expected_claimer is None
+            else DepartmentCase.claimed_by == expected_claimer
+        )
         result = await self.db.execute(
-            update(DepartmentCase).where(DepartmentCase.id == case.id, DepartmentCase.state == expected_state,
-                                         claimer)
-            .values(**values).execution_options(synchronize_session=False))
+            update(DepartmentCase)
+            .where(DepartmentCase.id == case.id, DepartmentCase.state == expected_state, claimer)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             return False
         for k, v in values.items():
@@ -51,15 +65,20 @@ class Cases:
 
     async def open_of_accepted(self, open_states: list[str]) -> list[tuple[DepartmentCase, Application]]:
         rows = await self.db.execute(
-            select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
+            select(DepartmentCase, Application)
+            .join(Application, Application.id == DepartmentCase.application_id)
             .where(Application.status == "accepted", DepartmentCase.state.in_(open_states))
-            .order_by(DepartmentCase.id))
+            .order_by(DepartmentCase.id)
+        )
         return [(c, a) for c, a in rows.all()]
 
     async def of_department(self, department: str) -> list[tuple[DepartmentCase, Application]]:
         rows = await self.db.execute(
-            select(DepartmentCase, Application).join(Application, Application.id == DepartmentCase.application_id)
-            .where(DepartmentCase.department == department).order_by(DepartmentCase.id))
+            select(DepartmentCase, Application)
+            .join(Application, Application.id == DepartmentCase.application_id)
+            .where(DepartmentCase.department == department)
+            .order_by(DepartmentCase.id)
+        )
         return [(c, a) for c, a in rows.all()]
 
 
@@ -68,8 +87,15 @@ class Deliveries:
         self.db = db
 
     def add(self, application_id: int, department: str, version: int, now: datetime) -> Delivery:
-        row = Delivery(application_id=application_id, department=department, version=version,
-                       status="pending", attempts=0, next_attempt_at=now, created_at=now)
+        row = Delivery(
+            application_id=application_id,
+            department=department,
+            version=version,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
         self.db.add(row)
         return row
 
@@ -77,12 +103,18 @@ class Deliveries:
         return await self.db.get(Delivery, delivery_id)
 
     async def for_application(self, application_id: int) -> list[Delivery]:
-        return list(await self.db.scalars(select(Delivery).where(Delivery.application_id == application_id)
-                                          .order_by(Delivery.id)))
+        return list(
+            await self.db.scalars(
+                select(Delivery).where(Delivery.application_id == application_id).order_by(Delivery.id)
+            )
+        )
 
     def _due(self, now: datetime):
-        return and_(Delivery.status.in_(DUE), Delivery.next_attempt_at <= now,
-                    or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+        return and_(
+            Delivery.status.in_(DUE),
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+        )
 
     async def due_ids(self, now: datetime, limit: int, skip_locked: bool) -> list[int]:
         query = select(Delivery.id).where(self._due(now)).order_by(Delivery.next_attempt_at, Delivery.id)
@@ -94,9 +126,11 @@ class Deliveries:
         """Atomic claim: only one worker's UPDATE matches an unleased due row. A lease is no attempt: a
         worker killed while holding it made none that counts (see `finish`)."""
         result = await self.db.execute(
-            update(Delivery).where(Delivery.id == delivery_id, self._due(now))
+            update(Delivery)
+            .where(Delivery.id == delivery_id, self._due(now))
             .values(locked_until=until)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount == 1
 
     async def finish(self, delivery_id: int, *, attempted: bool = False, **values: Any) -> bool:
@@ -105,15 +139,20 @@ class Deliveries:
         if attempted:
             values["attempts"] = Delivery.attempts + 1
         result = await self.db.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.status != "delivered")
-            .values(locked_until=None, **values).execution_options(synchronize_session=False))
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status != "delivered")
+            .values(locked_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount == 1
 
     async def cancel_undelivered(self, application_id: int) -> None:
         """A withdrawn application: packets not yet sent are never sent."""
-        await self.db.execute(update(Delivery).where(Delivery.application_id == application_id,
-                                                     Delivery.status.in_(DUE))
-                              .values(status="cancelled", locked_until=None))
+        await self.db.execute(
+            update(Delivery)
+            .where(Delivery.application_id == application_id, Delivery.status.in_(DUE))
+            .values(status="cancelled", locked_until=None)
+        )
 
 
 class Notifications:
@@ -122,24 +161,37 @@ class Notifications:
     def __init__(self, db: AsyncSession):
         self.db = db
 
-    async def add(self, channel: str, chat_id: int | str, body: dict[str, Any],
-                  dedup_key: str | None = None, bot_id: int | None = None) -> Notification:
+    async def add(
+        self,
+        channel: str,
+        chat_id: int | str,
+        body: dict[str, Any],
+        dedup_key: str | None = None,
+        bot_id: int | None = None,
+    ) -> Notification:
         if dedup_key is not None and (row := await self.by_key(dedup_key)) is not None:
             return row
-        row = Notification(channel=channel, chat_id=str(chat_id), body=body, dedup_key=dedup_key,
-                           status="pending", attempts=0, bot_id=bot_id)
+        row = Notification(
+            channel=channel,
+            chat_id=str(chat_id),
+            body=body,
+            dedup_key=dedup_key,
+            status="pending",
+            attempts=0,
+            bot_id=bot_id,
+        )
         self.db.add(row)
         await self.db.flush()
         return row
 
-    async def to_applicant(self, app: Application, body: dict[str, Any],
-                           dedup_key: str | None = None) -> Notification | None:
+    async def to_applicant(
+        self, app: Application, body: dict[str, Any], dedup_key: str | None = None
+    ) -> Notification | None:
         """Queue a message to the applicant of `app`, on the channel they wrote from."""
         applicant = await self.db.get(Applicant, app.applicant_id)
         return None if applicant is None else await self.to_person(applicant, body, dedup_key)
 
-    async def to_person(self, applicant: Applicant, body: dict[str, Any],
-                        dedup_key: str | None = None) -> Notification:
+    async def to_person(self, applicant: Applicant, body: dict[str, Any], dedup_key: str | None = None) -> Notification:
         chat = applicant.chat_id if applicant.chat_id is not None else applicant.external_id
         return await self.add(applicant.channel, chat, body, dedup_key=dedup_key, bot_id=applicant.bot_id)
 
@@ -153,8 +205,9 @@ class Notifications:
     async def by_key(self, key: str) -> Notification | None:
         return await self.db.scalar(select(Notification).where(Notification.dedup_key == key))
 
-    async def pending(self, limit: int = 50, *, channel: str | None = None,
-                      chat_id: str | None = None) -> list[Notification]:
+    async def pending(
+        self, limit: int = 50, *, channel: str | None = None, chat_id: str | None = None
+    ) -> list[Notification]:
         query = select(Notification).where(Notification.status == "pending")
         if channel is not None:
             query = query.where(Notification.channel == channel)
@@ -163,119 +216,219 @@ class Notifications:
         return list(await self.db.scalars(query.order_by(Notification.id).limit(limit)))
 
     async def mark_sent(self, notification_id: int, now: datetime) -> None:
-        await self.db.execute(update(Notification).where(Notification.id == notification_id)
-                              .values(status="sent", sent_at=now, attempts=Notification.attempts + 1,
-                                      claimed_by=None, claimed_until=None))
+        await self.db.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(status="sent", sent_at=now, attempts=Notification.attempts + 1, claimed_by=None, claimed_until=None)
+        )
 
     async def mark_failed(self, notification_id: int, give_up: bool, retry_at: datetime | None = None) -> None:
-        await self.db.execute(update(Notification).where(Notification.id == notification_id)
-                              .values(status="failed" if give_up else "pending",
-                                      attempts=Notification.attempts + 1, claimed_by=None,
-                                      claimed_until=None, next_attempt_at=retry_at))
+        await self.db.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(
+                status="failed" if give_up else "pending",
+                attempts=Notification.attempts + 1,
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=retry_at,
+            )
+        )
 
     # ---- claims: one sender per row ---------------------------------------------------------------
     # pending (claimed_by/claimed_until: who may send it) -> sending (committed just before the call to
     # Telegram) -> sent, or removed for a reply. A claim lapses at claimed_until, or at once when its
     # owner is known dead (`dead`). A row left in "sending" by a dead sender is not sent again: Telegram
     # has no idempotency key, so an interrupted call may or may not have been delivered.
-    def queue(self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime,
-              bot_id: int | None = None) -> Notification:
+    def queue(
+        self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime, bot_id: int | None = None
+    ) -> Notification:
         """A message written in the caller's transaction, already claimed by its writer (who sends it
         right after the commit); if the writer dies, the claim lapses and another sender (of the same
         bot, when `bot_id` is given) takes it."""
-        row = Notification(channel="telegram", chat_id=str(chat_id), body=body, status="pending", attempts=0,
-                           kind=body.get("kind"), bot_id=bot_id, claimed_by=owner, claimed_until=until)
+        row = Notification(
+            channel="telegram",
+            chat_id=str(chat_id),
+            body=body,
+            status="pending",
+            attempts=0,
+            kind=body.get("kind"),
+            bot_id=bot_id,
+            claimed_by=owner,
+            claimed_until=until,
+        )
         self.db.add(row)
         return row
 
     @staticmethod
     def _lapsed(now: datetime, dead: frozenset[str]):
-        return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now,
-                   Notification.claimed_by.in_(sorted(dead)) if dead else False)
+        return or_(
+            Notification.claimed_until.is_(None),
+            Notification.claimed_until < now,
+            Notification.claimed_by.in_(sorted(dead)) if dead else False,
+        )
 
     def _claimable(self, now: datetime, dead: frozenset[str] = frozenset()):
-        return and_(Notification.status == "pending", self._lapsed(now, dead),
-                    or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        return and_(
+            Notification.status == "pending",
+            self._lapsed(now, dead),
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
 
     async def owners(self, now: datetime) -> list[str]:
         """Owners holding live claims (the caller tells which of them are dead)."""
-        return list(await self.db.scalars(select(Notification.claimed_by).distinct().where(
-            Notification.status.in_(OPEN), Notification.claimed_by.is_not(None), Notification.claimed_until >= now)))
+        return list(
+            await self.db.scalars(
+                select(Notification.claimed_by)
+                .distinct()
+                .where(
+                    Notification.status.in_(OPEN),
+                    Notification.claimed_by.is_not(None),
+                    Notification.claimed_until >= now,
+                )
+            )
+        )
 
     async def settle_interrupted(self, now: datetime, dead: frozenset[str]) -> int:
         """Rows a dead or lapsed sender was sending: counted as sent, not sent twice."""
         cond = and_(Notification.status == "sending", self._lapsed(now, dead))
         replies = await self.db.execute(delete(Notification).where(cond, Notification.kind == "reply"))
-        others = await self.db.execute(update(Notification).where(cond).values(
-            status="sent", sent_at=now, claimed_by=None, claimed_until=None).execution_options(synchronize_session=False))
+        others = await self.db.execute(
+            update(Notification)
+            .where(cond)
+            .values(status="sent", sent_at=now, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
         return (replies.rowcount or 0) + (others.rowcount or 0)
 
-    async def claim_heads(self, owner: str, now: datetime, until: datetime, limit: int, *,
-                          channel: str = "telegram", skip_chats: frozenset[str] = frozenset(),
-                          dead: frozenset[str] = frozenset(), bot_id: int | None = None) -> list[Notification]:
+    async def claim_heads(
+        self,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        *,
+        channel: str = "telegram",
+        skip_chats: frozenset[str] = frozenset(),
+        dead: frozenset[str] = frozenset(),
+        bot_id: int | None = None,
+    ) -> list[Notification]:
         """Claim the oldest open message of each chat (so a chat's messages go out in order, one at a
         time, whichever sender takes them), among those any bot may send and those of `bot_id`.
         PostgreSQL skips rows another sender is claiming (FOR UPDATE SKIP LOCKED); SQLite's BEGIN
         IMMEDIATE makes the claim exclusive."""
         older = aliased(Notification)
         same_bot = or_(and_(older.bot_id.is_(None), Notification.bot_id.is_(None)), older.bot_id == Notification.bot_id)
-        head = ~exists().where(older.chat_id == Notification.chat_id, older.channel == Notification.channel,
-                               same_bot, older.status.in_(OPEN), older.id < Notification.id)
-        mine = Notification.bot_id.is_(None) if bot_id is None else or_(Notification.bot_id.is_(None),
-                                                                        Notification.bot_id == bot_id)
+        head = ~exists().where(
+            older.chat_id == Notification.chat_id,
+            older.channel == Notification.channel,
+            same_bot,
+            older.status.in_(OPEN),
+            older.id < Notification.id,
+        )
+        mine = (
+            Notification.bot_id.is_(None)
+            if bot_id is None
+            else or_(Notification.bot_id.is_(None), Notification.bot_id == bot_id)
+        )
         query = select(Notification.id).where(Notification.channel == channel, mine, self._claimable(now, dead), head)
         if skip_chats:
             query = query.where(Notification.chat_id.not_in(sorted(skip_chats)))
-        ids = list(await self.db.scalars(query.order_by(Notification.id).limit(limit)
-                                         .with_for_update(skip_locked=True, of=Notification)))
+        ids = list(
+            await self.db.scalars(
+                query.order_by(Notification.id).limit(limit).with_for_update(skip_locked=True, of=Notification)
+            )
+        )
         return await self._claim(ids, owner, now, until, dead)
 
-    async def _claim(self, ids: list[int], owner: str, now: datetime, until: datetime,
-                     dead: frozenset[str]) -> list[Notification]:
+    async def _claim(
+        self, ids: list[int], owner: str, now: datetime, until: datetime, dead: frozenset[str]
+    ) -> list[Notification]:
         if not ids:
             return []
-        claimed = list(await self.db.scalars(
-            update(Notification).where(Notification.id.in_(ids), self._claimable(now, dead))
-            .values(claimed_by=owner, claimed_until=until).returning(Notification.id)
-            .execution_options(synchronize_session=False)))
-        rows = await self.db.scalars(select(Notification).where(Notification.id.in_(claimed))
-                                     .order_by(Notification.id).execution_options(populate_existing=True))
+        claimed = list(
+            await self.db.scalars(
+                update(Notification)
+                .where(Notification.id.in_(ids), self._claimable(now, dead))
+                .values(claimed_by=owner, claimed_until=until)
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        rows = await self.db.scalars(
+            select(Notification)
+            .where(Notification.id.in_(claimed))
+            .order_by(Notification.id)
+            .execution_options(populate_existing=True)
+        )
         return list(rows)
 
     async def claimed(self, ids: list[int], owner: str) -> list[Notification]:
-        return list(await self.db.scalars(select(Notification).where(
-            Notification.id.in_(ids), Notification.claimed_by == owner, Notification.status == "pending")
-            .order_by(Notification.id).execution_options(populate_existing=True)))
+        return list(
+            await self.db.scalars(
+                select(Notification)
+                .where(Notification.id.in_(ids), Notification.claimed_by == owner, Notification.status == "pending")
+                .order_by(Notification.id)
+                .execution_options(populate_existing=True)
+            )
+        )
 
-    async def take_over_replies(self, chat_id: str, before_id: int, owner: str, now: datetime, until: datetime,
-                                dead: frozenset[str], bot_id: int | None = None) -> list[Notification] | None:
+    async def take_over_replies(
+        self,
+        chat_id: str,
+        before_id: int,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        dead: frozenset[str],
+        bot_id: int | None = None,
+    ) -> list[Notification] | None:
         """The chat's earlier replies still open, claimed for `owner` to send first; None if another live
         sender holds one of them (then later replies must wait behind it)."""
         await self.settle_interrupted(now, dead)
-        ids = list(await self.db.scalars(select(Notification.id).where(
-            Notification.channel == "telegram", Notification.chat_id == chat_id, Notification.kind == "reply",
-            Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
-            Notification.status.in_(OPEN), Notification.id < before_id).order_by(Notification.id)))
+        ids = list(
+            await self.db.scalars(
+                select(Notification.id)
+                .where(
+                    Notification.channel == "telegram",
+                    Notification.chat_id == chat_id,
+                    Notification.kind == "reply",
+                    Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
+                    Notification.status.in_(OPEN),
+                    Notification.id < before_id,
+                )
+                .order_by(Notification.id)
+            )
+        )
         rows = await self._claim(ids, owner, now, until, dead)
         return rows if len(rows) == len(ids) else None
 
     async def sending(self, notification_id: int, owner: str) -> bool:
         """Committed just before the call to Telegram; False if the claim was lost meanwhile."""
-        result = await self.db.execute(update(Notification).where(
-            Notification.id == notification_id, Notification.status == "pending", Notification.claimed_by == owner)
-            .values(status="sending").execution_options(synchronize_session=False))
+        result = await self.db.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id, Notification.status == "pending", Notification.claimed_by == owner
+            )
+            .values(status="sending")
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount == 1
 
     async def unsend(self, notification_id: int, owner: str, until: datetime) -> None:
         """The call to Telegram failed (nothing was shown): pending again, still claimed by `owner`."""
-        await self.db.execute(update(Notification).where(Notification.id == notification_id,
-                                                         Notification.claimed_by == owner)
-                              .values(status="pending", claimed_until=until))
+        await self.db.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.claimed_by == owner)
+            .values(status="pending", claimed_until=until)
+        )
 
     async def release(self, notification_id: int, retry_at: datetime | None = None) -> None:
-        await self.db.execute(update(Notification).where(Notification.id == notification_id)
-                              .values(status="pending", claimed_by=None, claimed_until=None,
-                                      next_attempt_at=retry_at))
+        await self.db.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(status="pending", claimed_by=None, claimed_until=None, next_attempt_at=retry_at)
+        )
 
     async def remove(self, notification_id: int) -> None:
         """A reply, once shown, is not kept (it may quote what the applicant entered)."""
@@ -306,8 +459,11 @@ class ApplicationStates:
     async def swap(self, app: Application, expected_status: str, /, **values: Any) -> bool:
         """Compare-and-set on the status: write `values` only if the status is still as read."""
         result = await self.db.execute(
-            update(Application).where(Application.id == app.id, Application.status == expected_status)
-            .values(**values).execution_options(synchronize_session=False))
+            update(Application)
+            .where(Application.id == app.id, Application.status == expected_status)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             return False
         for k, v in values.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from pathlib import Path
@@ -13,7 +14,7 @@ from storage.health import DatabaseGone, FileWatch
 from storage.keyring import KeyRing
 from storage.sealed import bind_keyring
 
-_WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_WATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def sqlite_url(path: Path) -> str:
@@ -33,10 +34,8 @@ def secure_sqlite_file(url: str) -> None:
     if path is None:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             os.chmod(p, 0o600)

@@ -41,17 +41,25 @@ class DeskSessions:
         self.db = db
 
     def add(self, token_hash: str, staff_id: int, csrf: str, now: datetime) -> None:
-        self.db.add(DeskSession(token_hash=token_hash, staff_id=staff_id, csrf=csrf, created_at=now,
-                                last_seen_at=now))
+        self.db.add(DeskSession(token_hash=token_hash, staff_id=staff_id, csrf=csrf, created_at=now, last_seen_at=now))
 
     async def with_staff(self, token_hash: str) -> tuple[DeskSession, Staff] | None:
-        row = (await self.db.execute(select(DeskSession, Staff).join(Staff, Staff.id == DeskSession.staff_id)
-                                     .where(DeskSession.token_hash == token_hash))).first()
+        row = (
+            await self.db.execute(
+                select(DeskSession, Staff)
+                .join(Staff, Staff.id == DeskSession.staff_id)
+                .where(DeskSession.token_hash == token_hash)
+            )
+        ).first()
         return None if row is None else (row[0], row[1])
 
     async def touch(self, session_id: int, now: datetime) -> None:
-        await self.db.execute(update(DeskSession).where(DeskSession.id == session_id)
-                              .values(last_seen_at=now).execution_options(synchronize_session=False))
+        await self.db.execute(
+            update(DeskSession)
+            .where(DeskSession.id == session_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def drop(self, session_id: int) -> None:
         await self.db.execute(delete(DeskSession).where(DeskSession.id == session_id))
@@ -69,11 +77,17 @@ class Attempts:
 
     async def failures_since(self, kind: str, subject: str, since: datetime) -> list[datetime]:
         """Times of failed attempts after `since` and after the last success, oldest first."""
-        last_ok = await self.db.scalar(select(func.max(LoginAttempt.created_at)).where(
-            LoginAttempt.kind == kind, LoginAttempt.subject == subject, LoginAttempt.ok.is_(True)))
+        last_ok = await self.db.scalar(
+            select(func.max(LoginAttempt.created_at)).where(
+                LoginAttempt.kind == kind, LoginAttempt.subject == subject, LoginAttempt.ok.is_(True)
+            )
+        )
         query = select(LoginAttempt.created_at).where(
-            LoginAttempt.kind == kind, LoginAttempt.subject == subject, LoginAttempt.ok.is_(False),
-            LoginAttempt.created_at > since)
+            LoginAttempt.kind == kind,
+            LoginAttempt.subject == subject,
+            LoginAttempt.ok.is_(False),
+            LoginAttempt.created_at > since,
+        )
         if last_ok is not None:
             query = query.where(LoginAttempt.created_at > last_ok)
         return list(await self.db.scalars(query.order_by(LoginAttempt.created_at)))
@@ -90,19 +104,32 @@ class BindingCodes:
         return await self.db.scalar(select(BindingCode).where(BindingCode.code_hash == code_hash))
 
     async def revoke_open(self, application_id: int, now: datetime) -> None:
-        await self.db.execute(update(BindingCode).where(
-            BindingCode.application_id == application_id, BindingCode.used_at.is_(None),
-            BindingCode.revoked_at.is_(None)).values(revoked_at=now).execution_options(synchronize_session=False))
+        await self.db.execute(
+            update(BindingCode)
+            .where(
+                BindingCode.application_id == application_id,
+                BindingCode.used_at.is_(None),
+                BindingCode.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def used_of(self, application_id: int) -> BindingCode | None:
-        return await self.db.scalar(select(BindingCode).where(
-            BindingCode.application_id == application_id, BindingCode.used_at.is_not(None)).limit(1))
+        return await self.db.scalar(
+            select(BindingCode)
+            .where(BindingCode.application_id == application_id, BindingCode.used_at.is_not(None))
+            .limit(1)
+        )
 
     async def use(self, row: BindingCode, who: str, now: datetime) -> bool:
         """Compare-and-set: only one of two simultaneous uses of a code wins."""
-        result = await self.db.execute(update(BindingCode).where(
-            BindingCode.id == row.id, BindingCode.used_at.is_(None), BindingCode.revoked_at.is_(None))
-            .values(used_at=now, used_by=who).execution_options(synchronize_session=False))
+        result = await self.db.execute(
+            update(BindingCode)
+            .where(BindingCode.id == row.id, BindingCode.used_at.is_(None), BindingCode.revoked_at.is_(None))
+            .values(used_at=now, used_by=who)
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount == 1
 
 
@@ -112,6 +139,7 @@ class AuditTrail:
 
     async def for_ref(self, ref: str, limit: int = 200) -> list[Audit]:
         """Staff actions on an application and its department cases (targets `REF` and `REF:dept`)."""
-        rows = await self.db.scalars(select(Audit).where(or_(Audit.target == ref, Audit.target.like(f"{ref}:%")))
-                                     .order_by(Audit.id).limit(limit))
+        rows = await self.db.scalars(
+            select(Audit).where(or_(Audit.target == ref, Audit.target.like(f"{ref}:%"))).order_by(Audit.id).limit(limit)
+        )
         return list(rows)

@@ -35,14 +35,20 @@ async def snapshot(db: AsyncSession, now: datetime) -> Snapshot:
     for state, n in await db.execute(select(Draft.state, func.count()).group_by(Draft.state)):
         s.conversations[state] = n
     open_ = Delivery.status.in_(("pending", "retry"))
-    q = select(Delivery.department, func.count(), func.min(Delivery.created_at)).where(open_).group_by(
-        Delivery.department)
+    q = (
+        select(Delivery.department, func.count(), func.min(Delivery.created_at))
+        .where(open_)
+        .group_by(Delivery.department)
+    )
     for dept, n, oldest in await db.execute(q):
         s.outbox[dept] = (n, _age(now, oldest))
     for status, n in await db.execute(select(Delivery.status, func.count()).group_by(Delivery.status)):
         s.deliveries[status] = n
-    q = select(Notification.channel, func.count()).where(Notification.status == "pending").group_by(
-        Notification.channel)
+    q = (
+        select(Notification.channel, func.count())
+        .where(Notification.status == "pending")
+        .group_by(Notification.channel)
+    )
     for channel, n in await db.execute(q):
         s.notifications_pending[channel] = n
     s.faq_answered = (await db.execute(select(func.count()).where(Event.kind == "question_answered"))).scalar_one()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.models import Heartbeat
 from dialogs.clock import utcnow
+from storage.models import Heartbeat
 
 
 class DatabaseGone(RuntimeError):
@@ -60,6 +60,7 @@ class DbHealth:
 
     def __init__(self, sessionmaker, url: str, owner: str, watch: FileWatch | None = None) -> None:
         from storage.db import sqlite_path
+
         self.sessionmaker = sessionmaker
         self.path = sqlite_path(url)
         self.owner = owner[:64]
@@ -85,8 +86,11 @@ class DbHealth:
                 reason = str(e) or "数据库文件已被删除或替换"
             except (SQLAlchemyError, OSError) as e:
                 text = str(e).lower()
-                reason = ("数据库文件只读，无法写入" if "readonly" in text or "read-only" in text
-                          else f"数据库写入检查失败（{type(e).__name__}）")
+                reason = (
+                    "数据库文件只读，无法写入"
+                    if "readonly" in text or "read-only" in text
+                    else f"数据库写入检查失败（{type(e).__name__}）"
+                )
         self.last = Health(ok=reason is None, reason=reason or "", checked_at=now)
         return self.last
 

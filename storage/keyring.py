@@ -40,8 +40,9 @@ def new_key_id() -> str:
 class KeyRing:
     """Encrypts under the current key; decrypts under any key it holds (retired ones included)."""
 
-    def __init__(self, keys: dict[str, bytes], current: str, index_key: bytes, name_key: bytes,
-                 source: Path | None = None) -> None:
+    def __init__(
+        self, keys: dict[str, bytes], current: str, index_key: bytes, name_key: bytes, source: Path | None = None
+    ) -> None:
         if current not in keys:
             raise ValueError("the current key id is not among the keys")
         for kid, key in keys.items():
@@ -67,33 +68,44 @@ class KeyRing:
 
     # construction ---------------------------------------------------------------------------
     @classmethod
-    def ephemeral(cls) -> "KeyRing":
+    def ephemeral(cls) -> KeyRing:
         """Random keys that live as long as the object: for code paths given no configuration."""
         kid = new_key_id()
         return cls({kid: AESGCM.generate_key(256)}, kid, secrets.token_bytes(32), secrets.token_bytes(32))
 
     @classmethod
-    def from_json(cls, text: str, source: Path | None = None) -> "KeyRing":
+    def from_json(cls, text: str, source: Path | None = None) -> KeyRing:
         doc = json.loads(text)
-        return cls({k: _b64d(v) for k, v in doc["keys"].items()}, doc["current"], _b64d(doc["index_key"]),
-                   _b64d(doc["name_key"]), source)
+        return cls(
+            {k: _b64d(v) for k, v in doc["keys"].items()},
+            doc["current"],
+            _b64d(doc["index_key"]),
+            _b64d(doc["name_key"]),
+            source,
+        )
 
     @classmethod
-    def load(cls, path: Path) -> "KeyRing":
+    def load(cls, path: Path) -> KeyRing:
         return cls.from_json(Path(path).read_text(encoding="utf-8"), Path(path))
 
     def to_json(self) -> str:
-        return json.dumps({"version": 1, "current": self.current,
-                           "keys": {k: _b64e(v) for k, v in self.keys.items()},
-                           "index_key": _b64e(self.index_key), "name_key": _b64e(self.name_key)}, indent=1)
+        return json.dumps(
+            {
+                "version": 1,
+                "current": self.current,
+                "keys": {k: _b64e(v) for k, v in self.keys.items()},
+                "index_key": _b64e(self.index_key),
+                "name_key": _b64e(self.name_key),
+            },
+            indent=1,
+        )
 
-    def with_new_key(self) -> "KeyRing":
+    def with_new_key(self) -> KeyRing:
         """A copy with a fresh current key; the old ones stay for decryption until rotated away."""
         kid = new_key_id()
-        return KeyRing(self.keys | {kid: AESGCM.generate_key(256)}, kid, self.index_key, self.name_key,
-                       self.source)
+        return KeyRing(self.keys | {kid: AESGCM.generate_key(256)}, kid, self.index_key, self.name_key, self.source)
 
-    def without(self, kid: str) -> "KeyRing":
+    def without(self, kid: str) -> KeyRing:
         keys = {k: v for k, v in self.keys.items() if k != kid}
         return KeyRing(keys, self.current, self.index_key, self.name_key, self.source)
 

@@ -17,13 +17,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy import event
-
-from storage.sealed import SealedJSON, SealedText, keyring_of
 
 from dialogs.clock import utcnow
+from storage.sealed import SealedJSON, SealedText, keyring_of
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -292,6 +291,8 @@ class InboxChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class DeskCredential(Base):
     """A staff member's workbench password (argon2 hash); set with `python -m bot staff passwd`."""
 

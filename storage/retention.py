@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.clock import utc
-from storage.models import Application, DepartmentCase, Delivery, Draft, Notification, Rating, Ticket
+from storage.models import Application, Delivery, DepartmentCase, Draft, Notification, Rating, Ticket
 
 FINAL = ("completed", "refused", "partly_rejected", "withdrawn")
 PURGED_TEXT = "（已按保存期限删除）"
@@ -31,28 +31,49 @@ class Retention:
         self.db = db
 
     async def drafts_untouched_since(self, before: datetime) -> list[Draft]:
-        return list(await self.db.scalars(select(Draft).where(
-            Draft.updated_at < before, Draft.state.not_in(("idle", "submitted"))).order_by(Draft.id)))
+        return list(
+            await self.db.scalars(
+                select(Draft)
+                .where(Draft.updated_at < before, Draft.state.not_in(("idle", "submitted")))
+                .order_by(Draft.id)
+            )
+        )
 
     async def mark_warned(self, draft: Draft, now: datetime) -> None:
-        await self.db.execute(update(Draft).where(Draft.id == draft.id, Draft.version == draft.version)
-                              .values(purge_warned_at=now).execution_options(synchronize_session=False))
+        await self.db.execute(
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.version == draft.version)
+            .values(purge_warned_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     async def wipe_draft(self, draft: Draft, now: datetime) -> bool:
         """Back to an empty draft unless the applicant wrote meanwhile (optimistic on the version)."""
         result = await self.db.execute(
-            update(Draft).where(Draft.id == draft.id, Draft.version == draft.version)
-            .values(state="idle", data={}, epoch=draft.epoch + 1, version=draft.version + 1, updated_at=now,
-                    purge_warned_at=None).execution_options(synchronize_session=False))
+            update(Draft)
+            .where(Draft.id == draft.id, Draft.version == draft.version)
+            .values(
+                state="idle",
+                data={},
+                epoch=draft.epoch + 1,
+                version=draft.version + 1,
+                updated_at=now,
+                purge_warned_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount == 1
 
     async def finished_before(self, before: datetime) -> list[Application]:
         """Finished, unpurged applications whose last department action is older than `before`."""
         last = func.max(DepartmentCase.updated_at)
         rows = await self.db.execute(
-            select(Application, last).outerjoin(DepartmentCase, DepartmentCase.application_id == Application.id)
+            select(Application, last)
+            .outerjoin(DepartmentCase, DepartmentCase.application_id == Application.id)
             .where(Application.status.in_(FINAL), Application.purged_at.is_(None))
-            .group_by(Application.id).order_by(Application.id))
+            .group_by(Application.id)
+            .order_by(Application.id)
+        )
         out = []
         for app, finished in rows.all():
             when = finished or app.accepted_at or app.submitted_at
@@ -63,28 +84,34 @@ class Retention:
     async def purge_application(self, app: Application, now: datetime, record: dict[str, Any]) -> None:
         """Leave the minimal, non-personal record; drop notes, corrections, comments and drafts' copies."""
         app.data, app.purged_at = record, now  # the mapper event clears the blind index
-        await self.db.execute(update(DepartmentCase).where(DepartmentCase.application_id == app.id)
-                              .values(note=None, correction=None))
+        await self.db.execute(
+            update(DepartmentCase).where(DepartmentCase.application_id == app.id).values(note=None, correction=None)
+        )
         await self.db.execute(update(Rating).where(Rating.application_id == app.id).values(comment=None))
-        await self.db.execute(update(Ticket).where(Ticket.applicant_id == app.applicant_id,
-                                                   Ticket.updated_at < now)
-                              .values(question=PURGED_TEXT, answer=None, context={}))
+        await self.db.execute(
+            update(Ticket)
+            .where(Ticket.applicant_id == app.applicant_id, Ticket.updated_at < now)
+            .values(question=PURGED_TEXT, answer=None, context={})
+        )
         await self.db.flush()
 
     async def submitted_draft_of(self, applicant_id: int) -> Draft | None:
-        return await self.db.scalar(select(Draft).where(Draft.applicant_id == applicant_id,
-                                                        Draft.state == "submitted"))
+        return await self.db.scalar(select(Draft).where(Draft.applicant_id == applicant_id, Draft.state == "submitted"))
 
     async def delivered_before(self, before: datetime) -> list[Delivery]:
-        return list(await self.db.scalars(select(Delivery).where(
-            Delivery.status == "delivered", Delivery.delivered_at < before).order_by(Delivery.id)))
+        return list(
+            await self.db.scalars(
+                select(Delivery)
+                .where(Delivery.status == "delivered", Delivery.delivered_at < before)
+                .order_by(Delivery.id)
+            )
+        )
 
     async def clear_sent_notifications(self, before: datetime) -> int:
         result = await self.db.execute(
-            update(Notification).where(Notification.status == "sent", Notification.sent_at < before)
-            .values(body={"kind": "purged", "text": ""}).execution_options(synchronize_session=False))
+            update(Notification)
+            .where(Notification.status == "sent", Notification.sent_at < before)
+            .values(body={"kind": "purged", "text": ""})
+            .execution_options(synchronize_session=False)
+        )
         return result.rowcount or 0
-
-
-
-

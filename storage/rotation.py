@@ -7,8 +7,8 @@ command can run while the assistant serves, be killed at any point, and be run a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import String, Text, and_, func, select, type_coerce, update
 
@@ -51,8 +51,14 @@ async def status(sessionmaker, blobs: BlobStore) -> Report:
             for value, n in await db.execute(select(head, func.count()).where(col.is_not(None)).group_by(head)):
                 counts[KeyRing.key_id_of(value) or PLAIN] += n
             report.columns[f"{table}.{column}"] = counts
-        report.unindexed = await db.scalar(select(func.count()).select_from(Application).where(
-            Application.id_index.is_(None), Application.purged_at.is_(None))) or 0
+        report.unindexed = (
+            await db.scalar(
+                select(func.count())
+                .select_from(Application)
+                .where(Application.id_index.is_(None), Application.purged_at.is_(None))
+            )
+            or 0
+        )
     for path in blobs.files():
         report.blobs[blobs.key_id(path) or PLAIN] += 1
     return report
@@ -71,8 +77,9 @@ def render(report: Report, ring: KeyRing | None) -> str:
     return "\n".join(lines)
 
 
-async def rotate(sessionmaker, blobs: BlobStore, batch: int = 500,
-                 progress: Callable[[str], None] = lambda _line: None) -> Done:
+async def rotate(
+    sessionmaker, blobs: BlobStore, batch: int = 500, progress: Callable[[str], None] = lambda _line: None
+) -> Done:
     done = Done()
     for table, column, kind in sealed_columns(Base.metadata):
         rows = await _rotate_column(sessionmaker, table, column, kind, batch)
@@ -95,14 +102,19 @@ async def _rotate_column(sessionmaker, table: str, column: str, kind, batch: int
         async with sessionmaker() as db, db.begin():
             dialect = db.get_bind().dialect
             current = keyring_of(dialect).current
-            rows = (await db.execute(
-                select(t.c.id, raw).where(t.c.id > after, t.c[column].is_not(None),
-                                          ~raw.startswith(f"{PREFIX}.{current}."))
-                .order_by(t.c.id).limit(batch))).all()
+            rows = (
+                await db.execute(
+                    select(t.c.id, raw)
+                    .where(t.c.id > after, t.c[column].is_not(None), ~raw.startswith(f"{PREFIX}.{current}."))
+                    .order_by(t.c.id)
+                    .limit(batch)
+                )
+            ).all()
             for row_id, token in rows:
                 fresh = kind.process_bind_param(kind.process_result_value(token, dialect), dialect)
-                result = await db.execute(update(t).where(and_(t.c.id == row_id, raw == token))
-                                          .values({column: type_coerce(fresh, Text)}))
+                result = await db.execute(
+                    update(t).where(and_(t.c.id == row_id, raw == token)).values({column: type_coerce(fresh, Text)})
+                )
                 changed += result.rowcount
         if len(rows) < batch:
             return changed
@@ -115,14 +127,20 @@ async def _index(sessionmaker, batch: int) -> int:
     while True:
         async with sessionmaker() as db, db.begin():
             ring = keyring_of(db.get_bind().dialect)
-            apps = list(await db.scalars(select(Application).where(
-                Application.id > after, Application.id_index.is_(None), Application.purged_at.is_(None))
-                .order_by(Application.id).limit(batch)))
+            apps = list(
+                await db.scalars(
+                    select(Application)
+                    .where(Application.id > after, Application.id_index.is_(None), Application.purged_at.is_(None))
+                    .order_by(Application.id)
+                    .limit(batch)
+                )
+            )
             for app in apps:
                 number = ((app.data or {}).get("answers") or {}).get("id_number")
                 if number:
-                    await db.execute(update(Application).where(Application.id == app.id)
-                                     .values(id_index=ring.blind(number)))
+                    await db.execute(
+                        update(Application).where(Application.id == app.id).values(id_index=ring.blind(number))
+                    )
                     count += 1
         if len(apps) < batch:
             return count

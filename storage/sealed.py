@@ -16,7 +16,7 @@ from sqlalchemy.types import Text, TypeDecorator
 
 from storage.keyring import KeyRing
 
-_RINGS: "weakref.WeakKeyDictionary[Any, KeyRing]" = weakref.WeakKeyDictionary()
+_RINGS: weakref.WeakKeyDictionary[Any, KeyRing] = weakref.WeakKeyDictionary()
 
 
 def bind_keyring(dialect, ring: KeyRing) -> None:
@@ -90,5 +90,9 @@ class SealedText(_Sealed):
 
 def sealed_columns(metadata) -> list[tuple[str, str, _Sealed]]:
     """Every (table, column, type) that holds sealed values: what rotation walks."""
-    return [(table.name, col.name, col.type) for table in metadata.sorted_tables
-            for col in table.columns if isinstance(col.type, _Sealed)]
+    return [
+        (table.name, col.name, col.type)
+        for table in metadata.sorted_tables
+        for col in table.columns
+        if isinstance(col.type, _Sealed)
+    ]

@@ -14,8 +14,7 @@ from storage.uow import UnitOfWork
 FINISHED = ("completed", "partly_rejected")  # the applicant is asked to rate (好差评)
 
 
-async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCalendar,
-                           today: date) -> ApplicationView:
+async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCalendar, today: date) -> ApplicationView:
     rows = await uow.cases.for_application(app.id)
     rows = sorted(rows, key=lambda r: departments.order(r.department))
     accepted = app.accepted_at is not None
@@ -26,9 +25,20 @@ async def application_view(uow: UnitOfWork, app: Application, calendar: WorkCale
     left = calendar.workdays_between(today, app.deadline) if accepted and app.deadline else None
     unrated = app.status in FINISHED and await uow.ratings.for_application(app.id) is None
     return ApplicationView(
-        ref=app.ref, status=app.status, unrated=unrated, deadline=deadline, provisional=provisional, accepted=accepted,
-        workdays_left=left, note=(app.data or {}).get("window_note"),
-        cases=[CaseView(department=r.department, state=r.state,
-                        note=(r.correction or {}).get("reason") if r.state == "correction" else r.note)
-               for r in rows],
+        ref=app.ref,
+        status=app.status,
+        unrated=unrated,
+        deadline=deadline,
+        provisional=provisional,
+        accepted=accepted,
+        workdays_left=left,
+        note=(app.data or {}).get("window_note"),
+        cases=[
+            CaseView(
+                department=r.department,
+                state=r.state,
+                note=(r.correction or {}).get("reason") if r.state == "correction" else r.note,
+            )
+            for r in rows
+        ],
     )

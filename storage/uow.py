@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
 from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
-from storage.nonces import CallbackNonces, PendingActions
 from storage.helpdesk import FaqAdditions, Ratings, Tickets
 from storage.inbox import HandledUpdates
+from storage.nonces import CallbackNonces, PendingActions
 from storage.repos import Applicants, Applications, Audits, Blobs, Drafts, Events
 from storage.retention import Retention
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,13 +14,14 @@ from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday, 10:00 in Beijing
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday, 10:00 in Beijing
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
 def faq():
     from dialogs.faq import FaqIndex, load_bank
+
     index = FaqIndex(load_bank())
     index.warm_up()
     return index
@@ -53,6 +54,7 @@ def _pg_fresh_url(base: str) -> str:
             await conn.close()
 
     import concurrent.futures
+
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, create()).result()
     head, _, _ = base.rpartition("/")
@@ -66,7 +68,9 @@ DB_KINDS = ["sqlite", "postgresql"]
 def db_url(request, tmp_path) -> str:
     if request.param == "postgresql":
         if not PG_URL:
-            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)")
+            pytest.skip(
+                "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)"
+            )
         url = _pg_fresh_url(PG_URL)
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
@@ -102,6 +106,7 @@ def calendar() -> WorkCalendar:
 def intake_pool(tmp_path_factory):
     """The real intake workers (separate processes with memory and time caps), shared by the run."""
     from bot.intake import IntakePool
+
     pool = IntakePool(spool=tmp_path_factory.mktemp("spool"))
     yield pool
     pool.close()
@@ -110,4 +115,5 @@ def intake_pool(tmp_path_factory):
 @pytest.fixture
 async def runner(engine, sessionmaker, blobs, calendar, clock, intake_pool):
     from bot.runner import Runner
+
     return Runner(engine, sessionmaker, blobs, calendar, clock=clock, intake=intake_pool)

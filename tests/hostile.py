@@ -24,8 +24,7 @@ def raw_pdf(objects: list[bytes], trailer: bytes = b"", tail: bytes = b"") -> by
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, trailer, xref))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref))
     return out.getvalue() + tail
 
 
@@ -33,10 +32,20 @@ def stream(body: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s>>\nstream\n" % (len(body), extra) + body + b"\nendstream"
 
 
-def one_page(catalog_extra: bytes = b"", page: bytes = PAGE, more: list[bytes] = (),
-             content: bytes = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET", tail: bytes = b"") -> bytes:
-    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, stream(content), *more]
+def one_page(
+    catalog_extra: bytes = b"",
+    page: bytes = PAGE,
+    more: list[bytes] = (),
+    content: bytes = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET",
+    tail: bytes = b"",
+) -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        page,
+        stream(content),
+        *more,
+    ]
     return raw_pdf(objects, tail=tail)
 
 
@@ -48,8 +57,9 @@ def pdf_nested_arrays(depth: int = 5000) -> bytes:
 
 def pdf_cyclic_pages() -> bytes:
     """The page tree contains itself."""
-    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                    b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>", PAGE, stream(b"")])
+    return raw_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>", PAGE, stream(b"")]
+    )
 
 
 def pdf_javascript() -> bytes:
@@ -94,8 +104,14 @@ def pdf_nested_flate(megabytes: int = 256) -> bytes:
 def pdf_many_pages(count: int = 10_000) -> bytes:
     kids = b" ".join(b"%d 0 R" % (n + 4) for n in range(count))
     pages = [PAGE.replace(b"/Contents 4 0 R", b"/Contents 3 0 R") for _ in range(count)]
-    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                    b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count, stream(b""), *pages])
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count,
+            stream(b""),
+            *pages,
+        ]
+    )
 
 
 def pdf_zip_polyglot() -> bytes:
@@ -114,8 +130,12 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 def png_declaring(width: int, height: int, colour: int = 6) -> bytes:
     """A tiny PNG whose header claims a huge RGBA image."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) \
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + _chunk(b"IEND", b"")
+    )
 
 
 def png_bomb(side: int = 6300) -> bytes:

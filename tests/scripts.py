@@ -13,10 +13,10 @@ def id_number(body17: str) -> str:
     return body17 + mod11_2_check_char(body17)
 
 
-ADULT_MAN = id_number("13010219900307123")      # born 1990-03-07, male
-ADULT_WOMAN = id_number("13010219900307122")    # born 1990-03-07, female
-TOO_YOUNG = id_number("13010220150101123")      # born 2015
-RETIRED_MAN = id_number("13010219600101123")    # born 1960, retired 2020
+ADULT_MAN = id_number("13010219900307123")  # born 1990-03-07, male
+ADULT_WOMAN = id_number("13010219900307122")  # born 1990-03-07, female
+TOO_YOUNG = id_number("13010220150101123")  # born 2015
+RETIRED_MAN = id_number("13010219600101123")  # born 1960, retired 2020
 # Born 1975-06-15, female: past the 50-baseline date (2027-ish?) is checked in tests by date.
 
 

@@ -45,8 +45,11 @@ def test_package_respects_layering(package):
 
 @pytest.mark.parametrize("package", ["bot", "dispatch", "office", "dialogs", "states"])
 def test_no_sql_outside_storage(package):
-    users = [str(p.relative_to(ROOT)) for p in (ROOT / package).rglob("*.py")
-             if "sqlalchemy" in imports(p) and str(p.relative_to(ROOT)) not in SQL_ALLOWED]
+    users = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / package).rglob("*.py")
+        if "sqlalchemy" in imports(p) and str(p.relative_to(ROOT)) not in SQL_ALLOWED
+    ]
     assert users == []
 
 
@@ -57,19 +60,29 @@ def sources():
 
 def test_payloads_are_never_split_by_hand():
     """Button payloads are read through dialogs.callbacks only."""
-    hand = [str(p.relative_to(ROOT)) for p in sources() if p.name != "callbacks.py"
-            and any(f'{op}("|"' in p.read_text(encoding="utf-8") for op in ("split", "rsplit", "partition"))]
+    hand = [
+        str(p.relative_to(ROOT))
+        for p in sources()
+        if p.name != "callbacks.py"
+        and any(f'{op}("|"' in p.read_text(encoding="utf-8") for op in ("split", "rsplit", "partition"))
+    ]
     assert hand == []
 
 
 def test_notification_rows_have_one_writer():
     """Every queued message goes through storage.cases.Notifications (and its de-duplication)."""
-    writers = [str(p.relative_to(ROOT)) for p in sources()
-               if "Notification(" in p.read_text(encoding="utf-8") and p.name not in ("cases.py", "models.py")]
+    writers = [
+        str(p.relative_to(ROOT))
+        for p in sources()
+        if "Notification(" in p.read_text(encoding="utf-8") and p.name not in ("cases.py", "models.py")
+    ]
     assert writers == []
 
 
 def test_settings_are_built_only_by_composition_roots():
-    users = [p for p in ROOT.glob("*/**/*.py") if "Settings()" in p.read_text(encoding="utf-8")
-             and ".venv" not in p.parts and "tests" not in p.parts]
+    users = [
+        p
+        for p in ROOT.glob("*/**/*.py")
+        if "Settings()" in p.read_text(encoding="utf-8") and ".venv" not in p.parts and "tests" not in p.parts
+    ]
     assert all(p.name == "__main__.py" for p in users), users

@@ -29,12 +29,16 @@ def test_failed_font_install_prints_the_failing_steps_output(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake(bin_dir, "fc-list", "exit 0")  # no font yet
-    fake(bin_dir, "id", 'echo 0')
-    fake(bin_dir, "apt-get", 'if [ "$1" = update ]; then exit 0; fi\n'
-                             'echo "E: Unable to locate package fonts-noto-cjk" >&2; exit 100')
+    fake(bin_dir, "id", "echo 0")
+    fake(
+        bin_dir,
+        "apt-get",
+        'if [ "$1" = update ]; then exit 0; fi\necho "E: Unable to locate package fonts-noto-cjk" >&2; exit 100',
+    )
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHON": sys.executable}
-    proc = subprocess.run(["bash", str(tmp_path / "scripts" / "setup.sh")], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(tmp_path / "scripts" / "setup.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert "apt-get install fonts-noto-cjk" in proc.stderr
     assert "E: Unable to locate package fonts-noto-cjk" in proc.stderr

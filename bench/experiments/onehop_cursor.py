@@ -1,6 +1,8 @@
 """What-if for bench_updates.py --experiment: an aiosqlite cursor doing execute + fetch + close in one
 thread hop (SQLAlchemy's adapter makes 3-4 hops per statement). Not used by the assistant."""
+
 import collections
+
 from sqlalchemy.dialects.sqlite import aiosqlite as sa_aiosqlite
 from sqlalchemy.util.concurrency import await_
 
@@ -25,17 +27,20 @@ class OneHopCursor:
     def _run(self, fn):
         mutex = self._adapt_connection._execute_mutex
         conn = self._connection
+
         async def go():
             async with mutex:
                 return await conn._execute(fn)
+
         try:
             rows, self.description, self.rowcount, self.lastrowid = await_(go())
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - handed to the adapter, as SQLAlchemy's own cursor does
             self._adapt_connection._handle_exception(error)
         self._rows = collections.deque(rows)
 
     def execute(self, operation, parameters=None):
         raw = self._connection._conn
+
         def run():
             cur = raw.cursor()
             try:
@@ -47,10 +52,12 @@ class OneHopCursor:
                 return rows, cur.description, cur.rowcount, cur.lastrowid
             finally:
                 cur.close()
+
         self._run(run)
 
     def executemany(self, operation, seq):
         raw = self._connection._conn
+
         def run():
             cur = raw.cursor()
             try:
@@ -58,6 +65,7 @@ class OneHopCursor:
                 return [], cur.description, cur.rowcount, cur.lastrowid
             finally:
                 cur.close()
+
         self._run(run)
 
     def setinputsizes(self, *a):

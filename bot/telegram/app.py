@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher, Router
@@ -28,8 +29,15 @@ def make_bot(token: str, api_base: str) -> Bot:
     return Bot(token=token, session=session, default=DefaultBotProperties())
 
 
-def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, flood: FloodGuard | None = None,
-                    pacer: Pacer | None = None, kick=None, album_wait: float | None = None) -> Dispatcher:
+def make_dispatcher(
+    runner: Runner,
+    *extra_routers: Router,
+    clock=None,
+    flood: FloodGuard | None = None,
+    pacer: Pacer | None = None,
+    kick=None,
+    album_wait: float | None = None,
+) -> Dispatcher:
     """`pacer` and `kick` are shared with the notifier, which sends the replies that could not go at once."""
     # No aiogram FSM: the draft in storage is where an applicant is. Its default MemoryStorage would
     # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
@@ -46,18 +54,17 @@ def make_dispatcher(runner: Runner, *extra_routers: Router, clock=None, flood: F
 
     @dp.errors()
     async def on_error(event: ErrorEvent, bot: Bot, update_scope=None) -> bool:
-        log.error("update %s failed: %s", event.update.update_id, type(event.exception).__name__,
-                  exc_info=event.exception)
+        log.error(
+            "update %s failed: %s", event.update.update_id, type(event.exception).__name__, exc_info=event.exception
+        )
         chat = None
         if event.update.message:
             chat = event.update.message.chat.id
         elif event.update.callback_query and event.update.callback_query.message:
             chat = event.update.callback_query.message.chat.id
         if event.update.callback_query is not None:  # the press was not acknowledged yet
-            try:
+            with contextlib.suppress(Exception):  # only the spinner is left
                 await bot.answer_callback_query(event.update.callback_query.id)
-            except Exception:  # noqa: BLE001 - only the spinner is left
-                pass
         if chat is not None:
             try:
                 kept = update_scope is not None and update_scope.kept

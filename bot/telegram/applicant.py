@@ -29,8 +29,14 @@ def who(message_or_cb) -> Who:
     user = message_or_cb.from_user
     chat = message_or_cb.message.chat if isinstance(message_or_cb, CallbackQuery) else message_or_cb.chat
     scope = current_scope()
-    return Who(channel="telegram", external_id=str(user.id), chat_id=chat.id, username=user.username,
-               update=(scope.bot_id, scope.update_id) if scope is not None else None, outbox=True)
+    return Who(
+        channel="telegram",
+        external_id=str(user.id),
+        chat_id=chat.id,
+        username=user.username,
+        update=(scope.bot_id, scope.update_id) if scope is not None else None,
+        outbox=True,
+    )
 
 
 async def acknowledge(cb: CallbackQuery) -> None:

@@ -29,8 +29,9 @@ def make_router(sessionmaker, clock=None) -> Router:
         await bind(message, (command.args or "").strip())
 
     # The receipt's QR code opens t.me/<bot>?start=bind_CODE.
-    @router.message(CommandStart(deep_link=True, magic=F.args.startswith("bind_")),
-                    When((F.chat.type == "private") & F.from_user))
+    @router.message(
+        CommandStart(deep_link=True, magic=F.args.startswith("bind_")), When((F.chat.type == "private") & F.from_user)
+    )
     async def on_start_bind(message: Message, command: CommandObject) -> None:
         await bind(message, command.args.removeprefix("bind_"))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Update
 
-from storage.inbox import DuplicateUpdate, HandledUpdates
 from dialogs.clock import utcnow
+from storage.inbox import DuplicateUpdate, HandledUpdates
 
 log = logging.getLogger(__name__)
 KEEP = timedelta(hours=48)  # Telegram re-delivers an unconfirmed update for up to 24 hours
@@ -46,8 +47,9 @@ class UpdateDedup(BaseMiddleware):
         self.clock = clock
         self._pruned: datetime | None = None
 
-    async def __call__(self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(
+        self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update, data: dict[str, Any]
+    ) -> Any:
         scope = UpdateScope(data["bot"].id, event.update_id)
         _current.set(scope)  # not reset: the error handler, outside this middleware, reads it
         data["update_scope"] = scope

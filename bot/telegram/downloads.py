@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import aiohttp
 from aiogram import Bot
@@ -21,8 +21,14 @@ class DownloadFailed(Exception):
     """Telegram did not give the file after every retry."""
 
 
-async def fetch(bot: Bot, file_id: str, spool: Path, *, delays: tuple[float, ...] | None = None,
-                sleep: Callable[[float], Awaitable[None]] | None = None) -> str | None:
+async def fetch(
+    bot: Bot,
+    file_id: str,
+    spool: Path,
+    *,
+    delays: tuple[float, ...] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> str | None:
     """bot.telegram.files.fetch (the spooled path, None when over the limit), retried with backoff."""
     delays = DELAYS if delays is None else delays
     sleep = sleep or asyncio.sleep
@@ -31,7 +37,7 @@ async def fetch(bot: Bot, file_id: str, spool: Path, *, delays: tuple[float, ...
             return await files.fetch(bot, file_id, spool)
         except TelegramRetryAfter as e:
             wait = float(e.retry_after)
-        except (TelegramNetworkError, TelegramServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+        except (TimeoutError, TelegramNetworkError, TelegramServerError, aiohttp.ClientError, OSError) as e:
             wait = delays[attempt] if attempt < len(delays) else 0.0
             log.info("download failed (%s), attempt %d", type(e).__name__, attempt + 1)
         except TelegramBadRequest as e:  # an expired or unknown file_id does not come back

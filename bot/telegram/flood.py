@@ -27,8 +27,12 @@ class FloodGuard(BaseMiddleware):
         self.warn: RateLimitItem = parse(warn)
         self.dropped = 0
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         user = data.get("event_from_user")
         if user is None or self.limiter.hit(self.rate, "updates", str(user.id)):
             return await handler(event, data)
@@ -42,8 +46,9 @@ class FloodGuard(BaseMiddleware):
             return
         try:
             if isinstance(event, Update) and event.callback_query is not None:  # a press is always answered
-                await bot.answer_callback_query(event.callback_query.id, text=WARNING if warn else None,
-                                                show_alert=warn)
+                await bot.answer_callback_query(
+                    event.callback_query.id, text=WARNING if warn else None, show_alert=warn
+                )
             elif warn and (chat := data.get("event_chat")) is not None and chat.type == "private":
                 await bot.send_message(chat.id, WARNING)
         except TelegramAPIError:

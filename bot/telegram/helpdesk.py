@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -29,8 +28,7 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
             return None
         ticket = await helpdesk.ticket_by_staff_message(uow, message.chat.id, target.message_id)
         if ticket is None and target.reply_to_message is not None:
-            ticket = await helpdesk.ticket_by_staff_message(uow, message.chat.id,
-                                                            target.reply_to_message.message_id)
+            ticket = await helpdesk.ticket_by_staff_message(uow, message.chat.id, target.reply_to_message.message_id)
         return ticket
 
     @router.message(Command("faq_add"))
@@ -44,8 +42,7 @@ def make_router(sessionmaker, chat_id: int, faq: FaqIndex | None, clock=None) ->
             return
         async with UnitOfWork(sessionmaker) as uow:
             ticket = await ticket_of(uow, message)
-            row = (await helpdesk.promote_to_faq(uow, ticket.id, message.from_user.id, entry_id)
-                   if ticket else None)
+            row = await helpdesk.promote_to_faq(uow, ticket.id, message.from_user.id, entry_id) if ticket else None
         if row is None:
             await message.reply("请回复一条已答复的工单消息发送 /faq_add（需要客服权限）。")
             return

@@ -40,8 +40,17 @@ class InboxProcessor:
     """Stores arrivals (webhook or polling) and handles them: each chat's line by one process at a time,
     oldest update first; a row is removed only after the dispatcher finished with it."""
 
-    def __init__(self, dp: Dispatcher, bot: Bot, sessionmaker, owner: str, concurrency: int = 32,
-                 lease: timedelta = LEASE, poll: float = POLL, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        sessionmaker,
+        owner: str,
+        concurrency: int = 32,
+        lease: timedelta = LEASE,
+        poll: float = POLL,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.dp, self.bot, self.sessionmaker, self.owner = dp, bot, sessionmaker, owner
         self.concurrency, self.lease, self.poll, self.clock = concurrency, lease, poll, clock
         self.kick = asyncio.Event()

@@ -19,8 +19,9 @@ class UpdateMetrics(BaseMiddleware):
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
 
-    async def __call__(self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(
+        self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update, data: dict[str, Any]
+    ) -> Any:
         started, failed = time.perf_counter(), False
         try:
             return await handler(event, data)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import Message, Update
@@ -39,8 +40,9 @@ class ChatOrder(BaseMiddleware):
     def busy_chats(self) -> int:
         return len(self._tails)
 
-    async def __call__(self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update,
-                       data: dict[str, Any]) -> Any:
+    async def __call__(
+        self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update, data: dict[str, Any]
+    ) -> Any:
         chat = chat_of(event)
         if chat is None:
             return await handler(event, data)

@@ -15,15 +15,20 @@ log = logging.getLogger(__name__)
 TIMEOUT = 25  # seconds Telegram holds a getUpdates open
 
 
-async def poll(bot: Bot, inbox: InboxProcessor, stop: asyncio.Event, allowed_updates: list[str],
-               timeout: int = TIMEOUT) -> None:
+async def poll(
+    bot: Bot, inbox: InboxProcessor, stop: asyncio.Event, allowed_updates: list[str], timeout: int = TIMEOUT
+) -> None:
     """getUpdates(offset) confirms every update below offset: the next call's offset is past a batch
     only once the batch is in the inbox, so a kill at any moment loses nothing fetched."""
     offset: int | None = None
     backoff = 0.5
     while not stop.is_set():
-        call = asyncio.ensure_future(bot(GetUpdates(offset=offset, timeout=timeout, allowed_updates=allowed_updates),
-                                         request_timeout=timeout + 10))
+        call = asyncio.ensure_future(
+            bot(
+                GetUpdates(offset=offset, timeout=timeout, allowed_updates=allowed_updates),
+                request_timeout=timeout + 10,
+            )
+        )
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait([call, stopping], return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()

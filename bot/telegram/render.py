@@ -6,7 +6,11 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import (
-    InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message, ReplyKeyboardMarkup,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
 )
 
 from bot.outbox import bodies
@@ -14,8 +18,9 @@ from dialogs.model import Reply
 
 
 def _inline(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row]
-            for row in rows or [] if row]
+    rows = [
+        [InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row] for row in rows or [] if row
+    ]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -25,7 +30,8 @@ def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 CONTACT_KEYBOARD = ReplyKeyboardMarkup(
     keyboard=[[KeyboardButton(text="📱 分享本机手机号码", request_contact=True)]],
-    resize_keyboard=True, one_time_keyboard=True,
+    resize_keyboard=True,
+    one_time_keyboard=True,
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
@@ -13,8 +13,8 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramR
 from bot.outbox import LEASE, dead_owners
 from bot.pacing import Pacer
 from bot.telegram.render import send_body
-from storage.cases import Notifications
 from dialogs.clock import utcnow
+from storage.cases import Notifications
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -25,10 +25,17 @@ class ReplySender:
     """Sends a chat's queued replies in order and removes each once Telegram took it. What cannot go now
     is released to the notifier (`kick` wakes it), which sends it when Telegram allows."""
 
-    def __init__(self, sessionmaker, owner: str, pacer: Pacer | None = None, *,
-                 clock: Callable[[], datetime] = utcnow,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 kick: asyncio.Event | None = None, lease: timedelta = LEASE) -> None:
+    def __init__(
+        self,
+        sessionmaker,
+        owner: str,
+        pacer: Pacer | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        kick: asyncio.Event | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.owner = owner
         self.pacer = pacer or Pacer()
@@ -45,8 +52,9 @@ class ReplySender:
         async with self.sessionmaker() as db, db.begin():
             repo = Notifications(db)
             dead = dead_owners(await repo.owners(now), self.owner)
-            earlier = await repo.take_over_replies(str(chat_id), min(ids), self.owner, now, now + self.lease, dead,
-                                                   bot.id)
+            earlier = await repo.take_over_replies(
+                str(chat_id), min(ids), self.owner, now, now + self.lease, dead, bot.id
+            )
             rows = await repo.claimed(ids, self.owner)
         if earlier is None or self.pacer.chat_wait(chat_id) > MAX_INLINE_WAIT:  # keep the chat's order
             await self._release([r.id for r in rows], None)

@@ -15,8 +15,8 @@ from dialogs.clock import utcnow
 from dialogs.form import BY_KEY
 from dialogs.materials import SLOTS
 from dialogs.workdays import WorkCalendar
-from office import access, decisions, pending, window
 from dispatch.routing import FIELDS_BY_DEPARTMENT, MATERIALS
+from office import access, decisions, pending, window
 from office.staff import Actor, authorize
 from storage.uow import UnitOfWork
 
@@ -46,19 +46,28 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
 
     async def send_packet(bot: Bot, user_id: int, packet) -> None:
         for name, data in packet.files.items():
-            await bot.send_document(user_id, BufferedInputFile(data, filename=f"{packet.ref}-{name}"),
-                                    protect_content=True)
+            await bot.send_document(
+                user_id, BufferedInputFile(data, filename=f"{packet.ref}-{name}"), protect_content=True
+            )
 
     def toggles(case_id: int, dept: str, p) -> InlineKeyboardMarkup:
         rows = []
         for key in FIELDS_BY_DEPARTMENT[dept]:
             if key in BY_KEY:
                 mark = "■" if key in p.fields else "□"
-                rows.append(InlineKeyboardButton(text=f"{mark}{BY_KEY[key].label}", callback_data=CaseCb("tf", case_id, key).pack()))
+                rows.append(
+                    InlineKeyboardButton(
+                        text=f"{mark}{BY_KEY[key].label}", callback_data=CaseCb("tf", case_id, key).pack()
+                    )
+                )
         for key in MATERIALS[dept]:
             mark = "■" if key in p.materials else "□"
-            rows.append(InlineKeyboardButton(text=f"{mark}{SLOTS[key].title[:10]}", callback_data=CaseCb("tm", case_id, key).pack()))
-        grid = [rows[i:i + 3] for i in range(0, len(rows), 3)]
+            rows.append(
+                InlineKeyboardButton(
+                    text=f"{mark}{SLOTS[key].title[:10]}", callback_data=CaseCb("tm", case_id, key).pack()
+                )
+            )
+        grid = [rows[i : i + 3] for i in range(0, len(rows), 3)]
         grid.append([InlineKeyboardButton(text="选好了，填写原因", callback_data=CaseCb("cc", case_id).pack())])
         return InlineKeyboardMarkup(inline_keyboard=grid)
 
@@ -96,16 +105,16 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
     async def on_case_decide(cb: CallbackQuery, callback_data: CaseCb) -> None:
         """认领 / 办结: told only after the decision and its audit row committed."""
         async with UnitOfWork(sessionmaker) as uow:
-            result = await decisions.decide(uow, callback_data.case_id, callback_data.action,
-                                            Actor.staff(cb.from_user.id), now())
+            result = await decisions.decide(
+                uow, callback_data.case_id, callback_data.action, Actor.staff(cb.from_user.id), now()
+            )
         await cb.answer(result.message or "已处理", show_alert=not result.ok)
 
     @router.callback_query(Cb(CaseCb, rule=F.action == "open"))
     async def on_case_open(cb: CallbackQuery, bot: Bot, callback_data: CaseCb) -> None:
         """查看材料: the department's packet, sent privately to an authorised clerk."""
         async with UnitOfWork(sessionmaker) as uow:
-            result, packet = await access.case_packet(uow, blobs, callback_data.case_id,
-                                                      Actor.staff(cb.from_user.id))
+            result, packet = await access.case_packet(uow, blobs, callback_data.case_id, Actor.staff(cb.from_user.id))
         if packet is None:
             await cb.answer(result.message, show_alert=True)
             return
@@ -137,8 +146,14 @@ def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Rout
             await cb.answer("您没有权限办理该部门的件。", show_alert=True)
             return
         async with UnitOfWork(sessionmaker) as uow:
-            p = await pending.toggle(uow, uid, callback_data.case_id,
-                                     "field" if callback_data.action == "tf" else "material", callback_data.key, now())
+            p = await pending.toggle(
+                uow,
+                uid,
+                callback_data.case_id,
+                "field" if callback_data.action == "tf" else "material",
+                callback_data.key,
+                now(),
+            )
         if p is None:
             await cb.answer("该按钮已失效。")
             return

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def add_webhook_routes(app: web.Application, path: str, secret: str, inbox: InboxProcessor,
-                       accepting: Callable[[], bool] = lambda: True) -> None:
+def add_webhook_routes(
+    app: web.Application, path: str, secret: str, inbox: InboxProcessor, accepting: Callable[[], bool] = lambda: True
+) -> None:
     """`accepting()` false (shutting down): 503, so Telegram re-delivers to whichever process is up."""
     if not secret:
         raise ValueError("WEBHOOK_SECRET is required in webhook mode")

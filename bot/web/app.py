@@ -26,13 +26,25 @@ LOGIN_COOKIE = "desk_login"  # double-submit token of the sign-in form, before t
 MAX_BODY = 64 * 1024 * 1024  # a walk-in's scans: five slots of several pages
 PUBLIC = ("/desk/", "/desk/login")
 EVENT_NAMES = {
-    "application_submitted": "提交申请", "application_accepted": "窗口受理", "application_returned": "退回补正",
-    "application_refused": "不予受理", "application_resubmitted": "补正后重新提交", "packet_exported": "查看申报表",
-    "packet_viewed": "部门查看材料", "material_viewed": "查看材料", "binding_code_issued": "打印回执（生成绑定码）",
-    "application_bound": "绑定 Telegram 账号", "case_claim": "部门认领", "case_done": "部门办结",
-    "case_correct": "部门要求补正", "case_reject": "部门不予受理", "case_resubmitted": "补正后重新推送",
-    "application_completed": "全部办结", "application_partly_rejected": "办结（部分不予受理）",
-    "application_withdrawn": "撤回", "delivered": "已推送到部门",
+    "application_submitted": "提交申请",
+    "application_accepted": "窗口受理",
+    "application_returned": "退回补正",
+    "application_refused": "不予受理",
+    "application_resubmitted": "补正后重新提交",
+    "packet_exported": "查看申报表",
+    "packet_viewed": "部门查看材料",
+    "material_viewed": "查看材料",
+    "binding_code_issued": "打印回执（生成绑定码）",
+    "application_bound": "绑定 Telegram 账号",
+    "case_claim": "部门认领",
+    "case_done": "部门办结",
+    "case_correct": "部门要求补正",
+    "case_reject": "部门不予受理",
+    "case_resubmitted": "补正后重新推送",
+    "application_completed": "全部办结",
+    "application_partly_rejected": "办结（部分不予受理）",
+    "application_withdrawn": "撤回",
+    "delivered": "已推送到部门",
 }
 
 
@@ -51,6 +63,7 @@ class Desk:
     def __post_init__(self) -> None:
         if self.intake is None:
             from bot.intake import IntakePool
+
             self.intake = IntakePool()  # started on the first upload
 
     def now(self) -> datetime:
@@ -97,8 +110,11 @@ async def signed_in(request: web.Request, handler):
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     h = response.headers
-    h.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'self'; "
-                 "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
+    h.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'self'; "
+        "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
+    )
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "SAMEORIGIN")
     h.setdefault("Referrer-Policy", "same-origin")
@@ -110,9 +126,9 @@ def make_desk(desk: Desk) -> web.Application:
 
     app = web.Application(middlewares=[signed_in], client_max_size=MAX_BODY)
     app[DESK] = desk
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
-                               autoescape=True,
-                               undefined=jinja2.StrictUndefined)
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.globals["mask"] = pages.mask
     env.filters["bjtime"] = lambda value: local_text(value) if value else ""
     env.filters["cnday"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
@@ -128,6 +144,7 @@ def make_desk(desk: Desk) -> web.Application:
 async def _callback_limit(request: web.Request, handler):
     """The department callbacks keep their own 1 MB limit; only the workbench takes scans."""
     from office.http import MAX_BODY as CALLBACK_MAX
+
     if not request.path.startswith("/desk/") and (request.content_length or 0) > CALLBACK_MAX:
         raise web.HTTPRequestEntityTooLarge(max_size=CALLBACK_MAX, actual_size=request.content_length)
     return await handler(request)
@@ -145,5 +162,6 @@ def make_app(desk: Desk, callback_secrets: Mapping[str, str] | None = None) -> w
 
     async def home(request: web.Request) -> web.Response:
         raise web.HTTPFound("/desk/")
+
     root.router.add_get("/", home)
     return root

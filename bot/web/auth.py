@@ -23,8 +23,9 @@ MIN_PASSWORD = 10
 _DUMMY = HASHER.hash("not-a-password-of-anyone")
 
 WRONG = "账号或密码不正确。连续输错5次，账号将被锁定15分钟。"
-LOCKED = ("该账号因15分钟内连续5次密码错误已被锁定，请于 {until:%H:%M}（北京时间）后再试；"
-          "如忘记密码，请联系管理员重新设置。")
+LOCKED = (
+    "该账号因15分钟内连续5次密码错误已被锁定，请于 {until:%H:%M}（北京时间）后再试；如忘记密码，请联系管理员重新设置。"
+)
 
 
 def token_hash(token: str) -> str:
@@ -47,8 +48,9 @@ def lock_until(failures: list[datetime]) -> datetime | None:
     return until
 
 
-async def set_password(uow: UnitOfWork, telegram_id: int, password: str, now: datetime,
-                       actor: str = "cli") -> str | None:
+async def set_password(
+    uow: UnitOfWork, telegram_id: int, password: str, now: datetime, actor: str = "cli"
+) -> str | None:
     """Set a staff member's workbench password; an error sentence when it cannot be set."""
     staff = await uow.staff.by_telegram_id(int(telegram_id))
     if staff is None or not staff.active:

@@ -21,12 +21,30 @@ from storage.uow import UnitOfWork
 
 NO_RIGHT = "您没有查询办件的权限。"
 ID_LOOKUP = "find_by_id_number"
-WHO = {"applicant": "申请人", "auto": "自动受理", "webhook": "部门系统", "desk": "工作台",
-       "telegram": "申请人（Telegram）"}
-ACTION_NAMES = {"view": "查看", "export": "查看申报表", "accept": "受理", "return": "退回补正", "refuse": "不予受理",
-                "claim": "认领", "release": "释放", "done": "办结", "correct": "要求补正", "reject": "不予受理",
-                "case_view": "查看办件", "lookup": "查询", "receipt": "打印回执", "bind": "绑定 Telegram",
-                "csrf": "表单校验未通过"}  # the keyed (blind-index) repository method of Applications
+WHO = {
+    "applicant": "申请人",
+    "auto": "自动受理",
+    "webhook": "部门系统",
+    "desk": "工作台",
+    "telegram": "申请人（Telegram）",
+}
+ACTION_NAMES = {
+    "view": "查看",
+    "export": "查看申报表",
+    "accept": "受理",
+    "return": "退回补正",
+    "refuse": "不予受理",
+    "claim": "认领",
+    "release": "释放",
+    "done": "办结",
+    "correct": "要求补正",
+    "reject": "不予受理",
+    "case_view": "查看办件",
+    "lookup": "查询",
+    "receipt": "打印回执",
+    "bind": "绑定 Telegram",
+    "csrf": "表单校验未通过",
+}  # the keyed (blind-index) repository method of Applications
 
 
 async def lookup(request: web.Request) -> web.Response:
@@ -47,20 +65,29 @@ async def lookup(request: web.Request) -> web.Response:
             uow.audits.add(f"tg:{staff.telegram_id}", "lookup", q.upper(), app is not None, {"by": "ref"})
             found = [app] if app else []
         elif request.method != "POST":  # an ID number never goes into a URL (history, proxy logs)
-            return render(request, "lookup.html", {"q": "", "found": None,
-                                                   "message": "按证件号码查询请在下面的查询框中输入。"})
+            return render(
+                request, "lookup.html", {"q": "", "found": None, "message": "按证件号码查询请在下面的查询框中输入。"}
+            )
         else:
             number = normalize_id(q)
             found = await apps.by_id_number(number)  # the keyed blind index: nothing is decrypted to search
-            uow.audits.add(f"tg:{staff.telegram_id}", "lookup", None, bool(found),
-                               {"by": "id_number", "matches": [a.ref for a in found]})
+            uow.audits.add(
+                f"tg:{staff.telegram_id}",
+                "lookup",
+                None,
+                bool(found),
+                {"by": "id_number", "matches": [a.ref for a in found]},
+            )
             q = mask_number(number)
-        rows = [{"ref": a.ref, "status": APPLICATION_STATUS.get(a.status, a.status), "submitted_at": a.submitted_at}
-                for a in found]
+        rows = [
+            {"ref": a.ref, "status": APPLICATION_STATUS.get(a.status, a.status), "submitted_at": a.submitted_at}
+            for a in found
+        ]
     if len(rows) == 1 and is_valid_reference(q):
         raise web.HTTPSeeOther(f"/desk/case/{rows[0]['ref']}")
-    return render(request, "lookup.html", {"q": q, "found": rows,
-                                           "message": "" if rows else "没有找到符合条件的申请。"})
+    return render(
+        request, "lookup.html", {"q": q, "found": rows, "message": "" if rows else "没有找到符合条件的申请。"}
+    )
 
 
 async def case_page(request: web.Request) -> web.Response:
@@ -80,15 +107,27 @@ async def case_page(request: web.Request) -> web.Response:
         applicant = await uow.applicants.get(app.applicant_id)
         names = {f"tg:{m.telegram_id}": f"{m.name}（{m.telegram_id}）" for m in await uow.staff.all(True)}
     answers = app.data.get("answers") or {}
-    return render(request, "case.html", {
-        "who": lambda actor: names.get(actor) or WHO.get(actor.split(":")[0], actor),
-        "action_name": lambda action: ACTION_NAMES.get(action, action),
-        "app": app, "view": view, "status_text": APPLICATION_STATUS.get(app.status, app.status),
-        "cases": [(DEPARTMENTS.get(c.department, c.department), CASE_STATUS.get(c.state, c.state), c.note)
-                  for c in view.cases],
-        "events": events, "trail": trail, "name": answers.get("name") or "",
-        "masked_id": mask_number(str(answers.get("id_number") or "")), "walkin": applicant.channel == CHANNEL,
-        "new": request.query.get("new") == "1"})
+    return render(
+        request,
+        "case.html",
+        {
+            "who": lambda actor: names.get(actor) or WHO.get(actor.split(":")[0], actor),
+            "action_name": lambda action: ACTION_NAMES.get(action, action),
+            "app": app,
+            "view": view,
+            "status_text": APPLICATION_STATUS.get(app.status, app.status),
+            "cases": [
+                (DEPARTMENTS.get(c.department, c.department), CASE_STATUS.get(c.state, c.state), c.note)
+                for c in view.cases
+            ],
+            "events": events,
+            "trail": trail,
+            "name": answers.get("name") or "",
+            "masked_id": mask_number(str(answers.get("id_number") or "")),
+            "walkin": applicant.channel == CHANNEL,
+            "new": request.query.get("new") == "1",
+        },
+    )
 
 
 async def receipt(request: web.Request) -> web.Response:
@@ -110,14 +149,26 @@ async def receipt(request: web.Request) -> web.Response:
             code, expires = await binding.issue(uow, app, actor, desk.now())
         uow.audits.add(actor, "receipt", ref, True, {"code_issued": bool(code)})
         answers = app.data.get("answers") or {}
-        r = Receipt(ref=app.ref, name=str(answers.get("name") or ""),
-                    masked_id=mask_number(str(answers.get("id_number") or "")), accepted_at=app.accepted_at,
-                    deadline=app.deadline, provisional=bool(app.deadline_provisional), window=desk.window_name,
-                    staff_number=str(staff.id), phone=desk.phone, code=code, code_expires=expires,
-                    qr_payload=qr_payload(code, desk.bot_username) if code else "")
+        r = Receipt(
+            ref=app.ref,
+            name=str(answers.get("name") or ""),
+            masked_id=mask_number(str(answers.get("id_number") or "")),
+            accepted_at=app.accepted_at,
+            deadline=app.deadline,
+            provisional=bool(app.deadline_provisional),
+            window=desk.window_name,
+            staff_number=str(staff.id),
+            phone=desk.phone,
+            code=code,
+            code_expires=expires,
+            qr_payload=qr_payload(code, desk.bot_username) if code else "",
+        )
     pdf = await asyncio.to_thread(render_receipt, r)
-    return web.Response(body=pdf, content_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{ref}-receipt.pdf"'})
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{ref}-receipt.pdf"'},
+    )
 
 
 def routes(router: web.UrlDispatcher) -> None:

@@ -20,15 +20,29 @@ from dialogs.values import parse_free_text
 STEPS = {spec.key: FieldStep(spec) for spec in ASKED}
 SITUATION_OPTIONS = (*notice.SITUATIONS, (NONE_OF_THEM, "以上都不是"))
 ELIGIBILITY = (
-    {"key": "id_type", "label": "证件类型", "kind": "choice", "required": True,
-     "options": [(t.value, ID_TYPE_LABELS[t]) for t in IdType]},
-    {"key": "id_number", "label": "证件号码", "kind": "text", "required": True,
-     "hint": "出生日期和性别将从证件号码中读取。例如：11010519491231002X"},
-    {"key": "archive", "label": "人事档案是否存放在河北省内各级公共就业和人才服务机构", "kind": "choice",
-     "required": True, "options": list(ARCHIVE_OPTIONS),
-     "hint": "办理条件：" + notice.CONDITION_ARCHIVE},
-    {"key": "situation", "label": "办理情形", "kind": "choice", "required": True,
-     "options": list(SITUATION_OPTIONS)},
+    {
+        "key": "id_type",
+        "label": "证件类型",
+        "kind": "choice",
+        "required": True,
+        "options": [(t.value, ID_TYPE_LABELS[t]) for t in IdType],
+    },
+    {
+        "key": "id_number",
+        "label": "证件号码",
+        "kind": "text",
+        "required": True,
+        "hint": "出生日期和性别将从证件号码中读取。例如：11010519491231002X",
+    },
+    {
+        "key": "archive",
+        "label": "人事档案是否存放在河北省内各级公共就业和人才服务机构",
+        "kind": "choice",
+        "required": True,
+        "options": list(ARCHIVE_OPTIONS),
+        "hint": "办理条件：" + notice.CONDITION_ARCHIVE,
+    },
+    {"key": "situation", "label": "办理情形", "kind": "choice", "required": True, "options": list(SITUATION_OPTIONS)},
 )
 
 
@@ -59,8 +73,9 @@ def _place_groups(spec: FieldSpec) -> list[tuple[str, list[tuple[str, str]]]]:
     groups = []
     for city in divisions.cities(divisions.HEBEI):
         counties = divisions.counties(city.code)
-        items = [(f"{divisions.HEBEI}-{city.code}-{c.code}", f"{city.name}{c.name}") for c in counties] \
-            or [(f"{divisions.HEBEI}-{city.code}-", city.name)]
+        items = [(f"{divisions.HEBEI}-{city.code}-{c.code}", f"{city.name}{c.name}") for c in counties] or [
+            (f"{divisions.HEBEI}-{city.code}-", city.name)
+        ]
         groups.append((f"河北省{city.name}", items))
     if spec.nationwide:
         for p in divisions.provinces():
@@ -85,22 +100,43 @@ def widget(spec: FieldSpec) -> Widget:
         shown = "、".join(dict(parent.options).get(v, v) for v in spec.condition.values)
         cond = f"仅当“{parent.label}”选择“{shown}”时填写"
     if spec.kind == Kind.choice:
-        return Widget(spec.key, spec.label, "choice", spec.required, web_hint(spec.hint), list(spec.options),
-                      condition=cond, empty_label="请选择" if spec.required else f"不填写（{spec.skip_label}）")
+        return Widget(
+            spec.key,
+            spec.label,
+            "choice",
+            spec.required,
+            web_hint(spec.hint),
+            list(spec.options),
+            condition=cond,
+            empty_label="请选择" if spec.required else f"不填写（{spec.skip_label}）",
+        )
     if spec.kind in (Kind.address, Kind.region):
-        return Widget(spec.key, spec.label, "place", spec.required, web_hint(spec.hint), groups=_place_groups(spec),
-                      detail=spec.with_detail, condition=cond)
+        return Widget(
+            spec.key,
+            spec.label,
+            "place",
+            spec.required,
+            web_hint(spec.hint),
+            groups=_place_groups(spec),
+            detail=spec.with_detail,
+            condition=cond,
+        )
     return Widget(spec.key, spec.label, "text", spec.required, web_hint(spec.hint), condition=cond)
 
 
 def sections() -> list[tuple[str, str, list[Widget]]]:
-    return [(title, SECTION_NOTES.get(title, ""), [widget(s) for s in ASKED if s.section == title])
-            for title in SECTIONS if any(s.section == title for s in ASKED)]
+    return [
+        (title, SECTION_NOTES.get(title, ""), [widget(s) for s in ASKED if s.section == title])
+        for title in SECTIONS
+        if any(s.section == title for s in ASKED)
+    ]
 
 
 def eligibility_widgets() -> list[Widget]:
-    return [Widget(e["key"], e["label"], e["kind"], e["required"], e.get("hint", ""), list(e.get("options", [])))
-            for e in ELIGIBILITY]
+    return [
+        Widget(e["key"], e["label"], e["kind"], e["required"], e.get("hint", ""), list(e.get("options", [])))
+        for e in ELIGIBILITY
+    ]
 
 
 def raw_values(session: Session) -> dict[str, str]:
@@ -123,8 +159,11 @@ def raw_values(session: Session) -> dict[str, str]:
 
 def _place(spec: FieldSpec, raw: str, detail: str) -> dict[str, str]:
     province, city, county = (raw.split("-") + ["", ""])[:3]  # "province-city-county" of the select
-    if not divisions.lookup(province) or (city and not divisions.lookup(city)) \
-            or (county and not divisions.lookup(county)):
+    if (
+        not divisions.lookup(province)
+        or (city and not divisions.lookup(city))
+        or (county and not divisions.lookup(county))
+    ):
         raise InputError(f"请从列表中选择{spec.label}所在地区。")
     if province == divisions.HEBEI and divisions.counties(city) and not county:
         raise InputError(f"请选择{spec.label}所在的县（市、区）。")
@@ -177,8 +216,10 @@ def check(form: Mapping[str, Any], today: date, keep: Session | None = None) -> 
             continue
         if not raw:
             if spec.required:
-                errors[spec.key] = f"请{'选择' if spec.kind in (Kind.choice, Kind.address, Kind.region) else '填写'}" \
-                                   f"{spec.label}（必填）。"
+                errors[spec.key] = (
+                    f"请{'选择' if spec.kind in (Kind.choice, Kind.address, Kind.region) else '填写'}"
+                    f"{spec.label}（必填）。"
+                )
             continue
         try:
             if spec.kind == Kind.choice:
@@ -190,16 +231,19 @@ def check(form: Mapping[str, Any], today: date, keep: Session | None = None) -> 
             elif spec.kind == Kind.bank_account:
                 digits, luhn = STEPS[spec.key].parse(s, raw, today)
                 if not luhn and get(spec.key + "__confirm") != "1":
-                    warnings[spec.key] = (f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
-                                          "部分银行的卡号也可能如此。请核对卡面号码：无误请勾选“确认无误”，否则请重新输入。")
+                    warnings[spec.key] = (
+                        f"您输入的账号 {mask_account(digits)} 未通过常见的卡号校验规则，"
+                        "部分银行的卡号也可能如此。请核对卡面号码：无误请勾选“确认无误”，否则请重新输入。"
+                    )
                 s.answers[spec.key] = digits
             else:
                 s.answers[spec.key] = STEPS[spec.key].parse(s, raw, today)
         except InputError as e:
             errors[spec.key] = e.message
     errors.update(warnings)
-    return Checked(s, errors, blocker and f"暂不能申请：申请人{FAIL_TEXT.get(blocker, '')}{INSTEAD.get(blocker, '')}",
-                   warnings)
+    return Checked(
+        s, errors, blocker and f"暂不能申请：申请人{FAIL_TEXT.get(blocker, '')}{INSTEAD.get(blocker, '')}", warnings
+    )
 
 
 def shown(spec: FieldSpec, value: Any) -> str:

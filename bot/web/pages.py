@@ -14,9 +14,12 @@ from dialogs.status import DEPARTMENTS
 from office.staff import Role
 from storage.uow import UnitOfWork
 
-WHY = {"expired": "您已30分钟没有操作，登录已过期，请重新登录。",
-       "inactive": "该工作人员账号已停用，不能继续使用工作台。",
-       "login": "请先登录。", "logout": "您已安全退出。"}
+WHY = {
+    "expired": "您已30分钟没有操作，登录已过期，请重新登录。",
+    "inactive": "该工作人员账号已停用，不能继续使用工作台。",
+    "login": "请先登录。",
+    "logout": "您已安全退出。",
+}
 ROLE_NAMES = {"admin": "管理员", "window": "窗口受理人员", "clerk": "部门经办人员", "helpdesk": "咨询客服"}
 
 
@@ -26,11 +29,9 @@ def mask(value) -> str:
 
 def _login_page(request: web.Request, message: str = "", status: int = 200, account: str = "") -> web.Response:
     token = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", {"message": message, "login_csrf": token, "account": account},
-                  status=status)
+    resp = render(request, "login.html", {"message": message, "login_csrf": token, "account": account}, status=status)
     desk = request.app[DESK]
-    resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=desk.secure_cookies,
-                    path="/desk/")
+    resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=desk.secure_cookies, path="/desk/")
     return resp
 
 
@@ -57,8 +58,7 @@ async def login(request: web.Request) -> web.Response:
     if not result.ok:
         return _login_page(request, result.message, 403, account)
     resp = web.HTTPSeeOther("/desk/home")
-    resp.set_cookie(COOKIE, result.token, httponly=True, samesite="Strict", secure=desk.secure_cookies,
-                    path="/desk/")
+    resp.set_cookie(COOKIE, result.token, httponly=True, samesite="Strict", secure=desk.secure_cookies, path="/desk/")
     resp.del_cookie(LOGIN_COOKIE, path="/desk/")
     raise resp
 
@@ -75,11 +75,17 @@ async def logout(request: web.Request) -> web.Response:
 async def home(request: web.Request) -> web.Response:
     staff = request[STAFF]
     role = Role(staff.role)
-    return render(request, "home.html", {
-        "role_name": ROLE_NAMES.get(staff.role, staff.role),
-        "window": role in (Role.window, Role.admin),
-        "clerk_dept": staff.department if role == Role.clerk else None,
-        "admin": role == Role.admin, "departments": list(DEPARTMENTS.items())})
+    return render(
+        request,
+        "home.html",
+        {
+            "role_name": ROLE_NAMES.get(staff.role, staff.role),
+            "window": role in (Role.window, Role.admin),
+            "clerk_dept": staff.department if role == Role.clerk else None,
+            "admin": role == Role.admin,
+            "departments": list(DEPARTMENTS.items()),
+        },
+    )
 
 
 def routes(router: web.UrlDispatcher) -> None:

@@ -19,9 +19,16 @@ DEFAULT_PORT = 8080
 
 def desk_of(services) -> Desk:
     s = services.settings
-    return Desk(services.sessionmaker, services.blobs, services.calendar, window_name=s.web_window_name,
-                phone=s.web_phone, secure_cookies=s.web_secure_cookies, bot_username=s.bot_username,
-                intake=services.intake)
+    return Desk(
+        services.sessionmaker,
+        services.blobs,
+        services.calendar,
+        window_name=s.web_window_name,
+        phone=s.web_phone,
+        secure_cookies=s.web_secure_cookies,
+        bot_username=s.bot_username,
+        intake=services.intake,
+    )
 
 
 async def start(services, host: str, port: int, mount=None) -> web.AppRunner:

@@ -31,21 +31,44 @@ def _sentence(text: str) -> str:
 def _materials_page(request, draft: Draft, s: Session, errors: dict, status: int = 200):
     needed = required_slots(s)
     groups = []
-    for field, keys in (("doc", ("household", "contract")), ("archive_letter", ("archive_letter",)),
-                        ("id_front", ("id_front",)), ("id_back", ("id_back",))):
+    for field, keys in (
+        ("doc", ("household", "contract")),
+        ("archive_letter", ("archive_letter",)),
+        ("id_front", ("id_front",)),
+        ("id_back", ("id_back",)),
+    ):
         slot = SLOTS[keys[0]]
         title = "材料1：户口簿本人页或有效期内劳动合同" if field == "doc" else slot.title
         note = "按上面的选择上传户口簿本人页，或劳动合同全部页面。扫描PDF或拍照" if field == "doc" else slot.note
-        limits = ("请上传照片（JPG、PNG）。" if slot.images_only
-                  else "可上传 PDF、JPG、PNG，单个文件不超过20MB，可多选。")
-        groups.append({"field": field, "title": title, "hint": _sentence(note) + limits, "multi": slot.multi,
-                       "images_only": slot.images_only,
-                       "files": [(k, SLOTS[k].title, f) for k in keys for f in s.materials.get(k) or []],
-                       "needed": any(k in needed for k in keys),
-                       "error": next((errors[k] for k in keys if k in errors), None)})
-    return render(request, "walkin_materials.html", {
-        "draft": draft, "answers": s.answers, "groups": groups, "errors": errors, "doc_choices": DOC_CHOICES,
-        "entrusted": ENTRUSTED, "letter_sample": notice.LETTER_SAMPLE}, status=status)
+        limits = (
+            "请上传照片（JPG、PNG）。" if slot.images_only else "可上传 PDF、JPG、PNG，单个文件不超过20MB，可多选。"
+        )
+        groups.append(
+            {
+                "field": field,
+                "title": title,
+                "hint": _sentence(note) + limits,
+                "multi": slot.multi,
+                "images_only": slot.images_only,
+                "files": [(k, SLOTS[k].title, f) for k in keys for f in s.materials.get(k) or []],
+                "needed": any(k in needed for k in keys),
+                "error": next((errors[k] for k in keys if k in errors), None),
+            }
+        )
+    return render(
+        request,
+        "walkin_materials.html",
+        {
+            "draft": draft,
+            "answers": s.answers,
+            "groups": groups,
+            "errors": errors,
+            "doc_choices": DOC_CHOICES,
+            "entrusted": ENTRUSTED,
+            "letter_sample": notice.LETTER_SAMPLE,
+        },
+        status=status,
+    )
 
 
 async def materials_page(request: web.Request) -> web.Response:
@@ -77,8 +100,12 @@ async def _take_uploads(form, s: Session, desk, uow) -> dict[str, str]:
             errors[slot.key] = outcome.message
             continue
         notes = [r.text for r in getattr(outcome, "notes", None) or getattr(outcome, "replies", None) or []]
-        rejected = [line for text in notes for line in text.splitlines() if "未被接收" in line or "上传过" in line
-                    or "照片（JPG" in line]
+        rejected = [
+            line
+            for text in notes
+            for line in text.splitlines()
+            if "未被接收" in line or "上传过" in line or "照片（JPG" in line
+        ]
         if rejected:
             errors[slot.key] = "；".join(rejected)
         for intent in outcome.intents:
@@ -101,9 +128,10 @@ async def save_materials(request: web.Request) -> web.Response:
             return problem
         s = load_session(draft)
         errors: dict[str, str] = {}
-        for key, options, message in (("doc_choice", DOC_CHOICES, "请选择上传“户口簿本人页”或“有效期内劳动合同”。"),
-                                      ("archive_entrusted", ENTRUSTED,
-                                       "请选择档案是否为原单位集体委托存放（是、否或不清楚）。")):
+        for key, options, message in (
+            ("doc_choice", DOC_CHOICES, "请选择上传“户口簿本人页”或“有效期内劳动合同”。"),
+            ("archive_entrusted", ENTRUSTED, "请选择档案是否为原单位集体委托存放（是、否或不清楚）。"),
+        ):
             value = str(form.get(key, ""))
             if value in dict(options):
                 s.answers[key] = value

@@ -21,8 +21,9 @@ NO_RIGHT = "您没有窗口受理的权限，不能录入现场申请。"
 
 
 def load_session(draft: Draft) -> Session:
-    return Session(state=draft.state, **{k: v for k, v in (draft.data or {}).items()
-                                         if k in ("answers", "materials", "meta")})
+    return Session(
+        state=draft.state, **{k: v for k, v in (draft.data or {}).items() if k in ("answers", "materials", "meta")}
+    )
 
 
 def dump(s: Session) -> dict:
@@ -48,9 +49,19 @@ async def own_draft(uow, request: web.Request, action: str = "accept") -> tuple[
 
 
 def _form_page(request, values, errors, blocker=None, action="/desk/walkin", status=200):
-    return render(request, "walkin_form.html", {
-        "eligibility": formdef.eligibility_widgets(), "sections": formdef.sections(), "values": values,
-        "errors": errors, "blocker": blocker, "action": action}, status=status)
+    return render(
+        request,
+        "walkin_form.html",
+        {
+            "eligibility": formdef.eligibility_widgets(),
+            "sections": formdef.sections(),
+            "values": values,
+            "errors": errors,
+            "blocker": blocker,
+            "action": action,
+        },
+        status=status,
+    )
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -84,11 +95,13 @@ async def save_form(request: web.Request) -> web.Response:
         if draft is None:
             _, draft = await walkin.new_draft(uow, staff.id)
         s = checked.session
-        s.answers.update({k: v for k, v in (keep.answers if keep else {}).items()
-                          if k in ("doc_choice", "archive_entrusted")})
+        s.answers.update(
+            {k: v for k, v in (keep.answers if keep else {}).items() if k in ("doc_choice", "archive_entrusted")}
+        )
         await uow.drafts.save(draft, "desk_materials", dump(s), draft.epoch)
-        uow.events.add("walkin_form_saved", f"tg:{staff.telegram_id}", {"draft": draft.id},
-                           applicant_id=draft.applicant_id)
+        uow.events.add(
+            "walkin_form_saved", f"tg:{staff.telegram_id}", {"draft": draft.id}, applicant_id=draft.applicant_id
+        )
     raise web.HTTPSeeOther(f"/desk/walkin/{draft.id}/materials")
 
 
@@ -110,15 +123,29 @@ async def review(request: web.Request, errors: dict | None = None, status: int =
             return problem
     s = load_session(draft)
     missing = [SLOTS[k].title for k in required_slots(s) if not s.materials.get(k)]
-    sections = [(title + (f"（{SECTION_NOTES[title]}）" if title in SECTION_NOTES else ""),
-                 [(f.label, f.required, masked(f.key, s)) for f in FIELDS
-                  if f.section == title and applies(f, s.answers)])
-                for title in SECTIONS]
+    sections = [
+        (
+            title + (f"（{SECTION_NOTES[title]}）" if title in SECTION_NOTES else ""),
+            [(f.label, f.required, masked(f.key, s)) for f in FIELDS if f.section == title and applies(f, s.answers)],
+        )
+        for title in SECTIONS
+    ]
     files = [(SLOTS[k].title, len(s.materials.get(k) or [])) for k in required_slots(s)]
-    return render(request, "walkin_review.html", {
-        "consent": privacy.consent_text(privacy.Retention()), "draft": draft, "sections": sections,
-        "files": files, "missing": missing, "commitment": notice.COMMITMENT,
-        "errors": errors or {}, "flags": s.meta}, status=status)
+    return render(
+        request,
+        "walkin_review.html",
+        {
+            "consent": privacy.consent_text(privacy.Retention()),
+            "draft": draft,
+            "sections": sections,
+            "files": files,
+            "missing": missing,
+            "commitment": notice.COMMITMENT,
+            "errors": errors or {},
+            "flags": s.meta,
+        },
+        status=status,
+    )
 
 
 CONFIRMS = {
@@ -146,13 +173,27 @@ async def submit(request: web.Request) -> web.Response:
         now = desk.now().isoformat()
         witness = {"staff_id": staff.id, "staff_account": staff.telegram_id, "window": desk.window_name}
         witness = witness | {"notice_told": True, "consent": True, "at": now}
-        s.meta = s.meta.changed({
-            "notice_version": notice.NOTICE_VERSION, "notice_ack_at": now,
-            "consent_version": privacy.CONSENT_VERSION, "consent_at": now,
-            "commitment": Commitment(accepted_at=now, account=f"desk:{staff.telegram_id}", text=notice.COMMITMENT,
-                                     in_person=True, witness=witness)})
-        uow.events.add("notice_acknowledged", actor, {"notice_version": notice.NOTICE_VERSION, "in_person": True},
-                       applicant_id=draft.applicant_id)
+        s.meta = s.meta.changed(
+            {
+                "notice_version": notice.NOTICE_VERSION,
+                "notice_ack_at": now,
+                "consent_version": privacy.CONSENT_VERSION,
+                "consent_at": now,
+                "commitment": Commitment(
+                    accepted_at=now,
+                    account=f"desk:{staff.telegram_id}",
+                    text=notice.COMMITMENT,
+                    in_person=True,
+                    witness=witness,
+                ),
+            }
+        )
+        uow.events.add(
+            "notice_acknowledged",
+            actor,
+            {"notice_version": notice.NOTICE_VERSION, "in_person": True},
+            applicant_id=draft.applicant_id,
+        )
         result = await walkin.submit(uow, draft, s, actor, desk.now(), desk.calendar)
     if not result.ok:
         return refuse(request, result.message, 409)

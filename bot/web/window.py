@@ -42,8 +42,9 @@ def field_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
 def material_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key, m in (data.get("materials") or {}).items():
-        files = [{"n": i, "kind": f.get("kind"), "pages": f.get("pages", 1)}
-                 for i, f in enumerate(m.get("files") or [])]
+        files = [
+            {"n": i, "kind": f.get("kind"), "pages": f.get("pages", 1)} for i, f in enumerate(m.get("files") or [])
+        ]
         out.append({"key": key, "title": m.get("title") or key, "files": files})
     return out
 
@@ -58,8 +59,15 @@ async def queue(request: web.Request) -> web.Response:
         if not await _allowed(uow, request, "view", "queue"):
             return refuse(request, NO_RIGHT)
         apps = await uow.applications.by_status("submitted")
-        rows = [{"ref": a.ref, "name": mask_name((a.data.get("answers") or {}).get("name")),
-                 "submitted_at": a.submitted_at, "version": a.version} for a in apps]
+        rows = [
+            {
+                "ref": a.ref,
+                "name": mask_name((a.data.get("answers") or {}).get("name")),
+                "submitted_at": a.submitted_at,
+                "version": a.version,
+            }
+            for a in apps
+        ]
     return render(request, "queue.html", {"rows": rows})
 
 
@@ -67,11 +75,21 @@ async def _detail(request: web.Request, uow, ref: str, result=None, status: int 
     app = await uow.applications.by_ref(ref)
     if app is None:
         return refuse(request, "未找到该申请。", 404)
-    return render(request, "application.html", {
-        "app": app, "status_text": APPLICATION_STATUS.get(app.status, app.status),
-        "fields": field_rows(app.data), "materials": material_rows(app.data), "result": result,
-        "returnable_fields": RETURNABLE_FIELDS, "returnable_materials": RETURNABLE_MATERIALS,
-        "name": (app.data.get("answers") or {}).get("name")}, status=status)
+    return render(
+        request,
+        "application.html",
+        {
+            "app": app,
+            "status_text": APPLICATION_STATUS.get(app.status, app.status),
+            "fields": field_rows(app.data),
+            "materials": material_rows(app.data),
+            "result": result,
+            "returnable_fields": RETURNABLE_FIELDS,
+            "returnable_materials": RETURNABLE_MATERIALS,
+            "name": (app.data.get("answers") or {}).get("name"),
+        },
+        status=status,
+    )
 
 
 async def open_application(request: web.Request) -> web.Response:
@@ -93,8 +111,11 @@ async def form_pdf(request: web.Request) -> web.Response:
         packet = await access.full_packet(uow, desk.blobs, ref, f"tg:{who}", now=desk.now())
     if packet is None:
         return refuse(request, "未找到该申请。", 404)
-    return web.Response(body=packet.files["form.pdf"], content_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{ref}-form.pdf"'})
+    return web.Response(
+        body=packet.files["form.pdf"],
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{ref}-form.pdf"'},
+    )
 
 
 async def material(request: web.Request) -> web.Response:
@@ -108,11 +129,15 @@ async def material(request: web.Request) -> web.Response:
         files = (((app.data if app else {}).get("materials") or {}).get(slot) or {}).get("files") or []
         if n >= len(files):
             return refuse(request, "未找到该材料。", 404)
-        uow.events.add("material_viewed", f"tg:{request[STAFF].telegram_id}", {"slot": slot, "n": n},
-                           application_id=app.id)
+        uow.events.add(
+            "material_viewed", f"tg:{request[STAFF].telegram_id}", {"slot": slot, "n": n}, application_id=app.id
+        )
     f = files[n]
-    return web.Response(body=desk.blobs.get(f["sha256"]), content_type=f.get("mime") or "application/octet-stream",
-                        headers={"Content-Disposition": f'inline; filename="{ref}-{slot}-{n + 1}"'})
+    return web.Response(
+        body=desk.blobs.get(f["sha256"]),
+        content_type=f.get("mime") or "application/octet-stream",
+        headers={"Content-Disposition": f'inline; filename="{ref}-{slot}-{n + 1}"'},
+    )
 
 
 async def act(request: web.Request) -> web.Response:
@@ -136,8 +161,11 @@ async def act(request: web.Request) -> web.Response:
             else:
                 result = await window.return_for_correction(uow, ref, f"tg:{who}", reason, fields, materials)
         else:
-            result = (await window.refuse(uow, ref, f"tg:{who}", reason) if reason
-                      else Result(False, "invalid", "请填写不予受理的原因。"))
+            result = (
+                await window.refuse(uow, ref, f"tg:{who}", reason)
+                if reason
+                else Result(False, "invalid", "请填写不予受理的原因。")
+            )
         return await _detail(request, uow, ref, result, 200 if result.ok else 409)
 
 

@@ -17,7 +17,7 @@ async def drive(tg, script, uid=111):
         if kind == "choose":
             await tg.feed(f.callback_update(value, uid))
         elif kind == "upload":
-            for i, data in enumerate(value):
+            for _i, data in enumerate(value):
                 fid = f"file{len(tg.session.files)}"
                 tg.session.files[fid] = data
                 await tg.feed(f.photo_update(fid, uid, size=len(data)))
@@ -68,6 +68,7 @@ async def test_progress_survives_a_new_dispatcher(tg, runner, clock):
 
     from bot.telegram.app import make_dispatcher
     from tests.bot.recording import RecordingSession
+
     await drive(tg, ELIGIBILITY[:6])
     session = RecordingSession()
     bot, dp = Bot("42:TEST", session=session), make_dispatcher(runner, clock=clock)
@@ -89,6 +90,7 @@ async def test_whole_application_is_submitted_once(tg, sessionmaker):
 
 async def test_contact_button_fills_phone(tg):
     from tests.scripts import FORM
+
     await drive(tg, ELIGIBILITY + FORM[:4])
     await tg.feed(f.contact_update("+86 138 1234 5678"))
     assert "户口性质" in tg.session.texts(111)[-1]
@@ -98,6 +100,7 @@ async def test_contact_button_fills_phone(tg):
 
 async def test_album_is_one_batch(tg):
     from tests.scripts import FORM, MATERIALS
+
     await drive(tg, ELIGIBILITY + FORM + MATERIALS[:1])
     for i in range(3):
         tg.session.files[f"alb{i}"] = jpeg(["red", "green", "blue"][i])
@@ -107,6 +110,7 @@ async def test_album_is_one_batch(tg):
 
 async def test_oversized_file_is_refused_before_download(tg):
     from tests.scripts import FORM, MATERIALS
+
     await drive(tg, ELIGIBILITY + FORM + MATERIALS[:1])
     await tg.feed(f.document_update("big", "scan.pdf", size=25 * 1024 * 1024))
     assert "20MB" in "".join(tg.session.texts(111)[-2:])

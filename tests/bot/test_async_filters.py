@@ -28,8 +28,14 @@ def sync_callables(router: Router) -> list[str]:
 
 
 def run_dispatcher(tmp_path) -> Dispatcher:
-    settings = Settings(_env_file=None, bot_token="42:TEST", data_dir=tmp_path, helpdesk_chat_id=-100123,
-                        window_chat_id=-100456, embedded_worker=True)
+    settings = Settings(
+        _env_file=None,
+        bot_token="42:TEST",
+        data_dir=tmp_path,
+        helpdesk_chat_id=-100123,
+        window_chat_id=-100456,
+        embedded_worker=True,
+    )
     services, bot, dp, *_ = compose_run(settings)
     services.intake.close()
     return dp

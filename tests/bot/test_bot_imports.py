@@ -23,8 +23,9 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 
 
 def loaded_after_compose_run(tmp_path) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True,
-                         timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path)], capture_output=True, text=True, timeout=120, check=True
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -32,4 +33,3 @@ def test_building_run_imports_no_pdf_or_image_library(tmp_path):
     loaded = loaded_after_compose_run(tmp_path)
     assert "aiogram" in loaded and "sqlalchemy" in loaded  # the probe did build the bot
     assert sorted(set(PDF_STACK) & loaded) == []
-

@@ -20,8 +20,13 @@ async def submit(services) -> str:
     who = Who("console", "cli-test")
     services.runner.clock = lambda: NOW
     for kind, value in FULL:
-        kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-            "files": [Upload(data=v, size=len(v)) for v in value]}
+        kw = (
+            {"payload": value}
+            if kind == "choose"
+            else {"text": value}
+            if kind == "text"
+            else {"files": [Upload(data=v, size=len(v)) for v in value]}
+        )
         replies = await services.runner.handle(who, UserInput(kind=kind, now=NOW, **kw))
     return replies[-1].text.split("受理编号：")[1].split("\n")[0]
 
@@ -71,6 +76,7 @@ def run_cli(monkeypatch, tmp_path, capsys, *argv: str) -> tuple[int, str, str]:
     import logging
 
     from bot.__main__ import main
+
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     root = logging.getLogger()
@@ -102,6 +108,7 @@ async def test_show_gives_beijing_time_to_the_minute_and_flags_in_words(tmp_path
     try:
         ref = await submit(services)
         from storage.uow import UnitOfWork
+
         async with UnitOfWork(services.sessionmaker) as uow:
             app = await uow.applications.by_ref(ref)
             app.data = {**app.data, "flags": {"age_borderline": True, "retire_date": "2031-06-15"}}
@@ -126,6 +133,7 @@ async def test_done_without_a_claim_claims_first_as_the_lifecycle_says(tmp_path)
         await worker.run_once()
         assert await cli.decide(services, ref, "hrss", 2001, "done") == "已认领，已办结。"
         from storage.uow import UnitOfWork
+
         async with UnitOfWork(services.sessionmaker) as uow:
             app = await uow.applications.by_ref(ref)
             kinds = [e.kind for e in await uow.events.for_application(app.id)]
@@ -138,10 +146,12 @@ async def test_cli_withdraw_is_authorised_audited_and_stops_the_cases(tmp_path):
     from sqlalchemy import select
 
     from bot.__main__ import parser
-    from storage.models import Audit, DepartmentCase, Delivery, Notification
+    from storage.models import Audit, Delivery, DepartmentCase, Notification
     from storage.uow import UnitOfWork
 
-    args = parser().parse_args(["packets", "withdraw", "LJ260302-0000011", "--as", "10", "--reason", "申请人书面申请撤回"])
+    args = parser().parse_args(
+        ["packets", "withdraw", "LJ260302-0000011", "--as", "10", "--reason", "申请人书面申请撤回"]
+    )
     assert (args.action, args.as_id, args.reason) == ("withdraw", 10, "申请人书面申请撤回")
     services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
     try:
@@ -156,8 +166,10 @@ async def test_cli_withdraw_is_authorised_audited_and_stops_the_cases(tmp_path):
         assert "已撤回" in await cli.withdraw(services, ref, 10, "申请人书面申请撤回")
         assert "已撤回" in await cli.withdraw(services, ref, 10, "申请人书面申请撤回")  # idempotent
         async with UnitOfWork(services.sessionmaker) as uow:
-            audits = [(a.actor, a.allowed) for a in await uow.db.scalars(
-                select(Audit).where(Audit.action == "withdraw").order_by(Audit.id))]
+            audits = [
+                (a.actor, a.allowed)
+                for a in await uow.db.scalars(select(Audit).where(Audit.action == "withdraw").order_by(Audit.id))
+            ]
             cases = {c.state for c in await uow.db.scalars(select(DepartmentCase))}
             deliveries = {d.status for d in await uow.db.scalars(select(Delivery))}
             told = [n.body["kind"] for n in await uow.db.scalars(select(Notification))]
@@ -173,6 +185,7 @@ async def test_cli_find_by_id_number_uses_the_blind_index_and_is_audited(tmp_pat
 
     from storage.models import Audit
     from tests.scripts import ADULT_MAN
+
     services = build(Settings(data_dir=tmp_path / "data", _env_file=None))
     try:
         ref = await submit(services)

@@ -40,6 +40,7 @@ def store(data_dir, *rows) -> None:
                     await uow.db.flush()
         finally:
             await services.db_engine.dispose()
+
     asyncio.run(go())
 
 
@@ -54,8 +55,10 @@ def test_ask_prints_what_the_applicant_is_shown(data_dir, capsys):
 
 def test_ask_uses_wordings_staff_added_to_an_entry(data_dir, capsys):
     assert "转人工客服" in run(["ask", UNSURE], capsys)
-    store(data_dir, FaqAddition(question=UNSURE, answer="15个工作日", section="人工客服答复", entry_id="deadline",
-                                created_by=30))
+    store(
+        data_dir,
+        FaqAddition(question=UNSURE, answer="15个工作日", section="人工客服答复", entry_id="deadline", created_by=30),
+    )
     out = run(["ask", UNSURE], capsys)
     assert "办理时限为15个工作日" in out and "条目：deadline" in out
 
@@ -64,8 +67,11 @@ def test_faq_report_lists_recent_hand_offs_by_likely_entry(data_dir, capsys):
     assert "没有转人工的问题" in run(["faq", "report"], capsys)
     applicant = Applicant(channel="telegram", external_id="5")
     store(data_dir, applicant)
-    store(data_dir, Ticket(applicant_id=applicant.id, question=UNSURE, context={"reason": "low_confidence"}),
-          Ticket(applicant_id=applicant.id, question="公积金怎么提取", context={"reason": "out_of_scope"}))
+    store(
+        data_dir,
+        Ticket(applicant_id=applicant.id, question=UNSURE, context={"reason": "low_confidence"}),
+        Ticket(applicant_id=applicant.id, question="公积金怎么提取", context={"reason": "out_of_scope"}),
+    )
     out = run(["faq", "report", "--days", "7"], capsys)
     assert out.startswith("近 7 天转人工的问题：2 条")
     assert "【（无相关条目）】1 条\n  #2 [open]" in out and "公积金怎么提取（超出办事指南）" in out

@@ -12,8 +12,9 @@ from tests.scripts import ADULT_MAN, jpeg
 
 
 def test_render_numbers_buttons():
-    text, buttons = render([Reply(text="问", buttons=[[Button(label="是", data="s|1"),
-                                                        Button(label="否", data="s|0")]])])
+    text, buttons = render(
+        [Reply(text="问", buttons=[[Button(label="是", data="s|1"), Button(label="否", data="s|0")]])]
+    )
     assert "[1] 是" in text and "[2] 否" in text and len(buttons) == 2
 
 
@@ -44,6 +45,7 @@ class SlowStdin:
 
     def __init__(self):
         import queue
+
         self.lines = queue.Queue()
 
     def readline(self) -> str:
@@ -55,6 +57,7 @@ class SlowStdin:
 
 async def wait_for(out: io.StringIO, text: str, seconds: float = 5) -> bool:
     import asyncio
+
     for _ in range(int(seconds / 0.02)):
         if text in out.getvalue():
             return True
@@ -66,14 +69,20 @@ async def test_queued_message_appears_without_waiting_for_the_next_input(runner,
     import asyncio
 
     from storage.uow import UnitOfWork
+
     stdin, out = SlowStdin(), io.StringIO()
-    task = asyncio.create_task(run_console(runner, user="t", stdin=stdin, stdout=out, clock=clock,
-                                           poll_interval=0.05))
+    task = asyncio.create_task(run_console(runner, user="t", stdin=stdin, stdout=out, clock=clock, poll_interval=0.05))
     assert await wait_for(out, "灵活就业")
     async with UnitOfWork(runner.sessionmaker) as uow:
         applicant = await uow.applicants.get_or_create("console", "t")
-        await uow.notifications.to_person(applicant, {"kind": "applicant.accepted", "text": "已由窗口受理",
-                                                       "buttons": [[{"label": "查看进度", "data": "g|status"}]]})
+        await uow.notifications.to_person(
+            applicant,
+            {
+                "kind": "applicant.accepted",
+                "text": "已由窗口受理",
+                "buttons": [[{"label": "查看进度", "data": "g|status"}]],
+            },
+        )
     assert await wait_for(out, "📨 已由窗口受理"), out.getvalue()  # no line typed meanwhile
     stdin.type("/quit\n")
     await asyncio.wait_for(task, 5)
@@ -81,6 +90,7 @@ async def test_queued_message_appears_without_waiting_for_the_next_input(runner,
 
 def test_buttons_of_a_queued_message_are_keyed_apart_from_the_steps():
     from bot.console import _Screen
+
     out = io.StringIO()
     screen = _Screen(out)
     screen.show_step([Reply(text="问", buttons=[[Button(label="是", data="s|1"), Button(label="否", data="s|0")]])])
@@ -98,6 +108,7 @@ def test_buttons_of_a_queued_message_are_keyed_apart_from_the_steps():
 async def test_library_log_lines_go_to_the_log_file_not_the_terminal(runner, clock, tmp_path, capsys):
     import logging
     import sys
+
     root = logging.getLogger()
     terminal = logging.StreamHandler(sys.stderr)  # what bot.logs.setup_logging installs
     root.addHandler(terminal)
@@ -112,8 +123,8 @@ async def test_library_log_lines_go_to_the_log_file_not_the_terminal(runner, clo
                 return await runner.handle(who, inp)
 
             sessionmaker = runner.sessionmaker
-        await run_console(Noisy(), user="t", stdin=script, stdout=out, clock=clock,
-                          log_path=tmp_path / "console.log")
+
+        await run_console(Noisy(), user="t", stdin=script, stdout=out, clock=clock, log_path=tmp_path / "console.log")
     finally:
         root.removeHandler(terminal)
     captured = capsys.readouterr()

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from dispatch import routing
 from dialogs.clock import local_text
+from dispatch import routing
 from dispatch.packet import PacketSource, form_document
 from storage.uow import UnitOfWork
 from tests import factories as f
@@ -103,18 +103,28 @@ async def test_every_requested_item_is_visited_and_a_requested_material_cannot_b
 
 async def test_a_requested_optional_material_is_no_longer_optional(staffed, calendar):  # noqa: F811
     from tests.scripts import ELIGIBILITY, FORM, SUBMIT
+
     h = staffed
-    unsure = [("choose", "m_doc_choice|household"), ("upload", [jpeg("red")]), ("choose", "m_doc|done"),
-              ("choose", "m_entrusted|unsure"), ("choose", "m_letter|skip"),
-              ("upload", [jpeg("white")]), ("upload", [jpeg("black")])]
+    unsure = [
+        ("choose", "m_doc_choice|household"),
+        ("upload", [jpeg("red")]),
+        ("choose", "m_doc|done"),
+        ("choose", "m_entrusted|unsure"),
+        ("choose", "m_letter|skip"),
+        ("upload", [jpeg("white")]),
+        ("upload", [jpeg("black")]),
+    ]
     await drive(h, ELIGIBILITY + FORM + unsure + SUBMIT)
     async with UnitOfWork(h.sm) as uow:
         ref = (await uow.applications.latest_for(1)).ref
     await h.feed(f.callback_update(f"w|accept|{ref}", uid=10, cid=-600))
     await h.worker.run_once()
     async with UnitOfWork(h.sm) as uow:
-        case = next(c for c in await uow.cases.for_application((await uow.applications.by_ref(ref)).id)
-                    if c.department == "hrss")
+        case = next(
+            c
+            for c in await uow.cases.for_application((await uow.applications.by_ref(ref)).id)
+            if c.department == "hrss"
+        )
     await h.feed(f.callback_update(f"k|correct|{case.id}", uid=20, cid=-700))
     await h.feed(f.callback_update(f"k|tm|{case.id}|archive_letter", uid=20, cid=20))
     await h.feed(f.callback_update(f"k|cc|{case.id}", uid=20, cid=20))
@@ -128,6 +138,7 @@ async def test_a_requested_optional_material_is_no_longer_optional(staffed, cale
 
 async def finished(h, calendar) -> str:
     from bot.notifier import send_pending
+
     ref, _ = await accepted_case(h, calendar)
     async with UnitOfWork(h.sm) as uow:
         app = await uow.applications.by_ref(ref)

@@ -40,15 +40,15 @@ async def desk(sessionmaker, blobs, calendar, clock):
     dp = make_dispatcher(runner, helpdesk_router(sessionmaker, HELPDESK, faq, clock), clock=clock)
     async with UnitOfWork(sessionmaker) as uow:
         await add_staff(uow, 30, "客服", "helpdesk")
-    h = SimpleNamespace(session=session, bot=bot, sm=sessionmaker, faq=faq,
-                        feed=lambda update: dp.feed_update(bot, update))
+    h = SimpleNamespace(
+        session=session, bot=bot, sm=sessionmaker, faq=faq, feed=lambda update: dp.feed_update(bot, update)
+    )
     return h
 
 
 def as_reply_to(ticket: Ticket, text: str, uid: int = 30):
     target = f.message("ticket", uid=1, cid=HELPDESK).model_copy(update={"message_id": ticket.staff_message_id})
-    return f.Update(update_id=next(f._ids), message=f.message(text, uid=uid, cid=HELPDESK,
-                                                                  reply_to_message=target))
+    return f.Update(update_id=next(f._ids), message=f.message(text, uid=uid, cid=HELPDESK, reply_to_message=target))
 
 
 async def test_telegram_shows_the_same_answer_as_respond_and_returns_to_the_step(desk):

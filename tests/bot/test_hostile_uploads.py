@@ -17,19 +17,30 @@ AT_UPLOAD = ELIGIBILITY + FORM + MATERIALS[:1]
 
 
 def heaviest_album() -> list[bytes]:
-    return [hostile.jpeg_noise(), hostile.jpeg_noise(), hostile.jpeg_noise(), hostile.pdf_deflate_bomb(256),
-            hostile.pdf_nested_flate(128), hostile.png_bomb(), hostile.webp_bomb(), hostile.pdf_javascript(),
-            hostile.pdf_nested_arrays(), hostile.pdf_many_pages()]
+    return [
+        hostile.jpeg_noise(),
+        hostile.jpeg_noise(),
+        hostile.jpeg_noise(),
+        hostile.pdf_deflate_bomb(256),
+        hostile.pdf_nested_flate(128),
+        hostile.png_bomb(),
+        hostile.webp_bomb(),
+        hostile.pdf_javascript(),
+        hostile.pdf_nested_arrays(),
+        hostile.pdf_many_pages(),
+    ]
 
 
 def album_document(file_id: str, size: int, uid: int = 111, group: str = "HOSTILE"):
     from aiogram.types import Document, Update
+
     doc = Document(file_id=file_id, file_unique_id=file_id, file_name=f"{file_id}.pdf", file_size=size)
     return Update(update_id=next(f._ids), message=f.message(None, uid, document=doc, media_group_id=group))
 
 
 def got_files(tg) -> int:
     from aiogram.methods import GetFile
+
     return sum(isinstance(r, GetFile) for r in tg.session.requests)
 
 
@@ -43,9 +54,11 @@ async def test_another_user_is_answered_while_one_uploads_the_heaviest_corpus(tg
 
     async def spy(bot, method, timeout=None):
         if getattr(method, "chat_id", None) == 222:
-            stored_when_answered.append(sum(1 for p in blobs.root.rglob("*") if p.is_file())
-                                        if blobs.root.exists() else 0)
+            stored_when_answered.append(
+                sum(1 for p in blobs.root.rglob("*") if p.is_file()) if blobs.root.exists() else 0
+            )
         return await original(bot, method, timeout)
+
     tg.session.make_request = spy
     before = got_files(tg)
     heavy = asyncio.gather(*(tg.feed(album_document(f"h{i}", len(d))) for i, d in enumerate(album)))
@@ -97,6 +110,7 @@ async def test_cleared_files_leave_the_blob_store_unless_an_application_holds_th
         shas = set(await db.scalars(select(BlobRef.sha256)))
     assert holders == {"draft", "app"} and all(blobs.exists(sha) for sha in shas)
     from storage.uow import UnitOfWork
+
     async with UnitOfWork(sessionmaker) as uow:
         draft = next(r.holder for r in await uow.db.scalars(select(BlobRef)) if r.holder.startswith("draft:"))
         assert await uow.blob_refs.sync(draft, set()) == []  # the application still holds every file

@@ -176,6 +176,7 @@ async def test_a_chat_held_by_a_dead_process_is_taken_over_after_the_lease(sm, e
     async def only_502_left() -> bool:
         async with sm() as db:
             return await Inbox(db).ids(live.bot_id) == [u2["update_id"]]
+
     await until(only_502_left)
     await asyncio.sleep(0.3)  # a live lease is respected
     stop.set()

@@ -56,14 +56,21 @@ def active_names(data: bytes) -> set[str]:
                     found |= {k for k in o.keys() if k in ACTIVE_KEYS}  # noqa: SIM118 - a pikepdf object
                     for k in o.keys():  # noqa: SIM118
                         v = o.get(k)
-                        if k in ("/S", "/Subtype") and str(v) in ("/JavaScript", "/Launch", "/URI", "/SubmitForm",
-                                                                   "/FileAttachment", "/EmbeddedFile"):
+                        if k in ("/S", "/Subtype") and str(v) in (
+                            "/JavaScript",
+                            "/Launch",
+                            "/URI",
+                            "/SubmitForm",
+                            "/FileAttachment",
+                            "/EmbeddedFile",
+                        ):
                             found.add(str(v))
                         if isinstance(v, (pikepdf.Dictionary, pikepdf.Array)) and not v.is_indirect:
                             stack.append(v)
                 elif isinstance(o, pikepdf.Array):
-                    stack.extend(v for v in o if isinstance(v, (pikepdf.Dictionary, pikepdf.Array))
-                                 and not v.is_indirect)
+                    stack.extend(
+                        v for v in o if isinstance(v, (pikepdf.Dictionary, pikepdf.Array)) and not v.is_indirect
+                    )
     return found
 
 
@@ -75,8 +82,12 @@ async def test_active_pdf_is_neutralised(intake_pool):
     assert active_names(checked.data) == set()
     plain = BytesIO()
     with pikepdf.open(BytesIO(checked.data)) as pdf:
-        pdf.save(plain, qdf=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
-                 stream_decode_level=pikepdf.StreamDecodeLevel.generalized)
+        pdf.save(
+            plain,
+            qdf=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            stream_decode_level=pikepdf.StreamDecodeLevel.generalized,
+        )
         content = pdf.pages[0].Contents.read_bytes()
         everything = b"".join(o.read_bytes() for o in pdf.objects if isinstance(o, pikepdf.Stream))
     assert b"EVILEXECUTABLE" not in plain.getvalue() + everything and b"evil()" not in everything
@@ -84,8 +95,11 @@ async def test_active_pdf_is_neutralised(intake_pool):
     within_limits(checked, intake_pool.limits)
 
 
-@pytest.mark.parametrize("build", [hostile.pdf_zip_polyglot, lambda: hostile.pdf_with_trailing_junk(19)],
-                         ids=["pdf+zip polyglot", "19 MB of junk after %%EOF"])
+@pytest.mark.parametrize(
+    "build",
+    [hostile.pdf_zip_polyglot, lambda: hostile.pdf_with_trailing_junk(19)],
+    ids=["pdf+zip polyglot", "19 MB of junk after %%EOF"],
+)
 async def test_data_after_eof_is_dropped(intake_pool, build):
     data = build()
     checked = await intake_pool.check(Upload(data=data))
@@ -110,12 +124,14 @@ def test_large_jpeg_is_decoded_at_reduced_scale():
     from PIL import ImageFile
 
     from dialogs import intake
+
     seen = []
     original = ImageFile.ImageFile.load
 
     def spy(im):
         seen.append(im.size)
         return original(im)
+
     ImageFile.ImageFile.load = spy
     try:
         checked = intake.judge(out.getvalue())
@@ -178,4 +194,5 @@ def _vm_size() -> int:
 
 def _rlimit_as() -> int:
     import resource
+
     return resource.getrlimit(resource.RLIMIT_AS)[0]

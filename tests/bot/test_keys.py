@@ -10,6 +10,7 @@ from tests.bot.test_cli import submit
 
 async def test_status_rotate_and_retire(tmp_path):
     from bot.compose import build
+
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")
     services = build(settings)
     try:
@@ -30,6 +31,7 @@ async def test_status_rotate_and_retire(tmp_path):
 async def test_a_key_still_in_use_is_not_retired(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")
     from bot.compose import build
+
     services = build(settings)
     try:
         await submit(services)

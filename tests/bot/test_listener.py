@@ -37,6 +37,7 @@ async def test_readyz_says_why_it_is_not_ready(sqlite_url):
 
     async def extra() -> list[str]:
         return broken["now"]
+
     try:
         app = web.Application()
         add_health_routes(app, eng, sqlite_url, extra)
@@ -55,6 +56,7 @@ async def test_readyz_reports_an_unreachable_database_and_extra_checks(tmp_path,
 
     async def shutting_down() -> list[str]:
         return ["shutting down"]
+
     try:
         for eng, checks, needle in ((gone, (), "database unreachable"), (live, (shutting_down,), "shutting down")):
             app = web.Application()
@@ -94,6 +96,7 @@ async def test_metrics_count_updates_by_kind_and_report_the_database(runner, ses
 async def test_metrics_count_a_failed_update(runner, sessionmaker, clock, tmp_path):
     import sqlite3
     from contextlib import closing
+
     path = sessionmaker.kw["bind"].url.database
     with closing(sqlite3.connect(path)) as db:  # the handler's table is gone: its update fails
         db.execute("PRAGMA foreign_keys=OFF")

@@ -29,8 +29,9 @@ def captured():
         logging.getLogger(name).setLevel(level)
 
 
-@pytest.mark.parametrize("logger", ["aiogram.event", "aiogram.dispatcher", "sqlalchemy.engine.Engine", "bot.x",
-                                    "asyncpg"])
+@pytest.mark.parametrize(
+    "logger", ["aiogram.event", "aiogram.dispatcher", "sqlalchemy.engine.Engine", "bot.x", "asyncpg"]
+)
 def test_every_logger_is_masked_by_the_root_handler(captured, logger):
     logging.getLogger(logger).warning("applicant said %s and 139 1234 0987", "1301 0219 9003 0712 33")
     out = captured.getvalue()
@@ -49,9 +50,13 @@ async def test_sql_parameters_are_not_logged_at_debug(captured, sqlite_url):
 
 
 def test_raw_telegram_responses_and_pydantic_inputs_are_cut():
-    assert mask("Failed to fetch updates - ClientDecodeError: bad. Content: {\"text\": \"张三\"}") == \
-        "Failed to fetch updates - ClientDecodeError: bad. Content: <omitted>"
-    assert "张三" not in mask("1 validation error\n  Input should be int [type=int_type, input_value='张三', input_type=str]")
+    assert (
+        mask('Failed to fetch updates - ClientDecodeError: bad. Content: {"text": "张三"}')
+        == "Failed to fetch updates - ClientDecodeError: bad. Content: <omitted>"
+    )
+    assert "张三" not in mask(
+        "1 validation error\n  Input should be int [type=int_type, input_value='张三', input_type=str]"
+    )
 
 
 def test_exceptions_are_masked_too(captured):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
@@ -18,7 +18,7 @@ from storage.models import Notification
 from storage.uow import UnitOfWork
 from tests.bot.recording import RecordingSession
 
-BASE = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+BASE = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 class SlowSession(RecordingSession):
@@ -38,6 +38,7 @@ async def queue(sm, chats: dict[int, int]) -> None:
 
 async def test_two_notifiers_send_each_notification_once(db_url):
     from storage.keyring import KeyRing
+
     ring = KeyRing.ephemeral()  # two processes share the key file
     engines = [make_engine(db_url, ring), make_engine(db_url, ring)]
     sms = [make_sessionmaker(e) for e in engines]
@@ -45,7 +46,7 @@ async def test_two_notifiers_send_each_notification_once(db_url):
     await queue(sms[0], chats)
     session = SlowSession()
     bot = Bot("42:TEST", session=session)
-    free = dict(chat_interval=0, group_per_minute=10**6, per_second=10**6)
+    free = {"chat_interval": 0, "group_per_minute": 10**6, "per_second": 10**6}
     senders = [Notifier(bot, sm, Pacer(**free), owner=f"elsewhere:{i}:x", batch=4) for i, sm in enumerate(sms)]
     await asyncio.gather(*(s.drain() for s in senders), *(s.drain() for s in senders))
     texts = [r.text for r in session.requests if isinstance(r, SendMessage)]
@@ -111,15 +112,16 @@ async def test_pacing_overall_per_chat_per_group_and_retry_after_with_a_fake_clo
     await queue(sessionmaker, chats)
     session = TimedSession(time)
     session.limited.add(str(busy))
-    notifier = Notifier(Bot("42:TEST", session=session), sessionmaker, Pacer(clock=time.monotonic),
-                        clock=time.now, sleep=time.sleep)
+    notifier = Notifier(
+        Bot("42:TEST", session=session), sessionmaker, Pacer(clock=time.monotonic), clock=time.now, sleep=time.sleep
+    )
     await run_until_sent(notifier, time, sessionmaker)
 
     every = sorted(t for times in session.sent.values() for t in times)
     assert len(every) == sum(chats.values())
     assert all(sum(1 for u in every if t <= u < t + 1.0) <= 30 for t in every)  # ~30 per second overall
     for chat, times in session.sent.items():
-        assert all(b - a >= 1.0 for a, b in zip(times, times[1:])), chat  # 1 per second per chat
+        assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False)), chat  # 1 per second per chat
     g = session.sent[str(group)]
     assert all(sum(1 for u in g if t <= u < t + 60.0) <= 20 for t in g)  # 20 per minute per group
     assert g[-1] >= 60.0
@@ -135,7 +137,7 @@ async def test_a_reply_goes_out_through_the_bot_it_answers(sessionmaker):
         uow.notifications.queue(555, {"kind": "reply", "text": "下一步"}, "elsewhere:1:x", BASE, bot_id=42)
         await uow.notifications.add("telegram", 555, {"text": "通知"})
     later = lambda: BASE + timedelta(minutes=5)  # noqa: E731 - the writer's claim lapsed
-    free = dict(chat_interval=0, group_per_minute=10**6)
+    free = {"chat_interval": 0, "group_per_minute": 10**6}
     other, mine = RecordingSession(), RecordingSession()
     await Notifier(Bot("43:TEST", session=other), sessionmaker, Pacer(**free), clock=later).drain()
     await Notifier(Bot("42:TEST", session=mine), sessionmaker, Pacer(**free), clock=later).drain()

@@ -38,8 +38,13 @@ async def test_data_dir_database_wal_key_and_blobs_are_private(tmp_path, permiss
         db = data / "assistant.db"
         assert (data / "assistant.db-wal").exists()
         assert mode(data) == 0o700
-        for p in (db, data / "assistant.db-wal", data / "assistant.db-shm", data / "keys.json",
-                  services.blobs.path(ref)):
+        for p in (
+            db,
+            data / "assistant.db-wal",
+            data / "assistant.db-shm",
+            data / "keys.json",
+            services.blobs.path(ref),
+        ):
             assert mode(p) == 0o600, p
         for p in (services.blobs.root, services.blobs.path(ref).parent, services.blobs.path(ref).parent.parent):
             assert mode(p) == 0o700, p
@@ -66,6 +71,7 @@ async def test_loose_permissions_of_an_existing_deployment_are_tightened(tmp_pat
 def test_configured_keys_come_from_the_environment_and_a_missing_key_file_is_an_error(tmp_path):
     from bot.keys import load_keyring
     from storage.keyring import KeyRing
+
     ring = KeyRing.ephemeral()
     env = Settings(_env_file=None, data_dir=tmp_path, encryption_keys=ring.to_json())
     assert load_keyring(env).current == ring.current and not (tmp_path / "keys.json").exists()

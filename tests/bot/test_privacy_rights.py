@@ -20,8 +20,15 @@ POLICY = Policy(draft_days=30, case_days=365, warning_days=3, packet_days=30)
 async def say(runner, script, uid="9", now=NOW):
     replies = []
     for kind, value in script:
-        kw = {"payload": value} if kind == "choose" else {"command": value} if kind == "command" else {
-            "text": value} if kind == "text" else {"files": [Upload(data=v, size=len(v)) for v in value]}
+        kw = (
+            {"payload": value}
+            if kind == "choose"
+            else {"command": value}
+            if kind == "command"
+            else {"text": value}
+            if kind == "text"
+            else {"files": [Upload(data=v, size=len(v)) for v in value]}
+        )
         replies = await runner.handle(Who("telegram", uid, int(uid)), UserInput(kind=kind, now=now, **kw))
     return "\n".join(r.text for r in replies)
 
@@ -35,8 +42,8 @@ async def touched_at(sessionmaker, when=NOW) -> None:
 
 def refs_of(data) -> set[str]:
     from storage.retention import material_refs
-    return material_refs(data)
 
+    return material_refs(data)
 
 
 async def test_delete_removes_the_draft_and_its_files_at_once(runner, sessionmaker, blobs):
@@ -111,8 +118,9 @@ async def test_a_returning_applicant_is_not_purged(runner, sessionmaker, blobs):
     assert done.drafts == 0
 
 
-async def test_finished_case_is_purged_to_a_minimal_record_and_its_packets_removed(runner, sessionmaker, blobs,
-                                                                                   tmp_path):
+async def test_finished_case_is_purged_to_a_minimal_record_and_its_packets_removed(
+    runner, sessionmaker, blobs, tmp_path
+):
     await say(runner, FULL)
     async with UnitOfWork(sessionmaker) as uow:
         app = await uow.applications.latest_for(1)
@@ -134,8 +142,11 @@ async def test_finished_case_is_purged_to_a_minimal_record_and_its_packets_remov
         assert await uow.applications.by_id_number(ADULT_MAN) == []
         raw = (await uow.db.execute(text("SELECT data FROM applications"))).scalar()
     assert kept.purged_at is not None and kept.status == "completed" and kept.submitted_at and kept.deadline
-    assert kept.data == {"purged": True, "outcome": "completed", "departments": {}} or \
-        set(kept.data) == {"purged", "outcome", "departments"}
+    assert kept.data == {"purged": True, "outcome": "completed", "departments": {}} or set(kept.data) == {
+        "purged",
+        "outcome",
+        "departments",
+    }
     assert ADULT_MAN not in raw and not any(blobs.exists(r) for r in refs)
     out = await say(runner, [("command", "mydata")])
     assert "已于" in out and "删除" in out

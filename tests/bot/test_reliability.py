@@ -4,7 +4,7 @@ is what happened."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram import Bot
@@ -42,6 +42,7 @@ class Harness:
     def restart(self) -> None:
         """A new process: a new dispatcher and runner identity on the same database."""
         from bot.runner import Runner
+
         r = self.runner
         self.runner = Runner(r.engine, r.sessionmaker, r.blobs, r.calendar, clock=r.clock, intake=r.intake)
         self.dp = make_dispatcher(self.runner, clock=self.clock, album_wait=0.2, flood=LENIENT())
@@ -89,8 +90,9 @@ async def test_update_redelivered_after_a_restart_is_ignored(tg, sessionmaker):
 
 async def test_double_tapped_submit_submits_once_without_an_error(tg, sessionmaker):
     await drive(tg, FULL[:-1])
-    await asyncio.gather(tg.feed(f.callback_update("commitment|accept")),
-                         tg.feed(f.callback_update("commitment|accept")))
+    await asyncio.gather(
+        tg.feed(f.callback_update("commitment|accept")), tg.feed(f.callback_update("commitment|accept"))
+    )
     texts = tg.session.texts(UID)
     assert not any("系统繁忙" in t for t in texts)
     assert sum("提交成功" in t for t in texts) == 1
@@ -112,7 +114,7 @@ async def test_reply_that_keeps_failing_is_sent_by_the_notifier(tg, sessionmaker
     await tg.feed(f.callback_update("id_type|resident"))
     assert not any("请输入您的居民身份证号码" in t for t in tg.session.texts(UID))
     assert (await draft(sessionmaker)).state == "id_number"  # the answer was kept
-    later = datetime.now(timezone.utc) + timedelta(seconds=3)  # the sender asked for a retry 2 s on
+    later = datetime.now(UTC) + timedelta(seconds=3)  # the sender asked for a retry 2 s on
     await Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: later).drain()
     assert "请输入您的居民身份证号码" in tg.session.texts(UID)[-1]
     async with sessionmaker() as db:  # a shown reply is not kept
@@ -123,6 +125,7 @@ async def _answer_then_die(runner, owner: str):
     """The answer commits with its replies queued, then the process dies before sending them."""
     from bot.runner import Who
     from dialogs.model import UserInput
+
     runner.owner = owner
     who = Who("telegram", str(UID), UID, outbox=True)
     await runner.handle(who, UserInput(kind="choose", payload="id_type|resident", now=NOW))
@@ -144,6 +147,7 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
     import socket
     import subprocess
     import sys
+
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     await drive(tg, ELIGIBILITY[:3])
     await _answer_then_die(runner, f"{socket.gethostname()[:24]}:{gone.stdout.strip()}:0badc0de")
@@ -154,6 +158,7 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
 
 async def test_reply_being_sent_when_the_process_died_is_not_sent_again(tg, runner, sessionmaker):
     from sqlalchemy import update
+
     await drive(tg, ELIGIBILITY[:3])
     await _answer_then_die(runner, "elsewhere:4242:0badc0de")
     async with sessionmaker() as db, db.begin():  # it died during the call to Telegram
@@ -171,6 +176,7 @@ async def test_error_after_the_commit_says_the_answer_was_kept(tg, sessionmaker,
 
     async def broken(*_a, **_k):
         raise RuntimeError("boom")
+
     monkeypatch.setattr(ReplySender, "deliver", broken)
     await tg.feed(f.callback_update("id_type|resident"))
     assert tg.session.texts(UID)[-1] == SORRY_KEPT
@@ -182,6 +188,7 @@ async def test_error_before_the_commit_says_the_answer_was_not_kept(tg, sessionm
 
     def broken(*_a, **_k):
         raise RuntimeError("boom")
+
     monkeypatch.setattr(tg.runner.engine, "handle", broken)
     await tg.feed(f.callback_update("id_type|resident"))
     assert tg.session.texts(UID)[-1] == SORRY_NOT_KEPT
@@ -189,8 +196,15 @@ async def test_error_before_the_commit_says_the_answer_was_not_kept(tg, sessionm
 
 
 # ---- 4. a button press counts whatever happens to answerCallbackQuery -------------------------------
-@pytest.mark.parametrize("error", [server_error, lambda m: TelegramBadRequest(
-    method=m, message="Bad Request: query is too old and response timeout expired or query ID is invalid")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        server_error,
+        lambda m: TelegramBadRequest(
+            method=m, message="Bad Request: query is too old and response timeout expired or query ID is invalid"
+        ),
+    ],
+)
 async def test_press_counts_when_the_acknowledgement_fails(tg, sessionmaker, error):
     await drive(tg, ELIGIBILITY[:3])
     tg.session.fail_next(AnswerCallbackQuery, error)
@@ -243,8 +257,9 @@ async def test_text_then_button_in_one_batch_are_handled_in_order(tg, sessionmak
 async def test_photo_then_done_in_one_batch_take_the_photo_first(tg, sessionmaker):
     await drive(tg, ELIGIBILITY + FORM + MATERIALS[:1])
     tg.session.files["p1"] = jpeg("red")
-    await asyncio.gather(tg.feed(f.photo_update("p1", size=len(tg.session.files["p1"]))),
-                         tg.feed(f.callback_update("m_doc|done")))
+    await asyncio.gather(
+        tg.feed(f.photo_update("p1", size=len(tg.session.files["p1"]))), tg.feed(f.callback_update("m_doc|done"))
+    )
     d = await draft(sessionmaker)
     assert d.data["materials"]["household"] and d.state == "m_entrusted"
     assert not any("还没有收到文件" in t for t in tg.session.texts(UID))
@@ -270,6 +285,7 @@ def test_a_zombie_owner_counts_as_dead():
     import time
 
     from bot.outbox import dead_owners
+
     pid = os.fork()
     if pid == 0:
         time.sleep(30)

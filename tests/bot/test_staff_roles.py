@@ -83,8 +83,7 @@ async def test_a_clerk_removed_while_typing_the_reason_does_not_act(office, cale
     assert (await case_row(h, case_id)).state == "delivered"
     assert "没有权限" in h.session.texts(HRSS)[-1]
     async with UnitOfWork(h.sm) as uow:
-        refused = list(await uow.db.scalars(select(Audit).where(Audit.actor == f"tg:{HRSS}",
-                                                                 Audit.action == "reject")))
+        refused = list(await uow.db.scalars(select(Audit).where(Audit.actor == f"tg:{HRSS}", Audit.action == "reject")))
     assert refused and refused[-1].allowed is False and refused[-1].detail["why"] == "inactive"
 
 
@@ -108,8 +107,9 @@ async def test_a_pending_reason_expires_after_ten_minutes(office, calendar):
     await h.feed(f.text_update("请补充材料", uid=WINDOW))
     async with UnitOfWork(h.sm) as uow:
         app = await uow.applications.by_ref(ref)
-        expired = list(await uow.db.scalars(select(Audit).where(Audit.action == "pending_return",
-                                                                 Audit.allowed.is_(False))))
+        expired = list(
+            await uow.db.scalars(select(Audit).where(Audit.action == "pending_return", Audit.allowed.is_(False)))
+        )
     assert app.status == "submitted" and "已超过10分钟" in h.session.texts(WINDOW)[-1]
     assert expired and expired[0].detail["why"] == "expired"
     await h.feed(f.text_update("/start", uid=WINDOW))  # afterwards their texts are theirs again
@@ -128,11 +128,18 @@ async def test_within_ten_minutes_the_reason_is_acted_on(office, calendar):
 
 # Packet access: (who, case situation) -> may open the department packet
 MATRIX = [
-    (HRSS, "unclaimed", True), (HRSS, "claimed_by_me", True), (HRSS, "claimed_by_colleague", False),
-    (HRSS, "finished_by_me", False), (HRSS2, "finished_by_colleague", False),
-    (ADMIN, "claimed_by_colleague", True), (ADMIN, "finished_by_colleague", True),
-    (MEDICAL, "unclaimed", False), (WINDOW, "unclaimed", False), (HELPDESK_STAFF, "unclaimed", False),
-    (STRANGER, "unclaimed", False), ("removed", "unclaimed", False),
+    (HRSS, "unclaimed", True),
+    (HRSS, "claimed_by_me", True),
+    (HRSS, "claimed_by_colleague", False),
+    (HRSS, "finished_by_me", False),
+    (HRSS2, "finished_by_colleague", False),
+    (ADMIN, "claimed_by_colleague", True),
+    (ADMIN, "finished_by_colleague", True),
+    (MEDICAL, "unclaimed", False),
+    (WINDOW, "unclaimed", False),
+    (HELPDESK_STAFF, "unclaimed", False),
+    (STRANGER, "unclaimed", False),
+    ("removed", "unclaimed", False),
 ]
 
 
@@ -140,8 +147,12 @@ MATRIX = [
 async def test_department_packet_access(office, calendar, who, situation, allowed):
     h = office
     _, case_id = await accepted_case(h, calendar)
-    claimer = {"claimed_by_me": HRSS, "finished_by_me": HRSS, "claimed_by_colleague": HRSS2,
-               "finished_by_colleague": HRSS2}.get(situation)
+    claimer = {
+        "claimed_by_me": HRSS,
+        "finished_by_me": HRSS,
+        "claimed_by_colleague": HRSS2,
+        "finished_by_colleague": HRSS2,
+    }.get(situation)
     if claimer:
         await h.feed(f.callback_update(f"k|claim|{case_id}", uid=claimer, cid=-700))
     if situation.startswith("finished"):
@@ -153,8 +164,11 @@ async def test_department_packet_access(office, calendar, who, situation, allowe
     await h.feed(f.callback_update(f"k|open|{case_id}", uid=who, cid=-700))
     assert (documents_to(h, who) > 0) is allowed, last_answer(h)
     async with UnitOfWork(h.sm) as uow:
-        views = list(await uow.db.scalars(select(Audit).where(Audit.actor == f"tg:{who}",
-                                                               Audit.action.in_(("packet_view", "view_case")))))
+        views = list(
+            await uow.db.scalars(
+                select(Audit).where(Audit.actor == f"tg:{who}", Audit.action.in_(("packet_view", "view_case")))
+            )
+        )
     assert views, "every attempt is audited"
     if allowed:
         [seen] = [a for a in views if a.action == "packet_view" and a.allowed]
@@ -165,9 +179,16 @@ async def test_department_packet_access(office, calendar, who, situation, allowe
         assert not any(a.allowed and a.action == "packet_view" for a in views)
 
 
-@pytest.mark.parametrize("who,status,allowed", [
-    (WINDOW, "submitted", True), (WINDOW, "accepted", False), (ADMIN, "accepted", True),
-    (HRSS, "submitted", False), (HELPDESK_STAFF, "submitted", False)])
+@pytest.mark.parametrize(
+    "who,status,allowed",
+    [
+        (WINDOW, "submitted", True),
+        (WINDOW, "accepted", False),
+        (ADMIN, "accepted", True),
+        (HRSS, "submitted", False),
+        (HELPDESK_STAFF, "submitted", False),
+    ],
+)
 async def test_window_packet_access(office, calendar, who, status, allowed):
     h = office
     if status == "accepted":

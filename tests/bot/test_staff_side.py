@@ -8,23 +8,21 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from dialogs import departments
 from bot.notifier import send_pending
 from bot.telegram.app import make_dispatcher
-from tests.bot.conftest import LENIENT
 from bot.telegram.helpdesk import make_router as helpdesk_router
 from bot.telegram.staff import make_router as staff_router
-from office import window
+from dialogs import departments
 from dispatch.config import DispatchConfig
 from dispatch.packet import build_packet
-from office.staff import add_staff
 from dispatch.worker import Worker
+from office.staff import add_staff
 from storage.models import Audit, DepartmentCase, FaqAddition, Notification, Rating, Ticket
 from storage.uow import UnitOfWork
 from tests import factories as f
+from tests.bot.conftest import LENIENT
 from tests.bot.recording import RecordingSession
 from tests.bot.test_applicant import drive
-from tests.conftest import NOW
 from tests.dispatch.conftest import RecordingChannel
 from tests.scripts import ELIGIBILITY, FORM, FULL, jpeg
 
@@ -36,8 +34,13 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
     session = RecordingSession()
     bot = Bot("42:TEST", session=session)
     runner.helpdesk_chat = HELPDESK
-    dp = make_dispatcher(runner, helpdesk_router(sessionmaker, HELPDESK, faq, clock),
-                         staff_router(sessionmaker, blobs, calendar, clock), clock=clock, flood=LENIENT())
+    dp = make_dispatcher(
+        runner,
+        helpdesk_router(sessionmaker, HELPDESK, faq, clock),
+        staff_router(sessionmaker, blobs, calendar, clock),
+        clock=clock,
+        flood=LENIENT(),
+    )
     async with UnitOfWork(sessionmaker) as uow:
         await add_staff(uow, 10, "窗口", "window")
         await add_staff(uow, 20, "人社", "clerk", "hrss")
@@ -47,13 +50,19 @@ async def staffed(runner, sessionmaker, blobs, calendar, faq, clock):
 
     class H:
         pass
+
     h = H()
     h.session, h.bot, h.dp, h.sm = session, bot, dp, sessionmaker
     h.feed = lambda update: dp.feed_update(bot, update)
     h.channel = RecordingChannel()
-    h.worker = Worker(sessionmaker, blobs, {d: h.channel for d in departments.KEYS},
-                      DispatchConfig(departments={"hrss": {"chat_id": -700}}),
-                      clock=clock, packer=partial(build_packet, render_pdfs=False))
+    h.worker = Worker(
+        sessionmaker,
+        blobs,
+        dict.fromkeys(departments.KEYS, h.channel),
+        DispatchConfig(departments={"hrss": {"chat_id": -700}}),
+        clock=clock,
+        packer=partial(build_packet, render_pdfs=False),
+    )
     return h
 
 
@@ -70,8 +79,9 @@ async def accepted_case(h, calendar, dept="hrss") -> tuple[str, int]:
     await h.worker.run_once()
     async with UnitOfWork(h.sm) as uow:
         app = await uow.applications.by_ref(ref)
-        case = await uow.db.scalar(select(DepartmentCase).where(DepartmentCase.application_id == app.id,
-                                                                DepartmentCase.department == dept))
+        case = await uow.db.scalar(
+            select(DepartmentCase).where(DepartmentCase.application_id == app.id, DepartmentCase.department == dept)
+        )
     return ref, case.id
 
 
@@ -146,27 +156,36 @@ async def test_help_desk_relay_close_and_faq_add(staffed):
     question = "可以找别人代办吗？"
     await h.feed(f.text_update(question))
     await send_pending(h.bot, h.sm)
-    ticket_msgs = [r for r in h.session.sent(HELPDESK)]
+    ticket_msgs = list(h.session.sent(HELPDESK))
     assert ticket_msgs and "工单" in ticket_msgs[-1].text and "填写表单：政治面貌" in ticket_msgs[-1].text
     async with UnitOfWork(h.sm) as uow:
         ticket = await uow.db.scalar(select(Ticket))
     staff_msg_id = ticket.staff_message_id
     # Only help-desk staff can answer: a stranger's reply is refused.
-    stranger = f.message("我来回答", uid=40, cid=HELPDESK,
-                         reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(
-                             update={"message_id": staff_msg_id}))
+    stranger = f.message(
+        "我来回答",
+        uid=40,
+        cid=HELPDESK,
+        reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(update={"message_id": staff_msg_id}),
+    )
     await h.feed(f.Update(update_id=90001, message=stranger))
     assert "没有答复工单的权限" in h.session.texts(HELPDESK)[-1]
-    reply = f.message("可以一次办理，全部事项由各部门并联办理。", uid=30, cid=HELPDESK,
-                      reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(
-                          update={"message_id": staff_msg_id}))
+    reply = f.message(
+        "可以一次办理，全部事项由各部门并联办理。",
+        uid=30,
+        cid=HELPDESK,
+        reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(update={"message_id": staff_msg_id}),
+    )
     await h.feed(f.Update(update_id=90002, message=reply))
     await send_pending(h.bot, h.sm)
     assert any("人工客服回复" in t and "并联办理" in t for t in h.session.texts(APPLICANT))
     assert h.session.texts(APPLICANT)[-1].startswith("💬")
-    add = f.message("/faq_add", uid=30, cid=HELPDESK,
-                    reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(
-                        update={"message_id": staff_msg_id}))
+    add = f.message(
+        "/faq_add",
+        uid=30,
+        cid=HELPDESK,
+        reply_to_message=f.message("ticket", uid=1, cid=HELPDESK).model_copy(update={"message_id": staff_msg_id}),
+    )
     await h.feed(f.Update(update_id=90003, message=add))
     assert "已加入知识库" in h.session.texts(HELPDESK)[-1]
     async with UnitOfWork(h.sm) as uow:
@@ -197,8 +216,13 @@ async def test_stale_or_malformed_staff_buttons_are_answered_not_ignored(staffed
     h = staffed
     _, case_id = await accepted_case(h, calendar)
     stale, refused = "该按钮已失效。", "您没有窗口受理的权限。"  # an unknown window action is no permission
-    for data, uid, said in [("k|claim|abc", 20, stale), ("w|accept", 10, stale), (f"k|bogus|{case_id}", 20, stale),
-                            (f"k|tf|{case_id}", 20, stale), ("w|bogus|LJ1", 10, refused)]:
+    for data, uid, said in [
+        ("k|claim|abc", 20, stale),
+        ("w|accept", 10, stale),
+        (f"k|bogus|{case_id}", 20, stale),
+        (f"k|tf|{case_id}", 20, stale),
+        ("w|bogus|LJ1", 10, refused),
+    ]:
         before = len(h.session.requests)
         await h.feed(f.callback_update(data, uid=uid, cid=-700))
         answers = [r for r in h.session.requests[before:] if type(r).__name__ == "AnswerCallbackQuery"]

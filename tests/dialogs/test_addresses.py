@@ -27,7 +27,11 @@ def test_address_in_another_province_goes_down_to_the_county(chat):
     assert "请输入详细地址" in chat.text
     chat.send("text", "泉城路1号")
     assert chat.session.answers["hukou_address"] == {
-        "province": "370000", "city": "370100", "county": "370102", "detail": "泉城路1号"}
+        "province": "370000",
+        "city": "370100",
+        "county": "370102",
+        "detail": "泉城路1号",
+    }
 
 
 def test_municipality_keeps_all_three_levels(chat):
@@ -51,18 +55,24 @@ def test_directly_administered_county_sits_under_its_heading(chat):
     assert "仙桃市" in chat.labels and "神农架林区" in chat.labels
 
 
-HEBEI_DETAIL = TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
-                           ("choose", "f_hukou_address|x:130102")]
+HEBEI_DETAIL = TO_HUKOU + [
+    ("choose", "f_hukou_address|p:130000"),
+    ("choose", "f_hukou_address|c:130100"),
+    ("choose", "f_hukou_address|x:130102"),
+]
 
 
-@pytest.mark.parametrize(("typed", "says"), [
-    ("🏠", "不能包含“🏠”"),
-    ("不知道", "请填写具体的详细地址"),
-    ("无", "请填写具体的详细地址"),
-    ("好的好的好的", "不像详细地址"),
-    ("中山路<script>", "不能包含“<”"),
-    ("路" * 81, "最多80个字"),
-])
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("🏠", "不能包含“🏠”"),
+        ("不知道", "请填写具体的详细地址"),
+        ("无", "请填写具体的详细地址"),
+        ("好的好的好的", "不像详细地址"),
+        ("中山路<script>", "不能包含“<”"),
+        ("路" * 81, "最多80个字"),
+    ],
+)
 def test_detail_line_is_checked_like_an_address(chat, typed, says):
     chat.run(HEBEI_DETAIL)
     chat.send("text", typed)
@@ -74,7 +84,9 @@ def test_detail_line_is_checked_like_an_address(chat, typed, says):
     assert chat.session.answers["hukou_address"]["detail"] == "建设北大街12号3单元501"
 
 
-@pytest.mark.parametrize("typed", ["东风村3组15号", "Jianshe Rd. No.12", "中山东路１００１号院５号楼", "和平里（北区）3-2-501"])
+@pytest.mark.parametrize(
+    "typed", ["东风村3组15号", "Jianshe Rd. No.12", "中山东路１００１号院５号楼", "和平里（北区）3-2-501"]
+)
 def test_ordinary_detail_lines_are_taken(chat, typed):
     chat.run(HEBEI_DETAIL)
     chat.send("text", typed)
@@ -82,11 +94,24 @@ def test_ordinary_detail_lines_are_taken(chat, typed):
 
 
 def test_back_inside_an_address_goes_up_one_level(chat):
-    chat.run(TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
-                         ("choose", "f_hukou_address|x:130102"), ("text", "建设北大街12号")])
+    chat.run(
+        TO_HUKOU
+        + [
+            ("choose", "f_hukou_address|p:130000"),
+            ("choose", "f_hukou_address|c:130100"),
+            ("choose", "f_hukou_address|x:130102"),
+            ("text", "建设北大街12号"),
+        ]
+    )
     assert chat.state == "f_home_address"
-    chat.run([("choose", "f_home_address|p:more"), ("choose", "f_home_address|p:370000"),
-              ("choose", "f_home_address|c:370100"), ("choose", "f_home_address|x:370102")])
+    chat.run(
+        [
+            ("choose", "f_home_address|p:more"),
+            ("choose", "f_home_address|p:370000"),
+            ("choose", "f_home_address|c:370100"),
+            ("choose", "f_home_address|x:370102"),
+        ]
+    )
     assert "请输入详细地址" in chat.text
     chat.send("choose", "f_home_address|back")
     assert chat.state == "f_home_address" and "请选择县（市、区）" in chat.text
@@ -101,8 +126,15 @@ def test_back_inside_an_address_goes_up_one_level(chat):
 
 
 def test_a_filled_field_revisited_offers_to_keep_it(chat):
-    chat.run(TO_HUKOU + [("choose", "f_hukou_address|p:130000"), ("choose", "f_hukou_address|c:130100"),
-                         ("choose", "f_hukou_address|x:130102"), ("text", "建设北大街12号")])
+    chat.run(
+        TO_HUKOU
+        + [
+            ("choose", "f_hukou_address|p:130000"),
+            ("choose", "f_hukou_address|c:130100"),
+            ("choose", "f_hukou_address|x:130102"),
+            ("text", "建设北大街12号"),
+        ]
+    )
     chat.send("choose", "f_home_address|back")
     assert chat.state == "f_hukou_address" and "保持不变" in chat.labels
     chat.send("choose", "f_hukou_address|keep")

@@ -42,10 +42,20 @@ def test_pack_is_the_wire_format_and_parse_inverts_it(value, wire):
     assert parse(wire) == value
 
 
-@pytest.mark.parametrize("data,kind", [
-    ("", None), ("nonsense", None), ("r|five|LJ1", "r"), ("r|5", "r"), ("k|claim|abc", "k"),
-    ("k|claim", "k"), ("h|close|x", "h"), ("c|hrss", "c"), ("w|accept|LJ1|extra", "w"),
-])
+@pytest.mark.parametrize(
+    "data,kind",
+    [
+        ("", None),
+        ("nonsense", None),
+        ("r|five|LJ1", "r"),
+        ("r|5", "r"),
+        ("k|claim|abc", "k"),
+        ("k|claim", "k"),
+        ("h|close|x", "h"),
+        ("c|hrss", "c"),
+        ("w|accept|LJ1|extra", "w"),
+    ],
+)
 def test_anything_else_is_unknown(data, kind):
     assert parse(data) == Unknown(data, kind)
 
@@ -62,7 +72,7 @@ def test_packing_refuses_more_than_64_bytes():
 
 
 def test_the_longest_staff_toggles_fit():
-    case_id = 2 ** 63 - 1  # the largest id a BIGINT primary key can hand out
+    case_id = 2**63 - 1  # the largest id a BIGINT primary key can hand out
     for key in [*BY_KEY, *SLOTS]:
         assert len(CaseCb("tf", case_id, key).pack().encode()) <= MAX_BYTES
 
@@ -71,6 +81,7 @@ def test_every_step_prompt_offers_only_parseable_buttons():
     from datetime import datetime
 
     from dialogs.model import Session, UserInput
+
     engine = Engine()
     inp = UserInput(kind="text", text="", now=datetime(2026, 3, 2, tzinfo=UTC))
     for name, step in engine.steps.items():

@@ -20,7 +20,10 @@ def test_keys_names_and_platforms_follow_seed_section_five():
     assert departments.KEYS == ("hrss", "medical", "tax")
     assert [d.short for d in departments.DEPARTMENTS] == ["人社", "医保", "税务"]
     assert [d.platform for d in departments.DEPARTMENTS] == [
-        "人社一体化公共服务平台", "河北省医疗保障信息平台", "河北税务社保外网统一接入平台"]
+        "人社一体化公共服务平台",
+        "河北省医疗保障信息平台",
+        "河北税务社保外网统一接入平台",
+    ]
     assert departments.JOINED == "人社、医保、税务"
 
 
@@ -55,12 +58,13 @@ def test_webhook_ids_are_stated_not_positional():
 
 def test_unknown_department_is_refused():
     import pytest
+
     with pytest.raises(ValueError):
         departments.get("police")
     assert departments.order("police") == len(departments.KEYS)
 
 
-FOURTH = r'''
+FOURTH = r"""
 import json, sys
 from dialogs import departments as reg
 reg.DEPARTMENTS = (*reg.DEPARTMENTS, reg.Department(
@@ -87,7 +91,7 @@ print(json.dumps({
     "field_departments": sorted(BY_KEY["name"].departments), "slot": sorted(SLOTS["id_front"].departments),
     "confirmation": "民政部门：办理测试事项" in confirmation("X", date(2026, 3, 2), False).text,
 }))
-'''
+"""
 
 
 def test_a_fourth_department_is_one_entry():

@@ -26,9 +26,7 @@ def test_hebei_has_11_cities_and_167_counties():
     found = hebei_counties()
     assert len(found) == 167
     assert len({k.code for k in found}) == 167
-    kinds = [
-        "自治县" if k.name.endswith("自治县") else k.name[-1] for k in found
-    ]
+    kinds = ["自治县" if k.name.endswith("自治县") else k.name[-1] for k in found]
     assert (kinds.count("区"), kinds.count("市"), kinds.count("县"), kinds.count("自治县")) == (49, 21, 91, 6)
 
 
@@ -132,8 +130,14 @@ def test_xiongan_takes_its_three_counties_from_baoding():
 
 @pytest.mark.parametrize(
     ("county", "place"),
-    [("130638", XIONGAN), ("130629", XIONGAN), ("130602", "130600"), ("130682", "130600"),
-     ("130181", "130100"), ("131182", "131100")],
+    [
+        ("130638", XIONGAN),
+        ("130629", XIONGAN),
+        ("130602", "130600"),
+        ("130682", "130600"),
+        ("130181", "130100"),
+        ("131182", "131100"),
+    ],
 )
 def test_handling_place_of(county, place):
     assert handling_place_of(county).code == place

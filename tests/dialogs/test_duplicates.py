@@ -8,7 +8,7 @@ BANK = FORM.index(("text", "中国工商银行石家庄分行"))
 
 
 def test_text_equal_to_previous_answer_asks_first(chat):
-    chat.run(ELIGIBILITY + FORM[:BANK + 1])
+    chat.run(ELIGIBILITY + FORM[: BANK + 1])
     assert chat.state == "f_bank_holder"
     chat.send("text", "中国工商银行石家庄分行")  # sent again
     assert "与上一项“开户行名称”的回答完全相同" in chat.text
@@ -20,7 +20,7 @@ def test_text_equal_to_previous_answer_asks_first(chat):
 
 
 def test_confirmed_repeat_is_taken(chat):
-    chat.run(ELIGIBILITY + FORM[:BANK + 1])
+    chat.run(ELIGIBILITY + FORM[: BANK + 1])
     chat.send("text", "中国工商银行石家庄分行")
     chat.send("choose", "dup|use")
     assert "完全相同" not in chat.text  # not asked again: the step judges the text as any other answer
@@ -28,7 +28,7 @@ def test_confirmed_repeat_is_taken(chat):
 
 
 def test_different_text_is_taken_directly(chat):
-    chat.run(ELIGIBILITY + FORM[:BANK + 1])
+    chat.run(ELIGIBILITY + FORM[: BANK + 1])
     chat.send("text", "李四")
     assert "完全相同" not in chat.text
 

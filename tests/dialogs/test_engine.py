@@ -116,11 +116,14 @@ def full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-@pytest.mark.parametrize("typed", [
-    pytest.param(full_width("11010519491231002") + " x", id="full-width digits, ASCII x"),
-    pytest.param(full_width("11010519491231002X"), id="full-width digits and X"),
-    pytest.param(full_width("110105") + "-1949 1231-" + full_width("002ｘ"), id="mixed, dashes, full-width x"),
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param(full_width("11010519491231002") + " x", id="full-width digits, ASCII x"),
+        pytest.param(full_width("11010519491231002X"), id="full-width digits and X"),
+        pytest.param(full_width("110105") + "-1949 1231-" + full_width("002ｘ"), id="mixed, dashes, full-width x"),
+    ],
+)
 def test_full_width_and_lower_case_id_is_normalised(chat, typed):
     chat.run(ELIGIBILITY[:4])
     wide = scripts.id_number("11010519491231002")
@@ -226,8 +229,11 @@ def test_addresses_are_shown_by_name_while_picked_and_on_review(chat):
 
 def test_an_address_outside_hebei_is_shown_by_name_and_each_name_once():
     from dialogs.fields import BY_KEY, display_value
+
     home = BY_KEY["home_address"]
-    assert display_value(home, {"province": "110000", "city": "110105", "detail": "建国路1号"}) == "北京市朝阳区建国路1号"
+    assert (
+        display_value(home, {"province": "110000", "city": "110105", "detail": "建国路1号"}) == "北京市朝阳区建国路1号"
+    )
     assert display_value(home, {"province": "110000", "city": "110000"}) == "北京市"
 
 
@@ -291,17 +297,26 @@ def test_sticker_or_text_in_an_upload_step_is_explained_and_the_slot_stays_open(
 
 def test_process_page_quotes_the_seeds_platforms_and_section_four(chat):
     from pathlib import Path
-    seed = "".join(p.read_text("utf-8") for p in Path("/work/shared/seed").glob("*.txt")) \
-        if Path("/work/shared/seed").is_dir() else None
+
+    seed = (
+        "".join(p.read_text("utf-8") for p in Path("/work/shared/seed").glob("*.txt"))
+        if Path("/work/shared/seed").is_dir()
+        else None
+    )
     chat.send("command", "guide")
     chat.send("choose", "g|n:process")
     page = chat.text
-    for quoted in ("人社一体化公共服务平台", "河北省医疗保障信息平台", "河北税务社保外网统一接入平台",
-                   "人社部门发挥牵头作用，汇总收取灵活就业“一件事一次办”一套申报材料",
-                   "河北省一体化政务服务平台为灵活就业“一件事一次办”提供技术平台支撑。"):
+    for quoted in (
+        "人社一体化公共服务平台",
+        "河北省医疗保障信息平台",
+        "河北税务社保外网统一接入平台",
+        "人社部门发挥牵头作用，汇总收取灵活就业“一件事一次办”一套申报材料",
+        "河北省一体化政务服务平台为灵活就业“一件事一次办”提供技术平台支撑。",
+    ):
         assert quoted in page, quoted
     if seed is not None:  # every sentence of the page is the seed's own
         import re
+
         for sentence in re.split(r"[。\n；]", page.split("\n", 1)[1]):
             sentence = sentence.strip()
             if len(sentence) > 6:
@@ -320,6 +335,7 @@ def test_the_same_photo_is_refused_for_a_second_slot_saying_where(chat):
 
 def test_status_counts_the_form_like_its_questions_do(chat):
     import re
+
     chat.run(ELIGIBILITY + FORM[:5])  # name, ethnic, political (skipped), phone
     question = re.search(r"第(\d+)/(\d+)项", chat.text)
     chat.send("command", "status")

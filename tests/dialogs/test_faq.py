@@ -1,4 +1,5 @@
 """The help desk's answer engine: bank, retrieval, hand-off, staff additions, question sniffing."""
+
 from __future__ import annotations
 
 import time
@@ -26,8 +27,12 @@ def test_bank_shape() -> None:
         assert 10 <= len(e.questions) <= 40, e.id  # many wordings per entry, from the seed
         assert e.answer and e.section
         assert e.section.split(" ")[0] in {
-            "一、主题事项", "二、一次性告知", "三、统一申报表单", "四、灵活就业“一件事一次办”总体要求",
-            "五、线上线下办理流程", "通知引言",
+            "一、主题事项",
+            "二、一次性告知",
+            "三、统一申报表单",
+            "四、灵活就业“一件事一次办”总体要求",
+            "五、线上线下办理流程",
+            "通知引言",
         }, e.section
 
 
@@ -140,8 +145,18 @@ def test_answering_is_fast(index: FaqIndex) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["户口本要哪几页？", "这个怎么填", "为什么要填银行卡", "什么是转入机构编号", "我不知道选哪个",
-     "需要本人签字吗", "多久能办好", "可以不填吗", "档案在外省能办吗", "what is this?"],
+    [
+        "户口本要哪几页？",
+        "这个怎么填",
+        "为什么要填银行卡",
+        "什么是转入机构编号",
+        "我不知道选哪个",
+        "需要本人签字吗",
+        "多久能办好",
+        "可以不填吗",
+        "档案在外省能办吗",
+        "what is this?",
+    ],
 )
 def test_looks_like_question_true(text: str) -> None:
     assert looks_like_question(text)
@@ -149,9 +164,27 @@ def test_looks_like_question_true(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["张三", "欧阳娜娜", "2026-03-01", "2026年3月1日", "13800138000", "+86 138 0013 8000",
-     "13010219900101123X", "石家庄市长安区建设路1号", "河北省石家庄市", "是", "否", "汉族",
-     "60", "中共党员", "大专", "个体工商户", "不需要", "", "?"],
+    [
+        "张三",
+        "欧阳娜娜",
+        "2026-03-01",
+        "2026年3月1日",
+        "13800138000",
+        "+86 138 0013 8000",
+        "13010219900101123X",
+        "石家庄市长安区建设路1号",
+        "河北省石家庄市",
+        "是",
+        "否",
+        "汉族",
+        "60",
+        "中共党员",
+        "大专",
+        "个体工商户",
+        "不需要",
+        "",
+        "?",
+    ],
 )
 def test_looks_like_question_false(text: str) -> None:
     assert not looks_like_question(text)
@@ -172,6 +205,7 @@ def test_random_text_never_raises(index: FaqIndex, text: str) -> None:
 
 def test_tokenizer_keeps_only_the_bank_vocabulary_and_its_domain_words(index: FaqIndex) -> None:
     from dialogs import faq_text
+
     freq = faq_text._jieba().FREQ
     assert 1_000 < len(freq) < 60_000  # the full dictionary has ~350,000 words and prefixes
     assert {"转入机构编号", "灵活就业", "户口簿"} <= set(tokenize("转入机构编号 灵活救业 户口薄"))
@@ -181,6 +215,7 @@ def test_tokenizer_keeps_only_the_bank_vocabulary_and_its_domain_words(index: Fa
 
 def test_counts_in_chinese_numerals_are_digits() -> None:
     from dialogs.faq_text import normalize
+
     assert "15个工作日" in normalize("十五个工作日").replace(" ", "")
     assert "6个事项" in normalize("六个事项").replace(" ", "")
     assert "一件事一次办" in normalize("一件事一次办")
@@ -197,11 +232,13 @@ def test_variants_make_a_question_answerable_by_an_existing_entry() -> None:
 
 
 def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> None:
-    idx = FaqIndex([
-        FaqEntry("letter", "表1", ("转出档案介绍信的要求", "介绍信要盖章吗"), "单位集体委托的须提供，单位盖章。"),
-        FaqEntry("sample", "样表", ("转出档案介绍信的要求", "介绍信有样表吗"), "样表：XXX同志……（单位盖章）"),
-        FaqEntry("fee", "收费", ("办理收费吗", "要交钱吗"), "收费事项：无。"),
-    ])
+    idx = FaqIndex(
+        [
+            FaqEntry("letter", "表1", ("转出档案介绍信的要求", "介绍信要盖章吗"), "单位集体委托的须提供，单位盖章。"),
+            FaqEntry("sample", "样表", ("转出档案介绍信的要求", "介绍信有样表吗"), "样表：XXX同志……（单位盖章）"),
+            FaqEntry("fee", "收费", ("办理收费吗", "要交钱吗"), "收费事项：无。"),
+        ]
+    )
     result = idx.answer("转出档案介绍信有什么要求")
     assert result.confident and {e.id for e in result.entries} == {"letter", "sample"}
     assert [e.id for e in idx.answer("办理收费吗？").entries] == ["fee"]

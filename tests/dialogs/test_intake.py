@@ -68,6 +68,7 @@ def opened(result: Accepted) -> Image.Image:
 
 # --- refused before looking inside -------------------------------------------------
 
+
 def test_empty_file_is_rejected():
     assert "空" in reject_reason(b"")
 
@@ -104,6 +105,7 @@ def test_real_gif_image_is_rejected():
 
 
 # --- images ---------------------------------------------------------------------------
+
 
 def test_jpeg_is_accepted_and_reencoded():
     result = accepted(image_bytes((800, 600), "navy"))
@@ -178,13 +180,13 @@ def test_truncated_jpeg_is_rejected():
 
 def _png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge 1-bit image."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 @pytest.mark.parametrize("side", [30_000, 7_000])
@@ -201,6 +203,7 @@ def test_real_compressed_bomb_png_is_rejected():
 
 
 # --- PDFs -----------------------------------------------------------------------------
+
 
 def test_pdf_is_accepted_rewritten():
     data = pdf_bytes(2)

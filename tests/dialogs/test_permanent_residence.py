@@ -31,6 +31,7 @@ def test_then_the_gate_uses_the_declared_sex(chat):
 
 def test_declared_sex_is_flagged_for_the_window(chat):
     from dialogs.submission import freeze
+
     chat.run(TO_NUMBER)
     chat.send("text", PR_1968)
     chat.send("choose", "id_sex|男")

@@ -38,6 +38,7 @@ def test_consent_states_the_operator_retention(engine):
     from dialogs.engine import Engine
     from dialogs.privacy import Retention
     from tests.dialogs.conftest import Chat
+
     chat = Chat(Engine(faq=engine.faq, retention=Retention(draft_days=14, case_days=730)))
     chat.run(UP_TO_NOTICE)
     assert "14天" in chat.text and "730天" in chat.text

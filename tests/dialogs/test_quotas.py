@@ -11,8 +11,7 @@ from tests.scripts import ELIGIBILITY, FORM, MATERIALS, jpeg
 
 def checked_file(n: int, size: int = 1000) -> Upload:
     sha = hashlib.sha256(str(n).encode()).hexdigest()
-    return Upload(checked=Checked(ok=True, kind="image", mime="image/jpeg", sha256=sha, pages=1, size=size,
-                                  data=b"x"))
+    return Upload(checked=Checked(ok=True, kind="image", mime="image/jpeg", sha256=sha, pages=1, size=size, data=b"x"))
 
 
 def test_a_slot_takes_at_most_its_quota_of_files(chat):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialogs.reference import is_valid_reference, new_reference
 
@@ -18,7 +19,7 @@ def test_format_is_dated_and_checked():
 @given(st.integers(0, 999_999), st.integers(9, 14))
 def test_any_single_digit_error_is_caught(rand, position):
     ref = new_reference(date(2026, 1, 5), rand=rand)
-    wrong = ref[:position] + str((int(ref[position]) + 1) % 10) + ref[position + 1:]
+    wrong = ref[:position] + str((int(ref[position]) + 1) % 10) + ref[position + 1 :]
     assert not is_valid_reference(wrong)
 
 

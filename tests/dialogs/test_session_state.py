@@ -62,7 +62,7 @@ def test_no_step_changes_the_session_on_detours(watched):
     watched.send("text", "建设北大街12号")
     assert watched.state == "f_home_address"
     # a bank account failing the Luhn check waits for "确认无误"
-    rest = rest[next(i for i, (_, value) in enumerate(rest) if value.startswith("f_home_address")):]
+    rest = rest[next(i for i, (_, value) in enumerate(rest) if value.startswith("f_home_address")) :]
     rest = run_until(watched, rest, "f_bank_account")
     watched.send("text", "6222 0212 3456 7890 123")
     assert watched.session.meta.pending_account and "确认无误" in watched.text
@@ -82,12 +82,23 @@ def test_an_unknown_meta_key_is_a_bug_not_a_silent_write():
 
 
 def test_stored_drafts_of_the_old_shape_still_load():
-    old = {"editing": True, "skipped": ["employer"], "pending_id": None,
-           "partial": {"step": "f_x", "province": "130000"},
-           "correction": {"ref": "LJ1", "dept": "hrss", "reason": "r", "fields": ["phone"], "materials": [],
-                          "todo": ["f_phone"]},
-           "commitment": {"accepted_at": "2026-03-02T02:00:00+00:00", "account": "telegram:1", "text": "承诺"},
-           "age_borderline": "not a bool", "something_retired": 1}
+    old = {
+        "editing": True,
+        "skipped": ["employer"],
+        "pending_id": None,
+        "partial": {"step": "f_x", "province": "130000"},
+        "correction": {
+            "ref": "LJ1",
+            "dept": "hrss",
+            "reason": "r",
+            "fields": ["phone"],
+            "materials": [],
+            "todo": ["f_phone"],
+        },
+        "commitment": {"accepted_at": "2026-03-02T02:00:00+00:00", "account": "telegram:1", "text": "承诺"},
+        "age_borderline": "not a bool",
+        "something_retired": 1,
+    }
     s = Session(state="review", answers={"name": "张三"}, meta=old)
     assert s.meta.editing and s.meta.skipped == ["employer"] and s.meta.correction.todo == ["f_phone"]
     assert s.meta.commitment.account == "telegram:1"
@@ -103,4 +114,5 @@ def test_an_empty_state_is_stored_as_an_empty_object():
 
 def test_the_runner_handles_every_kind_of_intent():
     from bot.runner import HANDLERS
+
     assert set(HANDLERS) == set(INTENT_TYPES)

@@ -28,13 +28,16 @@ def test_a_stated_age_and_sex_get_the_working_age_rule_computed(faq):
     assert situations.DECIDES in a.text and "证件号码的核验" in a.text
 
 
-@pytest.mark.parametrize(("question", "expected"), [
-    ("我今年62，男，可以吗", "已达到法定退休年龄"),
-    ("1965年出生的男的还能登记不", "已达到法定退休年龄"),
-    ("我才15岁，能不能办", "尚未年满16周岁"),
-    ("我是1980年出生的男的能办吗", "目前仍在法定劳动年龄内"),
-    ("六十岁的老汉还能办么", "取决于出生月份"),
-])
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("我今年62，男，可以吗", "已达到法定退休年龄"),
+        ("1965年出生的男的还能登记不", "已达到法定退休年龄"),
+        ("我才15岁，能不能办", "尚未年满16周岁"),
+        ("我是1980年出生的男的能办吗", "目前仍在法定劳动年龄内"),
+        ("六十岁的老汉还能办么", "取决于出生月份"),
+    ],
+)
 def test_age_verdicts(faq, question, expected):
     a = ask(faq, question)
     assert a.confident and expected in a.text, a.text
@@ -46,14 +49,17 @@ def test_a_woman_is_told_both_baselines_and_who_decides(faq):
     assert "由经办机构核定" in a.text and "男性" not in a.text
 
 
-@pytest.mark.parametrize(("question", "category"), [
-    ("快递小哥能不能办", "新就业形态就业人员"),
-    ("开网约车的算不算", "新就业形态就业人员"),
-    ("我开个小卖部，没雇人，能办吗", "无雇工的个体工商户"),
-    ("我在饭店干钟点工，能登记吗", "未在用人单位参加基本养老保险的非全日制就业人员"),
-    ("摆地摊的能办灵活就业登记吗", "在我省的其他灵活就业人员"),
-    ("在保定开了个修车铺，就我自己干", "无雇工的个体工商户"),
-])
+@pytest.mark.parametrize(
+    ("question", "category"),
+    [
+        ("快递小哥能不能办", "新就业形态就业人员"),
+        ("开网约车的算不算", "新就业形态就业人员"),
+        ("我开个小卖部，没雇人，能办吗", "无雇工的个体工商户"),
+        ("我在饭店干钟点工，能登记吗", "未在用人单位参加基本养老保险的非全日制就业人员"),
+        ("摆地摊的能办灵活就业登记吗", "在我省的其他灵活就业人员"),
+        ("在保定开了个修车铺，就我自己干", "无雇工的个体工商户"),
+    ],
+)
 def test_work_is_matched_to_the_four_situations(faq, question, category):
     a = ask(faq, question)
     assert a.confident and "situations" in [e.id for e in a.entries]
@@ -67,13 +73,16 @@ def test_an_employer_or_an_employee_is_not_one_of_the_situations(faq):
     assert "非全日制" in ask(faq, "我是做兼职的，单位没给交社保，能办吗").text
 
 
-@pytest.mark.parametrize(("question", "expected"), [
-    ("档案放在石家庄人才中心，行吗", "石家庄市的公共就业和人才服务机构"),
-    ("档案在北京，人在河北，可以办吗", "北京市（河北省外）"),
-    ("档案在学校没拿走咋整", "档案在学校的"),
-    ("档案自己拿着在家里放着呢，能办吗", "个人自己保管"),
-    ("我不知道自己档案在哪，能办吗", "可以选择“不清楚”"),
-])
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("档案放在石家庄人才中心，行吗", "石家庄市的公共就业和人才服务机构"),
+        ("档案在北京，人在河北，可以办吗", "北京市（河北省外）"),
+        ("档案在学校没拿走咋整", "档案在学校的"),
+        ("档案自己拿着在家里放着呢，能办吗", "个人自己保管"),
+        ("我不知道自己档案在哪，能办吗", "可以选择“不清楚”"),
+    ],
+)
 def test_the_archive_condition_is_applied_to_where_the_archive_is(faq, question, expected):
     a = ask(faq, question)
     assert a.confident and "archive_condition" in [e.id for e in a.entries]
@@ -101,9 +110,15 @@ def test_a_question_spanning_two_entries_gets_both(faq):
     assert {"mat_hukou_contract", "mat_id_card"} <= {e.id for e in b.entries}
 
 
-@pytest.mark.parametrize("question", [
-    "我今年58，每个月交多少社保", "外卖平台给不给交社保", "交满15年能领多少钱", "公积金能一起交吗",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我今年58，每个月交多少社保",
+        "外卖平台给不给交社保",
+        "交满15年能领多少钱",
+        "公积金能一起交吗",
+    ],
+)
 def test_out_of_scope_is_handed_off_even_with_a_situation(faq, question):
     a = ask(faq, question)
     assert not a.confident and a.entries == () and a.text == HANDED_OFF
@@ -114,10 +129,22 @@ def test_questions_stating_nothing_get_no_notes():
     assert situations.apply("十五个工作日是从哪天开始算", TODAY) == []
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("十六", 16), ("五十八", 58), ("六十", 60), ("二十", 20), ("七", 7), ("58", 58), ("两", 2),
-    ("十", 10), ("百", None), ("五十八九", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("十六", 16),
+        ("五十八", 58),
+        ("六十", 60),
+        ("二十", 20),
+        ("七", 7),
+        ("58", 58),
+        ("两", 2),
+        ("十", 10),
+        ("百", None),
+        ("五十八九", None),
+        ("", None),
+    ],
+)
 def test_cn_number(text, value):
     assert cn_number(text) == value
 

@@ -263,6 +263,10 @@ def test_form_like_text_raises_only_input_error(parser, raw):
 @settings(max_examples=200, deadline=None)
 @given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)))
 def test_date_formats_round_trip(day):
-    for raw in (day.isoformat(), f"{day:%Y%m%d}", f"{day.year}年{day.month}月{day.day}日",
-                f"{day.year}/{day.month}/{day.day}"):
+    for raw in (
+        day.isoformat(),
+        f"{day:%Y%m%d}",
+        f"{day.year}年{day.month}月{day.day}日",
+        f"{day.year}/{day.month}/{day.day}",
+    ):
         assert parse_date(raw, TODAY) == day

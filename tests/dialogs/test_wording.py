@@ -19,6 +19,7 @@ def test_archive_refusal_reads_your_file_and_does_not_repeat_can(chat):
 
 def test_every_refusal_reads_well_after_you_can(chat):
     from dialogs.eligibility import FAIL_TEXT, INSTEAD
+
     assert all(text.startswith("您") for text in FAIL_TEXT.values())
     assert not any(text.startswith(("可", "如")) for text in INSTEAD.values())
 

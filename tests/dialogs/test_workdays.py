@@ -1,9 +1,9 @@
 from datetime import date, timedelta
 
 import pytest
+from holidays.calendars.gregorian import JAN
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from holidays.calendars.gregorian import FEB, JAN
 
 from dialogs.workdays import Deadline, WorkCalendar
 
@@ -12,6 +12,7 @@ CAL = WorkCalendar.load()
 
 class Schedule2027:
     """A made-up 2027 notice in the holidays package's format: Monday 1-4 off, Saturday 1-9 worked."""
+
     special_public_holidays = {2027: ((JAN, 4, JAN, 9),)}
 
 

@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from io import BytesIO
 from pathlib import Path
@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 from dialogs.notice import COMMITMENT
 from dialogs.submission import SCHEMA_VERSION
 from dialogs.workdays import WorkCalendar
-from office import window
 from dispatch.config import DispatchConfig
 from dispatch.packet import Packet, build_packet
+from office import window
 from office.staff import add_staff
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker, sqlite_url
@@ -31,7 +31,7 @@ from storage.models import Applicant, Application
 from storage.uow import UnitOfWork
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Beijing
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
 NAME = "张三丰"
 ID_NUMBER = "130102199001011237"
 BANK = "6222021234567890123"
@@ -67,6 +67,7 @@ class RecordingChannel:
         if self.fail > 0:
             self.fail -= 1
             from dispatch.channels import DeliveryFailed
+
             raise DeliveryFailed("simulated outage")
         self.effects.setdefault(delivery_key, packet)
         if self.crash_after_send > 0:
@@ -84,16 +85,36 @@ def image(color: str = "red", size: tuple[int, int] = (64, 40)) -> bytes:
 def answers() -> dict[str, Any]:
     hebei = {"province": "130000", "city": "130100", "county": "130102"}
     return {
-        "name": NAME, "sex": "男", "ethnic": "01", "political": "13", "phone": PHONE,
-        "id_type": "resident", "id_number": ID_NUMBER, "hukou_type": "10",
-        "hukou_address": hebei | {"detail": "户籍路1号"}, "home_address": hebei | {"detail": "常住街2号"},
-        "employed_on": "2026-03-01", "registration_type": "register", "birth_month": "1990-01",
-        "education": "21", "employment_type": "flexible", "employer": None, "work_place": hebei,
-        "person_category": None, "archive_agency_code": "130100",
-        "archive_agency": "石家庄市公共就业和人才服务中心", "medical_area": "130100",
-        "bank_name": "中国工商银行石家庄长安支行", "bank_holder": NAME, "bank_account": BANK,
-        "personal_status": "51", "pension_place": "130100", "pension_start": "2026-04-01",
-        "pension_grade": "60", "has_si_card": "1", "si_agent": "0",
+        "name": NAME,
+        "sex": "男",
+        "ethnic": "01",
+        "political": "13",
+        "phone": PHONE,
+        "id_type": "resident",
+        "id_number": ID_NUMBER,
+        "hukou_type": "10",
+        "hukou_address": hebei | {"detail": "户籍路1号"},
+        "home_address": hebei | {"detail": "常住街2号"},
+        "employed_on": "2026-03-01",
+        "registration_type": "register",
+        "birth_month": "1990-01",
+        "education": "21",
+        "employment_type": "flexible",
+        "employer": None,
+        "work_place": hebei,
+        "person_category": None,
+        "archive_agency_code": "130100",
+        "archive_agency": "石家庄市公共就业和人才服务中心",
+        "medical_area": "130100",
+        "bank_name": "中国工商银行石家庄长安支行",
+        "bank_holder": NAME,
+        "bank_account": BANK,
+        "personal_status": "51",
+        "pension_place": "130100",
+        "pension_start": "2026-04-01",
+        "pension_grade": "60",
+        "has_si_card": "1",
+        "si_agent": "0",
     }
 
 
@@ -101,8 +122,7 @@ def material(blobs: BlobStore, title: str, *colors: str) -> dict[str, Any]:
     files = []
     for color in colors:
         data = image(color)
-        files.append({"sha256": blobs.put(data), "kind": "image", "mime": "image/png", "pages": 1,
-                      "size": len(data)})
+        files.append({"sha256": blobs.put(data), "kind": "image", "mime": "image/png", "pages": 1, "size": len(data)})
     return {"title": title, "files": files}
 
 
@@ -116,12 +136,13 @@ def frozen_data(blobs: BlobStore, with_contract: bool = False) -> dict[str, Any]
         "id_back": material(blobs, "居民身份证（国徽面）", "green"),
     }
     return {
-        "schema_version": SCHEMA_VERSION, "answers": answers(),
+        "schema_version": SCHEMA_VERSION,
+        "answers": answers(),
         "eligibility": {"birth": "1990-01-01", "archive": "yes", "situation": "new_forms"},
         "materials": materials,
         "material_answers": {"doc_choice": "household", "archive_entrusted": "yes"},
-        "flags": {}, "commitment": {"accepted_at": "2026-03-01T08:00:00+00:00", "account": "tg:1",
-                                    "text": COMMITMENT},
+        "flags": {},
+        "commitment": {"accepted_at": "2026-03-01T08:00:00+00:00", "account": "tg:1", "text": COMMITMENT},
         "notice": {"version": "v1", "acknowledged_at": "2026-03-01T07:50:00+00:00", "current_version": "v1"},
     }
 
@@ -166,7 +187,9 @@ async def db_engine(request, tmp_path, sqlite_template, pg_template):
     name = None
     if request.param == "postgresql":
         if not PG_URL:
-            pytest.skip("PostgreSQL run needs TEST_DATABASE_URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+            pytest.skip(
+                "PostgreSQL run needs TEST_DATABASE_URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+            )
         name = f"dispatch_{uuid.uuid4().hex[:12]}"
         await _pg(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
         url = _pg_url(name)
@@ -202,9 +225,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def config() -> DispatchConfig:
-    return DispatchConfig(max_attempts=3, backoff_base=10, backoff_cap=60, lease=60, admin_chat_id=900,
-                          departments={"hrss": {"chat_id": 101}, "medical": {"chat_id": 102},
-                                       "tax": {"chat_id": 103}})
+    return DispatchConfig(
+        max_attempts=3,
+        backoff_base=10,
+        backoff_cap=60,
+        lease=60,
+        admin_chat_id=900,
+        departments={"hrss": {"chat_id": 101}, "medical": {"chat_id": 102}, "tax": {"chat_id": 103}},
+    )
 
 
 @pytest.fixture
@@ -216,16 +244,23 @@ def fast_packer():
 _counter = iter(range(1, 10**6))
 
 
-async def create_application(sm, blobs: BlobStore, *, with_contract: bool = False,
-                             submitted_at: datetime = T0) -> Application:
+async def create_application(
+    sm, blobs: BlobStore, *, with_contract: bool = False, submitted_at: datetime = T0
+) -> Application:
     n = next(_counter)
     async with UnitOfWork(sm) as uow:
         applicant = Applicant(channel="telegram", external_id=str(5000 + n), chat_id=5000 + n)
         uow.db.add(applicant)
         await uow.db.flush()
-        app = Application(ref=f"LJ260302-{n:04d}0", submission_key=f"k{n}-{uuid.uuid4().hex[:6]}",
-                          applicant_id=applicant.id, data=frozen_data(blobs, with_contract),
-                          status="submitted", submitted_at=submitted_at, version=1)
+        app = Application(
+            ref=f"LJ260302-{n:04d}0",
+            submission_key=f"k{n}-{uuid.uuid4().hex[:6]}",
+            applicant_id=applicant.id,
+            data=frozen_data(blobs, with_contract),
+            status="submitted",
+            submitted_at=submitted_at,
+            version=1,
+        )
         uow.db.add(app)
     return app
 

@@ -25,9 +25,13 @@ SECRET = "kq3V9xZr-Tm2LpWc8Ns_Yd4Hf7Jb1Ge6Ua0Qo5Ri"  # 40 random characters
 
 
 def packet(dept: str = "tax", version: int = 1) -> Packet:
-    return Packet(ref="LJ260302-00010", department=dept, version=version,
-                  files={"data.json": b'{"a": 1}', "form.pdf": b"%PDF-1.7 fake"},
-                  meta={"case_id": 7, "deadline": "2026-03-23", "name": NAME})
+    return Packet(
+        ref="LJ260302-00010",
+        department=dept,
+        version=version,
+        files={"data.json": b'{"a": 1}', "form.pdf": b"%PDF-1.7 fake"},
+        meta={"case_id": 7, "deadline": "2026-03-23", "name": NAME},
+    )
 
 
 async def test_folder_channel_writes_atomically_and_idempotently(tmp_path, monkeypatch):
@@ -40,6 +44,7 @@ async def test_folder_channel_writes_atomically_and_idempotently(tmp_path, monke
     def watching_rename(src, dst):
         seen.append((final.exists(), sorted(os.listdir(src))))
         real_rename(src, dst)
+
     monkeypatch.setattr(channels_module.os, "rename", watching_rename)
     receipt = await folder.send(p.key, p)
     assert receipt == "folder:tax/LJ260302-00010-v1"
@@ -61,6 +66,7 @@ async def test_folder_channel_leaves_nothing_after_a_failed_write(tmp_path, monk
         if calls["n"] == 2:
             raise OSError(errno.EIO, "I/O error")
         real_fsync(fd)
+
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError):
         await folder.send("k", packet())
@@ -81,8 +87,9 @@ class Department:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        signed = verify(SECRET, request.headers.get("X-Timestamp"), body,
-                        request.headers.get("X-Signature"), time.time())
+        signed = verify(
+            SECRET, request.headers.get("X-Timestamp"), body, request.headers.get("X-Signature"), time.time()
+        )
         key = request.headers.get("Idempotency-Key")
         self.requests.append({"signed": signed, "key": key})
         if self.hold is not None:
@@ -129,12 +136,15 @@ async def test_webhook_signs_and_reports_failures(department):
         await WebhookChannel("http://127.0.0.1:9/none", SECRET, timeout=1).send(p.key, p)
 
 
-async def test_webhook_department_retries_then_delivered(sm, blobs, calendar, clock, fast_packer,
-                                                         department, tmp_path):
+async def test_webhook_department_retries_then_delivered(sm, blobs, calendar, clock, fast_packer, department, tmp_path):
     department.fail = 2
     app = await accepted_application(sm, blobs, calendar, clock)
-    config = DispatchConfig(max_attempts=5, backoff_base=10, backoff_cap=60, departments={
-        "medical": ChannelConfig(kind="webhook", url=department.url, secret=SECRET, timeout=5)})
+    config = DispatchConfig(
+        max_attempts=5,
+        backoff_base=10,
+        backoff_cap=60,
+        departments={"medical": ChannelConfig(kind="webhook", url=department.url, secret=SECRET, timeout=5)},
+    )
     chans = build_channels(config, tmp_path, sm)
     chans["hrss"] = chans["tax"] = RecordingChannel()
     w = Worker(sm, blobs, chans, config, clock=clock, packer=fast_packer, rng=random.Random(2))
@@ -180,11 +190,19 @@ async def test_telegram_notice_is_pii_free_and_idempotent(sm):
 async def test_folder_packets_are_encrypted_to_a_configured_department_key(tmp_path):
     import pyrage
     from pyrage import x25519
+
     tax_key, hrss_key = x25519.Identity.generate(), x25519.Identity.generate()
     folder = FolderChannel(tmp_path / "outbox", {"tax": str(tax_key.to_public())})
-    secret = Packet(ref="LJ260302-00010", department="tax", version=1,
-                    files={"data.json": json.dumps({"id_number": ID_NUMBER, "bank": BANK}).encode(),
-                           "form.pdf": b"%PDF-1.7 " + PHONE.encode()}, meta={})
+    secret = Packet(
+        ref="LJ260302-00010",
+        department="tax",
+        version=1,
+        files={
+            "data.json": json.dumps({"id_number": ID_NUMBER, "bank": BANK}).encode(),
+            "form.pdf": b"%PDF-1.7 " + PHONE.encode(),
+        },
+        meta={},
+    )
     await folder.send(secret.key, secret)
     final = folder.target(secret)
     assert sorted(p.name for p in final.iterdir()) == ["data.json.age", "form.pdf.age", "receipt.json"]
@@ -202,14 +220,18 @@ async def test_folder_packets_are_encrypted_to_a_configured_department_key(tmp_p
 
 async def test_config_refuses_a_public_key_that_is_not_an_age_key():
     from pydantic import ValidationError
+
     with pytest.raises(ValidationError):
         ChannelConfig(public_key="-----BEGIN PGP PUBLIC KEY BLOCK-----")
     from pyrage import x25519
+
     assert ChannelConfig(public_key=str(x25519.Identity.generate().to_public())).public_key.startswith("age1")
 
 
-@pytest.mark.parametrize("url", ["http://dept.example/in", "ftp://dept.example/in", "https:///nohost",
-                                 "http://10.0.0.5/in", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://dept.example/in", "ftp://dept.example/in", "https:///nohost", "http://10.0.0.5/in", "file:///etc/passwd"],
+)
 def test_webhook_urls_must_be_https(url):
     with pytest.raises(ValueError):
         ChannelConfig(kind="webhook", url=url, secret=SECRET)
@@ -220,8 +242,10 @@ def test_https_or_local_http_is_accepted(url):
     assert ChannelConfig(kind="webhook", url=url, secret=SECRET).url == url
 
 
-@pytest.mark.parametrize("secret", [" " * 32, "s" * 40, "ab" * 20, "password" * 5, "0123456789" * 4,
-                                    " " + "kq3V9xZr-Tm2LpWc8Ns_Yd4Hf7Jb1Ge6Ua0Qo5Ri"])
+@pytest.mark.parametrize(
+    "secret",
+    [" " * 32, "s" * 40, "ab" * 20, "password" * 5, "0123456789" * 4, " " + "kq3V9xZr-Tm2LpWc8Ns_Yd4Hf7Jb1Ge6Ua0Qo5Ri"],
+)
 def test_webhook_secrets_need_real_entropy(secret):
     with pytest.raises(ValueError):
         ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secret)
@@ -229,6 +253,7 @@ def test_webhook_secrets_need_real_entropy(secret):
 
 def test_a_generated_secret_is_accepted():
     import secrets
+
     for _ in range(20):
         assert ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secrets.token_urlsafe(32))
         assert ChannelConfig(kind="webhook", url="https://dept.example/in", secret=secrets.token_hex(32))

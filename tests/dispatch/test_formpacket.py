@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 from pypdf import PdfReader
@@ -12,7 +12,7 @@ from dispatch.packet import PacketSource, build_full_packet
 from tests.dispatch.conftest import frozen_data
 from tests.dispatch.test_formpdf import COMMITMENT, text_of
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def full_form_text(blobs, **answers) -> str:
@@ -44,11 +44,19 @@ def test_dates_print_as_year_month_day_like_the_seed(blobs):
 
 
 def _doc(rows: int) -> FormDocument:
-    sections = [FormSection(f"第{k}部分", [FormRow(f"项目{k}-{i}", "内容" * (6 + i % 5)) for i in range(rows)])
-                for k in range(1, 4)]
-    return FormDocument(title="灵活就业“一件事一次办”申报表单", reference="LJ1（第1版）", sections=sections,
-                        commitment=COMMITMENT, signer="张三", signed_at="2026年03月01日 16:00",
-                        generated_at="2026年03月02日 10:00")
+    sections = [
+        FormSection(f"第{k}部分", [FormRow(f"项目{k}-{i}", "内容" * (6 + i % 5)) for i in range(rows)])
+        for k in range(1, 4)
+    ]
+    return FormDocument(
+        title="灵活就业“一件事一次办”申报表单",
+        reference="LJ1（第1版）",
+        sections=sections,
+        commitment=COMMITMENT,
+        signer="张三",
+        signed_at="2026年03月01日 16:00",
+        generated_at="2026年03月02日 10:00",
+    )
 
 
 def test_signature_never_stands_alone_on_a_page():

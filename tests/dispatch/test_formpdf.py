@@ -24,8 +24,9 @@ from dispatch.formpdf import (
 )
 
 TITLE = "灵活就业“一件事一次办”申报表单"
-COMMITMENT = ("本人承诺填报的以上内容均真实、准确、有效，如与实际情况不一致，"
-              "本人愿意承担相应责任，同时纳入人社信用记录。")
+COMMITMENT = (
+    "本人承诺填报的以上内容均真实、准确、有效，如与实际情况不一致，本人愿意承担相应责任，同时纳入人社信用记录。"
+)
 LONG_ADDRESS = "河北省石家庄市长安区建设北大街88号金石小区3号楼2单元501室（东侧楼梯上楼右手边第二户）" * 2
 
 
@@ -37,18 +38,30 @@ def sample_doc(sections: list[FormSection] | None = None) -> FormDocument:
         FormRow("曾用名", "李𬌗"),
         FormRow("证件号码", "130102199001011234", required=True),
         FormRow("户籍地址", LONG_ADDRESS, required=True),
-        FormRow("就业类型", "", required=True,
-                options=["企业吸纳", "自主创业（个体工商户、中小微、大型企业）", "灵活就业",
-                         "单位（机关、事业单位、民办非企业）就业", "公益性岗位", "其他"],
-                chosen=["灵活就业"]),
+        FormRow(
+            "就业类型",
+            "",
+            required=True,
+            options=[
+                "企业吸纳",
+                "自主创业（个体工商户、中小微、大型企业）",
+                "灵活就业",
+                "单位（机关、事业单位、民办非企业）就业",
+                "公益性岗位",
+                "其他",
+            ],
+            chosen=["灵活就业"],
+        ),
         FormRow("银行账号", "6222021234567890123"),
     ]
     return FormDocument(
         title=TITLE,
         reference="HB-2025-000123",
-        sections=sections or [FormSection("个人基本信息", rows),
-                              FormSection("特定群体登记信息", [FormRow("人员类别", "其他")],
-                                          note="办理就业登记不用填写")],
+        sections=sections
+        or [
+            FormSection("个人基本信息", rows),
+            FormSection("特定群体登记信息", [FormRow("人员类别", "其他")], note="办理就业登记不用填写"),
+        ],
         commitment=COMMITMENT,
         signer="张𫖮",
         signed_at="2025年3月2日 10:15",
@@ -93,8 +106,7 @@ def test_every_value_label_and_heading_appears(form_pdf):
         for row in section.rows:
             assert squash(row.value) in text
             assert squash(row.label) in text
-    for piece in (TITLE, "HB-2025-000123", COMMITMENT, "2025年3月2日10:15",
-                  "办理就业登记不用填写"):
+    for piece in (TITLE, "HB-2025-000123", COMMITMENT, "2025年3月2日10:15", "办理就业登记不用填写"):
         assert squash(piece) in text
 
 
@@ -128,8 +140,7 @@ def test_signature_line_after_commitment(form_pdf):
 def test_font_is_embedded(form_pdf, tmp_path):
     path = tmp_path / "form.pdf"
     path.write_bytes(form_pdf)
-    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     fonts = out.splitlines()[2:]
     assert fonts
     for line in fonts:
@@ -141,16 +152,16 @@ def test_font_is_embedded(form_pdf, tmp_path):
 def test_page_renders_non_blank(form_pdf, tmp_path):
     path = tmp_path / "form.pdf"
     path.write_bytes(form_pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(path),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True
+    )
     with Image.open(next(tmp_path.glob("page*.png"))) as page:
         assert page.convert("L").getextrema()[0] < 100  # some dark ink on the page
 
 
 def test_long_form_breaks_pages_and_loses_nothing():
     sections = [
-        FormSection(f"第{n}部分", [FormRow(f"字段{n}-{i}", f"值{n}-{i}-𫖮") for i in range(12)])
-        for n in range(8)
+        FormSection(f"第{n}部分", [FormRow(f"字段{n}-{i}", f"值{n}-{i}-𫖮") for i in range(12)]) for n in range(8)
     ]
     pdf = render_form_pdf(sample_doc(sections))
     assert len(PdfReader(BytesIO(pdf)).pages) > 1
@@ -197,7 +208,10 @@ def test_noto_collection_is_found_with_its_bold_face(monkeypatch, fresh_font_loo
     wqy = tmp_path / "wqy-microhei.ttc"
     wqy.write_bytes(b"ttc")
     assert find_cjk_font((str(tmp_path),), (str(wqy),)) == (
-        tmp_path / "NotoSansCJK-Regular.ttc", 2, tmp_path / "NotoSansCJK-Bold.ttc")
+        tmp_path / "NotoSansCJK-Regular.ttc",
+        2,
+        tmp_path / "NotoSansCJK-Bold.ttc",
+    )
 
 
 def test_wqy_is_the_fallback_with_a_warning(monkeypatch, fresh_font_lookup, tmp_path, caplog):
@@ -220,6 +234,7 @@ def test_lookup_is_cached(fresh_font_lookup):
 
 
 # --- materials bundle -----------------------------------------------------------------
+
 
 def photo(size, color) -> bytes:
     out = BytesIO()
@@ -249,8 +264,7 @@ def outline(reader: PdfReader) -> list[tuple[str, int]]:
 
 def test_materials_three_photos_and_a_two_page_pdf_make_five_pages():
     parts = [
-        ("居民身份证", [("image", photo((1600, 1000), "red")),
-                        ("image", photo((1600, 1000), "blue"))]),
+        ("居民身份证", [("image", photo((1600, 1000), "red")), ("image", photo((1600, 1000), "blue"))]),
         ("劳动合同", [("pdf", two_page_pdf())]),
         ("户口簿本人页", [("image", photo((900, 1400), "green"))]),
     ]
@@ -272,8 +286,9 @@ def test_materials_accepts_pdf_encrypted_with_empty_password():
 
 
 def test_materials_skip_empty_parts_and_refuse_nothing():
-    reader = PdfReader(BytesIO(materials_pdf([
-        ("转出档案介绍信", []), ("居民身份证", [("image", photo((800, 500), "gray"))])])))
+    reader = PdfReader(
+        BytesIO(materials_pdf([("转出档案介绍信", []), ("居民身份证", [("image", photo((800, 500), "gray"))])]))
+    )
     assert outline(reader) == [("居民身份证", 0)]
     with pytest.raises(ValueError):
         materials_pdf([("居民身份证", [])])
@@ -283,6 +298,7 @@ def test_materials_skip_empty_parts_and_refuse_nothing():
 
 def test_common_subset_serves_ordinary_text_and_rare_names_use_the_full_face(tmp_path, monkeypatch):
     from dispatch import fontcache, formpdf
+
     monkeypatch.setenv("FONT_CACHE_DIR", str(tmp_path))
     fontcache.common_face.cache_clear()
     font = formpdf.find_cjk_font()
@@ -296,8 +312,10 @@ def test_common_subset_serves_ordinary_text_and_rare_names_use_the_full_face(tmp
 
 def test_a_material_that_cannot_be_read_becomes_a_page_saying_which_one():
     bad: list[str] = []
-    parts = [("居民身份证", [("image", photo((800, 500), "gray")), ("image", b"\xff\xd8\xff broken")]),
-             ("劳动合同", [("pdf", two_page_pdf()), ("pdf", b"%PDF-1.7\n garbage"), ("missing", b"")])]
+    parts = [
+        ("居民身份证", [("image", photo((800, 500), "gray")), ("image", b"\xff\xd8\xff broken")]),
+        ("劳动合同", [("pdf", two_page_pdf()), ("pdf", b"%PDF-1.7\n garbage"), ("missing", b"")]),
+    ]
     reader = PdfReader(BytesIO(materials_pdf(parts, bad)))
     pages = [re.sub(r"[\s\x00]", "", p.extract_text()) for p in reader.pages]
     assert len(pages) == 6  # photo, placeholder, two contract pages, two placeholders

@@ -22,8 +22,10 @@ def data(blobs):
 
 def source(data, **kw) -> PacketSource:
     from datetime import date
-    return PacketSource(ref="LJ260302-00010", version=1, data=data, accepted_at=T0,
-                        deadline=date(2026, 3, 23), case_id=11, **kw)
+
+    return PacketSource(
+        ref="LJ260302-00010", version=1, data=data, accepted_at=T0, deadline=date(2026, 3, 23), case_id=11, **kw
+    )
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -53,8 +55,7 @@ def test_packet_data_json_is_minimal(dept, data, blobs):
     packet = build_packet(source(data), dept, blobs, render_pdfs=False)
     doc = json.loads(packet.files["data.json"])
     assert doc["schema_version"] == "hebei-flexjob-packet/1"
-    assert (doc["ref"], doc["department"], doc["version"], doc["deadline"]) == (
-        "LJ260302-00010", dept, 1, "2026-03-23")
+    assert (doc["ref"], doc["department"], doc["version"], doc["deadline"]) == ("LJ260302-00010", dept, 1, "2026-03-23")
     assert set(doc["fields"]) == set(FIELDS_BY_DEPARTMENT[dept]) & set(data["answers"])
     assert list(doc["materials"]) == [k for k in MATERIALS[dept] if k in data["materials"]]
     for slot in doc["materials"].values():

@@ -78,8 +78,9 @@ def test_a_reused_subset_renders_its_glyphs(empty_cache, tmp_path):
     render_form_pdf(sample_doc())
     path = tmp_path / "again.pdf"
     path.write_bytes(render_form_pdf(sample_doc()))  # from the cache
-    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True, timeout=60
+    )
     page = next(tmp_path.glob("p*.pgm")).read_bytes()
     header_end = page.index(b"255\n") + 4
     dark = sum(1 for b in page[header_end:] if b < 128)

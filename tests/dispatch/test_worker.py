@@ -9,11 +9,11 @@ import random
 import pytest
 
 from dialogs import departments
-from office import decisions
-from office.deadlines import watch
 from dispatch.channels import FolderChannel
 from dispatch.worker import Worker
-from storage.models import DepartmentCase, Delivery, Event, Notification
+from office import decisions
+from office.deadlines import watch
+from storage.models import Delivery, DepartmentCase, Event, Notification
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import Crash, RecordingChannel, accepted_application, rows
 
@@ -38,7 +38,8 @@ async def test_each_department_gets_its_packet_once(sm, blobs, calendar, clock, 
         assert json.loads(packet.files["data.json"])["department"] == dept
     outbox = await rows(sm, Delivery)
     assert {(d.status, d.attempts, d.receipt) for d in outbox} == {
-        ("delivered", 1, f"rec:{app.ref}:{d.department}:v1") for d in outbox}
+        ("delivered", 1, f"rec:{app.ref}:{d.department}:v1") for d in outbox
+    }
     assert {c.state for c in await rows(sm, DepartmentCase)} == {"delivered"}
     assert len([e for e in await rows(sm, Event) if e.kind == "packet_delivered"]) == 3
     # clerks of folder/webhook departments get a PII-free notice in their chat, once
@@ -46,8 +47,9 @@ async def test_each_department_gets_its_packet_once(sm, blobs, calendar, clock, 
     assert sorted(n.chat_id for n in notices) == ["101", "102", "103"]
 
 
-async def test_crash_between_send_and_record_resends_same_key(sm, blobs, calendar, clock, config,
-                                                              fast_packer, recording):
+async def test_crash_between_send_and_record_resends_same_key(
+    sm, blobs, calendar, clock, config, fast_packer, recording
+):
     app = await accepted_application(sm, blobs, calendar, clock)
     recording["hrss"].crash_after_send = 1
     w = worker(sm, blobs, config, clock, fast_packer, recording)
@@ -60,21 +62,23 @@ async def test_crash_between_send_and_record_resends_same_key(sm, blobs, calenda
     clock.advance(seconds=config.lease + 1)  # the lease of the dead worker ends
     assert await w.run_once() == 1
     key = f"{app.ref}:hrss:v1"
-    assert recording["hrss"].calls == [key, key]       # sent twice, with the same key...
-    assert list(recording["hrss"].effects) == [key]    # ...one effect at the department
+    assert recording["hrss"].calls == [key, key]  # sent twice, with the same key...
+    assert list(recording["hrss"].effects) == [key]  # ...one effect at the department
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
 
 
-async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, calendar, clock, config,
-                                                                  fast_packer, tmp_path):
+async def test_folder_department_sees_one_directory_after_a_crash(
+    sm, blobs, calendar, clock, config, fast_packer, tmp_path
+):
     app = await accepted_application(sm, blobs, calendar, clock)
     folder = FolderChannel(tmp_path / "outbox")
-    w = worker(sm, blobs, config, clock, fast_packer, {d: folder for d in departments.KEYS})
+    w = worker(sm, blobs, config, clock, fast_packer, dict.fromkeys(departments.KEYS, folder))
     original = w._delivered
 
     async def crash_once(*args):
         w._delivered = original
         raise Crash()
+
     w._delivered = crash_once
     with pytest.raises(Crash):
         await w.run_once(limit=1)
@@ -86,8 +90,9 @@ async def test_folder_department_sees_one_directory_after_a_crash(sm, blobs, cal
     assert {d.status for d in await rows(sm, Delivery)} == {"delivered"}
 
 
-async def test_retries_with_backoff_then_dead_letter_and_admin_alert(sm, blobs, calendar, clock, config,
-                                                                     fast_packer, recording):
+async def test_retries_with_backoff_then_dead_letter_and_admin_alert(
+    sm, blobs, calendar, clock, config, fast_packer, recording
+):
     app = await accepted_application(sm, blobs, calendar, clock)
     recording["tax"].fail = 99
     w = worker(sm, blobs, config, clock, fast_packer, recording)
@@ -109,7 +114,10 @@ async def test_retries_with_backoff_then_dead_letter_and_admin_alert(sm, blobs, 
     assert len(alerts) == 1 and alerts[0].chat_id == "900" and app.ref in alerts[0].body["text"]
     assert "张" not in alerts[0].body["text"]
     assert [e.kind for e in await rows(sm, Event) if e.kind.startswith("delivery_")] == [
-        "delivery_failed", "delivery_failed", "delivery_dead"]
+        "delivery_failed",
+        "delivery_failed",
+        "delivery_dead",
+    ]
     case = [c for c in await rows(sm, DepartmentCase) if c.department == "tax"][0]
     assert case.state == "pending"
 
@@ -159,8 +167,9 @@ async def test_run_forever_drains_and_stops(sm, blobs, calendar, clock, config, 
     all_sent, stop, channels = asyncio.Event(), asyncio.Event(), {}
     channels.update({d: Signalling(channels, all_sent) for d in departments.KEYS})
     w = worker(sm, blobs, config, clock, fast_packer, channels)
-    task = asyncio.create_task(w.run_forever(stop, poll_interval=3600,
-                                            periodic=lambda: watch(sm, w.config, w.now(), calendar)))
+    task = asyncio.create_task(
+        w.run_forever(stop, poll_interval=3600, periodic=lambda: watch(sm, w.config, w.now(), calendar))
+    )
     await asyncio.wait_for(all_sent.wait(), 10)
     stop.set()
     await asyncio.wait_for(task, 10)
@@ -172,6 +181,7 @@ async def test_a_bad_material_is_isolated_and_the_delivery_still_goes(sm, blobs,
     """A stored PDF that breaks the bundle (kept from before intake rewrote PDFs) or a lost file
     becomes a page naming that material; the department still gets its packet."""
     from dispatch.packet import build_packet
+
     app = await accepted_application(sm, blobs, calendar, clock)
     household = app.data["materials"]["household"]["files"]
     bad = b"%PDF-1.7\n" + b"[" * 5000 + b" garbage"
@@ -188,8 +198,9 @@ async def test_a_bad_material_is_isolated_and_the_delivery_still_goes(sm, blobs,
     assert b"%PDF" in packet.files["materials.pdf"][:8]
 
 
-async def test_killed_workers_leases_do_not_count_as_attempts(sm, blobs, calendar, clock, config, fast_packer,
-                                                              recording):
+async def test_killed_workers_leases_do_not_count_as_attempts(
+    sm, blobs, calendar, clock, config, fast_packer, recording
+):
     """A worker killed after sending (its lease then lapses) made no failed attempt: however often that
     happens, the packet is delivered, not dead-lettered, and one real attempt is counted."""
     await accepted_application(sm, blobs, calendar, clock)
@@ -207,6 +218,7 @@ async def test_killed_workers_leases_do_not_count_as_attempts(sm, blobs, calenda
 async def test_start_removes_temp_folders_a_killed_worker_left(sm, blobs, config, fast_packer, tmp_path):
     import os
     import time
+
     folder = FolderChannel(tmp_path / "outbox")
     old, fresh = tmp_path / "outbox" / "hrss" / ".tmp-abc", tmp_path / "outbox" / "tax" / ".tmp-def"
     for d in (old, fresh):
@@ -218,7 +230,7 @@ async def test_start_removes_temp_folders_a_killed_worker_left(sm, blobs, config
     hour_ago = time.time() - 3600
     for p in (old, blob_tmp):
         os.utime(p, (hour_ago, hour_ago))
-    w = Worker(sm, blobs, {d: folder for d in ("hrss", "medical", "tax")}, config, packer=fast_packer)
+    w = Worker(sm, blobs, dict.fromkeys(("hrss", "medical", "tax"), folder), config, packer=fast_packer)
     assert w.sweep() == 2
     assert not old.exists() and not blob_tmp.exists()
     assert fresh.exists()  # may be another worker's write in progress

@@ -9,22 +9,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
 DEFAULT_TOKEN = "123456:AAFakeTokenForEndToEndTests_0123456789"
 CHAT_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
 # Sent as plain strings by aiogram; every other form field is JSON (numbers, booleans, objects).
-STRING_PARAMS = {"text", "caption", "callback_query_id", "file_id", "url", "parse_mode",
-                 "inline_message_id", "description", "short_description", "name", "language_code"}
+STRING_PARAMS = {
+    "text",
+    "caption",
+    "callback_query_id",
+    "file_id",
+    "url",
+    "parse_mode",
+    "inline_message_id",
+    "description",
+    "short_description",
+    "name",
+    "language_code",
+}
 
 
 class ApiError(Exception):
@@ -55,8 +68,7 @@ class Call:
     def buttons(self) -> list[str]:
         """Callback data of the inline keyboard sent with this call, row by row, flattened."""
         markup = self.params.get("reply_markup") or {}
-        return [b["callback_data"] for row in markup.get("inline_keyboard", ())
-                for b in row if "callback_data" in b]
+        return [b["callback_data"] for row in markup.get("inline_keyboard", ()) for b in row if "callback_data" in b]
 
     @property
     def protected(self) -> bool:
@@ -66,8 +78,7 @@ class Call:
     @property
     def labels(self) -> dict[str, str]:
         markup = self.params.get("reply_markup") or {}
-        return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", ())
-                for b in row}
+        return {b["text"]: b.get("callback_data", "") for row in markup.get("inline_keyboard", ()) for b in row}
 
 
 @dataclass
@@ -83,8 +94,9 @@ class FileRecord:
 class FakeBotAPI:
     """`async with FakeBotAPI() as api:` serves on `api.base_url` (give it to TELEGRAM_API_BASE)."""
 
-    def __init__(self, token: str | None = None, username: str = "fake_assistant_bot",
-                 host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, token: str | None = None, username: str = "fake_assistant_bot", host: str = "127.0.0.1", port: int = 0
+    ):
         self.token, self.username, self.host, self.port = token, username, host, port
         self.calls: list[Call] = []
         self.uploads: list[Call] = []
@@ -114,7 +126,7 @@ class FakeBotAPI:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    async def start(self) -> "FakeBotAPI":
+    async def start(self) -> FakeBotAPI:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
@@ -138,7 +150,7 @@ class FakeBotAPI:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeBotAPI":
+    async def __aenter__(self) -> FakeBotAPI:
         return await self.start()
 
     async def __aexit__(self, *exc) -> None:
@@ -151,12 +163,12 @@ class FakeBotAPI:
         self._notify()
         return update["update_id"]
 
-    def push_text(self, user_id: int, text: str, chat_id: int | None = None,
-                  reply_to: int | None = None) -> int:
+    def push_text(self, user_id: int, text: str, chat_id: int | None = None, reply_to: int | None = None) -> int:
         """`user_id` writes `text` in `chat_id` (default: the private chat; negative: a supergroup),
         optionally as a reply to the message `reply_to` of that chat."""
-        message = self._user_message(user_id, chat_id=chat_id, text=text,
-                                     reply_to_message=self._replied(chat_id or user_id, reply_to))
+        message = self._user_message(
+            user_id, chat_id=chat_id, text=text, reply_to_message=self._replied(chat_id or user_id, reply_to)
+        )
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.push_update({"message": message})
@@ -164,42 +176,72 @@ class FakeBotAPI:
     def push_command(self, user_id: int, command: str, args: str = "") -> int:
         return self.push_text(user_id, f"/{command.lstrip('/')}" + (f" {args}" if args else ""))
 
-    def push_callback(self, user_id: int, data: str, message_id: int | None = None,
-                      chat_id: int | None = None) -> int:
+    def push_callback(self, user_id: int, data: str, message_id: int | None = None, chat_id: int | None = None) -> int:
         """`user_id` presses a button of `message_id` (default: the chat's last keyboard) in
         `chat_id` (default: the private chat). The query's id is left in `last_query_id`."""
         chat = user_id if chat_id is None else chat_id
         if message_id is None:
             message_id = self.last_keyboard_message_id(chat)
         message = self._bot_messages.get((chat, message_id or 0)) or {
-            "chat": self._chat(chat), "message_id": message_id or 0, "date": 0}  # InaccessibleMessage
+            "chat": self._chat(chat),
+            "message_id": message_id or 0,
+            "date": 0,
+        }  # InaccessibleMessage
         query_id = self.last_query_id = str(next(self._update_ids) * 7919)
         self._open_callbacks.add(query_id)
-        return self.push_update({"callback_query": {
-            "id": query_id, "from": self._user(user_id), "chat_instance": str(-chat * 31),
-            "data": data, "message": message}})
+        return self.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(user_id),
+                    "chat_instance": str(-chat * 31),
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
 
-    def push_photo(self, user_id: int, data: bytes, caption: str | None = None,
-                   media_group_id: str | None = None) -> int:
+    def push_photo(
+        self, user_id: int, data: bytes, caption: str | None = None, media_group_id: str | None = None
+    ) -> int:
         rec = self.register_file(data, name=None, mime="image/jpeg", folder="photos")
-        sizes = [{"file_id": rec.file_id, "file_unique_id": rec.unique_id, "width": 1280,
-                  "height": 960, "file_size": len(data)}]
+        sizes = [
+            {
+                "file_id": rec.file_id,
+                "file_unique_id": rec.unique_id,
+                "width": 1280,
+                "height": 960,
+                "file_size": len(data),
+            }
+        ]
         message = self._user_message(user_id, photo=sizes, caption=caption, media_group_id=media_group_id)
         return self.push_update({"message": message})
 
-    def push_document(self, user_id: int, data: bytes, filename: str,
-                      mime: str = "application/octet-stream", caption: str | None = None) -> int:
+    def push_document(
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str,
+        mime: str = "application/octet-stream",
+        caption: str | None = None,
+    ) -> int:
         rec = self.register_file(data, name=filename, mime=mime, folder="documents")
-        return self.push_update({"message": self._user_message(user_id, document=self._document(rec),
-                                                               caption=caption)})
+        return self.push_update({"message": self._user_message(user_id, document=self._document(rec), caption=caption)})
 
-    def register_file(self, data: bytes, name: str | None = None, mime: str | None = None,
-                      folder: str = "documents") -> FileRecord:
+    def register_file(
+        self, data: bytes, name: str | None = None, mime: str | None = None, folder: str = "documents"
+    ) -> FileRecord:
         digest = hashlib.sha256(data).hexdigest()
         n = len(self.files)
         suffix = (name or "").rpartition(".")[2] if name and "." in name else "jpg"
-        rec = FileRecord(file_id=f"F{n}_{digest[:24]}", unique_id=f"U{digest[:14]}", data=data,
-                         path=f"{folder}/file_{n}.{suffix}", name=name, mime=mime)
+        rec = FileRecord(
+            file_id=f"F{n}_{digest[:24]}",
+            unique_id=f"U{digest[:14]}",
+            data=data,
+            path=f"{folder}/file_{n}.{suffix}",
+            name=name,
+            mime=mime,
+        )
         self.files[rec.file_id] = rec
         return rec
 
@@ -231,8 +273,9 @@ class FakeBotAPI:
         return set(self._open_callbacks)
 
     def callback_answers(self, query_id: str) -> list[Call]:
-        return [c for c in self.calls if c.method == "answerCallbackQuery"
-                and c.params.get("callback_query_id") == query_id]
+        return [
+            c for c in self.calls if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
+        ]
 
     async def wait_callback_answer(self, query_id: str | None = None, timeout: float = 10) -> Call:
         """The bot's first answerCallbackQuery to `query_id` (default: the last pushed query)."""
@@ -240,36 +283,46 @@ class FakeBotAPI:
         await self._wait(lambda: bool(self.callback_answers(query_id)), timeout)
         return self.callback_answers(query_id)[0]
 
-    def fail_next(self, method: str, code: int = 429, description: str = "Too Many Requests: retry after 1",
-                  retry_after: int | None = 1, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        code: int = 429,
+        description: str = "Too Many Requests: retry after 1",
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
         """The next `times` calls of `method` fail as Telegram would (429 by default)."""
-        self._failures.setdefault(method, []).extend(ApiError(code, description, retry_after)
-                                                     for _ in range(times))
+        self._failures.setdefault(method, []).extend(ApiError(code, description, retry_after) for _ in range(times))
 
     def flaky(self, method: str, rate: float, *errors: ApiError, seed: int = 1) -> None:
         """From now on `method` fails in a fraction `rate` of calls with one of `errors` (default: 500;
         "download": the file download itself); `rate=0` stops it."""
         import random
+
         rng = random.Random(seed)
         choices = list(errors) or [ApiError(500, "Internal Server Error")]
         self._flaky[method] = (lambda: rng.random() < rate, lambda: rng.choice(choices))
 
-    def garble_next(self, method: str, body: str, status: int = 200, content_type: str = "text/html",
-                    times: int = 1) -> None:
+    def garble_next(
+        self, method: str, body: str, status: int = 200, content_type: str = "text/html", times: int = 1
+    ) -> None:
         """The next `times` calls of `method` get this raw body (bad JSON, an HTML error page...)."""
         self._failures.setdefault(method, []).extend(
-            web.Response(text=body, status=status, content_type=content_type) for _ in range(times))
+            web.Response(text=body, status=status, content_type=content_type) for _ in range(times)
+        )
 
     def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
         """The next `times` calls of `method` are held `seconds` before they are answered."""
         self._failures.setdefault(method, []).extend(float(seconds) for _ in range(times))
 
-    async def wait_for_reply(self, user_id: int, predicate: Callable[[Call], bool] | None = None,
-                             timeout: float = 10, settle: float = 0.15) -> list[Call]:
+    async def wait_for_reply(
+        self, user_id: int, predicate: Callable[[Call], bool] | None = None, timeout: float = 10, settle: float = 0.15
+    ) -> list[Call]:
         """The chat's unread bot messages: up to the first matching `predicate`, or, without one,
         all that arrive until none came for `settle` seconds. Marks them read."""
+
         def unread() -> list[Call]:
-            return self.messages(user_id)[self._read.get(user_id, 0):]
+            return self.messages(user_id)[self._read.get(user_id, 0) :]
 
         def matched() -> int | None:
             for i, call in enumerate(unread()):
@@ -286,12 +339,12 @@ class FakeBotAPI:
             while True:
                 count = len(unread())
                 try:
-                    await self._wait(lambda: len(unread()) > count, settle)
+                    await self._wait(lambda count=count: len(unread()) > count, settle)
                 except TimeoutError:
                     break
             got = unread()
         else:
-            got = unread()[:matched() + 1]
+            got = unread()[: matched() + 1]
         self._read[user_id] = self._read.get(user_id, 0) + len(got)
         return got
 
@@ -301,6 +354,7 @@ class FakeBotAPI:
     async def wait_call(self, method: str, after: int = 0, timeout: float = 10) -> Call:
         def found() -> Call | None:
             return next((c for c in self.calls[after:] if c.method == method), None)
+
         await self._wait(lambda: found() is not None, timeout)
         return found()
 
@@ -352,9 +406,15 @@ class FakeBotAPI:
 
     # ---- methods ---------------------------------------------------------------------------
     async def _m_getMe(self, token, p, files):
-        return {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Fake Assistant",
-                "username": self.username, "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Fake Assistant",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _m_getUpdates(self, token, p, files):
         offset, limit, timeout = p.get("offset"), int(p.get("limit") or 100), float(p.get("timeout") or 0)
@@ -365,11 +425,9 @@ class FakeBotAPI:
             else:
                 self._pending = [u for u in self._pending if u["update_id"] >= offset]
             self._notify()
-        try:
+        with contextlib.suppress(TimeoutError):
             await self._wait(lambda: bool(self._pending) or self._closing, timeout)
-        except TimeoutError:
-            pass
-        return [json.loads(json.dumps(u)) for u in self._pending[:max(1, min(limit, 100))]]
+        return [json.loads(json.dumps(u)) for u in self._pending[: max(1, min(limit, 100))]]
 
     async def _m_deleteWebhook(self, token, p, files):
         if p.get("drop_pending_updates"):
@@ -378,15 +436,17 @@ class FakeBotAPI:
         return True
 
     async def _m_setWebhook(self, token, p, files):
-        self.webhook = {"url": p["url"], "secret_token": p.get("secret_token"),
-                        "allowed_updates": p.get("allowed_updates")}
+        self.webhook = {
+            "url": p["url"],
+            "secret_token": p.get("secret_token"),
+            "allowed_updates": p.get("allowed_updates"),
+        }
         if self._pusher is None or self._pusher.done():
             self._pusher = asyncio.ensure_future(self._push_webhook())
         return True
 
     # ---- webhook delivery ------------------------------------------------------------------------
-    def spread_over(self, targets: list[str], duplicates: float = 0.0, shuffle: bool = False,
-                    seed: int = 16) -> None:
+    def spread_over(self, targets: list[str], duplicates: float = 0.0, shuffle: bool = False, seed: int = 16) -> None:
         """Deliver webhook updates to these listener URLs instead of the registered one (the reverse proxy
         in front of several bot processes), round robin; `duplicates`: the share re-delivered to another
         target after its 200; `shuffle`: each batch of waiting updates is sent in a random order."""
@@ -397,13 +457,18 @@ class FakeBotAPI:
         """Telegram's side of a webhook: POST each waiting update (at most 40 at a time) with the secret
         token until a 2xx answer; anything else (or no answer) is retried after a moment."""
         import aiohttp
+
         in_flight: set[int] = set()
         turn = itertools.count()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+
             async def post(update: dict) -> None:
                 try:
-                    if await post_once(update) and self.webhook_duplicates \
-                            and self._random.random() < self.webhook_duplicates:
+                    if (
+                        await post_once(update)
+                        and self.webhook_duplicates
+                        and self._random.random() < self.webhook_duplicates
+                    ):
                         await post_once(update)  # re-delivered, as after a lost answer
                 finally:
                     in_flight.discard(update["update_id"])
@@ -419,7 +484,7 @@ class FakeBotAPI:
                     async with http.post(url, json=update, headers=headers) as r:
                         ok = 200 <= r.status < 300
                         self.webhook_answers.append((update["update_id"], url, r.status))
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                except (TimeoutError, aiohttp.ClientError, OSError):
                     self.webhook_answers.append((update["update_id"], url, 0))
                 if ok:
                     self._pending = [u for u in self._pending if u["update_id"] != update["update_id"]]
@@ -428,19 +493,22 @@ class FakeBotAPI:
                 return ok
 
             while not self._closing and self.webhook is not None:
-                waiting = [u for u in self._pending if u["update_id"] not in in_flight][:40 - len(in_flight)]
+                waiting = [u for u in self._pending if u["update_id"] not in in_flight][: 40 - len(in_flight)]
                 if self.webhook_shuffle:
                     self._random.shuffle(waiting)
                 for update in waiting:
                     in_flight.add(update["update_id"])
                     asyncio.ensure_future(post(update))
                 await asyncio.sleep(0.01)
-                try:
-                    await self._wait(lambda: (len(in_flight) < 40 and any(u["update_id"] not in in_flight
-                                                                           for u in self._pending))
-                                     or self._closing or self.webhook is None, 0.5)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await self._wait(
+                        lambda: (
+                            (len(in_flight) < 40 and any(u["update_id"] not in in_flight for u in self._pending))
+                            or self._closing
+                            or self.webhook is None
+                        ),
+                        0.5,
+                    )
 
     async def _m_setMyCommands(self, token, p, files):
         return True
@@ -512,36 +580,60 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: invalid file_id")
         if len(rec.data) > 20 * 1024 * 1024:
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": rec.file_id, "file_unique_id": rec.unique_id, "file_size": len(rec.data),
-                "file_path": rec.path}
+        return {
+            "file_id": rec.file_id,
+            "file_unique_id": rec.unique_id,
+            "file_size": len(rec.data),
+            "file_path": rec.path,
+        }
 
     # ---- helpers ---------------------------------------------------------------------------
     def _send_file(self, token, p, files, kind: str) -> dict:
         value = p.get(kind)
         if isinstance(value, str) and value.startswith("attach://"):
-            name, data = files.get(value[len("attach://"):], (None, None))
+            name, data = files.get(value[len("attach://") :], (None, None))
             if data is None:
                 raise ApiError(400, f"Bad Request: file for {kind} not found in the request")
-            rec = self.register_file(data, name=name, folder=kind + "s",
-                                     mime="application/pdf" if (name or "").endswith(".pdf") else None)
+            rec = self.register_file(
+                data, name=name, folder=kind + "s", mime="application/pdf" if (name or "").endswith(".pdf") else None
+            )
         elif isinstance(value, str) and value in self.files:
             rec = self.files[value]
         else:
             raise ApiError(400, f"Bad Request: wrong {kind} identifier/HTTP URL specified")
         p["_file"] = rec  # the uploaded bytes, name and file_id
-        extra = ({"document": self._document(rec)} if kind == "document" else
-                 {"photo": [{"file_id": rec.file_id, "file_unique_id": rec.unique_id, "width": 1280,
-                             "height": 960, "file_size": len(rec.data)}]})
+        extra = (
+            {"document": self._document(rec)}
+            if kind == "document"
+            else {
+                "photo": [
+                    {
+                        "file_id": rec.file_id,
+                        "file_unique_id": rec.unique_id,
+                        "width": 1280,
+                        "height": 960,
+                        "file_size": len(rec.data),
+                    }
+                ]
+            }
+        )
         result = self._bot_message(token, p, caption=p.get("caption"), **extra)
         self.uploads.append(Call(f"send{kind.title()}", p, result))
         return result
 
     def _bot_message(self, token: str, p: dict, **content) -> dict:
         chat_id = int(p["chat_id"])
-        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": self._chat(chat_id), "from": {"id": int(token.split(":")[0]), "is_bot": True,
-                                                         "first_name": "Fake Assistant",
-                                                         "username": self.username}}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": {
+                "id": int(token.split(":")[0]),
+                "is_bot": True,
+                "first_name": "Fake Assistant",
+                "username": self.username,
+            },
+        }
         message.update({k: v for k, v in content.items() if v is not None})
         markup = _inline(p.get("reply_markup"))
         if markup:
@@ -551,8 +643,12 @@ class FakeBotAPI:
 
     def _user_message(self, user_id: int, chat_id: int | None = None, **content) -> dict:
         chat = user_id if chat_id is None else chat_id
-        message = {"message_id": self._next_message_id(chat), "date": int(time.time()),
-                   "chat": self._chat(chat), "from": self._user(user_id)}
+        message = {
+            "message_id": self._next_message_id(chat),
+            "date": int(time.time()),
+            "chat": self._chat(chat),
+            "from": self._user(user_id),
+        }
         message.update({k: v for k, v in content.items() if v is not None})
         return message
 
@@ -561,7 +657,10 @@ class FakeBotAPI:
         if message_id is None:
             return None
         message = self._bot_messages.get((chat_id, message_id)) or {
-            "message_id": message_id, "date": 0, "chat": self._chat(chat_id)}
+            "message_id": message_id,
+            "date": 0,
+            "chat": self._chat(chat_id),
+        }
         return {k: v for k, v in message.items() if k != "reply_to_message"}
 
     def _next_message_id(self, chat_id: int) -> int:
@@ -614,11 +713,9 @@ async def _params(request: web.Request) -> tuple[dict, dict[str, tuple[str | Non
     for key, value in raw.items():
         params[key] = value
         if key not in STRING_PARAMS and isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 params[key] = json.loads(value)
-            except ValueError:
-                pass
-    for key, value in params.items():
+    for value in params.values():
         if isinstance(value, str) and value.startswith("attach://") and value[9:] not in files:
             raise ApiError(400, f"Bad Request: file {value} not found in the request")
     return params, files
@@ -651,7 +748,5 @@ async def _serve(port: int) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="fake Telegram Bot API server")
     ap.add_argument("--port", type=int, default=8081)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(ap.parse_args().port))
-    except KeyboardInterrupt:
-        pass

@@ -9,15 +9,25 @@ age public key is configured. No stored upload starts with an image or PDF signa
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from pyrage import x25519
 
 from tests.e2e.test_journey import (
-    ADMIN_CHAT, APPLICANT, DESK, HELPDESK_CHAT, HRSS_CHAT, STAFF, TAX_CLERK, Deployment,
-    api, contains, drive, offers, say,
+    ADMIN_CHAT,
+    APPLICANT,
+    DESK,
+    HELPDESK_CHAT,
+    HRSS_CHAT,
+    STAFF,
+    TAX_CLERK,
+    Deployment,
+    api,
+    contains,
+    drive,
+    offers,
+    say,
 )
-from tests.scripts import ELIGIBILITY, FORM, MATERIALS, SUBMIT, ADULT_MAN
+from tests.scripts import ADULT_MAN, ELIGIBILITY, FORM, MATERIALS, SUBMIT
 
 __all__ = ["api"]  # the fake Bot API fixture, shared with the journey
 
@@ -47,8 +57,9 @@ def found_in(data: bytes) -> list[str]:
 async def test_no_plain_personal_data_at_rest_in_logs_or_staff_chats(api, tmp_path):
     dep = Deployment(api, tmp_path / "data")
     tax_key = x25519.Identity.generate()
-    dep.env.update(LOG_LEVEL="DEBUG", AUTO_ACCEPT="true",
-                   DISPATCH__DEPARTMENTS__TAX__PUBLIC_KEY=str(tax_key.to_public()))
+    dep.env.update(
+        LOG_LEVEL="DEBUG", AUTO_ACCEPT="true", DISPATCH__DEPARTMENTS__TAX__PUBLIC_KEY=str(tax_key.to_public())
+    )
     try:
         await _journey(api, dep)
     finally:
@@ -75,8 +86,11 @@ async def test_no_plain_personal_data_at_rest_in_logs_or_staff_chats(api, tmp_pa
     logs = "\n".join(dep.log_lines() + outputs)
     assert " DEBUG " in logs
     assert not found_in(logs.encode()), found_in(logs.encode())
-    staff_chats = [c for c in api.calls if c.method in ("sendMessage", "editMessageText")
-                   and str(c.params.get("chat_id")) != str(APPLICANT)]
+    staff_chats = [
+        c
+        for c in api.calls
+        if c.method in ("sendMessage", "editMessageText") and str(c.params.get("chat_id")) != str(APPLICANT)
+    ]
     assert {str(HELPDESK_CHAT), str(HRSS_CHAT)} <= {str(c.params["chat_id"]) for c in staff_chats}
     for c in staff_chats:
         assert not found_in(c.text.encode()), (c.params["chat_id"], c.text)
@@ -91,6 +105,7 @@ async def test_no_plain_personal_data_at_rest_in_logs_or_staff_chats(api, tmp_pa
     tax = [p for p in (data / "outbox" / "tax").rglob("*") if p.is_file() and p.name != "receipt.json"]
     assert tax and all(p.suffix == ".age" and not found_in(p.read_bytes()) for p in tax)
     import pyrage
+
     opened = [pyrage.decrypt(p.read_bytes(), [tax_key]) for p in tax if p.name == "data.json.age"]
     assert opened and all(BANK.encode() in raw for raw in opened)
 
@@ -109,28 +124,50 @@ async def _journey(api, dep: Deployment) -> None:
     form = [("text", WRITTEN["phone"][0]) if v == FORM_PHONE else (k, v) for k, v in FORM]
     await drive(api, APPLICANT, [("text", "/start"), *ELIGIBILITY, *form], offers(MATERIALS[0][1]))
 
-    question = (f"我的身份证{WRITTEN['id'][0]}，手机{WRITTEN['phone'][1]}，卡号{WRITTEN['bank'][1]}，"
-                f"退休后每个月能领多少养老金？")
+    question = (
+        f"我的身份证{WRITTEN['id'][0]}，手机{WRITTEN['phone'][1]}，卡号{WRITTEN['bank'][1]}，"
+        f"退休后每个月能领多少养老金？"
+    )
     await say(api, APPLICANT, lambda: api.push_text(APPLICANT, question), offers(MATERIALS[0][1]))
     ticket = (await api.wait_for_reply(HELPDESK_CHAT, contains("工单 #"), timeout=10))[-1]
-    await dep.until("ticket message recorded", lambda: dep.query(
-        "SELECT 1 FROM tickets WHERE staff_chat_id = ? AND staff_message_id = ?",
-        HELPDESK_CHAT, ticket.result["message_id"]))
+    await dep.until(
+        "ticket message recorded",
+        lambda: dep.query(
+            "SELECT 1 FROM tickets WHERE staff_chat_id = ? AND staff_message_id = ?",
+            HELPDESK_CHAT,
+            ticket.result["message_id"],
+        ),
+    )
     answer = f"您好，已核对尾号{BANK[-4:]}的账户，养老金请到社保经办机构测算。"
-    await say(api, HELPDESK_CHAT, lambda: api.push_text(DESK, answer, chat_id=HELPDESK_CHAT,
-                                                        reply_to=ticket.result["message_id"]),
-              contains("已转达申请人"))
+    await say(
+        api,
+        HELPDESK_CHAT,
+        lambda: api.push_text(DESK, answer, chat_id=HELPDESK_CHAT, reply_to=ticket.result["message_id"]),
+        contains("已转达申请人"),
+    )
 
     got = await drive(api, APPLICANT, MATERIALS + SUBMIT, contains("提交成功"))
     ref = re.search(r"受理编号：(LJ[\w-]+)", got[-1].text).group(1)
     for dept in ("medical", "tax"):
-        await dep.until(f"{dept} folder", lambda d=dept: (dep.data_dir / "outbox" / d / f"{ref}-v1"
-                                                          / "receipt.json").is_file())
+        await dep.until(
+            f"{dept} folder", lambda d=dept: (dep.data_dir / "outbox" / d / f"{ref}-v1" / "receipt.json").is_file()
+        )
 
     # The tax clerk asks for the bank account again; the re-ask shows it masked.
     await dep.cli("packets", "decide", ref, "--dept", "tax", "--as", str(TAX_CLERK), "--claim")
-    await dep.cli("packets", "decide", ref, "--dept", "tax", "--as", str(TAX_CLERK), "--correct",
-                  f"银行账号{WRITTEN['bank'][0]}有误，请核对后重新填写", "--fields", "bank_account")
+    await dep.cli(
+        "packets",
+        "decide",
+        ref,
+        "--dept",
+        "tax",
+        "--as",
+        str(TAX_CLERK),
+        "--correct",
+        f"银行账号{WRITTEN['bank'][0]}有误，请核对后重新填写",
+        "--fields",
+        "bank_account",
+    )
     await api.wait_for_reply(APPLICANT, offers(f"c|tax|{ref}"), timeout=10)
     got = await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, f"c|tax|{ref}"))
     assert any("6222 **** **** 0128" in c.text for c in got), [c.text for c in got]
@@ -143,8 +180,9 @@ async def _journey(api, dep: Deployment) -> None:
         await dep.cli("packets", "decide", ref, "--dept", dept, "--as", clerk, "--done")
     await api.wait_for_reply(APPLICANT, offers(f"r|1|{ref}"), timeout=10)
     await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, f"r|1|{ref}"), contains("感谢"))
-    await say(api, APPLICANT, lambda: api.push_text(APPLICANT, f"太慢了，我的手机{WRITTEN['phone'][0]}"),
-              contains("已收到"))
+    await say(
+        api, APPLICANT, lambda: api.push_text(APPLICANT, f"太慢了，我的手机{WRITTEN['phone'][0]}"), contains("已收到")
+    )
     await api.wait_for_reply(HELPDESK_CHAT, contains("差评回访"), timeout=10)
     await say(api, APPLICANT, lambda: api.push_command(APPLICANT, "status"), contains(ref))
     assert not api.messages(ADMIN_CHAT)

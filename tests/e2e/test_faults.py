@@ -31,21 +31,39 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="function")]
 class Child:
     """`python -m bot <cmd>` on a shared DATA_DIR, its output in a log file."""
 
-    def __init__(self, data_dir: Path, name: str, api: FakeBotAPI | None = None, token: str = DEFAULT_TOKEN,
-                 **env: str):
+    def __init__(
+        self, data_dir: Path, name: str, api: FakeBotAPI | None = None, token: str = DEFAULT_TOKEN, **env: str
+    ):
         self.api, self.log = api, data_dir.parent / f"{name}.log"
-        self.env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
-                    and not k.startswith("DISPATCH__")}
-        self.env.update(DATA_DIR=str(data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="true",
-                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", **env)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR") and not k.startswith("DISPATCH__")
+        }
+        self.env.update(
+            DATA_DIR=str(data_dir),
+            DATABASE_URL="",
+            PYTHONUNBUFFERED="1",
+            AUTO_ACCEPT="true",
+            ADMIN_CHAT_ID=str(ADMIN_CHAT),
+            DISPATCH__POLL_INTERVAL="0.3",
+            FLOOD_PER_MINUTE="100000",
+            **env,
+        )
         if api is not None:
             self.env.update(BOT_TOKEN=token, TELEGRAM_API_BASE=api.base_url)
         self.proc: subprocess.Popen | None = None
 
     def spawn(self, cmd: str = "run") -> None:
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", cmd], cwd=ROOT, env=self.env,
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", cmd],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     async def start(self) -> None:
         mark = self.api.mark()
@@ -85,8 +103,10 @@ def query(data_dir: Path, sql: str, *args) -> list[tuple]:
 async def test_two_bots_and_a_worker_on_one_sqlite_file(tmp_path):
     data_dir = tmp_path / "data"
     async with FakeBotAPI(token=DEFAULT_TOKEN) as one, FakeBotAPI(token=OTHER_TOKEN) as two:
-        bots = [Child(data_dir, "bot-a", one, EMBEDDED_WORKER="false"),
-                Child(data_dir, "bot-b", two, token=OTHER_TOKEN, EMBEDDED_WORKER="false")]
+        bots = [
+            Child(data_dir, "bot-a", one, EMBEDDED_WORKER="false"),
+            Child(data_dir, "bot-b", two, token=OTHER_TOKEN, EMBEDDED_WORKER="false"),
+        ]
         worker = Child(data_dir, "worker")
         try:
             await bots[0].start()  # the first start migrates the new database
@@ -94,11 +114,14 @@ async def test_two_bots_and_a_worker_on_one_sqlite_file(tmp_path):
             await bots[1].start()
             stats = Counter()
             users = {one: [8_100_001, 8_100_002, 8_100_003], two: [8_200_001, 8_200_002, 8_200_003]}
-            await asyncio.wait_for(asyncio.gather(*(journey(api, uid, stats) for api, uids in users.items()
-                                                    for uid in uids)), 240)
+            await asyncio.wait_for(
+                asyncio.gather(*(journey(api, uid, stats) for api, uids in users.items() for uid in uids)), 240
+            )
             deadline = time.monotonic() + 60
-            while query(data_dir, "SELECT count(*) FROM deliveries WHERE status != 'delivered'")[0][0] \
-                    or query(data_dir, "SELECT count(*) FROM notifications WHERE status != 'sent'")[0][0]:
+            while (
+                query(data_dir, "SELECT count(*) FROM deliveries WHERE status != 'delivered'")[0][0]
+                or query(data_dir, "SELECT count(*) FROM notifications WHERE status != 'sent'")[0][0]
+            ):
                 assert time.monotonic() < deadline, "the outbox did not drain"
                 await asyncio.sleep(0.5)
         finally:
@@ -188,13 +211,19 @@ async def test_flaky_telegram_loses_no_answer_and_takes_none_twice(tmp_path):
     """sendMessage failing 20% (429 with retry_after, or 500), answerCallbackQuery 30%, getFile and the
     download 30% each: the whole journey still ends in an application holding exactly the answers given."""
     from tests.scripts import ADULT_MAN
+
     data_dir, user = tmp_path / "data", 8_500_001
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
         bot = Child(data_dir, "bot", api)
         try:
             await bot.start()
-            api.flaky("sendMessage", 0.2, ApiError(429, "Too Many Requests: retry after 1", 1),
-                      ApiError(500, "Internal Server Error"), seed=1)
+            api.flaky(
+                "sendMessage",
+                0.2,
+                ApiError(429, "Too Many Requests: retry after 1", 1),
+                ApiError(500, "Internal Server Error"),
+                seed=1,
+            )
             api.flaky("answerCallbackQuery", 0.3, seed=2)
             api.flaky("getFile", 0.3, seed=3)
             api.flaky("download", 0.3, seed=4)
@@ -207,10 +236,13 @@ async def test_flaky_telegram_loses_no_answer_and_takes_none_twice(tmp_path):
             bot.stop()
     (data,) = query(data_dir, "SELECT data FROM applications")[0]
     import json
+
     answers, materials = json.loads(data)["answers"], json.loads(data)["materials"]
     assert answers["id_number"] == ADULT_MAN and answers["name"] == "张𫖮"
     assert answers["bank_name"] == "中国工商银行石家庄分行" and answers["bank_holder"] == "张𫖮"
-    assert answers["hukou_address"]["detail"] == "建设北大街12号" or "建设北大街12号" in json.dumps(answers, ensure_ascii=False)
+    assert answers["hukou_address"]["detail"] == "建设北大街12号" or "建设北大街12号" in json.dumps(
+        answers, ensure_ascii=False
+    )
     assert {k: len(v["files"]) for k, v in materials.items()} == {"household": 1, "id_front": 1, "id_back": 1}
     assert materials["id_front"]["files"][0]["sha256"] != materials["id_back"]["files"][0]["sha256"]
     assert "Traceback" not in bot.text()

@@ -30,19 +30,31 @@ def database(request, tmp_path) -> Database:
     if request.param == "sqlite":
         return Database(tmp_path / "data")
     from tests.conftest import PG_URL, _pg_fresh_url
+
     if not PG_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)")
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)"
+        )
     return Database(tmp_path / "data", _pg_fresh_url(PG_URL))
 
 
 async def test_kill_9_while_polling_loses_no_fetched_update(tmp_path, database):
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
-        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR",
-                                                                  "WEBHOOK_URL", "WEB_PORT")
-               and not k.startswith("DISPATCH__")}
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(database.data_dir),
-                   DATABASE_URL=database.url, PYTHONUNBUFFERED="1", EMBEDDED_WORKER="false",
-                   LOG_LEVEL="WARNING")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR", "WEBHOOK_URL", "WEB_PORT")
+            and not k.startswith("DISPATCH__")
+        }
+        env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE=api.base_url,
+            DATA_DIR=str(database.data_dir),
+            DATABASE_URL=database.url,
+            PYTHONUNBUFFERED="1",
+            EMBEDDED_WORKER="false",
+            LOG_LEVEL="WARNING",
+        )
         zygote = Zygote(env, tmp_path)
         await zygote.open()
         rng, pushed, kills, restarts = random.Random(16), [], 0, []
@@ -75,8 +87,9 @@ async def test_kill_9_while_polling_loses_no_fetched_update(tmp_path, database):
             deadline = time.monotonic() + 60
             handled: set[int] = set()
             while time.monotonic() < deadline:  # the bot, left alive, catches up
-                handled = {u for (u,) in await database.query(
-                    f"SELECT update_id FROM handled_updates WHERE bot_id = {BOT_ID}")}
+                handled = {
+                    u for (u,) in await database.query(f"SELECT update_id FROM handled_updates WHERE bot_id = {BOT_ID}")
+                }
                 if set(pushed) <= handled:
                     break
                 await asyncio.sleep(0.5)
@@ -87,10 +100,12 @@ async def test_kill_9_while_polling_loses_no_fetched_update(tmp_path, database):
         fetched = {u["update_id"] for c in api.calls_of("getUpdates") if c.result for u in c.result}
         refetched = sum(len(c.result or ()) for c in api.calls_of("getUpdates")) - len(fetched)
         lost = fetched - handled
-        print(f"inbox kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {kills} kills in {elapsed:.0f} s "
-              f"(restart to polling {sum(restarts) / max(len(restarts), 1) * 1000:.0f} ms), {len(pushed)} updates "
-              f"pushed, {len(fetched)} fetched ({refetched} fetched again after a kill), lost {len(lost)}, "
-              f"never handled {len(set(pushed) - handled)}, left in the inbox {waiting[0][0]}")
+        print(
+            f"inbox kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {kills} kills in {elapsed:.0f} s "
+            f"(restart to polling {sum(restarts) / max(len(restarts), 1) * 1000:.0f} ms), {len(pushed)} updates "
+            f"pushed, {len(fetched)} fetched ({refetched} fetched again after a kill), lost {len(lost)}, "
+            f"never handled {len(set(pushed) - handled)}, left in the inbox {waiting[0][0]}"
+        )
         assert kills >= KILLS
         assert refetched > 0, "no kill landed between a fetch and its confirmation: the test proves nothing"
         assert lost == set()

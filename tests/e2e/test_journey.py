@@ -23,21 +23,43 @@ import pytest_asyncio
 
 from dialogs.callbacks import CaseCb, parse
 from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
-from tests.scripts import ELIGIBILITY, FORM, MATERIALS, SUBMIT, ADULT_MAN, jpeg
+from tests.scripts import ADULT_MAN, ELIGIBILITY, FORM, MATERIALS, SUBMIT, jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP, REPLY, CLI_TIMEOUT, DELIVERY = 45, 10, 60, 30
 
 APPLICANT, WINDOW_CLERK, HRSS_CLERK, MEDICAL_CLERK, TAX_CLERK, DESK, STRANGER = (
-    777, 5001, 5002, 5003, 5004, 5005, 9999)
+    777,
+    5001,
+    5002,
+    5003,
+    5004,
+    5005,
+    9999,
+)
 HELPDESK_CHAT, WINDOW_CHAT, ADMIN_CHAT, HRSS_CHAT = -1001, -1002, -1003, -1010
 NAME, PHONE = "张𫖮", "13812345678"  # from tests.scripts.FORM
-SETTINGS = {"BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL", "LOG_LEVEL", "AUTO_ACCEPT",
-            "WINDOW_CHAT_ID", "HELPDESK_CHAT_ID", "ADMIN_CHAT_ID", "EMBEDDED_WORKER", "CALLBACK_PORT",
-            "CALLBACK_HOST"}
-STAFF = [(str(WINDOW_CLERK), "窗口王", "window"), (str(HRSS_CLERK), "人社李", "clerk", "--dept", "hrss"),
-         (str(MEDICAL_CLERK), "医保赵", "clerk", "--dept", "medical"),
-         (str(TAX_CLERK), "税务钱", "clerk", "--dept", "tax"), (str(DESK), "客服孙", "helpdesk")]
+SETTINGS = {
+    "BOT_TOKEN",
+    "TELEGRAM_API_BASE",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "LOG_LEVEL",
+    "AUTO_ACCEPT",
+    "WINDOW_CHAT_ID",
+    "HELPDESK_CHAT_ID",
+    "ADMIN_CHAT_ID",
+    "EMBEDDED_WORKER",
+    "CALLBACK_PORT",
+    "CALLBACK_HOST",
+}
+STAFF = [
+    (str(WINDOW_CLERK), "窗口王", "window"),
+    (str(HRSS_CLERK), "人社李", "clerk", "--dept", "hrss"),
+    (str(MEDICAL_CLERK), "医保赵", "clerk", "--dept", "medical"),
+    (str(TAX_CLERK), "税务钱", "clerk", "--dept", "tax"),
+    (str(DESK), "客服孙", "helpdesk"),
+]
 
 
 def offers(data: str):
@@ -56,19 +78,39 @@ class Deployment:
         self.log = data_dir.parent / "bot.log"
         self.proc: subprocess.Popen | None = None
         self.cli_log: list[str] = []
-        self.env = {k: v for k, v in os.environ.items()
-                    if k.upper() not in SETTINGS and not k.upper().startswith("DISPATCH__")}
+        self.env = {
+            k: v for k, v in os.environ.items() if k.upper() not in SETTINGS and not k.upper().startswith("DISPATCH__")
+        }
         # DATABASE_URL="" keeps a developer's .env from pointing the test at a real database.
-        self.env.update(BOT_TOKEN=DEFAULT_TOKEN, FLOOD_PER_MINUTE="100000", TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
-                        DATABASE_URL="", PYTHONUNBUFFERED="1", AUTO_ACCEPT="false", EMBEDDED_WORKER="true",
-                        HELPDESK_CHAT_ID=str(HELPDESK_CHAT), WINDOW_CHAT_ID=str(WINDOW_CHAT),
-                        ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__DEPARTMENTS__HRSS__KIND="telegram",
-                        DISPATCH__DEPARTMENTS__HRSS__CHAT_ID=str(HRSS_CHAT), DISPATCH__POLL_INTERVAL="0.5")
+        self.env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            FLOOD_PER_MINUTE="100000",
+            TELEGRAM_API_BASE=api.base_url,
+            DATA_DIR=str(data_dir),
+            DATABASE_URL="",
+            PYTHONUNBUFFERED="1",
+            AUTO_ACCEPT="false",
+            EMBEDDED_WORKER="true",
+            HELPDESK_CHAT_ID=str(HELPDESK_CHAT),
+            WINDOW_CHAT_ID=str(WINDOW_CHAT),
+            ADMIN_CHAT_ID=str(ADMIN_CHAT),
+            DISPATCH__DEPARTMENTS__HRSS__KIND="telegram",
+            DISPATCH__DEPARTMENTS__HRSS__CHAT_ID=str(HRSS_CHAT),
+            DISPATCH__POLL_INTERVAL="0.5",
+        )
 
     async def cli(self, *args: str) -> str:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *args, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), CLI_TIMEOUT)
         except TimeoutError:
@@ -83,8 +125,14 @@ class Deployment:
     async def start(self) -> None:
         mark = self.api.mark()
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env,
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline:
             try:
@@ -106,8 +154,7 @@ class Deployment:
         return [line for line in text.splitlines() if " fontTools." not in line]
 
     def output(self) -> str:
-        return ("----- bot.log -----\n" + "\n".join(self.log_lines()) + "\n----- cli -----\n"
-                + "\n".join(self.cli_log))
+        return "----- bot.log -----\n" + "\n".join(self.log_lines()) + "\n----- cli -----\n" + "\n".join(self.cli_log)
 
     def query(self, sql: str, *args) -> list[tuple]:
         with closing(sqlite3.connect(self.data_dir / "assistant.db", timeout=10)) as db:
@@ -175,7 +222,8 @@ async def test_whole_journey(api, deployment):
     await dep.cli("staff", "add", *STAFF[0])
     await asyncio.gather(*(dep.cli("staff", "add", *row) for row in STAFF[1:]))
     assert {(str(t), r, d) for t, r, d in dep.query("SELECT telegram_id, role, department FROM staff")} == {
-        (row[0], row[2], row[4] if len(row) > 3 else None) for row in STAFF}
+        (row[0], row[2], row[4] if len(row) > 3 else None) for row in STAFF
+    }
     lap("staff")
     await dep.start()
     lap("bot polling")
@@ -183,26 +231,34 @@ async def test_whole_journey(api, deployment):
     # --- 1 + 2: the application, with questions asked before the materials -------------------
     await drive(api, APPLICANT, [("text", "/start"), *ELIGIBILITY, *FORM], offers(MATERIALS[0][1]))
 
-    got = await say(api, APPLICANT, lambda: api.push_text(APPLICANT, "办理需要多长时间？"),
-                    offers(MATERIALS[0][1]))
+    got = await say(api, APPLICANT, lambda: api.push_text(APPLICANT, "办理需要多长时间？"), offers(MATERIALS[0][1]))
     assert any("15个工作日" in c.text for c in got), [c.text for c in got]
     assert any("继续办理" in c.text for c in got)
 
-    got = await say(api, APPLICANT, lambda: api.push_text(APPLICANT, "退休后每个月能领多少养老金？"),
-                    offers(MATERIALS[0][1]))
+    got = await say(
+        api, APPLICANT, lambda: api.push_text(APPLICANT, "退休后每个月能领多少养老金？"), offers(MATERIALS[0][1])
+    )
     assert any("人工客服" in c.text for c in got), [c.text for c in got]
     ticket = (await api.wait_for_reply(HELPDESK_CHAT, contains("工单 #"), timeout=REPLY))[-1]
     assert "养老金" in ticket.text and ticket.protected
     assert ADULT_MAN not in ticket.text and PHONE not in ticket.text and NAME not in ticket.text
     # The notifier records the ticket's message id just after Telegram returns it; a reply that
     # overtakes that commit finds no ticket and is dropped without a word (see the report).
-    await dep.until("ticket message recorded", lambda: dep.query(
-        "SELECT 1 FROM tickets WHERE staff_chat_id = ? AND staff_message_id = ?",
-        HELPDESK_CHAT, ticket.result["message_id"]))
+    await dep.until(
+        "ticket message recorded",
+        lambda: dep.query(
+            "SELECT 1 FROM tickets WHERE staff_chat_id = ? AND staff_message_id = ?",
+            HELPDESK_CHAT,
+            ticket.result["message_id"],
+        ),
+    )
     answer = "养老金按缴费年限和缴费基数计算，请到社保经办机构测算。"
-    await say(api, HELPDESK_CHAT, lambda: api.push_text(DESK, answer, chat_id=HELPDESK_CHAT,
-                                                        reply_to=ticket.result["message_id"]),
-              contains("已转达申请人"))
+    await say(
+        api,
+        HELPDESK_CHAT,
+        lambda: api.push_text(DESK, answer, chat_id=HELPDESK_CHAT, reply_to=ticket.result["message_id"]),
+        contains("已转达申请人"),
+    )
     reply = (await api.wait_for_reply(APPLICANT, contains("人工客服回复"), timeout=REPLY))[-1]
     assert answer in reply.text
     lap("form + questions + ticket")
@@ -226,8 +282,9 @@ async def test_whole_journey(api, deployment):
     case_notice = (await api.wait_for_reply(HRSS_CHAT, contains("新的待办件"), timeout=DELIVERY))[-1]
     assert ref in case_notice.text and f"{NAME[0]}*" in case_notice.text and case_notice.protected
     assert NAME not in case_notice.text and ADULT_MAN not in case_notice.text and PHONE not in case_notice.text
-    case_id = next(cb.case_id for b in case_notice.buttons
-                   if isinstance(cb := parse(b), CaseCb) and cb.action == "claim")
+    case_id = next(
+        cb.case_id for b in case_notice.buttons if isinstance(cb := parse(b), CaseCb) and cb.action == "claim"
+    )
     outbox = dep.data_dir / "outbox"
     for dept in ("medical", "tax"):
         folder = outbox / dept / f"{ref}-v1"
@@ -242,8 +299,7 @@ async def test_whole_journey(api, deployment):
     lap("delivered v1")
 
     # --- 5: a stranger's button press is refused and audited ---------------------------------
-    api.push_callback(STRANGER, f"k|claim|{case_id}", chat_id=HRSS_CHAT,
-                      message_id=case_notice.result["message_id"])
+    api.push_callback(STRANGER, f"k|claim|{case_id}", chat_id=HRSS_CHAT, message_id=case_notice.result["message_id"])
     refused = await api.wait_callback_answer(timeout=REPLY)
     assert "没有权限" in refused.params.get("text", ""), refused.params
     rows = dep.query("SELECT action, allowed FROM audit WHERE actor = 'tg:9999'")
@@ -251,23 +307,23 @@ async def test_whole_journey(api, deployment):
     lap("refused")
 
     # --- 6: hrss pulls its packet, asks for a new ID front; the applicant corrects; v2 -------
-    api.push_callback(HRSS_CLERK, f"k|open|{case_id}", chat_id=HRSS_CHAT,
-                      message_id=case_notice.result["message_id"])
+    api.push_callback(HRSS_CLERK, f"k|open|{case_id}", chat_id=HRSS_CHAT, message_id=case_notice.result["message_id"])
     assert "私聊" in (await api.wait_callback_answer(timeout=REPLY)).params.get("text", "")
     last_file = f"{ref}-materials.pdf"  # packet files go out in order: data.json, form.pdf, materials.pdf
-    docs = await api.wait_for_reply(HRSS_CLERK, lambda c: c.method == "sendDocument"
-                                    and c.params["_file"].name == last_file, timeout=REPLY)
+    docs = await api.wait_for_reply(
+        HRSS_CLERK, lambda c: c.method == "sendDocument" and c.params["_file"].name == last_file, timeout=REPLY
+    )
     docs = [c for c in docs if c.method == "sendDocument"]
     assert {c.params["_file"].name for c in docs} == {f"{ref}-{n}" for n in ("data.json", "form.pdf", "materials.pdf")}
     assert all(c.protected for c in docs)
-    api.push_callback(HRSS_CLERK, f"k|correct|{case_id}", chat_id=HRSS_CHAT,
-                      message_id=case_notice.result["message_id"])
+    api.push_callback(
+        HRSS_CLERK, f"k|correct|{case_id}", chat_id=HRSS_CHAT, message_id=case_notice.result["message_id"]
+    )
     assert "私聊" in (await api.wait_callback_answer(timeout=REPLY)).params.get("text", "")
     picker = (await api.wait_for_reply(HRSS_CLERK, offers(f"k|tm|{case_id}|id_front"), timeout=REPLY))[-1]
     api.push_callback(HRSS_CLERK, f"k|tm|{case_id}|id_front")
     await api.wait_callback_answer(timeout=REPLY)
-    edited = (await api.wait_for_reply(HRSS_CLERK, lambda c: c.method == "editMessageReplyMarkup",
-                                       timeout=REPLY))[-1]
+    edited = (await api.wait_for_reply(HRSS_CLERK, lambda c: c.method == "editMessageReplyMarkup", timeout=REPLY))[-1]
     assert edited.params["message_id"] == picker.result["message_id"]
     assert any(label.startswith("■") and data.endswith("|id_front") for label, data in edited.labels.items())
     await say(api, HRSS_CLERK, lambda: api.push_callback(HRSS_CLERK, f"k|cc|{case_id}"), contains("补正原因"))
@@ -281,23 +337,27 @@ async def test_whole_journey(api, deployment):
     assert any("开始补正" in c.text for c in got), [c.text for c in got]
     await say(api, APPLICANT, lambda: api.push_photo(APPLICANT, jpeg("blue")), offers("review|ok"))
     await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, "review|ok"), offers("commitment|accept"))
-    await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, "commitment|accept"),
-              contains("补正内容已提交"))
+    await say(api, APPLICANT, lambda: api.push_callback(APPLICANT, "commitment|accept"), contains("补正内容已提交"))
     renotice = (await api.wait_for_reply(HRSS_CHAT, contains("补正后重新推送"), timeout=DELIVERY))[-1]
     assert ref in renotice.text and NAME not in renotice.text and ADULT_MAN not in renotice.text
     lap("corrected v2")
 
     # --- 7: every department finishes; the applicant rates; a bad rating becomes a ticket ----
-    await dep.until("hrss v2 delivered", lambda: dep.query(
-        "SELECT 1 FROM deliveries d JOIN applications a ON a.id = d.application_id "
-        "WHERE a.ref = ? AND d.department = 'hrss' AND d.version = 2 AND d.status = 'delivered'", ref))
-    api.push_callback(HRSS_CLERK, f"k|done|{case_id}", chat_id=HRSS_CHAT,
-                      message_id=renotice.result["message_id"])
+    await dep.until(
+        "hrss v2 delivered",
+        lambda: dep.query(
+            "SELECT 1 FROM deliveries d JOIN applications a ON a.id = d.application_id "
+            "WHERE a.ref = ? AND d.department = 'hrss' AND d.version = 2 AND d.status = 'delivered'",
+            ref,
+        ),
+    )
+    api.push_callback(HRSS_CLERK, f"k|done|{case_id}", chat_id=HRSS_CHAT, message_id=renotice.result["message_id"])
     done = await api.wait_callback_answer(timeout=REPLY)
     assert "已办结" in done.params.get("text", ""), done.params
     outs = await asyncio.gather(
         dep.cli("packets", "decide", ref, "--dept", "medical", "--as", str(MEDICAL_CLERK), "--done"),
-        dep.cli("packets", "decide", ref, "--dept", "tax", "--as", str(TAX_CLERK), "--done", "已完成费种认定"))
+        dep.cli("packets", "decide", ref, "--dept", "tax", "--as", str(TAX_CLERK), "--done", "已完成费种认定"),
+    )
     assert all("已办结" in out for out in outs), outs
     result = (await api.wait_for_reply(APPLICANT, offers(f"r|5|{ref}"), timeout=REPLY))[-1]
     assert "全部办结" in result.text and "已完成费种认定" in result.text
@@ -323,7 +383,6 @@ async def test_whole_journey(api, deployment):
     assert not api.messages(ADMIN_CHAT), [c.text for c in api.messages(ADMIN_CHAT)]
     assert not any("系统繁忙" in c.text for c in api.calls if c.method == "sendMessage")
     assert not api.unanswered_callbacks()
-    assert not [line for line in dep.log_lines() if " ERROR " in line or " WARNING " in line
-                or "Traceback" in line]
+    assert not [line for line in dep.log_lines() if " ERROR " in line or " WARNING " in line or "Traceback" in line]
     lap("status")
     print("laps:", laps)

@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pytest
@@ -44,8 +44,14 @@ class Zygote:
 
     async def open(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.e2e.zygote", cwd=ROOT, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            sys.executable,
+            "-m",
+            "tests.e2e.zygote",
+            cwd=ROOT,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
         assert (await asyncio.wait_for(self.proc.stdout.readline(), 60)).strip() == b"ready"
 
     async def ask(self, line: str) -> str:
@@ -84,7 +90,7 @@ async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float) -> list
     while True:  # until the burst of the reply is over
         count = len(api.messages(uid))
         try:
-            await api._wait(lambda: len(api.messages(uid)) > count, 0.15)
+            await api._wait(lambda count=count: len(api.messages(uid)) > count, 0.15)
         except TimeoutError:
             return new_messages(api, uid, seen)
 
@@ -133,6 +139,7 @@ class Database:
             with closing(sqlite3.connect(self.data_dir / "assistant.db", timeout=30)) as db:
                 return db.execute(sql).fetchall()
         import asyncpg
+
         conn = await asyncpg.connect(self.url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
             return [tuple(r) for r in await conn.fetch(sql)]
@@ -145,6 +152,7 @@ def database(request, tmp_path) -> Database:
     if request.param == "sqlite":
         return Database(tmp_path / "data")
     from tests.conftest import PG_URL, _pg_fresh_url
+
     if not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
     return Database(tmp_path / "data", _pg_fresh_url(PG_URL))
@@ -153,11 +161,24 @@ def database(request, tmp_path) -> Database:
 async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
     data_dir, query = database.data_dir, database.query
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
-        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
-               and not k.startswith("DISPATCH__")}
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url, DATA_DIR=str(data_dir),
-                   DATABASE_URL=database.url, PYTHONUNBUFFERED="1", AUTO_ACCEPT="true", EMBEDDED_WORKER="true",
-                   ADMIN_CHAT_ID=str(ADMIN_CHAT), DISPATCH__POLL_INTERVAL="0.3", FLOOD_PER_MINUTE="100000", LOG_LEVEL="WARNING")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR") and not k.startswith("DISPATCH__")
+        }
+        env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE=api.base_url,
+            DATA_DIR=str(data_dir),
+            DATABASE_URL=database.url,
+            PYTHONUNBUFFERED="1",
+            AUTO_ACCEPT="true",
+            EMBEDDED_WORKER="true",
+            ADMIN_CHAT_ID=str(ADMIN_CHAT),
+            DISPATCH__POLL_INTERVAL="0.3",
+            FLOOD_PER_MINUTE="100000",
+            LOG_LEVEL="WARNING",
+        )
         zygote = Zygote(env, tmp_path)
         await zygote.open()
         rng, stats, users = random.Random(12), Counter(), []
@@ -177,6 +198,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
                     users.append(uid)
                     await journey(api, uid, stats)
                     j += 1
+
             await asyncio.gather(*(one(k) for k in range(APPLICANTS)))
 
         try:
@@ -187,10 +209,8 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
                 # Each life first answers something (so the journeys move even on a loaded machine),
                 # then dies at a random moment, most often in the middle of handling updates.
                 mark = api.mark()
-                try:
-                    await api._wait(lambda: any(c.method == "sendMessage" for c in api.calls[mark:]), 5)
-                except TimeoutError:
-                    pass
+                with suppress(TimeoutError):
+                    await api._wait(lambda mark=mark: any(c.method == "sendMessage" for c in api.calls[mark:]), 5)
                 await asyncio.sleep(rng.uniform(0.0, 0.8))
                 await zygote.kill()
                 stats["kills"] += 1
@@ -216,8 +236,9 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
             for call in api.messages(uid):
                 if "提交成功" in call.text:
                     told[uid] = REF.search(call.text).group(1)
-        apps = {ref: (status, app_id) for ref, status, app_id in
-                await query("SELECT ref, status, id FROM applications")}
+        apps = {
+            ref: (status, app_id) for ref, status, app_id in await query("SELECT ref, status, id FROM applications")
+        }
         lost = [(uid, ref) for uid, ref in told.items() if ref not in apps or apps[ref][0] != "accepted"]
         deliveries = Counter(a for (a,) in await query("SELECT application_id FROM deliveries"))
         without_packets = [ref for ref in told.values() if ref in apps and deliveries[apps[ref][1]] != 3]
@@ -225,15 +246,19 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
         notices = await query("SELECT chat_id, body FROM notifications WHERE kind IS NULL")
         bodies = [(chat, body if isinstance(body, dict) else json.loads(body)) for chat, body in notices]
         twice = [(chat, body["text"][:40]) for chat, body in bodies if sent[(int(chat), body["text"])] > 1]
-        accepted_twice = [uid for uid in users
-                          if sum("已由“一件事一次办”窗口受理" in c.text for c in api.messages(uid)) > 1]
+        accepted_twice = [
+            uid for uid in users if sum("已由“一件事一次办”窗口受理" in c.text for c in api.messages(uid)) > 1
+        ]
         states = Counter(s for (s,) in await query("SELECT state FROM drafts"))
         print(f"draft states: {dict(states)}")
-        print(f"kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {stats['kills']} kills in "
-              f"{elapsed:.0f} s (restarts {stats['restart_ms'] / max(stats['kills'], 1):.0f} ms each), {len(users)} journeys, "
-              f"{len(told)} told 提交成功, {len(apps)} applications, lost {len(lost)}, "
-              f"duplicate notifications {len(twice)}, resent inputs {stats['resent']}, "
-              f"repeat questions {stats['repeat_questions']}")
+        print(
+            f"kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {stats['kills']} kills in "
+            f"{elapsed:.0f} s (restarts {stats['restart_ms'] / max(stats['kills'], 1):.0f} ms each), "
+            f"{len(users)} journeys, "
+            f"{len(told)} told 提交成功, {len(apps)} applications, lost {len(lost)}, "
+            f"duplicate notifications {len(twice)}, resent inputs {stats['resent']}, "
+            f"repeat questions {stats['repeat_questions']}"
+        )
         assert stats["kills"] >= KILLS
         assert len(told) >= 1, "no journey finished: the loop proved nothing"
         assert lost == [] and without_packets == []

@@ -46,15 +46,32 @@ class HookProcess:
 
     async def start(self) -> None:
         mark = self.api.mark()
-        env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR")
-               and not k.startswith("DISPATCH__")}
-        env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=self.api.base_url, DATA_DIR=str(self.data_dir),
-                   DATABASE_URL=self.db_url, PYTHONUNBUFFERED="1", LOG_LEVEL="INFO",
-                   WEBHOOK_URL="https://assistant.example.gov.cn/tg/hook", WEBHOOK_SECRET=SECRET,
-                   WEB_PORT=str(self.port), **self.extra)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR") and not k.startswith("DISPATCH__")
+        }
+        env.update(
+            BOT_TOKEN=DEFAULT_TOKEN,
+            TELEGRAM_API_BASE=self.api.base_url,
+            DATA_DIR=str(self.data_dir),
+            DATABASE_URL=self.db_url,
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="INFO",
+            WEBHOOK_URL="https://assistant.example.gov.cn/tg/hook",
+            WEBHOOK_SECRET=SECRET,
+            WEB_PORT=str(self.port),
+            **self.extra,
+        )
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         await self.api.wait_call("setWebhook", after=mark, timeout=60)
 
     def terminate(self) -> None:
@@ -100,9 +117,16 @@ async def test_webhook_mode_end_to_end(tmp_path):
             assert {"message", "callback_query"} <= set(hook["allowed_updates"])
             api.spread_over([bot.url + "/tg/hook"])  # the reverse proxy: the URL's path on WEB_PORT
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
-                update = {"update_id": 1, "message": {"message_id": 1, "date": 1, "text": "/start",
-                          "chat": {"id": 9001, "type": "private"}, "from": {"id": 9001, "is_bot": False,
-                                                                            "first_name": "X"}}}
+                update = {
+                    "update_id": 1,
+                    "message": {
+                        "message_id": 1,
+                        "date": 1,
+                        "text": "/start",
+                        "chat": {"id": 9001, "type": "private"},
+                        "from": {"id": 9001, "is_bot": False, "first_name": "X"},
+                    },
+                }
                 for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "nope"}):
                     async with http.post(bot.url + "/tg/hook", json=update, headers=headers) as r:
                         assert r.status == 401
@@ -145,9 +169,11 @@ async def test_webhook_mode_end_to_end(tmp_path):
             assert {9200 + k % 40 for k in range(120)} <= answered
             out = bot.output()
             assert "Server disconnected" not in out
-            print(f"webhook e2e: {len(ids)} duplicated updates answered once; SIGTERM after {len(accepted)} of "
-                  f"{len(load)} accepted ({len(refused)} refused or unanswered while stopping), "
-                  f"{len(accepted & done_at_stop)} answered before the exit, {len(left)} left in the inbox for the "
-                  f"next start; all {len(load)} handled after the restart")
+            print(
+                f"webhook e2e: {len(ids)} duplicated updates answered once; SIGTERM after {len(accepted)} of "
+                f"{len(load)} accepted ({len(refused)} refused or unanswered while stopping), "
+                f"{len(accepted & done_at_stop)} answered before the exit, {len(left)} left in the inbox for the "
+                f"next start; all {len(load)} handled after the restart"
+            )
         finally:
             bot.kill()

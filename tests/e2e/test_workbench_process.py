@@ -25,8 +25,11 @@ def free_port() -> int:
 
 
 def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL", "WEB_PORT", "WEB_HOST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL", "WEB_PORT", "WEB_HOST")
+    }
     env.update(DATA_DIR=str(data_dir), DATABASE_URL="", PYTHONUNBUFFERED="1", **extra)
     return env
 
@@ -63,9 +66,14 @@ async def test_bot_web_serves_the_workbench_and_the_callbacks(tmp_path):
     port = free_port()
     log = tmp_path / "web.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "web"], cwd=ROOT, stdin=subprocess.DEVNULL,
-                                env=env_for(tmp_path / "data", WEB_PORT=str(port)), stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            env=env_for(tmp_path / "data", WEB_PORT=str(port)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         page = await wait_for_desk(port, proc, log)
         assert "工作人员登录" in page
@@ -80,10 +88,16 @@ async def test_bot_run_serves_the_workbench_when_web_port_is_set(tmp_path):
     log = tmp_path / "run.log"
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
         with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, stdin=subprocess.DEVNULL,
-                                    env=env_for(tmp_path / "data", WEB_PORT=str(port), BOT_TOKEN=DEFAULT_TOKEN,
-                                                TELEGRAM_API_BASE=api.base_url),
-                                    stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                env=env_for(
+                    tmp_path / "data", WEB_PORT=str(port), BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_BASE=api.base_url
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             assert "工作人员登录" in await wait_for_desk(port, proc, log)
         finally:

@@ -1,9 +1,10 @@
 """Starts `python -m bot run` children fast, for kill -9 loops: imports once, then forks per start.
 
 Reads commands on stdin: `start <log path>` forks a child that runs exactly `bot.__main__.main(["run"])`
-with this process's environment and answers its pid; `kill <pid>` kills one with SIGKILL and reaps it; `reap` collects children that exited. Everything the
-bot does at start (settings, migrations, database, polling) still happens in each child; only the
-interpreter start and the imports (~3-5 s, aiogram's types alone ~3 s) are paid once.
+with this process's environment and answers its pid; `kill <pid>` kills one with SIGKILL and reaps it;
+`reap` collects children that exited. Everything the bot does at start (settings, migrations, database,
+polling) still happens in each child; only the interpreter start and the imports (~3-5 s, aiogram's
+types alone ~3 s) are paid once.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ import signal
 import sys
 
 import aiogram.types  # noqa: F401 - the expensive imports, done once before forking
+
 import bot.__main__ as entry
-import bot.compose  # noqa: F401
-import bot.notifier  # noqa: F401
-import bot.serve  # noqa: F401
-import bot.telegram.inbox  # noqa: F401
-import bot.telegram.polling  # noqa: F401
+import bot.compose
+import bot.health
+import bot.metrics
+import bot.notifier
+import bot.serve
+import bot.telegram.app
+import bot.telegram.helpdesk
+import bot.telegram.inbox
+import bot.telegram.polling
+import bot.telegram.staff
 import bot.telegram.webhook  # noqa: F401
-import bot.metrics  # noqa: F401
-import bot.health  # noqa: F401
-import bot.telegram.app  # noqa: F401
-import bot.telegram.helpdesk  # noqa: F401
-import bot.telegram.staff  # noqa: F401
 import dispatch.packet  # noqa: F401
 
 

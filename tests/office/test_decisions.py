@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
 from dialogs import departments
+from dispatch.worker import Worker
 from office import decisions
 from office.deadlines import reminders, watch
 from office.staff import Actor, authorize, list_staff, remove_staff
-from dispatch.worker import Worker
-from storage.models import Application, Audit, DepartmentCase, Delivery, Event, Notification
+from storage.models import Application, Audit, Delivery, DepartmentCase, Event, Notification
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import RecordingChannel, accepted_application, image, make_staff, rows
 
@@ -23,9 +23,16 @@ HRSS_A, HRSS_B, MEDICAL, TAX = 11, 12, 21, 31
 @pytest.fixture
 async def delivered(sm, blobs, calendar, clock, config, fast_packer):
     """An accepted application whose three packets were delivered; staff of every role."""
-    await make_staff(sm, (ADMIN, "admin", None), (WINDOW, "window", None), (HELPDESK, "helpdesk", None),
-                     (HRSS_A, "clerk", "hrss"), (HRSS_B, "clerk", "hrss"), (MEDICAL, "clerk", "medical"),
-                     (TAX, "clerk", "tax"))
+    await make_staff(
+        sm,
+        (ADMIN, "admin", None),
+        (WINDOW, "window", None),
+        (HELPDESK, "helpdesk", None),
+        (HRSS_A, "clerk", "hrss"),
+        (HRSS_B, "clerk", "hrss"),
+        (MEDICAL, "clerk", "medical"),
+        (TAX, "clerk", "tax"),
+    )
     app = await accepted_application(sm, blobs, calendar, clock)
     channels = {d: RecordingChannel() for d in departments.KEYS}
     w = Worker(sm, blobs, channels, config, clock=clock, packer=fast_packer, rng=random.Random(0))
@@ -45,15 +52,24 @@ async def applicant_notes(sm) -> list[dict]:
 
 
 async def test_authorize_matrix_is_audited(sm, delivered):
-    checks = [(HRSS_A, "claim", "hrss", True), (HRSS_A, "claim", "tax", False), (HRSS_A, "accept", None, False),
-              (WINDOW, "accept", None, True), (WINDOW, "done", "hrss", False), (HELPDESK, "view", "hrss", False),
-              (HELPDESK, "status", None, True), (ADMIN, "reject", "tax", True), (999, "claim", "hrss", False)]
+    checks = [
+        (HRSS_A, "claim", "hrss", True),
+        (HRSS_A, "claim", "tax", False),
+        (HRSS_A, "accept", None, False),
+        (WINDOW, "accept", None, True),
+        (WINDOW, "done", "hrss", False),
+        (HELPDESK, "view", "hrss", False),
+        (HELPDESK, "status", None, True),
+        (ADMIN, "reject", "tax", True),
+        (999, "claim", "hrss", False),
+    ]
     async with UnitOfWork(sm) as uow:
         for tid, action, dept, expected in checks:
             assert (await authorize(uow, tid, action, dept, target="x") is not None) == expected, (tid, action)
     audit = await rows(sm, Audit, Audit.action.in_(["claim", "accept", "done", "view", "status", "reject"]))
     assert [(a.actor, a.action, a.allowed) for a in audit] == [
-        (f"tg:{tid}", action, expected) for tid, action, _, expected in checks]
+        (f"tg:{tid}", action, expected) for tid, action, _, expected in checks
+    ]
 
 
 async def test_outsiders_and_wrong_department_clerks_are_refused_and_audited(sm, clock, delivered):
@@ -102,13 +118,25 @@ async def test_all_done_completes_and_asks_for_a_rating(sm, clock, delivered):
     assert stored.status == "completed"
     notes = await applicant_notes(sm)
     kinds = [n["kind"] for n in notes]
-    assert kinds == ["applicant.accepted", "applicant.claimed", "applicant.done", "applicant.done",
-                     "applicant.done", "applicant.completed"]
+    assert kinds == [
+        "applicant.accepted",
+        "applicant.claimed",
+        "applicant.done",
+        "applicant.done",
+        "applicant.done",
+        "applicant.completed",
+    ]
     assert notes[2]["text"].startswith("人社部门已办结：就业登记") and "1301-2026-0001" in notes[2]["text"]
     final = notes[-1]
     assert "已全部办结" in final["text"] and "好差评" in final["text"]
     assert [[b["label"] for b in row][0] for row in final["buttons"]] == [
-        "非常满意", "满意", "基本满意", "不满意", "非常不满意", "暂不评价"]
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+        "暂不评价",
+    ]
     assert final["buttons"][0][0]["data"] == f"r|5|{app.ref}"
     assert (await act(sm, clock, cases["tax"], "done", TAX)).code == "conflict"  # application finished
 
@@ -132,8 +160,16 @@ async def test_correction_loop_redelivers_only_that_department(sm, blobs, clock,
     bad = await act(sm, clock, cases["medical"], "correct", MEDICAL, reason="x", fields=["employed_on"])
     assert bad.code == "invalid"  # medical never sees 就业时间
     assert (await act(sm, clock, cases["medical"], "correct", MEDICAL, reason="")).code == "invalid"
-    result = await act(sm, clock, cases["medical"], "correct", MEDICAL, reason="户口簿照片不清晰",
-                       fields=["hukou_address"], materials=["household"])
+    result = await act(
+        sm,
+        clock,
+        cases["medical"],
+        "correct",
+        MEDICAL,
+        reason="户口簿照片不清晰",
+        fields=["hukou_address"],
+        materials=["household"],
+    )
     assert result.ok and result.state == "correction"
     note = (await applicant_notes(sm))[-1]
     assert note["kind"] == "applicant.correction" and "户口簿照片不清晰" in note["text"]
@@ -141,10 +177,17 @@ async def test_correction_loop_redelivers_only_that_department(sm, blobs, clock,
     assert note["buttons"][0][0]["data"] == f"c|medical|{app.ref}"
 
     sha = blobs.put(image("white"))
-    fixed = {"answers": {"hukou_address": {"province": "130000", "city": "130100", "county": "130104",
-                                           "detail": "新地址9号"}},
-             "materials": {"household": {"title": "户口簿本人页", "files": [
-                 {"sha256": sha, "kind": "image", "mime": "image/png", "pages": 1, "size": 1}]}}}
+    fixed = {
+        "answers": {
+            "hukou_address": {"province": "130000", "city": "130100", "county": "130104", "detail": "新地址9号"}
+        },
+        "materials": {
+            "household": {
+                "title": "户口簿本人页",
+                "files": [{"sha256": sha, "kind": "image", "mime": "image/png", "pages": 1, "size": 1}],
+            }
+        },
+    }
     async with UnitOfWork(sm) as uow:
         extra = await decisions.resubmit(uow, app.ref, "medical", {"answers": {"name": "李四"}}, clock())
         assert extra.code == "invalid"  # only what was flagged may change
@@ -153,7 +196,11 @@ async def test_correction_loop_redelivers_only_that_department(sm, blobs, clock,
         assert (await decisions.resubmit(uow, app.ref, "medical", fixed, clock())).code == "unchanged"
     outbox = await rows(sm, Delivery)
     assert sorted((d.department, d.version, d.status) for d in outbox) == [
-        ("hrss", 1, "delivered"), ("medical", 1, "delivered"), ("medical", 2, "pending"), ("tax", 1, "delivered")]
+        ("hrss", 1, "delivered"),
+        ("medical", 1, "delivered"),
+        ("medical", 2, "pending"),
+        ("tax", 1, "delivered"),
+    ]
     assert await w.run_once() == 1
     assert channels["medical"].calls == [f"{app.ref}:medical:v1", f"{app.ref}:medical:v2"]
     assert len(channels["hrss"].calls) == len(channels["tax"].calls) == 1
@@ -184,8 +231,10 @@ async def test_reminders_once_and_escalation_when_overdue(sm, calendar, clock, c
 
     async def run(days: int):
         async with UnitOfWork(sm) as uow:
-            return await reminders(uow, clock() + timedelta(days=days), calendar, 3, chats=chats,
-                                   admin_chat=config.admin_chat_id)
+            return await reminders(
+                uow, clock() + timedelta(days=days), calendar, 3, chats=chats, admin_chat=config.admin_chat_id
+            )
+
     assert await run(0) == {"reminded": 0, "escalated": 0}
     # deadline Monday 2026-03-23; Wednesday 03-18 leaves 3 working days
     assert await run(16) == {"reminded": 2, "escalated": 0}
@@ -194,15 +243,18 @@ async def test_reminders_once_and_escalation_when_overdue(sm, calendar, clock, c
     assert await run(30) == {"reminded": 0, "escalated": 0}
     notes = [n for n in await rows(sm, Notification) if n.body["kind"] in ("staff.reminder", "admin.overdue")]
     assert sorted((n.body["kind"], n.chat_id) for n in notes) == [
-        ("admin.overdue", "900"), ("admin.overdue", "900"), ("staff.reminder", "102"), ("staff.reminder", "103")]
+        ("admin.overdue", "900"),
+        ("admin.overdue", "900"),
+        ("staff.reminder", "102"),
+        ("staff.reminder", "103"),
+    ]
     assert "剩余3个工作日" in notes[0].body["text"] and "已超期1个工作日" in notes[-1].body["text"]
     assert all("张三丰" not in n.body["text"] for n in notes)
 
 
 async def test_after_redelivery_the_first_clerk_keeps_the_case(sm, blobs, clock, delivered):
     app, cases, w, _ = delivered
-    assert (await act(sm, clock, cases["hrss"], "correct", HRSS_A, reason="缺介绍信",
-                      materials=["archive_letter"])).ok
+    assert (await act(sm, clock, cases["hrss"], "correct", HRSS_A, reason="缺介绍信", materials=["archive_letter"])).ok
     async with UnitOfWork(sm) as uow:
         changes = {"materials": {"archive_letter": {"title": "转出档案介绍信", "files": []}}}
         assert (await decisions.resubmit(uow, app.ref, "hrss", changes, clock())).ok
@@ -220,13 +272,14 @@ async def test_worker_remind_uses_its_config(sm, calendar, clock, config, delive
 
 
 async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm, blobs, clock):
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from dialogs.workdays import WorkCalendar
+    from office import window
     from office.deadlines import confirm_provisional
     from tests.dispatch.conftest import create_application
-    from office import window
-    now = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)  # a deadline in January 2027
+
+    now = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # a deadline in January 2027
     base = WorkCalendar.load()
     app = await create_application(sm, blobs)
     async with UnitOfWork(sm) as uow:
@@ -246,7 +299,9 @@ async def test_provisional_deadline_is_confirmed_when_the_calendar_covers_it(sm,
 
 class Schedule2027:
     """A made-up 2027 notice in the holidays package's format: Monday 1-4 off, Saturday 1-30 worked."""
+
     from holidays.calendars.gregorian import JAN
+
     special_public_holidays = {2027: ((JAN, 4, JAN, 30),)}
 
 
@@ -266,6 +321,7 @@ async def test_refusals_after_acceptance_are_not_handled_and_all_three_are_not_c
     from dialogs.status import status
     from dialogs.workdays import WorkCalendar
     from storage.status import application_view
+
     async with UnitOfWork(sm) as uow:
         stored = await uow.applications.by_ref(app.ref)
         view = await application_view(uow, stored, WorkCalendar.load(), date(2026, 3, 10))

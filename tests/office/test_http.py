@@ -9,8 +9,8 @@ import uuid
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from office.http import make_app
 from dispatch.signing import signature
+from office.http import make_app
 from storage.models import Audit, DepartmentCase
 from tests.dispatch.conftest import accepted_application, rows
 
@@ -33,14 +33,15 @@ async def post(client, doc, *, secret=SECRET, ts=None, sig=None, fresh=True):
         doc = doc | {"nonce": nonce()}
     body = json.dumps(doc).encode()
     ts = str(int(time.time())) if ts is None else ts
-    headers = {"X-Timestamp": ts, "X-Signature": sig or signature(secret, ts, body),
-               "Content-Type": "application/json"}
+    headers = {"X-Timestamp": ts, "X-Signature": sig or signature(secret, ts, body), "Content-Type": "application/json"}
     return await client.post("/callback", data=body, headers=headers)
 
 
 async def deliver_all(sm):
     from sqlalchemy import update
+
     from storage.uow import UnitOfWork
+
     async with UnitOfWork(sm) as uow:
         await uow.db.execute(update(DepartmentCase).values(state="delivered"))
 
@@ -83,10 +84,17 @@ async def test_a_replayed_request_has_no_second_effect(sm, blobs, calendar, cloc
     """The issue's attack: a replayed signed `correct` put the case back into correction and
     notified the applicant again. Now the nonce is recorded once and the replay gets the first answer."""
     from storage.models import Notification
+
     app = await accepted_application(sm, blobs, calendar, clock)
     await deliver_all(sm)
-    doc = {"ref": app.ref, "department": "tax", "action": "correct", "reason": "请补充身份证",
-           "materials": ["id_front"], "nonce": nonce()}
+    doc = {
+        "ref": app.ref,
+        "department": "tax",
+        "action": "correct",
+        "reason": "请补充身份证",
+        "materials": ["id_front"],
+        "nonce": nonce(),
+    }
     ts = str(int(time.time()))
     first = await post(client, doc, ts=ts)
     assert first.status == 200 and (await first.json())["state"] == "correction"
@@ -100,16 +108,19 @@ async def test_a_replayed_request_has_no_second_effect(sm, blobs, calendar, cloc
     assert sum(1 for a in replays if a.detail.get("why") == "replay") == 3
 
 
-@pytest.mark.parametrize("doc", [
-    {"ref": ["LJ"], "department": "tax", "action": "done"},
-    {"ref": "LJ", "department": "tax", "action": {"x": 1}}, {"ref": "LJ", "department": "tax", "action": "correct",
-                                                             "fields": "name"},
-    {"ref": "LJ", "department": "tax", "action": "correct", "materials": [1, 2]},
-    {"ref": "LJ", "department": "tax", "action": "done", "note": 5},
-    {"ref": "LJ", "department": "tax", "action": "done", "nonce": "short"},
-    {"ref": "LJ", "department": "tax", "action": "done", "nonce": None},
-], ids=["ref list", "action object", "fields string", "materials ints", "note number",
-        "short nonce", "no nonce"])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"ref": ["LJ"], "department": "tax", "action": "done"},
+        {"ref": "LJ", "department": "tax", "action": {"x": 1}},
+        {"ref": "LJ", "department": "tax", "action": "correct", "fields": "name"},
+        {"ref": "LJ", "department": "tax", "action": "correct", "materials": [1, 2]},
+        {"ref": "LJ", "department": "tax", "action": "done", "note": 5},
+        {"ref": "LJ", "department": "tax", "action": "done", "nonce": "short"},
+        {"ref": "LJ", "department": "tax", "action": "done", "nonce": None},
+    ],
+    ids=["ref list", "action object", "fields string", "materials ints", "note number", "short nonce", "no nonce"],
+)
 async def test_malformed_but_signed_bodies_get_400_and_are_audited(sm, client, doc):
     body = json.dumps(doc).encode()
     ts = str(int(time.time()))
@@ -124,13 +135,15 @@ async def test_malformed_but_signed_bodies_get_400_and_are_audited(sm, client, d
 async def test_bodies_that_name_no_department_are_refused_not_500(sm, client, doc):
     body = json.dumps(doc).encode()
     ts = str(int(time.time()))
-    resp = await client.post("/callback", data=body, headers={"X-Timestamp": ts,
-                                                              "X-Signature": signature(SECRET, ts, body)})
+    resp = await client.post(
+        "/callback", data=body, headers={"X-Timestamp": ts, "X-Signature": signature(SECRET, ts, body)}
+    )
     assert resp.status == 401
 
 
 def test_malformed_names_what_is_wrong():
     from office.http import malformed
+
     assert malformed([1]) and malformed(None) and malformed({"ref": 1}) and malformed({"fields": {}})
     ok = {"ref": "LJ1", "department": "tax", "action": "done", "nonce": nonce()}
     assert malformed(ok) is None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
 from office import window
-from storage.models import Application, DepartmentCase, Delivery, Event, Notification
+from storage.models import Application, Delivery, DepartmentCase, Event, Notification
 from storage.uow import UnitOfWork
 from tests.dispatch.conftest import accepted_application, create_application, rows
 
@@ -19,10 +19,16 @@ async def test_accept_creates_three_cases_and_three_deliveries(sm, blobs, calend
     assert app.deadline == date(2026, 3, 23) and app.deadline_provisional is False
     cases = await rows(sm, DepartmentCase, DepartmentCase.application_id == app.id)
     assert sorted((c.department, c.state, c.version) for c in cases) == [
-        ("hrss", "pending", 1), ("medical", "pending", 1), ("tax", "pending", 1)]
+        ("hrss", "pending", 1),
+        ("medical", "pending", 1),
+        ("tax", "pending", 1),
+    ]
     outbox = await rows(sm, Delivery, Delivery.application_id == app.id)
     assert sorted((d.department, d.status, d.version) for d in outbox) == [
-        ("hrss", "pending", 1), ("medical", "pending", 1), ("tax", "pending", 1)]
+        ("hrss", "pending", 1),
+        ("medical", "pending", 1),
+        ("tax", "pending", 1),
+    ]
     events = await rows(sm, Event, Event.application_id == app.id)
     assert [e.kind for e in events] == ["application_accepted"]
     notes = await rows(sm, Notification)
@@ -53,8 +59,9 @@ async def test_accepting_twice_does_nothing_the_second_time(sm, blobs, calendar,
 async def test_return_for_correction_then_resubmit(sm, blobs, calendar, clock):
     app = await create_application(sm, blobs)
     async with UnitOfWork(sm) as uow:
-        result = await window.return_for_correction(uow, app.ref, "staff:1", "身份证照片反光",
-                                                    fields=["phone"], materials=["id_front"])
+        result = await window.return_for_correction(
+            uow, app.ref, "staff:1", "身份证照片反光", fields=["phone"], materials=["id_front"]
+        )
     assert result.ok and result.state == "returned"
     note = (await rows(sm, Notification))[-1].body
     assert note["kind"] == "applicant.returned" and "身份证照片反光" in note["text"]
@@ -110,21 +117,26 @@ async def test_on_submitted_hook(sm, blobs, calendar, clock, auto):
     [stored] = await rows(sm, Application)
     assert stored.status == ("accepted" if auto else "submitted")
     assert [n.body["kind"] for n in await rows(sm, Notification)] == (
-        ["applicant.accepted"] if auto else ["staff.window"])
+        ["applicant.accepted"] if auto else ["staff.window"]
+    )
 
 
-@pytest.mark.parametrize(("accepted_on", "due"), [
-    # Friday: 12-14..12-31 gives 14 working days; 元旦 (a statutory holiday every year, 国务院令第795号)
-    # is not the 15th, the Monday after is
-    (date(2026, 12, 11), "2027年01月04日"),
-    # Thursday: 元旦 inside the count pushes the deadline one working day later
-    (date(2026, 12, 24), "2027年01月15日"),
-])
+@pytest.mark.parametrize(
+    ("accepted_on", "due"),
+    [
+        # Friday: 12-14..12-31 gives 14 working days; 元旦 (a statutory holiday every year, 国务院令第795号)
+        # is not the 15th, the Monday after is
+        (date(2026, 12, 11), "2027年01月04日"),
+        # Thursday: 元旦 inside the count pushes the deadline one working day later
+        (date(2026, 12, 24), "2027年01月15日"),
+    ],
+)
 async def test_acceptance_in_december_skips_next_years_statutory_holidays(sm, blobs, calendar, accepted_on, due):
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     app = await create_application(sm, blobs)
     async with UnitOfWork(sm) as uow:
-        now = datetime(accepted_on.year, accepted_on.month, accepted_on.day, 2, 0, tzinfo=timezone.utc)
+        now = datetime(accepted_on.year, accepted_on.month, accepted_on.day, 2, 0, tzinfo=UTC)
         assert (await window.accept(uow, app.ref, "staff:window", now, calendar)).ok
     note = (await rows(sm, Notification))[-1].body["text"]
     # 2027's 调休 make-up days are not published yet: the date is shown as provisional

@@ -11,11 +11,15 @@ MATERIALS = ["m_x"]
 
 
 class Model:
-    def __init__(self, state, editing=False, optional=False, inapplicable=False, complete=True,
-                 accepted=True):
+    def __init__(self, state, editing=False, optional=False, inapplicable=False, complete=True, accepted=True):
         self.state = state
-        self.flags = dict(editing=editing, optional=optional, inapplicable=inapplicable,
-                          complete=complete, accepted=accepted)
+        self.flags = {
+            "editing": editing,
+            "optional": optional,
+            "inapplicable": inapplicable,
+            "complete": complete,
+            "accepted": accepted,
+        }
 
     def is_editing(self, e):
         return self.flags["editing"]
@@ -45,18 +49,33 @@ def fire(machine, model, event, **kw):
     return machine.events[event].trigger(model, **kw)
 
 
-ORDER = ["idle", "notice_ack", "consent", "id_type", "id_number", "id_confirm", "id_sex", "archive",
-         "situation", "eligible", "f_a", "f_b", "m_x", "review", "commitment"]
+ORDER = [
+    "idle",
+    "notice_ack",
+    "consent",
+    "id_type",
+    "id_number",
+    "id_confirm",
+    "id_sex",
+    "archive",
+    "situation",
+    "eligible",
+    "f_a",
+    "f_b",
+    "m_x",
+    "review",
+    "commitment",
+]
 
 
-@pytest.mark.parametrize("src,dest", list(zip(ORDER[:-1], ORDER[1:])))
+@pytest.mark.parametrize("src,dest", list(zip(ORDER[:-1], ORDER[1:], strict=False)))
 def test_advance_follows_the_linear_order(machine, src, dest):
     m = Model(src)
     assert fire(machine, m, "advance")
     assert m.state == dest
 
 
-@pytest.mark.parametrize("src,dest", list(zip(ORDER[2:], ORDER[1:-1])))
+@pytest.mark.parametrize("src,dest", list(zip(ORDER[2:], ORDER[1:-1], strict=False)))
 def test_back_goes_one_step_back(machine, src, dest):
     m = Model(src)
     fire(machine, m, "back")
@@ -97,6 +116,7 @@ def test_refuse_leads_to_ineligible(machine, src):
 
 def test_refuse_is_not_allowed_from_the_form(machine):
     from transitions import MachineError
+
     with pytest.raises(MachineError):
         fire(machine, Model("f_a"), "refuse")
 
@@ -138,6 +158,7 @@ def test_submit_needs_commitment_and_completeness(machine):
 
 def test_nothing_advances_past_submitted(machine):
     from transitions import MachineError
+
     with pytest.raises(MachineError):
         fire(machine, Model("submitted"), "advance")
 

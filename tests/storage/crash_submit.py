@@ -24,8 +24,13 @@ from tests.scripts import FULL
 
 
 def _input(kind: str, value) -> UserInput:
-    kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-        "files": [Upload(data=v, size=len(v)) for v in value]}
+    kw = (
+        {"payload": value}
+        if kind == "choose"
+        else {"text": value}
+        if kind == "text"
+        else {"files": [Upload(data=v, size=len(v)) for v in value]}
+    )
     return UserInput(kind=kind, now=NOW, account="telegram:7", **kw)
 
 
@@ -33,8 +38,14 @@ async def main(url: str, blob_dir: str, keys: str) -> None:
     ring = KeyRing.load(Path(keys))
     eng = make_engine(url, ring)
     calendar = WorkCalendar.load()
-    runner = Runner(Engine(), make_sessionmaker(eng), BlobStore(Path(blob_dir), ring), calendar, clock=lambda: NOW,
-                    on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None))
+    runner = Runner(
+        Engine(),
+        make_sessionmaker(eng),
+        BlobStore(Path(blob_dir), ring),
+        calendar,
+        clock=lambda: NOW,
+        on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None),
+    )
     who = Who("telegram", "7", 7)
     for kind, value in FULL[:-1]:
         await runner.handle(who, _input(kind, value))

@@ -19,13 +19,16 @@ def test_migration_backfills_references_of_existing_drafts_and_applications(tmp_
     con = sqlite3.connect(tmp_path / "old.db")
     now = "2026-11-23 02:00:00"
     con.execute("INSERT INTO applicants (id, channel, external_id, created_at) VALUES (1, 'telegram', '1', ?)", (now,))
-    con.execute("INSERT INTO drafts (id, applicant_id, state, data, epoch, version, created_at, updated_at)"
-                " VALUES (7, 1, 'm_doc', ?, 0, 1, ?, ?)", (json.dumps({"materials": {"household": [{"sha256": A}]}}),
-                                                          now, now))
-    con.execute("INSERT INTO applications (id, ref, submission_key, applicant_id, data, status, deadline_provisional,"
-                " version, submitted_at) VALUES (3, 'LJ1', 'k', 1, ?, 'submitted', 0, 1, '2026-11-23 02:00:00')",
-                (json.dumps({"materials": {"household": {"title": "户口簿",
-                                                         "files": [{"sha256": A}, {"sha256": B}]}}}),))
+    con.execute(
+        "INSERT INTO drafts (id, applicant_id, state, data, epoch, version, created_at, updated_at)"
+        " VALUES (7, 1, 'm_doc', ?, 0, 1, ?, ?)",
+        (json.dumps({"materials": {"household": [{"sha256": A}]}}), now, now),
+    )
+    con.execute(
+        "INSERT INTO applications (id, ref, submission_key, applicant_id, data, status, deadline_provisional,"
+        " version, submitted_at) VALUES (3, 'LJ1', 'k', 1, ?, 'submitted', 0, 1, '2026-11-23 02:00:00')",
+        (json.dumps({"materials": {"household": {"title": "户口簿", "files": [{"sha256": A}, {"sha256": B}]}}}),),
+    )
     con.commit()
     migrate.upgrade(url)
     rows = set(con.execute("SELECT sha256, holder FROM blob_refs"))

@@ -40,6 +40,7 @@ def test_stored_files_are_ciphertext_without_file_signatures(store):
 
 def test_the_same_content_under_another_name_key_gets_another_name(tmp_path):
     from storage.keyring import KeyRing
+
     a, b = BlobStore(tmp_path / "a", KeyRing.ephemeral()), BlobStore(tmp_path / "b", KeyRing.ephemeral())
     ref = a.put(b"same photo")
     assert b.put(b"same photo") == ref and a.path(ref).name != b.path(ref).name
@@ -67,6 +68,7 @@ def test_a_file_swapped_for_another_blob_is_refused(store):
 
 def test_a_blob_under_a_retired_key_still_reads_and_rewrap_moves_it(tmp_path):
     from storage.keyring import KeyRing
+
     old = KeyRing.ephemeral()
     store = BlobStore(tmp_path / "blobs", old)
     name = store.put(b"scan")
@@ -96,6 +98,7 @@ def test_a_plain_blob_from_before_encryption_reads_and_is_sealed_by_rewrap(store
 
 def test_blob_folders_are_private_under_a_permissive_umask(tmp_path):
     import os
+
     old = os.umask(0)
     try:
         store = BlobStore(tmp_path / "deep" / "blobs")
@@ -178,6 +181,7 @@ def test_concurrent_puts_of_the_same_data(store):
 def failing(code: int):
     def fsync(fd: int) -> None:
         raise OSError(code, os.strerror(code))
+
     return fsync
 
 

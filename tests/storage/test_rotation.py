@@ -38,10 +38,16 @@ ROWS, FILES = 3000, 1000
 def feed(runner: Runner, uid: str):
     async def go() -> None:
         for kind, value in FULL:
-            kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-                "files": [Upload(data=v, size=len(v)) for v in value]}
+            kw = (
+                {"payload": value}
+                if kind == "choose"
+                else {"text": value}
+                if kind == "text"
+                else {"files": [Upload(data=v, size=len(v)) for v in value]}
+            )
             replies = await runner.handle(Who("telegram", uid, int(uid)), UserInput(kind=kind, now=NOW, **kw))
             assert not any("系统繁忙" in r.text for r in replies)
+
     return go()
 
 
@@ -61,9 +67,19 @@ async def test_rotation_while_serving_survives_kill_9_and_completes(tmp_path, en
     sm = make_sessionmaker(eng)
     blobs = BlobStore(data / "blobs", KeyRing.load(key_file))
     async with sm() as db, db.begin():
-        await db.execute(insert(Notification), [
-            {"channel": "telegram", "chat_id": str(i), "body": {"kind": "x", "text": f"您好 {i}"}, "status": "sent",
-             "attempts": 1} for i in range(ROWS)])
+        await db.execute(
+            insert(Notification),
+            [
+                {
+                    "channel": "telegram",
+                    "chat_id": str(i),
+                    "body": {"kind": "x", "text": f"您好 {i}"},
+                    "status": "sent",
+                    "attempts": 1,
+                }
+                for i in range(ROWS)
+            ],
+        )
     with ThreadPoolExecutor(8) as pool:
         refs = list(pool.map(blobs.put, [f"photo {i}".encode() * 50 for i in range(FILES)]))
 
@@ -72,8 +88,13 @@ async def test_rotation_while_serving_survives_kill_9_and_completes(tmp_path, en
     new_kid = KeyRing.load(key_file).current
     env = {**os.environ, "DATA_DIR": str(data), "DATABASE_URL": "", "LOG_LEVEL": "WARNING"}
     with open(tmp_path / "rotate.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "keys", "rotate", "--batch", "50"], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "keys", "rotate", "--batch", "50"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     runner = Runner(engine, sm, blobs, calendar, clock=lambda: NOW)
     serving = asyncio.gather(*(feed(runner, str(100 + i)) for i in range(3)))
     for _ in range(600):  # kill -9 in the middle of the notifications
@@ -126,14 +147,26 @@ async def test_plain_rows_from_before_0004_are_read_then_sealed_and_indexed(sqli
     eng = make_engine(sqlite_url, ring)
     sm = make_sessionmaker(eng)
     async with sm() as db, db.begin():
-        await db.execute(text("INSERT INTO applicants (id, channel, external_id, created_at) "
-                              "VALUES (1, 'telegram', '1', '2026-01-01')"))
-        await db.execute(text(
-            "INSERT INTO applications (ref, submission_key, applicant_id, data, status, submitted_at, "
-            "deadline_provisional, version) VALUES ('LJ260101-0000010', 'k', 1, :d, 'submitted', "
-            "'2026-01-01', 0, 1)"), {"d": '{"answers": {"id_number": "%s"}}' % ADULT_MAN})
-        await db.execute(text("INSERT INTO tickets (applicant_id, status, question, context, created_at, "
-                              "updated_at) VALUES (1, 'open', '旧工单', '{}', '2026-01-01', '2026-01-01')"))
+        await db.execute(
+            text(
+                "INSERT INTO applicants (id, channel, external_id, created_at) "
+                "VALUES (1, 'telegram', '1', '2026-01-01')"
+            )
+        )
+        await db.execute(
+            text(
+                "INSERT INTO applications (ref, submission_key, applicant_id, data, status, submitted_at, "
+                "deadline_provisional, version) VALUES ('LJ260101-0000010', 'k', 1, :d, 'submitted', "
+                "'2026-01-01', 0, 1)"
+            ),
+            {"d": f'{{"answers": {{"id_number": "{ADULT_MAN}"}}}}'},
+        )
+        await db.execute(
+            text(
+                "INSERT INTO tickets (applicant_id, status, question, context, created_at, "
+                "updated_at) VALUES (1, 'open', '旧工单', '{}', '2026-01-01', '2026-01-01')"
+            )
+        )
     blobs = BlobStore(tmp_path / "blobs", ring)
     async with sm() as db:
         app = await db.scalar(select(Application))

@@ -13,13 +13,14 @@ from storage.models import Application, Draft, Event
 from storage.repos import VersionConflict
 from storage.uow import UnitOfWork
 from tests.conftest import NOW
-from tests.scripts import FULL, jpeg
+from tests.scripts import FULL
 
 REVISIONS = ["0001"]
 
 
 def test_stairway_upgrade_downgrade_upgrade(tmp_path):
     from alembic.script import ScriptDirectory
+
     url = f"sqlite+aiosqlite:///{tmp_path / 'stair.db'}"
     script = ScriptDirectory.from_config(migrate.alembic_config(url))
     revisions = [r.revision for r in script.walk_revisions()][::-1]
@@ -36,8 +37,19 @@ async def test_schema_has_the_tables(db_url):
     async with eng.connect() as conn:
         names = await conn.run_sync(lambda c: inspect(c).get_table_names())
     await eng.dispose()
-    for table in ("applicants", "drafts", "events", "applications", "deliveries", "department_cases",
-                  "staff", "audit", "tickets", "blobs", "notifications"):
+    for table in (
+        "applicants",
+        "drafts",
+        "events",
+        "applications",
+        "deliveries",
+        "department_cases",
+        "staff",
+        "audit",
+        "tickets",
+        "blobs",
+        "notifications",
+    ):
         assert table in names
 
 
@@ -70,10 +82,16 @@ async def test_full_application_commits_application_and_events(db_url, engine, b
     runner = Runner(engine, sm, blobs, calendar, clock=lambda: NOW)
     who = Who("telegram", "7", 7)
     from dialogs.model import Upload
+
     replies = []
     for kind, value in FULL:
-        kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-            "files": [Upload(data=v, size=len(v)) for v in value]}
+        kw = (
+            {"payload": value}
+            if kind == "choose"
+            else {"text": value}
+            if kind == "text"
+            else {"files": [Upload(data=v, size=len(v)) for v in value]}
+        )
         replies = await runner.handle(who, UserInput(kind=kind, now=NOW, account="telegram:7", **kw))
     assert "提交成功" in replies[-1].text
     # Monday 2026-11-23 + 15 working days = Monday 2026-12-14
@@ -96,10 +114,16 @@ async def test_full_application_commits_application_and_events(db_url, engine, b
 async def test_submit_is_idempotent_per_draft_epoch(runner, sessionmaker):
     from bot.runner import Who
     from dialogs.model import Upload
+
     who = Who("console", "u1")
     for kind, value in FULL:
-        kw = {"payload": value} if kind == "choose" else {"text": value} if kind == "text" else {
-            "files": [Upload(data=v, size=len(v)) for v in value]}
+        kw = (
+            {"payload": value}
+            if kind == "choose"
+            else {"text": value}
+            if kind == "text"
+            else {"files": [Upload(data=v, size=len(v)) for v in value]}
+        )
         await runner.handle(who, UserInput(kind=kind, now=NOW, **kw))
     async with UnitOfWork(sessionmaker) as uow:
         draft = await uow.drafts.for_applicant(1)

@@ -20,10 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path, engine, calendar, blobs):
     from storage.keyring import KeyRing, create_key_file
+
     keys = tmp_path / "keys.json"
     create_key_file(keys)  # the child and this test read the same personal-data keys
-    child = subprocess.run([sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"),
-                            str(keys)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"), str(keys)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr
     assert "submitting" in child.stdout and "survived" not in child.stdout
 
@@ -36,10 +42,18 @@ async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path,
         assert (await db.scalar(select(Draft))).state == "commitment"
     # The applicant presses again after the restart: the application is created and accepted in full.
     from office.window import on_submitted_hook
-    runner = Runner(engine, sm, blobs, calendar, clock=lambda: NOW,
-                    on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None))
-    replies = await runner.handle(Who("telegram", "7", 7),
-                                  UserInput(kind="choose", payload="commitment|accept", now=NOW))
+
+    runner = Runner(
+        engine,
+        sm,
+        blobs,
+        calendar,
+        clock=lambda: NOW,
+        on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None),
+    )
+    replies = await runner.handle(
+        Who("telegram", "7", 7), UserInput(kind="choose", payload="commitment|accept", now=NOW)
+    )
     assert "提交成功" in replies[-1].text
     async with sm() as db:
         app = await db.scalar(select(Application))
@@ -55,8 +69,9 @@ async def test_sqlite_writers_wait_for_each_other_instead_of_failing(sqlite_url)
 
     from sqlalchemy import update
 
-    from storage.uow import UnitOfWork
     from storage.keyring import KeyRing
+    from storage.uow import UnitOfWork
+
     ring = KeyRing.ephemeral()  # two processes share the key file
     one, two = make_engine(sqlite_url, ring), make_engine(sqlite_url, ring)
     sm1, sm2 = make_sessionmaker(one), make_sessionmaker(two)
@@ -98,6 +113,7 @@ async def test_handled_update_ids_are_remembered_per_bot_and_pruned(db_url):
     import pytest
 
     from storage.inbox import DuplicateUpdate, HandledUpdates
+
     eng = make_engine(db_url)
     sm = make_sessionmaker(eng)
     async with sm() as db, db.begin():

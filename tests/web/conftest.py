@@ -62,8 +62,9 @@ class Web:
     async def login(self, account: int | str, password: str = PASSWORD):
         page = await self.client.get("/desk/")
         token = csrf_of(await page.text())
-        return await self.client.post("/desk/login", data={"csrf": token, "account": str(account),
-                                                           "password": password}, allow_redirects=False)
+        return await self.client.post(
+            "/desk/login", data={"csrf": token, "account": str(account), "password": password}, allow_redirects=False
+        )
 
     async def csrf(self, path: str = "/desk/home") -> str:
         return csrf_of(await (await self.client.get(path)).text())
@@ -76,8 +77,9 @@ class Web:
 
 @pytest.fixture
 async def web(sm, blobs, calendar, wclock, staff):
-    desk = Desk(sm, blobs, calendar, window_name="石家庄市政务服务中心“一件事一次办”窗口", phone="0311-12333",
-                clock=wclock)
+    desk = Desk(
+        sm, blobs, calendar, window_name="石家庄市政务服务中心“一件事一次办”窗口", phone="0311-12333", clock=wclock
+    )
     client = TestClient(TestServer(make_app(desk)))
     await client.start_server()
     yield Web(client, desk)
@@ -91,8 +93,16 @@ async def online_application(sm, blobs, ref: str = "LJ260302-0000013", chat: int
         applicant = Applicant(channel="telegram", external_id=str(chat), chat_id=chat)
         uow.db.add(applicant)
         await uow.db.flush()
-        uow.db.add(Application(ref=ref, submission_key=f"k{ref}", applicant_id=applicant.id,
-                               data=frozen_data(blobs), status="submitted", version=1))
+        uow.db.add(
+            Application(
+                ref=ref,
+                submission_key=f"k{ref}",
+                applicant_id=applicant.id,
+                data=frozen_data(blobs),
+                status="submitted",
+                version=1,
+            )
+        )
     return ref
 
 
@@ -105,6 +115,7 @@ async def remove(sm, tg: int) -> None:
 def cheap_argon2(monkeypatch):
     """Tests check behaviour, not hashing cost: a low-cost argon2id keeps each login fast."""
     from argon2 import PasswordHasher
+
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(auth, "HASHER", hasher)
     monkeypatch.setattr(auth, "_DUMMY", hasher.hash("dummy"))

@@ -44,6 +44,7 @@ async def test_login_sets_a_strict_httponly_session_cookie_and_hashes_with_argon
 
 async def test_secure_cookie_behind_tls(sm, blobs, calendar, wclock, staff):
     from aiohttp.test_utils import TestClient, TestServer
+
     client = TestClient(TestServer(make_app(Desk(sm, blobs, calendar, secure_cookies=True, clock=wclock))))
     await client.start_server()
     try:
@@ -145,6 +146,7 @@ async def test_a_new_password_signs_out_old_sessions(web: Web, sm, wclock):
 
 def test_staff_passwd_reads_one_line_from_stdin(tmp_path, monkeypatch, capsys):
     from bot.__main__ import main
+
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     assert main(["staff", "add", "7001", "周窗口", "window"]) == 0

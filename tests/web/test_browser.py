@@ -20,7 +20,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
-    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)")
+    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
+)
 
 
 class Browser:
@@ -32,13 +33,28 @@ class Browser:
 
         opts = webdriver.ChromeOptions()
         opts.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--lang=zh-CN", f"--user-data-dir={profile}", "--window-size=1280,900"):
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--lang=zh-CN",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,900",
+        ):
             opts.add_argument(arg)
-        opts.add_experimental_option("prefs", {
-            "download.default_directory": str(downloads), "download.prompt_for_download": False,
-            "plugins.always_open_pdf_externally": True})
+        opts.add_experimental_option(
+            "prefs",
+            {
+                "download.default_directory": str(downloads),
+                "download.prompt_for_download": False,
+                "plugins.always_open_pdf_externally": True,
+            },
+        )
         self.driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
         self.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
         self.base, self.downloads, self.shots = base.rstrip("/"), downloads, shots
@@ -48,12 +64,14 @@ class Browser:
 
     def el(self, css: str):
         from selenium.webdriver.common.by import By
+
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def click(self, css: str) -> None:
         """Press a button or link and wait for the next page to load."""
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
+
         old = self.el("html")
         self.el(css).click()
         WebDriverWait(self.driver, 40).until(ec.staleness_of(old))
@@ -68,6 +86,7 @@ class Browser:
 
     def choose(self, key: str, value: str) -> None:
         from selenium.webdriver.support.ui import Select
+
         Select(self.el(f"#{key}")).select_by_value(value)
 
     def shot(self, name: str) -> None:
@@ -78,6 +97,7 @@ class Browser:
 
     def login(self, account: int) -> None:
         from selenium.webdriver.common.keys import Keys
+
         self.go("/desk/")
         self.shot("01-login")
         self.el("#account").send_keys(str(account), Keys.TAB)  # keyboard only: tab to the password, Enter
@@ -85,6 +105,7 @@ class Browser:
         self.driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
+
         WebDriverWait(self.driver, 40).until(ec.staleness_of(old))
         assert "您好" in self.text()
 
@@ -105,6 +126,7 @@ class Browser:
 async def db_engine(tmp_path, sqlite_template):
     """One database kind is enough for the browser: SQLite."""
     from storage.db import make_engine, sqlite_url
+
     shutil.copy(sqlite_template, tmp_path / "browser.db")
     eng = make_engine(sqlite_url(tmp_path / "browser.db"))
     yield eng

@@ -45,8 +45,10 @@ async def test_look_up_by_reference_shows_departments_deadline_and_trail(web: We
     async with sm() as db:
         lookups = list(await db.scalars(select(Audit).where(Audit.action == "lookup")))
         views = list(await db.scalars(select(Audit).where(Audit.action == "case_view")))
-    assert [(a.target, a.allowed, a.detail["by"]) for a in lookups] == [(ref, True, "ref"),
-                                                                         ("LJ260302-0000021", False, "ref")]
+    assert [(a.target, a.allowed, a.detail["by"]) for a in lookups] == [
+        (ref, True, "ref"),
+        ("LJ260302-0000021", False, "ref"),
+    ]
     assert views and all(a.actor == f"tg:{WINDOW}" for a in views)
 
 
@@ -92,8 +94,9 @@ async def test_a_clerk_claims_views_and_finishes_a_case(web: Web, sm, blobs):
     assert "人社部门" in text.replace(" ", "")
     resp = await web.post(f"/desk/dept/hrss/{case_id}/correct", {"reason": ""}, csrf_from=f"/desk/dept/hrss/{case_id}")
     assert resp.status == 409 and "请填写原因" in await resp.text()
-    resp = await web.post(f"/desk/dept/hrss/{case_id}/done", {"note": "登记号123"},
-                          csrf_from=f"/desk/dept/hrss/{case_id}")
+    resp = await web.post(
+        f"/desk/dept/hrss/{case_id}/done", {"note": "登记号123"}, csrf_from=f"/desk/dept/hrss/{case_id}"
+    )
     assert resp.status == 200 and "已办结" in await resp.text()
     async with sm() as db:
         case = await db.get(DepartmentCase, case_id)
@@ -113,7 +116,8 @@ async def test_a_clerk_of_another_department_is_refused(web: Web, sm, blobs):
     assert resp.status == 403 and "没有权限办理该部门的件" in await resp.text()
     async with sm() as db:
         case = await db.get(DepartmentCase, case_id)
-        refused = list(await db.scalars(select(Audit).where(Audit.actor == f"tg:{CLERK_TAX}",
-                                                            Audit.allowed.is_(False))))
+        refused = list(
+            await db.scalars(select(Audit).where(Audit.actor == f"tg:{CLERK_TAX}", Audit.allowed.is_(False)))
+        )
     assert case.state == "delivered" and case.claimed_by is None
     assert {a.detail["why"] for a in refused} == {"department"}

@@ -50,9 +50,22 @@ async def test_the_receipt_says_what_was_accepted_and_how_to_follow_it(web: Web,
     async with sm() as db:
         app = await db.scalar(select(Application).where(Application.ref == ref))
     deadline = f"{app.deadline.year}年{app.deadline.month}月{app.deadline.day}日"
-    for expected in ("受理回执", ref, "张三丰", "130***********1237", "受理日期2026年3月2日", "15个工作日",
-                     deadline, *SIX_MATTERS, "石家庄市政务服务中心", "0311-12333", "/bind", "/status",
-                     "到“一件事一次办”窗口查询", "不使用Telegram"):
+    for expected in (
+        "受理回执",
+        ref,
+        "张三丰",
+        "130***********1237",
+        "受理日期2026年3月2日",
+        "15个工作日",
+        deadline,
+        *SIX_MATTERS,
+        "石家庄市政务服务中心",
+        "0311-12333",
+        "/bind",
+        "/status",
+        "到“一件事一次办”窗口查询",
+        "不使用Telegram",
+    ):
         assert expected in text, expected
     assert "130102199001011237" not in text
     code = CODE.search(pdf_text(data)).group(1)
@@ -108,10 +121,12 @@ class Tg:
 @pytest.fixture
 async def tg(faq, sm, blobs, calendar, wclock):
     from dialogs.engine import Engine
+
     runner = Runner(Engine(faq=faq), sm, blobs, calendar, clock=wclock)
     session = RecordingSession()
-    yield Tg(make_dispatcher(runner, binding_router(sm, wclock), clock=wclock), Bot("42:TEST", session=session),
-             session)
+    yield Tg(
+        make_dispatcher(runner, binding_router(sm, wclock), clock=wclock), Bot("42:TEST", session=session), session
+    )
 
 
 async def _issued(web: Web, sm) -> tuple[str, str]:

@@ -23,12 +23,25 @@ HEBEI = "130000-130100-130102"
 
 def valid_form() -> dict[str, str]:
     return {
-        "id_type": "resident", "id_number": "130102199001011237", "archive": "yes", "situation": "new_forms",
-        "name": "张三丰", "ethnic": "01", "phone": "138 1234 5678", "hukou_type": "10",
-        "hukou_address": HEBEI, "hukou_address__detail": "户籍路1号", "home_address": HEBEI,
-        "home_address__detail": "常住街2号", "employed_on": "2026年3月1日", "registration_type": "register",
-        "employment_type": "flexible", "work_place": HEBEI, "archive_agency_code": "130100",
-        "medical_area": "130100", "si_agent": "0",
+        "id_type": "resident",
+        "id_number": "130102199001011237",
+        "archive": "yes",
+        "situation": "new_forms",
+        "name": "张三丰",
+        "ethnic": "01",
+        "phone": "138 1234 5678",
+        "hukou_type": "10",
+        "hukou_address": HEBEI,
+        "hukou_address__detail": "户籍路1号",
+        "home_address": HEBEI,
+        "home_address__detail": "常住街2号",
+        "employed_on": "2026年3月1日",
+        "registration_type": "register",
+        "employment_type": "flexible",
+        "work_place": HEBEI,
+        "archive_agency_code": "130100",
+        "medical_area": "130100",
+        "si_agent": "0",
     }
 
 
@@ -40,6 +53,7 @@ def message_of(fn, *args) -> str:
 
 def escaped(text: str) -> str:
     from markupsafe import escape
+
     return str(escape(text))
 
 
@@ -47,8 +61,14 @@ async def post_form(web: Web, data: dict[str, str], path: str = "/desk/walkin"):
     return await web.post(path, data, csrf_from="/desk/walkin", allow_redirects=False)
 
 
-async def upload(web: Web, draft: int, files: dict[str, list[tuple[str, bytes]]], go: str = "review",
-                 doc: str = "household", entrusted: str = "no"):
+async def upload(
+    web: Web,
+    draft: int,
+    files: dict[str, list[tuple[str, bytes]]],
+    go: str = "review",
+    doc: str = "household",
+    entrusted: str = "no",
+):
     form = FormData()
     form.add_field("csrf", await web.csrf(f"/desk/walkin/{draft}/materials"))
     form.add_field("doc_choice", doc)
@@ -65,21 +85,31 @@ async def walk_in(web: Web) -> str:
     resp = await post_form(web, valid_form())
     assert resp.status == 303, await resp.text()
     draft = int(re.search(r"/walkin/(\d+)/materials", resp.headers["Location"]).group(1))
-    resp = await upload(web, draft, {"doc": [("hukou.jpg", photo("red")), ("hukou2.png", photo("pink", fmt="PNG"))],
-                                     "id_front": [("front.jpg", photo("blue"))],
-                                     "id_back": [("back.jpg", photo("green"))]})
+    resp = await upload(
+        web,
+        draft,
+        {
+            "doc": [("hukou.jpg", photo("red")), ("hukou2.png", photo("pink", fmt="PNG"))],
+            "id_front": [("front.jpg", photo("blue"))],
+            "id_back": [("back.jpg", photo("green"))],
+        },
+    )
     assert resp.status == 303 and resp.headers["Location"].endswith("/review"), await resp.text()
     review = await (await web.client.get(f"/desk/walkin/{draft}/review")).text()
     assert "张三丰" in review and "138****5678" in review and "130***********1237" in review
     token = re.search(r'name="csrf" value="([^"]*)"', review).group(1)
-    resp = await web.client.post(f"/desk/walkin/{draft}/submit", data={
-        "csrf": token, "notice": "1", "consent": "1", "commitment": "1"}, allow_redirects=False)
+    resp = await web.client.post(
+        f"/desk/walkin/{draft}/submit",
+        data={"csrf": token, "notice": "1", "consent": "1", "commitment": "1"},
+        allow_redirects=False,
+    )
     assert resp.status == 303, await resp.text()
     return re.search(r"/desk/case/([^?]+)", resp.headers["Location"]).group(1)
 
 
 def test_the_form_is_rendered_from_the_bots_schema():
     from bot.web.formdef import sections
+
     keys = [w.key for _, _, widgets in sections() for w in widgets]
     assert keys == [s.key for s in ASKED]
     labels = {w.key: w.label for _, _, widgets in sections() for w in widgets}
@@ -98,8 +128,13 @@ async def test_every_field_has_a_label(web: Web):
 
 async def test_errors_reshow_the_form_with_the_bots_messages_and_keep_the_input(web: Web, sm):
     await web.login(WINDOW)
-    bad = valid_form() | {"phone": "0311-8888888", "id_number": "130102199001011238", "name": "",
-                          "employed_on": "2026-02-30", "ethnic": "99"}
+    bad = valid_form() | {
+        "phone": "0311-8888888",
+        "id_number": "130102199001011238",
+        "name": "",
+        "employed_on": "2026-02-30",
+        "ethnic": "99",
+    }
     resp = await post_form(web, bad)
     html = await resp.text()
     assert resp.status == 422
@@ -139,22 +174,29 @@ async def test_a_walk_in_is_submitted_accepted_and_dispatched_like_the_bots(web:
     assert data["answers"]["phone"] == "13812345678" and data["answers"]["employed_on"] == "2026-03-01"
     assert data["answers"]["sex"] == "男" and data["answers"]["birth_month"] == "1990-01"
     assert data["answers"]["archive_agency"] == "石家庄市公共就业和人才服务中心"
-    assert data["answers"]["hukou_address"] == {"province": "130000", "city": "130100", "county": "130102",
-                                                "detail": "户籍路1号"}
+    assert data["answers"]["hukou_address"] == {
+        "province": "130000",
+        "city": "130100",
+        "county": "130102",
+        "detail": "户籍路1号",
+    }
     assert data["eligibility"] == {"birth": "1990-01-01", "archive": "yes", "situation": "new_forms"}
     assert [len(data["materials"][k]["files"]) for k in ("household", "id_front", "id_back")] == [2, 1, 1]
     assert data["commitment"]["in_person"] and data["commitment"]["witness"]["staff_account"] == WINDOW
     assert data["notice"]["version"]
     from dialogs.privacy import CONSENT_VERSION
+
     assert data["consent"]["version"] == CONSENT_VERSION and data["consent"]["agreed_at"]
     assert kinds[:2] == ["application_submitted", "application_accepted"]
     from storage.blobrefs import shas_of
+
     async with UnitOfWork(sm) as uow:  # the application holds its files, so no clean-up removes them
         assert await uow.blob_refs.held_by(f"app:{app.id}") == shas_of(data) and len(shas_of(data)) == 4
     pdf = await (await web.client.get(f"/desk/queue/{ref}/form.pdf")).read()
     from io import BytesIO
 
     from pypdf import PdfReader
+
     signed = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages).replace("\x00", "").replace(" ", "")
     assert "张三丰（窗口当面确认）" in signed
     again = await web.client.post("/desk/walkin/1/submit", data={"csrf": await web.csrf()}, allow_redirects=False)
@@ -180,8 +222,13 @@ async def test_uploads_go_through_the_same_intake(web: Web):
         [sha] = await uow.blob_refs.held_by(f"draft:{draft}")
     assert web.desk.blobs.exists(sha)
     form = FormData()
-    for k, v in (("csrf", await web.csrf(f"/desk/walkin/{draft}/materials")), ("doc_choice", "household"),
-                 ("archive_entrusted", "no"), ("go", "stay"), ("remove", f"household:{sha}")):
+    for k, v in (
+        ("csrf", await web.csrf(f"/desk/walkin/{draft}/materials")),
+        ("doc_choice", "household"),
+        ("archive_entrusted", "no"),
+        ("go", "stay"),
+        ("remove", f"household:{sha}"),
+    ):
         form.add_field(k, v)
     await web.client.post(f"/desk/walkin/{draft}/materials", data=form)
     assert not web.desk.blobs.exists(sha)  # a removed scan nobody else holds is deleted
@@ -193,6 +240,7 @@ async def test_another_window_clerk_cannot_touch_the_draft(web: Web):
     location = resp.headers["Location"]
     await web.post("/desk/logout")
     from tests.web.conftest import add_window
+
     await add_window(web, 9006)
     await web.login(9006)
     resp = await web.client.get(location)

@@ -71,8 +71,11 @@ async def test_return_for_correction_needs_a_reason_and_items(web: Web, sm, blob
     resp = await web.post(f"/desk/queue/{ref}/return", {"reason": "照片不清"}, csrf_from=f"/desk/queue/{ref}")
     assert resp.status == 409 and "请勾选需要补正" in await resp.text()
     assert (await _app(sm)).status == "submitted"
-    resp = await web.post(f"/desk/queue/{ref}/return", {"reason": "身份证照片不清晰", "field": "phone",
-                                                         "material": "id_front"}, csrf_from=f"/desk/queue/{ref}")
+    resp = await web.post(
+        f"/desk/queue/{ref}/return",
+        {"reason": "身份证照片不清晰", "field": "phone", "material": "id_front"},
+        csrf_from=f"/desk/queue/{ref}",
+    )
     assert resp.status == 200 and "已退回补正" in await resp.text()
     app = await _app(sm)
     assert app.status == "returned"

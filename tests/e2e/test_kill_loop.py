@@ -159,8 +159,8 @@ def database(request, tmp_path) -> Database:
 
 
 @pytest.mark.xfail(
-    reason="known failure on the merged main of 2026-12-01 (passed on its own branch; its progress floor is weak "
-    "under load): open under #12, see the closing note",
+    reason="known failure on the merged main of 2026-12-01: the check reads notifications.body as plain JSON, "
+    "which #13 now seals (JSONDecodeError at the end of the run); open under #12, see the closing note",
     strict=False,
 )
 async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):

@@ -28,8 +28,15 @@ sys.path.insert(0, str(ROOT))
 Row = dict
 
 TODAY = date(2026, 12, 1)
-SEEN = ("tune", "locked", "locked-b")  # tuning data (the locked ones after their one run)
-FRESH = "locked-c"  # never looked at while tuning
+SEEN = ("tune", "locked", "locked-b", "locked-c")  # tuning data (the locked ones after their one run)
+# Any other split name in the file (e.g. "locked-d") is fresh: never tuned on, its misses not
+# listed unless asked (--locked-misses), reported after the seen splits in order of appearance.
+
+
+def split_names(rows: list[Row]) -> tuple[list[str], list[str]]:
+    """(seen splits present, fresh splits present): every split in the file is one or the other."""
+    present = list(dict.fromkeys(r["split"] for r in rows))
+    return [s for s in SEEN if s in present], [s for s in present if s not in SEEN]
 
 
 def _rss_mb() -> float:
@@ -116,14 +123,14 @@ def main() -> None:
     rows: list[Row] = json.loads((ROOT / "bench" / "faq_eval.json").read_text(encoding="utf-8"))
     bank = {q for e in index.entries for q in e.questions}
     verbatim = [r["q"] for r in rows if r["q"] in bank]
-    splits = [*SEEN, *([] if args.tune_only else [FRESH])]
-    for split in splits:
+    seen, fresh = split_names(rows)
+    for split in [*seen, *([] if args.tune_only else fresh)]:
         part = [r for r in rows if r["split"] == split]
         results = [(r, respond(index, r["q"], TODAY)) for r in part]
-        print(f'\nsplit "{split}" ({len(part)} questions)')
+        print(f'\nsplit "{split}" ({len(part)} questions{", fresh" if split in fresh else ""})')
         for name, value in figures(results).items():
             print(f"  {name:<36} {value}")
-        if split != FRESH or args.locked_misses:
+        if split in seen or args.locked_misses:
             print(f"  worst misses ({split}):")
             print("\n".join(misses(results, args.misses)) or "  (none)")
 

@@ -11,7 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question
-from dialogs.faq_text import bigrams, char_grams, normalize, tokenize
+from dialogs.faq_text import bigrams, char_grams, concepts, normalize, tokenize
 
 __all__ = [
     "FaqEntry",
@@ -27,12 +27,15 @@ __all__ = [
 
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
-W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
+W_SIM, W_BM25, W_COV = 1.0, 1.2, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
 W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
+# what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
+# wordings ask: the share of the entry's bank questions that use each canonical word
+W_INTENT = 0.0
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.0  # reranked score of the best entry
-MIN_GAP = 0.06  # ... over the second-best entry
+MIN_SCORE = 1.1  # reranked score of the best entry
+MIN_GAP = 0.03  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 ANSWER_WEIGHT = 0.5
 _K1 = 1.5  # BM25Okapi's default: a term scores at most idf * (k1 + 1)
@@ -57,6 +60,7 @@ class FaqIndex:
         weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
         w_unknown: float = W_UNKNOWN,
         w_agree: float = W_AGREE,
+        w_intent: float | None = None,
         pair_min: float = PAIR_MIN,
         answer_weight: float = ANSWER_WEIGHT,
     ) -> None:
@@ -64,6 +68,7 @@ class FaqIndex:
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
         self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
         self.answer_weight = answer_weight
+        self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
 
     @property
@@ -117,7 +122,17 @@ class FaqIndex:
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             for g, v in vec.items():
                 self._postings[g].append((qi, v / norm))
+        self._intent: list[dict[str, float]] = []
+        for e in self._entries:
+            counts = Counter(c for q in e.questions for c in set(concepts(q)))
+            self._intent.append({c: k / len(e.questions) for c, k in counts.items()} if e.questions else {})
         self._built = True
+
+    def _intent_share(self, asked: set[str], i: int) -> float:
+        if not asked:
+            return 0.0
+        profile = self._intent[i]
+        return sum(profile.get(c, 0.0) for c in asked) / len(asked)
 
     # ---- scoring ------------------------------------------------------------------------------
     def _similarity(self, text: str) -> list[float]:
@@ -163,13 +178,15 @@ class FaqIndex:
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
+        asked = set(concepts(text)) if self.w_intent else set()
         scored = [
             (
                 w_sim * sim[i]
                 + w_bm * min(bm[i] / ceiling, 1.5)
                 + w_cov * self._coverage(terms, self._vocab[i])
                 - foreign
-                + (self.w_agree if i == agreed else 0.0),
+                + (self.w_agree if i == agreed else 0.0)
+                + self.w_intent * self._intent_share(asked, i),
                 i,
             )
             for i in pool

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
-from dialogs.faq_scope import is_out_of_scope, looks_like_question
+from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
 from dialogs.faq_text import bigrams, char_grams, concepts, normalize, tokenize
 
 __all__ = [
@@ -27,15 +27,15 @@ __all__ = [
 
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
-W_SIM, W_BM25, W_COV = 1.0, 1.2, 0.7
+W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
 W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
 # what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
 # wordings ask: the share of the entry's bank questions that use each canonical word
-W_INTENT = 0.0
+W_INTENT = 1.0
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.1  # reranked score of the best entry
-MIN_GAP = 0.03  # ... over the second-best entry
+MIN_SCORE = 1.0  # reranked score of the best entry
+MIN_GAP = 0.06  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 ANSWER_WEIGHT = 0.5
 _K1 = 1.5  # BM25Okapi's default: a term scores at most idf * (k1 + 1)
@@ -215,10 +215,10 @@ class FaqIndex:
         if exact is not None:  # asked exactly as a bank question (staff additions included)
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
         score, top, confident, runner = self._best(text, self.min_score)
-        if is_out_of_scope(text):  # only what staff added on such a topic may answer it
+        if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
-            return FaqResult(None, 0.0, False, "out_of_scope")
+            return FaqResult(None, 0.0, False, "out_of_scope", topic=outside)
         if top is None:
             return FaqResult(None, 0.0, False, "low_confidence")
         more = self._clauses(text)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from dialogs import situations
-from dialogs.helpdesk import HANDED_OFF, respond
+from dialogs.helpdesk import HANDED_OFF, handed_off, respond
 from dialogs.situation_age import cn_number, parse
 
 TODAY = date(2026, 12, 1)
@@ -121,7 +121,8 @@ def test_a_question_spanning_two_entries_gets_both(faq):
 )
 def test_out_of_scope_is_handed_off_even_with_a_situation(faq, question):
     a = ask(faq, question)
-    assert not a.confident and a.entries == () and a.text == HANDED_OFF
+    assert not a.confident and a.entries == () and a.reason == "out_of_scope" and a.topic is not None
+    assert a.text == handed_off(a.topic) and a.text.endswith(HANDED_OFF[HANDED_OFF.index("已转给") :])
 
 
 def test_questions_stating_nothing_get_no_notes():

@@ -39,9 +39,7 @@ def group_tickets(faq: FaqIndex, tickets) -> dict[str, list]:
             continue
         entry = faq.candidate(t.question)
         groups[entry.id if entry else NO_ENTRY].append(t)
-    return dict(
-        sorted(groups.items(), key=lambda kv: (kv[0] == NO_ENTRY, kv[0].startswith(TOPIC), -len(kv[1]), kv[0]))
-    )
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_ENTRY, kv[0].startswith(TOPIC), -len(kv[1]), kv[0])))
 
 
 def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:

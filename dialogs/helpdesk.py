@@ -13,14 +13,16 @@ from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
-HANDED_OFF = "这个问题办事指南中没有明确答复，已转给人工客服。工作人员回复后会在这里通知您，请留意消息。"
+_TO_STAFF = "已转给人工客服。工作人员回复后会在这里通知您，请留意消息。"
+HANDED_OFF = f"这个问题办事指南中没有明确答复，{_TO_STAFF}"
 # out of scope by topic: say what the notice does not cover, then the same hand-off
 OUTSIDE = "您问的是{label}方面的问题，这份办事指南只说明灵活就业“一件事一次办”的办理，不涉及这方面的规定。"
 
 
 def handed_off(topic: str | None) -> str:
+    """The hand-off text: naming the topic when the question is outside the notice."""
     label = faq_scope.LABELS.get(topic or "")
-    return f"{OUTSIDE.format(label=label)}已转给人工客服。工作人员回复后会在这里通知您，请留意消息。" if label else HANDED_OFF
+    return f"{OUTSIDE.format(label=label)}{_TO_STAFF}" if label else HANDED_OFF
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.faq_learning import NO_ENTRY, faq_report
+from bot.faq_learning import faq_report
 from bot.notifier import send_pending
 from bot.runner import Runner
 from bot.telegram.app import make_dispatcher

@@ -265,6 +265,11 @@ def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> Non
         ("残疾证在哪办", "other_documents"),
         ("孩子上户口要什么材料", "other_documents"),
         ("上海的灵活就业政策是什么样的", "other_region"),
+        ("冀时办上能交医保吗", "payment"),
+        ("可以给父母交社保吗", "payment"),
+        ("我申请的审核到哪一步了", "service_desk"),
+        ("养老保险有几个档次可以选", "contribution_amount"),
+        ("灵活就业的养老保险跟单位的一样吗", "contribution_amount"),
     ],
 )
 def test_out_of_scope_questions_are_handed_off_by_topic(index: FaqIndex, question: str, expected: str) -> None:
@@ -285,6 +290,11 @@ def test_out_of_scope_questions_are_handed_off_by_topic(index: FaqIndex, questio
         "我是山东人，在石家庄跑外卖能办吗",  # a person from elsewhere working in Hebei
         "超过年龄了还能办吗",
         "电子证照能代替纸质材料吗",
+        "冀时办上怎么提交申请",  # submitting online, not paying online
+        "缴费基数那一栏填什么",
+        "有没有需要交的费用",
+        "审核需要几天",
+        "是否有社会保障卡怎么填",
     ],
 )
 def test_scope_lookalikes_stay_in_scope(question: str) -> None:
@@ -298,6 +308,8 @@ def test_scope_lookalikes_stay_in_scope(question: str) -> None:
         ("灵活就业登纪要啥条件", "conditions"),  # a homophone of 登记
         ("税务局在这里面干什么", "tax_step"),  # what the entry's wordings ask about decides
         ("一次能办几样事", "matters"),
+        ("要交些什么材料上去", "materials"),  # 交…上去 is 提交
+        ("带星的都要填吗", "form_required"),
     ],
 )
 def test_colloquial_wordings_reach_the_entry(index: FaqIndex, question: str, expected: str) -> None:

@@ -11,6 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
+from dialogs.faq_scope import warm_up as scope_warm_up
 from dialogs.faq_text import bigrams, char_grams, concepts, normalize, tokenize
 
 __all__ = [
@@ -78,6 +79,7 @@ class FaqIndex:
     def warm_up(self) -> None:
         if not self._built:
             self._build()
+            scope_warm_up()
 
     def add(self, entry: FaqEntry) -> None:
         """Add, or replace by id, an entry; the index is rebuilt before the next answer."""

@@ -119,7 +119,17 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"(?<=[\u4e00-\u9fff])(?<!身份)(?<!身分)(?<!二代)(?<![保认验核查论])证(?![明件号照书])",
     ),
 )
-_COMPILED = tuple((topic, label, re.compile(pattern)) for topic, label, pattern in TOPICS)
+_FEE_CLASSES = ("contribution_amount", "payment")
+
+
+def _combined(skip: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """One alternation of every class: one search per text decides whether it is out of scope."""
+    return re.compile("|".join(f"(?:{pattern})" for topic, _, pattern in TOPICS if topic not in skip))
+
+
+_EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
+_ANY = _combined()
+_ANY_BUT_FEES = _combined(_FEE_CLASSES)  # what the service itself costs is the notice's 收费事项
 LABELS = {topic: label for topic, label, _ in TOPICS}
 LABELS["other_region"] = "其他省市的规定"
 
@@ -150,14 +160,18 @@ def _other_region(text: str) -> bool:
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
     raw = unicodedata.normalize("NFKC", text).lower()
+    pattern = _ANY_BUT_FEES if _SERVICE_FEE.search(raw) else _ANY
     norm = normalize(text).replace(" ", "")
-    service_fee = _SERVICE_FEE.search(raw)
-    for name, _, pattern in _COMPILED:
-        if service_fee and name in ("contribution_amount", "payment"):
-            continue  # what the service itself costs is the notice's 收费事项
-        if pattern.search(raw) or pattern.search(norm):
-            return "other_documents" if name == "other_documents_generic" else name
+    if pattern.search(raw) or pattern.search(norm):  # out of scope: the first class in order names it
+        fees = pattern is _ANY_BUT_FEES
+        name = next(t for t, p in _EACH if not (fees and t in _FEE_CLASSES) and (p.search(raw) or p.search(norm)))
+        return "other_documents" if name == "other_documents_generic" else name
     return "other_region" if _other_region(raw) else None
+
+
+def warm_up() -> None:
+    """Build the place names' pattern now rather than on the first question."""
+    _region()
 
 
 def is_out_of_scope(text: str) -> bool:

@@ -120,6 +120,8 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"谁可以|谁能"), " 哪些人 "),
     # "basic" alone is emphasis (基本条件, 基本要求), not 基本医疗保险 / 基本养老保险 / 个人基本信息
     (re.compile(r"基本(?!医疗|养老|信息)|最基本"), " "),
+    # "without running around" is about going online, not about errand runners (跑腿)
+    (re.compile(r"(不|少|不用|不想|不要|免)(跑腿|跑路|来回跑)"), " 不用跑 "),
     # a verb split by its object: 交(些什么材料)上去 is 提交; a starred field: 带星的, 标*的
     (re.compile(r"(交|递|传)([^，。？?！!]{1,8})上(去|来)"), r"提交\2"),
     (re.compile(r"(带|标|打|有)(\*|＊|星)号?"), " 必填 "),

@@ -262,6 +262,7 @@ def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> Non
         ("12333打不通怎么办", "service_desk"),
         ("大厅中午休息吗", "service_desk"),
         ("老板不肯给我开离职证明", "employer_dispute"),
+        ("厂里一直不给签劳动合同", "employer_dispute"),
         ("残疾证在哪办", "other_documents"),
         ("孩子上户口要什么材料", "other_documents"),
         ("上海的灵活就业政策是什么样的", "other_region"),
@@ -310,6 +311,7 @@ def test_scope_lookalikes_stay_in_scope(question: str) -> None:
         ("一次能办几样事", "matters"),
         ("要交些什么材料上去", "materials"),  # 交…上去 is 提交
         ("带星的都要填吗", "form_required"),
+        ("能不能不跑腿在手机上办", "online"),  # not running around, not an errand runner
     ],
 )
 def test_colloquial_wordings_reach_the_entry(index: FaqIndex, question: str, expected: str) -> None:

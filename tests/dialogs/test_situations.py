@@ -126,6 +126,7 @@ def test_out_of_scope_is_handed_off_even_with_a_situation(faq, question):
 
 
 def test_questions_stating_nothing_get_no_notes():
+    assert situations.apply("能不能不跑腿在手机上办", TODAY) == []  # 不跑腿: no errand runner here
     assert situations.apply("办理需要多长时间", TODAY) == []
     assert situations.apply("十五个工作日是从哪天开始算", TODAY) == []
 

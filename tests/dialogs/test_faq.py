@@ -258,6 +258,9 @@ def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> Non
         ("我在江苏交过三年社保，能转到河北吗", "insurance_transfer"),
         ("交了医保多久能用", "medical_use"),
         ("社保卡密码忘了怎么办", "social_card"),
+        ("电子社保卡在哪弄", "social_card"),
+        ("窗口能提前预约吗", "service_desk"),
+        ("交医保去哪儿交", "payment"),
         ("能申请灵活就业社保补贴吗", "other_benefits"),
         ("12333打不通怎么办", "service_desk"),
         ("大厅中午休息吗", "service_desk"),
@@ -296,6 +299,7 @@ def test_out_of_scope_questions_are_handed_off_by_topic(index: FaqIndex, questio
         "有没有需要交的费用",
         "审核需要几天",
         "是否有社会保障卡怎么填",
+        "社保卡那一栏怎么填",
     ],
 )
 def test_scope_lookalikes_stay_in_scope(question: str) -> None:

@@ -20,9 +20,11 @@ from functools import cache
 from dialogs.faq_text import normalize
 
 _INSURANCE = r"(社保|医保|养老保险?|医疗保险|社会保险|保险费?|保费|养老|社保费|医保费|统筹)"
-_PAY = r"(交|缴|扣|续|买|上)"
 # what a registration question hands in or fills: "交材料/交表" is the notice's, "交医保" is not
-_HANDED_IN = r"(材料|资料|表|申请|证明|介绍信|东西|复印件|原件|身份证|户口|合同|几份|上去|哪些|什么材料)"
+_HANDED_IN = (
+    r"(材料|资料|表|申请|证明|介绍信|东西|复印件|原件|身份证|户口|合同|几份|上去|哪些|什么材料|"
+    r"啥(?!钱|费)|什么(?!钱|费|档))"
+)
 
 # (topic, Chinese label for the hand-off, pattern); the first class that matches names the topic
 TOPICS: tuple[tuple[str, str, str], ...] = (
@@ -65,7 +67,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "insurance_transfer",
         "社保、医保关系转移接续",
         rf"转移接续|社保关系|医保关系|社保.{{0,3}}转移|{_INSURANCE}.{{0,6}}(转到|转回|转去|迁到|转过来|转入|转出|合并|接续)|"
-        r"(外省|省外|外地|在.{2,4}(省|市)?)(交|缴)的(社保|医保|养老)",
+        # insurance paid elsewhere before: what becomes of it is not the notice's (safer handed off)
+        r"(外省|省外|外地|老家|在.{2,4}(省|市)?)(交|缴)的(社保|医保|养老)",
     ),
     (
         "medical_use",

@@ -112,6 +112,7 @@ class FaqIndex:
         # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
         self._bm25 = BM25Okapi(docs) if any(docs) else None
         self._bm25_answers = BM25Okapi(answers) if any(answers) else None
+        self._idf_max = max(self._bm25.idf.values(), default=1.0) if self._bm25 is not None else 1.0
         # character n-gram TF-IDF over every bank question, as an inverted index
         grams = [(i, Counter(char_grams(q))) for i, e in enumerate(self._entries) for q in e.questions]
         df = Counter(g for _, c in grams for g in c)
@@ -152,11 +153,13 @@ class FaqIndex:
             best[i] = max(best[i], s)
         return best
 
-    def _coverage(self, terms: list[str], vocab: set[str]) -> float:
+    def _term_weights(self, terms: tuple[str, ...]) -> dict[str, float]:
+        """Each term's idf (a word the bank never uses is as informative as the rarest): for coverage."""
         idf = self._bm25.idf if self._bm25 is not None else {}
-        unknown = max(idf.values(), default=1.0)  # a word the bank never uses is informative
-        weights = {t: max(idf.get(t, unknown), 0.1) for t in terms}
-        total = sum(weights.values())
+        return {t: max(idf.get(t, self._idf_max), 0.1) for t in terms}
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], total: float, vocab: set[str]) -> float:
         return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
 
     def ranked(self, text: str) -> list[tuple[float, int]]:
@@ -169,7 +172,9 @@ class FaqIndex:
             answers = self._bm25_answers.get_scores(terms)
             bm = [b + self.answer_weight * float(a) for b, a in zip(bm, answers, strict=True)]
         idf = self._bm25.idf
-        unknown = max(idf.values(), default=1.0)  # a term no question has is as telling as the rarest
+        unknown = self._idf_max  # a term no question has is as telling as the rarest
+        weights = self._term_weights(terms)
+        total = sum(weights.values())
         ceiling = (_K1 + 1) * sum(max(idf.get(t, unknown), 0.0) for t in terms) or 1.0
         sim = self._similarity(text)
         order = range(len(self._entries))
@@ -185,7 +190,7 @@ class FaqIndex:
             (
                 w_sim * sim[i]
                 + w_bm * min(bm[i] / ceiling, 1.5)
-                + w_cov * self._coverage(terms, self._vocab[i])
+                + w_cov * self._coverage(weights, total, self._vocab[i])
                 - foreign
                 + (self.w_agree if i == agreed else 0.0)
                 + self.w_intent * self._intent_share(asked, i),

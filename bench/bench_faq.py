@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 Row = dict
 
 TODAY = date(2026, 12, 1)
-SEEN = ("tune", "locked", "locked-b", "locked-c")  # tuning data (the locked ones after their one run)
+SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d")  # tuning data (the locked ones after their one run)
 # Any other split name in the file (e.g. "locked-d") is fresh: never tuned on, its misses not
 # listed unless asked (--locked-misses), reported after the seen splits in order of appearance.
 

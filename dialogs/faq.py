@@ -12,7 +12,9 @@ from rank_bm25 import BM25Okapi
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
 from dialogs.faq_scope import warm_up as scope_warm_up
-from dialogs.faq_text import bigrams, char_grams, concepts, normalize, tokenize
+from dialogs.faq_sound import Homophones
+from dialogs.faq_text import bank_words, bigrams, char_grams, concepts, normalize, tokenize
+from dialogs.faq_words import CANONICAL, USER_WORDS
 
 __all__ = [
     "FaqEntry",
@@ -125,6 +127,9 @@ class FaqIndex:
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             for g, v in vec.items():
                 self._postings[g].append((qi, v / norm))
+        texts = [t for e in self._entries for t in (*e.questions, e.answer)]
+        user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
+        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user])
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
@@ -220,6 +225,23 @@ class FaqIndex:
         self.warm_up()
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
+            return FaqResult(self._entries[exact], float("inf"), True, "answered")
+        # homophone typos of three or more characters are read as the bank's word at once; a
+        # two-character one only when the question is not understood as written (short words
+        # collide more often with words the applicant meant)
+        text = self._sound.correct(text, 3)
+        result = self._answer(text)
+        if result.reason == "low_confidence":
+            fixed = self._sound.correct(text, 2)
+            if fixed != text:
+                retry = self._answer(fixed)
+                if retry.confident:
+                    return retry
+        return result
+
+    def _answer(self, text: str) -> FaqResult:
+        exact = self._exact.get(_key(text))
+        if exact is not None:
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
         score, top, confident, runner = self._best(text, self.min_score)
         if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it

@@ -7,6 +7,7 @@ import re
 import threading
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,12 @@ def init_tokenizer(vocab: str) -> None:
                 freq.setdefault(word[:i], 0)
         tk.FREQ, tk.total, tk.initialized = freq, total + 20000 * len(USER_WORDS), True
         _tokenizer = tk
+
+
+def bank_words(texts: Iterable[str], lengths: tuple[int, ...] = (2, 3, 4)) -> set[str]:
+    """The tokenizer's dictionary words of those lengths that occur in `texts`."""
+    freq = _jieba().FREQ
+    return {t[i : i + n] for t in texts for n in lengths for i in range(len(t) - n + 1) if freq.get(t[i : i + n])}
 
 
 def _jieba() -> jieba.Tokenizer:

@@ -1,0 +1,102 @@
+"""Homophone typos: a word the bank never uses that sounds like a word it does, read as that word.
+
+Applicants type with pinyin input methods, so their typos are other characters of the same sound
+(冀时半 for 冀时办, 医报 for 医保, 介少信 for 介绍信). The bank's own words are keyed by their
+toneless pinyin; a stretch of the question that the bank does not contain but that reads exactly
+like one bank word (and only one) is replaced by it. Readings come from pypinyin's character table
+(read as data, not imported: the package's phrase dictionary costs ~50 MB), kept for the common
+characters (GB2312) that input methods offer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+_LENGTHS = (4, 3, 2)  # longest first: 劳动和同 before 和同
+
+
+def _toneless(syllable: str) -> str:
+    base = unicodedata.normalize("NFD", syllable).replace("\u0308", "v")  # ü -> v
+    return sys.intern("".join(c for c in base if not unicodedata.combining(c)))
+
+
+@cache
+def readings() -> dict[str, str]:
+    """Common characters (GB2312) to their first (commonest) toneless reading, from pypinyin's
+    pinyin_dict.json: rarer readings would make most text sound like some bank word."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    table: dict[str, str] = {}
+    for code, value in json.loads(path.read_text(encoding="utf-8")).items():
+        char = chr(int(code))
+        if not "\u4e00" <= char <= "\u9fff":
+            continue
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        table[char] = _toneless(value.split(",", 1)[0])
+    return table
+
+
+def _keys(word: str, table: dict[str, str]) -> list[tuple[str, ...]]:
+    key = tuple(table.get(c, "") for c in word)
+    return [key] if all(key) else []
+
+
+class Homophones:
+    """Bank words by sound; `correct` replaces unknown stretches of a question that sound like one."""
+
+    def __init__(self, words: Iterable[str], known: Iterable[str]) -> None:
+        self._table = readings()
+        self._known_bigrams = {t[i : i + 2] for t in known for i in range(len(t) - 1)}
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for w in {w for w in words if len(w) in _LENGTHS}:
+            for key in _keys(w, self._table):
+                by_sound.setdefault(key, set()).add(w)
+        self._vocab = {w for w in words if len(w) in _LENGTHS}
+        # a sound two bank words share says nothing about which was meant
+        self._words = {k: next(iter(ws)) for k, ws in by_sound.items() if len(ws) == 1}
+
+    def _crosses(self, text: str, start: int, end: int) -> bool:
+        """Whether a bank word in `text` overlaps [start, end) and reaches outside it."""
+        for s in range(max(0, start - _LENGTHS[0] + 1), end):
+            for n in _LENGTHS:
+                e = s + n
+                if (s < start < e or s < end < e) and text[s:e] in self._vocab:
+                    return True
+        return False
+
+    def correct(self, text: str, min_len: int = 2) -> str:
+        """`text` with each stretch (of at least `min_len` characters) that is not the bank's but
+        sounds like exactly one bank word replaced by it; unchanged when there is none."""
+        if not self._words:
+            return text
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            for n in _LENGTHS:
+                piece = text[i : i + n]
+                if n < min_len or len(piece) < n:
+                    continue
+                if all(piece[j : j + 2] in self._known_bigrams for j in range(n - 1)):
+                    continue  # the bank has this stretch as written
+                if self._crosses(text, i, i + n):
+                    continue  # part of a word the bank has (扫描一下: not 扫描仪)
+                word = next((self._words[k] for k in _keys(piece, self._table) if k in self._words), None)
+                if word is not None and word != piece:
+                    out.append(word)
+                    i += n
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)

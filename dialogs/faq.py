@@ -44,7 +44,11 @@ ANSWER_WEIGHT = 0.5
 _K1 = 1.5  # BM25Okapi's default: a term scores at most idf * (k1 + 1)
 _TOP = 6
 _MAX_CHARS = 300
-_CLAUSES = re.compile(r"[，,。？?！!；;\n]+|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?")
+# clause boundaries: punctuation, a space between two Chinese clauses (typed instead of a comma),
+# and the words that join two questions
+_CLAUSES = re.compile(
+    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?"
+)
 
 
 def _key(question: str) -> str:

@@ -115,6 +115,16 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
         r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)",
     ),
+    (
+        # the notice says what to bring and fill in, not how to replace what is lost
+        "lost_documents",
+        "材料、档案遗失和补办",
+        r"(档案|介绍信|户口本|户口簿|户口页|合同|协议|材料|证明|原件|复印件).{0,4}(丢了|丢失|弄丢|遗失|找不到|找不着|损坏|毁了)"
+        r"(?!.*(代替|替代|别的|其他|其它|换成|另一个|有一个就行))|"
+        r"(丢了|丢失|弄丢|遗失)了?.{0,2}(档案|介绍信|户口本|户口簿|合同|协议)"
+        # ... unless it asks what may stand in for it: the notice's alternatives answer that
+        r"(?!.*(代替|替代|别的|其他|其它|换成|另一个|有一个就行))",
+    ),
     ("unrelated", "与本事项无关的问题", r"天气|火车票|机票|彩票|股票"),
     (
         "other_documents_generic",

@@ -22,7 +22,7 @@ _LENGTHS = (4, 3, 2)  # longest first: 劳动和同 before 和同
 
 
 def _toneless(syllable: str) -> str:
-    base = unicodedata.normalize("NFD", syllable).replace("\u0308", "v")  # ü -> v
+    base = unicodedata.normalize("NFD", syllable).replace("u\u0308", "v")  # ü -> v
     return sys.intern("".join(c for c in base if not unicodedata.combining(c)))
 
 

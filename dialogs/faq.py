@@ -40,6 +40,9 @@ PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.06  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
+# the notice's clause of a question that also asks something out of scope: answered only when
+# clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
+MIXED_MIN = 2.0
 ANSWER_WEIGHT = 0.5
 _K1 = 1.5  # BM25Okapi's default: a term scores at most idf * (k1 + 1)
 _TOP = 6
@@ -251,7 +254,7 @@ class FaqIndex:
         if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
-            return FaqResult(None, 0.0, False, "out_of_scope", topic=outside)
+            return self._mixed(text) or FaqResult(None, 0.0, False, "out_of_scope", topic=outside)
         if top is None:
             return FaqResult(None, 0.0, False, "low_confidence")
         more = self._clauses(text)
@@ -267,6 +270,32 @@ class FaqIndex:
             "answered" if confident else "low_confidence",
             tuple(e for e in more if e != entry) if confident else (),
         )
+
+    def _mixed(self, text: str) -> FaqResult | None:
+        """Two questions in one, one the notice's and one not (多久办好 办完了一个月交多少社保): the
+        clauses that ask the notice's question on their own are answered, the rest keeps its topic
+        (the caller hands that part off). None unless both kinds of clause are there."""
+        parts = [p for p in _CLAUSES.split(text) if len(tokenize(p)) >= 2]
+        if len(parts) < 2:
+            return None
+        found: list[FaqEntry] = []
+        outside: str | None = None
+        best = 0.0
+        for part in parts:
+            if (t := topic(part)) is not None:
+                if not looks_like_question(part):
+                    return None  # a bare topic (公积金，能一起办吗): what follows asks about it
+                outside = outside or t
+                continue
+            if not looks_like_question(part):
+                continue  # a bare noun phrase is the out-of-scope clause's subject, not a question
+            score, top, ok, _ = self._best(part, MIXED_MIN)
+            if ok and score >= MIXED_MIN and top is not None and self._entries[top] not in found:
+                found.append(self._entries[top])
+                best = max(best, score)
+        if outside is None or not found:
+            return None
+        return FaqResult(found[0], best, True, "answered", tuple(found[1:]), topic=outside)
 
     def _clauses(self, text: str) -> list[FaqEntry]:
         """Entries that parts of a question spanning several topics answer on their own."""

@@ -35,7 +35,9 @@ class HelpAnswer:
     reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
     score: float
     candidate: FaqEntry | None  # best entry even when handed off (for staff and the report)
-    topic: str | None = None  # out-of-scope class when reason is "out_of_scope"
+    # out-of-scope class when reason is "out_of_scope"; on an answer, the class of the part of the
+    # question that the notice does not cover (that part goes to staff)
+    topic: str | None = None
 
     @property
     def text(self) -> str:
@@ -46,6 +48,8 @@ class HelpAnswer:
         parts += [f"{e.answer}\n（答案依据：办事指南 {e.section}）" for e in self.entries if e.id not in noted]
         if self.notes:
             parts.append(situations.DECIDES)
+        if self.topic:
+            parts.append(f"另外，{handed_off(self.topic)}")
         return "\n\n".join(parts)
 
 
@@ -63,7 +67,7 @@ def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
                 entries.append(by_id[entry_id])
     if not entries:
         return HelpAnswer((), (), False, result.reason, result.score, result.entry)
-    return HelpAnswer(tuple(entries), notes, True, "answered", result.score, result.entry)
+    return HelpAnswer(tuple(entries), notes, True, "answered", result.score, result.entry, result.topic)
 
 
 def is_question(s: Session, inp: UserInput) -> bool:
@@ -91,16 +95,21 @@ def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list
     question = inp.text.strip()[:500]
     result = respond(faq, question, inp.today)
     if result.confident:
-        return [Reply(text=result.text)], [
-            Event(
-                name="question_answered",
-                data={
-                    "entries": [e.id for e in result.entries],
-                    "situations": [n.kind for n in result.notes],
-                    "score": round(result.score, 2),
-                },
-            )
-        ]
+        answered = Event(
+            name="question_answered",
+            data={
+                "entries": [e.id for e in result.entries],
+                "situations": [n.kind for n in result.notes],
+                "score": round(result.score, 2),
+            },
+        )
+        if result.topic is None:
+            return [Reply(text=result.text)], [answered]
+        # the part outside the notice goes to staff, as an out-of-scope question does
+        part = Ticket(
+            question=redact(question), step=s.state, ref=s.meta.ref, reason="out_of_scope", topic=result.topic
+        )
+        return [Reply(text=result.text)], [answered, part]
     ticket = Ticket(
         question=redact(question),
         step=s.state,

@@ -62,9 +62,7 @@ def test_homophone_typos_reach_the_entry(index: FaqIndex, question: str, expecte
     ("question", "expected"),
     [("能网上办不 收费不", {"online", "fee"}), ("在哪一级办 去哪个窗口", {"level", "where_offline"})],
 )
-def test_a_space_between_two_questions_is_a_clause_boundary(
-    index: FaqIndex, question: str, expected: set[str]
-) -> None:
+def test_a_space_between_two_questions_is_a_clause_boundary(index: FaqIndex, question: str, expected: set[str]) -> None:
     result = index.answer(question)
     assert result.confident and expected <= {e.id for e in result.entries}
 
@@ -78,3 +76,26 @@ def test_a_lost_document_is_handed_off(index: FaqIndex, question: str) -> None:
 def test_what_may_stand_in_for_a_lost_document_is_answered(index: FaqIndex) -> None:
     result = index.answer("户口本丢了能用劳动合同代替吗")
     assert result.confident and result.entry is not None and result.entry.id == "mat_hukou_contract"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "outside"),
+    [
+        ("多久办好 办完了一个月得交多少社保", "deadline", "contribution_amount"),
+        ("户口本要原件吗，公积金能一起办不", "mat_hukou_contract", "housing_fund"),
+    ],
+)
+def test_the_notices_half_of_a_mixed_question_is_answered_and_the_other_keeps_its_topic(
+    index: FaqIndex, question: str, expected: str, outside: str
+) -> None:
+    result = index.answer(question)
+    assert result.confident and result.entry is not None and result.entry.id == expected
+    assert result.topic == outside
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["养老缴费档次有哪几档 通知里写了吗", "灵活就业社保 一个月交多少", "公积金 能一起办吗"],
+)
+def test_a_clause_that_only_points_at_the_out_of_scope_one_answers_nothing(index: FaqIndex, question: str) -> None:
+    assert index.answer(question).reason == "out_of_scope"

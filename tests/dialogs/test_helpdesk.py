@@ -84,3 +84,14 @@ def test_out_of_scope_hand_off_names_the_topic_and_the_ticket_carries_it(chat):
     [ticket] = [i for i in chat.intents if i.kind == "ticket"]
     assert (ticket.reason, ticket.topic, ticket.step) == ("out_of_scope", "housing_fund", "f_political")
     assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")
+
+
+def test_a_question_half_in_scope_gets_that_answer_and_the_other_half_goes_to_staff(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    chat.send("text", "户口本要原件吗 公积金能一起办不")
+    assert "户口簿" in chat.text and "答案依据：办事指南" in chat.text
+    assert "住房公积金方面的问题" in chat.text and "已转给人工客服" in chat.text
+    assert [i.kind for i in chat.intents] == ["event", "ticket"]
+    ticket = chat.intents[1]
+    assert (ticket.reason, ticket.topic, ticket.step) == ("out_of_scope", "housing_fund", "f_political")
+    assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")

@@ -26,7 +26,7 @@ from dialogs.faq import FaqIndex, load_bank  # noqa: E402
 from dialogs.helpdesk import respond  # noqa: E402
 
 NAMES = ("W_BM25", "W_UNKNOWN", "W_INTENT", "MIN_SCORE", "MIN_GAP", "PAIR_MIN")
-GRID = ((0.8, 1.2), (0.6,), (0.0, 0.5, 1.0, 1.5), (1.0, 1.1, 1.2, 1.4, 1.6), (0.03, 0.06, 0.1), (1.1, 1.4, 1.8))
+GRID = ((0.8, 1.2), (0.6,), (0.5, 1.0, 1.5), (0.8, 0.9, 1.0, 1.1, 1.2), (0.03, 0.06, 0.1), (1.1, 1.4))
 
 
 def tally(marks: list[tuple[str, bool, bool, bool]], splits: set[str]) -> tuple[int, int, int, int, int]:

@@ -80,19 +80,21 @@ class Homophones:
         sounds like exactly one bank word replaced by it; unchanged when there is none."""
         if not self._words:
             return text
+        unknown = [text[j : j + 2] not in self._known_bigrams for j in range(len(text) - 1)]
+        if not any(unknown):
+            return text  # every pair of characters is the bank's as written
+        sounds = [self._table.get(c) for c in text]
         out: list[str] = []
         i = 0
         while i < len(text):
             for n in _LENGTHS:
+                if n < min_len or i + n > len(text) or not any(unknown[i : i + n - 1]):
+                    continue  # too short, or the bank has this stretch as written
+                key = tuple(sounds[i : i + n])
+                word = self._words.get(key)  # type: ignore[arg-type]
                 piece = text[i : i + n]
-                if n < min_len or len(piece) < n:
-                    continue
-                if all(piece[j : j + 2] in self._known_bigrams for j in range(n - 1)):
-                    continue  # the bank has this stretch as written
-                if self._crosses(text, i, i + n):
-                    continue  # part of a word the bank has (扫描一下: not 扫描仪)
-                word = next((self._words[k] for k in _keys(piece, self._table) if k in self._words), None)
-                if word is not None and word != piece:
+                # not when part of a word the bank has reaches past it (扫描一下: not 扫描仪)
+                if word is not None and word != piece and not self._crosses(text, i, i + n):
                     out.append(word)
                     i += n
                     break

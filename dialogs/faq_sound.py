@@ -11,13 +11,14 @@ characters (GB2312) that input methods offer.
 from __future__ import annotations
 
 import importlib.util
-import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+_ENTRY = re.compile(r'\s*"(\d+)"\s*:\s*"([^",]+)')
 _LENGTHS = (4, 3, 2)  # longest first: 劳动和同 before 和同
 
 
@@ -35,15 +36,20 @@ def readings() -> dict[str, str]:
         return {}
     path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
     table: dict[str, str] = {}
-    for code, value in json.loads(path.read_text(encoding="utf-8")).items():
-        char = chr(int(code))
-        if not "\u4e00" <= char <= "\u9fff":
-            continue
-        try:
-            char.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        table[char] = _toneless(value.split(",", 1)[0])
+    # line by line ("19968": "yī,..."): json.load would hold all 42k entries at once (~5 MB more RSS)
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            m = _ENTRY.match(line)
+            if m is None:
+                continue
+            char = chr(int(m.group(1)))
+            if not "\u4e00" <= char <= "\u9fff":
+                continue
+            try:
+                char.encode("gb2312")
+            except UnicodeEncodeError:
+                continue
+            table[char] = _toneless(m.group(2))
     return table
 
 

@@ -8,12 +8,12 @@ while tuning up to commit 082d57f, where it was run once; tuning data since); "l
 after that run, run once at 1a49ce1; tuning data since); "locked-c" (written after that run, run
 once before #18's second round; tuning data since). Rows with "by": "i18 ..." are two batches
 written during that round (the first before any change, the second after the weights were chosen),
-each measured as a fresh split once, then made tuning data. Any split name not in SEEN (e.g.
-"locked-d") is fresh: reported after the seen ones, its misses listed only with --locked-misses.
+each measured as a fresh split once, then made tuning data. Any split name not in SEEN (a new
+locked split) is fresh: reported after the seen ones, its misses listed only with --locked-misses.
 "locked-d" (160 rows, written 2026-12-01 by a writer who saw only the seed and each entry's answer,
 never the bank's wordings, the retrieval or the other splits; situation kinds added by the lead from
 the question text): run once on the merged #18 round at its commit, 81.7% right, 89.2% answered,
-2/40 out-of-scope confident (main before the round: 79.2%, 87.5%, 2/40).
+2/40 out-of-scope confident (main before the round: 79.2%, 87.5%, 2/40); tuning data since (#18 i18b).
 Each locked split's first run is its honest figure.
 The answers come from dialogs.helpdesk.respond, the function every channel uses.
 Run: python bench/bench_faq.py [--tune-only] [--misses N] [--locked-misses]
@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 Row = dict
 
 TODAY = date(2026, 12, 1)
-SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d")  # tuning data (the locked ones after their one run)
-# Any other split name in the file (e.g. "locked-d") is fresh: never tuned on, its misses not
+SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d")  # tuning data (locked ones after their one run)
+# Any other split name in the file (a new locked split) is fresh: never tuned on, its misses not
 # listed unless asked (--locked-misses), reported after the seen splits in order of appearance.
 
 

@@ -30,15 +30,15 @@ __all__ = [
 
 
 # Weights and bars: chosen by bench/calibrate_faq.py on the tuning split of bench/faq_eval.json.
-W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
+W_SIM, W_BM25, W_COV = 1.0, 1.2, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
 W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
 # what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
 # wordings ask: the share of the entry's bank questions that use each canonical word
-W_INTENT = 1.0
+W_INTENT = 0.5
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.0  # reranked score of the best entry
-MIN_GAP = 0.06  # ... over the second-best entry
+MIN_SCORE = 1.1  # reranked score of the best entry
+MIN_GAP = 0.1  # ... over the second-best entry
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)

@@ -26,6 +26,8 @@ _HANDED_IN = (
     r"啥(?!钱|费)|什么(?!钱|费|档))"
 )
 
+_STILL = r"(?!.*(代替|替代|别的|其他|其它|换成|另一个|有一个就行|能办|可以办|能不能办|能登记|影响办))"
+
 # (topic, Chinese label for the hand-off, pattern); the first class that matches names the topic
 TOPICS: tuple[tuple[str, str, str], ...] = (
     (
@@ -119,11 +121,11 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         # the notice says what to bring and fill in, not how to replace what is lost
         "lost_documents",
         "材料、档案遗失和补办",
-        r"(档案|介绍信|户口本|户口簿|户口页|合同|协议|材料|证明|原件|复印件).{0,4}(丢了|丢失|弄丢|遗失|找不到|找不着|损坏|毁了)"
-        r"(?!.*(代替|替代|别的|其他|其它|换成|另一个|有一个就行))|"
-        r"(丢了|丢失|弄丢|遗失)了?.{0,2}(档案|介绍信|户口本|户口簿|合同|协议)"
-        # ... unless it asks what may stand in for it: the notice's alternatives answer that
-        r"(?!.*(代替|替代|别的|其他|其它|换成|另一个|有一个就行))",
+        # unless it asks what may stand in for it (the notice's alternatives) or whether the
+        # registration can still be done (the notice's conditions)
+        rf"(档案|介绍信|户口本|户口簿|户口页|合同|协议|材料|证明|原件|复印件).{{0,4}}"
+        rf"(丢了|丢失|弄丢|遗失|找不到|找不着|损坏|毁了){_STILL}|"
+        rf"(丢了|丢失|弄丢|遗失)了?.{{0,2}}(档案|介绍信|户口本|户口簿|合同|协议){_STILL}",
     ),
     ("unrelated", "与本事项无关的问题", r"天气|火车票|机票|彩票|股票"),
     (

@@ -99,3 +99,7 @@ def test_the_notices_half_of_a_mixed_question_is_answered_and_the_other_keeps_it
 )
 def test_a_clause_that_only_points_at_the_out_of_scope_one_answers_nothing(index: FaqIndex, question: str) -> None:
     assert index.answer(question).reason == "out_of_scope"
+
+
+def test_whether_one_can_still_register_after_a_loss_is_the_notices_question(index: FaqIndex) -> None:
+    assert topic("档案丢了还能办吗") is None

@@ -194,7 +194,8 @@ async def test_two_bots_two_workers_many_applicants(tmp_path):
         )
         assert len(last) == 1, f"short journeys ended at different places: {last.most_common(3)}"
         assert sum(last.values()) == len(short_uids)
-        assert len(told) == len(full_uids) == len(apps) and not twice
+        unfinished = {uid: [c.text[:50] for c in api.messages(uid)[-4:]] for uid in full_uids if uid not in told}
+        assert len(told) == len(full_uids) == len(apps) and not twice, unfinished
         assert deliveries == [("delivered", 3 * len(apps))]
         assert len(dept.keys) == 3 * len(apps)
         assert not await db.query("SELECT update_id FROM inbox_updates")

@@ -130,22 +130,37 @@ async def webhook_processes(n: int, updates: int, chats: int, timeout: float = 3
             warm = [api.push_text(6000 + k, "/help") for k in range(chats)]  # imports, pools, first queries
             while await count_handled(dsn, min(warm)) < len(warm):
                 await asyncio.sleep(0.1)
+            import psutil
+
+            procs = [psutil.Process(c.pid) for c in children]
+            before = [p.cpu_times() for p in procs]
             ids = [api.push_text(6000 + k % chats, "/help") for k in range(updates)]
             started = time.perf_counter()
             deadline = started + timeout
             while (done := await count_handled(dsn, min(ids))) < len(ids) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - started
+            cpu = sum(
+                (a.user - b.user) + (a.system - b.system)
+                for a, b in zip((p.cpu_times() for p in procs), before, strict=True)
+            )
         finally:
             for child in children:
                 child.stop()
-    return {"processes": n, "updates": updates, "handled": done, "wall_s": wall, "per_s": done / wall}
+    return {
+        "processes": n,
+        "updates": updates,
+        "handled": done,
+        "wall_s": wall,
+        "per_s": done / wall,
+        "cpu_ms_per_update": cpu / max(done, 1) * 1000,
+    }
 
 
 async def main_async(args) -> None:
     from bench.common import machine
 
-    print(f"machine: {machine()['cpu']}")
+    print(f"machine: {machine()['cpu']}; load average {os.getloadavg()[0]:.1f} at the start")
     url = args.db_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     inproc = await run(url)
     if not url.startswith("postgresql"):
@@ -160,7 +175,8 @@ async def main_async(args) -> None:
     for r in rows:
         print(
             f"  {r['processes']} bot process(es) behind the fake Telegram          {r['per_s']:8.1f} updates/s"
-            f"  ({r['per_s'] / floor:4.2f}x the floor; {r['handled']}/{r['updates']} in {r['wall_s']:.1f} s)"
+            f"  ({r['per_s'] / floor:4.2f}x the floor; {r['handled']}/{r['updates']} in {r['wall_s']:.1f} s; "
+            f"bot CPU {r['cpu_ms_per_update']:.1f} ms/update)"
         )
 
 

@@ -21,7 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 PREFIX = "hebei"
-TIMEOUT = 0.5  # seconds a Redis call may take before this process's window decides
+TIMEOUT = 1.0  # seconds a Redis call may take before this process's window decides
 COMPLAIN_EVERY = 60.0  # seconds between two log lines about an unreachable Redis
 
 

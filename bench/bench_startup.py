@@ -23,10 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, BotChild, bot_env, emit  # noqa: E402
 
 
-async def one_start(data_dir: Path, timeout: float) -> dict:
+async def one_start(data_dir: Path, timeout: float, first_update_id: int = 100_000) -> dict:
+    import itertools
+
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
 
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        # Telegram never reuses an update id; a restart with the fake's first id again would be
+        # taken for a re-delivery of the first run's /start (handled update ids) and get no reply.
+        api._update_ids = itertools.count(first_update_id)
         api.push_text(7001, "/start")
         t0 = time.monotonic()  # the fake server stamps calls with time.monotonic()
         with BotChild(bot_env(api.base_url, data_dir), data_dir.parent / f"bot-{time.time_ns()}.log"):
@@ -42,7 +47,7 @@ async def process_starts(timeout: float) -> dict:
         return {"pending": "tests/e2e/fakebot.py not built yet"}
     data_dir = Path(tempfile.mkdtemp(prefix="bench-startup-")) / "data"
     fresh = await one_start(data_dir, timeout)
-    again = await one_start(data_dir, timeout)
+    again = await one_start(data_dir, timeout, first_update_id=200_000)
     return {"fresh": fresh, "restart": again}
 
 

@@ -54,6 +54,7 @@ class Department:
         self.keys: Counter[str] = Counter()
         self.held = asyncio.Event()  # the first request is in
         self.held_peer: int | None = None  # its client port: which worker sent it
+        self.held_key: str | None = None
         self._first = True
 
     async def receive(self, request: web.Request) -> web.Response:
@@ -62,6 +63,7 @@ class Department:
         if self._first:
             self._first = False
             self.held_peer = request.transport.get_extra_info("peername")[1]
+            self.held_key = key
             self.held.set()
             await asyncio.sleep(3600)  # the worker dies meanwhile
         self.keys[key] += 1
@@ -199,3 +201,6 @@ async def test_two_bots_two_workers_many_applicants(tmp_path):
         assert deliveries == [("delivered", 3 * len(apps))]
         assert len(dept.keys) == 3 * len(apps)
         assert not await db.query("SELECT update_id FROM inbox_updates")
+        assert mine <= handled, "an update the stopped process had accepted was never handled"
+        assert victim.proc.returncode == -9 and dept.keys[dept.held_key] >= 1  # the other worker sent it
+        assert not any("Server disconnected" in p.output() for p in bots)

@@ -14,6 +14,7 @@ import importlib.util
 import re
 import sys
 import unicodedata
+from array import array
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -27,15 +28,38 @@ def _toneless(syllable: str) -> str:
     return sys.intern("".join(c for c in base if not unicodedata.combining(c)))
 
 
-@cache
-def readings() -> dict[str, str]:
-    """Common characters (GB2312) to their first (commonest) toneless reading, from pypinyin's
-    pinyin_dict.json: rarer readings would make most text sound like some bank word."""
-    spec = importlib.util.find_spec("pypinyin")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
-    table: dict[str, str] = {}
+_FIRST, _LAST = 0x4E00, 0x9FFF  # the CJK block the table covers
+
+
+class Readings:
+    """Character -> toneless reading, as an array of syllable numbers over the CJK block (42 kB;
+    a dict of 6,763 one-character keys held 1.2 MB)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._syllables: list[str] = [""]
+        number: dict[str, int] = {}
+        self._codes = array("H", bytes(2 * (_LAST - _FIRST + 1)))
+        for char, syllable in pairs:
+            if syllable not in number:
+                number[syllable] = len(self._syllables)
+                self._syllables.append(syllable)
+            self._codes[ord(char) - _FIRST] = number[syllable]
+
+    def get(self, char: str, default: str | None = None) -> str | None:
+        o = ord(char) - _FIRST
+        code = self._codes[o] if 0 <= o <= _LAST - _FIRST else 0
+        return self._syllables[code] if code else default
+
+    def __getitem__(self, char: str) -> str:
+        if (found := self.get(char)) is None:
+            raise KeyError(char)
+        return found
+
+    def __len__(self) -> int:
+        return sum(1 for c in self._codes if c)
+
+
+def _common(path: Path) -> Iterable[tuple[str, str]]:
     # line by line ("19968": "yī,..."): json.load would hold all 42k entries at once (~5 MB more RSS)
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -43,17 +67,26 @@ def readings() -> dict[str, str]:
             if m is None:
                 continue
             char = chr(int(m.group(1)))
-            if not "\u4e00" <= char <= "\u9fff":
+            if not _FIRST <= ord(char) <= _LAST:
                 continue
             try:
                 char.encode("gb2312")
             except UnicodeEncodeError:
                 continue
-            table[char] = _toneless(m.group(2))
-    return table
+            yield char, _toneless(m.group(2))
 
 
-def _keys(word: str, table: dict[str, str]) -> list[tuple[str, ...]]:
+@cache
+def readings() -> Readings:
+    """Common characters (GB2312) to their first (commonest) toneless reading, from pypinyin's
+    pinyin_dict.json: rarer readings would make most text sound like some bank word."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        return Readings(())
+    return Readings(_common(Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"))
+
+
+def _keys(word: str, table: Readings) -> list[tuple[str, ...]]:
     key = tuple(table.get(c, "") for c in word)
     return [key] if all(key) else []
 

@@ -81,9 +81,24 @@ async def run_bot(settings: Settings) -> int:
     broken: list[str] = []
 
     async def on_broken(reason: str) -> None:
+        if broken:  # the watch and the poller may both find it
+            return
         broken.append(reason)
-        await alert(reason)
         stop_taking.set()
+        await alert(reason)
+
+    async def unstored(updates: list) -> bool:
+        """A fetched batch the inbox could not take: on a broken database (deleted, replaced, read-only,
+        unreachable) each update goes through the dispatcher as it is, whose error handler tells the
+        sender truthfully that it was not kept (#12), and the bot stops; otherwise the store is retried."""
+        result = await health.check()
+        if result.ok:
+            return False
+        log.critical("database unusable, fetched updates cannot be stored: %s; stopping", result.reason)
+        for update in updates:
+            await dp.feed_update(bot, update)
+        await on_broken(result.reason)
+        return True
 
     async def not_ready() -> list[str]:
         ok, reason = health.readiness()
@@ -137,7 +152,7 @@ async def run_bot(settings: Settings) -> int:
         else:
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("long polling; taking updates")
-            await poll(bot, inbox, stop_taking, allowed)
+            await poll(bot, inbox, stop_taking, allowed, unstored=unstored)
     finally:
         stop_taking.set()
         log.info("stopping: no new updates; finishing those in hand (at most %.0fs)", DRAIN)

@@ -88,16 +88,25 @@ async def run_bot(settings: Settings) -> int:
         await alert(reason)
 
     async def unstored(updates: list) -> bool:
-        """A fetched batch the inbox could not take: on a broken database (deleted, replaced, read-only,
-        unreachable) each update goes through the dispatcher as it is, whose error handler tells the
-        sender truthfully that it was not kept (#12), and the bot stops; otherwise the store is retried."""
+        """A fetched batch the inbox could not take. The database passes the health check: a passing
+        failure, stored again (False). It does not: each update goes through the dispatcher as it is,
+        whose error handler tells the sender truthfully that it was not kept (#12), and the batch is
+        confirmed (True); a lasting failure (deleted, replaced, read-only, unreachable) also stops the
+        bot, a passing one (a full disk, `transient` from #12's health check) lets it serve on."""
         result = await health.check()
         if result.ok:
             return False
-        log.critical("database unusable, fetched updates cannot be stored: %s; stopping", result.reason)
+        lasting = not getattr(result, "transient", False)
+        log.log(
+            logging.CRITICAL if lasting else logging.ERROR,
+            "database unusable, fetched updates cannot be stored: %s%s",
+            result.reason,
+            "; stopping" if lasting else "; they are answered as not kept",
+        )
         for update in updates:
             await dp.feed_update(bot, update)
-        await on_broken(result.reason)
+        if lasting:
+            await on_broken(result.reason)
         return True
 
     async def not_ready() -> list[str]:

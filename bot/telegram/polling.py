@@ -31,7 +31,7 @@ async def poll(
     """getUpdates(offset) confirms every update below offset: the next call's offset is past a batch
     only once the batch is in the inbox, so a kill at any moment loses nothing fetched.
 
-    A batch that cannot be stored is offered to `unstored` (bot.serve: is the database broken?). True:
+    A batch that cannot be stored is offered to `unstored` (bot.serve: is the database unusable?). True:
     it dealt with the batch (told each sender it was not kept) and the batch is confirmed, so it does
     not come back contrary to what they were told; False: a passing failure, the store is retried."""
     offset: int | None = None
@@ -68,8 +68,10 @@ async def poll(
             except Exception:
                 log.exception("could not store %d fetched updates", len(raw))
                 if unstored is not None and await unstored(updates):
-                    await _confirm(bot, updates[-1].update_id + 1)
-                    return
+                    if stop.is_set():  # no next getUpdates call: confirm them now
+                        await _confirm(bot, updates[-1].update_id + 1)
+                        return
+                    break
                 if stop.is_set():
                     return
                 await _sleep(stop, 1.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from dialogs import status as status_texts
 from dialogs.callbacks import CorrectionCb
 from dialogs.clock import BEIJING, local_day, utcnow
 from dialogs.engine import Engine
-from dialogs.helpdesk import HANDED_OFF
+from dialogs.helpdesk import without_handoff
 from dialogs.model import (
     Checked,
     Event,
@@ -154,7 +154,8 @@ class Runner:
             replies = list(outcome.replies)
             for intent in outcome.intents:
                 replies.extend(await HANDLERS[type(intent)](self, turn, intent))
-            replies = [r for r in replies if r.text not in turn.withdrawn]
+            if turn.no_ticket:  # the engine's "handed to staff" is not true this time
+                replies = [r.model_copy(update={"text": without_handoff(r.text)}) for r in replies]
             for up in inp.files if inp.kind == "upload" else []:
                 if up.checked is None or up.checked.limit != "quota":
                     uow.events.add(
@@ -225,7 +226,7 @@ class Runner:
     async def _on_ticket(self, turn: Turn, intent: Ticket) -> list[Reply]:
         since = self.now() - timedelta(hours=1)
         if await turn.uow.events.count_since("ticket_opened", turn.applicant_id, since) >= self.tickets_per_hour:
-            turn.withdrawn.add(HANDED_OFF)  # the engine's "handed to staff" is not true this time
+            turn.no_ticket = True
             return [Reply(text=TICKETS.format(n=self.tickets_per_hour))]
         await helpdesk.open_ticket(turn.uow, turn.applicant_id, intent.model_dump(exclude={"kind"}), self.helpdesk_chat)
         return []
@@ -273,7 +274,7 @@ class Turn:
     draft: Any
     outcome: Outcome
     epoch: int
-    withdrawn: set[str] = field(default_factory=set)  # texts of outcome replies a handler took back
+    no_ticket: bool = False  # a Ticket intent was refused (hourly cap): no reply may promise staff
 
 
 HANDLERS: dict[type, Callable[[Runner, Turn, Any], Awaitable[list[Reply]]]] = {

@@ -25,6 +25,12 @@ def handed_off(topic: str | None) -> str:
     return f"{OUTSIDE.format(label=label)}{_TO_STAFF}" if label else HANDED_OFF
 
 
+def without_handoff(text: str) -> str:
+    """The same reply with its "handed to staff" promise taken out, for when no ticket was opened
+    (the hourly cap): what the notice does or does not cover stays true and is kept."""
+    return text.replace(f"，{_TO_STAFF}", "。").replace(_TO_STAFF, "").strip()
+
+
 @dataclass(frozen=True)
 class HelpAnswer:
     """What every channel shows for one question: notice entries, applied situations, or hand-off."""

@@ -24,6 +24,7 @@ from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite
 from storage.health import DbHealth
 from storage.keyring import KeyRing
 from storage.migrate import upgrade
+from storage.writer import GroupWriter
 
 
 @dataclass
@@ -113,6 +114,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
         helpdesk_chat=settings.helpdesk_chat_id or None,
         intake=intake,
         uploads_per_day=settings.uploads_per_day,
+        writer=GroupWriter(db_engine) if settings.group_commit else None,
     )
     return Services(
         settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake, keyring=keyring

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, emit  # noqa: E402
 
 
-async def one_start(data_dir: Path, timeout: float) -> dict:
+async def one_start(data_dir: Path, timeout: float, first_update_id: int = 100_000) -> dict:
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
 
-    async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+    async with FakeBotAPI(token=DEFAULT_TOKEN, first_update_id=first_update_id) as api:
         api.push_text(7001, "/start")
         env = {
             k: v
@@ -73,7 +73,8 @@ async def process_starts(timeout: float) -> dict:
         return {"pending": "tests/e2e/fakebot.py not built yet"}
     data_dir = Path(tempfile.mkdtemp(prefix="bench-startup-")) / "data"
     fresh = await one_start(data_dir, timeout)
-    again = await one_start(data_dir, timeout)
+    # New update ids: the bot keeps the ids it handled, so the first server's ids would be ignored.
+    again = await one_start(data_dir, timeout, first_update_id=200_000)
     return {"fresh": fresh, "restart": again}
 
 

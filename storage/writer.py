@@ -20,6 +20,7 @@ only then.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64  # items per transaction: bounds the wait of the first item of a batch
+_IN_ITEM = contextvars.ContextVar("in_group_writer_item", default=False)
 
 
 @dataclass
@@ -51,6 +53,8 @@ class GroupWriter:
 
     async def run(self, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
         """Run `work` in the next batch; return its result once the batch's transaction committed."""
+        if _IN_ITEM.get():  # it would wait for the batch it is part of
+            raise RuntimeError("GroupWriter.run called from inside a unit of work it runs")
         item = _Item(work, asyncio.get_running_loop().create_future())
         self._queue.append(item)
         if self._task is None or self._task.done():
@@ -118,5 +122,9 @@ class GroupWriter:
         def session() -> AsyncSession:
             return AsyncSession(bind=conn, expire_on_commit=False, join_transaction_mode="rollback_only")
 
-        async with UnitOfWork(session) as uow:
-            return await item.work(uow)
+        token = _IN_ITEM.set(True)
+        try:
+            async with UnitOfWork(session) as uow:
+                return await item.work(uow)
+        finally:
+            _IN_ITEM.reset(token)

@@ -154,3 +154,13 @@ async def test_duplicate_update_in_a_batch_is_taken_once_and_spares_the_others(d
 async def draft_of(eng) -> Draft:
     async with make_sessionmaker(eng)() as s:
         return await s.scalar(select(Draft))
+
+
+async def test_a_unit_of_work_cannot_wait_for_its_own_writer(db):
+    writer = GroupWriter(db)
+
+    async def nested(uow):
+        return await writer.run(lambda inner: asyncio.sleep(0))
+
+    with pytest.raises(RuntimeError):
+        await asyncio.wait_for(writer.run(nested), 10)  # refused at once, not a hang

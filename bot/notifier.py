@@ -136,6 +136,7 @@ class Notifier:
             if not await Notifications(db).sending(row.id, self.owner):
                 return  # the claim lapsed meanwhile and another sender has it
         try:
+            await self.pacer.take(chat)
             msg = await send_body(self.bot, int(chat), body)
         except TelegramRetryAfter as e:
             self.pacer.hold(chat, e.retry_after)

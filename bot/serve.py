@@ -45,10 +45,10 @@ def compose_run(settings: Settings, migrate: bool = True):
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     routers.insert(0, binding_router(services.sessionmaker))
-    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(
-        services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"), pacer=pacer, kick=kick
-    )
+    # One pace for the replies and the notifier of this process (and the whole bot's over Redis).
+    pacer, kick = Pacer(limits=services.limits), asyncio.Event()
+    flood = FloodGuard(f"{settings.flood_per_minute}/minute", limits=services.limits)
+    dp = make_dispatcher(services.runner, *routers, flood=flood, pacer=pacer, kick=kick)
     return services, bot, dp, pacer, kick
 
 
@@ -113,7 +113,7 @@ async def run_bot(settings: Settings) -> int:
 
         runners.append(
             await start_listener(
-                make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
+                make_app(services.sessionmaker, services.dispatch.webhook_secrets(), limits=services.limits),
                 settings.callback_host,
                 settings.callback_port,
             )
@@ -154,6 +154,7 @@ async def run_bot(settings: Settings) -> int:
             await r.cleanup()
         await bot.session.close()
         services.intake.close()
+        await services.limits.close()
         await services.db_engine.dispose()
         log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
     return guard.EXIT_BROKEN_DB if broken else 0

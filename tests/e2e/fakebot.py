@@ -95,19 +95,14 @@ class FakeBotAPI:
     """`async with FakeBotAPI() as api:` serves on `api.base_url` (give it to TELEGRAM_API_BASE)."""
 
     def __init__(
-        self,
-        token: str | None = None,
-        username: str = "fake_assistant_bot",
-        host: str = "127.0.0.1",
-        port: int = 0,
-        first_update_id: int = 100_000,  # a restart against a new server: ids the bot has not handled yet
+        self, token: str | None = None, username: str = "fake_assistant_bot", host: str = "127.0.0.1", port: int = 0
     ):
         self.token, self.username, self.host, self.port = token, username, host, port
         self.calls: list[Call] = []
         self.uploads: list[Call] = []
         self.files: dict[str, FileRecord] = {}
         self._pending: list[dict] = []
-        self._update_ids = itertools.count(first_update_id)
+        self._update_ids = itertools.count(100_000)
         self._message_ids: dict[int, itertools.count] = {}
         self._bot_messages: dict[tuple[int, int], dict] = {}
         self._read: dict[int, int] = {}

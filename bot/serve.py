@@ -81,9 +81,33 @@ async def run_bot(settings: Settings) -> int:
     broken: list[str] = []
 
     async def on_broken(reason: str) -> None:
+        if broken:  # the watch and the poller may both find it
+            return
         broken.append(reason)
-        await alert(reason)
         stop_taking.set()
+        await alert(reason)
+
+    async def unstored(updates: list) -> bool:
+        """A fetched batch the inbox could not take. The database passes the health check: a passing
+        failure, stored again (False). It does not: each update goes through the dispatcher as it is,
+        whose error handler tells the sender truthfully that it was not kept (#12), and the batch is
+        confirmed (True); a lasting failure (deleted, replaced, read-only, unreachable) also stops the
+        bot, a passing one (a full disk, `transient` from #12's health check) lets it serve on."""
+        result = await health.check()
+        if result.ok:
+            return False
+        lasting = not getattr(result, "transient", False)
+        log.log(
+            logging.CRITICAL if lasting else logging.ERROR,
+            "database unusable, fetched updates cannot be stored: %s%s",
+            result.reason,
+            "; stopping" if lasting else "; they are answered as not kept",
+        )
+        for update in updates:
+            await dp.feed_update(bot, update)
+        if lasting:
+            await on_broken(result.reason)
+        return True
 
     async def not_ready() -> list[str]:
         ok, reason = health.readiness()
@@ -137,7 +161,7 @@ async def run_bot(settings: Settings) -> int:
         else:
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("long polling; taking updates")
-            await poll(bot, inbox, stop_taking, allowed)
+            await poll(bot, inbox, stop_taking, allowed, unstored=unstored)
     finally:
         stop_taking.set()
         log.info("stopping: no new updates; finishing those in hand (at most %.0fs)", DRAIN)

@@ -34,9 +34,6 @@ class Settings(BaseSettings):
     # Webhook mode (#16): Telegram POSTs updates to WEBHOOK_URL (behind a reverse proxy that forwards to
     # WEB_HOST:WEB_PORT at the URL's path), each request carrying WEBHOOK_SECRET; unset = long polling.
     webhook_url: str | None = None
-    # Long polling through the inbox (#16, at-least-once); off: polling as before (#12's path), until
-    # #12's fault tests pass through the inbox path too. Webhook mode always uses the inbox.
-    inbox_polling: bool = False
     webhook_secret: SecretStr | None = None
     # The webhook path, /metrics, /healthz and /readyz are served on the WEB_HOST:WEB_PORT listener
     # below (the workbench's); webhook mode defaults to port 8080.

@@ -219,18 +219,22 @@ COUNTERS: dict[str, int] = {}
 
 
 def install_counters() -> dict:
-    """Per update: SQL statements, aiosqlite thread hops (one per DBAPI call), asyncio.to_thread and
+    """Per update: SQL statements, COMMITs, aiosqlite thread hops (one per DBAPI call), asyncio.to_thread and
     run_in_executor hops (aiogram sends every non-async filter or handler through to_thread)."""
     import aiosqlite.core
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     acc = COUNTERS
-    acc.update(statements=0, aiosqlite_hops=0, to_thread=0, executor=0)
+    acc.update(statements=0, commits=0, aiosqlite_hops=0, to_thread=0, executor=0)
 
     @event.listens_for(Engine, "before_cursor_execute")
     def count_statement(*_a, **_k) -> None:
         acc["statements"] += 1
+
+    @event.listens_for(Engine, "commit")
+    def count_commit(*_a, **_k) -> None:  # a COMMIT: one fsync on SQLite with synchronous=FULL
+        acc["commits"] += 1
 
     orig_execute = aiosqlite.core.Connection._execute
 

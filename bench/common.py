@@ -295,13 +295,14 @@ def services_for(url: str, data_dir: Path, **settings):
     return compose.build(Settings(_env_file=None, data_dir=data_dir, database_url=url, **kw), migrate=False)
 
 
-def user_input(kind: str, value, seed: int = 0):
+def user_input(kind: str, value, seed: int = 0, step: int = 0):
+    """`step` tells one applicant's uploads apart: the engine refuses a file already used for another slot."""
     from dialogs.model import Upload, UserInput
 
     if kind == "choose":
         return UserInput(now=NOW, account=f"telegram:{seed}", kind="choose", payload=value)
     if kind == "upload":
-        files = [Upload(data=photo(seed * 8 + i, "grey"), size=1) for i, _ in enumerate(value)]
+        files = [Upload(data=photo((seed * 16 + step) * 8 + i, "grey"), size=1) for i, _ in enumerate(value)]
         return UserInput(now=NOW, account=f"telegram:{seed}", kind="upload", files=files)
     if kind == "command":
         return UserInput(now=NOW, account=f"telegram:{seed}", kind="command", command=value)
@@ -316,8 +317,8 @@ async def template_draft(runner, script, uid: int) -> tuple[str, dict]:
     from storage.models import Applicant, Draft
 
     who = Who("telegram", str(uid), uid)
-    for kind, value in script:
-        await runner.handle(who, user_input(kind, value, uid))
+    for step, (kind, value) in enumerate(script):
+        await runner.handle(who, user_input(kind, value, uid, step))
     async with runner.sessionmaker() as db:
         row = (
             await db.execute(

@@ -25,6 +25,7 @@ from storage.health import DbHealth
 from storage.keyring import KeyRing
 from storage.migrate import upgrade
 from storage.ratelimit import Limits
+from storage.writer import GroupWriter
 
 
 @dataclass
@@ -115,6 +116,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
         helpdesk_chat=settings.helpdesk_chat_id or None,
         intake=intake,
         uploads_per_day=settings.uploads_per_day,
+        writer=GroupWriter(db_engine) if settings.group_commit else None,
     )
     return Services(
         settings,

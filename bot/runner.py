@@ -44,6 +44,7 @@ from storage.models import Application
 from storage.repos import VersionConflict
 from storage.status import application_view
 from storage.uow import UnitOfWork
+from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 UPLOADS_PER_DAY = 100  # files one applicant may send in a Beijing day, refused or not
@@ -80,6 +81,7 @@ class Runner:
         uploads_per_day: int = UPLOADS_PER_DAY,
         tickets_per_hour: int = TICKETS_PER_HOUR,
         owner: str | None = None,
+        writer: GroupWriter | None = None,
     ):
         self.engine = engine
         self.sessionmaker = sessionmaker
@@ -96,6 +98,9 @@ class Runner:
         self.intake = intake  # judges uploads in worker processes before the engine runs
         self.uploads_per_day = uploads_per_day
         self.tickets_per_hour = tickets_per_hour
+        # Group commit (storage.writer): concurrent turns share one transaction and one COMMIT; None:
+        # a transaction per turn. Either way a turn's replies are returned only after its commit.
+        self.writer = writer
 
     def now(self) -> datetime:
         return self.clock()
@@ -133,64 +138,80 @@ class Runner:
         return inp.model_copy(update={"files": files})
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
-        async with UnitOfWork(self.sessionmaker) as uow:
-            if who.update is not None:
-                await uow.handled_updates.record(*who.update, self.now())
-            applicant = await uow.applicants.get_or_create(
-                who.channel, who.external_id, who.chat_id, who.username, who.update[0] if who.update else None
-            )
-            draft = await uow.drafts.for_applicant(applicant.id)
-            session = Session(
-                state=draft.state,
-                **{k: v for k, v in (draft.data or {}).items() if k in ("answers", "materials", "meta")},
-            )
-            if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
-                session.meta.correction_request = await applicant_requests.correction_request(
-                    uow, applicant.id, choice.dept, choice.ref
-                )
-            held = shas_of(draft.data)
-            outcome = self.engine.handle(session, inp)
-            turn = Turn(uow, applicant.id, draft, outcome, draft.epoch)
-            replies = list(outcome.replies)
-            for intent in outcome.intents:
-                replies.extend(await HANDLERS[type(intent)](self, turn, intent))
-            if turn.no_ticket:  # the engine's "handed to staff" is not true this time
-                replies = [r.model_copy(update={"text": without_handoff(r.text)}) for r in replies]
-            for up in inp.files if inp.kind == "upload" else []:
-                if up.checked is None or up.checked.limit != "quota":
-                    uow.events.add(
-                        "file_received",
-                        f"applicant:{applicant.id}",
-                        {"ok": bool(up.checked and up.checked.ok)},
-                        applicant_id=applicant.id,
-                    )
-            if session.state != outcome.session.state:
-                uow.events.add(
-                    "step",
-                    f"applicant:{applicant.id}",
-                    {"from": session.state, "to": outcome.session.state, "input": inp.kind},
-                    applicant_id=applicant.id,
-                )
-            s = outcome.session
-            data = s.model_dump(mode="json", exclude={"state"})
-            orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
-            await uow.drafts.save(draft, s.state, data, turn.epoch)
-            rows = (
-                queue_replies(
-                    uow.notifications,
-                    who.chat_id,
-                    replies,
-                    self.owner,
-                    self.now(),
-                    bot_id=who.update[0] if who.update else None,
-                )
-                if who.outbox and who.chat_id is not None
-                else None
-            )
+        async def work(uow: UnitOfWork) -> tuple[list[Reply], list[int] | None, list[str]]:
+            return await self._turn(uow, who, inp)
+
+        if self.writer is not None:
+            replies, queued, orphans = await self.writer.run(work)
+        else:
+            async with UnitOfWork(self.sessionmaker) as uow:
+                replies, queued, orphans = await work(uow)
+        # Committed: only now is the answer kept and its replies released.
         who.kept = True
-        who.queued = [r.id for r in rows] if rows is not None else None
+        who.queued = queued
         self._forget(orphans)
         return replies
+
+    async def _turn(self, uow: UnitOfWork, who: Who, inp: UserInput) -> tuple[list[Reply], list[int] | None, list[str]]:
+        """One input's reads and writes in `uow`. Outside the database only content-addressed blob
+        files are written, so a turn can run again (after a version conflict, or in a group-commit
+        replay)."""
+        if who.update is not None:
+            await uow.handled_updates.record(*who.update, self.now())
+        applicant = await uow.applicants.get_or_create(
+            who.channel, who.external_id, who.chat_id, who.username, who.update[0] if who.update else None
+        )
+        draft = await uow.drafts.for_applicant(applicant.id)
+        session = Session(
+            state=draft.state,
+            **{k: v for k, v in (draft.data or {}).items() if k in ("answers", "materials", "meta")},
+        )
+        if inp.kind == "choose" and isinstance(choice := inp.choice, CorrectionCb):
+            session.meta.correction_request = await applicant_requests.correction_request(
+                uow, applicant.id, choice.dept, choice.ref
+            )
+        held = shas_of(draft.data)
+        outcome = self.engine.handle(session, inp)
+        turn = Turn(uow, applicant.id, draft, outcome, draft.epoch)
+        replies = list(outcome.replies)
+        for intent in outcome.intents:
+            replies.extend(await HANDLERS[type(intent)](self, turn, intent))
+        if turn.no_ticket:  # the engine's "handed to staff" is not true this time
+            replies = [r.model_copy(update={"text": without_handoff(r.text)}) for r in replies]
+        for up in inp.files if inp.kind == "upload" else []:
+            if up.checked is None or up.checked.limit != "quota":
+                uow.events.add(
+                    "file_received",
+                    f"applicant:{applicant.id}",
+                    {"ok": bool(up.checked and up.checked.ok)},
+                    applicant_id=applicant.id,
+                )
+        if session.state != outcome.session.state:
+            uow.events.add(
+                "step",
+                f"applicant:{applicant.id}",
+                {"from": session.state, "to": outcome.session.state, "input": inp.kind},
+                applicant_id=applicant.id,
+            )
+        s = outcome.session
+        data = s.model_dump(mode="json", exclude={"state"})
+        orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
+        await uow.drafts.save(draft, s.state, data, turn.epoch)
+        rows = (
+            queue_replies(
+                uow.notifications,
+                who.chat_id,
+                replies,
+                self.owner,
+                self.now(),
+                bot_id=who.update[0] if who.update else None,
+            )
+            if who.outbox and who.chat_id is not None
+            else None
+        )
+        if rows is not None:
+            await uow.flush()  # the outbox rows' ids
+        return replies, ([r.id for r in rows] if rows is not None else None), orphans
 
     def _forget(self, orphans: list[str]) -> None:
         """Delete files nobody holds any more, after the commit that dropped their last reference."""

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     web_window_name: str = "政务服务中心“一件事一次办”窗口"
     web_phone: str = "12333"
     bot_username: str = ""  # for the receipt's QR code (a t.me link); empty: the QR holds "/bind CODE"
+    # Group commit (storage.writer): the answers of concurrent updates share one transaction and one
+    # COMMIT (one fsync), each reply sent only after the commit holding its answer; off: one per update.
+    group_commit: bool = True
     # Upload checks run in this many worker processes, each capped in memory and in time per file.
     intake_workers: int = 2
     intake_memory_mb: int = 1024

@@ -116,8 +116,11 @@ def intake_pool(tmp_path_factory):
 @pytest.fixture
 async def runner(engine, sessionmaker, blobs, calendar, clock, intake_pool):
     from bot.runner import Runner
+    from storage.writer import GroupWriter
 
-    return Runner(engine, sessionmaker, blobs, calendar, clock=clock, intake=intake_pool)
+    # The production path: group commit (tests that build a Runner themselves cover the per-turn path).
+    writer = GroupWriter(sessionmaker.kw["bind"])
+    return Runner(engine, sessionmaker, blobs, calendar, clock=clock, intake=intake_pool, writer=writer)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def make_dispatcher(
     dp.update.outer_middleware(UpdateDedup(runner.sessionmaker))
     for router in extra_routers:
         dp.include_router(router)
-    sender = ReplySender(runner.sessionmaker, runner.owner, pacer, kick=kick)
+    sender = ReplySender(runner.sessionmaker, runner.owner, pacer, kick=kick, writer=runner.writer)
     dp.include_router(make_router(runner, clock, sender) if clock else make_router(runner, replies=sender))
 
     @dp.errors()

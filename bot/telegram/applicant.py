@@ -56,7 +56,7 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
     router = Router(name="applicant")
     router.message.filter(When(F.chat.type == "private"))
     router.callback_query.filter(When(F.message.chat.type == "private"))
-    sender = replies or ReplySender(runner.sessionmaker, runner.owner)
+    sender = replies or ReplySender(runner.sessionmaker, runner.owner, writer=runner.writer)
 
     async def run(bot: Bot, source, inp: UserInput) -> None:
         chat_id = source.message.chat.id if isinstance(source, CallbackQuery) else source.chat.id

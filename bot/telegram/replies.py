@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
@@ -15,9 +16,11 @@ from bot.pacing import Pacer
 from bot.telegram.render import send_body
 from dialogs.clock import utcnow
 from storage.cases import Notifications
+from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
+T = TypeVar("T")
 MAX_INLINE_WAIT = 5.0  # a longer retry_after is left to the notifier, which holds only this chat
 
 
@@ -35,8 +38,10 @@ class ReplySender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         kick: asyncio.Event | None = None,
         lease: timedelta = LEASE,
+        writer: GroupWriter | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.writer = writer  # group commit: these small transactions share the answers' commits
         self.owner = owner
         self.pacer = pacer or Pacer()
         self.clock = clock
@@ -49,13 +54,15 @@ class ReplySender:
         if not ids:
             return True
         now = self.clock()
-        async with self.sessionmaker() as db, db.begin():
-            repo = Notifications(db)
+
+        async def claim(repo: Notifications):
             dead = dead_owners(await repo.owners(now), self.owner)
             earlier = await repo.take_over_replies(
                 str(chat_id), min(ids), self.owner, now, now + self.lease, dead, bot.id
             )
-            rows = await repo.claimed(ids, self.owner)
+            return earlier, await repo.claimed(ids, self.owner)
+
+        earlier, rows = await self._write(claim)
         if earlier is None or self.pacer.chat_wait(chat_id) > MAX_INLINE_WAIT:  # keep the chat's order
             await self._release([r.id for r in rows], None)
             return False
@@ -70,9 +77,8 @@ class ReplySender:
     async def _send(self, bot: Bot, chat_id: int, row) -> datetime | None:
         """None once sent (or refused for good, or taken by another sender); else when to try again."""
         for attempt in range(1, ATTEMPTS + 1):
-            async with self.sessionmaker() as db, db.begin():
-                if not await Notifications(db).sending(row.id, self.owner):
-                    return None
+            if not await self._write(lambda repo: repo.sending(row.id, self.owner)):
+                return None
             try:
                 await self.pacer.take(chat_id, gap=False)  # an answer's replies go at once, as per process
                 await send_body(bot, chat_id, row.body or {})
@@ -92,23 +98,30 @@ class ReplySender:
                 continue
             except TelegramAPIError as e:  # refused for good (e.g. the user blocked the bot)
                 log.warning("reply %s refused: %s", row.id, type(e).__name__)
-                async with self.sessionmaker() as db, db.begin():
-                    await Notifications(db).mark_failed(row.id, give_up=True)
+                await self._write(lambda repo: repo.mark_failed(row.id, give_up=True))
                 return None
             self.pacer.sent(chat_id)
-            async with self.sessionmaker() as db, db.begin():
-                await Notifications(db).remove(row.id)
+            await self._write(lambda repo: repo.remove(row.id))
             return None
         return self.clock()
 
     async def _pending(self, row_id: int) -> None:
         """Back from "sending" (the call failed, so nothing was shown), still ours, for a while longer."""
-        async with self.sessionmaker() as db, db.begin():
-            await Notifications(db).unsend(row_id, self.owner, self.clock() + self.lease)
+        until = self.clock() + self.lease
+        await self._write(lambda repo: repo.unsend(row_id, self.owner, until))
 
     async def _release(self, ids: list[int], retry_at: datetime | None) -> None:
+        async def release(repo: Notifications) -> None:
+            for row_id in ids:
+                await repo.release(row_id, retry_at)
+
         if ids:
-            async with self.sessionmaker() as db, db.begin():
-                for row_id in ids:
-                    await Notifications(db).release(row_id, retry_at)
+            await self._write(release)
         self.kick.set()
+
+    async def _write(self, fn: Callable[[Notifications], Awaitable[T]]) -> T:
+        """One transaction on the outbox rows: through the group writer when there is one."""
+        if self.writer is not None:
+            return await self.writer.run(lambda uow: fn(uow.notifications))
+        async with self.sessionmaker() as db, db.begin():
+            return await fn(Notifications(db))

@@ -19,6 +19,7 @@ from office.window import on_submitted_hook
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
 from storage.keyring import KeyRing
+from storage.writer import GroupWriter
 from tests.conftest import NOW
 from tests.scripts import FULL
 
@@ -34,7 +35,7 @@ def _input(kind: str, value) -> UserInput:
     return UserInput(kind=kind, now=NOW, account="telegram:7", **kw)
 
 
-async def main(url: str, blob_dir: str, keys: str) -> None:
+async def main(url: str, blob_dir: str, keys: str, mode: str = "turn") -> None:
     ring = KeyRing.load(Path(keys))
     eng = make_engine(url, ring)
     calendar = WorkCalendar.load()
@@ -45,6 +46,7 @@ async def main(url: str, blob_dir: str, keys: str) -> None:
         calendar,
         clock=lambda: NOW,
         on_submitted=on_submitted_hook(calendar, auto_accept=True, window_chat_id=None),
+        writer=GroupWriter(eng) if mode == "group" else None,  # group commit: the batch's COMMIT
     )
     who = Who("telegram", "7", 7)
     for kind, value in FULL[:-1]:
@@ -60,4 +62,4 @@ async def main(url: str, blob_dir: str, keys: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
+    asyncio.run(main(*sys.argv[1:]))

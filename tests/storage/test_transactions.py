@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.runner import Runner, Who
@@ -18,13 +19,14 @@ from tests.conftest import NOW
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path, engine, calendar, blobs):
+@pytest.mark.parametrize("mode", ["turn", "group"])  # a transaction per turn; group commit (storage.writer)
+async def test_kill_between_savepoint_and_commit_keeps_nothing(db_url, tmp_path, engine, calendar, blobs, mode):
     from storage.keyring import KeyRing, create_key_file
 
     keys = tmp_path / "keys.json"
     create_key_file(keys)  # the child and this test read the same personal-data keys
     child = subprocess.run(
-        [sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"), str(keys)],
+        [sys.executable, "-m", "tests.storage.crash_submit", db_url, str(tmp_path / "blobs"), str(keys), mode],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,6 +4,7 @@ getUpdates, and a broken database (deleted while running, read-only at start).""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ import pytest
 
 from dialogs.texts import SORRY_NOT_KEPT
 from tests.e2e.fakebot import DEFAULT_TOKEN, ApiError, FakeBotAPI
+from tests.e2e.sealed import unseal
 from tests.e2e.test_kill_loop import journey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,9 +242,8 @@ async def test_flaky_telegram_loses_no_answer_and_takes_none_twice(tmp_path):
         finally:
             bot.stop()
     (data,) = query(data_dir, "SELECT data FROM applications")[0]
-    import json
-
-    answers, materials = json.loads(data)["answers"], json.loads(data)["materials"]
+    data = unseal(data_dir, "applications.data", data)
+    answers, materials = data["answers"], data["materials"]
     assert answers["id_number"] == ADULT_MAN and answers["name"] == "张𫖮"
     assert answers["bank_name"] == "中国工商银行石家庄分行" and answers["bank_holder"] == "张𫖮"
     assert answers["hukou_address"]["detail"] == "建设北大街12号" or "建设北大街12号" in json.dumps(

@@ -10,7 +10,6 @@ after the imports so that a restart costs well under a second, not ~5 s).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import re
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+from tests.e2e.sealed import unseal
 from tests.scripts import FULL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,11 +158,6 @@ def database(request, tmp_path) -> Database:
     return Database(tmp_path / "data", _pg_fresh_url(PG_URL))
 
 
-@pytest.mark.xfail(
-    reason="known failure on the merged main of 2026-12-01: the check reads notifications.body as plain JSON, "
-    "which #13 now seals (JSONDecodeError at the end of the run); open under #12, see the closing note",
-    strict=False,
-)
 async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
     data_dir, query = database.data_dir, database.query
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
@@ -249,7 +244,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
         without_packets = [ref for ref in told.values() if ref in apps and deliveries[apps[ref][1]] != 3]
         sent = Counter((c.chat_id, c.text) for c in api.calls_of("sendMessage") if c.result)
         notices = await query("SELECT chat_id, body FROM notifications WHERE kind IS NULL")
-        bodies = [(chat, body if isinstance(body, dict) else json.loads(body)) for chat, body in notices]
+        bodies = [(chat, unseal(data_dir, "notifications.body", body)) for chat, body in notices]
         twice = [(chat, body["text"][:40]) for chat, body in bodies if sent[(int(chat), body["text"])] > 1]
         accepted_twice = [
             uid for uid in users if sum("已由“一件事一次办”窗口受理" in c.text for c in api.messages(uid)) > 1

@@ -82,11 +82,20 @@ def new_messages(api: FakeBotAPI, uid: int, seen: int) -> list:
     return api.messages(uid)[seen:]
 
 
-async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float) -> list:
+def asks(call) -> bool:
+    """The message asks for the next input: every question carries a keyboard (buttons, or the
+    contact request). Acknowledgements before it ("已收到…") carry none."""
+    return bool(call.params.get("reply_markup"))
+
+
+async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float, until=asks) -> list:
+    """The reply to an input: the new messages up to one that `until` accepts (then the rest of its
+    burst). A reply's messages go out one by one, and a failed send is retried seconds later, so a
+    pause between them is no sign of the end: without such a message within `timeout`, whatever came."""
     try:
-        await api._wait(lambda: len(api.messages(uid)) > seen, timeout)
+        await api._wait(lambda: any(until(c) for c in new_messages(api, uid, seen)), timeout)
     except TimeoutError:
-        return []
+        return new_messages(api, uid, seen)
     while True:  # until the burst of the reply is over
         count = len(api.messages(uid))
         try:
@@ -115,7 +124,7 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter) -> None:
         push(api, uid, kind, value)
         sends += 1
         got = await wait_new(api, uid, seen, STEP_WAIT * (2 if kind == "upload" else 1))  # uploads: a pool check
-        if not got:
+        if not any(asks(c) for c in got):  # no next question (nothing, or only an error message)
             stats["resent"] += 1
             continue
         if any("dup|drop" in c.buttons for c in got):

@@ -119,7 +119,8 @@ async def test_two_bots_and_a_worker_on_one_sqlite_file(tmp_path):
             stats = Counter()
             users = {one: [8_100_001, 8_100_002, 8_100_003], two: [8_200_001, 8_200_002, 8_200_003]}
             await asyncio.wait_for(
-                asyncio.gather(*(journey(api, uid, stats) for api, uids in users.items() for uid in uids)), 240
+                asyncio.gather(*(journey(api, uid, stats, patience=30) for api, uids in users.items() for uid in uids)),
+                480,
             )
             deadline = time.monotonic() + 60
             while (

@@ -1,9 +1,13 @@
-"""Choose the FAQ's reranking weights and confidence bars on the tuning data only; prints the best.
+"""Choose the FAQ's reranking weights and confidence bars on tuning data only, and say how well the
+choice holds on data it was not chosen on.
 
-Tuning data: bench_faq.SEEN (the "tune" split and the locked splits after their one run each).
-The fresh split (bench_faq.FRESH) is filtered out before anything is scored, so the chosen values
-cannot depend on it. Objective: right answers over all in-scope questions, a wrong answer
-counting three times against and a confident answer to an out-of-scope question five times.
+Tuning data: the splits in bench_faq.SEEN (the "tune" split and the locked splits after their one
+run each). Any other split in the file (fresh, e.g. "locked-d") is filtered out before anything is
+scored, so the chosen values cannot depend on it.
+Objective: right answers over all in-scope questions, a wrong answer counting three times against
+and a confident answer to an out-of-scope question five times.
+Cross-validation: leave one seen split out, choose on the others, score the one left out; the
+pooled left-out figures are the held-out estimate (each grid point is scored once, per row).
 Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
 """
 
@@ -18,49 +22,64 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_faq import SEEN, TODAY, judge  # noqa: E402
-from dialogs import faq as faq_module  # noqa: E402
 from dialogs.faq import FaqIndex, load_bank  # noqa: E402
 from dialogs.helpdesk import respond  # noqa: E402
+
+NAMES = ("W_BM25", "W_UNKNOWN", "W_INTENT", "MIN_SCORE", "MIN_GAP", "PAIR_MIN")
+GRID = ((0.8, 1.2), (0.6,), (0.0, 0.5, 1.0, 1.5), (1.0, 1.1, 1.2, 1.4, 1.6), (0.03, 0.06, 0.1), (1.1, 1.4, 1.8))
+
+
+def tally(marks: list[tuple[str, bool, bool, bool]], splits: set[str]) -> tuple[int, int, int, int, int]:
+    """(objective, right, wrong, false-confident, in-scope) over the rows of `splits`."""
+    right = wrong = false_conf = n = 0
+    for split, oos, answered, ok in marks:
+        if split not in splits:
+            continue
+        if oos:
+            false_conf += answered
+        else:
+            n += 1
+            right += ok
+            wrong += answered and not ok
+    return right - 3 * wrong - 5 * false_conf, right, wrong, false_conf, n
 
 
 def main() -> None:
     rows = [
         r for r in json.loads((ROOT / "bench" / "faq_eval.json").read_text(encoding="utf-8")) if r["split"] in SEEN
-    ]  # the fresh split is never scored here
+    ]  # a fresh split is never scored here
     index = FaqIndex(load_bank())
     index.warm_up()
-    best = None
-    grid = itertools.product(
-        (0.8, 1.2), (0.7,), (0.6, 1.0), (0.0,), (0.9, 1.0, 1.1), (0.06, 0.1), (1.0,), (1.1, 1.3, 1.5, 99.0)
-    )
-    for w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min in grid:
-        index.weights, index.min_score, index.min_gap = (1.0, w_bm, w_cov), min_score, min_gap
-        index.w_unknown, index.w_agree, index.pair_min = w_unk, w_agree, pair_min
-        faq_module.CLAUSE_MIN = clause_min
-        right = wrong = false_conf = 0
-        for row in rows:
-            answered, ok = judge(row, respond(index, row["q"], TODAY))
-            if row["expect"] == "out_of_scope":
-                false_conf += answered
-            else:
-                right += ok
-                wrong += answered and not ok
-        objective = right - 3 * wrong - 5 * false_conf
-        if best is None or objective > best[0]:
-            best = (
-                objective,
-                right,
-                wrong,
-                false_conf,
-                (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min),
-            )
-    n = sum(r["expect"] != "out_of_scope" for r in rows)
-    assert best is not None
-    _, right, wrong, false_conf, (w_bm, w_cov, w_unk, w_agree, min_score, min_gap, clause_min, pair_min) = best
+    scored: dict[tuple[float, ...], list[tuple[str, bool, bool, bool]]] = {}
+    for point in itertools.product(*GRID):
+        w_bm, w_unk, w_intent, min_score, min_gap, pair_min = point
+        index.weights, index.min_score, index.min_gap = (1.0, w_bm, index.weights[2]), min_score, min_gap
+        index.w_unknown, index.w_intent, index.pair_min = w_unk, w_intent, pair_min
+        scored[point] = [
+            (r["split"], r["expect"] == "out_of_scope", *judge(r, respond(index, r["q"], TODAY))) for r in rows
+        ]
+    splits = sorted({r["split"] for r in rows}, key=SEEN.index)
+    pooled = [0, 0, 0, 0]
+    print("leave-one-split-out (chosen on the other splits, scored on the one left out):")
+    for held in splits:
+        others = set(splits) - {held}
+        point = max(scored, key=lambda p: tally(scored[p], others)[0])
+        _, right, wrong, false_conf, n = tally(scored[point], {held})
+        oos = sum(r["split"] == held and r["expect"] == "out_of_scope" for r in rows)
+        pooled = [pooled[0] + right, pooled[1] + n, pooled[2] + false_conf, pooled[3] + oos]
+        print(
+            f"  {held:<9} right {right}/{n} ({right / n:.1%}), wrong {wrong}, out-of-scope confident "
+            f"{false_conf}/{oos}; chosen {dict(zip(NAMES, point, strict=True))}"
+        )
     print(
-        f"tuning split: right {right}/{n}, wrong {wrong}, out-of-scope confident {false_conf}; "
-        f"W_BM25={w_bm} W_COV={w_cov} W_UNKNOWN={w_unk} W_AGREE={w_agree} MIN_SCORE={min_score} MIN_GAP={min_gap} "
-        f"CLAUSE_MIN={clause_min} PAIR_MIN={pair_min}"
+        f"  pooled held-out: right {pooled[0]}/{pooled[1]} ({pooled[0] / pooled[1]:.1%}), "
+        f"out-of-scope confident {pooled[2]}/{pooled[3]}"
+    )
+    point = max(scored, key=lambda p: tally(scored[p], set(splits))[0])
+    _, right, wrong, false_conf, n = tally(scored[point], set(splits))
+    print(
+        f"all seen splits: right {right}/{n}, wrong {wrong}, out-of-scope confident {false_conf}; "
+        + " ".join(f"{k}={v}" for k, v in zip(NAMES, point, strict=True))
     )
 
 

@@ -57,7 +57,8 @@ async def ask(services: Services, question: str) -> str:
     if result.confident:
         return f"{result.text}\n\n（条目：{'、'.join(e.id for e in result.entries)}；置信分 {result.score:.2f}）"
     return (
-        f"{result.text}\n\n（转人工客服，原因：{result.reason}；"
+        f"{result.text}\n\n（转人工客服，原因：{result.reason}"
+        f"{f'（{result.topic}）' if result.topic else ''}；"
         f"最佳候选：{result.candidate.id if result.candidate else '无'}）"
     )
 

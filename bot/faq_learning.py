@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from dialogs.clock import utcnow
 from dialogs.faq import FaqIndex
+from dialogs.faq_scope import LABELS
 from dialogs.helpdesk import learn
 from storage.uow import UnitOfWork
 
 NO_ENTRY = "（无相关条目）"
+TOPIC = "topic:"  # group key of out-of-scope hand-offs, by their topic
 
 
 def apply_addition(faq: FaqIndex, row) -> str:
@@ -30,9 +32,14 @@ def group_tickets(faq: FaqIndex, tickets) -> dict[str, list]:
     """Tickets by the entry their question most likely belongs to; the biggest groups first."""
     groups: dict[str, list] = defaultdict(list)
     for t in tickets:
-        entry = faq.candidate(t.question) if (t.context or {}).get("reason") != "out_of_scope" else None
+        context = t.context or {}
+        if context.get("reason") == "out_of_scope":  # by what the notice does not cover
+            topic = context.get("topic")
+            groups[f"{TOPIC}{topic}" if topic in LABELS else NO_ENTRY].append(t)
+            continue
+        entry = faq.candidate(t.question)
         groups[entry.id if entry else NO_ENTRY].append(t)
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_ENTRY, -len(kv[1]), kv[0])))
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_ENTRY, kv[0].startswith(TOPIC), -len(kv[1]), kv[0])))
 
 
 def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:
@@ -43,7 +50,10 @@ def render(faq: FaqIndex, groups: dict[str, list], days: int) -> str:
     lines = [f"近 {days} 天转人工的问题：{total} 条，按可能相关的知识库条目分组（供客服复核）"]
     for entry_id, tickets in groups.items():
         entry = by_id.get(entry_id)
-        title = f"{entry_id}｜{entry.section}｜{entry.questions[0]}" if entry else entry_id
+        if entry_id.startswith(TOPIC):
+            title = f"超出办事指南｜{LABELS[entry_id.removeprefix(TOPIC)]}"
+        else:
+            title = f"{entry_id}｜{entry.section}｜{entry.questions[0]}" if entry else entry_id
         lines.append(f"\n【{title}】{len(tickets)} 条")
         for t in tickets:
             now_answered = faq.answer(t.question).confident

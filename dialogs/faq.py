@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
-from dialogs.faq_scope import is_out_of_scope, looks_like_question
-from dialogs.faq_text import bigrams, char_grams, normalize, tokenize
+from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
+from dialogs.faq_scope import warm_up as scope_warm_up
+from dialogs.faq_text import bigrams, char_grams, concepts, normalize, tokenize
 
 __all__ = [
     "FaqEntry",
@@ -30,6 +31,9 @@ __all__ = [
 W_SIM, W_BM25, W_COV = 1.0, 0.8, 0.7
 W_UNKNOWN = 0.6  # share of the question's bigrams that no bank text has: another topic
 W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
+# what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
+# wordings ask: the share of the entry's bank questions that use each canonical word
+W_INTENT = 1.0
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.06  # ... over the second-best entry
@@ -57,6 +61,7 @@ class FaqIndex:
         weights: tuple[float, float, float] = (W_SIM, W_BM25, W_COV),
         w_unknown: float = W_UNKNOWN,
         w_agree: float = W_AGREE,
+        w_intent: float | None = None,
         pair_min: float = PAIR_MIN,
         answer_weight: float = ANSWER_WEIGHT,
     ) -> None:
@@ -64,6 +69,7 @@ class FaqIndex:
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
         self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
         self.answer_weight = answer_weight
+        self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
 
     @property
@@ -73,6 +79,7 @@ class FaqIndex:
     def warm_up(self) -> None:
         if not self._built:
             self._build()
+            scope_warm_up()
 
     def add(self, entry: FaqEntry) -> None:
         """Add, or replace by id, an entry; the index is rebuilt before the next answer."""
@@ -105,6 +112,7 @@ class FaqIndex:
         # rank_bm25 divides by the vocabulary size: a bank with no words gets no model.
         self._bm25 = BM25Okapi(docs) if any(docs) else None
         self._bm25_answers = BM25Okapi(answers) if any(answers) else None
+        self._idf_max = max(self._bm25.idf.values(), default=1.0) if self._bm25 is not None else 1.0
         # character n-gram TF-IDF over every bank question, as an inverted index
         grams = [(i, Counter(char_grams(q))) for i, e in enumerate(self._entries) for q in e.questions]
         df = Counter(g for _, c in grams for g in c)
@@ -117,7 +125,17 @@ class FaqIndex:
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             for g, v in vec.items():
                 self._postings[g].append((qi, v / norm))
+        self._intent: list[dict[str, float]] = []
+        for e in self._entries:
+            counts = Counter(c for q in e.questions for c in set(concepts(q)))
+            self._intent.append({c: k / len(e.questions) for c, k in counts.items()} if e.questions else {})
         self._built = True
+
+    def _intent_share(self, asked: set[str], i: int) -> float:
+        if not asked:
+            return 0.0
+        profile = self._intent[i]
+        return sum(profile.get(c, 0.0) for c in asked) / len(asked)
 
     # ---- scoring ------------------------------------------------------------------------------
     def _similarity(self, text: str) -> list[float]:
@@ -135,11 +153,13 @@ class FaqIndex:
             best[i] = max(best[i], s)
         return best
 
-    def _coverage(self, terms: list[str], vocab: set[str]) -> float:
+    def _term_weights(self, terms: tuple[str, ...]) -> dict[str, float]:
+        """Each term's idf (a word the bank never uses is as informative as the rarest): for coverage."""
         idf = self._bm25.idf if self._bm25 is not None else {}
-        unknown = max(idf.values(), default=1.0)  # a word the bank never uses is informative
-        weights = {t: max(idf.get(t, unknown), 0.1) for t in terms}
-        total = sum(weights.values())
+        return {t: max(idf.get(t, self._idf_max), 0.1) for t in terms}
+
+    @staticmethod
+    def _coverage(weights: dict[str, float], total: float, vocab: set[str]) -> float:
         return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
 
     def ranked(self, text: str) -> list[tuple[float, int]]:
@@ -152,7 +172,9 @@ class FaqIndex:
             answers = self._bm25_answers.get_scores(terms)
             bm = [b + self.answer_weight * float(a) for b, a in zip(bm, answers, strict=True)]
         idf = self._bm25.idf
-        unknown = max(idf.values(), default=1.0)  # a term no question has is as telling as the rarest
+        unknown = self._idf_max  # a term no question has is as telling as the rarest
+        weights = self._term_weights(terms)
+        total = sum(weights.values())
         ceiling = (_K1 + 1) * sum(max(idf.get(t, unknown), 0.0) for t in terms) or 1.0
         sim = self._similarity(text)
         order = range(len(self._entries))
@@ -163,13 +185,15 @@ class FaqIndex:
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
+        asked = set(concepts(text)) if self.w_intent else set()
         scored = [
             (
                 w_sim * sim[i]
                 + w_bm * min(bm[i] / ceiling, 1.5)
-                + w_cov * self._coverage(terms, self._vocab[i])
+                + w_cov * self._coverage(weights, total, self._vocab[i])
                 - foreign
-                + (self.w_agree if i == agreed else 0.0),
+                + (self.w_agree if i == agreed else 0.0)
+                + self.w_intent * self._intent_share(asked, i),
                 i,
             )
             for i in pool
@@ -198,10 +222,10 @@ class FaqIndex:
         if exact is not None:  # asked exactly as a bank question (staff additions included)
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
         score, top, confident, runner = self._best(text, self.min_score)
-        if is_out_of_scope(text):  # only what staff added on such a topic may answer it
+        if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
-            return FaqResult(None, 0.0, False, "out_of_scope")
+            return FaqResult(None, 0.0, False, "out_of_scope", topic=outside)
         if top is None:
             return FaqResult(None, 0.0, False, "low_confidence")
         more = self._clauses(text)

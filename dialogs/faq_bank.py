@@ -26,6 +26,7 @@ class FaqResult:
     confident: bool
     reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
     more: tuple[FaqEntry, ...] = ()  # further entries a question spanning several also asks
+    topic: str | None = None  # the out-of-scope class (dialogs.faq_scope.TOPICS) when handed off for it
 
     @property
     def entries(self) -> tuple[FaqEntry, ...]:

@@ -1,46 +1,181 @@
-"""What the notice does not answer (forced hand-off), and whether typed text is a question at all."""
+"""What the notice does not answer (forced hand-off, by topic), and whether typed text is a question.
+
+The notice answers one thing: how to *register* flexible employment (who may, with what, where, how
+long, which form fields). A scope model in three parts, each a class of questions the notice has no
+answer to, whatever their wording:
+- the money and benefits of insurance (amounts, grades, paying and its channels, refunds, claims,
+  transfers, retirement), other funds and taxes (公积金, 个税), and other benefits and policies;
+- other services and documents (any other certificate, licence or registration; household-register
+  affairs; employer disputes), and the service desk itself (phone numbers, hours, progress);
+- other places' rules (a place outside Hebei asked about for its own procedure, not an archive).
+Each class is named (`topic`), so a hand-off says what it was about and staff see it.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from dialogs.faq_text import normalize
 
-_OUT_OF_SCOPE = re.compile(
-    "|".join(
-        (
-            r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱",
-            r"公积金|退税|个税|所得税|报税|发票|失业金|失业保险金|失业补助|生育|工伤|贷款|低保|救助",
-            r"社保卡.{0,4}(挂失|补办|丢|激活|密码|申领|余额|领|换|照片|相片|制卡|怎么办)|办社保卡|(申领|补办|挂失|激活|领取?|换).{0,3}社保卡",
-            r"报销|起付线|门诊|住院|看病|就医|备案|医保卡",
-            r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱",
-            r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪)|哪个档次|档次.{0,2}好",
-            r"(每|一)个?(月|年).{0,6}(交|缴费)|交满|补缴|断缴|断交|停保|退保|欠费|按月交|按年交",
-            r"(怎么|如何|在哪|去哪|哪里|什么时候)(缴费|缴纳|交社保|交医保)|缴费(方式|渠道|时间|日期|记录)",
-            r"(社保|医保|养老保险?|医疗保险).{0,3}(在哪|去哪|怎么|哪里|哪儿)(交|缴)",
-            r"转移接续|社保关系|医保关系|社保.{0,3}转移|(社保|医保|养老保险?|医疗保险).{0,4}(转到|转回|转去|迁到)",
-            r"补贴|津贴|补助|划算|值不值|利息|收益",
-            r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休",
-            # after retirement: amounts and procedures are not here; "can I still register" is
-            r"退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))",
-            r"进度|查询|查不到|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|几点|上班时间|下班",
-            r"营业执照|工商注册|落户|迁户口|居住证|护照|签证|驾照|驾驶员证|居民医保|新农合|城乡居民",
-            r"(周六|周日|周末|节假日|休息日).{0,4}(上班|开门|营业|办公)|上班吗|开门吗|工作时间",
-            r"(开|注册|申请|成立)一?个?(个体户|个体工商户|公司|企业|店).{0,6}(手续|流程|执照|许可)",
-            r"(单位|公司|老板|厂里?|平台).{0,4}(不(给|帮)?|给不给|帮不帮|会不会).{0,3}(交|缴)社保|"
-            r"拖欠|欠薪|工资|维权|仲裁|赔偿|辞退|开除",
-            r"身份证.{0,4}(丢|补办|挂失|换领|换证|过期|到期)|(补办|换领|挂失).{0,3}身份证",
-            r"(户籍|出生|死亡|无犯罪|收入|婚姻|独生子女|居住|在职|工作)证明|个人账户|继承|余额",
-            r"天气|火车票|机票",
-        )
-    )
+_INSURANCE = r"(社保|医保|养老保险?|医疗保险|社会保险|保险费?|保费|养老|社保费|医保费|统筹)"
+# what a registration question hands in or fills: "交材料/交表" is the notice's, "交医保" is not
+_HANDED_IN = (
+    r"(材料|资料|表|申请|证明|介绍信|东西|复印件|原件|身份证|户口|合同|几份|上去|哪些|什么材料|"
+    r"啥(?!钱|费)|什么(?!钱|费|档))"
 )
+
+# (topic, Chinese label for the hand-off, pattern); the first class that matches names the topic
+TOPICS: tuple[tuple[str, str, str], ...] = (
+    (
+        "pension_benefits",
+        "养老金、退休待遇",
+        r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|"
+        r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|"
+        # after retirement: amounts and procedures are not here; "can I still register" is
+        r"退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))",
+    ),
+    ("housing_fund", "住房公积金", r"公积金"),
+    ("income_tax", "个人所得税", r"退税|个税|所得税|报税|发票|汇算|交税|纳税|税率|扣税|专项扣除"),
+    (
+        "contribution_amount",
+        "缴费金额、基数和档次",
+        r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱|"
+        r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪|是多少|怎么定|怎么算|可以选|区别)|"
+        r"(几个|哪些|哪几个?|什么)(档次|档)|哪个档次|档次.{0,2}好|"
+        r"(最低|最高|一年|一个月|每月|每年).{0,4}(交|缴)|交满|(交|缴)(够|满)?.{0,2}(几|多少|十五|15)年|"
+        rf"划算|值不值|利息|收益|{_INSURANCE}.{{0,12}}(一样吗|一样不|区别|不同|哪个好)|"
+        r"商业保险|大病保险|意外险|(买|购买)(个|份)?.{0,4}保险",
+    ),
+    (
+        "payment",
+        "缴费方式和渠道",
+        rf"(每|一)个?(月|年).{{0,6}}(交|缴费)|补缴|补交|断缴|断交|停保|退保|欠费|"
+        rf"{_INSURANCE}.{{0,6}}(停了|断了|中断|没(交|缴)|续上|接上|续交|续保|补上)|按月交|按年交|一次.{{0,2}}交.{{0,2}}几年|"
+        rf"(怎么|如何|在哪|去哪|哪里|什么时候|啥时候|咋)(缴费|缴纳|交社保|交医保)|缴费(方式|渠道|时间|日期|记录|凭证|明细)|"
+        rf"{_INSURANCE}(?!登记|参保登记|变更登记|费申报|参保信息|参保区划|缴费基数或档次).{{0,10}}"
+        rf"(?<!不|没)(?<!登记)(交|缴|扣)(?!{_HANDED_IN}|费?(基数|档次))|"
+        rf"(微信|支付宝|银行|app|小程序|公众号|掌上|电子社保卡|云闪付|税务app|个税app|12366).{{0,8}}(交|缴|扣|查|申报)|"
+        rf"(交|缴)了的.{{0,4}}(钱|费).{{0,4}}退|钱.{{0,2}}能退|退钱|退费|(我|已经|之前|以前)(交|缴)的.{{0,4}}(钱|费)|"
+        # paying through a channel, and paying for someone else
+        rf"(冀时办|手机|网上|线上|在线|app|微信|支付宝|银行).{{0,6}}(交|缴|续|买){_INSURANCE}|"
+        rf"(交|缴|续|买){_INSURANCE}(?!登记|材料|的材料).{{0,6}}(冀时办|手机|网上|线上|app|微信|支付宝|银行|去哪|在哪|哪里|哪儿)|"
+        rf"给.{{0,2}}(父母|老人|家人|孩子|小孩|老婆|老公|爱人|爸|妈|媳妇|对象|亲戚).{{0,4}}(交|缴|买|续){_INSURANCE}",
+    ),
+    (
+        "insurance_transfer",
+        "社保、医保关系转移接续",
+        rf"转移接续|社保关系|医保关系|社保.{{0,3}}转移|{_INSURANCE}.{{0,6}}(转到|转回|转去|迁到|转过来|转入|转出|合并|接续)|"
+        # insurance paid elsewhere before: what becomes of it is not the notice's (safer handed off)
+        r"(外省|省外|外地|老家|在.{2,4}(省|市)?)(交|缴)的(社保|医保|养老)",
+    ),
+    (
+        "medical_use",
+        "医保报销和就医",
+        r"报销|起付线|门诊|住院|看病|就医|体检|备案|医保卡|(医保|医疗保险).{0,8}(能用|可以用|生效|待遇期|等待期)|"
+        r"新生儿|居民医保|新农合|城乡居民",
+    ),
+    (
+        "social_card",
+        "社保卡",
+        # the card itself (not the form's "是否有社会保障卡" field)
+        r"(?<!没有)(?<!有没有)(?<!是否有)(?<!是否需要有)(电子)?社保卡(?!.{0,6}(填|选|勾|写|那栏|一栏))|办社保卡|"
+        r"(申领|补办|挂失|激活|领取?|换).{0,3}社保卡",
+    ),
+    (
+        "other_benefits",
+        "失业金、补贴和其他政策",
+        r"失业金|失业保险金|失业补助|失业登记|生育|工伤|贷款|低保|救助|补贴|津贴|补助|扶持|优惠政策|奖励|"
+        r"公租房|廉租房|创业.{0,4}(政策|扶持|资金)|(推荐|介绍).{0,3}工作|换个?工作|招聘|培训",
+    ),
+    (
+        "service_desk",
+        "办理进度、电话和办公时间",
+        r"进度|查询|查不到|预约|排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
+        r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
+        r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
+    ),
+    (
+        "employer_dispute",
+        "劳动争议和用人单位",
+        r"(单位|公司|老板|厂里?|平台).{0,4}(不(给|帮)?|给不给|帮不帮|会不会).{0,3}(交|缴)社保|"
+        # refusing one of the notice's own materials is answered by the notice (its alternatives)
+        r"(单位|公司|老板|厂里?|领导|人事).{0,4}(不给|不肯|不愿意?|拒绝|不让|刁难|卡着|压着)"
+        r"(?!.*(介绍信|章|协议)).{0,4}(开|出|盖|签|办|给|放|转)(?!.{0,4}(?<!签)(?<!签劳动)合同)|拖欠|欠薪|工资|维权|仲裁|赔偿|辞退|开除|劳动纠纷",
+    ),
+    (
+        "other_documents",
+        "其他证件和事项",
+        r"营业执照|工商注册|(注册|成立|开办)(公司|企业)|(公司|企业)注册|(开|注册|申请|成立)一?个?(个体户|个体工商户|公司|企业|店).{0,6}(手续|流程|执照|许可|材料|要|证)|"
+        r"(身份证|驾驶证|驾照|护照|结婚证|离婚证).{0,4}(丢|补|挂失|换领|换证|过期|到期|办)|(补办|换领|挂失).{0,3}身份证|"
+        r"(户籍|出生|死亡|无犯罪|犯罪记录|收入|婚姻|独生子女|居住|在职|工作)证明|个人账户|继承|余额|"
+        r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
+        r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
+        r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
+        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)",
+    ),
+    ("unrelated", "与本事项无关的问题", r"天气|火车票|机票|彩票|股票"),
+    (
+        "other_documents_generic",
+        "其他证件和事项",
+        # any other certificate: the notice's documents are the ID card and the listed materials
+        r"(?<=[\u4e00-\u9fff])(?<!身份)(?<!身分)(?<!二代)(?<![保认验核查论])证(?![明件号照书])",
+    ),
+)
+_FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself costs is the notice's 收费事项
+# one pattern per class, tried in order (faster than one alternation of them all: each keeps its
+# own literal-prefix scan)
+_EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
+LABELS = {topic: label for topic, label, _ in TOPICS}
+LABELS["other_region"] = "其他省市的规定"
+
+# another province's own procedure (not an archive kept there, not a person from there)
+_SERVICE_FEE = re.compile(r"手续费|工本费|服务费|邮寄费|快递费|邮费|收费|收不收|要钱吗|花钱")
+_HOME = re.compile(r"河北|我省|咱省|本省|省内|这边|这里|咱们这|在这")
+_FROM_THERE = re.compile(r"^(人|户口|户籍|老家|的人|籍)")
+
+
+@cache
+def _region():
+    from dialogs.situations import _place_re  # the provinces and cities of the division register
+
+    return _place_re()
+
+
+def _other_region(text: str) -> bool:
+    if "档" in text or _HOME.search(text):
+        return False
+    pattern, names = _region()
+    for m in pattern.finditer(text):
+        full, in_hebei = names[m.group(0)]
+        if not in_hebei and full not in ("外省", "省外", "外地") and not _FROM_THERE.match(text[m.end() :]):
+            return True
+    return False
+
+
+def _first_class(text: str, fees: bool) -> str | None:
+    for name, pattern in _EACH:
+        if (fees or name not in _FEE_CLASSES) and pattern.search(text):
+            return "other_documents" if name == "other_documents_generic" else name
+    return None
+
+
+def topic(text: str) -> str | None:
+    """The out-of-scope class a question belongs to, or None when the notice may answer it."""
+    raw = unicodedata.normalize("NFKC", text).lower()
+    fees = not _SERVICE_FEE.search(raw)
+    found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
+    return found or ("other_region" if _other_region(raw) else None)
+
+
+def warm_up() -> None:
+    """Build the place names' pattern now rather than on the first question."""
+    _region()
 
 
 def is_out_of_scope(text: str) -> bool:
-    raw = unicodedata.normalize("NFKC", text).lower()
-    return bool(_OUT_OF_SCOPE.search(raw) or _OUT_OF_SCOPE.search(normalize(text).replace(" ", "")))
+    return topic(text) is not None
 
 
 _QUESTION_END = re.compile(r"[?？]\s*$")

@@ -152,6 +152,11 @@ def tokenize(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+def concepts(text: str) -> tuple[str, ...]:
+    """The canonical words of a text: what it asks about in the notice's terms (必填, 时限, 收费 …)."""
+    return tuple(w for w in content_runs(text)[0] if w in CANONICAL)
+
+
 def char_grams(text: str) -> list[str]:
     """Similarity features: canonical words, and character 1- to 3-grams inside content runs."""
     words, runs = content_runs(text)

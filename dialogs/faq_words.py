@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # canonical word <- what applicants type (typos and homophones included)
 CANONICAL: dict[str, tuple[str, ...]] = {
@@ -99,6 +100,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "省级": ("省里",),
     "单位集体委托": ("集体委托",),
     "并联审批": ("一块审批", "同时审批", "一起审"),
+    "事项": ("几样事", "几件事", "哪些事", "多少事", "几项业务", "哪些业务", "几个业务", "多少业务", "几样业务"),
     "为什么": ("为啥", "为何", "干嘛要", "咋还要", "怎么还要"),
     "一起": ("一块儿", "一块", "一齐", "一并", "顺便", "顺带"),
     "平台": ("系统", "网站"),
@@ -110,12 +112,26 @@ CANONICAL: dict[str, tuple[str, ...]] = {
 }
 
 # what a literal map cannot express
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\d{2}\s*(周岁|岁|了)|[一二三四五六七八九十]+多?(周岁|岁)"), " 年龄 "),
     (re.compile(r"归.{0,6}管"), " 负责部门 "),
     # "does it cost anything?" is about the service fee; "how much / how to pay" is not
     (re.compile(r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)"), " 收费 "),
     (re.compile(r"谁可以|谁能"), " 哪些人 "),
+    # "basic" alone is emphasis (基本条件, 基本要求), not 基本医疗保险 / 基本养老保险 / 个人基本信息
+    (re.compile(r"基本(?!医疗|养老|信息)|最基本"), " "),
+    # "without running around" is about going online, not about errand runners (跑腿)
+    (re.compile(r"(不|少|不用|不想|不要|免)(跑腿|跑路|来回跑)"), " 不用跑 "),
+    # a verb split by its object: 交(些什么材料)上去 is 提交; a starred field: 带星的, 标*的
+    (re.compile(r"(交|递|传)([^，。？?！!]{1,8})上(去|来)"), r"提交\2"),
+    (re.compile(r"(带|标|打|有)(\*|＊|星)号?"), " 必填 "),
+    # common typos and homophones of the notice's own words
+    (re.compile(r"登[计纪级]"), "登记"),
+    (re.compile(r"档[安暗]"), "档案"),
+    (re.compile(r"合[通统](?!知)"), "合同"),
+    (re.compile(r"复印[建间]"), "复印件"),
+    (re.compile(r"材[科枓]"), "材料"),
+    (re.compile(r"[俩仨](?=[个张份页面项])"), lambda m: "2" if m.group(0) == "俩" else "3"),
 )
 
 USER_WORDS = (
@@ -173,6 +189,8 @@ STOP = frozenset(  # a word list reads best as one string
     "咋整 整 木有 呗 嘞 哇 谢谢 你好 您好 老师 麻烦 问一下 想问 有没有 那块 这块 那一块 这一块 "
     "意思 啥意思 什么意思 是指 指的是 算不算 用 栏目 项目 一栏 那栏 这栏 那一栏 这一栏 "
     "哪几 哪几种 哪几样 哪几类 哪几项 哪几个 "
+    # dialect and spoken fillers
+    "啥子 咋个 晓得 莫得 没得 弄啥 干啥 整啥 嘛呢 撒 "
     # every question here is about this, so it tells entries apart by nothing
     "一件事一次办 一件事 一次办 这事 事".split()
 )

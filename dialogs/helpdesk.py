@@ -7,13 +7,22 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from dialogs import situations
+from dialogs import faq_scope, situations
 from dialogs.faq import FaqEntry, FaqIndex, looks_like_question
 from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
 
 ASK_PROMPT = "请直接输入您的问题，例如“办理需要多长时间？”“需要交哪些材料？”"
-HANDED_OFF = "这个问题办事指南中没有明确答复，已转给人工客服。工作人员回复后会在这里通知您，请留意消息。"
+_TO_STAFF = "已转给人工客服。工作人员回复后会在这里通知您，请留意消息。"
+HANDED_OFF = f"这个问题办事指南中没有明确答复，{_TO_STAFF}"
+# out of scope by topic: say what the notice does not cover, then the same hand-off
+OUTSIDE = "您问的是{label}方面的问题，这份办事指南只说明灵活就业“一件事一次办”的办理，不涉及这方面的规定。"
+
+
+def handed_off(topic: str | None) -> str:
+    """The hand-off text: naming the topic when the question is outside the notice."""
+    label = faq_scope.LABELS.get(topic or "")
+    return f"{OUTSIDE.format(label=label)}{_TO_STAFF}" if label else HANDED_OFF
 
 
 @dataclass(frozen=True)
@@ -26,11 +35,12 @@ class HelpAnswer:
     reason: str  # "answered" | "out_of_scope" | "low_confidence" | "empty"
     score: float
     candidate: FaqEntry | None  # best entry even when handed off (for staff and the report)
+    topic: str | None = None  # out-of-scope class when reason is "out_of_scope"
 
     @property
     def text(self) -> str:
         if not self.confident:
-            return HANDED_OFF
+            return handed_off(self.topic)
         parts = [n.text for n in self.notes]
         noted = {n.entry for n in self.notes}
         parts += [f"{e.answer}\n（答案依据：办事指南 {e.section}）" for e in self.entries if e.id not in noted]
@@ -43,7 +53,7 @@ def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
     """The one answer function behind Telegram, the terminal and `python -m bot ask`."""
     result = faq.answer(question)
     if result.reason in ("empty", "out_of_scope"):
-        return HelpAnswer((), (), False, result.reason, result.score, None)
+        return HelpAnswer((), (), False, result.reason, result.score, None, result.topic)
     notes = tuple(situations.apply(question, today))
     entries = list(result.entries) if result.confident else []
     by_id = {e.id: e for e in faq.entries}
@@ -97,8 +107,9 @@ def answer(faq: FaqIndex, s: Session, inp: UserInput) -> tuple[list[Reply], list
         ref=s.meta.ref,
         reason=result.reason,
         candidate=result.candidate.id if result.candidate else None,
+        topic=result.topic,
     )
-    return [Reply(text=HANDED_OFF)], [ticket]
+    return [Reply(text=result.text)], [ticket]
 
 
 def learn(

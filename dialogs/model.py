@@ -227,6 +227,7 @@ class Ticket(BaseModel):
     ref: str | None = None
     reason: str | None = None
     candidate: str | None = None  # the bank entry the question most likely belongs to, for staff
+    topic: str | None = None  # the out-of-scope class (dialogs.faq_scope.TOPICS), for staff
 
 
 class Status(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from dialogs.callbacks import TicketCb
+from dialogs.faq_scope import LABELS
 from dialogs.form import BY_STEP
 from dialogs.notices import body
 from dialogs.redact import redact
@@ -56,6 +57,11 @@ def candidate_hint(entry_id: str | None) -> str:
     )
 
 
+def topic_hint(topic: str | None) -> str:
+    label = LABELS.get(topic or "")
+    return f"办事指南不涉及的问题：{label}\n" if label else ""
+
+
 async def open_ticket(uow: UnitOfWork, applicant_id: int, data: dict[str, Any], helpdesk_chat: int | None) -> Ticket:
     ticket = await uow.tickets.open(
         applicant_id,
@@ -65,6 +71,7 @@ async def open_ticket(uow: UnitOfWork, applicant_id: int, data: dict[str, Any], 
             "ref": data.get("ref"),
             "reason": data.get("reason"),
             "candidate": data.get("candidate"),
+            "topic": data.get("topic"),
         },
     )
     uow.events.add("ticket_opened", f"applicant:{applicant_id}", {"ticket": ticket.id}, applicant_id=applicant_id)
@@ -72,7 +79,7 @@ async def open_ticket(uow: UnitOfWork, applicant_id: int, data: dict[str, Any], 
         text = (
             f"💬 工单 #{ticket.id}\n申请人：{pseudonym(applicant_id, data.get('ref'))}\n"
             f"当前步骤：{step_label(data.get('step') or '')}\n问题：{ticket.question}\n\n"
-            f"{candidate_hint(data.get('candidate'))}"
+            f"{candidate_hint(data.get('candidate'))}{topic_hint(data.get('topic'))}"
             "请直接“回复”本消息答复申请人；答复后可发送 /faq_add 将问答加入知识库。"
         )
         note = body("helpdesk.ticket", text, [[("关闭工单", TicketCb("close", ticket.id).pack())]], protect=True)

@@ -230,3 +230,13 @@ async def test_stale_or_malformed_staff_buttons_are_answered_not_ignored(staffed
     async with UnitOfWork(h.sm) as uow:
         case = await uow.db.get(DepartmentCase, case_id)
     assert case.state == "delivered"
+
+
+async def test_out_of_scope_ticket_names_its_topic_for_staff(staffed):
+    h = staffed
+    await drive(h, ELIGIBILITY + FORM[:3])
+    await h.feed(f.text_update("住房公积金怎么提取？"))
+    assert any("住房公积金方面的问题" in t for t in h.session.texts(APPLICANT)[-3:])
+    await send_pending(h.bot, h.sm)
+    ticket_msgs = list(h.session.sent(HELPDESK))
+    assert ticket_msgs and "办事指南不涉及的问题：住房公积金" in ticket_msgs[-1].text

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialogs.faq import FaqEntry, FaqIndex, is_out_of_scope, load_bank, looks_like_question, tokenize
+from dialogs.faq_scope import topic
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,81 @@ def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> Non
     result = idx.answer("转出档案介绍信有什么要求")
     assert result.confident and {e.id for e in result.entries} == {"letter", "sample"}
     assert [e.id for e in idx.answer("办理收费吗？").entries] == ["fee"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("退休了一个月发多少养老金", "pension_benefits"),
+        ("住房公积金可以跟这个一起办吗", "housing_fund"),
+        ("年底个税汇算在哪弄", "income_tax"),
+        ("灵活就业医保一年最低交多少", "contribution_amount"),
+        ("医保费能在支付宝上交吗", "payment"),
+        ("养老保险可以用微信缴吗", "payment"),
+        ("社保停了半年还能接着续上吗", "payment"),
+        ("我在江苏交过三年社保，能转到河北吗", "insurance_transfer"),
+        ("交了医保多久能用", "medical_use"),
+        ("社保卡密码忘了怎么办", "social_card"),
+        ("电子社保卡在哪弄", "social_card"),
+        ("窗口能提前预约吗", "service_desk"),
+        ("交医保去哪儿交", "payment"),
+        ("能申请灵活就业社保补贴吗", "other_benefits"),
+        ("12333打不通怎么办", "service_desk"),
+        ("大厅中午休息吗", "service_desk"),
+        ("老板不肯给我开离职证明", "employer_dispute"),
+        ("厂里一直不给签劳动合同", "employer_dispute"),
+        ("残疾证在哪办", "other_documents"),
+        ("孩子上户口要什么材料", "other_documents"),
+        ("上海的灵活就业政策是什么样的", "other_region"),
+        ("冀时办上能交医保吗", "payment"),
+        ("可以给父母交社保吗", "payment"),
+        ("我申请的审核到哪一步了", "service_desk"),
+        ("养老保险有几个档次可以选", "contribution_amount"),
+        ("灵活就业的养老保险跟单位的一样吗", "contribution_amount"),
+    ],
+)
+def test_out_of_scope_questions_are_handed_off_by_topic(index: FaqIndex, question: str, expected: str) -> None:
+    assert topic(question) == expected
+    result = index.answer(question)
+    assert (result.confident, result.reason, result.topic) == (False, "out_of_scope", expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "身份证要传正反面吗",  # the notice's own document, not "another certificate"
+        "单位不给盖章怎么办",  # refusing a notice material: the notice's alternatives answer it
+        "办理需要交多少手续费",  # the service's fee is the notice's 收费事项
+        "养老保险缴费档次那栏怎么填",  # a form field, not paying
+        "医保要另外交材料吗",  # handing in materials, not paying
+        "我档案在北京，能在河北办吗",  # an archive kept elsewhere is the archive condition
+        "我是山东人，在石家庄跑外卖能办吗",  # a person from elsewhere working in Hebei
+        "超过年龄了还能办吗",
+        "电子证照能代替纸质材料吗",
+        "冀时办上怎么提交申请",  # submitting online, not paying online
+        "缴费基数那一栏填什么",
+        "有没有需要交的费用",
+        "审核需要几天",
+        "是否有社会保障卡怎么填",
+        "社保卡那一栏怎么填",
+    ],
+)
+def test_scope_lookalikes_stay_in_scope(question: str) -> None:
+    assert topic(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("申请的基本条件是啥", "conditions"),  # 基本 alone is not 基本医疗保险
+        ("灵活就业登纪要啥条件", "conditions"),  # a homophone of 登记
+        ("税务局在这里面干什么", "tax_step"),  # what the entry's wordings ask about decides
+        ("一次能办几样事", "matters"),
+        ("要交些什么材料上去", "materials"),  # 交…上去 is 提交
+        ("带星的都要填吗", "form_required"),
+        ("能不能不跑腿在手机上办", "online"),  # not running around, not an errand runner
+    ],
+)
+def test_colloquial_wordings_reach_the_entry(index: FaqIndex, question: str, expected: str) -> None:
+    result = index.answer(question)
+    assert result.confident and result.entry is not None and result.entry.id == expected

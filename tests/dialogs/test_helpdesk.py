@@ -75,3 +75,12 @@ def test_a_handed_off_question_tells_staff_the_likely_entry(chat):
     [ticket] = [i for i in chat.intents if i.kind == "ticket"]
     assert ticket.reason == "low_confidence" and ticket.candidate
     assert chat.state == "f_political"
+
+
+def test_out_of_scope_hand_off_names_the_topic_and_the_ticket_carries_it(chat):
+    chat.run(ELIGIBILITY + FORM[:3])
+    chat.send("text", "住房公积金能一起办吗？")
+    assert "住房公积金方面的问题" in chat.text and "已转给人工客服" in chat.text
+    [ticket] = [i for i in chat.intents if i.kind == "ticket"]
+    assert (ticket.reason, ticket.topic, ticket.step) == ("out_of_scope", "housing_fund", "f_political")
+    assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from dialogs import situations
-from dialogs.helpdesk import HANDED_OFF, respond
+from dialogs.helpdesk import HANDED_OFF, handed_off, respond
 from dialogs.situation_age import cn_number, parse
 
 TODAY = date(2026, 12, 1)
@@ -121,10 +121,12 @@ def test_a_question_spanning_two_entries_gets_both(faq):
 )
 def test_out_of_scope_is_handed_off_even_with_a_situation(faq, question):
     a = ask(faq, question)
-    assert not a.confident and a.entries == () and a.text == HANDED_OFF
+    assert not a.confident and a.entries == () and a.reason == "out_of_scope" and a.topic is not None
+    assert a.text == handed_off(a.topic) and a.text.endswith(HANDED_OFF[HANDED_OFF.index("已转给") :])
 
 
 def test_questions_stating_nothing_get_no_notes():
+    assert situations.apply("能不能不跑腿在手机上办", TODAY) == []  # 不跑腿: no errand runner here
     assert situations.apply("办理需要多长时间", TODAY) == []
     assert situations.apply("十五个工作日是从哪天开始算", TODAY) == []
 

@@ -84,13 +84,20 @@ def new_messages(api: FakeBotAPI, uid: int, seen: int) -> list:
     return api.messages(uid)[seen:]
 
 
+STALE = "该按钮已失效。"  # a press of a button of a finished step, after the submission: the step was taken
+
+
 def asks(call) -> bool:
     """The message asks for the next input: every question carries a keyboard (buttons, or the
-    contact request). Acknowledgements before it ("已收到…") carry none."""
+    contact request). Acknowledgements before it ("已收到…") carry none; nor does STALE."""
     return bool(call.params.get("reply_markup"))
 
 
-async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float, until=asks) -> list:
+def answered(call) -> bool:
+    return asks(call) or call.text == STALE
+
+
+async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float, until=answered) -> list:
     """The reply to an input: the new messages up to one that `until` accepts (then the rest of its
     burst). A reply's messages go out one by one, and a failed send is retried seconds later, so a
     pause between them is no sign of the end: without such a message within `timeout`, whatever came."""
@@ -126,7 +133,7 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = S
         push(api, uid, kind, value)
         sends += 1
         got = await wait_new(api, uid, seen, patience * (2 if kind == "upload" else 1))  # uploads: a pool check
-        if not any(asks(c) for c in got):  # no next question (nothing, or only an error message)
+        if not any(answered(c) for c in got):  # no next question (nothing, or only an error message)
             stats["resent"] += 1
             continue
         if any("dup|drop" in c.buttons for c in got):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, emit
+from bench.common import ROOT, BotChild, bot_env, emit
 
 
 def commands(mode: str) -> list[str]:
@@ -38,27 +36,9 @@ async def one_run(mode: str, users: int, steps: int, first_uid: int, timeout: fl
     script = (ELIGIBILITY + FORM)[:steps]
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-e2e-{mode}-")) / "data"
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")
-        }
-        env.update(
-            BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE=api.base_url,
-            DATA_DIR=str(data_dir),
-            DATABASE_URL="",
-            PYTHONUNBUFFERED="1",
-            LOG_LEVEL="WARNING",
-            EMBEDDED_WORKER="false",
-            FLOOD_PER_MINUTE="100000",
-        )
-        log = open(data_dir.parent / "process.log", "wb")  # noqa: SIM115 - closed in finally
-        proc = subprocess.Popen(
-            commands(mode), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            ps = psutil.Process(proc.pid)
+        env = bot_env(api.base_url, data_dir, EMBEDDED_WORKER="false", FLOOD_PER_MINUTE="100000")
+        with BotChild(env, data_dir.parent / "process.log", commands(mode)) as child:
+            ps = psutil.Process(child.pid)
             uids = [first_uid + i for i in range(users)]
             for uid in uids:  # warm-up: imports, first queries, pools; not measured
                 api.push_text(uid, "/start")
@@ -80,14 +60,6 @@ async def one_run(mode: str, users: int, steps: int, first_uid: int, timeout: fl
             await asyncio.gather(*(walk(uid) for uid in uids))
             after, wall = ps.cpu_times(), time.perf_counter() - t0
             sorry = sum(1 for c in api.calls if "系统繁忙" in (c.text or ""))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
     cpu = (after.user - before.user) + (after.system - before.system)
     return {
         "mode": mode,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,50 +20,25 @@ from pathlib import Path
 T0 = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, emit  # noqa: E402
+from bench.common import ROOT, BotChild, bot_env, emit  # noqa: E402
 
 
-async def one_start(data_dir: Path, timeout: float) -> dict:
+async def one_start(data_dir: Path, timeout: float, first_update_id: int = 100_000) -> dict:
+    import itertools
+
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
 
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
+        # Telegram never reuses an update id; a restart with the fake's first id again would be
+        # taken for a re-delivery of the first run's /start (handled update ids) and get no reply.
+        api._update_ids = itertools.count(first_update_id)
         api.push_text(7001, "/start")
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")
-        }
-        env.update(
-            BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE=api.base_url,
-            DATA_DIR=str(data_dir),
-            DATABASE_URL="",
-            PYTHONUNBUFFERED="1",
-            LOG_LEVEL="WARNING",
-        )
-        log = open(data_dir.parent / f"bot-{time.time_ns()}.log", "wb")  # noqa: SIM115 - the child writes it; closed below
         t0 = time.monotonic()  # the fake server stamps calls with time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
+        with BotChild(bot_env(api.base_url, data_dir), data_dir.parent / f"bot-{time.time_ns()}.log"):
             call = await api.wait_call("getUpdates", timeout=timeout)
             polling = call.at - t0
             reply = (await api.wait_for_reply(7001, lambda c: True, timeout=timeout))[-1]
             replied = reply.at - t0
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
     return {"first_poll_s": polling, "first_reply_s": replied}
 
 
@@ -73,7 +47,7 @@ async def process_starts(timeout: float) -> dict:
         return {"pending": "tests/e2e/fakebot.py not built yet"}
     data_dir = Path(tempfile.mkdtemp(prefix="bench-startup-")) / "data"
     fresh = await one_start(data_dir, timeout)
-    again = await one_start(data_dir, timeout)
+    again = await one_start(data_dir, timeout, first_update_id=200_000)
     return {"fresh": fresh, "restart": again}
 
 

@@ -118,6 +118,68 @@ async def database(kind: str, directory: Path):
             await conn.close()
 
 
+# ---- `python -m bot ...` against the fake Bot API -------------------------------------------------
+BOT_SETTINGS = ("BOT_TOKEN", "TELEGRAM_API_BASE", "DATA_DIR", "DATABASE_URL")
+
+
+def bot_env(api_base: str, data_dir: Path, **settings: str) -> dict[str, str]:
+    """This environment without the bot's own settings (and DISPATCH__*), then the fake Bot API's,
+    `data_dir`, SQLite in it unless DATABASE_URL is given, and `settings`."""
+    from tests.e2e.fakebot import DEFAULT_TOKEN
+
+    env = {k: v for k, v in os.environ.items() if k not in BOT_SETTINGS and not k.startswith("DISPATCH__")}
+    env.update(
+        BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_BASE=api_base,
+        DATA_DIR=str(data_dir),
+        DATABASE_URL="",
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="WARNING",
+    )
+    env.update(settings)
+    return env
+
+
+class BotChild:
+    """One child process (`python -m bot run` by default) with its output in `log`; `stop()` sends
+    SIGTERM and waits (kill after 15 s). A context manager."""
+
+    def __init__(self, env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
+        import subprocess
+
+        self.log = open(log, "wb")  # noqa: SIM115 - the child writes it; closed in stop()
+        self.proc = subprocess.Popen(
+            command or [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def __enter__(self) -> BotChild:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 # ---- a lean recording Bot API session --------------------------------------------------------------
 def bench_session_class():
     from aiogram.methods import GetFile, SendDocument, SendMessage

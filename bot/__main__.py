@@ -247,73 +247,6 @@ async def _web(settings: Settings) -> None:
         await services.db_engine.dispose()
 
 
-def compose_run(settings: Settings, migrate: bool = True):
-    """What `run` builds before taking updates (bot.serve.compose_run); the tests inspect it."""
-    from bot.serve import compose_run as build
-
-    return build(settings, migrate)
-
-
-async def _polling(settings: Settings) -> int:
-    if settings.webhook_url or settings.inbox_polling:
-        from bot.serve import run_bot
-
-        return await run_bot(settings)
-    from bot import guard
-    from bot.notifier import Notifier
-    from bot.telegram.app import set_commands
-
-    services, bot, dp, pacer, kick = compose_run(settings)
-    await services.load_faq_additions()
-    health = services.health()
-    alert = guard.admin_alert(bot, settings.admin_chat_id or services.dispatch.admin_chat_id, "助手")
-    if not await guard.check_at_start(health, alert):
-        await bot.session.close()
-        await services.db_engine.dispose()
-        return guard.EXIT_BROKEN_DB
-    stop = asyncio.Event()
-    notifier = Notifier(bot, services.sessionmaker, pacer, owner=services.runner.owner)
-    tasks = [asyncio.create_task(notifier.run(stop, kick=kick))]
-    if settings.embedded_worker:
-        tasks.append(asyncio.create_task(services.worker().run_forever(stop, periodic=services.housekeeping)))
-    http_runner = None
-    if settings.callback_port:
-        from aiohttp import web
-
-        from office.http import make_app
-
-        http_runner = web.AppRunner(make_app(services.sessionmaker, services.dispatch.webhook_secrets()))
-        await http_runner.setup()
-        await web.TCPSite(http_runner, settings.callback_host, settings.callback_port).start()
-    web_runner = None
-    if settings.web_port:
-        from bot.web.serve import start
-
-        web_runner = await start(services, settings.web_host, settings.web_port)
-    broken: list[str] = []
-
-    async def on_broken(reason: str) -> None:
-        broken.append(reason)
-        await alert(reason)
-        await dp.stop_polling()
-
-    tasks.append(asyncio.create_task(guard.watch(health, on_broken, stop, on_degraded=partial(alert, stopping=False))))
-    try:
-        await set_commands(bot)
-        await dp.start_polling(bot, handle_signals=True)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if http_runner:
-            await http_runner.cleanup()
-        if web_runner:
-            await web_runner.cleanup()
-        await bot.session.close()
-        services.intake.close()
-        await services.db_engine.dispose()
-    return guard.EXIT_BROKEN_DB if broken else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     from dialogs.options import OptionsError
 
@@ -354,7 +287,9 @@ def _main(args, settings: Settings) -> int:
         asyncio.run(_console(settings, getattr(args, "user", "local")))
         return 0
     if args.cmd == "run":
-        return asyncio.run(_polling(settings))
+        from bot.serve import run_bot
+
+        return asyncio.run(run_bot(settings))
     elif args.cmd == "worker":
         return asyncio.run(_worker(settings))
     elif args.cmd == "web":

@@ -24,6 +24,7 @@ from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite
 from storage.health import DbHealth
 from storage.keyring import KeyRing
 from storage.migrate import upgrade
+from storage.ratelimit import Limits
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Services:
     runner: Runner
     intake: IntakePool
     keyring: KeyRing | None = None
+    limits: Limits | None = None  # the windows of every limit: over Redis with REDIS_URL, else this process's
 
     def health(self) -> DbHealth:
         """The database check of this process (start, periodic; `readiness()` for a /readyz)."""
@@ -115,5 +117,16 @@ def build(settings: Settings, migrate: bool = True) -> Services:
         uploads_per_day=settings.uploads_per_day,
     )
     return Services(
-        settings, engine, faq, db_engine, sessionmaker, blobs, calendar, dispatch, runner, intake, keyring=keyring
+        settings,
+        engine,
+        faq,
+        db_engine,
+        sessionmaker,
+        blobs,
+        calendar,
+        dispatch,
+        runner,
+        intake,
+        keyring=keyring,
+        limits=Limits(settings.redis_url, settings.redis_prefix),
     )

@@ -56,7 +56,8 @@ class Notifier:
     the call and "sent" right after. A sender killed while its row is "sending" leaves it so, and the row
     is not sent again (storage.cases.Notifications.settle_interrupted): the residual window is the call
     itself, where a kill before Telegram took the message loses it instead of repeating it. Telegram has
-    no idempotency key, so one of the two had to be chosen."""
+    no idempotency key, so one of the two had to be chosen. A conversation reply is the exception: it
+    is sent again, since a next question shown twice is harmless and one never shown is not."""
 
     def __init__(
         self,
@@ -85,7 +86,10 @@ class Notifier:
         async with self.sessionmaker() as db, db.begin():
             repo = Notifications(db)
             dead = dead_owners(await repo.owners(now), self.owner)
-            if settled := await repo.settle_interrupted(now, dead):
+            again, settled = await repo.settle_interrupted(now, dead)
+            if again:
+                log.warning("%d replies were being sent by a process that died: sent again", again)
+            if settled:
                 log.warning("%d notifications were being sent by a process that died: not sent again", settled)
             rows = await repo.claim_heads(
                 self.owner,
@@ -136,6 +140,7 @@ class Notifier:
             if not await Notifications(db).sending(row.id, self.owner):
                 return  # the claim lapsed meanwhile and another sender has it
         try:
+            await self.pacer.take(chat)
             msg = await send_body(self.bot, int(chat), body)
         except TelegramRetryAfter as e:
             self.pacer.hold(chat, e.retry_after)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
+
+from storage.ratelimit import Limits
 
 GLOBAL_PER_SECOND = 30
 CHAT_INTERVAL = 1.0
@@ -17,7 +23,11 @@ def is_group(chat_id: int | str) -> bool:
 
 class Pacer:
     """When the next message may go: a sliding window for the whole bot, one for each group, a gap per
-    chat, and a hold per chat after Telegram's 429 (`retry_after`), so one limited chat holds back no other."""
+    chat, and a hold per chat after Telegram's 429 (`retry_after`), so one limited chat holds back no other.
+
+    These windows are this process's. With `limits` over Redis (several processes), `take` also waits
+    for a place in the same three windows kept for the whole bot, just before each message goes out; the
+    retry_after holds stay per process (Telegram answers each process's own 429)."""
 
     def __init__(
         self,
@@ -25,6 +35,8 @@ class Pacer:
         per_second: int = GLOBAL_PER_SECOND,
         chat_interval: float = CHAT_INTERVAL,
         group_per_minute: int = GROUP_PER_MINUTE,
+        limits: Limits | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.clock = clock
         self.per_second = per_second
@@ -34,6 +46,26 @@ class Pacer:
         self._last: dict[str, float] = {}
         self._groups: dict[str, deque[float]] = {}
         self._held: dict[str, float] = {}
+        self.shared = limits if limits is not None and limits.shared is not None else None
+        self.sleep = sleep
+        self._all = RateLimitItemPerSecond(per_second)
+        self._chat = RateLimitItemPerSecond(1, max(1, math.ceil(chat_interval))) if chat_interval > 0 else None
+        self._group = RateLimitItemPerMinute(group_per_minute)
+
+    async def take(self, chat_id: int | str, gap: bool = True) -> None:
+        """Over Redis: wait for this message's place in the bot-wide windows (`gap`: the chat's and the
+        group's too), then take it. Per process: nothing to do (`wait` already paced it)."""
+        if self.shared is None:
+            return
+        chat = str(chat_id)
+        windows = [(self._all, ("pace", "all"))]
+        if gap and self._chat is not None:
+            windows.insert(0, (self._chat, ("pace", "chat", chat)))
+        if gap and is_group(chat):
+            windows.insert(0, (self._group, ("pace", "group", chat)))
+        for item, ids in windows:
+            while not await self.shared.hit(item, *ids):
+                await self.sleep(max(0.01, await self.shared.wait(item, *ids)))
 
     def _trim(self, now: float) -> None:
         while self._recent and self._recent[0] <= now - 1.0:

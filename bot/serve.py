@@ -46,10 +46,10 @@ def compose_run(settings: Settings, migrate: bool = True):
     if settings.helpdesk_chat_id:
         routers.insert(0, helpdesk_router(services.sessionmaker, settings.helpdesk_chat_id, services.faq))
     routers.insert(0, binding_router(services.sessionmaker))
-    pacer, kick = Pacer(), asyncio.Event()  # one pace for the replies and the notifier of this process
-    dp = make_dispatcher(
-        services.runner, *routers, flood=FloodGuard(f"{settings.flood_per_minute}/minute"), pacer=pacer, kick=kick
-    )
+    # One pace for the replies and the notifier of this process (and the whole bot's over Redis).
+    pacer, kick = Pacer(limits=services.limits), asyncio.Event()
+    flood = FloodGuard(f"{settings.flood_per_minute}/minute", limits=services.limits)
+    dp = make_dispatcher(services.runner, *routers, flood=flood, pacer=pacer, kick=kick)
     return services, bot, dp, pacer, kick
 
 
@@ -82,9 +82,33 @@ async def run_bot(settings: Settings) -> int:
     broken: list[str] = []
 
     async def on_broken(reason: str) -> None:
+        if broken:  # the watch and the poller may both find it
+            return
         broken.append(reason)
-        await alert(reason)
         stop_taking.set()
+        await alert(reason)
+
+    async def unstored(updates: list) -> bool:
+        """A fetched batch the inbox could not take. The database passes the health check: a passing
+        failure, stored again (False). It does not: each update goes through the dispatcher as it is,
+        whose error handler tells the sender truthfully that it was not kept (#12), and the batch is
+        confirmed (True); a lasting failure (deleted, replaced, read-only, unreachable) also stops the
+        bot, a passing one (a full disk, `transient` from #12's health check) lets it serve on."""
+        result = await health.check()
+        if result.ok:
+            return False
+        lasting = not getattr(result, "transient", False)
+        log.log(
+            logging.CRITICAL if lasting else logging.ERROR,
+            "database unusable, fetched updates cannot be stored: %s%s",
+            result.reason,
+            "; stopping" if lasting else "; they are answered as not kept",
+        )
+        for update in updates:
+            await dp.feed_update(bot, update)
+        if lasting:
+            await on_broken(result.reason)
+        return True
 
     async def not_ready() -> list[str]:
         ok, reason = health.readiness()
@@ -114,7 +138,7 @@ async def run_bot(settings: Settings) -> int:
 
         runners.append(
             await start_listener(
-                make_app(services.sessionmaker, services.dispatch.webhook_secrets()),
+                make_app(services.sessionmaker, services.dispatch.webhook_secrets(), limits=services.limits),
                 settings.callback_host,
                 settings.callback_port,
             )
@@ -138,7 +162,7 @@ async def run_bot(settings: Settings) -> int:
         else:
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("long polling; taking updates")
-            await poll(bot, inbox, stop_taking, allowed)
+            await poll(bot, inbox, stop_taking, allowed, unstored=unstored)
     finally:
         stop_taking.set()
         log.info("stopping: no new updates; finishing those in hand (at most %.0fs)", DRAIN)
@@ -155,6 +179,7 @@ async def run_bot(settings: Settings) -> int:
             await r.cleanup()
         await bot.session.close()
         services.intake.close()
+        await services.limits.close()
         await services.db_engine.dispose()
         log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
     return guard.EXIT_BROKEN_DB if broken else 0

@@ -34,14 +34,13 @@ class Settings(BaseSettings):
     # Webhook mode (#16): Telegram POSTs updates to WEBHOOK_URL (behind a reverse proxy that forwards to
     # WEB_HOST:WEB_PORT at the URL's path), each request carrying WEBHOOK_SECRET; unset = long polling.
     webhook_url: str | None = None
-    # Long polling through the inbox (#16, at-least-once); off: polling as before (#12's path), until
-    # #12's fault tests pass through the inbox path too. Webhook mode always uses the inbox.
-    inbox_polling: bool = False
     webhook_secret: SecretStr | None = None
     # The webhook path, /metrics, /healthz and /readyz are served on the WEB_HOST:WEB_PORT listener
     # below (the workbench's); webhook mode defaults to port 8080.
-    # Shared flood limits and pacing across processes; unset = per process.
+    # Flood limits, callback refusals and outbound pacing for the whole bot (every process) over Redis,
+    # e.g. redis://127.0.0.1:6379/0; unset = per process. Keys start with REDIS_PREFIX (one per bot).
     redis_url: str | None = None
+    redis_prefix: str = "hebei"
     # The window's workbench (`python -m bot web`; `run` serves it too when WEB_PORT is set).
     web_host: str = "127.0.0.1"
     web_port: int | None = None

@@ -15,14 +15,13 @@ from typing import Any
 
 from aiohttp import web
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from dialogs.clock import utcnow
 from dispatch.signing import MAX_SKEW, verify
 from office import decisions
 from office.staff import Actor
 from storage.nonces import AlreadySeen
+from storage.ratelimit import Limits
 from storage.uow import UnitOfWork
 
 MAX_BODY = 1 << 20
@@ -51,16 +50,17 @@ def malformed(doc: Any) -> str | None:
 
 
 class Refusals:
-    """Unsigned requests: a moving-window limit per remote, and one audit row per remote a minute."""
+    """Unsigned requests: a moving-window limit per remote (this process's, or every process's over
+    Redis), and one audit row per remote a minute (from each process)."""
 
-    def __init__(self, rate: str = "60/minute") -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, rate: str = "60/minute", limits: Limits | None = None) -> None:
+        self.limiter = limits or Limits()
         self.rate = parse(rate)
         self.pending: dict[str, int] = {}  # remote -> refusals not yet written
         self.written: dict[str, float] = {}  # remote -> when its last row was written
 
-    def allowed(self, remote: str) -> bool:
-        return self.limiter.hit(self.rate, "callback", remote)
+    async def allowed(self, remote: str) -> bool:
+        return await self.limiter.hit(self.rate, "callback", remote)
 
     async def note(self, sessionmaker, remote: str, dept: str, now: float) -> None:
         self.pending[remote] = self.pending.get(remote, 0) + 1
@@ -93,9 +93,10 @@ def make_app(
     clock: Callable[[], datetime] = utcnow,
     epoch: Callable[[], float] = time.time,
     unsigned_rate: str = "60/minute",
+    limits: Limits | None = None,
 ) -> web.Application:
     """POST /callback {ref, department, action, nonce, note|reason|fields|materials, actor}."""
-    refusals = Refusals(unsigned_rate)
+    refusals = Refusals(unsigned_rate, limits)
 
     async def callback(request: web.Request) -> web.Response:
         remote = request.remote or "?"
@@ -109,7 +110,7 @@ def make_app(
         if not verify(
             secrets.get(dept, ""), request.headers.get("X-Timestamp"), body, request.headers.get("X-Signature"), epoch()
         ):
-            limited = not refusals.allowed(remote)
+            limited = not await refusals.allowed(remote)
             await refusals.note(sessionmaker, remote, dept, epoch())
             if limited:
                 return web.json_response({"ok": False, "code": "rate_limited"}, status=429)

@@ -289,17 +289,25 @@ class Notifications:
             )
         )
 
-    async def settle_interrupted(self, now: datetime, dead: frozenset[str]) -> int:
-        """Rows a dead or lapsed sender was sending: counted as sent, not sent twice."""
+    async def settle_interrupted(self, now: datetime, dead: frozenset[str]) -> tuple[int, int]:
+        """Rows a dead or lapsed sender was sending, as (replies open again, notifications counted sent).
+        A reply (the applicant's next question) is sent again: shown twice at worst, where not sending
+        it could leave the applicant waiting for a question that never came (#16). Any other
+        notification (acceptance notices, staff messages) counts as sent and is not sent twice (#12)."""
         cond = and_(Notification.status == "sending", self._lapsed(now, dead))
-        replies = await self.db.execute(delete(Notification).where(cond, Notification.kind == "reply"))
+        replies = await self.db.execute(
+            update(Notification)
+            .where(cond, Notification.kind == "reply")
+            .values(status="pending", claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
         others = await self.db.execute(
             update(Notification)
             .where(cond)
             .values(status="sent", sent_at=now, claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-        return (replies.rowcount or 0) + (others.rowcount or 0)
+        return replies.rowcount or 0, others.rowcount or 0
 
     async def claim_heads(
         self,

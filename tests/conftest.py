@@ -16,6 +16,7 @@ from storage.migrate import upgrade
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday, 10:00 in Beijing
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +118,16 @@ async def runner(engine, sessionmaker, blobs, calendar, clock, intake_pool):
     from bot.runner import Runner
 
     return Runner(engine, sessionmaker, blobs, calendar, clock=clock, intake=intake_pool)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("Redis tests need TEST_REDIS_URL (or REDIS_URL), e.g. redis://127.0.0.1:6379/0")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """Keys of one test only: tests running at once (or again) never share a window."""
+    return f"test-{uuid.uuid4().hex[:12]}"

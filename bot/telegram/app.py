@@ -43,9 +43,12 @@ def make_dispatcher(
     # also keep a record for every chat ever seen (the FSM middleware reads the state of each update).
     dp = Dispatcher(disable_fsm=True)
     # Order matters: nothing may await before ChatOrder takes the chat's place in line (the flood
-    # guard decides synchronously), then the update-id check.
-    dp.update.outer_middleware(flood or FloodGuard())
-    dp.update.outer_middleware(ChatOrder() if album_wait is None else ChatOrder(album_wait))
+    # guard per process decides without an await and goes first; over Redis it awaits, so it goes
+    # right after), then the update-id check.
+    flood = flood or FloodGuard()
+    order = ChatOrder() if album_wait is None else ChatOrder(album_wait)
+    for middleware in (order, flood) if flood.shared else (flood, order):
+        dp.update.outer_middleware(middleware)
     dp.update.outer_middleware(UpdateDedup(runner.sessionmaker))
     for router in extra_routers:
         dp.include_router(router)

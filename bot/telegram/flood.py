@@ -10,19 +10,23 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+
+from storage.ratelimit import Limits
 
 log = logging.getLogger(__name__)
 WARNING = "您发送得太快了，部分消息未被处理。请稍等一分钟后再继续；已填写的内容不会丢失。"
 
 
 class FloodGuard(BaseMiddleware):
-    """An outer middleware on updates: a moving window per Telegram user (`limits`, in memory; a Redis
-    storage serves several processes). Updates over the limit never reach a router or the database."""
+    """An outer middleware on updates: a moving window per Telegram user (storage.ratelimit: this process's,
+    or the whole bot's over Redis). Updates over the limit never reach a router or the database.
 
-    def __init__(self, rate: str = "30/minute", warn: str = "1/minute", storage: Storage | None = None) -> None:
-        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+    Per process it decides without an await and runs before ChatOrder; over Redis it awaits, so it runs
+    just after ChatOrder has taken the update's place in its chat's line (`shared`)."""
+
+    def __init__(self, rate: str = "30/minute", warn: str = "1/minute", limits: Limits | None = None) -> None:
+        self.limiter = limits or Limits()
+        self.shared = self.limiter.shared is not None
         self.rate: RateLimitItem = parse(rate)
         self.warn: RateLimitItem = parse(warn)
         self.dropped = 0
@@ -34,11 +38,12 @@ class FloodGuard(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user = data.get("event_from_user")
-        if user is None or self.limiter.hit(self.rate, "updates", str(user.id)):
+        if user is None or await self.limiter.hit(self.rate, "updates", str(user.id)):
             return await handler(event, data)
         self.dropped += 1
         log.info("flood limit: an update was dropped")
-        await self._tell(data.get("bot"), event, data, self.limiter.hit(self.warn, "warned", str(user.id)))
+        warn = await self.limiter.hit(self.warn, "warned", str(user.id))
+        await self._tell(data.get("bot"), event, data, warn)
         return None
 
     async def _tell(self, bot: Bot | None, event: TelegramObject, data: dict[str, Any], warn: bool) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.methods import GetUpdates
+from aiogram.types import Update
 
 from bot.telegram.inbox import InboxProcessor
 
@@ -15,11 +17,23 @@ log = logging.getLogger(__name__)
 TIMEOUT = 25  # seconds Telegram holds a getUpdates open
 
 
+Unstored = Callable[[list[Update]], Awaitable[bool]]
+
+
 async def poll(
-    bot: Bot, inbox: InboxProcessor, stop: asyncio.Event, allowed_updates: list[str], timeout: int = TIMEOUT
+    bot: Bot,
+    inbox: InboxProcessor,
+    stop: asyncio.Event,
+    allowed_updates: list[str],
+    timeout: int = TIMEOUT,
+    unstored: Unstored | None = None,
 ) -> None:
     """getUpdates(offset) confirms every update below offset: the next call's offset is past a batch
-    only once the batch is in the inbox, so a kill at any moment loses nothing fetched."""
+    only once the batch is in the inbox, so a kill at any moment loses nothing fetched.
+
+    A batch that cannot be stored is offered to `unstored` (bot.serve: is the database unusable?). True:
+    it dealt with the batch (told each sender it was not kept) and the batch is confirmed, so it does
+    not come back contrary to what they were told; False: a passing failure, the store is retried."""
     offset: int | None = None
     backoff = 0.5
     while not stop.is_set():
@@ -52,11 +66,24 @@ async def poll(
                 await inbox.store(raw)
                 break
             except Exception:
-                log.exception("could not store %d fetched updates; retrying", len(raw))
+                log.exception("could not store %d fetched updates", len(raw))
+                if unstored is not None and await unstored(updates):
+                    if stop.is_set():  # no next getUpdates call: confirm them now
+                        await _confirm(bot, updates[-1].update_id + 1)
+                        return
+                    break
                 if stop.is_set():
                     return
                 await _sleep(stop, 1.0)
         offset = updates[-1].update_id + 1
+
+
+async def _confirm(bot: Bot, offset: int) -> None:
+    """Tell Telegram every update below `offset` arrived (what this call returns is not confirmed)."""
+    try:
+        await bot(GetUpdates(offset=offset, timeout=0, limit=1), request_timeout=10)
+    except Exception as e:  # noqa: BLE001 - unconfirmed, the batch comes again after the restart
+        log.warning("could not confirm the updates that were not kept (%s)", type(e).__name__)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -74,6 +74,7 @@ class ReplySender:
                 if not await Notifications(db).sending(row.id, self.owner):
                     return None
             try:
+                await self.pacer.take(chat_id, gap=False)  # an answer's replies go at once, as per process
                 await send_body(bot, chat_id, row.body or {})
             except TelegramRetryAfter as e:
                 self.pacer.hold(chat_id, e.retry_after)

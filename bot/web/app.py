@@ -59,6 +59,7 @@ class Desk:
     bot_username: str = ""
     clock: Callable[[], datetime] = utcnow
     intake: Any = None  # bot.intake.IntakePool: scans are judged in its worker processes, as in the bot
+    limits: Any = None  # storage.ratelimit.Limits of the callbacks' refusals (None: this process's own)
 
     def __post_init__(self) -> None:
         if self.intake is None:
@@ -155,7 +156,7 @@ def make_app(desk: Desk, callback_secrets: Mapping[str, str] | None = None) -> w
     from office.http import make_app as make_callbacks
 
     root = web.Application(middlewares=[_callback_limit], client_max_size=MAX_BODY)
-    callbacks = make_callbacks(desk.sessionmaker, callback_secrets or {}, clock=desk.clock)
+    callbacks = make_callbacks(desk.sessionmaker, callback_secrets or {}, clock=desk.clock, limits=desk.limits)
     for route in callbacks.router.routes():
         root.router.add_route(route.method, route.resource.canonical, route.handler)
     root.add_subapp("/desk/", make_desk(desk))

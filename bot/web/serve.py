@@ -28,6 +28,7 @@ def desk_of(services) -> Desk:
         secure_cookies=s.web_secure_cookies,
         bot_username=s.bot_username,
         intake=services.intake,
+        limits=services.limits,
     )
 
 

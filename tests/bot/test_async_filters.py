@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import Dispatcher, F, Router
 
-from bot.__main__ import compose_run
+from bot.serve import compose_run
 from bot.settings import Settings
 from bot.telegram.filters import When
 

@@ -11,7 +11,7 @@ PDF_STACK = ("fontTools", "fpdf", "pypdf", "pikepdf", "PIL")
 
 PROBE = """
 import json, sys
-from bot.__main__ import compose_run
+from bot.serve import compose_run
 from bot.settings import Settings
 settings = Settings(_env_file=None, bot_token="42:TEST", data_dir=sys.argv[1], helpdesk_chat_id=-1001,
                     window_chat_id=-1002, embedded_worker=True)

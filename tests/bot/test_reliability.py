@@ -156,7 +156,8 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
     assert "请输入您的居民身份证号码" in tg.session.texts(UID)[-1]
 
 
-async def test_reply_being_sent_when_the_process_died_is_not_sent_again(tg, runner, sessionmaker):
+async def test_reply_being_sent_when_the_process_died_is_sent_again(tg, runner, sessionmaker):
+    """The next question is shown twice at worst, never not at all (#16)."""
     from sqlalchemy import update
 
     await drive(tg, ELIGIBILITY[:3])
@@ -165,9 +166,23 @@ async def test_reply_being_sent_when_the_process_died_is_not_sent_again(tg, runn
         await db.execute(update(Notification).values(status="sending"))
     tg.session.clear()
     await Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: NOW + timedelta(minutes=2)).drain()
-    assert tg.session.texts(UID) == []
+    assert "请输入您的居民身份证号码" in tg.session.texts(UID)[-1]
     async with sessionmaker() as db:
         assert await db.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+async def test_notice_being_sent_when_the_process_died_is_not_sent_again(tg, sessionmaker):
+    from storage.cases import Notifications
+
+    async with sessionmaker() as db, db.begin():
+        row = await Notifications(db).add("telegram", UID, {"text": "您的申请已由窗口受理。"}, dedup_key="accepted:1")
+        await db.flush()
+        row.status, row.claimed_by, row.claimed_until = "sending", "elsewhere:4242:0badc0de", NOW
+    tg.session.clear()
+    await Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: NOW + timedelta(minutes=2)).drain()
+    assert tg.session.texts(UID) == []
+    async with sessionmaker() as db:
+        assert (await db.get(Notification, row.id)).status == "sent"
 
 
 async def test_error_after_the_commit_says_the_answer_was_kept(tg, sessionmaker, monkeypatch):

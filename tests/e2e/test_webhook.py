@@ -4,13 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -18,72 +12,10 @@ import aiohttp
 import pytest
 
 from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
+from tests.e2e.hooks import SECRET, HookProcess, until
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "hook-secret_0123456789"
 BOT_ID = int(DEFAULT_TOKEN.split(":")[0])
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="function")]
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class HookProcess:
-    """One bot process in webhook mode, listening on its own port."""
-
-    def __init__(self, api: FakeBotAPI, data_dir: Path, name: str, db_url: str = "", **env):
-        self.api, self.data_dir, self.name, self.db_url, self.extra = api, data_dir, name, db_url, env
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.log = data_dir.parent / f"{name}.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        mark = self.api.mark()
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("BOT_TOKEN", "DATABASE_URL", "DATA_DIR") and not k.startswith("DISPATCH__")
-        }
-        env.update(
-            BOT_TOKEN=DEFAULT_TOKEN,
-            TELEGRAM_API_BASE=self.api.base_url,
-            DATA_DIR=str(self.data_dir),
-            DATABASE_URL=self.db_url,
-            PYTHONUNBUFFERED="1",
-            LOG_LEVEL="INFO",
-            WEBHOOK_URL="https://assistant.example.gov.cn/tg/hook",
-            WEBHOOK_SECRET=SECRET,
-            WEB_PORT=str(self.port),
-            **self.extra,
-        )
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        await self.api.wait_call("setWebhook", after=mark, timeout=60)
-
-    def terminate(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 def handled(data_dir: Path) -> set[int]:
@@ -94,15 +26,6 @@ def handled(data_dir: Path) -> set[int]:
 def waiting(data_dir: Path) -> set[int]:
     with closing(sqlite3.connect(data_dir / "assistant.db", timeout=30)) as db:
         return {u for (u,) in db.execute("SELECT update_id FROM inbox_updates")}
-
-
-async def until(predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        await asyncio.sleep(0.2)
-    return predicate()
 
 
 async def test_webhook_mode_end_to_end(tmp_path):

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 
 from bot.logs import setup_logging
@@ -219,7 +220,7 @@ async def _worker(settings: Settings) -> int:
             await alert(reason)
             stop.set()
 
-        watcher = asyncio.create_task(guard.watch(health, on_broken, stop))
+        watcher = asyncio.create_task(guard.watch(health, on_broken, stop, on_degraded=partial(alert, stopping=False)))
         from bot.serve import worker_listener
 
         listener = await worker_listener(settings, services, health)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from functools import partial
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -144,7 +145,7 @@ async def run_bot(settings: Settings) -> int:
         )
     tasks = [
         asyncio.create_task(notifier.run(stop_rest, kick=kick)),
-        asyncio.create_task(guard.watch(health, on_broken, stop_rest)),
+        asyncio.create_task(guard.watch(health, on_broken, stop_rest, on_degraded=partial(alert, stopping=False))),
     ]
     if settings.embedded_worker:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.housekeeping)))

@@ -121,6 +121,15 @@ def download_failed(count: int = 1) -> Reply:
     )
 
 
+def no_space_for_upload(count: int = 1) -> Reply:
+    """The upload arrived but could not be stored (the server's disk is full): nothing else is lost."""
+    what = "这个文件" if count == 1 else f"这{count}个文件"
+    return Reply(
+        text=f"⚠️ 系统存储空间暂时不足，您刚才发送的{what}未能保存。"
+        f"请稍后再重新发送{what}；已填写和已上传的其他内容都已保存。"
+    )
+
+
 SORRY_KEPT = (
     "系统繁忙，回复未能及时发出。您刚才发送的内容已经保存，下一步的提示稍后会自动发送给您；也可以发送 /apply 继续办理。"
 )

@@ -6,8 +6,10 @@ import contextlib
 import os
 import weakref
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.health import DatabaseGone, FileWatch
@@ -21,17 +23,36 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def sqlite_path(url: str) -> Path | None:
+def _sqlite_target(url: str) -> tuple[Path | None, bool]:
+    """(the database file, whether it is opened read-only). With `uri=true` the database part is an
+    SQLite URI (`file:/abs/path?mode=ro`, `file:///abs/path`, `file:rel/path`): its path is what is
+    opened, not a relative folder named `file:`; an in-memory database has no file."""
     if not url.startswith("sqlite"):
-        return None
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+        return None, False
+    parsed = make_url(url)
+    database, query = parsed.database or "", parsed.query
+    if database.startswith("file:") and str(query.get("uri", "")).lower() in ("true", "1"):
+        uri = urlsplit(database)
+        if uri.netloc not in ("", "localhost"):
+            return None, False
+        params = {k: v[-1] for k, v in parse_qs(uri.query).items()}
+        params.update({k: v if isinstance(v, str) else v[-1] for k, v in query.items()})
+        if params.get("mode") == "memory" or params.get("vfs") == "memdb":
+            return None, False
+        database = unquote(uri.path)
+        return (Path(database) if database and database != ":memory:" else None), params.get("mode") == "ro"
+    return (Path(database) if database and database != ":memory:" else None), False
+
+
+def sqlite_path(url: str) -> Path | None:
+    return _sqlite_target(url)[0]
 
 
 def secure_sqlite_file(url: str) -> None:
-    """Create the database file owner-only before SQLite does: its WAL and SHM files copy its mode."""
-    path = sqlite_path(url)
-    if path is None:
+    """Create the database file owner-only before SQLite does: its WAL and SHM files copy its mode.
+    A read-only URI (`mode=ro`) creates nothing: SQLite would not either."""
+    path, read_only = _sqlite_target(url)
+    if path is None or read_only:
         return
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,11 +49,30 @@ class FileWatch:
         return None
 
 
+DISK_FULL = "磁盘空间不足，暂时无法写入"
+_FULL_MARKS = ("database or disk is full", "no space left on device", "disk full", "diskfull", "disk quota exceeded")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """The write failed because the filesystem (or quota) is full: SQLite's SQLITE_FULL, PostgreSQL's
+    53100, ENOSPC/EDQUOT from a file write. It passes once space is freed, unlike a lost database."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if type(exc).__name__ == "DiskFullError" or any(m in str(exc).lower() for m in _FULL_MARKS):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
 @dataclass
 class Health:
     ok: bool = True
     reason: str = ""
     checked_at: datetime | None = None
+    transient: bool = False  # not ok, but it passes by itself (a full disk): serve on, do not exit
 
 
 class DbHealth:
@@ -74,6 +94,7 @@ class DbHealth:
             for p in (self.path, self.path.parent):
                 if p.exists() and not os.access(p, os.W_OK):
                     reason = "数据库文件只读，无法写入"
+        transient = False
         if reason is None:
             try:
                 async with self.sessionmaker() as db, db.begin():
@@ -86,12 +107,14 @@ class DbHealth:
                 reason = str(e) or "数据库文件已被删除或替换"
             except (SQLAlchemyError, OSError) as e:
                 text = str(e).lower()
-                reason = (
-                    "数据库文件只读，无法写入"
-                    if "readonly" in text or "read-only" in text
-                    else f"数据库写入检查失败（{type(e).__name__}）"
-                )
-        self.last = Health(ok=reason is None, reason=reason or "", checked_at=now)
+                transient = disk_full(e)
+                if transient:
+                    reason = DISK_FULL
+                elif "readonly" in text or "read-only" in text:
+                    reason = "数据库文件只读，无法写入"
+                else:
+                    reason = f"数据库写入检查失败（{type(e).__name__}）"
+        self.last = Health(ok=reason is None, reason=reason or "", checked_at=now, transient=transient)
         return self.last
 
     def readiness(self) -> tuple[bool, str]:

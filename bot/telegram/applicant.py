@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
 from bot.telegram.dedup import current_scope
-from bot.telegram.downloads import DownloadFailed, fetch
+from bot.telegram.downloads import DownloadFailed, NoSpace, fetch
 from bot.telegram.filters import When
 from bot.telegram.render import send_replies
 from bot.telegram.replies import ReplySender
@@ -101,6 +101,9 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
         batch = album or [message]  # an album's photos come together (bot.telegram.ordering)
         try:
             files = [await download(bot, m, runner.intake.spool) for m in batch]
+        except NoSpace:
+            await send_replies(bot, message.chat.id, [texts.no_space_for_upload(len(batch))])
+            return
         except DownloadFailed:
             await send_replies(bot, message.chat.id, [texts.download_failed(len(batch))])
             return

@@ -12,6 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
 from bot.telegram import files
+from storage.health import disk_full
 
 log = logging.getLogger(__name__)
 DELAYS = (0.5, 1.0, 2.0, 4.0)  # then the applicant is asked to send the file again
@@ -19,6 +20,10 @@ DELAYS = (0.5, 1.0, 2.0, 4.0)  # then the applicant is asked to send the file ag
 
 class DownloadFailed(Exception):
     """Telegram did not give the file after every retry."""
+
+
+class NoSpace(DownloadFailed):
+    """The file came, but the disk is full: not Telegram's fault, and retrying now does not help."""
 
 
 async def fetch(
@@ -38,6 +43,9 @@ async def fetch(
         except TelegramRetryAfter as e:
             wait = float(e.retry_after)
         except (TimeoutError, TelegramNetworkError, TelegramServerError, aiohttp.ClientError, OSError) as e:
+            if isinstance(e, OSError) and disk_full(e):
+                log.warning("upload not spooled: the disk is full")
+                raise NoSpace(file_id) from e
             wait = delays[attempt] if attempt < len(delays) else 0.0
             log.info("download failed (%s), attempt %d", type(e).__name__, attempt + 1)
         except TelegramBadRequest as e:  # an expired or unknown file_id does not come back

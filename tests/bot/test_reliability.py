@@ -292,6 +292,11 @@ async def test_album_arrives_as_one_batch(tg, sessionmaker):
     assert sum("已收到3个文件" in t for t in tg.session.texts(UID)) == 1
 
 
+def _proc_state(pid: int) -> bytes:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return f.read().rsplit(b")", 1)[-1].split()[0]
+
+
 def test_a_zombie_owner_counts_as_dead():
     """A killed process its parent has not reaped yet still has a pid: its claims are dead all the same."""
     import os
@@ -307,7 +312,10 @@ def test_a_zombie_owner_counts_as_dead():
         os._exit(0)
     try:
         os.kill(pid, signal.SIGKILL)
-        time.sleep(0.2)  # dead, not reaped: a zombie
+        deadline = time.monotonic() + 30  # the kill lands when the scheduler gets to it (a loaded machine)
+        while _proc_state(pid) != b"Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _proc_state(pid) == b"Z"  # dead, not reaped: a zombie
         token = f"{socket.gethostname()[:24]}:{pid}:0badc0de"
         assert dead_owners([token], "me") == {token}
     finally:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from storage.db import file_watch, make_engine, make_sessionmaker
+from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite_file, sqlite_path
 from storage.health import DatabaseGone, DbHealth
 from storage.models import Heartbeat
 from storage.uow import UnitOfWork
@@ -67,10 +68,36 @@ async def test_read_only_database_is_detected_at_start(sqlite_url, tmp_path):
     assert not result.ok and "只读" in result.reason
 
 
-async def test_read_only_connection_fails_the_write_check(sqlite_url, tmp_path):
+async def test_read_only_connection_fails_the_write_check(sqlite_url, tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)  # an SQLite URI taken for a relative path would show up here
     url = f"sqlite+aiosqlite:///file:{tmp_path / 'test.db'}?mode=ro&uri=true"
     eng = make_engine(url)
-    health = DbHealth(make_sessionmaker(eng), url, "test:1:x")
+    health = DbHealth(make_sessionmaker(eng), url, "test:1:x", file_watch(eng))
     result = await health.check()
     await eng.dispose()
     assert not result.ok and "只读" in result.reason
+    assert list(cwd.iterdir()) == []
+    assert health.path == tmp_path / "test.db" and file_watch(eng) is not None
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [
+        ("/abs/a.db", "/abs/a.db"),
+        ("data/a.db", "data/a.db"),
+        ("file:/abs/a.db?mode=ro&uri=true", "/abs/a.db"),
+        ("file:///abs/a.db?uri=true", "/abs/a.db"),
+        ("file:rel.db?uri=true", "rel.db"),
+        ("file:mem?mode=memory&uri=true", None),
+        (":memory:", None),
+    ],
+)
+def test_the_database_file_of_a_url(database, expected):
+    assert sqlite_path(f"sqlite+aiosqlite:///{database}") == (None if expected is None else Path(expected))
+
+
+def test_a_read_only_uri_creates_no_file(tmp_path):
+    secure_sqlite_file(f"sqlite+aiosqlite:///file:{tmp_path / 'new' / 'a.db'}?mode=ro&uri=true")
+    assert not (tmp_path / "new").exists()

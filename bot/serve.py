@@ -180,6 +180,8 @@ async def run_bot(settings: Settings) -> int:
         await bot.session.close()
         services.intake.close()
         await services.limits.close()
+        if services.runner.writer is not None:  # the batch in flight commits before the engine goes
+            await services.runner.writer.close()
         await services.db_engine.dispose()
         log.info("stopped (%d chats cut short, their updates wait in the inbox)", cut)
     return guard.EXIT_BROKEN_DB if broken else 0

@@ -61,6 +61,11 @@ class GroupWriter:
             self._task = asyncio.create_task(self._drain())
         return await item.future
 
+    async def close(self) -> None:
+        """Wait for the batch in flight (and any queued behind it) to finish."""
+        if self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
     async def _drain(self) -> None:
         # Items queued while a batch runs form the next one: the more arrive, the more share a commit.
         while self._queue:
@@ -78,7 +83,7 @@ class GroupWriter:
     async def _commit(self, batch: list[_Item]) -> None:
         if not batch:
             return
-        failed_at, error = None, None
+        failed_at, error, committed = None, None, False
         async with self.engine.connect() as conn:
             await conn.begin()
             for n, item in enumerate(batch):
@@ -93,14 +98,18 @@ class GroupWriter:
                 except Exception as exc:  # noqa: BLE001 - nothing of the batch is stored
                     error = exc
                 else:
-                    self.batches += 1
-                    self.items += len(batch)
-                    for item in batch:
-                        if not item.future.done():
-                            item.future.set_result(item.result)
-                    return
+                    committed = True
             if conn.in_transaction():
                 await conn.rollback()
+        # Callers resume only once the connection is back in the pool: a caller that ends the
+        # program (or a test that disposes the engine) never leaves the connection half-closed.
+        if committed:
+            self.batches += 1
+            self.items += len(batch)
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_result(item.result)
+            return
         if len(batch) == 1:
             if not batch[0].future.done():
                 batch[0].future.set_exception(error)

@@ -101,6 +101,20 @@ async def test_a_batch_reads_its_own_earlier_items(db):
     assert sorted(await asyncio.gather(*(writer.run(work) for _ in range(5)))) == [0, 1, 2, 3, 4, 5][1:]
 
 
+async def test_callers_resume_only_after_the_connection_is_back_in_the_pool(db):
+    """A caller that disposes the engine (shutdown, a test's teardown) right after its result must not
+    catch the batch's connection half-closed: aiosqlite then warns of a connection never closed."""
+    writer = GroupWriter(db)
+
+    async def work(uow):
+        uow.events.add("probe", "test", {})
+        return db.pool.checkedout()
+
+    during = await asyncio.gather(*(writer.run(work) for _ in range(3)))
+    assert during == [1, 1, 1] and db.pool.checkedout() == 0
+    await writer.close()  # nothing in flight: returns at once
+
+
 def runner_for(eng, engine, blobs, calendar, clock) -> Runner:
     return Runner(engine, make_sessionmaker(eng), blobs, calendar, clock=clock, writer=GroupWriter(eng))
 

@@ -69,12 +69,22 @@ class Browser:
 
     def click(self, css: str) -> None:
         """Press a button or link and wait for the next page to load."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support import expected_conditions as ec
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.el("html")
         self.el(css).click()
-        WebDriverWait(self.driver, 40).until(ec.staleness_of(old))
+
+        def gone(_driver) -> bool:
+            try:
+                return ec.staleness_of(old)(_driver)
+            except WebDriverException as exc:  # Chromium reports a node of the unloaded page this way
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 40).until(gone)
 
     def text(self) -> str:
         return self.el("body").text

@@ -97,7 +97,7 @@ async def run_bot(settings: Settings) -> int:
         result = await health.check()
         if result.ok:
             return False
-        lasting = not getattr(result, "transient", False)
+        lasting = not result.transient
         log.log(
             logging.CRITICAL if lasting else logging.ERROR,
             "database unusable, fetched updates cannot be stored: %s%s",

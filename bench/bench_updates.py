@@ -145,6 +145,8 @@ async def main_async(args) -> dict:
         if COUNTERS:
             fed = service["updates"] + (load["updates"] if args.applicants else 0)
             result["per_update"] = {k: v / fed for k, v in COUNTERS.items()}
+            for k, v in sorted(result["per_update"].items(), key=lambda kv: -kv[1]):
+                print(f"{k:40s} {v:7.2f} per update")
         if services is not None:
             from sqlalchemy import func, select
 
@@ -218,6 +220,18 @@ def install_breakdown() -> dict:
 COUNTERS: dict[str, int] = {}
 
 
+def statement_kind(sql: str) -> str:
+    """'SELECT notifications', 'UPDATE drafts', 'BEGIN (implicit)'...: what a statement does, to what."""
+    import re
+
+    words = sql.split()
+    if not words:
+        return "?"
+    verb = words[0].upper()
+    table = re.search(r"\b(?:FROM|INTO|UPDATE|JOIN)\s+\"?(\w+)", sql, re.IGNORECASE)
+    return f"{verb} {table.group(1)}" if table and verb != "BEGIN" else verb
+
+
 def install_counters() -> dict:
     """Per update: SQL statements, COMMITs, aiosqlite thread hops (one per DBAPI call), asyncio.to_thread and
     run_in_executor hops (aiogram sends every non-async filter or handler through to_thread)."""
@@ -229,8 +243,10 @@ def install_counters() -> dict:
     acc.update(statements=0, commits=0, aiosqlite_hops=0, to_thread=0, executor=0)
 
     @event.listens_for(Engine, "before_cursor_execute")
-    def count_statement(*_a, **_k) -> None:
+    def count_statement(_conn, _cursor, statement, *_a, **_k) -> None:
         acc["statements"] += 1
+        key = "stmt: " + statement_kind(statement)
+        acc[key] = acc.get(key, 0) + 1
 
     @event.listens_for(Engine, "commit")
     def count_commit(*_a, **_k) -> None:  # a COMMIT: one fsync on SQLite with synchronous=FULL

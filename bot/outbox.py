@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +47,27 @@ def queue_replies(
     bot_id: int | None = None,
 ) -> list[Notification]:
     return [repo.queue(chat_id, body, owner, now + lease, bot_id) for reply in replies for body in bodies(reply)]
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An answer's reply rows as its transaction wrote them, claimed by their writer for `lease` from
+    `at` (time.monotonic(): how long ago, whatever clock the runner was given). `first`: no earlier
+    reply of the chat was open in that transaction, so these go out at once, as they are, with no
+    take-over query and no re-read (ReplySender.deliver)."""
+
+    rows: list[Notification]
+    first: bool
+    lease: timedelta = LEASE
+    at: float = field(default_factory=time.monotonic)
+
+    def fresh(self, margin: float = 0.5) -> bool:
+        """Still well inside the claim (less than `margin` of the lease gone): no one else can have taken them."""
+        return time.monotonic() - self.at < self.lease.total_seconds() * margin
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows]
 
 
 def dead_owners(tokens: list[str], me: str) -> frozenset[str]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.outbox import owner_token, queue_replies
+from bot.outbox import Queued, owner_token, queue_replies
 from dialogs import status as status_texts
 from dialogs.callbacks import CorrectionCb
 from dialogs.clock import BEIJING, local_day, utcnow
@@ -64,6 +64,7 @@ class Who:
     # Set by the runner: the answer committed; the outbox rows of its replies; a re-delivered update.
     kept: bool = False
     queued: list[int] | None = None
+    fresh: Queued | None = None  # the same rows, as written (the reply sender's fast path)
     duplicate: bool = False
 
 
@@ -138,7 +139,7 @@ class Runner:
         return inp.model_copy(update={"files": files})
 
     async def _handle_once(self, who: Who, inp: UserInput) -> list[Reply]:
-        async def work(uow: UnitOfWork) -> tuple[list[Reply], list[int] | None, list[str]]:
+        async def work(uow: UnitOfWork) -> tuple[list[Reply], Queued | None, list[str]]:
             return await self._turn(uow, who, inp)
 
         if self.writer is not None:
@@ -148,11 +149,12 @@ class Runner:
                 replies, queued, orphans = await work(uow)
         # Committed: only now is the answer kept and its replies released.
         who.kept = True
-        who.queued = queued
+        who.queued = queued.ids if queued is not None else None
+        who.fresh = queued
         self._forget(orphans)
         return replies
 
-    async def _turn(self, uow: UnitOfWork, who: Who, inp: UserInput) -> tuple[list[Reply], list[int] | None, list[str]]:
+    async def _turn(self, uow: UnitOfWork, who: Who, inp: UserInput) -> tuple[list[Reply], Queued | None, list[str]]:
         """One input's reads and writes in `uow`. Outside the database only content-addressed blob
         files are written, so a turn can run again (after a version conflict, or in a group-commit
         replay)."""
@@ -197,21 +199,14 @@ class Runner:
         data = s.model_dump(mode="json", exclude={"state"})
         orphans = await uow.blob_refs.sync(f"draft:{draft.id}", shas_of(data)) if shas_of(data) != held else []
         await uow.drafts.save(draft, s.state, data, turn.epoch)
-        rows = (
-            queue_replies(
-                uow.notifications,
-                who.chat_id,
-                replies,
-                self.owner,
-                self.now(),
-                bot_id=who.update[0] if who.update else None,
-            )
-            if who.outbox and who.chat_id is not None
-            else None
-        )
-        if rows is not None:
+        queued = None
+        if who.outbox and who.chat_id is not None:
+            bot_id = who.update[0] if who.update else None
+            first = not await uow.notifications.has_open_replies(who.chat_id, bot_id)
+            rows = queue_replies(uow.notifications, who.chat_id, replies, self.owner, self.now(), bot_id=bot_id)
             await uow.flush()  # the outbox rows' ids
-        return replies, ([r.id for r in rows] if rows is not None else None), orphans
+            queued = Queued(rows, first)
+        return replies, queued, orphans
 
     def _forget(self, orphans: list[str]) -> None:
         """Delete files nobody holds any more, after the commit that dropped their last reference."""

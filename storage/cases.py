@@ -438,6 +438,24 @@ class Notifications:
             .values(status="pending", claimed_by=None, claimed_until=None, next_attempt_at=retry_at)
         )
 
+    # ---- the reply fast path (bot.telegram.replies.ReplySender.deliver) ---------------------------
+    async def has_open_replies(self, chat_id: int | str, bot_id: int | None = None) -> bool:
+        """Whether a reply of the chat is still open (pending or being sent), whoever holds it: read in
+        the answer's transaction before its replies are queued. None open: the answer's replies are
+        the chat's first, and its writer sends them with no take-over and no re-read."""
+        found = await self.db.scalar(
+            select(Notification.id)
+            .where(
+                Notification.status.in_(OPEN),
+                Notification.channel == "telegram",
+                Notification.chat_id == str(chat_id),
+                Notification.kind == "reply",
+                Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def remove(self, notification_id: int) -> None:
         """A reply, once shown, is not kept (it may quote what the applicant entered)."""
         await self.db.execute(delete(Notification).where(Notification.id == notification_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
@@ -24,14 +24,16 @@ class HandledUpdates:
 
     async def record(self, bot_id: int, update_id: int, now: datetime) -> None:
         """Record in the caller's transaction; DuplicateUpdate if it is recorded already (PostgreSQL
-        waits here for a concurrent transaction holding the same id, then refuses)."""
-        if await self.seen(bot_id, update_id):
+        waits here for a concurrent transaction holding the same id, then refuses). One statement:
+        the primary key refuses a second row (no read first)."""
+        dialect = postgresql if self.db.get_bind().dialect.name == "postgresql" else sqlite
+        result = await self.db.execute(
+            dialect.insert(HandledUpdate)
+            .values(bot_id=bot_id, update_id=update_id, handled_at=now)
+            .on_conflict_do_nothing()
+        )
+        if result.rowcount != 1:
             raise DuplicateUpdate(update_id)
-        self.db.add(HandledUpdate(bot_id=bot_id, update_id=update_id, handled_at=now))
-        try:
-            await self.db.flush()
-        except IntegrityError as e:
-            raise DuplicateUpdate(update_id) from e
 
     async def prune(self, before: datetime) -> int:
         """Forget ids older than `before` (Telegram keeps an update for at most 24 hours)."""

@@ -49,7 +49,7 @@ def make_dispatcher(
     order = ChatOrder() if album_wait is None else ChatOrder(album_wait)
     for middleware in (order, flood) if flood.shared else (flood, order):
         dp.update.outer_middleware(middleware)
-    dp.update.outer_middleware(UpdateDedup(runner.sessionmaker))
+    UpdateDedup(runner.sessionmaker).install(dp)
     for router in extra_routers:
         dp.include_router(router)
     sender = ReplySender(runner.sessionmaker, runner.owner, pacer, kick=kick, writer=runner.writer)

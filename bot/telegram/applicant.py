@@ -11,7 +11,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
-from bot.telegram.dedup import current_scope
+from bot.telegram.dedup import RECORDS_UPDATE, current_scope
 from bot.telegram.downloads import DownloadFailed, NoSpace, fetch
 from bot.telegram.filters import When
 from bot.telegram.render import send_replies
@@ -23,6 +23,9 @@ from dialogs.model import Upload, UserInput
 
 log = logging.getLogger(__name__)
 COMMANDS = tuple(name for name, _ in texts.COMMANDS)
+# The handlers that reach the runner before any other effect: its turn records the update id (a
+# re-delivery is refused there), so the dedup middleware reads nothing first (bot.telegram.dedup).
+RECORDED = {RECORDS_UPDATE: True}
 
 
 def who(message_or_cb) -> Who:
@@ -69,19 +72,19 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
         if isinstance(source, CallbackQuery):
             await acknowledge(source)
         if w.queued is not None:
-            await sender.deliver(bot, chat_id, w.queued)
+            await sender.deliver(bot, chat_id, w.queued, w.fresh)
         else:
             await send_replies(bot, chat_id, shown)
 
     def base(user, **kw) -> UserInput:
         return UserInput(now=clock(), account=account(user), **kw)
 
-    @router.message(CommandStart())
-    @router.message(Command(*(c for c in COMMANDS if c != "start")))
+    @router.message(CommandStart(), flags=RECORDED)
+    @router.message(Command(*(c for c in COMMANDS if c != "start")), flags=RECORDED)
     async def on_command(message: Message, bot: Bot, command: CommandObject) -> None:
         await run(bot, message, base(message.from_user, kind="command", command=command.command))
 
-    @router.callback_query()
+    @router.callback_query(flags=RECORDED)
     async def on_button(cb: CallbackQuery, bot: Bot) -> None:
         if cb.message is None or cb.data is None:
             await acknowledge(cb)
@@ -109,11 +112,11 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             return
         await run(bot, message, base(message.from_user, kind="upload", files=files))
 
-    @router.message(When(F.text))
+    @router.message(When(F.text), flags=RECORDED)
     async def on_text(message: Message, bot: Bot) -> None:
         await run(bot, message, base(message.from_user, kind="text", text=message.text))
 
-    @router.message()
+    @router.message(flags=RECORDED)
     async def on_other(message: Message, bot: Bot) -> None:
         kind = getattr(message.content_type, "value", message.content_type)
         await run(bot, message, base(message.from_user, kind="other", other=str(kind)))

@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Update
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import TelegramObject, Update
 
 from dialogs.clock import utcnow
 from storage.inbox import DuplicateUpdate, HandledUpdates
 
 log = logging.getLogger(__name__)
+RECORDS_UPDATE = "records_update"  # handler flag: the handler's transaction records the update id itself
 KEEP = timedelta(hours=48)  # Telegram re-delivers an unconfirmed update for up to 24 hours
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -38,9 +40,12 @@ def current_scope() -> UpdateScope | None:
 
 
 class UpdateDedup(BaseMiddleware):
-    """Outer middleware on the update observer. A handler that writes through the runner records the id
-    in its own transaction (so a crash before commit lets the re-delivery through); any other handler's
-    update is recorded after it returned."""
+    """Outer middleware on the update observer. A handler flagged `records_update` writes through the
+    runner, which records the id in the answer's own transaction (one INSERT: its key refuses a
+    re-delivered update, and a crash before the commit lets the re-delivery through), so nothing is
+    read first. Any other handler is preceded by a look-up (`SeenCheck`, an inner middleware on every
+    event observer, i.e. after the filters chose the handler) and its update is recorded after it
+    returned."""
 
     def __init__(self, sessionmaker, clock: Callable[[], datetime] = utcnow):
         self.sessionmaker = sessionmaker
@@ -53,15 +58,19 @@ class UpdateDedup(BaseMiddleware):
         scope = UpdateScope(data["bot"].id, event.update_id)
         _current.set(scope)  # not reset: the error handler, outside this middleware, reads it
         data["update_scope"] = scope
-        async with self.sessionmaker() as db:
-            if await HandledUpdates(db).seen(scope.bot_id, scope.update_id):
-                log.info("update %s was handled before; ignored", scope.update_id)
-                return None
         result = await handler(event, data)
-        if not scope.recorded:
+        if not scope.recorded:  # an unhandled update too: a re-delivery finds it handled
             await self._record(scope)
         await self._prune()
         return result
+
+    def install(self, dispatcher) -> None:
+        """Itself on the updates, and the look-up before every handler that does not record the id."""
+        dispatcher.update.outer_middleware(self)
+        check = SeenCheck(self.sessionmaker)
+        for name, observer in dispatcher.observers.items():
+            if name not in ("update", "error"):
+                observer.middleware(check)
 
     async def _record(self, scope: UpdateScope) -> None:
         try:
@@ -80,3 +89,27 @@ class UpdateDedup(BaseMiddleware):
             gone = await HandledUpdates(db).prune(now - KEEP)
         if gone:
             log.info("forgot %d handled update ids older than %s", gone, KEEP)
+
+
+class SeenCheck(BaseMiddleware):
+    """Inner middleware: an update already handled is not handled again, unless its handler records
+    the id in its own transaction (flag `records_update`), which refuses a duplicate itself."""
+
+    def __init__(self, sessionmaker):
+        self.sessionmaker = sessionmaker
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        scope = data.get("update_scope")
+        if scope is None or get_flag(data, RECORDS_UPDATE):
+            return await handler(event, data)
+        async with self.sessionmaker() as db:
+            if await HandledUpdates(db).seen(scope.bot_id, scope.update_id):
+                log.info("update %s was handled before; ignored", scope.update_id)
+                scope.recorded = True
+                return None
+        return await handler(event, data)

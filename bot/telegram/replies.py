@@ -11,7 +11,7 @@ from typing import TypeVar
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-from bot.outbox import LEASE, dead_owners
+from bot.outbox import LEASE, Queued, dead_owners
 from bot.pacing import Pacer
 from bot.telegram.render import send_body
 from dialogs.clock import utcnow
@@ -49,10 +49,12 @@ class ReplySender:
         self.kick = kick or asyncio.Event()
         self.lease = lease
 
-    async def deliver(self, bot: Bot, chat_id: int, ids: list[int]) -> bool:
-        """True when every reply was shown."""
+    async def deliver(self, bot: Bot, chat_id: int, ids: list[int], fresh: Queued | None = None) -> bool:
+        """True when every reply was shown. `fresh`: the rows as the answer's transaction wrote them."""
         if not ids:
             return True
+        if fresh is not None and fresh.first and fresh.fresh() and self.pacer.chat_wait(chat_id) <= MAX_INLINE_WAIT:
+            return await self._deliver_fresh(bot, chat_id, fresh.rows)
         now = self.clock()
 
         async def claim(repo: Notifications):
@@ -74,10 +76,23 @@ class ReplySender:
                 return False
         return True
 
-    async def _send(self, bot: Bot, chat_id: int, row) -> datetime | None:
-        """None once sent (or refused for good, or taken by another sender); else when to try again."""
+    async def _deliver_fresh(self, bot: Bot, chat_id: int, rows: list) -> bool:
+        """The fast path: the rows were queued in the answer's committed transaction, claimed by this
+        sender, and no earlier reply of the chat was open then, so nothing is taken over or read
+        again, and the first attempt is made without the "sending" mark (a reply interrupted in
+        either state is sent again: settle_interrupted). Removed once shown, as on the slow path."""
+        for i, row in enumerate(rows):
+            retry_at = await self._send(bot, chat_id, row, marked=False)
+            if retry_at is not None:
+                await self._release([r.id for r in rows[i:]], retry_at)
+                return False
+        return True
+
+    async def _send(self, bot: Bot, chat_id: int, row, marked: bool = True) -> datetime | None:
+        """None once sent (or refused for good, or taken by another sender); else when to try again.
+        `marked=False`: the first attempt goes without the "sending" mark (the fast path)."""
         for attempt in range(1, ATTEMPTS + 1):
-            if not await self._write(lambda repo: repo.sending(row.id, self.owner)):
+            if (marked or attempt > 1) and not await self._write(lambda repo: repo.sending(row.id, self.owner)):
                 return None
             try:
                 await self.pacer.take(chat_id, gap=False)  # an answer's replies go at once, as per process

@@ -121,13 +121,13 @@ async def test_reply_that_keeps_failing_is_sent_by_the_notifier(tg, sessionmaker
         assert await db.scalar(select(func.count()).select_from(Notification)) == 0
 
 
-async def _answer_then_die(runner, owner: str):
+async def _answer_then_die(runner, owner: str, update: tuple[int, int] | None = None):
     """The answer commits with its replies queued, then the process dies before sending them."""
     from bot.runner import Who
     from dialogs.model import UserInput
 
     runner.owner = owner
-    who = Who("telegram", str(UID), UID, outbox=True)
+    who = Who("telegram", str(UID), UID, outbox=True, update=update)
     await runner.handle(who, UserInput(kind="choose", payload="id_type|resident", now=NOW))
     assert who.kept and who.queued
 
@@ -154,6 +154,28 @@ async def test_replies_of_a_killed_local_process_are_sent_at_once_after_the_rest
     tg.restart()
     await Notifier(tg.bot, sessionmaker, Pacer(), clock=lambda: NOW).drain()
     assert "请输入您的居民身份证号码" in tg.session.texts(UID)[-1]
+
+
+async def test_replies_a_killed_process_left_go_before_the_next_answers(tg, runner, sessionmaker):
+    """The next answer's replies are not sent ahead of the chat's older open ones (the fast path is
+    only for a chat with none open)."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.scripts import ADULT_MAN
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    await drive(tg, ELIGIBILITY[:3])
+    owner = f"{socket.gethostname()[:24]}:{gone.stdout.strip()}:0badc0de"
+    await _answer_then_die(runner, owner, update=(tg.bot.id, 999_999))  # through this bot
+    tg.restart()
+    tg.session.clear()
+    await tg.feed(f.text_update(ADULT_MAN))
+    texts = tg.session.texts(UID)
+    assert "请输入您的居民身份证号码" in texts[0] and "档案" in texts[-1], texts
+    async with sessionmaker() as db:
+        assert await db.scalar(select(func.count()).select_from(Notification)) == 0
 
 
 async def test_reply_being_sent_when_the_process_died_is_sent_again(tg, runner, sessionmaker):

@@ -100,23 +100,30 @@ class Session(BaseModel):
     materials: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     meta: Meta = Field(default_factory=Meta)
 
-    @field_validator("meta", mode="before")
+    @field_validator("meta", mode="wrap")
     @classmethod
-    def _tolerant(cls, value: Any) -> Any:
-        """Older drafts may hold nulls or a list where a flag is expected: drop what does not fit."""
-        if not isinstance(value, dict):
-            return {} if value is None else value
-        clean = {}
+    def _tolerant(cls, value: Any, handler) -> Any:
+        """Older drafts may hold nulls or a list where a flag is expected: drop what does not fit. A
+        draft that fits is validated once; only one that does not is checked key by key (a probe per
+        draft, not per key: `model_construct` costs pydantic a signature parse per default factory)."""
+        if value is None:
+            value = {}
+        try:
+            return handler(value)
+        except ValidationError:
+            if not isinstance(value, dict):
+                raise
+        clean, probe = {}, Meta.model_construct()
         for key, item in value.items():
             spec = Meta.model_fields.get(key)
             if spec is None or item is None:
                 continue
             try:
-                Meta.__pydantic_validator__.validate_assignment(Meta.model_construct(), key, item)
+                Meta.__pydantic_validator__.validate_assignment(probe, key, item)
             except ValidationError:
                 continue
             clean[key] = item
-        return clean
+        return handler(clean)
 
     @field_serializer("meta")
     def _compact(self, meta: Meta) -> dict[str, Any]:

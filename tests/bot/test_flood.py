@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import limits.storage.memory
 import pytest
 from aiogram import Bot
@@ -85,3 +87,18 @@ async def test_tickets_per_user_per_hour_are_capped(tg, runner, sessionmaker):
     assert "15个工作日" in "".join(after)  # the part the notice answers is still answered
     async with sessionmaker() as db:
         assert await db.scalar(select(func.count()).select_from(Ticket)) == 2
+
+
+async def test_the_per_process_windows_start_no_thread_per_update(monkeypatch):
+    """`limits`' memory storage would start a sweeper thread on each hit once hits are 10 ms apart."""
+    import threading
+
+    guard = FloodGuard("2/minute")
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (started.append(self), start(self))[1])
+    for _ in range(3):
+        await asyncio.sleep(0.02)  # the memory storage's last timer would have finished
+        await guard.limiter.hit(guard.rate, "updates", "7")
+    assert started == []
+    assert [await guard.limiter.hit(guard.rate, "updates", "8") for _ in range(3)] == [True, True, False]

@@ -161,7 +161,12 @@ class Runner:
         if who.update is not None:
             await uow.handled_updates.record(*who.update, self.now())
         applicant = await uow.applicants.get_or_create(
-            who.channel, who.external_id, who.chat_id, who.username, who.update[0] if who.update else None
+            who.channel,
+            who.external_id,
+            who.chat_id,
+            who.username,
+            who.update[0] if who.update else None,
+            replies_to=who.chat_id if who.outbox else None,
         )
         draft = await uow.drafts.for_applicant(applicant.id)
         session = Session(

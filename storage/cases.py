@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Applicant, Application, Delivery, DepartmentCase, Notification, Staff
+from storage.repos import OPEN_REPLIES, OPEN_REPLY
 
 DUE = ("pending", "retry")
 OPEN = ("pending", "sending")  # notifications not yet sent (or being sent)
@@ -441,19 +442,13 @@ class Notifications:
     # ---- the reply fast path (bot.telegram.replies.ReplySender.deliver) ---------------------------
     async def has_open_replies(self, chat_id: int | str, bot_id: int | None = None) -> bool:
         """Whether a reply of the chat is still open (pending or being sent), whoever holds it: read in
-        the answer's transaction before its replies are queued. None open: the answer's replies are
-        the chat's first, and its writer sends them with no take-over and no re-read."""
-        found = await self.db.scalar(
-            select(Notification.id)
-            .where(
-                Notification.status.in_(OPEN),
-                Notification.channel == "telegram",
-                Notification.chat_id == str(chat_id),
-                Notification.kind == "reply",
-                Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
-            )
-            .limit(1)
-        )
+        the answer's transaction before its replies are queued (with the applicant's row when
+        Applicants.get_or_create was told `replies_to`). None open: the answer's replies are the
+        chat's first, and its writer sends them with no take-over and no re-read."""
+        known = self.db.info.get(OPEN_REPLIES, {}).pop((str(chat_id), bot_id), None)
+        if known is not None:
+            return known
+        found = await self.db.scalar(OPEN_REPLY, {"reply_chat": str(chat_id), "reply_bot": bot_id})
         return found is not None
 
     async def remove(self, notification_id: int) -> None:

@@ -49,7 +49,7 @@ def make_dispatcher(
     order = ChatOrder() if album_wait is None else ChatOrder(album_wait)
     for middleware in (order, flood) if flood.shared else (flood, order):
         dp.update.outer_middleware(middleware)
-    UpdateDedup(runner.sessionmaker).install(dp)
+    UpdateDedup(runner.sessionmaker, clock=runner.clock).install(dp)  # the runner stamps handled ids
     for router in extra_routers:
         dp.include_router(router)
     sender = ReplySender(runner.sessionmaker, runner.owner, pacer, kick=kick, writer=runner.writer)

@@ -36,7 +36,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|"
         r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|"
         # after retirement: amounts and procedures are not here; "can I still register" is
-        r"退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))",
+        # (延迟退休以后 is the reform of the retirement age, which the working-age condition applies)
+        r"(?<!延迟)(?<!渐进式延迟)退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))(?!.{0,12}(劳动年龄|还算|算不算))",
     ),
     ("housing_fund", "住房公积金", r"公积金"),
     ("income_tax", "个人所得税", r"退税|个税|所得税|报税|发票|汇算|交税|纳税|税率|扣税|专项扣除"),
@@ -82,7 +83,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "social_card",
         "社保卡",
         # the card itself (not the form's "是否有社会保障卡" field)
-        r"(?<!没有)(?<!有没有)(?<!是否有)(?<!是否需要有)(电子)?社保卡(?!.{0,6}(填|选|勾|写|那栏|一栏))|办社保卡|"
+        r"^(?!.*(栏|怎么填|咋填|填什么|填啥|怎么选|咋选|勾哪|选哪))"
+        r".*?(?<!没有)(?<!有没有)(?<!是否有)(?<!是否需要有)(电子)?社保卡(?!.{0,6}(填|选|勾|写|那栏|一栏))|办社保卡|"
         r"(申领|补办|挂失|激活|领取?|换).{0,3}社保卡",
     ),
     (
@@ -98,13 +100,17 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
     ),
+    # the form asks for the receiving institution's number; where to look it up the notice does not say
+    ("institution_code", "转入机构编号的查询", r"编号.{0,6}((去|在|上|到|从)(哪|什么地方)|查|找|问谁|谁(给|知道))"),
     (
         "employer_dispute",
         "劳动争议和用人单位",
         r"(单位|公司|老板|厂里?|平台).{0,4}(不(给|帮)?|给不给|帮不帮|会不会).{0,3}(交|缴)社保|"
         # refusing one of the notice's own materials is answered by the notice (its alternatives)
         r"(单位|公司|老板|厂里?|领导|人事).{0,4}(不给|不肯|不愿意?|拒绝|不让|刁难|卡着|压着)"
-        r"(?!.*(介绍信|章|协议)).{0,4}(开|出|盖|签|办|给|放|转)(?!.{0,4}(?<!签)(?<!签劳动)合同)|拖欠|欠薪|工资|维权|仲裁|赔偿|辞退|开除|劳动纠纷",
+        r"(?!.*(介绍信|章|协议|离职\s*(证明|材料)|解除|终止)).{0,4}(开|出|盖|签|办|给|放|转)(?!.{0,4}(?<!签)(?<!签劳动)合同)|拖欠|欠薪|工资|维权|仲裁|赔偿|劳动纠纷|"
+        # being dismissed is a dispute, unless it is what to write as the reason on the letter (现因)
+        r"^(?!.*(介绍信|现因|原因.{0,4}(写|填))).*?(辞退|开除)",
     ),
     (
         "other_documents",
@@ -146,6 +152,7 @@ LABELS["other_region"] = "其他省市的规定"
 _SERVICE_FEE = re.compile(r"手续费|工本费|服务费|邮寄费|快递费|邮费|收费|收不收|要钱吗|花钱")
 _HOME = re.compile(r"河北|我省|咱省|本省|省内|这边|这里|咱们这|在这")
 _FROM_THERE = re.compile(r"^(人|户口|户籍|老家|的人|籍)")
+_REGISTERED_THERE = re.compile(r"(户口|户籍|籍贯|老家)(是|在|落在|属于|本来是|还在)?$")
 
 
 @cache
@@ -159,10 +166,15 @@ def _other_region(text: str) -> bool:
     if "档" in text or _HOME.search(text):
         return False
     pattern, names = _region()
-    for m in pattern.finditer(text):
-        full, in_hebei = names[m.group(0)]
-        if not in_hebei and full not in ("外省", "省外", "外地") and not _FROM_THERE.match(text[m.end() :]):
-            return True
+    found = [(m, *names[m.group(0)]) for m in pattern.finditer(text)]
+    if any(in_hebei and full for _, full, in_hebei in found):
+        return False  # a Hebei place named too: asked about here (户口河南的 在廊坊能办吗)
+    for m, full, in_hebei in found:
+        if in_hebei or full in ("外省", "省外", "外地"):
+            continue
+        if _FROM_THERE.match(text[m.end() :]) or _REGISTERED_THERE.search(text[max(0, m.start() - 4) : m.start()]):
+            continue  # a person from there (户口河南的, 河南人)
+        return True
     return False
 
 

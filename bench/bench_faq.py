@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 Row = dict
 
 TODAY = date(2026, 12, 1)
-SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d", "locked-e")  # tuning data (locked ones after their one run)
+# tuning data (the locked ones after their one run)
+SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d", "locked-e")
 # Any other split name in the file (a new locked split) is fresh: never tuned on, its misses not
 # listed unless asked (--locked-misses), reported after the seen splits in order of appearance.
 

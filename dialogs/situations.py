@@ -107,7 +107,9 @@ _SCHOOL = re.compile(r"学校|大学|学院|高校")
 _SELF = re.compile(r"自己(拿|手|保管|放|存)|在家|家里|手里|手上|个人保管")
 _UNKNOWN = re.compile(r"不知道|不清楚|不晓得|不记得")
 # no archive to point to: never had one, lost, or not to be found
-_MISSING = re.compile(r"没(有)?(了)?(人事)?档[案按](?!.{0,2}(介绍|转|编号|机构|信|那|这|栏))|档[案按].{0,4}(丢|没了|找不|弄没|不见)|找不(到|着|见)")
+_MISSING = re.compile(
+    r"没(有)?(了)?(人事)?档[案按](?!.{0,2}(介绍|转|编号|机构|信|那|这|栏))|档[案按].{0,4}(丢|没了|找不|弄没|不见)|找不(到|着|见)"
+)
 _ENTRUSTED = re.compile(r"集体委托|单位委托|(单位|公司|厂里?)(统一)?(存|放|托管)")
 
 

@@ -160,3 +160,62 @@ def test_parse_age_birth_year_and_sex():
     p = parse("1968年3月出生的男的", TODAY)
     assert p is not None and p.births == (date(1968, 3, 15),) and p.sex == "男"
     assert parse("办理需要15个工作日吗", TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["我四十五了，在小区当保洁，能办吗", "女，30岁，在家接单做设计，能登记吗", "65了，在村里给人看大棚，能办不"],
+)
+def test_age_and_work_stated_together_are_both_applied(faq, question):
+    a = ask(faq, question)
+    assert a.confident and [n.kind for n in a.notes] == ["age", "work"]
+    assert "在我省的其他灵活就业人员" in a.text and "就业登记对象须在法定劳动年龄内" in a.text
+    assert a.text.count(situations.DECIDES) == 1
+
+
+def test_age_work_archive_and_place_in_one_question_are_each_answered_from_their_section(faq):
+    a = ask(faq, "我57岁，女，在保定开网店，档案在县人才中心，能在保定办吗")
+    assert [n.kind for n in a.notes] == ["age", "work", "archive", "place"]
+    assert {"working_age", "situations", "archive_condition", "where_offline"} <= {e.id for e in a.entries}
+    for section in ("二、（一）办理条件", "二、（二）办理情形", "二、（五）办理层级", "办事指南 四"):
+        assert section in a.text
+    assert "您在保定市" in a.text and "公共就业和人才服务机构" in a.text
+    assert a.text.endswith(situations.DECIDES)
+
+
+def test_the_archive_place_is_where_the_archive_is_not_where_the_person_worked(faq):
+    a = ask(faq, "我在北京打过工，档案在县人才中心，能办吗")
+    assert a.confident and "符合这一条件" in a.text and "河北省外" not in a.text
+
+
+def test_no_archive_or_a_lost_one_and_one_the_employer_entrusted(faq):
+    lost = ask(faq, "档案弄丢了找不着，还能办吗")
+    assert [n.kind for n in lost.notes] == ["archive"] and "没有档案或找不到档案的" in lost.text
+    entrusted = ask(faq, "档案是原单位集体委托存在人才中心的，要交什么")
+    assert "mat_transfer_letter" in [e.id for e in entrusted.entries]
+    assert "档案由原单位集体委托存档的" in entrusted.text and "转出档案介绍信或解除终止劳动关系协议" in entrusted.text
+
+
+@pytest.mark.parametrize(
+    ("question", "home", "here"),
+    [
+        ("户口河南的，在廊坊打零工，能在廊坊办吗", "河南省", "廊坊市"),
+        ("户口在山西，在唐山送外卖，能在唐山办吗", "山西省", "唐山市"),
+    ],
+)
+def test_a_household_registered_elsewhere_asking_to_register_here(faq, question, home, here):
+    a = ask(faq, question)
+    assert a.confident and a.reason == "answered" and {"work", "place"} <= {n.kind for n in a.notes}
+    assert f"您在{here}" in a.text and f"户籍在{home}的" in a.text and "没有户籍所在地的要求" in a.text
+    assert "where_offline" in [e.id for e in a.entries]
+
+
+def test_being_in_a_place_and_asking_whether_it_can_be_done_there(faq):
+    a = ask(faq, "人在沧州，县里能办不")
+    assert [n.kind for n in a.notes] == ["place"] and "您在沧州市" in a.text and "市级、县级" in a.text
+    assert situations.apply("我是唐山的，能办吗", TODAY) == []  # where one is from, not asked about
+
+
+def test_the_delayed_retirement_reform_asks_the_working_age(faq):
+    a = ask(faq, "延迟退休以后，六十一岁还算劳动年龄吗")
+    assert a.confident and [n.kind for n in a.notes] == ["age"] and "渐进式延迟法定退休年龄" in a.text

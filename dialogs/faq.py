@@ -43,11 +43,11 @@ _DEPARTMENTS = ("人社", "医保", "税务")
 _REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
 _FILLS = re.compile(r"填|栏|选|勾|写")
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.1  # reranked score of the best entry
+MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.1  # ... over the second-best entry
 # or: a lower score far ahead of every other entry (the question is about one entry only, in words
 # the bank has few of: 15个工作日 周六周日算不算)
-LOW_SCORE, WIDE_GAP = 0.7, 0.6
+LOW_SCORE, WIDE_GAP = 0.7, 0.5
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)

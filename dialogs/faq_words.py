@@ -90,7 +90,7 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "表单": ("申请表", "表格", "表", "申报表"),
     "必填": ("打星号", "星号", "一定要填", "必须填", "必须要填", "得填", "不填", "空着", "可以不填"),
     "年龄": ("岁数", "年纪", "多大", "超龄"),
-    "条件": ("门槛", "要求", "限制", "资格", "够格", "前提"),
+    "条件": ("门槛", "要求", "限制", "资格", "够格", "前提", "硬杠杠", "杠杠", "硬性规定"),
     "扫描pdf": ("pdf", "扫描件", "扫描仪", "扫描"),
     "复印件": ("复印",),
     "上传": ("拍照", "照片", "手机拍", "拍", "传"),
@@ -98,6 +98,9 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "签字": ("签名", "代签"),
     # what the pledge is about: information that is not true, however it came to be
     "填写": ("填",),
+    # the notice's 跑动次数: how many trips and offices (not 跑腿/跑美团, which are work)
+    # (counted trips, 跑三趟 跑几个部门, are a pattern below)
+    "跑动": ("挨个跑", "分别跑", "分开跑", "来回跑", "来回折腾", "折腾", "少跑", "跑断腿"),
     "后果": ("会怎么样", "会怎样", "会咋样", "啥后果", "什么后果", "有啥后果", "会不会有事"),
     "不实": ("瞎填", "乱填", "胡填", "填错", "填的不对", "不真实", "不属实", "造假", "虚假", "填假", "与实际不符"),
     "盖章": ("公章", "盖公章"),
@@ -129,6 +132,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     # a verb split by its object: 交(些什么材料)上去 is 提交; a starred field: 带星的, 标*的
     (re.compile(r"(交|递|传)([^，。？?！!]{1,8})上(去|来)"), r"提交\2"),
     (re.compile(r"(带|标|打|有)(\*|＊|星)号?"), " 必填 "),
+    (re.compile(r"跑(一|二|两|三|四|五|几|好几|多少|\d+)(个|趟|次|回)(部门|地方|窗口)?"), " 跑动 "),
     # common typos and homophones of the notice's own words
     (re.compile(r"登[计纪级]"), "登记"),
     (re.compile(r"档[安暗]"), "档案"),

@@ -252,8 +252,9 @@ class FaqIndex:
         ]
         return sorted(scored, reverse=True)
 
-    def _best(self, text: str, bar: float) -> tuple[float, int | None, bool, int | None]:
-        """(score, best entry, confident, a runner-up just as sure: both are shown)."""
+    def _best(self, text: str, bar: float, wide: bool = False) -> tuple[float, int | None, bool, int | None]:
+        """(score, best entry, confident, a runner-up just as sure: both are shown); `wide`: a
+        lower score far ahead of the rest is sure too (for a whole question, not its clauses)."""
         ranked = self.ranked(text)
         if not ranked:
             return 0.0, None, False, None
@@ -261,7 +262,7 @@ class FaqIndex:
         second, runner = ranked[1] if len(ranked) > 1 else (0.0, None)
         if score >= bar and score - second >= self.min_gap:
             return score, top, True, None
-        if bar == self.min_score and score >= self.low_score and score - second >= self.wide_gap:
+        if wide and score >= self.low_score and score - second >= self.wide_gap:
             return score, top, True, None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
             return score, top, True, runner
@@ -303,7 +304,7 @@ class FaqIndex:
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
         if (subject := self._about_subject(text)) is not None:
             return subject
-        score, top, confident, runner = self._best(text, self.min_score)
+        score, top, confident, runner = self._best(text, self.min_score, wide=True)
         if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
@@ -321,7 +322,7 @@ class FaqIndex:
             score,
             confident,
             "answered" if confident else "low_confidence",
-            tuple(e for e in more if e != entry) if confident else (),
+            tuple(e for e in dict.fromkeys(more) if e != entry) if confident else (),  # each shown once
         )
 
     def _mixed(self, text: str) -> FaqResult | None:

@@ -219,3 +219,14 @@ def test_being_in_a_place_and_asking_whether_it_can_be_done_there(faq):
 def test_the_delayed_retirement_reform_asks_the_working_age(faq):
     a = ask(faq, "延迟退休以后，六十一岁还算劳动年龄吗")
     assert a.confident and [n.kind for n in a.notes] == ["age"] and "渐进式延迟法定退休年龄" in a.text
+
+
+def test_the_working_age_asked_about_directly_applies_the_stated_age(faq):
+    a = ask(faq, "我55岁的女同志，原来是工人，还在年龄内吗")
+    assert [n.kind for n in a.notes] == ["age"] and "原退休年龄50周岁的" in a.text
+
+
+def test_each_entry_is_shown_once(faq):
+    for question in ("办了这个登记 还要去医保局单独办吗", "多少天办完 要不要去现场"):
+        ids = [e.id for e in ask(faq, question).entries]
+        assert ids and len(ids) == len(set(ids)), ids

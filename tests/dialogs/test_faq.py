@@ -272,6 +272,8 @@ def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> Non
         ("能不能让我闺女替我去办", "proxy"),
         ("今年缴费基数调整了吗", "contribution_amount"),
         ("人去世了社保咋处理", "pension_benefits"),
+        ("开网店的交社保能选最低档吗", "contribution_amount"),
+        ("要不要本人去", "proxy"),
         ("厂里一直不给签劳动合同", "employer_dispute"),
         ("残疾证在哪办", "other_documents"),
         ("孩子上户口要什么材料", "other_documents"),

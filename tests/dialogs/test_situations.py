@@ -230,3 +230,10 @@ def test_each_entry_is_shown_once(faq):
     for question in ("办了这个登记 还要去医保局单独办吗", "多少天办完 要不要去现场"):
         ids = [e.id for e in ask(faq, question).entries]
         assert ids and len(ids) == len(set(ids)), ids
+
+
+def test_an_age_in_chinese_numerals_after_the_sex_and_a_mother_is_a_woman(faq):
+    a = ask(faq, "我这种情况能不能办：男，四十，给人开车，档案在市人才中心")
+    assert [n.kind for n in a.notes] == ["age", "work", "archive"] and "按您说的40周岁" in a.text
+    b = ask(faq, "我想给我妈办灵活就业 她58了")
+    assert "女性" in b.text and "男性" not in b.text

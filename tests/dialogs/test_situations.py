@@ -237,3 +237,21 @@ def test_an_age_in_chinese_numerals_after_the_sex_and_a_mother_is_a_woman(faq):
     assert [n.kind for n in a.notes] == ["age", "work", "archive"] and "按您说的40周岁" in a.text
     b = ask(faq, "我想给我妈办灵活就业 她58了")
     assert "女性" in b.text and "男性" not in b.text
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("五十出头的女的能办吗", "按您说的50出头"),
+        ("我虚岁五十六 女 能办吗", "按您说的虚岁56"),
+        ("俺今年整六十 男 还中不中", "按您说的60周岁"),
+        ("孩子刚满16 能办灵活就业吗", "按您说的16周岁"),
+    ],
+)
+def test_ages_said_roughly_or_in_other_ways(faq, question, said):
+    a = ask(faq, question)
+    assert [n.kind for n in a.notes] == ["age"] and said in a.text
+
+
+def test_a_count_of_days_is_not_an_age():
+    assert parse("等了二十多天还没好", TODAY) is None and parse("十多个工作日", TODAY) is None

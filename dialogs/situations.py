@@ -196,19 +196,24 @@ def _archive(text: str) -> Note | None:
             "archive_condition",
             f"{ARCHIVE}档案在学校的，不属于公共档案管理服务机构存档；请向办理窗口咨询档案的接收和转递。",
         )
+    if _PUBLIC.search(after):  # (自己存的人才中心: deposited by oneself, kept by the centre)
+        where = f"{place[0]}的" if place and place[0] else ""
+        letter = (
+            "表1第2项的转出档案介绍信或解除终止劳动关系协议，只在档案在原存档机构为单位集体委托时提供。"
+            if "介绍" in text or "协议" in text
+            else ""
+        )
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
+            f"人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。{letter}",
+        )
     if _SELF.search(after):
         return Note(
             "archive",
             "archive_condition",
             f"{ARCHIVE}档案由个人自己保管的，不属于公共档案管理服务机构存档；请向办理窗口咨询。",
-        )
-    if _PUBLIC.search(after):
-        where = f"{place[0]}的" if place and place[0] else ""
-        return Note(
-            "archive",
-            "archive_condition",
-            f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
-            "人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。",
         )
     if _EMPLOYER.search(after):
         return Note(

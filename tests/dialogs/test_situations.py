@@ -255,3 +255,9 @@ def test_ages_said_roughly_or_in_other_ways(faq, question, said):
 
 def test_a_count_of_days_is_not_an_age():
     assert parse("等了二十多天还没好", TODAY) is None and parse("十多个工作日", TODAY) is None
+
+
+def test_an_archive_one_deposited_oneself_at_a_talent_centre_needs_no_letter(faq):
+    a = ask(faq, "我档案是自己存的人才中心 要介绍信吗")
+    assert "符合这一条件" in a.text and "个人自己保管" not in a.text
+    assert "只在档案在原存档机构为单位集体委托时提供" in a.text

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-
-from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
@@ -36,9 +35,18 @@ W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
 # what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
 # wordings ask: the share of the entry's bank questions that use each canonical word
 W_INTENT = 0.5
+# a question naming one department and what it reviews (医保那边要劳动合同吗, 税务局审什么): only
+# that department's step of the procedure says which materials it checks
+W_DEPT = 2.0
+_DEPARTMENTS = ("人社", "医保", "税务")
+_REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
+_FILLS = re.compile(r"填|栏|选|勾|写")
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.1  # reranked score of the best entry
+MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.1  # ... over the second-best entry
+# or: a lower score far ahead of every other entry (the question is about one entry only, in words
+# the bank has few of: 15个工作日 周六周日算不算)
+LOW_SCORE, WIDE_GAP = 0.7, 0.5
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
@@ -52,6 +60,9 @@ _MAX_CHARS = 300
 _CLAUSES = re.compile(
     r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?"
 )
+
+
+_SUBJECT = re.compile(r"一件事|一次办")
 
 
 def _key(question: str) -> str:
@@ -73,26 +84,39 @@ class FaqIndex:
         w_intent: float | None = None,
         pair_min: float = PAIR_MIN,
         answer_weight: float = ANSWER_WEIGHT,
+        w_dept: float = W_DEPT,
+        low_score: float = LOW_SCORE,
+        wide_gap: float = WIDE_GAP,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
         self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
         self.answer_weight = answer_weight
+        self.w_dept = w_dept
+        self.low_score, self.wide_gap = low_score, wide_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
+        self._changes = 0  # entry changes: a build that overlapped one is not taken as current
+        self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
 
     @property
     def entries(self) -> tuple[FaqEntry, ...]:
         return tuple(self._entries)
 
     def warm_up(self) -> None:
-        if not self._built:
-            self._build()
+        if self._built:
+            return
+        with self._lock:
+            while not self._built:  # again if an entry changed during the build (from another thread)
+                changes = self._changes
+                self._build()
+                self._built = self._changes == changes
             scope_warm_up()
 
     def add(self, entry: FaqEntry) -> None:
         """Add, or replace by id, an entry; the index is rebuilt before the next answer."""
         self._entries = [e for e in self._entries if e.id != entry.id] + [entry]
+        self._changes += 1
         self._built = False
 
     def add_variant(self, entry_id: str, question: str) -> bool:
@@ -101,6 +125,7 @@ class FaqIndex:
             if e.id == entry_id:
                 if question not in e.questions:
                     self._entries[i] = FaqEntry(e.id, e.section, (*e.questions, question), e.answer)
+                    self._changes += 1
                     self._built = False
                 return True
         return False
@@ -112,6 +137,8 @@ class FaqIndex:
         return self._entries[ranked[0][1]] if ranked else None
 
     def _build(self) -> None:
+        from rank_bm25 import BM25Okapi  # with numpy: loaded by the build, not by importing this module
+
         per_q = [[tokenize(q) for q in e.questions] for e in self._entries]
         docs = [[t for q in qs for t in q] for qs in per_q]
         answers = [tokenize(e.answer) for e in self._entries]
@@ -141,7 +168,26 @@ class FaqIndex:
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
             self._intent.append({c: k / len(e.questions) for c, k in counts.items()} if e.questions else {})
+        # a question that names only the matter itself (一件事一次办是什么意思): every content word is
+        # a stop word; the bank's own such question says which entry explains it
+        self._subject = list(
+            dict.fromkeys(
+                i for i, e in enumerate(self._entries) for q in e.questions if _SUBJECT.search(q) and not tokenize(q)
+            )
+        )
+        # each department's own step of the procedure: the entry whose answer starts with it
+        self._dept_step = {
+            d: i for d in _DEPARTMENTS for i, e in enumerate(self._entries) if e.answer.startswith(f"{d}部门")
+        }
         self._built = True
+
+    def _dept_asked(self, text: str, asked: set[str]) -> int | None:
+        """The step entry of the one department a question asks what it reviews, if any."""
+        named = [d for d in _DEPARTMENTS if d in asked]
+        if len(named) != 1 or named[0] not in self._dept_step:
+            return None
+        plain = normalize(text)
+        return self._dept_step[named[0]] if _REVIEWS.search(plain) and not _FILLS.search(plain) else None
 
     def _intent_share(self, asked: set[str], i: int) -> float:
         if not asked:
@@ -197,7 +243,10 @@ class FaqIndex:
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
-        asked = set(concepts(text)) if self.w_intent else set()
+        asked = set(concepts(text))
+        dept = self._dept_asked(text, asked) if self.w_dept else None
+        if dept is not None:
+            pool.add(dept)
         scored = [
             (
                 w_sim * sim[i]
@@ -205,15 +254,17 @@ class FaqIndex:
                 + w_cov * self._coverage(weights, total, self._vocab[i])
                 - foreign
                 + (self.w_agree if i == agreed else 0.0)
-                + self.w_intent * self._intent_share(asked, i),
+                + self.w_intent * self._intent_share(asked, i)
+                + (self.w_dept if i == dept else 0.0),
                 i,
             )
             for i in pool
         ]
         return sorted(scored, reverse=True)
 
-    def _best(self, text: str, bar: float) -> tuple[float, int | None, bool, int | None]:
-        """(score, best entry, confident, a runner-up just as sure: both are shown)."""
+    def _best(self, text: str, bar: float, wide: bool = False) -> tuple[float, int | None, bool, int | None]:
+        """(score, best entry, confident, a runner-up just as sure: both are shown); `wide`: a
+        lower score far ahead of the rest is sure too (for a whole question, not its clauses)."""
         ranked = self.ranked(text)
         if not ranked:
             return 0.0, None, False, None
@@ -221,18 +272,29 @@ class FaqIndex:
         second, runner = ranked[1] if len(ranked) > 1 else (0.0, None)
         if score >= bar and score - second >= self.min_gap:
             return score, top, True, None
+        if wide and score >= self.low_score and score - second >= self.wide_gap:
+            return score, top, True, None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
             return score, top, True, runner
         return score, top, False, None
 
+    def _about_subject(self, text: str) -> FaqResult | None:
+        """The matter itself asked about, with nothing else (一件事一次办 到底啥意思)."""
+        if not self._subject or tokenize(text) or not _SUBJECT.search(text) or topic(text) is not None:
+            return None
+        if not looks_like_question(text):
+            return None
+        first, *more = (self._entries[i] for i in self._subject)
+        return FaqResult(first, self.min_score, True, "answered", tuple(more))
+
     def answer(self, question: str) -> FaqResult:
         text = question[:_MAX_CHARS]
-        if not tokenize(text):
-            return FaqResult(None, 0.0, False, "empty")
         self.warm_up()
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
+        if not tokenize(text):
+            return self._about_subject(text) or FaqResult(None, 0.0, False, "empty")
         # homophone typos of three or more characters are read as the bank's word at once; a
         # two-character one only when the question is not understood as written (short words
         # collide more often with words the applicant meant)
@@ -250,7 +312,9 @@ class FaqIndex:
         exact = self._exact.get(_key(text))
         if exact is not None:
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
-        score, top, confident, runner = self._best(text, self.min_score)
+        if (subject := self._about_subject(text)) is not None:
+            return subject
+        score, top, confident, runner = self._best(text, self.min_score, wide=True)
         if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
@@ -268,7 +332,7 @@ class FaqIndex:
             score,
             confident,
             "answered" if confident else "low_confidence",
-            tuple(e for e in more if e != entry) if confident else (),
+            tuple(e for e in dict.fromkeys(more) if e != entry) if confident else (),  # each shown once
         )
 
     def _mixed(self, text: str) -> FaqResult | None:

@@ -34,9 +34,10 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "pension_benefits",
         "养老金、退休待遇",
         r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|"
-        r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|"
+        r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|去世|过世|人死了|死后|丧葬|抚恤|"
         # after retirement: amounts and procedures are not here; "can I still register" is
-        r"退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))",
+        # (延迟退休以后 is the reform of the retirement age, which the working-age condition applies)
+        r"(?<!延迟)(?<!渐进式延迟)退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))(?!.{0,12}(劳动年龄|还算|算不算))",
     ),
     ("housing_fund", "住房公积金", r"公积金"),
     ("income_tax", "个人所得税", r"退税|个税|所得税|报税|发票|汇算|交税|纳税|税率|扣税|专项扣除"),
@@ -45,6 +46,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "缴费金额、基数和档次",
         r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱|"
         r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪|是多少|怎么定|怎么算|可以选|区别)|"
+        r"(基数|档次|缴费标准|费率).{0,6}(涨|降|调整|调了|变了|变没变)|(最低|最高|最便宜|最少|低|高)的?一?(档|档次|基数)|"
         r"(几个|哪些|哪几个?|什么)(档次|档)|哪个档次|档次.{0,2}好|"
         r"(最低|最高|一年|一个月|每月|每年).{0,4}(交|缴)|交满|(交|缴)(够|满)?.{0,2}(几|多少|十五|15)年|"
         rf"划算|值不值|利息|收益|{_INSURANCE}.{{0,12}}(一样吗|一样不|区别|不同|哪个好)|"
@@ -75,36 +77,58 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     (
         "medical_use",
         "医保报销和就医",
-        r"报销|起付线|门诊|住院|看病|就医|体检|备案|医保卡|(医保|医疗保险).{0,8}(能用|可以用|生效|待遇期|等待期)|"
+        r"报销|起付线|门诊|住院|看病|就医|体检|备案|医保卡|(医保|医疗).{0,8}(能报|报多少|报几成|报百分之|报的)|"
+        r"能报多少|报几成|(医保|医疗保险).{0,8}(能用|可以用|生效|待遇期|等待期)|"
         r"新生儿|居民医保|新农合|城乡居民",
     ),
     (
         "social_card",
         "社保卡",
         # the card itself (not the form's "是否有社会保障卡" field)
-        r"(?<!没有)(?<!有没有)(?<!是否有)(?<!是否需要有)(电子)?社保卡(?!.{0,6}(填|选|勾|写|那栏|一栏))|办社保卡|"
+        r"^(?!.*(栏|怎么填|咋填|填什么|填啥|怎么选|咋选|勾哪|选哪))"
+        r".*?(?<!没有)(?<!有没有)(?<!是否有)(?<!是否需要有)(电子)?社保卡(?!.{0,6}(填|选|勾|写|那栏|一栏))|办社保卡|"
         r"(申领|补办|挂失|激活|领取?|换).{0,3}社保卡",
     ),
     (
         "other_benefits",
         "失业金、补贴和其他政策",
         r"失业金|失业保险金|失业补助|失业登记|生育|工伤|贷款|低保|救助|补贴|津贴|补助|扶持|优惠政策|奖励|"
-        r"公租房|廉租房|创业.{0,4}(政策|扶持|资金)|(推荐|介绍).{0,3}工作|换个?工作|招聘|培训",
+        r"公租房|廉租房|创业.{0,4}(政策|扶持|资金)|(推荐|介绍).{0,3}工作|换个?工作|招聘|培训|"
+        r"政策.{0,4}(到期|有效期|截止|结束|取消|还有吗)",
     ),
     (
         "service_desk",
         "办理进度、电话和办公时间",
         r"进度|查询|查不到|预约|排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
+        r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
     ),
+    # using the online platform (accounts, passwords, file sizes) and applying through someone else
+    (
+        "platform_use",
+        "线上平台账号和使用",
+        r"密码|登不上|登录不了|登录不上|登不进|进不去|注册不了|验证码|闪退|打不开|"
+        r"(文件|照片|图片|pdf|扫描件).{0,6}(多大|大小|兆|超过|太大)|几兆|多少兆|多少m(?![a-z])",
+    ),
+    (
+        "proxy",
+        "委托他人代办",
+        r"代办|(替|代)(我|他|她|家人|父母|老人|俺)?(去|办|跑)(?!.{0,3}签)|找人.{0,2}办|"
+        r"本人(去|来|到场|到现场)(?!.{0,3}签)|不是本人",
+    ),
+    # the form asks for the receiving institution's number; where to look it up the notice does not say
+    ("institution_code", "转入机构编号的查询", r"编号.{0,6}((去|在|上|到|从)(哪|什么地方)|查|找|问谁|谁(给|知道))"),
     (
         "employer_dispute",
         "劳动争议和用人单位",
         r"(单位|公司|老板|厂里?|平台).{0,4}(不(给|帮)?|给不给|帮不帮|会不会).{0,3}(交|缴)社保|"
         # refusing one of the notice's own materials is answered by the notice (its alternatives)
         r"(单位|公司|老板|厂里?|领导|人事).{0,4}(不给|不肯|不愿意?|拒绝|不让|刁难|卡着|压着)"
-        r"(?!.*(介绍信|章|协议)).{0,4}(开|出|盖|签|办|给|放|转)(?!.{0,4}(?<!签)(?<!签劳动)合同)|拖欠|欠薪|工资|维权|仲裁|赔偿|辞退|开除|劳动纠纷",
+        r"(?!.*(介绍信|章|协议|离职\s*(证明|材料)|解除|终止)).{0,4}(开|出|盖|签|办|给|放|转)(?!.{0,4}(?<!签)(?<!签劳动)合同)|拖欠|欠薪|工资|维权|仲裁|赔偿|劳动纠纷|"
+        r"不放人|不让(走|辞职|离职)|不批.{0,2}(辞职|离职)|"
+        # being dismissed is a dispute, unless it is what to write as the reason on the letter (现因)
+        r"^(?!.*(介绍信|现因|原因.{0,4}(写|填))).*?(辞退|开除)",
     ),
     (
         "other_documents",
@@ -146,6 +170,7 @@ LABELS["other_region"] = "其他省市的规定"
 _SERVICE_FEE = re.compile(r"手续费|工本费|服务费|邮寄费|快递费|邮费|收费|收不收|要钱吗|花钱")
 _HOME = re.compile(r"河北|我省|咱省|本省|省内|这边|这里|咱们这|在这")
 _FROM_THERE = re.compile(r"^(人|户口|户籍|老家|的人|籍)")
+_REGISTERED_THERE = re.compile(r"(户口|户籍|籍贯|老家)(是|在|落在|属于|本来是|还在)?$")
 
 
 @cache
@@ -159,10 +184,15 @@ def _other_region(text: str) -> bool:
     if "档" in text or _HOME.search(text):
         return False
     pattern, names = _region()
-    for m in pattern.finditer(text):
-        full, in_hebei = names[m.group(0)]
-        if not in_hebei and full not in ("外省", "省外", "外地") and not _FROM_THERE.match(text[m.end() :]):
-            return True
+    found = [(m, *names[m.group(0)]) for m in pattern.finditer(text)]
+    if any(in_hebei and full for _, full, in_hebei in found):
+        return False  # a Hebei place named too: asked about here (户口河南的 在廊坊能办吗)
+    for m, full, in_hebei in found:
+        if in_hebei or full in ("外省", "省外", "外地"):
+            continue
+        if _FROM_THERE.match(text[m.end() :]) or _REGISTERED_THERE.search(text[max(0, m.start() - 4) : m.start()]):
+            continue  # a person from there (户口河南的, 河南人)
+        return True
     return False
 
 

@@ -58,8 +58,9 @@ def push(api: FakeBotAPI, uid: int, kind: str, value) -> None:
 async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = STEP_WAIT, script=FULL) -> bool:
     """The whole script as a patient applicant: no answer in `patience` s, the same is sent again; a
     question whether a repeat was meant is answered "no"; a stale button means the step was taken.
-    True once told 提交成功; False when it gave up (4 sends per step of the script, counted in
-    stats["gave_up"])."""
+    True once told 提交成功. False otherwise: it gave up (4 sends per step of the script; counted in
+    stats["gave_up"]) or walked the script to its end without 提交成功 (stats["off_script"]: it fell out
+    of step with the bot, e.g. a late reply to a re-sent answer taken for the next question)."""
     i, sends = 0, 0
     while i < len(script) and sends < 4 * len(script):
         kind, value = script[i]
@@ -78,9 +79,7 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = S
         if any("提交成功" in c.text for c in got):
             return True
         i += 1
-    if i >= len(script):  # a script that ends before the submission
-        return True
-    stats["gave_up"] += 1
+    stats["off_script" if i >= len(script) else "gave_up"] += 1
     return False
 
 

@@ -24,14 +24,13 @@ sys.path.insert(0, str(ROOT))
 from bench.common import NOW, machine  # noqa: E402
 from bot.runner import Runner, Who  # noqa: E402
 from dialogs.engine import Engine  # noqa: E402
-from dialogs.model import Upload, UserInput  # noqa: E402
 from dialogs.workdays import WorkCalendar  # noqa: E402
 from storage import rotation  # noqa: E402
 from storage.blobs import BlobStore  # noqa: E402
 from storage.db import make_engine, make_sessionmaker  # noqa: E402
 from storage.keyring import KeyRing  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from tests.scripts import FULL  # noqa: E402
+from tests.scripts import FULL, as_input  # noqa: E402
 
 
 class PlainRing(KeyRing):
@@ -82,15 +81,8 @@ async def updates(ring: KeyRing, blobs_cls, directory: Path, applicants: int, en
     times: list[float] = []
     for uid in range(applicants):
         for kind, value in FULL:
-            kw = (
-                {"payload": value}
-                if kind == "choose"
-                else {"text": value}
-                if kind == "text"
-                else {"files": [Upload(data=v, size=len(v)) for v in value]}
-            )
             t = time.perf_counter()
-            await runner.handle(Who("telegram", str(uid), uid), UserInput(kind=kind, now=NOW, **kw))
+            await runner.handle(Who("telegram", str(uid), uid), as_input(kind, value, NOW))
             times.append(time.perf_counter() - t)
     await eng.dispose()
     return times

@@ -198,18 +198,7 @@ async def main(rounds: int) -> None:
             f"{r['file']:36} {r['bytes']:>10} {r['verdict']:>20} {r['wall_ms']:>9} {r['worker_cpu_ms']:>8} "
             f"{r['worker_peak_mb']:>8} {r['idle_worker_mb']:>8}"
         )
-    album = [
-        hostile.jpeg_noise(),
-        hostile.jpeg_noise(),
-        hostile.jpeg_noise(),
-        hostile.pdf_deflate_bomb(256),
-        hostile.pdf_nested_flate(128),
-        hostile.png_bomb(),
-        hostile.webp_bomb(),
-        hostile.pdf_javascript(),
-        hostile.pdf_nested_arrays(),
-        hostile.pdf_many_pages(),
-    ]
+    album = hostile.heaviest_album()
     lat = [await latency("pool", rounds, album), await latency("in_loop", rounds, album)]
     print("\nanother user's /start while one user uploads the 10-file hostile album")
     print(

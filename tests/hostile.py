@@ -180,3 +180,19 @@ def jpeg_zip_polyglot() -> bytes:
     out = BytesIO()
     Image.new("RGB", (800, 600), "white").save(out, format="JPEG")
     return out.getvalue() + b"PK\x03\x04" + b"ZIPPAYLOAD" * 500
+
+
+def heaviest_album() -> list[bytes]:
+    """The 10-file album that costs the intake the most: noise photos, bombs, active and deep PDFs."""
+    return [
+        jpeg_noise(),
+        jpeg_noise(),
+        jpeg_noise(),
+        pdf_deflate_bomb(256),
+        pdf_nested_flate(128),
+        png_bomb(),
+        webp_bomb(),
+        pdf_javascript(),
+        pdf_nested_arrays(),
+        pdf_many_pages(),
+    ]

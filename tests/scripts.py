@@ -87,3 +87,18 @@ SUBMIT = [
 ]
 
 FULL = ELIGIBILITY + FORM + MATERIALS + SUBMIT
+
+
+def as_input(kind: str, value, now, **extra):
+    """One scripted step as the engine's UserInput: a button payload, a command, a text or files."""
+    from dialogs.model import Upload, UserInput
+
+    if kind == "choose":
+        kw = {"payload": value}
+    elif kind == "command":
+        kw = {"command": value}
+    elif kind == "text":
+        kw = {"text": value}
+    else:
+        kw = {"files": [Upload(data=v, size=len(v)) for v in value]}
+    return UserInput(kind=kind, now=now, **kw, **extra)

@@ -34,3 +34,18 @@ def sources() -> dict[str, str]:
 def test_stated_once(pattern, home):
     found = sorted(path for path, text in sources().items() if re.search(pattern, text))
     assert found == [home]
+
+
+@pytest.mark.parametrize(
+    "pattern,home",
+    [
+        (r"Upload\(data=v, size=len\(v\)\) for v in value", "tests/scripts.py"),  # as_input
+        (r"pdf_nested_flate\(128\),\s+(hostile\.)?png_bomb\(\)", "tests/hostile.py"),  # heaviest_album
+    ],
+    ids=["scripted-input", "hostile-album"],
+)
+def test_test_helpers_stated_once(pattern, home):
+    """The tests and benchmarks drive the engine and build hostile albums through one helper each."""
+    files = [p for d in ("tests", "bench") for p in sorted((ROOT / d).rglob("*.py"))]
+    found = sorted(str(p.relative_to(ROOT)) for p in files if re.search(pattern, p.read_text(encoding="utf-8")))
+    assert found == [home]

@@ -11,23 +11,15 @@ from bot import cli
 from bot.compose import build
 from bot.runner import Who
 from bot.settings import Settings
-from dialogs.model import Upload, UserInput
 from tests.conftest import NOW
-from tests.scripts import FULL
+from tests.scripts import FULL, as_input
 
 
 async def submit(services) -> str:
     who = Who("console", "cli-test")
     services.runner.clock = lambda: NOW
     for kind, value in FULL:
-        kw = (
-            {"payload": value}
-            if kind == "choose"
-            else {"text": value}
-            if kind == "text"
-            else {"files": [Upload(data=v, size=len(v)) for v in value]}
-        )
-        replies = await services.runner.handle(who, UserInput(kind=kind, now=NOW, **kw))
+        replies = await services.runner.handle(who, as_input(kind, value, NOW))
     return replies[-1].text.split("受理编号：")[1].split("\n")[0]
 
 

@@ -16,21 +16,6 @@ from tests.scripts import ELIGIBILITY, FORM, MATERIALS, SUBMIT, jpeg
 AT_UPLOAD = ELIGIBILITY + FORM + MATERIALS[:1]
 
 
-def heaviest_album() -> list[bytes]:
-    return [
-        hostile.jpeg_noise(),
-        hostile.jpeg_noise(),
-        hostile.jpeg_noise(),
-        hostile.pdf_deflate_bomb(256),
-        hostile.pdf_nested_flate(128),
-        hostile.png_bomb(),
-        hostile.webp_bomb(),
-        hostile.pdf_javascript(),
-        hostile.pdf_nested_arrays(),
-        hostile.pdf_many_pages(),
-    ]
-
-
 def album_document(file_id: str, size: int, uid: int = 111, group: str = "HOSTILE"):
     from aiogram.types import Document, Update
 
@@ -46,7 +31,7 @@ def got_files(tg) -> int:
 
 async def test_another_user_is_answered_while_one_uploads_the_heaviest_corpus(tg, blobs):
     await drive(tg, AT_UPLOAD, uid=111)
-    album = heaviest_album()
+    album = hostile.heaviest_album()
     for i, data in enumerate(album):
         tg.session.files[f"h{i}"] = data
     stored_when_answered: list[int] = []

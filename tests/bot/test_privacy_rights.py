@@ -7,12 +7,11 @@ from datetime import timedelta
 from sqlalchemy import select, text, update
 
 from bot.runner import Who
-from dialogs.model import Upload, UserInput
 from office.privacy import Policy, purge
 from storage.models import Application, Audit, Delivery, Draft, Notification
 from storage.uow import UnitOfWork
 from tests.conftest import NOW
-from tests.scripts import ADULT_MAN, ELIGIBILITY, FORM, FULL, MATERIALS, jpeg
+from tests.scripts import ADULT_MAN, ELIGIBILITY, FORM, FULL, MATERIALS, as_input, jpeg
 
 POLICY = Policy(draft_days=30, case_days=365, warning_days=3, packet_days=30)
 
@@ -20,16 +19,7 @@ POLICY = Policy(draft_days=30, case_days=365, warning_days=3, packet_days=30)
 async def say(runner, script, uid="9", now=NOW):
     replies = []
     for kind, value in script:
-        kw = (
-            {"payload": value}
-            if kind == "choose"
-            else {"command": value}
-            if kind == "command"
-            else {"text": value}
-            if kind == "text"
-            else {"files": [Upload(data=v, size=len(v)) for v in value]}
-        )
-        replies = await runner.handle(Who("telegram", uid, int(uid)), UserInput(kind=kind, now=now, **kw))
+        replies = await runner.handle(Who("telegram", uid, int(uid)), as_input(kind, value, now))
     return "\n".join(r.text for r in replies)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from bot.runner import Runner, Who
 from dialogs.engine import Engine
-from dialogs.model import Upload, UserInput
+from dialogs.model import UserInput
 from dialogs.workdays import WorkCalendar
 from office.window import on_submitted_hook
 from storage.blobs import BlobStore
@@ -21,18 +21,11 @@ from storage.db import make_engine, make_sessionmaker
 from storage.keyring import KeyRing
 from storage.writer import GroupWriter
 from tests.conftest import NOW
-from tests.scripts import FULL
+from tests.scripts import FULL, as_input
 
 
 def _input(kind: str, value) -> UserInput:
-    kw = (
-        {"payload": value}
-        if kind == "choose"
-        else {"text": value}
-        if kind == "text"
-        else {"files": [Upload(data=v, size=len(v)) for v in value]}
-    )
-    return UserInput(kind=kind, now=NOW, account="telegram:7", **kw)
+    return as_input(kind, value, NOW, account="telegram:7")
 
 
 async def main(url: str, blob_dir: str, keys: str, mode: str = "turn") -> None:

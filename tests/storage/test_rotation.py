@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from bot.runner import Runner, Who
-from dialogs.model import Upload, UserInput
 from storage import rotation
 from storage.blobs import BlobStore
 from storage.db import make_engine, make_sessionmaker
@@ -29,7 +28,7 @@ from storage.migrate import upgrade
 from storage.models import Application, Draft, Notification
 from storage.uow import UnitOfWork
 from tests.conftest import NOW
-from tests.scripts import ADULT_MAN, FULL
+from tests.scripts import ADULT_MAN, FULL, as_input
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS, FILES = 3000, 1000
@@ -38,14 +37,7 @@ ROWS, FILES = 3000, 1000
 def feed(runner: Runner, uid: str):
     async def go() -> None:
         for kind, value in FULL:
-            kw = (
-                {"payload": value}
-                if kind == "choose"
-                else {"text": value}
-                if kind == "text"
-                else {"files": [Upload(data=v, size=len(v)) for v in value]}
-            )
-            replies = await runner.handle(Who("telegram", uid, int(uid)), UserInput(kind=kind, now=NOW, **kw))
+            replies = await runner.handle(Who("telegram", uid, int(uid)), as_input(kind, value, NOW))
             assert not any("系统繁忙" in r.text for r in replies)
 
     return go()

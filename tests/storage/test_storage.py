@@ -13,7 +13,7 @@ from storage.models import Application, Draft, Event
 from storage.repos import VersionConflict
 from storage.uow import UnitOfWork
 from tests.conftest import NOW
-from tests.scripts import FULL
+from tests.scripts import FULL, as_input
 
 REVISIONS = ["0001"]
 
@@ -81,18 +81,10 @@ async def test_full_application_commits_application_and_events(db_url, engine, b
     sm = make_sessionmaker(eng)
     runner = Runner(engine, sm, blobs, calendar, clock=lambda: NOW)
     who = Who("telegram", "7", 7)
-    from dialogs.model import Upload
 
     replies = []
     for kind, value in FULL:
-        kw = (
-            {"payload": value}
-            if kind == "choose"
-            else {"text": value}
-            if kind == "text"
-            else {"files": [Upload(data=v, size=len(v)) for v in value]}
-        )
-        replies = await runner.handle(who, UserInput(kind=kind, now=NOW, account="telegram:7", **kw))
+        replies = await runner.handle(who, as_input(kind, value, NOW, account="telegram:7"))
     assert "提交成功" in replies[-1].text
     # Monday 2026-11-23 + 15 working days = Monday 2026-12-14
     assert "2026年12月14日" in replies[-1].text
@@ -113,18 +105,10 @@ async def test_full_application_commits_application_and_events(db_url, engine, b
 
 async def test_submit_is_idempotent_per_draft_epoch(runner, sessionmaker):
     from bot.runner import Who
-    from dialogs.model import Upload
 
     who = Who("console", "u1")
     for kind, value in FULL:
-        kw = (
-            {"payload": value}
-            if kind == "choose"
-            else {"text": value}
-            if kind == "text"
-            else {"files": [Upload(data=v, size=len(v)) for v in value]}
-        )
-        await runner.handle(who, UserInput(kind=kind, now=NOW, **kw))
+        await runner.handle(who, as_input(kind, value, NOW))
     async with UnitOfWork(sessionmaker) as uow:
         draft = await uow.drafts.for_applicant(1)
         key = f"{draft.id}:{draft.epoch}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 from tests.e2e.fakebot import FakeBotAPI
@@ -45,6 +45,10 @@ async def wait_new(api: FakeBotAPI, uid: int, seen: int, timeout: float, until=a
             return new_messages(api, uid, seen)
 
 
+def told(calls) -> bool:
+    return any("提交成功" in c.text for c in calls)
+
+
 def push(api: FakeBotAPI, uid: int, kind: str, value) -> None:
     if kind == "choose":
         api.push_callback(uid, value)
@@ -58,9 +62,9 @@ def push(api: FakeBotAPI, uid: int, kind: str, value) -> None:
 async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = STEP_WAIT, script=FULL) -> bool:
     """The whole script as a patient applicant: no answer in `patience` s, the same is sent again; a
     question whether a repeat was meant is answered "no"; a stale button means the step was taken.
-    True once told 提交成功. False otherwise: it gave up (4 sends per step of the script; counted in
-    stats["gave_up"]) or walked the script to its end without 提交成功 (stats["off_script"]: it fell out
-    of step with the bot, e.g. a late reply to a re-sent answer taken for the next question)."""
+    True once told 提交成功 (also when it came late, after the applicant went on). False otherwise: it
+    gave up (4 sends per step of the script; counted in stats["gave_up"]) or walked the script to its
+    end without 提交成功 (stats["off_script"]: it fell out of step with the bot)."""
     i, sends = 0, 0
     while i < len(script) and sends < 4 * len(script):
         kind, value = script[i]
@@ -68,6 +72,8 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = S
         push(api, uid, kind, value)
         sends += 1
         got = await wait_new(api, uid, seen, patience * (2 if kind == "upload" else 1))  # uploads: a pool check
+        if told(got):  # whatever else came with it
+            return True
         if not any(answered(c) for c in got):  # no next question (nothing, or only an error message)
             stats["resent"] += 1
             continue
@@ -76,9 +82,11 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = S
             seen = len(api.messages(uid))
             api.push_callback(uid, "dup|drop")
             await wait_new(api, uid, seen, patience)
-        if any("提交成功" in c.text for c in got):
-            return True
         i += 1
+    with suppress(TimeoutError):  # a late 提交成功, after the applicant went on
+        await api._wait(lambda: told(api.messages(uid)), patience)
+    if told(api.messages(uid)):
+        return True
     stats["off_script" if i >= len(script) else "gave_up"] += 1
     return False
 

@@ -94,7 +94,7 @@ class Notifier:
                     log.warning("%d replies were being sent by a process that died: sent again", again)
                 if settled:
                     log.warning("%d notifications were being sent by a process that died: not sent again", settled)
-                await self._overdue(repo, now)
+                await self._overdue(repo, now, dead, frozenset(held))
                 rows = await repo.claim_heads(
                     self.owner,
                     now,
@@ -117,21 +117,21 @@ class Notifier:
             held.difference_update(ids)
         return len(rows)
 
-    async def _overdue(self, repo: Notifications, now: datetime) -> None:
-        """Once a lease: a WARNING when replies due to be sent have waited longer than that (#12: a
-        chat's replies kept claimed by a live process). Row ids and counts only."""
+    async def _overdue(self, repo: Notifications, now: datetime, dead: frozenset[str], busy: frozenset[int]) -> None:
+        """Once a lease: a WARNING when replies older than that are due yet held by a live sender that
+        is not sending them (#12: a chat's replies kept claimed by a live process). Ids and counts only."""
         if self._looked is not None and now - self._looked < outbox.LEASE:
             return
         self._looked = now
-        rows, chats, oldest, holder = await repo.overdue_replies(now, now - outbox.LEASE)
+        rows, chats, oldest, holder = await repo.overdue_replies(now, now - outbox.LEASE, dead, busy)
         if rows:
             log.warning(
-                "%d replies in %d chats due and not sent for over %ds (oldest #%s, claimed by %s%s)",
+                "%d replies in %d chats older than %ds held by a live sender, not sent (oldest #%s, by %s%s)",
                 rows,
                 chats,
                 outbox.LEASE.total_seconds(),
                 oldest,
-                holder or "no one",
+                holder,
                 " = this process" if holder == self.owner else "",
             )
 

@@ -438,13 +438,19 @@ class Notifications:
             return None
         return await self._claim(ids, owner, now, until, dead, takeable)
 
-    async def overdue_replies(self, now: datetime, since: datetime) -> tuple[int, int, int | None, str | None]:
-        """Replies due now yet open since before `since`: (rows, chats, the oldest's id, who holds it)."""
+    async def overdue_replies(
+        self, now: datetime, since: datetime, dead: frozenset[str], busy: frozenset[int] = frozenset()
+    ) -> tuple[int, int, int | None, str | None]:
+        """Replies open since before `since`, due now, and claimed by a sender that is alive (not in
+        `dead`) yet not sending them (not in `busy`, the rows the caller's own process is sending):
+        (rows, chats, the oldest's id, who holds it)."""
         due = and_(
             Notification.kind == "reply",
             Notification.status.in_(OPEN),
             Notification.created_at < since,
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            ~self._lapsed(now, dead),
+            Notification.id.not_in(sorted(busy)) if busy else true(),
         )
         rows, chats = (
             await self.db.execute(select(func.count(), func.count(distinct(Notification.chat_id))).where(due))

@@ -186,3 +186,15 @@ async def test_replies_open_past_the_lease_of_a_live_process_are_logged(sm, capl
     warned = [r for r in caplog.records if r.levelno == logging.WARNING and "repl" in r.getMessage()]
     assert warned, caplog.text
     assert "110101" not in caplog.text and "secret" not in caplog.text and str(CHAT) not in caplog.text
+
+
+async def test_old_replies_left_by_a_killed_sender_are_sent_without_a_warning(sm, caplog):
+    """Replies whose claim lapsed (or whose owner died) are the notifier's to send now: not overdue."""
+    p = Process(sm)
+    dead = Process(sm, owner="elsewhere:4242:0badc0de")
+    await dead.answer("q1")
+    p.now += 2 * LEASE
+    with caplog.at_level(logging.WARNING):
+        await p.notifier.drain()
+    assert p.shown() == ["q1"]
+    assert not [r for r in caplog.records if "held by a live sender" in r.getMessage()], caplog.text

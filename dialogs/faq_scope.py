@@ -96,10 +96,18 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"公租房|廉租房|创业.{0,4}(政策|扶持|资金)|(推荐|介绍).{0,3}工作|换个?工作|招聘|培训|"
         r"政策.{0,4}(到期|有效期|截止|结束|取消|还有吗)",
     ),
+    # what happens after a refusal (appeal, review, reapplying): the notice describes the procedure
+    # up to the departments' decision, not remedies against it
+    (
+        "after_refusal",
+        "审核未通过后的申诉和复议",
+        r"申诉|复议|行政诉讼|起诉|被(拒|驳回|退回|打回)|驳回|打回来|不予(受理|通过|办理|登记|批准)|"
+        r"(没|不|未)(通过|批准|批下来|给办)(的话)?.{0,4}(咋办|怎么办|怎么弄|咋整|能不能|能|可以|还能|再)",
+    ),
     (
         "service_desk",
         "办理进度、电话和办公时间",
-        r"进度|查询|查不到|预约|排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
+        r"进度|查询|查不到|预约|^(?!.*(窗口.{0,4}窗口|挨个|各个窗口|几个窗口|每个窗口|多个窗口)).*?排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
         r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
@@ -165,6 +173,7 @@ _FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself cos
 _EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
 LABELS = {topic: label for topic, label, _ in TOPICS}
 LABELS["other_region"] = "其他省市的规定"
+LABELS["archive_transfer"] = "省外档案转入的手续"
 
 # another province's own procedure (not an archive kept there, not a person from there)
 _SERVICE_FEE = re.compile(r"手续费|工本费|服务费|邮寄费|快递费|邮费|收费|收不收|要钱吗|花钱")
@@ -180,7 +189,43 @@ def _region():
     return _place_re()
 
 
+# another place's rules set beside Hebei's (北京那边…跟河北一样不): naming Hebei does not make it ours
+_COMPARED = re.compile(
+    r"(跟|和|与|同|比)(咱们?|我们)?(河北|这边|咱省|本省|我省|咱这).{0,6}(一样|相同|不同|区别|差别|差不多|有啥不|比)"
+)
+# an archive kept outside the province, asked how to move it here: the transfer procedure itself
+_MOVE_HOW = re.compile(
+    r"(怎么|咋|如何|怎样|要|需要|得)(才能)?.{0,2}(转|调|迁|弄)|(转|调|迁).{0,10}(手续|流程|步骤|怎么办|咋办|怎么弄)"
+)
+
+
+def _outside_places(text: str) -> list[re.Match[str]]:
+    """Places outside Hebei named as places (not a person's origin: 户口河南的, 河南人)."""
+    pattern, names = _region()
+    out = []
+    for m in pattern.finditer(text):
+        full, in_hebei = names[m.group(0)]
+        if in_hebei:
+            continue
+        if _FROM_THERE.match(text[m.end() :]) or _REGISTERED_THERE.search(text[max(0, m.start() - 4) : m.start()]):
+            continue
+        out.append(m)
+    return out
+
+
+def _archive_from_outside(text: str) -> bool:
+    return "档" in text and bool(_MOVE_HOW.search(text)) and bool(_outside_places(text))
+
+
+def _compared_with_hebei(text: str) -> bool:
+    if "档" in text or not _COMPARED.search(text):
+        return False
+    return any(m.group(0) not in ("外省", "省外", "外地") for m in _outside_places(text))
+
+
 def _other_region(text: str) -> bool:
+    if _compared_with_hebei(text):
+        return True
     if "档" in text or _HOME.search(text):
         return False
     pattern, names = _region()
@@ -196,8 +241,20 @@ def _other_region(text: str) -> bool:
     return False
 
 
+# a class that a question names only as the person's circumstance, then asks whether it can still
+# register (已经退休领养老金了还能办吗 asks the working-age condition; 办了还能领养老金吗 does not)
+_UNLESS = {
+    "pension_benefits": re.compile(
+        r"(养老金|退休金|退休|待遇)了?.{0,6}(还能|还可以|能不能|可不可以|可以|能)(办|登记|参加|申请)"
+        r"(灵活就业|这个|吗|不|么|登记|$)"
+    ),
+}
+
+
 def _first_class(text: str, fees: bool) -> str | None:
     for name, pattern in _EACH:
+        if name in _UNLESS and _UNLESS[name].search(text):
+            continue
         if (fees or name not in _FEE_CLASSES) and pattern.search(text):
             return "other_documents" if name == "other_documents_generic" else name
     return None
@@ -208,6 +265,8 @@ def topic(text: str) -> str | None:
     raw = unicodedata.normalize("NFKC", text).lower()
     fees = not _SERVICE_FEE.search(raw)
     found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
+    if found is None and _archive_from_outside(raw):
+        return "archive_transfer"
     return found or ("other_region" if _other_region(raw) else None)
 
 

@@ -33,7 +33,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     (
         "pension_benefits",
         "养老金、退休待遇",
-        r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|"
+        r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|工龄|视同缴费|"
         r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|去世|过世|人死了|死后|丧葬|抚恤|"
         # after retirement: amounts and procedures are not here; "can I still register" is
         # (延迟退休以后 is the reform of the retirement age, which the working-age condition applies)
@@ -100,9 +100,11 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     # up to the departments' decision, not remedies against it
     (
         "after_refusal",
-        "审核未通过后的申诉和复议",
+        "审核未通过、撤回和申诉",
         r"申诉|复议|行政诉讼|起诉|被(拒|驳回|退回|打回)|驳回|打回来|不予(受理|通过|办理|登记|批准)|"
-        r"(没|不|未)(通过|批准|批下来|给办)(的话)?.{0,4}(咋办|怎么办|怎么弄|咋整|能不能|能|可以|还能|再)",
+        r"(没|不|未)(通过|批准|批下来|给办)(的话)?.{0,4}(咋办|怎么办|怎么弄|咋整|能不能|能|可以|还能|再|会)|"
+        # taking back or cancelling what was submitted
+        r"撤回|撤销|撤掉|反悔|取消(申请|登记)|想取消",
     ),
     (
         "service_desk",
@@ -143,7 +145,9 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "其他证件和事项",
         r"营业执照|工商注册|(注册|成立|开办)(公司|企业)|(公司|企业)注册|(开|注册|申请|成立)一?个?(个体户|个体工商户|公司|企业|店).{0,6}(手续|流程|执照|许可|材料|要|证)|"
         r"(身份证|驾驶证|驾照|护照|结婚证|离婚证).{0,4}(丢|补|挂失|换领|换证|过期|到期|办)|(补办|换领|挂失).{0,3}身份证|"
-        r"(户籍|出生|死亡|无犯罪|犯罪记录|收入|婚姻|独生子女|居住|在职|工作)证明|个人账户|继承|余额|"
+        r"(户籍|出生|死亡|无犯罪|犯罪记录|收入|婚姻|独生子女|居住|在职|工作|灵活就业|就业|参保|登记)证明|个人账户|继承|余额|"
+        # a proof of having registered, and the fees other bodies charge (档案管理费)
+        r"(办|登记|弄)(完|好|了).{0,6}(开|打印|出具|给).{0,4}(证明|凭证)|(管理|存档|保管|托管)费|"
         r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
         r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
@@ -190,12 +194,11 @@ def _region():
 
 
 # another place's rules set beside Hebei's (北京那边…跟河北一样不): naming Hebei does not make it ours
-_COMPARED = re.compile(
-    r"(跟|和|与|同|比)(咱们?|我们)?(河北|这边|咱省|本省|我省|咱这).{0,6}(一样|相同|不同|区别|差别|差不多|有啥不|比)"
-)
+_COMPARED = re.compile(r"一样|相同|不同|区别|差别|差不多|有啥不|比(河北|这边|咱|我们|起来)")
+_HEBEI = re.compile(r"河北|这边|咱省|本省|我省|咱这|咱们这")
 # an archive kept outside the province, asked how to move it here: the transfer procedure itself
 _MOVE_HOW = re.compile(
-    r"(怎么|咋|如何|怎样|要|需要|得)(才能)?.{0,2}(转|调|迁|弄)|(转|调|迁).{0,10}(手续|流程|步骤|怎么办|咋办|怎么弄)"
+    r"(怎么|咋|如何|怎样)(才能)?.{0,4}(转|调|迁|弄)|(转|调|迁).{0,10}(手续|流程|步骤|怎么办|咋办|怎么弄)"
 )
 
 
@@ -218,7 +221,7 @@ def _archive_from_outside(text: str) -> bool:
 
 
 def _compared_with_hebei(text: str) -> bool:
-    if "档" in text or not _COMPARED.search(text):
+    if "档" in text or not _COMPARED.search(text) or not _HEBEI.search(text):
         return False
     return any(m.group(0) not in ("外省", "省外", "外地") for m in _outside_places(text))
 

@@ -396,6 +396,12 @@ def test_the_matter_itself_asked_about(index: FaqIndex, question: str) -> None:
         ("申请被驳回了怎么办", "after_refusal"),
         ("没通过的话能不能再申请一次", "after_refusal"),
         ("对审核结果不服可以复议吗", "after_refusal"),
+        ("交上去以后还能撤回不", "after_refusal"),
+        ("河北跟内蒙古的灵活就业政策差别大吗", "other_region"),
+        # a proof of the registration, other bodies' fees, years of service: not the notice's
+        ("登记好了能给开个灵活就业证明吗", "other_documents"),
+        ("人才中心的存档费谁交", "other_documents"),
+        ("下岗前的工龄还算不算", "pension_benefits"),
     ],
 )
 def test_other_places_archive_transfers_and_appeals_are_handed_off(

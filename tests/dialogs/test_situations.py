@@ -289,3 +289,25 @@ def test_a_hebei_household_away_from_home_is_told_the_online_route(faq):
     assert [n.kind for n in answer.notes] == ["place"]
     assert "邯郸" in answer.text and "冀时办" in answer.text
     assert "online" in {e.id for e in answer.entries}
+
+
+@pytest.mark.parametrize(
+    "question", ["我是开大车跑运输的，能办吗", "俺在工地干活，能不能办", "我是卖菜的，够条件吗", "我在村里养猪，能办不"]
+)
+def test_any_work_one_says_one_does_is_matched_to_the_fourth_situation(faq, question):
+    answer = ask(faq, question)
+    [work] = [n for n in answer.notes if n.kind == "work"]
+    assert "在我省的其他灵活就业人员" in work.text and "基本养老保险" in work.text
+    assert "situations" in {e.id for e in answer.entries}
+
+
+@pytest.mark.parametrize(
+    "question", ["我开个证明能办吗", "我带身份证去能办吗", "我跑一趟能办完吗", "我送材料过去行不行"]
+)
+def test_the_notices_own_doings_are_not_work(question):
+    assert not [n for n in situations.apply(question, TODAY) if n.kind == "work"]
+
+
+def test_an_age_said_as_sixty_odd_or_only_fifteen(faq):
+    assert [n.kind for n in ask(faq, "我都六十好几了还能办吗").notes] == ["age"]
+    assert "尚未年满16周岁" in ask(faq, "我才十五能办吗").text

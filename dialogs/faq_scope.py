@@ -44,7 +44,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     (
         "contribution_amount",
         "缴费金额、基数和档次",
-        r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱|"
+        r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次|天|日|工作日|时间)|(社保|医保|养老).{0,8}多少钱|"
         r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪|是多少|怎么定|怎么算|可以选|区别)|"
         r"(基数|档次|缴费标准|费率).{0,6}(涨|降|调整|调了|变了|变没变)|(最低|最高|最便宜|最少|低|高)的?一?(档|档次|基数)|"
         r"(几个|哪些|哪几个?|什么)(档次|档)|哪个档次|档次.{0,2}好|"
@@ -103,6 +103,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "审核未通过、撤回和申诉",
         r"申诉|复议|行政诉讼|起诉|被(拒|驳回|退回|打回)|驳回|打回来|不予(受理|通过|办理|登记|批准)|"
         r"(没|不|未)(通过|批准|批下来|给办)(的话)?.{0,4}(咋办|怎么办|怎么弄|咋整|能不能|能|可以|还能|再|会)|"
+        r"(审核|审批|申请)(没|不|未)过|"
         # taking back or cancelling what was submitted
         r"撤回|撤销|撤掉|反悔|取消(申请|登记)|想取消",
     ),
@@ -120,6 +121,13 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "线上平台账号和使用",
         r"密码|登不上|登录不了|登录不上|登不进|进不去|注册不了|验证码|闪退|打不开|"
         r"(文件|照片|图片|pdf|扫描件).{0,6}(多大|大小|兆|超过|太大)|几兆|多少兆|多少m(?![a-z])",
+    ),
+    # asking the help desk to do something for one (帮我查查档案在哪, 帮我填一下表): it answers what
+    # the notice says, it does not look up or fill in anything
+    (
+        "do_for_me",
+        "代查、代填等个人事务",
+        r"(帮|替)(我|俺)(查|找|填|写|弄|问问|问一下|下载|改|算)",
     ),
     (
         "proxy",
@@ -220,10 +228,21 @@ def _archive_from_outside(text: str) -> bool:
     return "档" in text and bool(_MOVE_HOW.search(text)) and bool(_outside_places(text))
 
 
+# a place named as "that side" (江苏那边要档案吗): its own practice, not where one is (在北京那边上班)
+_THAT_SIDE = re.compile(r"^(那边|那里|那儿|那块)")
+_BEING_AT = re.compile(r"(在|去|回|到|从|来自|跑)$")
+
+
 def _compared_with_hebei(text: str) -> bool:
+    places = [m for m in _outside_places(text) if m.group(0) not in ("外省", "省外", "外地")]
+    if any(
+        _THAT_SIDE.match(text[m.end() :]) and not _BEING_AT.search(text[max(0, m.start() - 2) : m.start()])
+        for m in places
+    ):
+        return True
     if "档" in text or not _COMPARED.search(text) or not _HEBEI.search(text):
         return False
-    return any(m.group(0) not in ("外省", "省外", "外地") for m in _outside_places(text))
+    return bool(places)
 
 
 def _other_region(text: str) -> bool:

@@ -402,6 +402,9 @@ def test_the_matter_itself_asked_about(index: FaqIndex, question: str) -> None:
         ("登记好了能给开个灵活就业证明吗", "other_documents"),
         ("人才中心的存档费谁交", "other_documents"),
         ("下岗前的工龄还算不算", "pension_benefits"),
+        ("审核不过的原因会告诉我吗", "after_refusal"),
+        ("山西那边灵活就业要档案吗", "other_region"),  # "that side": the other province's practice
+        ("能不能帮我查查我的档案在哪", "do_for_me"),
     ],
 )
 def test_other_places_archive_transfers_and_appeals_are_handed_off(
@@ -419,6 +422,9 @@ def test_other_places_archive_transfers_and_appeals_are_handed_off(
         "户口河南的，在廊坊能办吗",
         "都退休了，还能办这个吗",  # retirement as the circumstance, asking the working age
         "到了大厅要挨个窗口排队吗",  # several windows: the notice's one-window rule, not the queue
+        "档案在北京那边，能办吗",  # where the archive is: the archive condition
+        "交上去多少天能批",  # a count of days is the time limit, not an amount paid
+        "给我看看介绍信的样子",
     ],
 )
 def test_lookalikes_of_the_new_scope_classes_stay_in_scope(question: str) -> None:

@@ -311,3 +311,8 @@ def test_the_notices_own_doings_are_not_work(question):
 def test_an_age_said_as_sixty_odd_or_only_fifteen(faq):
     assert [n.kind for n in ask(faq, "我都六十好几了还能办吗").notes] == ["age"]
     assert "尚未年满16周岁" in ask(faq, "我才十五能办吗").text
+
+
+def test_an_age_just_before_the_sex_is_an_age(faq):
+    answer = ask(faq, "五十一的女工人，档案在单位，能办吗")
+    assert {n.kind for n in answer.notes} == {"age", "archive"}

@@ -405,6 +405,12 @@ def test_the_matter_itself_asked_about(index: FaqIndex, question: str) -> None:
         ("审核不过的原因会告诉我吗", "after_refusal"),
         ("山西那边灵活就业要档案吗", "other_region"),  # "that side": the other province's practice
         ("能不能帮我查查我的档案在哪", "do_for_me"),
+        ("档次选好了以后还能改吗", "after_refusal"),
+        ("医保从哪个月开始扣", "payment"),
+        ("开户行写错了钱扣不上怎么办", "payment"),
+        ("附近的社保代理机构有哪些", "institution_code"),
+        ("冀时办怎么注册", "platform_use"),
+        ("档案里面都有什么", "other_documents"),
     ],
 )
 def test_other_places_archive_transfers_and_appeals_are_handed_off(
@@ -425,6 +431,9 @@ def test_other_places_archive_transfers_and_appeals_are_handed_off(
         "档案在北京那边，能办吗",  # where the archive is: the archive condition
         "交上去多少天能批",  # a count of days is the time limit, not an amount paid
         "给我看看介绍信的样子",
+        "十五个工作日是从哪天开始算",
+        "转入机构编号是什么东西",
+        "填错了会有什么后果",
     ],
 )
 def test_lookalikes_of_the_new_scope_classes_stay_in_scope(question: str) -> None:

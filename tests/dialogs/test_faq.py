@@ -405,7 +405,7 @@ def test_the_matter_itself_asked_about(index: FaqIndex, question: str) -> None:
         ("审核不过的原因会告诉我吗", "after_refusal"),
         ("山西那边灵活就业要档案吗", "other_region"),  # "that side": the other province's practice
         ("能不能帮我查查我的档案在哪", "do_for_me"),
-        ("档次选好了以后还能改吗", "after_refusal"),
+        ("信息提交了以后还能改吗", "after_refusal"),
         ("医保从哪个月开始扣", "payment"),
         ("开户行写错了钱扣不上怎么办", "payment"),
         ("附近的社保代理机构有哪些", "institution_code"),

@@ -64,7 +64,9 @@ _MAX_CHARS = 300
 # clause boundaries: punctuation, a space between two Chinese clauses (typed instead of a comma),
 # and the words that join two questions
 _CLAUSES = re.compile(
-    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?"
+    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?|"
+    # a question particle with a second question typed straight after it (需要本人去吗要带身份证吗)
+    r"(?<=[吗呢])(?=[\u4e00-\u9fff]{2})"
 )
 
 

@@ -496,3 +496,9 @@ def test_homophones_of_two_spellings_of_one_word_are_not_ambiguous() -> None:
     assert Homophones(words, words).correct("身份正") == "身份正"  # two words, one sound: unsure
     same = Homophones(words, words, lambda w: "居民身份证")
     assert same.correct("身份正") in words
+
+
+def test_a_second_question_typed_straight_after_a_question_particle_is_its_own_clause(index: FaqIndex) -> None:
+    result = index.answer("需要本人去吗要带身份证吗")
+    assert result.confident and "mat_id_card" in {e.id for e in result.entries}
+    assert result.topic == "proxy"  # the other half still goes to staff

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-
-from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
@@ -111,19 +110,27 @@ class FaqIndex:
         self.agree_score, self.agree_gap = agree_score, agree_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
+        self._changes = 0  # entry changes: a build that overlapped one is not taken as current
+        self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
 
     @property
     def entries(self) -> tuple[FaqEntry, ...]:
         return tuple(self._entries)
 
     def warm_up(self) -> None:
-        if not self._built:
-            self._build()
+        if self._built:
+            return
+        with self._lock:
+            while not self._built:  # again if an entry changed during the build (from another thread)
+                changes = self._changes
+                self._build()
+                self._built = self._changes == changes
             scope_warm_up()
 
     def add(self, entry: FaqEntry) -> None:
         """Add, or replace by id, an entry; the index is rebuilt before the next answer."""
         self._entries = [e for e in self._entries if e.id != entry.id] + [entry]
+        self._changes += 1
         self._built = False
 
     def add_variant(self, entry_id: str, question: str) -> bool:
@@ -132,6 +139,7 @@ class FaqIndex:
             if e.id == entry_id:
                 if question not in e.questions:
                     self._entries[i] = FaqEntry(e.id, e.section, (*e.questions, question), e.answer)
+                    self._changes += 1
                     self._built = False
                 return True
         return False
@@ -143,6 +151,8 @@ class FaqIndex:
         return self._entries[ranked[0][1]] if ranked else None
 
     def _build(self) -> None:
+        from rank_bm25 import BM25Okapi  # with numpy: loaded by the build, not by importing this module
+
         per_q = [[tokenize(q) for q in e.questions] for e in self._entries]
         docs = [[t for q in qs for t in q] for qs in per_q]
         answers = [tokenize(e.answer) for e in self._entries]

@@ -1,8 +1,10 @@
 """Start-up time to the first handled update.
 
 * process: `python -m bot run` long-polling the fake Bot API (tests/e2e/fakebot.py); /start is
-  queued before the process starts; measured from spawn to the reply. Twice: a fresh data
-  directory (the database is created and migrated) and a restart on the same directory.
+  queued before the process starts; measured from spawn to the reply (wall, and the process's CPU
+  seconds and RSS at that moment: on a shared machine the CPU figure is the steadier one). Twice: a
+  fresh data directory (the database is created and migrated) and a restart on the same directory.
+  The floor, in the same run: a bare aiogram echo bot (bench/echo_bot.py) started the same way.
 * in-process (`--inprocess`, in a fresh interpreter): imports, compose.build, make_dispatcher,
   the first feed_update, each timed.
 """
@@ -23,8 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, BotChild, bot_env, emit  # noqa: E402
 
 
-async def one_start(data_dir: Path, timeout: float, first_update_id: int = 100_000) -> dict:
+async def one_start(
+    data_dir: Path, timeout: float, first_update_id: int = 100_000, command: list[str] | None = None
+) -> dict:
     import itertools
+
+    import psutil
 
     from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
 
@@ -34,12 +40,15 @@ async def one_start(data_dir: Path, timeout: float, first_update_id: int = 100_0
         api._update_ids = itertools.count(first_update_id)
         api.push_text(7001, "/start")
         t0 = time.monotonic()  # the fake server stamps calls with time.monotonic()
-        with BotChild(bot_env(api.base_url, data_dir), data_dir.parent / f"bot-{time.time_ns()}.log"):
+        with BotChild(bot_env(api.base_url, data_dir), data_dir.parent / f"bot-{time.time_ns()}.log", command) as child:
+            proc = psutil.Process(child.pid)
             call = await api.wait_call("getUpdates", timeout=timeout)
             polling = call.at - t0
             reply = (await api.wait_for_reply(7001, lambda c: True, timeout=timeout))[-1]
             replied = reply.at - t0
-    return {"first_poll_s": polling, "first_reply_s": replied}
+            cpu = proc.cpu_times()
+            rss = proc.memory_info().rss / 2**20
+    return {"first_poll_s": polling, "first_reply_s": replied, "cpu_s": cpu.user + cpu.system, "rss_mb": rss}
 
 
 async def process_starts(timeout: float) -> dict:
@@ -48,7 +57,10 @@ async def process_starts(timeout: float) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-startup-")) / "data"
     fresh = await one_start(data_dir, timeout)
     again = await one_start(data_dir, timeout, first_update_id=200_000)
-    return {"fresh": fresh, "restart": again}
+    echo = await one_start(
+        data_dir.parent / "echo", timeout, command=[sys.executable, str(ROOT / "bench" / "echo_bot.py")]
+    )
+    return {"fresh": fresh, "restart": again, "echo_bot_floor": echo}
 
 
 async def in_process() -> dict:

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import bot.lazy_types  # noqa: E402,F401 - before aiogram, as `python -m bot` does: types built when used
+
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # the tests' Monday: the script's dates fit it
 PG_ENV = "TEST_DATABASE_URL"
 

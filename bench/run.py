@@ -312,16 +312,30 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
         if "pending" in p:
             rows.append(["start-up: `python -m bot run` to first reply", "", p["pending"], "", "", "–"])
         else:
+            echo = p.get("echo_bot_floor") or {}
+            worst = max(p["fresh"]["first_reply_s"], p["restart"]["first_reply_s"])
             rows.append(
                 [
                     "start-up: `python -m bot run` to first reply, s (fresh DB / restart)",
-                    "",
+                    f"{echo['first_reply_s']:.1f}" if echo else "",
                     f"{p['fresh']['first_reply_s']:.1f} / {p['restart']['first_reply_s']:.1f}",
                     "",
-                    "",
-                    "–",
+                    "< 2 s",
+                    verdict(worst < 2),
                 ]
             )
+            if "cpu_s" in p["fresh"]:
+                rows.append(
+                    [
+                        "· its CPU s / RSS MB at the first reply (fresh / restart)",
+                        f"{echo['cpu_s']:.2f} / {echo['rss_mb']:.0f}" if echo else "",
+                        f"{p['fresh']['cpu_s']:.2f} / {p['restart']['cpu_s']:.2f} s; "
+                        f"{p['fresh']['rss_mb']:.0f} / {p['restart']['rss_mb']:.0f} MB",
+                        "",
+                        "",
+                        "–",
+                    ]
+                )
         i = st.get("inprocess", {})
         if "imports_s" in i:
             rows.append(

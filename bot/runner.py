@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.faq_loading import FaqLoader
 from bot.outbox import owner_token, queue_replies
 from dialogs import status as status_texts
 from dialogs.callbacks import CorrectionCb
@@ -101,11 +102,16 @@ class Runner:
         # Group commit (storage.writer): concurrent turns share one transaction and one COMMIT; None:
         # a transaction per turn. Either way a turn's replies are returned only after its commit.
         self.writer = writer
+        # The FAQ index built in the background (`run`, bot.faq_loading): a text, which may be a
+        # question, waits for it rather than be answered by a half-built index.
+        self.faq_loader: FaqLoader | None = None
 
     def now(self) -> datetime:
         return self.clock()
 
     async def handle(self, who: Who, inp: UserInput) -> list[Reply]:
+        if inp.kind == "text" and self.faq_loader is not None and not self.faq_loader.ready:
+            await self.faq_loader.wait()
         if inp.kind == "upload" and inp.files:
             inp = await self._checked(who, inp)
         for attempt in range(3):

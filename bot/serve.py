@@ -55,6 +55,7 @@ def compose_run(settings: Settings, migrate: bool = True):
 
 async def run_bot(settings: Settings) -> int:
     from bot import guard
+    from bot.faq_loading import FaqLoader
     from bot.health import add_health_routes
     from bot.metrics import Metrics, add_metrics_routes
     from bot.notifier import Notifier
@@ -76,6 +77,9 @@ async def run_bot(settings: Settings) -> int:
     dp.update.outer_middleware(UpdateMetrics(metrics))  # after i12's ChatOrder and UpdateDedup
     owner = services.runner.owner
     inbox = InboxProcessor(dp, bot, services.sessionmaker, owner)
+    # The FAQ index is built once the updates waiting at start-up are answered; a text waits for it.
+    services.runner.faq_loader = faq = FaqLoader(services.faq)
+    faq_loading = asyncio.create_task(faq.start_when_idle(lambda: inbox.handled == 0 or inbox.in_flight() > 0))
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=owner)
     stop_taking, stop_rest = asyncio.Event(), asyncio.Event()
     on_signals(asyncio.get_running_loop(), stop_taking)
@@ -169,7 +173,8 @@ async def run_bot(settings: Settings) -> int:
         cut = await inbox.drain(DRAIN)
         await handling
         stop_rest.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        faq_loading.cancel()  # not begun: not needed now (a build under way finishes in its thread)
+        await asyncio.gather(*tasks, faq_loading, return_exceptions=True)
         if not broken:
             try:  # the replies of the updates just finished, and anything else due now
                 await asyncio.wait_for(notifier.drain(), timeout=5)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-
-from rank_bm25 import BM25Okapi
 
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
@@ -36,9 +36,22 @@ W_AGREE = 0.0  # bonus when both retrievers rank the same entry first
 # what the question asks (its canonical words: 必填, 时限, 收费, 条件 …) against what an entry's
 # wordings ask: the share of the entry's bank questions that use each canonical word
 W_INTENT = 0.5
+# a question naming one department and what it reviews (医保那边要劳动合同吗, 税务局审什么): only
+# that department's step of the procedure says which materials it checks
+W_DEPT = 2.0
+_DEPARTMENTS = ("人社", "医保", "税务")
+_REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
+_FILLS = re.compile(r"填|栏|选|勾|写")
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
-MIN_SCORE = 1.1  # reranked score of the best entry
+MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.1  # ... over the second-best entry
+# or: a lower score far ahead of every other entry (the question is about one entry only, in words
+# the bank has few of: 15个工作日 周六周日算不算)
+LOW_SCORE, WIDE_GAP = 0.7, 0.5
+# or: a middle score when both retrievers (BM25 on words, TF-IDF on character n-grams) put the same
+# entry first and the reranking keeps it there, clearly ahead (要不要带一寸照片: few of the bank's
+# words, but every view of the question points at one entry)
+AGREE_SCORE, AGREE_GAP = 0.7, 0.25
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
@@ -50,8 +63,17 @@ _MAX_CHARS = 300
 # clause boundaries: punctuation, a space between two Chinese clauses (typed instead of a comma),
 # and the words that join two questions
 _CLAUSES = re.compile(
-    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?"
+    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?|"
+    # a question particle with a second question typed straight after it (需要本人去吗要带身份证吗)
+    r"(?<=[吗呢])(?=[\u4e00-\u9fff]{2})"
 )
+
+
+_SUBJECT = re.compile(r"一件事|一次办")
+# what a question asks for by name: a question word and the thing after it, with the verb before
+# (网上申请要传哪些材料 asks for the materials; 提交之后都要经过哪些部门 for the departments)
+_FOCUS = re.compile(r"[\u4e00-\u9fff]{0,2}(哪些|哪几[个样种项类件]?|什么|啥|几个|几项|几样|多少)[\u4e00-\u9fff]{1,4}")
+FOCUS_MIN = 1.5  # the asked-for thing's own entry, added beside the best one when this sure
 
 
 def _key(question: str) -> str:
@@ -73,26 +95,42 @@ class FaqIndex:
         w_intent: float | None = None,
         pair_min: float = PAIR_MIN,
         answer_weight: float = ANSWER_WEIGHT,
+        w_dept: float = W_DEPT,
+        low_score: float = LOW_SCORE,
+        wide_gap: float = WIDE_GAP,
+        agree_score: float = AGREE_SCORE,
+        agree_gap: float = AGREE_GAP,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
         self.w_unknown, self.w_agree, self.pair_min = w_unknown, w_agree, pair_min
         self.answer_weight = answer_weight
+        self.w_dept = w_dept
+        self.low_score, self.wide_gap = low_score, wide_gap
+        self.agree_score, self.agree_gap = agree_score, agree_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
+        self._changes = 0  # entry changes: a build that overlapped one is not taken as current
+        self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
 
     @property
     def entries(self) -> tuple[FaqEntry, ...]:
         return tuple(self._entries)
 
     def warm_up(self) -> None:
-        if not self._built:
-            self._build()
+        if self._built:
+            return
+        with self._lock:
+            while not self._built:  # again if an entry changed during the build (from another thread)
+                changes = self._changes
+                self._build()
+                self._built = self._changes == changes
             scope_warm_up()
 
     def add(self, entry: FaqEntry) -> None:
         """Add, or replace by id, an entry; the index is rebuilt before the next answer."""
         self._entries = [e for e in self._entries if e.id != entry.id] + [entry]
+        self._changes += 1
         self._built = False
 
     def add_variant(self, entry_id: str, question: str) -> bool:
@@ -101,6 +139,7 @@ class FaqIndex:
             if e.id == entry_id:
                 if question not in e.questions:
                     self._entries[i] = FaqEntry(e.id, e.section, (*e.questions, question), e.answer)
+                    self._changes += 1
                     self._built = False
                 return True
         return False
@@ -112,6 +151,8 @@ class FaqIndex:
         return self._entries[ranked[0][1]] if ranked else None
 
     def _build(self) -> None:
+        from rank_bm25 import BM25Okapi  # with numpy: loaded by the build, not by importing this module
+
         per_q = [[tokenize(q) for q in e.questions] for e in self._entries]
         docs = [[t for q in qs for t in q] for qs in per_q]
         answers = [tokenize(e.answer) for e in self._entries]
@@ -136,12 +177,31 @@ class FaqIndex:
                 self._postings[g].append((qi, v / norm))
         texts = [t for e in self._entries for t in (*e.questions, e.answer)]
         user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
-        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user])
+        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user], lambda w: normalize(w).strip())
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
             self._intent.append({c: k / len(e.questions) for c, k in counts.items()} if e.questions else {})
+        # a question that names only the matter itself (一件事一次办是什么意思): every content word is
+        # a stop word; the bank's own such question says which entry explains it
+        self._subject = list(
+            dict.fromkeys(
+                i for i, e in enumerate(self._entries) for q in e.questions if _SUBJECT.search(q) and not tokenize(q)
+            )
+        )
+        # each department's own step of the procedure: the entry whose answer starts with it
+        self._dept_step = {
+            d: i for d in _DEPARTMENTS for i, e in enumerate(self._entries) if e.answer.startswith(f"{d}部门")
+        }
         self._built = True
+
+    def _dept_asked(self, text: str, asked: set[str]) -> int | None:
+        """The step entry of the one department a question asks what it reviews, if any."""
+        named = [d for d in _DEPARTMENTS if d in asked]
+        if len(named) != 1 or named[0] not in self._dept_step:
+            return None
+        plain = normalize(text)
+        return self._dept_step[named[0]] if _REVIEWS.search(plain) and not _FILLS.search(plain) else None
 
     def _intent_share(self, asked: set[str], i: int) -> float:
         if not asked:
@@ -176,9 +236,13 @@ class FaqIndex:
 
     def ranked(self, text: str) -> list[tuple[float, int]]:
         """(reranked score, entry index), best first: candidates of both retrievers, rescored."""
+        return self._rank(text)[0]
+
+    def _rank(self, text: str) -> tuple[list[tuple[float, int]], int | None]:
+        """The ranking and the entry both retrievers put first (None when they differ)."""
         terms = tokenize(text)
         if not terms or self._bm25 is None:
-            return []
+            return [], None
         bm = [float(s) for s in self._bm25.get_scores(terms)]
         if self._bm25_answers is not None and self.answer_weight:
             answers = self._bm25_answers.get_scores(terms)
@@ -197,7 +261,10 @@ class FaqIndex:
         w_sim, w_bm, w_cov = self.weights
         grams = bigrams(text)
         foreign = self.w_unknown * sum(b not in self._bigrams for b in grams) / (len(grams) + 1)
-        asked = set(concepts(text)) if self.w_intent else set()
+        asked = set(concepts(text))
+        dept = self._dept_asked(text, asked) if self.w_dept else None
+        if dept is not None:
+            pool.add(dept)
         scored = [
             (
                 w_sim * sim[i]
@@ -205,34 +272,49 @@ class FaqIndex:
                 + w_cov * self._coverage(weights, total, self._vocab[i])
                 - foreign
                 + (self.w_agree if i == agreed else 0.0)
-                + self.w_intent * self._intent_share(asked, i),
+                + self.w_intent * self._intent_share(asked, i)
+                + (self.w_dept if i == dept else 0.0),
                 i,
             )
             for i in pool
         ]
-        return sorted(scored, reverse=True)
+        return sorted(scored, reverse=True), agreed
 
-    def _best(self, text: str, bar: float) -> tuple[float, int | None, bool, int | None]:
-        """(score, best entry, confident, a runner-up just as sure: both are shown)."""
-        ranked = self.ranked(text)
+    def _best(self, text: str, bar: float, wide: bool = False) -> tuple[float, int | None, bool, int | None]:
+        """(score, best entry, confident, a runner-up just as sure: both are shown); `wide`: a
+        lower score far ahead of the rest is sure too (for a whole question, not its clauses)."""
+        ranked, agreed = self._rank(text)
         if not ranked:
             return 0.0, None, False, None
         score, top = ranked[0]
         second, runner = ranked[1] if len(ranked) > 1 else (0.0, None)
         if score >= bar and score - second >= self.min_gap:
             return score, top, True, None
+        if wide and score >= self.low_score and score - second >= self.wide_gap:
+            return score, top, True, None
+        if wide and top == agreed and score >= self.agree_score and score - second >= self.agree_gap:
+            return score, top, True, None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
             return score, top, True, runner
         return score, top, False, None
 
+    def _about_subject(self, text: str) -> FaqResult | None:
+        """The matter itself asked about, with nothing else (一件事一次办 到底啥意思)."""
+        if not self._subject or tokenize(text) or not _SUBJECT.search(text) or topic(text) is not None:
+            return None
+        if not looks_like_question(text):
+            return None
+        first, *more = (self._entries[i] for i in self._subject)
+        return FaqResult(first, self.min_score, True, "answered", tuple(more))
+
     def answer(self, question: str) -> FaqResult:
         text = question[:_MAX_CHARS]
-        if not tokenize(text):
-            return FaqResult(None, 0.0, False, "empty")
         self.warm_up()
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
+        if not tokenize(text):
+            return self._about_subject(text) or FaqResult(None, 0.0, False, "empty")
         # homophone typos of three or more characters are read as the bank's word at once; a
         # two-character one only when the question is not understood as written (short words
         # collide more often with words the applicant meant)
@@ -250,7 +332,9 @@ class FaqIndex:
         exact = self._exact.get(_key(text))
         if exact is not None:
             return FaqResult(self._entries[exact], float("inf"), True, "answered")
-        score, top, confident, runner = self._best(text, self.min_score)
+        if (subject := self._about_subject(text)) is not None:
+            return subject
+        score, top, confident, runner = self._best(text, self.min_score, wide=True)
         if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
@@ -260,16 +344,45 @@ class FaqIndex:
         more = self._clauses(text)
         if not confident and len(more) >= 2:  # each part is clear though the whole is not
             return FaqResult(more[0], score, True, "answered", tuple(more[1:]))
+        if not confident and (lead := self._question_clause(text)) is not None:
+            return lead
         entry = self._entries[top]
         if runner is not None:
             more = [self._entries[runner], *more]
+        if confident and (focus := self._focus(text)) is not None:
+            more = [*more, focus]
         return FaqResult(
             entry,
             score,
             confident,
             "answered" if confident else "low_confidence",
-            tuple(e for e in more if e != entry) if confident else (),
+            tuple(e for e in dict.fromkeys(more) if e != entry) if confident else (),  # each shown once
         )
+
+    def _focus(self, text: str) -> FaqEntry | None:
+        """The entry of the thing a question names as what it asks for, when that phrase alone is
+        clearly one entry's and the question says more than the phrase."""
+        m = _FOCUS.search(unicodedata.normalize("NFKC", text))
+        if m is None or len(tokenize(m.group(0))) >= len(tokenize(text)):
+            return None
+        score, top, ok, _ = self._best(m.group(0), FOCUS_MIN)
+        return self._entries[top] if ok and score >= FOCUS_MIN and top is not None else None
+
+    def _question_clause(self, text: str) -> FaqResult | None:
+        """A question after statements of one's situation (俺在外地打工回不去，户口在沧州，线上能申请吗):
+        the one clause that asks, answered on its own when it is clear; the statements are left to
+        the situation notes."""
+        parts = [p for p in _CLAUSES.split(text) if p.strip()]
+        if len(parts) < 2:
+            return None
+        asking = [p for p in parts if looks_like_question(p)]
+        if len(asking) != 1 or asking[0] != parts[-1] or len(tokenize(asking[0])) < 2:
+            return None
+        score, top, ok, runner = self._best(asking[0], self.min_score)
+        if not ok or top is None:
+            return None
+        more = (self._entries[runner],) if runner is not None else ()
+        return FaqResult(self._entries[top], score, True, "answered", more)
 
     def _mixed(self, text: str) -> FaqResult | None:
         """Two questions in one, one the notice's and one not (多久办好 办完了一个月交多少社保): the

@@ -73,7 +73,20 @@ CANONICAL: dict[str, tuple[str, ...]] = {
         "牵头",
         "谁管",
     ),
-    "办理地点": ("在哪办", "去哪办", "哪里办", "去哪", "哪儿办", "在哪儿办", "到哪去"),
+    "办理地点": (
+        "在哪办",
+        "去哪办",
+        "哪里办",
+        "去哪",
+        "哪儿办",
+        "在哪儿办",
+        "到哪去",
+        "去哪儿",
+        "到哪儿",
+        "哪儿交",
+        "哪里交",
+        "在哪交",
+    ),
     "手机号码": ("手机号", "电话号码"),
     "线上": ("网上", "手机上", "在线", "冀时办app", "不用跑", "不去现场", "不想跑", "网办", "手机"),
     "窗口": ("线下", "现场", "大厅", "柜台"),
@@ -90,12 +103,19 @@ CANONICAL: dict[str, tuple[str, ...]] = {
     "表单": ("申请表", "表格", "表", "申报表"),
     "必填": ("打星号", "星号", "一定要填", "必须填", "必须要填", "得填", "不填", "空着", "可以不填"),
     "年龄": ("岁数", "年纪", "多大", "超龄"),
-    "条件": ("门槛", "要求", "限制", "资格", "够格", "前提"),
+    "条件": ("门槛", "要求", "限制", "资格", "够格", "前提", "硬杠杠", "杠杠", "硬性规定"),
     "扫描pdf": ("pdf", "扫描件", "扫描仪", "扫描"),
     "复印件": ("复印",),
     "上传": ("拍照", "照片", "手机拍", "拍", "传"),
     "哪些人": ("什么人员", "哪类人", "什么人", "啥人", "哪几类人", "什么样的人", "啥样的人"),
     "签字": ("签名", "代签"),
+    # what the pledge is about: information that is not true, however it came to be
+    "填写": ("填",),
+    # the notice's 跑动次数: how many trips and offices (not 跑腿/跑美团, which are work)
+    # (counted trips, 跑三趟 跑几个部门, are a pattern below)
+    "跑动": ("挨个跑", "分别跑", "分开跑", "来回跑", "来回折腾", "折腾", "少跑", "跑断腿"),
+    "后果": ("会怎么样", "会怎样", "会咋样", "啥后果", "什么后果", "有啥后果", "会不会有事"),
+    "不实": ("瞎填", "乱填", "胡填", "填错", "填的不对", "不真实", "不属实", "造假", "虚假", "填假", "与实际不符"),
     "盖章": ("公章", "盖公章"),
     "省级": ("省里",),
     "单位集体委托": ("集体委托",),
@@ -118,6 +138,12 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     # "does it cost anything?" is about the service fee; "how much / how to pay" is not
     (re.compile(r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)"), " 收费 "),
     (re.compile(r"谁可以|谁能"), " 哪些人 "),
+    # who takes in or reviews the materials (材料是谁统一收, 谁来审): the department in charge
+    (re.compile(r"(是|由|归)?谁(来|给|统一|负责)?(收|审|管|受理|录入|汇总)"), " 负责部门 "),
+    # a department named as the one that takes the materials in (材料是人社收还是税务收)
+    (re.compile(r"(人社|医保|税务)(部门|局)?(来|统一|负责)?收(?!费|钱|取费|不收)"), r" \1 负责部门 "),
+    # an ID photo is a document brought along, not a photo uploaded (一寸照片, 证件照)
+    (re.compile(r"[一二两1-2]寸的?(照片|照|相片)|证件照|免冠照片?|寸照"), " 寸照 材料 "),
     # "basic" alone is emphasis (基本条件, 基本要求), not 基本医疗保险 / 基本养老保险 / 个人基本信息
     (re.compile(r"基本(?!医疗|养老|信息)|最基本"), " "),
     # "without running around" is about going online, not about errand runners (跑腿)
@@ -125,6 +151,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     # a verb split by its object: 交(些什么材料)上去 is 提交; a starred field: 带星的, 标*的
     (re.compile(r"(交|递|传)([^，。？?！!]{1,8})上(去|来)"), r"提交\2"),
     (re.compile(r"(带|标|打|有)(\*|＊|星)号?"), " 必填 "),
+    (re.compile(r"跑(一|二|两|三|四|五|几|好几|多少|\d+)(个|趟|次|回)(部门|地方|窗口)?"), " 跑动 "),
     # common typos and homophones of the notice's own words
     (re.compile(r"登[计纪级]"), "登记"),
     (re.compile(r"档[安暗]"), "档案"),
@@ -182,7 +209,7 @@ USER_WORDS = (
 
 STOP = frozenset(  # a word list reads best as one string
     "的 了 吗 呢 吧 啊 呀 嘛 哦 么 啦 哈 嗯 我 你 他 她 我们 您 是 在 有 和 与 或 就 都 也 还 又 "  # noqa: SIM905
-    "要 会 能 可以 怎么 怎样 怎么样 如何 什么 啥 哪 哪个 哪些 些 个 这 那 这个 那个 一下 请问 "
+    "要 会 能 可以 怎么 怎样 怎么样 咋样 如何 什么 啥 哪 哪个 哪些 些 个 这 那 这个 那个 一下 请问 "
     "请 想 问 问下 一个 得 着 过 被 把 给 让 从 到 对 下 上 里 中 不 没 没有 需要 应该 可 已经 "
     "还是 是不是 能不能 不能 能否 可不可以 行 行不行 好 所以 因为 如果 时候 办理 办 "
     "干什么 什么样 怎么办 怎么弄 咋办 咋 弄 搞 那边 这边 到底 具体 大概 俺 咱 中不中 成不 行不 "

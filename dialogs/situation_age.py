@@ -13,6 +13,11 @@ CONDITION = (
     "至法定退休年龄，退休年龄按2025年1月1日起施行的《国务院关于渐进式延迟法定退休年龄的办法》计算。"
 )
 
+RETIRED = (
+    f"{CONDITION}您说已经退休、领取养老金的：已办理退休的一般已达到法定退休年龄，不在法定劳动年龄内，"
+    "按通知不符合这一条件。"
+)
+
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -31,19 +36,29 @@ def cn_number(text: str) -> int | None:
 
 
 _NUM = r"(\d{1,2}|[一二三四五六七八九十两]{1,3})"
+# an age said roughly: 五十出头 (50 to 53), 五十多 / 五十来岁 (50 to 59)
+_ROUGH = re.compile(_NUM + r"\s*(出头|多岁?|来岁|几岁|好几)(?![天个年月块元万次份页人号日家种张分钟小趟])")
+_ROUGH_SPAN = {"出头": 3}
 _AGE_PATTERNS = (
+    re.compile(r"虚岁\s*" + _NUM),  # a year more than the full age (周岁)
     re.compile(_NUM + r"\s*(?:周岁|岁)"),
-    re.compile(r"(?:今年|年纪|年龄|岁数)\s*(?:是|有|才|都)?\s*" + _NUM + r"(?![\d年月个天号])"),
+    re.compile(
+        r"(?:今年|年纪|年龄|岁数|周岁|刚满|年满|满|才|已经)\s*(?:是|有|才|都|整|刚|已经|快)?\s*"
+        + _NUM
+        + r"(?![\d年月个天号])"
+    ),
     re.compile(r"(?<![\d一二三四五六七八九十两])" + _NUM + r"\s*(?:了|啦)"),
-    re.compile(r"(?:男|女)的?\s*[，,、\s]\s*(\d{2})(?![\d年月个天号])"),
+    re.compile(r"(?:男|女)的?\s*[，,、\s]\s*(\d{2}|[二三四五六七八九十]{1,3})(?![\d年月个天号岁一二三四五六七八九十])"),
     re.compile(r"(?<![\d])(\d{2})\s*[，,、\s]\s*(?:男|女)"),
+    # the age just before the sex: 五十一的女工人, 58的男的
+    re.compile(r"(?<![\d一二三四五六七八九十两])(\d{2}|[一二三四五六七八九十]{2,3})\s*的\s*(?:男|女)"),
 )
 _BIRTH_YEAR = re.compile(
     r"((?:19|20)\d{2}|[五六七八九][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
     r"(?:(\d{1,2})\s*月)?\s*(?:出生|生|的|人)"
 )
-_MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙")
-_FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘")
+_MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙|[我俺他她]爸|父亲|爷爷|姥爷")
+_FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘|[我俺他她]妈|母亲|奶奶|姥姥")
 
 
 @dataclass(frozen=True)
@@ -65,15 +80,25 @@ def parse(text: str, today: date) -> Person | None:
             months = [month] if month else list(range(1, 13))
             said = f"{year}年{month}月出生" if month else f"{year}年出生"
             return Person(tuple(date(year, mo, 15) for mo in months), sex, said)
-    for pattern in _AGE_PATTERNS:
+    rough = _ROUGH.search(text)
+    if rough and (low := cn_number(rough.group(1))) is not None and low % 10 == 0 and 10 <= low <= 90:
+        span = _ROUGH_SPAN.get(rough.group(2), 9)
+        return Person(_born_aged(low, low + span, today), sex, f"{low}{rough.group(2)}")
+    for k, pattern in enumerate(_AGE_PATTERNS):
         m = pattern.search(text)
         age = cn_number(m.group(1)) if m else None
         if age is not None and 10 <= age <= 90:
-            # Born between (today - age - 1 years, today - age years]: one candidate per month.
-            latest = add_months(today, -12 * age)
-            births = (*(add_months(latest, -k) for k in range(12)), add_months(latest, -12) + timedelta(days=1))
-            return Person(births, sex, f"{age}周岁")
+            if k == 0:  # 虚岁: one year more than the full age, or two before the birthday
+                return Person(_born_aged(age - 2, age - 1, today), sex, f"虚岁{age}")
+            return Person(_born_aged(age, age, today), sex, f"{age}周岁")
     return None
+
+
+def _born_aged(low: int, high: int, today: date) -> tuple[date, ...]:
+    """Birth dates of someone aged `low` to `high` full years today: one candidate per month."""
+    latest = add_months(today, -12 * low)  # born at the latest then, aged `low` today
+    months = 12 * (high - low + 1)
+    return (*(add_months(latest, -k) for k in range(months)), add_months(latest, -months) + timedelta(days=1))
 
 
 def _fmt_age(months: int) -> str:

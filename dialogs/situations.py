@@ -36,7 +36,16 @@ class Note:
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
 _ASKS_IF = re.compile(
     r"(能|可以|可|给|还能|能不能)(办|登记)|办(吗|不|么|得了|不了)|登记(吗|不)|算|属于|符合|"
-    r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及"
+    r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及|"
+    r"(能|可以)?走(这个|这|得了|不了|吗)|能(申请|参加|报)|适用|沾边|让办|"
+    # the working-age condition asked about directly
+    r"年龄内|劳动年龄|超龄|超岁数|到.{0,2}退休|退休年龄|够岁数|岁数够|"
+    # whether the conditions are met: 俩条件都够不够, 满足吗, 达不达标
+    r"够不够|够吗|够不|满足|达标|达不达|合格|条件.{0,4}(够|齐|行)"
+)
+# retired already: past the retirement age (not 快退休了, 退休以后怎么办 …)
+_RETIRED = re.compile(
+    r"(已经|早就|早|都|刚)(办了?)?退休|已退休|(?<![快要就将该])退休了|退了休|(领|拿)(上)?(了)?(养老金|退休金)"
 )
 _ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|谁|(.)不\1")  # a bare statement asks about itself
 
@@ -44,7 +53,8 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
         re.compile(
             r"快递(?!费|寄|过来|过去)|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|(?<![不少用])跑腿|美团|饿了么|"
-            r"网店|微商|平台"
+            r"网店|微商|平台|电商|抖音|快手|淘宝|拼多多|跑单|众包|顺风车|顺丰|达达|京东|曹操|花小猪|嘀嗒|哈啰|"
+            r"网红|网文|写小说|剪视频|视频博主|博主|up主"
         ),
         "新就业形态就业人员",
         "",
@@ -56,7 +66,7 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     ),
     (
         re.compile(
-            r"个体户|个体工商户|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
+            r"个体|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
             r"修车铺|美甲|理发"
         ),
         "无雇工的个体工商户",
@@ -65,7 +75,8 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
         re.compile(
             r"自由职业|零工|散工|临时工|摆摊|地摊|手工|家政|保姆|月嫂|开出租|出租车|小买卖|做生意|"
-            r"打短工|自己干|干点活"
+            r"打短工|自己干|干点活|保洁|清洁|搬运|装卸|装修|木工|瓦工|电工|油漆工|打杂|接单|接活|私活|"
+            r"(做|搞)设计|设计师|写稿|翻译|家教|自媒体|摄影|看门|给人.{0,2}(干|看|做|打|帮|带|修|种|开|送|跑)|帮人.{0,2}(干|看|做)"
         ),
         "在我省的其他灵活就业人员",
         "",
@@ -74,9 +85,34 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
 _HIRES = re.compile(r"雇了|雇人|雇[一两二三四五六七八九十\d]+个|请了.{0,3}人|招了|有.{0,3}(员工|伙计|帮工)")
 _NO_HIRE = re.compile(r"没雇|不雇|没有雇|就我自己|我一个人|一个人|自己干|夫妻")
 _EMPLOYEE = re.compile(r"(公司|单位|厂里?).{0,6}(上班|交社保|缴社保|给交|参保)")
+# a job one had before (以前在厂里当工人, 原来在公司上班): not itself one of the situations
+_FORMER = re.compile(
+    r"(以前|之前|原来|过去|早先|早年|前些年|原先)(是|在|给|跟)?.{0,6}(厂|公司|单位|工地|企业|国企|机关|工厂|车间)"
+    r".{0,6}(上班|当|干|做|工作|打工|上岗)|下岗|(厂子?|公司|单位)(倒闭|黄了|裁员|关门|没了)"
+)
+
+
+# any other work one says one does (我在工地干活, 我是卖菜的, 俺开大车, 我当保安): the notice's
+# fourth situation, unless an employer insures them; not the notice's own things (开证明, 送材料)
+_DOES = re.compile(
+    r"(我|俺|本人|自己|老公|媳妇|爱人|我爸|我妈|他|她)(现在|目前|平时|一直|主要|就|也|是|在家|网上|线上|手机上)*"
+    r"(在[\u4e00-\u9fff]{1,6}(打工|干活|上班|做事|帮工|干)|(在[\u4e00-\u9fff]{1,3})?"
+    r"(开|跑|当|做|干|卖|送|修|收|养|种|拉|搞|给人|帮人)"
+    r"(?!证明|材料|资料|介绍信|表|档案|申请|登记|手续|合同|社保|医保|身份证|户口|照片|东西|"
+    r"[不了完错好到过个趟腿时天啥嘛什么定清改老类]|[一几两三四](趟|次|回|遍|个))"
+    r"[\u4e00-\u9fff]{1,4})"
+)
 
 
 def _work(text: str) -> Note | None:
+    if _FORMER.search(text) and not any(p.search(text) for p, _, _ in _WORK):
+        return Note(
+            "work",
+            "situations",
+            f"{SITUATIONS}您说的以前在单位的工作不决定办理情形，要看您现在的就业情况：现在属于上述情形之一的"
+            "（例如打零工、开个体店、跑外卖或其他灵活就业），可以按灵活就业办理；现在仍在用人单位就业并由单位参保的，"
+            "不在上述情形之中。",
+        )
     if _EMPLOYEE.search(text) and not any(p.search(text) for p, _, _ in _WORK):
         return Note(
             "work",
@@ -95,6 +131,14 @@ def _work(text: str) -> Note | None:
                 f"{SITUATIONS}通知所列的是“无雇工的”个体工商户；有雇工的个体工商户不在所列情形之中，请向办理窗口咨询。",
             )
         return Note("work", "situations", f"{SITUATIONS}您说的“{said}”，通常对应其中的“{category}”。{caveat}")
+    if (m := _DOES.search(text)) is not None:
+        said = m.group(3)
+        return Note(
+            "work",
+            "situations",
+            f"{SITUATIONS}您说的“{said}”，不是受雇于用人单位并由单位参保的，通常对应其中的“在我省的其他灵活就业人员”；"
+            "如果用人单位已为您参加基本养老保险，则不属于上述情形。",
+        )
     return None
 
 
@@ -103,7 +147,12 @@ _PUBLIC = re.compile(r"人才(交流|服务)?(中心|市场)|人才|就业(服�
 _EMPLOYER = re.compile(r"(原|以前|之前|原来|老)的?(单位|公司|厂)|单位|公司|厂里|集体委托")
 _SCHOOL = re.compile(r"学校|大学|学院|高校")
 _SELF = re.compile(r"自己(拿|手|保管|放|存)|在家|家里|手里|手上|个人保管")
-_UNKNOWN = re.compile(r"不知道|不清楚|不晓得|找不到|不记得")
+_UNKNOWN = re.compile(r"不知道|不清楚|不晓得|不记得")
+# no archive to point to: never had one, lost, or not to be found
+_MISSING = re.compile(
+    r"没(有)?(了)?(人事)?档[案按](?!.{0,2}(介绍|转|编号|机构|信|那|这|栏))|档[案按].{0,4}(丢|没了|找不|弄没|不见)|找不(到|着|见)"
+)
+_ENTRUSTED = re.compile(r"集体委托|单位委托|(单位|公司|厂里?)(统一)?(存|放|托管)")
 
 
 @cache
@@ -150,12 +199,22 @@ def _archive(text: str) -> Note | None:
     if not m:
         return None
     after = text[m.start() :]
-    place = place_in(after) or place_in(text)
+    # where the archive is: named after 档案, or in the clause that mentions it (北京的档案), not
+    # where the person is (我在北京打工，档案在县人才中心)
+    clause = next((c for c in _CLAUSE.split(text) if _ARCHIVE_AT.search(c)), "")
+    place = place_in(after) or place_in(clause)
     if _UNKNOWN.search(text):
         return Note(
             "archive",
             "archive_condition",
             f"{ARCHIVE}不清楚档案在哪里的，资格核验时可以选择“不清楚”，由人社部门审核时核实存档情况。",
+        )
+    if _MISSING.search(text):
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}没有档案或找不到档案的，说不清存档情况，资格核验时可以选择“不清楚”，"
+            "由人社部门审核时核实存档情况；也可先向原单位或原存档机构确认。",
         )
     if place and not place[1]:
         return Note(
@@ -164,25 +223,37 @@ def _archive(text: str) -> Note | None:
             f"{ARCHIVE}档案存放在{place[0]}（河北省外）的，不属于“省内”"
             "公共档案管理服务存档，按通知不符合这一条件；请向办理窗口咨询档案转递。",
         )
+    if _ENTRUSTED.search(text):  # stored by the former employer's collective entrustment: the letter
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案由原单位集体委托存档的，{LETTER}",
+            also=("mat_transfer_letter",),
+        )
     if _SCHOOL.search(after):
         return Note(
             "archive",
             "archive_condition",
             f"{ARCHIVE}档案在学校的，不属于公共档案管理服务机构存档；请向办理窗口咨询档案的接收和转递。",
         )
+    if _PUBLIC.search(after):  # (自己存的人才中心: deposited by oneself, kept by the centre)
+        where = f"{place[0]}的" if place and place[0] else ""
+        letter = (
+            "表1第2项的转出档案介绍信或解除终止劳动关系协议，只在档案在原存档机构为单位集体委托时提供。"
+            if "介绍" in text or "协议" in text
+            else ""
+        )
+        return Note(
+            "archive",
+            "archive_condition",
+            f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
+            f"人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。{letter}",
+        )
     if _SELF.search(after):
         return Note(
             "archive",
             "archive_condition",
             f"{ARCHIVE}档案由个人自己保管的，不属于公共档案管理服务机构存档；请向办理窗口咨询。",
-        )
-    if _PUBLIC.search(after):
-        where = f"{place[0]}的" if place and place[0] else ""
-        return Note(
-            "archive",
-            "archive_condition",
-            f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
-            "人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。",
         )
     if _EMPLOYER.search(after):
         return Note(
@@ -195,20 +266,68 @@ def _archive(text: str) -> Note | None:
 
 
 _ASKS_WHERE = re.compile(r"哪|地方|大厅|窗口|地址|什么地")
+# whether it can be done there: 能在廊坊办吗, 县里能办不, 在这边可以登记吗
+_ASKS_THERE = re.compile(r"(能|可以|可不可以|能不能|可|让)[^，,。？?！!]{0,8}(办|登记|申请)|(办|登记)(吗|不|么|得了)")
+_BEING_THERE = re.compile(r"(在|去|到|回|住|人在)$")
+_FROM_THERE = re.compile(r"(户口|户籍|籍贯|老家)(是|在|落在|属于|本来是|还在)?$|(我|俺|他|她|人)(是|本是)$")
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
+
+
+def _where_they_are(text: str) -> tuple[str | None, str | None, bool, str | None]:
+    """(the Hebei place they are in, the province or city outside Hebei their household is
+    registered in, whether the Hebei place is said as where they are: 在保定, 去县里, the Hebei
+    place their household is in): clauses about the archive are left to the archive note."""
+    pattern, names = _place_re()
+    here = home = hebei_home = None
+    being = False
+    for clause in _CLAUSE.split(text):
+        if _ARCHIVE_AT.search(clause):
+            continue
+        for m in pattern.finditer(clause):
+            full, in_hebei = names[m.group(0)]
+            before = clause[max(0, m.start() - 4) : m.start()]
+            if _FROM_THERE.search(before):
+                home = home or (None if in_hebei else full)
+                if in_hebei and full:
+                    hebei_home = hebei_home or full
+                continue
+            if in_hebei and full and full not in ("省内", "河北省") and here is None:
+                here, being = full, bool(_BEING_THERE.search(before))
+    return here, home, being, hebei_home
+
+
+# away from home (在外地打工回不去): whether it can be done without going back
+_AWAY = re.compile(r"外地|外省|省外|回不去|回不来|不在(家|当地|本地|河北|老家)|人不在")
+_ONLINE = re.compile(r"线上|网上|手机|在线|冀时办|政务服务网|远程|不回去|不用回")
 
 
 def _place(text: str) -> Note | None:
-    if not _ASKS_WHERE.search(text) or _ARCHIVE_AT.search(text):
+    here, home, being, hebei_home = _where_they_are(text)
+    if not here and hebei_home and _AWAY.search(text) and (_ONLINE.search(text) or _ASKS_THERE.search(text)):
+        return Note(
+            "place",
+            "online",
+            f"办事指南 五、（一）1. 线上线下受理：申请人可以通过省政务服务网或“冀时办”移动端上传申报材料和申报表单。"
+            f"您户籍在{hebei_home}、人在外地的，可以选择线上提交；线下办理的，到市县政务服务中心、"
+            "人社服务大厅的“一件事一次办”窗口。",
+        )
+    asks_there = bool(_ASKS_THERE.search(text))
+    if not here and not (home and asks_there):
         return None
-    place = place_in(text)
-    if not place or not place[1] or not place[0] or place[0] in ("省内", "河北省"):
+    if not (_ASKS_WHERE.search(text) or being and asks_there or home and asks_there):
         return None
+    where = f"您在{here}，可到当地" if here else "可到所在地的"
+    origin = (
+        f"户籍在{home}的：办事指南列出的两项办理条件中没有户籍所在地的要求，但人事档案须为省内各级公共档案管理服务存档。"
+        if home
+        else ""
+    )
     return Note(
         "place",
         "where_offline",
-        f"办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”，"
-        f"办理层级为市级、县级。您在{place[0]}，可到当地市或县（市、区）政务服务中心、"
-        "人社服务大厅的“一件事一次办”窗口办理，也可以通过省政务服务网或“冀时办”线上提交。",
+        "办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”；二、（五）办理层级："
+        f"市级、县级。{where}市或县（市、区）政务服务中心、"
+        f"人社服务大厅的“一件事一次办”窗口办理，也可以通过省政务服务网或“冀时办”线上提交。{origin}",
     )
 
 
@@ -219,6 +338,8 @@ def apply(question: str, today: date) -> list[Note]:
     person = situation_age.parse(text, today)
     if person is not None and _ASKS_IF.search(text) or person is not None and len(text) <= 16:
         notes.append(Note("age", "working_age", situation_age.note_text(person, today)))
+    elif _RETIRED.search(text) and _ASKS_IF.search(text):
+        notes.append(Note("age", "working_age", situation_age.RETIRED))
     if (_ASKS_IF.search(text) or not _ASKS_OTHER.search(text)) and (work := _work(text)):
         notes.append(work)
     if archive := _archive(text):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+import bot  # noqa: F401 - first, as in the bot process: aiogram's types are built when first used
 from dialogs.engine import Engine
 from dialogs.workdays import WorkCalendar
 from storage.blobs import BlobStore

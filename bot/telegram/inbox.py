@@ -56,6 +56,7 @@ class InboxProcessor:
         self.kick = asyncio.Event()
         self._chats: dict[int, asyncio.Task] = {}
         self._draining = False
+        self.handled = 0  # updates handed to the dispatcher by this process
 
     @property
     def bot_id(self) -> int:
@@ -130,7 +131,10 @@ class InboxProcessor:
 
     async def _handle(self, update_id: int, payload: str) -> None:
         update = Update.model_validate(json.loads(payload), context={"bot": self.bot})
-        await self.dp.feed_update(self.bot, update)
+        try:
+            await self.dp.feed_update(self.bot, update)
+        finally:
+            self.handled += 1
 
     async def _release(self, chat: int) -> None:
         async with self.sessionmaker() as db, db.begin():

@@ -1,0 +1,81 @@
+"""aiogram's Telegram types, built when first used rather than all at import.
+
+`aiogram.types` ends by calling `model_rebuild()` on each of its ~450 pydantic models, which builds
+every validator at import: ~3.5 s and ~100 MB on this project's machine (aiogram issues #1513,
+#1876), though a bot validates a few dozen of them. The models already declare `defer_build=True`;
+only that loop defeats it. `defer()` (run before aiogram is first imported) keeps the loop from
+building: the namespace it passes is kept, and a model's first validation (pydantic's deferred
+build) rebuilds it with that namespace. Validation and serialisation are pydantic's, unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pydantic import BaseModel
+
+_namespace: dict[str, Any] = {}  # aiogram.types' names, as its loop passes them
+_declared = BaseModel.__dict__["model_rebuild"]  # the classmethod itself, put back after the import
+_original = _declared.__func__
+
+
+def _aiogram_model(cls: type) -> bool:
+    return cls.__module__.startswith("aiogram.")
+
+
+def _deferring(cls, *, force=False, raise_errors=True, _parent_namespace_depth=2, _types_namespace=None):
+    """BaseModel.model_rebuild while aiogram is imported: its eager loop only records the namespace."""
+    if _types_namespace is not None and not force and _aiogram_model(cls) and not cls.__pydantic_complete__:
+        _namespace.update(_types_namespace)
+        return None
+    return _original(
+        cls,
+        force=force,
+        raise_errors=raise_errors,
+        _parent_namespace_depth=_parent_namespace_depth + 1,  # this frame is one more
+        _types_namespace=_types_namespace,
+    )
+
+
+def _with_namespace(cls, *, force=False, raise_errors=True, _parent_namespace_depth=2, _types_namespace=None):
+    """The rebuild of an aiogram model (first use): resolved against aiogram.types' names."""
+    return _original(
+        cls,
+        force=force,
+        raise_errors=raise_errors,
+        _parent_namespace_depth=0,
+        _types_namespace={**_namespace, **(_types_namespace or {})},
+    )
+
+
+def defer() -> bool:
+    """Import aiogram with its models' builds deferred; False (nothing changed) if it already was."""
+    if "aiogram" in sys.modules:
+        return False
+    BaseModel.model_rebuild = classmethod(_deferring)  # type: ignore[method-assign,assignment]
+    try:
+        import aiogram  # noqa: F401 - the import whose loop is deferred
+    finally:
+        BaseModel.model_rebuild = _declared  # type: ignore[method-assign]
+    if not _namespace:  # aiogram changed its loop: nothing was deferred, nothing to resolve
+        return False
+    # aiogram's model roots (the context controller under every type and method, Request, Response
+    # whose Response[list[Update]] parses getUpdates): each subclass's rebuild gets the namespace.
+    for root in BaseModel.__subclasses__():
+        if _aiogram_model(root):
+            root.model_rebuild = classmethod(_with_namespace)  # type: ignore[method-assign,assignment]
+    return True
+
+
+def pending() -> list[str]:
+    """The aiogram.types models not built yet (for tests and benches)."""
+    import aiogram.types
+
+    return [
+        name
+        for name in aiogram.types.__all__
+        if isinstance(m := getattr(aiogram.types, name), type)
+        and issubclass(m, BaseModel)
+        and not m.__pydantic_complete__
+    ]

@@ -5,7 +5,8 @@ Tuning data: the splits in bench_faq.SEEN (the "tune" split and the locked split
 run each). Any other split in the file (fresh, e.g. "locked-d") is filtered out before anything is
 scored, so the chosen values cannot depend on it.
 Objective: right answers over all in-scope questions, a wrong answer counting three times against
-and a confident answer to an out-of-scope question five times.
+and a confident answer to an out-of-scope question five times; also printed: the best point that
+answers no seen out-of-scope question confidently (the one to prefer when it costs little).
 Cross-validation: leave one seen split out, choose on the others, score the one left out; the
 pooled left-out figures are the held-out estimate (each grid point is scored once, per row).
 Run: python bench/calibrate_faq.py   (then copy the printed values into dialogs/faq.py)
@@ -25,8 +26,8 @@ from bench.bench_faq import SEEN, TODAY, judge  # noqa: E402
 from dialogs.faq import FaqIndex, load_bank  # noqa: E402
 from dialogs.helpdesk import respond  # noqa: E402
 
-NAMES = ("W_BM25", "W_UNKNOWN", "W_INTENT", "MIN_SCORE", "MIN_GAP", "PAIR_MIN", "WIDE_GAP")
-GRID = ((0.8, 1.2), (0.6,), (0.5, 1.0), (1.0, 1.1, 1.2), (0.06, 0.1), (1.1, 1.4), (0.5, 0.6, 0.8, 99.0))
+NAMES = ("W_BM25", "W_UNKNOWN", "W_INTENT", "MIN_SCORE", "MIN_GAP", "PAIR_MIN", "WIDE_GAP", "AGREE_SCORE")
+GRID = ((0.8, 1.2), (0.6,), (0.5, 1.0), (1.0, 1.1, 1.2), (0.06, 0.1), (1.1, 1.4), (0.5, 0.8, 99.0), (0.7, 99.0))
 
 
 def tally(marks: list[tuple[str, bool, bool, bool]], splits: set[str]) -> tuple[int, int, int, int, int]:
@@ -52,7 +53,8 @@ def main() -> None:
     index.warm_up()
     scored: dict[tuple[float, ...], list[tuple[str, bool, bool, bool]]] = {}
     for point in itertools.product(*GRID):
-        w_bm, w_unk, w_intent, min_score, min_gap, pair_min, wide_gap = point
+        w_bm, w_unk, w_intent, min_score, min_gap, pair_min, wide_gap, agree_score = point
+        index.agree_score = agree_score
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, index.weights[2]), min_score, min_gap
         index.w_unknown, index.w_intent, index.pair_min, index.wide_gap = w_unk, w_intent, pair_min, wide_gap
         scored[point] = [
@@ -81,6 +83,18 @@ def main() -> None:
         f"all seen splits: right {right}/{n}, wrong {wrong}, out-of-scope confident {false_conf}; "
         + " ".join(f"{k}={v}" for k, v in zip(NAMES, point, strict=True))
     )
+    # a confident wrong answer to an out-of-scope question is worse than a hand-off: the best point
+    # with none on any seen split, when there is one (prefer it when it differs little)
+    safe = [p for p in scored if tally(scored[p], set(splits))[3] == 0]
+    if safe:
+        point = max(safe, key=lambda p: tally(scored[p], set(splits))[0])
+        _, right, wrong, false_conf, n = tally(scored[point], set(splits))
+        print(
+            f"best with 0 out-of-scope confident: right {right}/{n}, wrong {wrong}; "
+            + " ".join(f"{k}={v}" for k, v in zip(NAMES, point, strict=True))
+        )
+    else:
+        print("no grid point keeps every seen out-of-scope question handed off")
 
 
 if __name__ == "__main__":

@@ -8,22 +8,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.outbox import dead_owners, owner_token
+from bot import outbox
+from bot.outbox import dead_owners, in_flight, owner_token
 from bot.pacing import Pacer
-from bot.telegram.render import send_body
+from bot.sending import RowSender, transactions
 from dialogs.clock import utcnow
 from storage.cases import Notifications
 from storage.helpdesk import Tickets
 from storage.models import Notification
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 LEASE = timedelta(seconds=60)
 BATCH = 30  # heads of 30 chats per round: one second of Telegram's overall limit
-RETRY_BASE = 5.0
 
 
 def markup(body: dict) -> InlineKeyboardMarkup | None:
@@ -79,34 +77,63 @@ class Notifier:
         self.sleep = sleep
         self.lease = lease
         self.batch = batch
+        self.rows = RowSender(
+            transactions(sessionmaker), self.owner, self.pacer, clock=clock, sleep=sleep, lease=outbox.LEASE
+        )
+        self._looked: datetime | None = None  # when overdue replies were last looked for
 
     async def send_round(self) -> int:
         """Claim and send one round; returns how many rows were claimed."""
-        now = self.clock()
-        async with self.sessionmaker() as db, db.begin():
-            repo = Notifications(db)
-            dead = dead_owners(await repo.owners(now), self.owner)
-            again, settled = await repo.settle_interrupted(now, dead)
-            if again:
-                log.warning("%d replies were being sent by a process that died: sent again", again)
-            if settled:
-                log.warning("%d notifications were being sent by a process that died: not sent again", settled)
-            rows = await repo.claim_heads(
-                self.owner,
-                now,
-                now + self.lease,
-                self.batch,
-                skip_chats=self.pacer.held(horizon=1.0),
-                dead=dead,
-                bot_id=self.bot.id,
-            )
-        rows.sort(key=lambda r: self.pacer.wait(r.chat_id))
-        for row in rows:
-            wait = self.pacer.wait(row.chat_id)
-            if wait > 0:
-                await self.sleep(wait)
-            await self._send(row)
+        now, held, ids = self.clock(), in_flight(self.owner), []
+        try:
+            async with self.sessionmaker() as db, db.begin():
+                repo = Notifications(db)
+                dead = dead_owners(await repo.owners(now), self.owner)
+                again, settled = await repo.settle_interrupted(now, dead)
+                if again:
+                    log.warning("%d replies were being sent by a process that died: sent again", again)
+                if settled:
+                    log.warning("%d notifications were being sent by a process that died: not sent again", settled)
+                await self._overdue(repo, now, dead, frozenset(held))
+                rows = await repo.claim_heads(
+                    self.owner,
+                    now,
+                    now + self.lease,
+                    self.batch,
+                    skip_chats=self.pacer.held(horizon=1.0),
+                    dead=dead,
+                    bot_id=self.bot.id,
+                )
+                ids = [r.id for r in rows]
+                held.update(ids)  # before the commit: this process's answers do not take them
+            rows.sort(key=lambda r: self.pacer.wait(r.chat_id))
+            for row in rows:
+                wait = self.pacer.wait(row.chat_id)
+                if wait > 0:
+                    await self.sleep(wait)
+                await self.rows.send(self.bot, row, gap=True)
+                held.discard(row.id)
+        finally:
+            held.difference_update(ids)
         return len(rows)
+
+    async def _overdue(self, repo: Notifications, now: datetime, dead: frozenset[str], busy: frozenset[int]) -> None:
+        """Once a lease: a WARNING when replies older than that are due yet held by a live sender that
+        is not sending them (#12: a chat's replies kept claimed by a live process). Ids and counts only."""
+        if self._looked is not None and now - self._looked < outbox.LEASE:
+            return
+        self._looked = now
+        rows, chats, oldest, holder = await repo.overdue_replies(now, now - outbox.LEASE, dead, busy)
+        if rows:
+            log.warning(
+                "%d replies in %d chats older than %ds held by a live sender, not sent (oldest #%s, by %s%s)",
+                rows,
+                chats,
+                outbox.LEASE.total_seconds(),
+                oldest,
+                holder,
+                " = this process" if holder == self.owner else "",
+            )
 
     async def drain(self, rounds: int = 100) -> int:
         """Rounds until nothing is due now (the CLI and tests)."""
@@ -133,33 +160,6 @@ class Notifier:
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
-
-    async def _send(self, row: Notification) -> None:
-        body, chat = row.body or {}, row.chat_id
-        async with self.sessionmaker() as db, db.begin():
-            if not await Notifications(db).sending(row.id, self.owner):
-                return  # the claim lapsed meanwhile and another sender has it
-        try:
-            await self.pacer.take(chat)
-            msg = await send_body(self.bot, int(chat), body)
-        except TelegramRetryAfter as e:
-            self.pacer.hold(chat, e.retry_after)
-            async with self.sessionmaker() as db, db.begin():
-                await Notifications(db).release(row.id, self.clock() + timedelta(seconds=e.retry_after))
-            return
-        except (TelegramAPIError, ValueError) as e:
-            log.warning("notification %s failed: %s", row.id, type(e).__name__)
-            give_up = row.attempts + 1 >= MAX_ATTEMPTS
-            retry_at = self.clock() + timedelta(seconds=RETRY_BASE * 2**row.attempts)
-            async with self.sessionmaker() as db, db.begin():
-                await Notifications(db).mark_failed(row.id, give_up=give_up, retry_at=retry_at)
-            return
-        self.pacer.sent(chat)
-        if body.get("kind") == "reply":
-            async with self.sessionmaker() as db, db.begin():
-                await Notifications(db).remove(row.id)
-        else:
-            await mark_sent(self.sessionmaker, row, msg.message_id)
 
 
 async def send_pending(bot: Bot, sessionmaker) -> int:

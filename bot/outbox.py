@@ -23,6 +23,17 @@ def owner_token() -> str:
     return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+_IN_FLIGHT: dict[str, set[int]] = {}
+
+
+def in_flight(owner: str) -> set[int]:
+    """The rows `owner`'s senders (its answers' ReplySender and its Notifier) hold in memory now, from
+    their claim until they are done with them. A row claimed by `owner` and not in here is held by no
+    one: its own senders may take it at once (storage.cases.Notifications.take_over_replies), where
+    waiting for its lease could stall the chat (#12). One set per owner token, so per process."""
+    return _IN_FLIGHT.setdefault(owner, set())
+
+
 def bodies(reply: Reply) -> list[dict[str, Any]]:
     """One JSON body per Telegram message of a reply (long texts split), as the outbox stores them."""
     chunks = split_text(reply.text)
@@ -46,7 +57,9 @@ def queue_replies(
     lease: timedelta = LEASE,
     bot_id: int | None = None,
 ) -> list[Notification]:
-    return [repo.queue(chat_id, body, owner, now + lease, bot_id) for reply in replies for body in bodies(reply)]
+    return [
+        repo.queue(chat_id, body, owner, now + lease, bot_id, now=now) for reply in replies for body in bodies(reply)
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -47,6 +48,10 @@ MIN_GAP = 0.1  # ... over the second-best entry
 # or: a lower score far ahead of every other entry (the question is about one entry only, in words
 # the bank has few of: 15个工作日 周六周日算不算)
 LOW_SCORE, WIDE_GAP = 0.7, 0.5
+# or: a middle score when both retrievers (BM25 on words, TF-IDF on character n-grams) put the same
+# entry first and the reranking keeps it there, clearly ahead (要不要带一寸照片: few of the bank's
+# words, but every view of the question points at one entry)
+AGREE_SCORE, AGREE_GAP = 0.7, 0.25
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
@@ -58,11 +63,17 @@ _MAX_CHARS = 300
 # clause boundaries: punctuation, a space between two Chinese clauses (typed instead of a comma),
 # and the words that join two questions
 _CLAUSES = re.compile(
-    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?"
+    r"[，,。？?！!；;\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|还有|另外|以及|和|跟|顺便问一?下?|再问一?下?|"
+    # a question particle with a second question typed straight after it (需要本人去吗要带身份证吗)
+    r"(?<=[吗呢])(?=[\u4e00-\u9fff]{2})"
 )
 
 
 _SUBJECT = re.compile(r"一件事|一次办")
+# what a question asks for by name: a question word and the thing after it, with the verb before
+# (网上申请要传哪些材料 asks for the materials; 提交之后都要经过哪些部门 for the departments)
+_FOCUS = re.compile(r"[\u4e00-\u9fff]{0,2}(哪些|哪几[个样种项类件]?|什么|啥|几个|几项|几样|多少)[\u4e00-\u9fff]{1,4}")
+FOCUS_MIN = 1.5  # the asked-for thing's own entry, added beside the best one when this sure
 
 
 def _key(question: str) -> str:
@@ -87,6 +98,8 @@ class FaqIndex:
         w_dept: float = W_DEPT,
         low_score: float = LOW_SCORE,
         wide_gap: float = WIDE_GAP,
+        agree_score: float = AGREE_SCORE,
+        agree_gap: float = AGREE_GAP,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
@@ -94,6 +107,7 @@ class FaqIndex:
         self.answer_weight = answer_weight
         self.w_dept = w_dept
         self.low_score, self.wide_gap = low_score, wide_gap
+        self.agree_score, self.agree_gap = agree_score, agree_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self._built = False
         self._changes = 0  # entry changes: a build that overlapped one is not taken as current
@@ -163,7 +177,7 @@ class FaqIndex:
                 self._postings[g].append((qi, v / norm))
         texts = [t for e in self._entries for t in (*e.questions, e.answer)]
         user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
-        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user])
+        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user], lambda w: normalize(w).strip())
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
@@ -222,9 +236,13 @@ class FaqIndex:
 
     def ranked(self, text: str) -> list[tuple[float, int]]:
         """(reranked score, entry index), best first: candidates of both retrievers, rescored."""
+        return self._rank(text)[0]
+
+    def _rank(self, text: str) -> tuple[list[tuple[float, int]], int | None]:
+        """The ranking and the entry both retrievers put first (None when they differ)."""
         terms = tokenize(text)
         if not terms or self._bm25 is None:
-            return []
+            return [], None
         bm = [float(s) for s in self._bm25.get_scores(terms)]
         if self._bm25_answers is not None and self.answer_weight:
             answers = self._bm25_answers.get_scores(terms)
@@ -260,12 +278,12 @@ class FaqIndex:
             )
             for i in pool
         ]
-        return sorted(scored, reverse=True)
+        return sorted(scored, reverse=True), agreed
 
     def _best(self, text: str, bar: float, wide: bool = False) -> tuple[float, int | None, bool, int | None]:
         """(score, best entry, confident, a runner-up just as sure: both are shown); `wide`: a
         lower score far ahead of the rest is sure too (for a whole question, not its clauses)."""
-        ranked = self.ranked(text)
+        ranked, agreed = self._rank(text)
         if not ranked:
             return 0.0, None, False, None
         score, top = ranked[0]
@@ -273,6 +291,8 @@ class FaqIndex:
         if score >= bar and score - second >= self.min_gap:
             return score, top, True, None
         if wide and score >= self.low_score and score - second >= self.wide_gap:
+            return score, top, True, None
+        if wide and top == agreed and score >= self.agree_score and score - second >= self.agree_gap:
             return score, top, True, None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
             return score, top, True, runner
@@ -324,9 +344,13 @@ class FaqIndex:
         more = self._clauses(text)
         if not confident and len(more) >= 2:  # each part is clear though the whole is not
             return FaqResult(more[0], score, True, "answered", tuple(more[1:]))
+        if not confident and (lead := self._question_clause(text)) is not None:
+            return lead
         entry = self._entries[top]
         if runner is not None:
             more = [self._entries[runner], *more]
+        if confident and (focus := self._focus(text)) is not None:
+            more = [*more, focus]
         return FaqResult(
             entry,
             score,
@@ -334,6 +358,31 @@ class FaqIndex:
             "answered" if confident else "low_confidence",
             tuple(e for e in dict.fromkeys(more) if e != entry) if confident else (),  # each shown once
         )
+
+    def _focus(self, text: str) -> FaqEntry | None:
+        """The entry of the thing a question names as what it asks for, when that phrase alone is
+        clearly one entry's and the question says more than the phrase."""
+        m = _FOCUS.search(unicodedata.normalize("NFKC", text))
+        if m is None or len(tokenize(m.group(0))) >= len(tokenize(text)):
+            return None
+        score, top, ok, _ = self._best(m.group(0), FOCUS_MIN)
+        return self._entries[top] if ok and score >= FOCUS_MIN and top is not None else None
+
+    def _question_clause(self, text: str) -> FaqResult | None:
+        """A question after statements of one's situation (俺在外地打工回不去，户口在沧州，线上能申请吗):
+        the one clause that asks, answered on its own when it is clear; the statements are left to
+        the situation notes."""
+        parts = [p for p in _CLAUSES.split(text) if p.strip()]
+        if len(parts) < 2:
+            return None
+        asking = [p for p in parts if looks_like_question(p)]
+        if len(asking) != 1 or asking[0] != parts[-1] or len(tokenize(asking[0])) < 2:
+            return None
+        score, top, ok, runner = self._best(asking[0], self.min_score)
+        if not ok or top is None:
+            return None
+        more = (self._entries[runner],) if runner is not None else ()
+        return FaqResult(self._entries[top], score, True, "answered", more)
 
     def _mixed(self, text: str) -> FaqResult | None:
         """Two questions in one, one the notice's and one not (多久办好 办完了一个月交多少社保): the

@@ -33,7 +33,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     (
         "pension_benefits",
         "养老金、退休待遇",
-        r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|"
+        r"养老金|退休金|养老待遇|待遇|领多少|拿多少|能领|领取|领钱|工龄|视同缴费|"
         r"办退休|退休手续|(几|多少)岁退休|什么时候退休|提前退休|可以退休|去世|过世|人死了|死后|丧葬|抚恤|"
         # after retirement: amounts and procedures are not here; "can I still register" is
         # (延迟退休以后 is the reform of the retirement age, which the working-age condition applies)
@@ -44,7 +44,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     (
         "contribution_amount",
         "缴费金额、基数和档次",
-        r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次)|(社保|医保|养老).{0,8}多少钱|"
+        r"(交|缴|扣).{0,8}多少(?!份|个|页|张|项|次|天|日|工作日|时间)|(社保|医保|养老).{0,8}多少钱|"
         r"(基数|档次|标准|比例|费率).{0,4}(多少|哪些|最低|最高|怎么选|选哪|是多少|怎么定|怎么算|可以选|区别)|"
         r"(基数|档次|缴费标准|费率).{0,6}(涨|降|调整|调了|变了|变没变)|(最低|最高|最便宜|最少|低|高)的?一?(档|档次|基数)|"
         r"(几个|哪些|哪几个?|什么)(档次|档)|哪个档次|档次.{0,2}好|"
@@ -57,6 +57,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "缴费方式和渠道",
         rf"(每|一)个?(月|年).{{0,6}}(交|缴费)|补缴|补交|断缴|断交|停保|退保|欠费|"
         rf"{_INSURANCE}.{{0,6}}(停了|断了|中断|没(交|缴)|续上|接上|续交|续保|补上)|按月交|按年交|一次.{{0,2}}交.{{0,2}}几年|"
+        rf"往前补|倒补|扣费|扣款|扣钱|扣不(了|上|成|出)|{_INSURANCE}.{{0,8}}(从|自)?(哪个月|几月|什么时候|啥时候|哪天)(开始|起)?(算|交|扣|缴|生效|起算)|"
         rf"(怎么|如何|在哪|去哪|哪里|什么时候|啥时候|咋)(缴费|缴纳|交社保|交医保)|缴费(方式|渠道|时间|日期|记录|凭证|明细)|"
         rf"{_INSURANCE}(?!登记|参保登记|变更登记|费申报|参保信息|参保区划|缴费基数或档次).{{0,10}}"
         rf"(?<!不|没)(?<!登记)(交|缴|扣)(?!{_HANDED_IN}|费?(基数|档次))|"
@@ -96,10 +97,23 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"公租房|廉租房|创业.{0,4}(政策|扶持|资金)|(推荐|介绍).{0,3}工作|换个?工作|招聘|培训|"
         r"政策.{0,4}(到期|有效期|截止|结束|取消|还有吗)",
     ),
+    # what happens after a refusal (appeal, review, reapplying): the notice describes the procedure
+    # up to the departments' decision, not remedies against it
+    (
+        "after_refusal",
+        "审核未通过、撤回、修改和申诉",
+        r"申诉|复议|行政诉讼|起诉|被(拒|驳回|退回|打回)|驳回|打回来|不予(受理|通过|办理|登记|批准)|"
+        r"(没|不|未)(通过|批准|批下来|给办)(的话)?.{0,4}(咋办|怎么办|怎么弄|咋整|能不能|能|可以|还能|再|会)|"
+        r"(审核|审批|申请)(没|不|未)过|"
+        # taking back or cancelling what was submitted
+        r"撤回|撤销|撤掉|反悔|取消(申请|登记)|想取消|"
+        # changing what was chosen or submitted afterwards
+        r"(选|填|交|提交|登记|报)(完|好|了|上去|错)了?.{0,6}(能|可以|还能|咋|怎么|能不能)(改|修改|更改|变更|换)",
+    ),
     (
         "service_desk",
         "办理进度、电话和办公时间",
-        r"进度|查询|查不到|预约|排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
+        r"进度|查询|查不到|预约|^(?!.*(窗口.{0,4}窗口|挨个|各个窗口|几个窗口|每个窗口|多个窗口)).*?排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
         r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
@@ -109,7 +123,15 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "platform_use",
         "线上平台账号和使用",
         r"密码|登不上|登录不了|登录不上|登不进|进不去|注册不了|验证码|闪退|打不开|"
+        r"(怎么|如何|咋|在哪)注册|注册账号|实名认证|认证不了|认证不通过|"
         r"(文件|照片|图片|pdf|扫描件).{0,6}(多大|大小|兆|超过|太大)|几兆|多少兆|多少m(?![a-z])",
+    ),
+    # asking the help desk to do something for one (帮我查查档案在哪, 帮我填一下表): it answers what
+    # the notice says, it does not look up or fill in anything
+    (
+        "do_for_me",
+        "代查、代填等个人事务",
+        r"(帮|替)(我|俺)(查|找|填|写|弄|问问|问一下|下载|改|算)",
     ),
     (
         "proxy",
@@ -118,7 +140,12 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"本人(去|来|到场|到现场)(?!.{0,3}签)|不是本人",
     ),
     # the form asks for the receiving institution's number; where to look it up the notice does not say
-    ("institution_code", "转入机构编号的查询", r"编号.{0,6}((去|在|上|到|从)(哪|什么地方)|查|找|问谁|谁(给|知道))"),
+    (
+        "institution_code",
+        "转入机构编号和代理机构的查询",
+        r"编号.{0,6}((去|在|上|到|从)(哪|什么地方)|查|找|问谁|谁(给|知道))|编号是?多少|"
+        r"(代理机构|社保代理).{0,4}(有哪些|哪家|哪个好|推荐|怎么找|找谁|在哪)",
+    ),
     (
         "employer_dispute",
         "劳动争议和用人单位",
@@ -135,11 +162,13 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         "其他证件和事项",
         r"营业执照|工商注册|(注册|成立|开办)(公司|企业)|(公司|企业)注册|(开|注册|申请|成立)一?个?(个体户|个体工商户|公司|企业|店).{0,6}(手续|流程|执照|许可|材料|要|证)|"
         r"(身份证|驾驶证|驾照|护照|结婚证|离婚证).{0,4}(丢|补|挂失|换领|换证|过期|到期|办)|(补办|换领|挂失).{0,3}身份证|"
-        r"(户籍|出生|死亡|无犯罪|犯罪记录|收入|婚姻|独生子女|居住|在职|工作)证明|个人账户|继承|余额|"
+        r"(户籍|出生|死亡|无犯罪|犯罪记录|收入|婚姻|独生子女|居住|在职|工作|灵活就业|就业|参保|登记)证明|个人账户|继承|余额|"
+        # a proof of having registered, and the fees other bodies charge (档案管理费)
+        r"(办|登记|弄)(完|好|了).{0,6}(开|打印|出具|给).{0,4}(证明|凭证)|(管理|存档|保管|托管)费|"
         r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
         r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
-        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)",
+        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)",
     ),
     (
         # the notice says what to bring and fill in, not how to replace what is lost
@@ -165,6 +194,7 @@ _FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself cos
 _EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
 LABELS = {topic: label for topic, label, _ in TOPICS}
 LABELS["other_region"] = "其他省市的规定"
+LABELS["archive_transfer"] = "省外档案转入的手续"
 
 # another province's own procedure (not an archive kept there, not a person from there)
 _SERVICE_FEE = re.compile(r"手续费|工本费|服务费|邮寄费|快递费|邮费|收费|收不收|要钱吗|花钱")
@@ -180,7 +210,53 @@ def _region():
     return _place_re()
 
 
+# another place's rules set beside Hebei's (北京那边…跟河北一样不): naming Hebei does not make it ours
+_COMPARED = re.compile(r"一样|相同|不同|区别|差别|差不多|有啥不|比(河北|这边|咱|我们|起来)")
+_HEBEI = re.compile(r"河北|这边|咱省|本省|我省|咱这|咱们这")
+# an archive kept outside the province, asked how to move it here: the transfer procedure itself
+_MOVE_HOW = re.compile(
+    r"(怎么|咋|如何|怎样)(才能)?.{0,4}(转|调|迁|弄)|(转|调|迁).{0,10}(手续|流程|步骤|怎么办|咋办|怎么弄)"
+)
+
+
+def _outside_places(text: str) -> list[re.Match[str]]:
+    """Places outside Hebei named as places (not a person's origin: 户口河南的, 河南人)."""
+    pattern, names = _region()
+    out = []
+    for m in pattern.finditer(text):
+        full, in_hebei = names[m.group(0)]
+        if in_hebei:
+            continue
+        if _FROM_THERE.match(text[m.end() :]) or _REGISTERED_THERE.search(text[max(0, m.start() - 4) : m.start()]):
+            continue
+        out.append(m)
+    return out
+
+
+def _archive_from_outside(text: str) -> bool:
+    return "档" in text and bool(_MOVE_HOW.search(text)) and bool(_outside_places(text))
+
+
+# a place named as "that side" (江苏那边要档案吗): its own practice, not where one is (在北京那边上班)
+_THAT_SIDE = re.compile(r"^(那边|那里|那儿|那块)")
+_BEING_AT = re.compile(r"(在|去|回|到|从|来自|跑)$")
+
+
+def _compared_with_hebei(text: str) -> bool:
+    places = [m for m in _outside_places(text) if m.group(0) not in ("外省", "省外", "外地")]
+    if any(
+        _THAT_SIDE.match(text[m.end() :]) and not _BEING_AT.search(text[max(0, m.start() - 2) : m.start()])
+        for m in places
+    ):
+        return True
+    if "档" in text or not _COMPARED.search(text) or not _HEBEI.search(text):
+        return False
+    return bool(places)
+
+
 def _other_region(text: str) -> bool:
+    if _compared_with_hebei(text):
+        return True
     if "档" in text or _HOME.search(text):
         return False
     pattern, names = _region()
@@ -196,8 +272,20 @@ def _other_region(text: str) -> bool:
     return False
 
 
+# a class that a question names only as the person's circumstance, then asks whether it can still
+# register (已经退休领养老金了还能办吗 asks the working-age condition; 办了还能领养老金吗 does not)
+_UNLESS = {
+    "pension_benefits": re.compile(
+        r"(养老金|退休金|退休|待遇)了?.{0,6}(还能|还可以|能不能|可不可以|可以|能)(办|登记|参加|申请)"
+        r"(灵活就业|这个|吗|不|么|登记|$)"
+    ),
+}
+
+
 def _first_class(text: str, fees: bool) -> str | None:
     for name, pattern in _EACH:
+        if name in _UNLESS and _UNLESS[name].search(text):
+            continue
         if (fees or name not in _FEE_CLASSES) and pattern.search(text):
             return "other_documents" if name == "other_documents_generic" else name
     return None
@@ -208,6 +296,8 @@ def topic(text: str) -> str | None:
     raw = unicodedata.normalize("NFKC", text).lower()
     fees = not _SERVICE_FEE.search(raw)
     found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
+    if found is None and _archive_from_outside(raw):
+        return "archive_transfer"
     return found or ("other_region" if _other_region(raw) else None)
 
 

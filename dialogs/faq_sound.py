@@ -15,7 +15,7 @@ import re
 import sys
 import unicodedata
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def _keys(word: str, table: Readings) -> list[tuple[str, ...]]:
 class Homophones:
     """Bank words by sound; `correct` replaces unknown stretches of a question that sound like one."""
 
-    def __init__(self, words: Iterable[str], known: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], known: Iterable[str], same: Callable[[str], str] | None = None) -> None:
         self._table = readings()
         self._known_bigrams = {t[i : i + 2] for t in known for i in range(len(t) - 1)}
         by_sound: dict[tuple[str, ...], set[str]] = {}
@@ -102,8 +102,10 @@ class Homophones:
             for key in _keys(w, self._table):
                 by_sound.setdefault(key, set()).add(w)
         self._vocab = {w for w in words if len(w) in _LENGTHS}
-        # a sound two bank words share says nothing about which was meant
-        self._words = {k: next(iter(ws)) for k, ws in by_sound.items() if len(ws) == 1}
+        # a sound two bank words share says nothing about which was meant, unless they are spellings
+        # of one word (`same`: 身份证 and 身分证 both read as the notice's 居民身份证)
+        same = same or (lambda w: w)
+        self._words = {k: min(ws) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1}
 
     def _crosses(self, text: str, start: int, end: int) -> bool:
         """Whether a bank word in `text` overlaps [start, end) and reaches outside it."""

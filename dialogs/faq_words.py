@@ -73,7 +73,20 @@ CANONICAL: dict[str, tuple[str, ...]] = {
         "牵头",
         "谁管",
     ),
-    "办理地点": ("在哪办", "去哪办", "哪里办", "去哪", "哪儿办", "在哪儿办", "到哪去"),
+    "办理地点": (
+        "在哪办",
+        "去哪办",
+        "哪里办",
+        "去哪",
+        "哪儿办",
+        "在哪儿办",
+        "到哪去",
+        "去哪儿",
+        "到哪儿",
+        "哪儿交",
+        "哪里交",
+        "在哪交",
+    ),
     "手机号码": ("手机号", "电话号码"),
     "线上": ("网上", "手机上", "在线", "冀时办app", "不用跑", "不去现场", "不想跑", "网办", "手机"),
     "窗口": ("线下", "现场", "大厅", "柜台"),
@@ -125,6 +138,12 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     # "does it cost anything?" is about the service fee; "how much / how to pay" is not
     (re.compile(r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)"), " 收费 "),
     (re.compile(r"谁可以|谁能"), " 哪些人 "),
+    # who takes in or reviews the materials (材料是谁统一收, 谁来审): the department in charge
+    (re.compile(r"(是|由|归)?谁(来|给|统一|负责)?(收|审|管|受理|录入|汇总)"), " 负责部门 "),
+    # a department named as the one that takes the materials in (材料是人社收还是税务收)
+    (re.compile(r"(人社|医保|税务)(部门|局)?(来|统一|负责)?收(?!费|钱|取费|不收)"), r" \1 负责部门 "),
+    # an ID photo is a document brought along, not a photo uploaded (一寸照片, 证件照)
+    (re.compile(r"[一二两1-2]寸的?(照片|照|相片)|证件照|免冠照片?|寸照"), " 寸照 材料 "),
     # "basic" alone is emphasis (基本条件, 基本要求), not 基本医疗保险 / 基本养老保险 / 个人基本信息
     (re.compile(r"基本(?!医疗|养老|信息)|最基本"), " "),
     # "without running around" is about going online, not about errand runners (跑腿)

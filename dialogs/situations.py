@@ -39,7 +39,13 @@ _ASKS_IF = re.compile(
     r"够条件|可以|行吗|行不|能行|中不中|中吗|成不|勾|选|能不能|能吗|能不|够格|资格|来得及|"
     r"(能|可以)?走(这个|这|得了|不了|吗)|能(申请|参加|报)|适用|沾边|让办|"
     # the working-age condition asked about directly
-    r"年龄内|劳动年龄|超龄|超岁数|到.{0,2}退休|退休年龄|够岁数|岁数够"
+    r"年龄内|劳动年龄|超龄|超岁数|到.{0,2}退休|退休年龄|够岁数|岁数够|"
+    # whether the conditions are met: 俩条件都够不够, 满足吗, 达不达标
+    r"够不够|够吗|够不|满足|达标|达不达|合格|条件.{0,4}(够|齐|行)"
+)
+# retired already: past the retirement age (not 快退休了, 退休以后怎么办 …)
+_RETIRED = re.compile(
+    r"(已经|早就|早|都|刚)(办了?)?退休|已退休|(?<![快要就将该])退休了|退了休|(领|拿)(上)?(了)?(养老金|退休金)"
 )
 _ASKS_OTHER = re.compile(r"[?？吗呢]|怎么|什么|啥|哪|多少|几|谁|(.)不\1")  # a bare statement asks about itself
 
@@ -47,7 +53,8 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
         re.compile(
             r"快递(?!费|寄|过来|过去)|外卖|骑手|送餐|配送|网约车|滴滴|货拉拉|代驾|主播|直播|带货|闪送|(?<![不少用])跑腿|美团|饿了么|"
-            r"网店|微商|平台|电商|抖音|快手|淘宝|拼多多|跑单|众包|顺风车|顺丰|达达|京东|曹操|花小猪|嘀嗒|哈啰"
+            r"网店|微商|平台|电商|抖音|快手|淘宝|拼多多|跑单|众包|顺风车|顺丰|达达|京东|曹操|花小猪|嘀嗒|哈啰|"
+            r"网红|网文|写小说|剪视频|视频博主|博主|up主"
         ),
         "新就业形态就业人员",
         "",
@@ -59,7 +66,7 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
     ),
     (
         re.compile(
-            r"个体户|个体工商户|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
+            r"个体|小卖部|小店|(开|干|经营)了?[一个家间]*.{0,4}(店|铺|馆|超市|摊)|"
             r"修车铺|美甲|理发"
         ),
         "无雇工的个体工商户",
@@ -78,9 +85,34 @@ _WORK: tuple[tuple[re.Pattern[str], str, str], ...] = (
 _HIRES = re.compile(r"雇了|雇人|雇[一两二三四五六七八九十\d]+个|请了.{0,3}人|招了|有.{0,3}(员工|伙计|帮工)")
 _NO_HIRE = re.compile(r"没雇|不雇|没有雇|就我自己|我一个人|一个人|自己干|夫妻")
 _EMPLOYEE = re.compile(r"(公司|单位|厂里?).{0,6}(上班|交社保|缴社保|给交|参保)")
+# a job one had before (以前在厂里当工人, 原来在公司上班): not itself one of the situations
+_FORMER = re.compile(
+    r"(以前|之前|原来|过去|早先|早年|前些年|原先)(是|在|给|跟)?.{0,6}(厂|公司|单位|工地|企业|国企|机关|工厂|车间)"
+    r".{0,6}(上班|当|干|做|工作|打工|上岗)|下岗|(厂子?|公司|单位)(倒闭|黄了|裁员|关门|没了)"
+)
+
+
+# any other work one says one does (我在工地干活, 我是卖菜的, 俺开大车, 我当保安): the notice's
+# fourth situation, unless an employer insures them; not the notice's own things (开证明, 送材料)
+_DOES = re.compile(
+    r"(我|俺|本人|自己|老公|媳妇|爱人|我爸|我妈|他|她)(现在|目前|平时|一直|主要|就|也|是|在家|网上|线上|手机上)*"
+    r"(在[\u4e00-\u9fff]{1,6}(打工|干活|上班|做事|帮工|干)|(在[\u4e00-\u9fff]{1,3})?"
+    r"(开|跑|当|做|干|卖|送|修|收|养|种|拉|搞|给人|帮人)"
+    r"(?!证明|材料|资料|介绍信|表|档案|申请|登记|手续|合同|社保|医保|身份证|户口|照片|东西|"
+    r"[不了完错好到过个趟腿时天啥嘛什么定清改老类]|[一几两三四](趟|次|回|遍|个))"
+    r"[\u4e00-\u9fff]{1,4})"
+)
 
 
 def _work(text: str) -> Note | None:
+    if _FORMER.search(text) and not any(p.search(text) for p, _, _ in _WORK):
+        return Note(
+            "work",
+            "situations",
+            f"{SITUATIONS}您说的以前在单位的工作不决定办理情形，要看您现在的就业情况：现在属于上述情形之一的"
+            "（例如打零工、开个体店、跑外卖或其他灵活就业），可以按灵活就业办理；现在仍在用人单位就业并由单位参保的，"
+            "不在上述情形之中。",
+        )
     if _EMPLOYEE.search(text) and not any(p.search(text) for p, _, _ in _WORK):
         return Note(
             "work",
@@ -99,6 +131,14 @@ def _work(text: str) -> Note | None:
                 f"{SITUATIONS}通知所列的是“无雇工的”个体工商户；有雇工的个体工商户不在所列情形之中，请向办理窗口咨询。",
             )
         return Note("work", "situations", f"{SITUATIONS}您说的“{said}”，通常对应其中的“{category}”。{caveat}")
+    if (m := _DOES.search(text)) is not None:
+        said = m.group(3)
+        return Note(
+            "work",
+            "situations",
+            f"{SITUATIONS}您说的“{said}”，不是受雇于用人单位并由单位参保的，通常对应其中的“在我省的其他灵活就业人员”；"
+            "如果用人单位已为您参加基本养老保险，则不属于上述情形。",
+        )
     return None
 
 
@@ -233,12 +273,12 @@ _FROM_THERE = re.compile(r"(户口|户籍|籍贯|老家)(是|在|落在|属于|�
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 
 
-def _where_they_are(text: str) -> tuple[str | None, str | None, bool]:
+def _where_they_are(text: str) -> tuple[str | None, str | None, bool, str | None]:
     """(the Hebei place they are in, the province or city outside Hebei their household is
-    registered in, whether the Hebei place is said as where they are: 在保定, 去县里): clauses
-    about the archive are left to the archive note."""
+    registered in, whether the Hebei place is said as where they are: 在保定, 去县里, the Hebei
+    place their household is in): clauses about the archive are left to the archive note."""
     pattern, names = _place_re()
-    here = home = None
+    here = home = hebei_home = None
     being = False
     for clause in _CLAUSE.split(text):
         if _ARCHIVE_AT.search(clause):
@@ -248,14 +288,29 @@ def _where_they_are(text: str) -> tuple[str | None, str | None, bool]:
             before = clause[max(0, m.start() - 4) : m.start()]
             if _FROM_THERE.search(before):
                 home = home or (None if in_hebei else full)
+                if in_hebei and full:
+                    hebei_home = hebei_home or full
                 continue
             if in_hebei and full and full not in ("省内", "河北省") and here is None:
                 here, being = full, bool(_BEING_THERE.search(before))
-    return here, home, being
+    return here, home, being, hebei_home
+
+
+# away from home (在外地打工回不去): whether it can be done without going back
+_AWAY = re.compile(r"外地|外省|省外|回不去|回不来|不在(家|当地|本地|河北|老家)|人不在")
+_ONLINE = re.compile(r"线上|网上|手机|在线|冀时办|政务服务网|远程|不回去|不用回")
 
 
 def _place(text: str) -> Note | None:
-    here, home, being = _where_they_are(text)
+    here, home, being, hebei_home = _where_they_are(text)
+    if not here and hebei_home and _AWAY.search(text) and (_ONLINE.search(text) or _ASKS_THERE.search(text)):
+        return Note(
+            "place",
+            "online",
+            f"办事指南 五、（一）1. 线上线下受理：申请人可以通过省政务服务网或“冀时办”移动端上传申报材料和申报表单。"
+            f"您户籍在{hebei_home}、人在外地的，可以选择线上提交；线下办理的，到市县政务服务中心、"
+            "人社服务大厅的“一件事一次办”窗口。",
+        )
     asks_there = bool(_ASKS_THERE.search(text))
     if not here and not (home and asks_there):
         return None
@@ -283,6 +338,8 @@ def apply(question: str, today: date) -> list[Note]:
     person = situation_age.parse(text, today)
     if person is not None and _ASKS_IF.search(text) or person is not None and len(text) <= 16:
         notes.append(Note("age", "working_age", situation_age.note_text(person, today)))
+    elif _RETIRED.search(text) and _ASKS_IF.search(text):
+        notes.append(Note("age", "working_age", situation_age.RETIRED))
     if (_ASKS_IF.search(text) or not _ASKS_OTHER.search(text)) and (work := _work(text)):
         notes.append(work)
     if archive := _archive(text):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, distinct, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from dialogs.clock import utcnow
 from storage.models import Applicant, Application, Delivery, DepartmentCase, Notification, Staff
 from storage.repos import OPEN_REPLIES, OPEN_REPLY
 
@@ -242,12 +243,19 @@ class Notifications:
     # owner is known dead (`dead`). A row left in "sending" by a dead sender is not sent again: Telegram
     # has no idempotency key, so an interrupted call may or may not have been delivered.
     def queue(
-        self, chat_id: int | str, body: dict[str, Any], owner: str, until: datetime, bot_id: int | None = None
+        self,
+        chat_id: int | str,
+        body: dict[str, Any],
+        owner: str,
+        until: datetime,
+        bot_id: int | None = None,
+        now: datetime | None = None,
     ) -> Notification:
         """A message written in the caller's transaction, already claimed by its writer (who sends it
         right after the commit); if the writer dies, the claim lapses and another sender (of the same
         bot, when `bot_id` is given) takes it."""
         row = Notification(
+            created_at=now or utcnow(),
             channel="telegram",
             chat_id=str(chat_id),
             body=body,
@@ -275,6 +283,17 @@ class Notifications:
             self._lapsed(now, dead),
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
         )
+
+    def _takeable(self, now: datetime, dead: frozenset[str], owner: str, busy: frozenset[int]):
+        """Claimable, or claimed by `owner` itself but in none of its sends (`busy`: the rows its
+        senders hold in memory), e.g. left by a send of that process that failed half-way."""
+        idle_mine = and_(
+            Notification.claimed_by == owner,
+            Notification.id.not_in(sorted(busy)) if busy else true(),
+            Notification.status == "pending",
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
+        return or_(self._claimable(now, dead), idle_mine)
 
     async def owners(self, now: datetime) -> list[str]:
         """Owners holding live claims (the caller tells which of them are dead)."""
@@ -351,14 +370,14 @@ class Notifications:
         return await self._claim(ids, owner, now, until, dead)
 
     async def _claim(
-        self, ids: list[int], owner: str, now: datetime, until: datetime, dead: frozenset[str]
+        self, ids: list[int], owner: str, now: datetime, until: datetime, dead: frozenset[str], takeable=None
     ) -> list[Notification]:
         if not ids:
             return []
         claimed = list(
             await self.db.scalars(
                 update(Notification)
-                .where(Notification.id.in_(ids), self._claimable(now, dead))
+                .where(Notification.id.in_(ids), self._claimable(now, dead) if takeable is None else takeable)
                 .values(claimed_by=owner, claimed_until=until)
                 .returning(Notification.id)
                 .execution_options(synchronize_session=False)
@@ -391,26 +410,60 @@ class Notifications:
         until: datetime,
         dead: frozenset[str],
         bot_id: int | None = None,
+        busy: frozenset[int] = frozenset(),
     ) -> list[Notification] | None:
-        """The chat's earlier replies still open, claimed for `owner` to send first; None if another live
-        sender holds one of them (then later replies must wait behind it)."""
+        """The chat's earlier replies still open, claimed for `owner` to send first; None, and none of
+        them claimed, if one is not to be sent now: held by another live sender or by one of `owner`'s
+        own sends (`busy`), or due later (then the later replies wait behind it, and whoever holds it
+        goes on with the chat's next row at once, not after a lease). The rows are locked while
+        checked, skipping (and so giving way to) any another sender is locking (SQLite: BEGIN
+        IMMEDIATE), so a claim in between cannot make the take-over partial."""
         await self.settle_interrupted(now, dead)
-        ids = list(
-            await self.db.scalars(
-                select(Notification.id)
-                .where(
-                    Notification.channel == "telegram",
-                    Notification.chat_id == chat_id,
-                    Notification.kind == "reply",
-                    Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
-                    Notification.status.in_(OPEN),
-                    Notification.id < before_id,
-                )
-                .order_by(Notification.id)
-            )
+        earlier = and_(
+            Notification.channel == "telegram",
+            Notification.chat_id == chat_id,
+            Notification.kind == "reply",
+            Notification.bot_id.is_(None) if bot_id is None else Notification.bot_id == bot_id,
+            Notification.status.in_(OPEN),
+            Notification.id < before_id,
         )
-        rows = await self._claim(ids, owner, now, until, dead)
-        return rows if len(rows) == len(ids) else None
+        locked = select(Notification.id).where(earlier).order_by(Notification.id)
+        ids = list(await self.db.scalars(locked.with_for_update(skip_locked=True)))
+        takeable = self._takeable(now, dead, owner, busy)
+        blockers = select(func.count()).select_from(Notification).where(earlier, ~takeable)
+        if len(ids) < (await self.db.scalar(select(func.count()).select_from(Notification).where(earlier)) or 0):
+            return None  # another sender is claiming one of them right now
+        if not ids:
+            return []
+        if await self.db.scalar(blockers):
+            return None
+        return await self._claim(ids, owner, now, until, dead, takeable)
+
+    async def overdue_replies(
+        self, now: datetime, since: datetime, dead: frozenset[str], busy: frozenset[int] = frozenset()
+    ) -> tuple[int, int, int | None, str | None]:
+        """Replies open since before `since`, due now, and claimed by a sender that is alive (not in
+        `dead`) yet not sending them (not in `busy`, the rows the caller's own process is sending):
+        (rows, chats, the oldest's id, who holds it)."""
+        due = and_(
+            Notification.kind == "reply",
+            Notification.status.in_(OPEN),
+            Notification.created_at < since,
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            ~self._lapsed(now, dead),
+            Notification.id.not_in(sorted(busy)) if busy else true(),
+        )
+        rows, chats = (
+            await self.db.execute(select(func.count(), func.count(distinct(Notification.chat_id))).where(due))
+        ).one()
+        if not rows:
+            return 0, 0, None, None
+        oldest = (
+            await self.db.execute(
+                select(Notification.id, Notification.claimed_by).where(due).order_by(Notification.id).limit(1)
+            )
+        ).one()
+        return rows, chats, oldest[0], oldest[1]
 
     async def sending(self, notification_id: int, owner: str) -> bool:
         """Committed just before the call to Telegram; False if the claim was lost meanwhile."""

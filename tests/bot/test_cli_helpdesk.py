@@ -15,7 +15,7 @@ from dialogs.helpdesk import respond
 from storage.models import Applicant, FaqAddition, Ticket
 from storage.uow import UnitOfWork
 
-UNSURE = "结果多会能出来呀"
+UNSURE = "审批结果多会能有信儿"
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from tests.conftest import NOW
 from tests.scripts import ELIGIBILITY, FORM
 
 HELPDESK, APPLICANT = -501, 111
-UNSURE = "结果多会能出来呀"  # a deadline question in words the bank does not know
+UNSURE = "审批结果多会能有信儿"  # a deadline question in words the bank does not know
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ async def test_faq_add_with_an_entry_makes_the_question_a_wording_of_it(desk):
 
 async def test_faq_report_groups_hand_offs_by_likely_entry(desk):
     await drive(desk, [("text", "/start")], uid=301)
-    for question in (UNSURE, "审批结果多会能有信儿", "公积金怎么提取", "登记以后还能反悔吗？"):
+    for question in (UNSURE, "这事多会能落地", "公积金怎么提取", "办理结果会短信通知吗？"):
         await desk.feed(f.text_update(question, uid=301))
     services = SimpleNamespace(sessionmaker=desk.sm, faq=desk.faq)
     report = await faq_report(services, days=30, now=NOW)

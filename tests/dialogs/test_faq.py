@@ -224,12 +224,12 @@ def test_counts_in_chinese_numerals_are_digits() -> None:
 
 def test_variants_make_a_question_answerable_by_an_existing_entry() -> None:
     idx = FaqIndex(load_bank())
-    question = "结果多会能出来呀"
+    question = "审批结果多会能有信儿"
     assert not idx.answer(question).confident
     assert idx.add_variant("deadline", question) and not idx.add_variant("nope", question)
     result = idx.answer(question)
     assert result.confident and result.entry is not None and result.entry.id == "deadline"
-    assert idx.candidate("审批结果多会能有信儿") is not None
+    assert idx.candidate("结果多会能出来呀") is not None
 
 
 def test_two_entries_equally_sure_are_both_shown_rather_than_handed_off() -> None:
@@ -381,3 +381,124 @@ def test_the_matter_itself_asked_about(index: FaqIndex, question: str) -> None:
     result = index.answer(question)
     assert result.confident and {e.id for e in result.entries} <= {"matters", "one_visit"}
     assert index.answer("一件事一次办").reason == "empty"  # the name alone asks nothing
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # another province's rules set beside Hebei's: naming Hebei does not make them the notice's
+        ("天津那边办灵活就业跟咱河北一样吗", "other_region"),
+        ("上海的灵活就业登记和河北有什么区别", "other_region"),
+        # an archive kept outside the province, asked how to move it here: the transfer procedure
+        ("档案在山东老单位，怎么转到河北来", "archive_transfer"),
+        ("我的档案放在北京，调回河北要走什么流程", "archive_transfer"),
+        # remedies after a refusal
+        ("申请被驳回了怎么办", "after_refusal"),
+        ("没通过的话能不能再申请一次", "after_refusal"),
+        ("对审核结果不服可以复议吗", "after_refusal"),
+        ("交上去以后还能撤回不", "after_refusal"),
+        ("河北跟内蒙古的灵活就业政策差别大吗", "other_region"),
+        # a proof of the registration, other bodies' fees, years of service: not the notice's
+        ("登记好了能给开个灵活就业证明吗", "other_documents"),
+        ("人才中心的存档费谁交", "other_documents"),
+        ("下岗前的工龄还算不算", "pension_benefits"),
+        ("审核不过的原因会告诉我吗", "after_refusal"),
+        ("山西那边灵活就业要档案吗", "other_region"),  # "that side": the other province's practice
+        ("能不能帮我查查我的档案在哪", "do_for_me"),
+        ("信息提交了以后还能改吗", "after_refusal"),
+        ("医保从哪个月开始扣", "payment"),
+        ("开户行写错了钱扣不上怎么办", "payment"),
+        ("附近的社保代理机构有哪些", "institution_code"),
+        ("冀时办怎么注册", "platform_use"),
+        ("档案里面都有什么", "other_documents"),
+    ],
+)
+def test_other_places_archive_transfers_and_appeals_are_handed_off(
+    index: FaqIndex, question: str, expected: str
+) -> None:
+    assert topic(question) == expected
+    assert not index.answer(question).confident
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "外省的档案能转过来办吗",  # whether an outside archive meets the condition: the notice's
+        "审核通过了会通知吗",
+        "户口河南的，在廊坊能办吗",
+        "都退休了，还能办这个吗",  # retirement as the circumstance, asking the working age
+        "到了大厅要挨个窗口排队吗",  # several windows: the notice's one-window rule, not the queue
+        "档案在北京那边，能办吗",  # where the archive is: the archive condition
+        "交上去多少天能批",  # a count of days is the time limit, not an amount paid
+        "给我看看介绍信的样子",
+        "十五个工作日是从哪天开始算",
+        "转入机构编号是什么东西",
+        "填错了会有什么后果",
+    ],
+)
+def test_lookalikes_of_the_new_scope_classes_stay_in_scope(question: str) -> None:
+    assert topic(question) is None
+
+
+def test_drawing_a_pension_after_registering_stays_out_of_scope() -> None:
+    assert topic("办了灵活就业以后还能领退休金吗") == "pension_benefits"
+
+
+@pytest.mark.parametrize(
+    ("question", "entries"),
+    [
+        # what the question names as asked for gets its own entry beside the best one
+        ("线上办的话都要上传哪些材料", {"materials", "exempt_materials", "file_format"}),
+        ("在冀时办上申请要准备啥材料", {"materials", "exempt_materials", "file_format"}),
+    ],
+)
+def test_the_thing_a_question_asks_for_gets_its_entry(index: FaqIndex, question: str, entries: set[str]) -> None:
+    result = index.answer(question)
+    assert result.confident and entries & {e.id for e in result.entries}
+
+
+def test_the_asking_clause_after_statements_is_answered(index: FaqIndex) -> None:
+    result = index.answer("我在外地上班，一时半会回不去，网上能办不")
+    assert result.confident and result.entry is not None and result.entry.id == "online"
+
+
+def test_both_retrievers_agreeing_answer_a_middle_score() -> None:
+    # bars no score here reaches: only the retrievers' agreement can make the answer sure
+    strict = {"min_score": 9.0, "low_score": 9.0, "pair_min": 9.0}
+    question = "审批结果多会能出来"
+    agreeing = FaqIndex(load_bank(), agree_score=0.7, agree_gap=0.25, **strict)
+    agreeing.warm_up()
+    ranked, agreed = agreeing._rank(question)
+    assert agreed == ranked[0][1] and ranked[0][0] - ranked[1][0] >= 0.25
+    result = agreeing.answer(question)
+    assert result.confident and result.entry is not None and result.entry.id == "deadline"
+    assert not FaqIndex(load_bank(), agree_score=99.0, **strict).answer(question).confident
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("身份正上传几张", "mat_id_card"),  # a homophone of a word the bank spells two ways
+        ("材料由谁统一收", "lead_dept"),
+        ("材料到底是人社收还是医保收", "lead_dept"),
+        ("去哪儿交材料", "where_offline"),
+    ],
+)
+def test_spoken_forms_reach_the_entry(index: FaqIndex, question: str, entry: str) -> None:
+    result = index.answer(question)
+    assert result.confident and entry in {e.id for e in result.entries}
+
+
+def test_homophones_of_two_spellings_of_one_word_are_not_ambiguous() -> None:
+    from dialogs.faq_sound import Homophones
+
+    words = ["身份证", "身分证"]
+    assert Homophones(words, words).correct("身份正") == "身份正"  # two words, one sound: unsure
+    same = Homophones(words, words, lambda w: "居民身份证")
+    assert same.correct("身份正") in words
+
+
+def test_a_second_question_typed_straight_after_a_question_particle_is_its_own_clause(index: FaqIndex) -> None:
+    result = index.answer("需要本人去吗要带身份证吗")
+    assert result.confident and "mat_id_card" in {e.id for e in result.entries}
+    assert result.topic == "proxy"  # the other half still goes to staff

@@ -71,7 +71,7 @@ def test_a_two_topic_question_mid_form_gets_both_answers_then_the_step(chat):
 
 def test_a_handed_off_question_tells_staff_the_likely_entry(chat):
     chat.run(ELIGIBILITY + FORM[:3])
-    chat.send("text", "登记以后还能反悔吗？")  # (tests/bot teach the shared index another wording)
+    chat.send("text", "办理结果会短信通知吗？")  # (tests/bot teach the shared index another wording)
     [ticket] = [i for i in chat.intents if i.kind == "ticket"]
     assert ticket.reason == "low_confidence" and ticket.candidate
     assert chat.state == "f_political"

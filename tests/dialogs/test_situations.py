@@ -261,3 +261,58 @@ def test_an_archive_one_deposited_oneself_at_a_talent_centre_needs_no_letter(faq
     a = ask(faq, "我档案是自己存的人才中心 要介绍信吗")
     assert "符合这一条件" in a.text and "个人自己保管" not in a.text
     assert "只在档案在原存档机构为单位集体委托时提供" in a.text
+
+
+def test_asking_whether_both_conditions_are_met_applies_age_and_archive(faq):
+    answer = ask(faq, "我五十三岁女的，档案在邯郸人才中心，这两个条件够不够")
+    assert {n.kind for n in answer.notes} == {"age", "archive"}
+    assert {"working_age", "archive_condition"} <= {e.id for e in answer.entries}
+
+
+def test_a_former_job_is_not_a_situation_but_the_current_work_is(faq):
+    answer = ask(faq, "男，四十五，原来在公司当司机，现在能办吗")
+    assert {n.kind for n in answer.notes} == {"age", "work"}
+    work = next(n for n in answer.notes if n.kind == "work")
+    assert "现在的就业情况" in work.text and situations.SITUATIONS in work.text
+
+
+def test_someone_already_retired_is_told_the_working_age_condition(faq):
+    answer = ask(faq, "我都退休了，还能办这个吗")
+    assert answer.confident and [n.kind for n in answer.notes] == ["age"]
+    assert "working_age" in {e.id for e in answer.entries}
+    assert "不在法定劳动年龄内" in answer.text
+    assert not [n for n in ask(faq, "快退休了还能办吗").notes if "已经退休" in n.text]
+
+
+def test_a_hebei_household_away_from_home_is_told_the_online_route(faq):
+    answer = ask(faq, "人在外地回不去，户口在邯郸，网上能办吗")
+    assert [n.kind for n in answer.notes] == ["place"]
+    assert "邯郸" in answer.text and "冀时办" in answer.text
+    assert "online" in {e.id for e in answer.entries}
+
+
+@pytest.mark.parametrize(
+    "question", ["我是开大车跑运输的，能办吗", "俺在工地干活，能不能办", "我是卖菜的，够条件吗", "我在村里养猪，能办不"]
+)
+def test_any_work_one_says_one_does_is_matched_to_the_fourth_situation(faq, question):
+    answer = ask(faq, question)
+    [work] = [n for n in answer.notes if n.kind == "work"]
+    assert "在我省的其他灵活就业人员" in work.text and "基本养老保险" in work.text
+    assert "situations" in {e.id for e in answer.entries}
+
+
+@pytest.mark.parametrize(
+    "question", ["我开个证明能办吗", "我带身份证去能办吗", "我跑一趟能办完吗", "我送材料过去行不行"]
+)
+def test_the_notices_own_doings_are_not_work(question):
+    assert not [n for n in situations.apply(question, TODAY) if n.kind == "work"]
+
+
+def test_an_age_said_as_sixty_odd_or_only_fifteen(faq):
+    assert [n.kind for n in ask(faq, "我都六十好几了还能办吗").notes] == ["age"]
+    assert "尚未年满16周岁" in ask(faq, "我才十五能办吗").text
+
+
+def test_an_age_just_before_the_sex_is_an_age(faq):
+    answer = ask(faq, "五十一的女工人，档案在单位，能办吗")
+    assert {n.kind for n in answer.notes} == {"age", "archive"}

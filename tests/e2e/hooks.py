@@ -1,5 +1,6 @@
 """Bot processes for the e2e tests: `python -m bot run` in webhook mode and `python -m bot worker`, each a
-child process on its own port and log, started against the fake Telegram (tests/e2e/fakebot.py)."""
+child process on its own port and log, started against the fake Telegram (tests/e2e/fakebot.py); bot
+children forked from the zygote (tests/e2e/zygote.py); waiting for a polling child's first getUpdates."""
 
 from __future__ import annotations
 
@@ -23,6 +24,62 @@ def free_port() -> int:
     with closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+async def until_polling(api: FakeBotAPI, proc: subprocess.Popen, mark: int, startup: float, output=lambda: "") -> None:
+    """Wait for a child started after `mark` to poll the fake Telegram; fail at once if it exits."""
+    deadline = time.monotonic() + startup
+    while time.monotonic() < deadline:
+        try:
+            await api.wait_call("getUpdates", after=mark, timeout=0.25)
+            return
+        except TimeoutError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"exited with {proc.returncode} before polling:\n{output()}") from None
+    raise TimeoutError(f"did not poll within {startup}s")
+
+
+class Zygote:
+    def __init__(self, env: dict, logs: Path):
+        self.env, self.logs = env, logs
+        self.proc: asyncio.subprocess.Process | None = None
+        self.pid: int | None = None
+        self.starts = 0
+
+    async def open(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.e2e.zygote",
+            cwd=ROOT,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert (await asyncio.wait_for(self.proc.stdout.readline(), 60)).strip() == b"ready"
+
+    async def ask(self, line: str) -> str:
+        self.proc.stdin.write((line + "\n").encode())
+        await self.proc.stdin.drain()
+        return (await asyncio.wait_for(self.proc.stdout.readline(), 30)).decode().strip()
+
+    async def start(self) -> int:
+        self.starts += 1
+        self.pid = int(await self.ask(f"start {self.logs / f'bot-{self.starts}.log'}"))
+        return self.pid
+
+    async def kill(self) -> None:
+        if self.pid is not None:
+            assert await self.ask(f"kill {self.pid}") == "killed"
+            self.pid = None
+        await self.ask("reap")
+
+    async def close(self) -> None:
+        if self.pid is not None:
+            await self.kill()
+        if self.proc is not None:
+            self.proc.stdin.close()
+            await self.proc.wait()
 
 
 class HookProcess:

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from dialogs.texts import SORRY_NOT_KEPT
+from tests.e2e.driver import journey
 from tests.e2e.fakebot import DEFAULT_TOKEN, ApiError, FakeBotAPI
+from tests.e2e.hooks import until_polling
 from tests.e2e.sealed import unseal
-from tests.e2e.test_kill_loop import journey
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 60
@@ -72,15 +73,7 @@ class Child:
     async def start(self) -> None:
         mark = self.api.mark()
         self.spawn()
-        deadline = time.monotonic() + STARTUP
-        while time.monotonic() < deadline:
-            try:
-                await self.api.wait_call("getUpdates", after=mark, timeout=0.25)
-                return
-            except TimeoutError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"exited with {self.proc.returncode}:\n{self.text()}") from None
-        raise TimeoutError(f"did not poll within {STARTUP}s")
+        await until_polling(self.api, self.proc, mark, STARTUP, self.text)
 
     async def exited(self, timeout: float) -> int:
         deadline = time.monotonic() + timeout
@@ -308,7 +301,7 @@ async def test_a_full_disk_is_recovered_from_without_a_restart(tmp_path, small_d
     """The data directory's filesystem fills up twice (at a typed answer, then at an upload): the applicant
     is told truthfully that the answer was not kept, resends once space is back, and the same process
     finishes the journey with exactly the answers given."""
-    from tests.e2e.test_kill_loop import asks, push, wait_new
+    from tests.e2e.driver import asks, push, wait_new
     from tests.scripts import ADULT_MAN, FULL
 
     data_dir, user = small_disk.root, 8_600_001

@@ -17,26 +17,13 @@ import time
 import pytest
 
 from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
-from tests.e2e.test_kill_loop import Database, Zygote
+from tests.e2e.hooks import Zygote
 
 KILLS = int(os.environ.get("INBOX_KILLS", "100"))
 CHATS = 12
 CATCH_UP, CATCH_UP_MAX = 20.0, 600.0  # seconds without progress / in all, after the last kill
 BOT_ID = int(DEFAULT_TOKEN.split(":")[0])
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="function")]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Database:
-    if request.param == "sqlite":
-        return Database(tmp_path / "data")
-    from tests.conftest import PG_URL, _pg_fresh_url
-
-    if not PG_URL:
-        pytest.skip(
-            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)"
-        )
-    return Database(tmp_path / "data", _pg_fresh_url(PG_URL))
 
 
 async def test_kill_9_while_polling_loses_no_fetched_update(tmp_path, database):

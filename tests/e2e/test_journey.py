@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from dialogs.callbacks import CaseCb, parse
 from tests.e2e.fakebot import DEFAULT_TOKEN, Call, FakeBotAPI
+from tests.e2e.hooks import until_polling
 from tests.scripts import ADULT_MAN, ELIGIBILITY, FORM, MATERIALS, SUBMIT, jpeg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,15 +134,7 @@ class Deployment:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + STARTUP
-        while time.monotonic() < deadline:
-            try:
-                await self.api.wait_call("getUpdates", after=mark, timeout=0.25)
-                return
-            except TimeoutError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"bot exited with {self.proc.returncode} before polling") from None
-        raise TimeoutError(f"bot did not poll within {STARTUP}s")
+        await until_polling(self.api, self.proc, mark, STARTUP)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -29,9 +29,9 @@ from aiohttp import web
 
 from dialogs.status import DEPARTMENTS
 from tests.conftest import PG_URL, REDIS_URL, _pg_fresh_url
+from tests.e2e.driver import Database, journey, push, wait_new
 from tests.e2e.fakebot import DEFAULT_TOKEN, FakeBotAPI
 from tests.e2e.hooks import HookProcess, WorkerProcess, free_port, until
-from tests.e2e.test_kill_loop import Database, journey, push, wait_new
 from tests.scripts import ELIGIBILITY
 
 APPLICANTS = int(os.environ.get("PROVINCE_APPLICANTS", "200"))

@@ -88,6 +88,20 @@ async def test_whole_application_is_submitted_once(tg, sessionmaker):
     assert draft.state == "submitted"
 
 
+async def test_a_confirmation_pressed_again_is_stale_and_the_commitment_still_submits(tg):
+    """The kill loop's backlog after restarts (#12): 信息无误 re-sent once the commitment is shown is
+    answered 该按钮已失效 with the commitment again, whose 本人承诺并提交 submits: no state the button
+    and the draft disagree on."""
+    await drive(tg, FULL[:-1])
+    for _ in range(2):
+        await tg.feed(f.callback_update("review|ok"))
+        texts = tg.session.texts(111)
+        assert "该按钮已失效" in texts[-2] and "最后一步" in texts[-1]
+        assert tg.session.buttons(111) == ["commitment|accept", "commitment|back"]
+    await tg.feed(f.callback_update("commitment|accept"))
+    assert "提交成功" in tg.session.texts(111)[-1]
+
+
 async def test_contact_button_fills_phone(tg):
     from tests.scripts import FORM
 

@@ -8,8 +8,9 @@ from collections import Counter
 from contextlib import closing, suppress
 from pathlib import Path
 
+from dialogs.clock import utcnow
 from tests.e2e.fakebot import FakeBotAPI
-from tests.scripts import FULL
+from tests.scripts import FULL, as_input
 
 STEP_WAIT = 5.0  # no answer within this (the machine may be loaded): the applicant sends the same again
 STALE = "该按钮已失效。"  # a press of a button of a finished step, after the submission: the step was taken
@@ -59,35 +60,86 @@ def push(api: FakeBotAPI, uid: int, kind: str, value) -> None:
         api.push_text(uid, value)
 
 
+def shown(api: FakeBotAPI, uid: int) -> tuple[str, ...]:
+    """The question the bot showed last, as the applicant sees it: its buttons (() before any)."""
+    return tuple(api.last_buttons(uid))
+
+
+def as_user_input(kind: str, value, now):
+    """One scripted input as the engine takes it from the runner: uploads judged already."""
+    from dialogs.intake import judge
+    from dialogs.model import Upload, UserInput
+
+    if kind != "upload":
+        return as_input(kind, value, now, account="telegram:1")
+    files = [Upload(checked=judge(data), size=len(data)) for data in value]
+    return UserInput(kind="upload", now=now, account="telegram:1", files=files)
+
+
+def answers(script) -> dict[tuple[str, ...], tuple[str, object]]:
+    """The script as an applicant reads it: each question the bot asks on the way (its buttons, as the
+    engine shows them) -> the script's input that answers it; () (nothing shown yet) -> the first."""
+    from dialogs.engine import Engine
+    from dialogs.model import Session
+
+    engine, session, now = Engine(), Session(), utcnow()
+    plan: dict[tuple[str, ...], tuple[str, object]] = {}
+    asked: tuple[str, ...] = ()
+    for kind, value in [("command", "start"), *script]:
+        if kind != "command":
+            assert asked not in plan, f"two inputs of the script answer the same question {asked}"
+            plan[asked] = (kind, value)
+        out = engine.handle(session, as_user_input(kind, value, now))
+        session = out.session
+        keyboards = [tuple(b.data for row in r.buttons for b in row) for r in out.replies if r.buttons]
+        asked = keyboards[-1] if keyboards else asked
+    plan[()] = script[0]
+    return plan
+
+
+def answer_to(plan: dict, asked: tuple[str, ...]) -> tuple[str, object] | None:
+    """The script's answer to the question shown: the planned one, else (the same step asked with other
+    buttons, e.g. 完成上传 after a file sent twice) the one button of the script on offer."""
+    if asked in plan:
+        return plan[asked]
+    offered = [a for a in plan.values() if a[0] == "choose" and a[1] in asked]
+    return offered[0] if len(offered) == 1 else None
+
+
 async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = STEP_WAIT, script=FULL) -> bool:
-    """The whole script as a patient applicant: no answer in `patience` s, the same is sent again; a
-    question whether a repeat was meant is answered "no"; a stale button means the step was taken.
-    True once told 提交成功 (also when it came late, after the applicant went on). False otherwise: it
-    gave up (4 sends per step of the script; counted in stats["gave_up"]) or walked the script to its
-    end without 提交成功 (stats["off_script"]: it fell out of step with the bot)."""
-    i, sends = 0, 0
-    while i < len(script) and sends < 4 * len(script):
-        kind, value = script[i]
+    """The script as a patient applicant, who answers the question the bot showed last (its buttons)
+    with the script's answer to that question, and waits for the next question: none in `patience` s,
+    the same answer is sent again. A question whether a repeat was meant is answered "no". It never
+    presses a button the bot has not shown: replies come late after a restart (a backlog of re-sent
+    inputs), and taking a late reply to an earlier input for the answer to the last one ran the
+    applicant ahead of the bot, to the end of its script with its last inputs still queued (#12).
+    True once told 提交成功 (also when it came late). False otherwise: it gave up (4 sends per input of
+    the script; stats["gave_up"]) or the bot asked a question the script has no answer to
+    (stats["off_script"]: it fell out of step with the bot)."""
+    plan, sends = answers(script), 0
+    while sends < 4 * len(script) and not told(api.messages(uid)):
+        asked = shown(api, uid)
+        if "dup|drop" in asked:
+            stats["repeat_questions"] += 1
+            kind, value = "choose", "dup|drop"
+        elif (found := answer_to(plan, asked)) is not None:
+            kind, value = found
+        else:
+            break
         seen = len(api.messages(uid))
         push(api, uid, kind, value)
         sends += 1
-        got = await wait_new(api, uid, seen, patience * (2 if kind == "upload" else 1))  # uploads: a pool check
-        if told(got):  # whatever else came with it
-            return True
-        if not any(answered(c) for c in got):  # no next question (nothing, or only an error message)
+        new_question = lambda c, asked=asked: "提交成功" in c.text or (bool(c.buttons) and tuple(c.buttons) != asked)  # noqa: E731
+        await wait_new(
+            api, uid, seen, patience * (2 if kind == "upload" else 1), until=new_question
+        )  # uploads: a pool check
+        if not told(api.messages(uid)) and shown(api, uid) == asked:  # no next question: the same again
             stats["resent"] += 1
-            continue
-        if any("dup|drop" in c.buttons for c in got):
-            stats["repeat_questions"] += 1
-            seen = len(api.messages(uid))
-            api.push_callback(uid, "dup|drop")
-            await wait_new(api, uid, seen, patience)
-        i += 1
-    with suppress(TimeoutError):  # a late 提交成功, after the applicant went on
+    with suppress(TimeoutError):  # a late 提交成功
         await api._wait(lambda: told(api.messages(uid)), patience)
     if told(api.messages(uid)):
         return True
-    stats["off_script" if i >= len(script) else "gave_up"] += 1
+    stats["gave_up" if sends >= 4 * len(script) else "off_script"] += 1
     return False
 
 

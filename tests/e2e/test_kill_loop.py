@@ -3,9 +3,11 @@
 At the end every application an applicant was told about ("✅ 提交成功") is accepted with its three
 department deliveries queued or made, no notification reached a chat twice, and no journey was
 abandoned (the applicant gave up resending, or was still waiting FINISH s after the last kill: a chat
-whose replies stall, #12). A journey that fell out of step with the bot (walked the script to its end
-without 提交成功) is counted and its last messages shown, not failed: this asserts replies that never
-come, and why such a journey falls out of step is not established. Bounded: KILLS kills,
+whose replies stall, #12). A journey off the script (the bot asked a question the script has no answer
+to) is counted and its last messages shown, not failed: this asserts replies that never come. The
+applicant answers the question the bot showed last, never the script's next line on any late reply:
+that ran journeys ahead of a bot answering its backlog, to the end of the script with the commitment
+still queued (tests/e2e/test_driver.py). Bounded: KILLS kills,
 each after the new process sent a few messages, at a random moment up to 0.8 s later; then the
 journeys under way finish with the bot alive. The bot children come from tests/e2e/zygote.py (the
 real `bot.__main__.main(["run"])`, forked after the imports so that a restart costs well under a
@@ -78,7 +80,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
                     users.append(uid)
                     under_way.add(uid)
                     off = stats["off_script"]
-                    if await journey(api, uid, stats) or stats["off_script"] > off:  # walked to its end
+                    if await journey(api, uid, stats) or stats["off_script"] > off:  # off the script: ended
                         under_way.discard(uid)
                     j += 1
 
@@ -123,7 +125,7 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
             ref: (status, app_id) for ref, status, app_id in await query("SELECT ref, status, id FROM applications")
         }
         # Not told 提交成功 by the end: abandoned (gave up resending, or still waiting at FINISH), or off
-        # the script (it walked to the script's end without it).
+        # the script (the bot asked something the script has no answer to).
         abandoned = sorted(uid for uid in under_way if uid not in told)
         off_script = sorted(uid for uid in users if uid not in told and uid not in under_way)
         lost = [(uid, ref) for uid, ref in told.items() if ref not in apps or apps[ref][0] != "accepted"]

@@ -106,6 +106,11 @@ def answer_to(plan: dict, asked: tuple[str, ...]) -> tuple[str, object] | None:
     return offered[0] if len(offered) == 1 else None
 
 
+def other_than(asked: tuple[str, ...]):
+    """A reply that moves on: 提交成功, or a question other than the one just answered."""
+    return lambda c: "提交成功" in c.text or (bool(c.buttons) and tuple(c.buttons) != asked)
+
+
 async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = STEP_WAIT, script=FULL) -> bool:
     """The script as a patient applicant, who answers the question the bot showed last (its buttons)
     with the script's answer to that question, and waits for the next question: none in `patience` s,
@@ -124,15 +129,15 @@ async def journey(api: FakeBotAPI, uid: int, stats: Counter, patience: float = S
             kind, value = "choose", "dup|drop"
         elif (found := answer_to(plan, asked)) is not None:
             kind, value = found
-        else:
-            break
+        else:  # a question the script does not answer, unless a later reply follows
+            await wait_new(api, uid, len(api.messages(uid)), patience, until=other_than(asked))
+            if shown(api, uid) == asked:
+                break
+            continue
         seen = len(api.messages(uid))
         push(api, uid, kind, value)
         sends += 1
-        new_question = lambda c, asked=asked: "提交成功" in c.text or (bool(c.buttons) and tuple(c.buttons) != asked)  # noqa: E731
-        await wait_new(
-            api, uid, seen, patience * (2 if kind == "upload" else 1), until=new_question
-        )  # uploads: a pool check
+        await wait_new(api, uid, seen, patience * (2 if kind == "upload" else 1), until=other_than(asked))
         if not told(api.messages(uid)) and shown(api, uid) == asked:  # no next question: the same again
             stats["resent"] += 1
     with suppress(TimeoutError):  # a late 提交成功

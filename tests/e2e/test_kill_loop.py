@@ -106,10 +106,11 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
             with suppress(TimeoutError):  # journeys under way finish with the bot left alive (bounded)
                 await asyncio.wait_for(driving, FINISH)
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:  # the outboxes drain
+            while time.monotonic() < deadline:  # the inbox and the outboxes drain
                 open_rows = await query("SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')")
                 undelivered = await query("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retry')")
-                if open_rows[0][0] == 0 and undelivered[0][0] == 0:
+                unhandled = await query("SELECT count(*) FROM inbox_updates")
+                if open_rows[0][0] == 0 and undelivered[0][0] == 0 and unhandled[0][0] == 0:
                     break
                 await asyncio.sleep(0.5)
         finally:
@@ -139,7 +140,8 @@ async def test_kill_9_loop_keeps_what_applicants_were_told(tmp_path, database):
             uid for uid in users if sum("已由“一件事一次办”窗口受理" in c.text for c in api.messages(uid)) > 1
         ]
         states = Counter(s for (s,) in await query("SELECT state FROM drafts"))
-        print(f"draft states: {dict(states)}")
+        unhandled = (await query("SELECT count(*) FROM inbox_updates"))[0][0]
+        print(f"draft states: {dict(states)}, updates still in the inbox: {unhandled}")
         print(
             f"kill loop ({'PostgreSQL' if database.url else 'SQLite'}): {stats['kills']} kills in "
             f"{elapsed:.0f} s (restarts {stats['restart_ms'] / max(stats['kills'], 1):.0f} ms each), "

@@ -64,6 +64,12 @@ class Metrics:
         self.handled = Counter(
             f"{PREFIX}_updates_handled", "Telegram updates handled", ["kind"], registry=self.registry
         )
+        self.duplicates = Counter(
+            f"{PREFIX}_updates_duplicate",
+            "Telegram updates ignored as re-deliveries of ones handled before",
+            ["kind"],
+            registry=self.registry,
+        )
         self.failed = Counter(
             f"{PREFIX}_updates_failed", "Telegram updates whose handling raised", ["kind"], registry=self.registry
         )
@@ -77,7 +83,11 @@ class Metrics:
         self._db = _DatabaseGauges()
         self.registry.register(self._db)
 
-    def observe(self, kind: str, seconds: float, failed: bool) -> None:
+    def observe(self, kind: str, seconds: float, failed: bool, duplicate: bool = False) -> None:
+        """One update's end: a re-delivery of an update handled before counts apart, not as handled."""
+        if duplicate and not failed:
+            self.duplicates.labels(kind).inc()
+            return
         (self.failed if failed else self.handled).labels(kind).inc()
         self.latency.labels(kind).observe(seconds)
 

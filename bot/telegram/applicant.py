@@ -69,6 +69,7 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
         if scope is not None:
             scope.recorded |= w.update is not None and (w.kept or w.duplicate)
             scope.kept = w.kept
+            scope.duplicate = w.duplicate
         if isinstance(source, CallbackQuery):
             await acknowledge(source)
         if w.queued is not None:

@@ -24,12 +24,14 @@ PRUNE_EVERY = timedelta(hours=1)
 
 @dataclass
 class UpdateScope:
-    """What became of one update: `recorded` once its id is stored, `kept` once its effect committed."""
+    """What became of one update: `recorded` once its id is stored, `kept` once its effect committed,
+    `duplicate` when it was a re-delivery of one handled before (and so ignored)."""
 
     bot_id: int
     update_id: int
     recorded: bool = False
     kept: bool = False
+    duplicate: bool = False
 
 
 _current: contextvars.ContextVar[UpdateScope | None] = contextvars.ContextVar("update_scope", default=None)
@@ -110,6 +112,6 @@ class SeenCheck(BaseMiddleware):
         async with self.sessionmaker() as db:
             if await HandledUpdates(db).seen(scope.bot_id, scope.update_id):
                 log.info("update %s was handled before; ignored", scope.update_id)
-                scope.recorded = True
+                scope.recorded = scope.duplicate = True
                 return None
         return await handler(event, data)

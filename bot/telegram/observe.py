@@ -1,4 +1,4 @@
-"""Counts each update handled or failed by kind and times its handler, for /metrics."""
+"""Counts each update handled, failed or ignored as a re-delivery by kind and times its handler, for /metrics."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Update
 
 from bot.metrics import Metrics
+from bot.telegram.dedup import current_scope
 
 
 class UpdateMetrics(BaseMiddleware):
@@ -29,4 +30,6 @@ class UpdateMetrics(BaseMiddleware):
             failed = True
             raise
         finally:
-            self.metrics.observe(event.event_type, time.perf_counter() - started, failed)
+            scope = current_scope()  # set by UpdateDedup, outside this middleware
+            duplicate = scope is not None and scope.update_id == event.update_id and scope.duplicate
+            self.metrics.observe(event.event_type, time.perf_counter() - started, failed, duplicate)

@@ -108,3 +108,21 @@ async def test_metrics_count_a_failed_update(runner, sessionmaker, clock, tmp_pa
     await dp.feed_update(Bot("42:TEST", session=RecordingSession()), f.text_update("/start", uid=703))
     body = (await metrics.render(sessionmaker)).decode()
     assert 'assistant_updates_failed_total{kind="message"} 1.0' in body
+
+
+async def test_metrics_count_a_redelivered_update_apart(runner, sessionmaker, clock):
+    """Telegram re-sends an update it thinks was lost: it is ignored and counted as a duplicate, not
+    as handled twice (an answer through the runner, and a button the runner never sees)."""
+    metrics = Metrics()
+    dp = make_dispatcher(runner, clock=clock)
+    dp.update.outer_middleware(UpdateMetrics(metrics))
+    bot = Bot("42:TEST", session=RecordingSession())
+    text = f.text_update("/start", uid=704)
+    press = f.callback_update("nonsense", uid=704)
+    for update in (text, text, press, press):
+        await dp.feed_update(bot, update)
+    body = (await metrics.render(sessionmaker)).decode()
+    assert 'assistant_updates_handled_total{kind="message"} 1.0' in body
+    assert 'assistant_updates_duplicate_total{kind="message"} 1.0' in body
+    assert 'assistant_updates_handled_total{kind="callback_query"} 1.0' in body
+    assert 'assistant_updates_duplicate_total{kind="callback_query"} 1.0' in body

@@ -75,14 +75,7 @@ class ReplySender:
             if earlier is None:  # an earlier reply is being sent or due later: keep the chat's order
                 await self._release([r.id for r in rows], None)
                 return False
-            rows = earlier + rows  # a killed (or failed) send's replies of this chat go first
-            for i, row in enumerate(rows):
-                retry_at = await self.rows.send(bot, row, gap=False, tries=ATTEMPTS, inline_wait=MAX_INLINE_WAIT)
-                held.discard(row.id)
-                if retry_at is not None:
-                    await self._release([r.id for r in rows[i + 1 :]], retry_at)
-                    return False
-            return True
+            return await self._send_in_order(bot, earlier + rows, held)  # a killed (or failed) send's go first
         finally:
             held.difference_update(mine)
 
@@ -94,17 +87,22 @@ class ReplySender:
         held, mine = in_flight(self.owner), {r.id for r in rows}
         held.update(mine)
         try:
-            for i, row in enumerate(rows):
-                retry_at = await self.rows.send(
-                    bot, row, gap=False, tries=ATTEMPTS, inline_wait=MAX_INLINE_WAIT, marked=False
-                )
-                held.discard(row.id)
-                if retry_at is not None:
-                    await self._release([r.id for r in rows[i + 1 :]], retry_at)
-                    return False
-            return True
+            return await self._send_in_order(bot, rows, held, marked=False)
         finally:
             held.difference_update(mine)
+
+    async def _send_in_order(self, bot: Bot, rows: list, held: set[int], marked: bool = True) -> bool:
+        """Send the chat's rows one after another. The first that must wait is left due later by the row
+        sender; the rows behind it are released to the notifier. True when every row was done."""
+        for i, row in enumerate(rows):
+            retry_at = await self.rows.send(
+                bot, row, gap=False, tries=ATTEMPTS, inline_wait=MAX_INLINE_WAIT, marked=marked
+            )
+            held.discard(row.id)
+            if retry_at is not None:
+                await self._release([r.id for r in rows[i + 1 :]], retry_at)
+                return False
+        return True
 
     async def _release(self, ids: list[int], retry_at: datetime | None) -> None:
         async def release(repo: Notifications) -> None:

@@ -146,13 +146,15 @@ class BotChild:
     """One child process (`python -m bot run` by default) with its output in `log`; `stop()` sends
     SIGTERM and waits (kill after 15 s). A context manager."""
 
-    def __init__(self, env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, command: list[str] | None = None, cwd: Path | None = None
+    ) -> None:
         import subprocess
 
         self.log = open(log, "wb")  # noqa: SIM115 - the child writes it; closed in stop()
         self.proc = subprocess.Popen(
             command or [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
+            cwd=cwd or ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self.log,

@@ -172,7 +172,7 @@ class Runner:
         if who.update is not None:
             await uow.handled_updates.record(*who.update, self.now())
             if who.arrival is not None:
-                await who.arrival.settle(uow.inbox)
+                await who.arrival.settle(uow.db)
         applicant = await uow.applicants.get_or_create(
             who.channel,
             who.external_id,

@@ -37,8 +37,9 @@ class Taken:
     released: bool = False
     _released: bool = field(default=False, repr=False)
 
-    async def settle(self, inbox: Inbox) -> None:
+    async def settle(self, db: AsyncSession) -> None:
         """In the caller's transaction: the update's row goes, and the lease too when `last` and idle."""
+        inbox = Inbox(db)
         await inbox.done(self.bot_id, self.update_id)
         self._released = self.last and await inbox.release_if_idle(self.bot_id, self.chat_id, self.owner)
 

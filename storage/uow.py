@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.arrivals import Inbox
 from storage.blobrefs import BlobRefs
 from storage.cases import ApplicationStates, Cases, Deliveries, Notifications, StaffMembers
 from storage.desk import Attempts, AuditTrail, BindingCodes, Credentials, DeskSessions, WalkIns
@@ -43,7 +42,6 @@ class UnitOfWork:
     pending_actions: PendingActions
     retention: Retention
     handled_updates: HandledUpdates
-    inbox: Inbox
 
     def __init__(self, sessionmaker: async_sessionmaker):
         self._sessionmaker = sessionmaker
@@ -77,7 +75,6 @@ class UnitOfWork:
         self.pending_actions = PendingActions(db)
         self.retention = Retention(db)
         self.handled_updates = HandledUpdates(db)
-        self.inbox = Inbox(db)
         return self
 
     async def flush(self) -> None:

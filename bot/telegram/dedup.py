@@ -14,7 +14,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import TelegramObject, Update
 
 from dialogs.clock import utcnow
-from storage.arrivals import Inbox, Taken
+from storage.arrivals import Taken
 from storage.inbox import DuplicateUpdate, HandledUpdates
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class UpdateDedup(BaseMiddleware):
             async with self.sessionmaker() as db, db.begin():
                 await HandledUpdates(db).record(scope.bot_id, scope.update_id, self.clock())
                 if scope.arrival is not None:
-                    await scope.arrival.settle(Inbox(db))
+                    await scope.arrival.settle(db)
             scope.recorded = True
             if scope.arrival is not None:
                 scope.arrival.settled()

@@ -100,7 +100,7 @@ class InboxProcessor:
     async def _write(self, work: Callable[[Inbox], Awaitable[Any]]) -> Any:
         """One write transaction: a unit of work of the group writer (sharing its COMMIT), else its own."""
         if self.writer is not None:
-            return await self.writer.run(lambda uow: work(uow.inbox))
+            return await self.writer.run(lambda uow: work(Inbox(uow.db)))
         async with self.sessionmaker() as db, db.begin():
             return await work(Inbox(db))
 
@@ -230,7 +230,7 @@ class InboxProcessor:
                 await self._handle(obj, taken)
                 if not taken.removed:  # not recorded by anyone (a duplicate, an update no handler took)
                     taken.last = not line.queue
-                    await self._write(taken.settle)
+                    await self._write(lambda inbox, t=taken: t.settle(inbox.db))
                     taken.settled()
                 line.released = taken.released and not line.queue
                 if line.released:

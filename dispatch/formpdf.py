@@ -259,7 +259,30 @@ class _SubsetCache:
         font.use_subset(done)
 
 
+class _FontStream(fpdf_output.PDFFontStream):
+    """fpdf's embedded font program, zlib-compressed; a program seen before (a cached subset's CFF,
+    the same bytes object) is compressed once, not once per document (zlib is deterministic)."""
+
+    LIMIT = 64
+    _packed: dict[bytes, bytes] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, contents: bytes) -> None:
+        with self._lock:
+            packed = self._packed.get(contents)
+        if packed is None:
+            super().__init__(contents)
+            with self._lock:
+                if len(self._packed) >= self.LIMIT:
+                    self._packed.pop(next(iter(self._packed)))
+                self._packed[bytes(contents)] = self._contents
+            return
+        super().__init__(b"")
+        self._contents, self.length, self.length1 = packed, len(packed), len(contents)
+
+
 fpdf_output.ftsubset = SimpleNamespace(Options=ftsubset.Options, Subsetter=_SubsetCache)
+fpdf_output.PDFFontStream = _FontStream
 _SHARED: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("formpdf_shared", default=None)
 _SET_EXTRA = "编号：生成时间：第页/（续）0123456789-:年月日□■*"  # footer, continuation, dates, boxes
 
@@ -459,13 +482,18 @@ def _chunks(pdf: FPDF, text: str, width: float) -> list[str]:
 def _surely_fits(pdf: FPDF, text: str, width: float) -> bool:
     """True when `text` cannot wrap to more than _MAX_LINES lines at `width`, without laying it out:
     wrapping by character, every line but a paragraph's last takes more than (room - widest
-    character), so a paragraph of width W has at most 1 + W / (room - widest) lines."""
-    if "\f" in text:
+    character), so a paragraph of width W has at most 1 + W / (room - widest) lines. Widths as fpdf
+    measures them (the face's advance widths; no character spacing or stretching in our forms)."""
+    font = pdf.current_font
+    if "\f" in text or pdf.char_spacing or pdf.font_stretching != 100 or not isinstance(font, TTFFont):
         return False
-    room = width - 2 * pdf.c_margin - max((pdf.get_string_width(ch) for ch in set(text)), default=0)
+    scale = pdf.font_size_pt * 0.001 / pdf.k
+    widest = max((font.cw[ord(ch)] for ch in set(text)), default=0) * scale
+    room = width - 2 * pdf.c_margin - widest - 0.01  # 0.01 mm: fpdf compares with a float tolerance
     if room <= 0:
         return False
-    return sum(1 + int(pdf.get_string_width(par) / room) for par in text.split("\n")) <= _MAX_LINES
+    lines = sum(1 + int(sum(font.cw[ord(ch)] for ch in par) * scale / room) for par in text.split("\n"))
+    return lines <= _MAX_LINES
 
 
 def _label(row: FormRow) -> str:

@@ -106,9 +106,7 @@ class Worker:
 
     async def process(self, delivery_id: int) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
-            d = await uow.deliveries.get(delivery_id)
-            app = await uow.applications.get(d.application_id)
-            case = await uow.cases.of(app.id, d.department)
+            d, app, case = await uow.deliveries.with_case(delivery_id)
             if app.status != AppState.accepted or case is None or case.state == CaseState.withdrawn:
                 await uow.deliveries.finish(d.id, status="cancelled")
                 return

@@ -104,6 +104,21 @@ class Deliveries:
     async def get(self, delivery_id: int) -> Delivery | None:
         return await self.db.get(Delivery, delivery_id)
 
+    async def with_case(self, delivery_id: int) -> tuple[Delivery, Application, DepartmentCase | None]:
+        """The delivery, its application and its department's case (None if there is none), in one read."""
+        case = and_(
+            DepartmentCase.application_id == Delivery.application_id, DepartmentCase.department == Delivery.department
+        )
+        row = (
+            await self.db.execute(
+                select(Delivery, Application, DepartmentCase)
+                .join(Application, Application.id == Delivery.application_id)
+                .outerjoin(DepartmentCase, case)
+                .where(Delivery.id == delivery_id)
+            )
+        ).one()
+        return row[0], row[1], row[2]
+
     async def for_application(self, application_id: int) -> list[Delivery]:
         return list(
             await self.db.scalars(

@@ -254,6 +254,8 @@ def table(results: dict, args) -> tuple[list[list[str]], list[str]]:
                 ("materials_reused_ms", "materials PDF, the application's photos already rendered"),
                 ("data_ms", "data.json + routing"),
             ):
+                if step not in pk["sqlite"]["pdf"]["steps"]:  # a run from before the step was measured
+                    continue
                 rows.append(
                     [
                         f"· packet step: {label}, mean ms per department",

@@ -245,7 +245,7 @@ class _SubsetCache:
                 del font[tag]
             self._real.subset(font)
             done = _Subset(
-                super(_DocumentFace, font).__getitem__("CFF ").compile(font),
+                _Program(super(_DocumentFace, font).__getitem__("CFF ").compile(font)),
                 {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()},
             )
             with self._lock:
@@ -259,15 +259,23 @@ class _SubsetCache:
         font.use_subset(done)
 
 
+class _Program(bytes):
+    """A cached subset's font program (_Subset.cff): the only programs _FontStream keeps."""
+
+
 class _FontStream(fpdf_output.PDFFontStream):
-    """fpdf's embedded font program, zlib-compressed; a program seen before (a cached subset's CFF,
-    the same bytes object) is compressed once, not once per document (zlib is deterministic)."""
+    """fpdf's embedded font program, zlib-compressed; a cached subset's program is compressed once,
+    not once per document (zlib is deterministic). Other programs (TrueType faces, which fpdf
+    subsets itself per document) are compressed as fpdf does and not kept."""
 
     LIMIT = 64
     _packed: dict[bytes, bytes] = {}
     _lock = threading.Lock()
 
     def __init__(self, contents: bytes) -> None:
+        if not isinstance(contents, _Program):
+            super().__init__(contents)
+            return
         with self._lock:
             packed = self._packed.get(contents)
         if packed is None:
@@ -275,7 +283,7 @@ class _FontStream(fpdf_output.PDFFontStream):
             with self._lock:
                 if len(self._packed) >= self.LIMIT:
                     self._packed.pop(next(iter(self._packed)))
-                self._packed[bytes(contents)] = self._contents
+                self._packed[contents] = self._contents
             return
         super().__init__(b"")
         self._contents, self.length, self.length1 = packed, len(packed), len(contents)

@@ -147,20 +147,19 @@ def archive_place(text: str) -> tuple[str, bool] | None:
     """Where the question says the archive is, from the clause that names it: (place, in Hebei);
     a Hebei place after a negation (档案不在河北) is outside Hebei, another negated place says
     nothing."""
-    from dialogs.situations import place_in_span  # the division register's place names
+    from dialogs.situations import places_in  # the division register's place names
 
     m = re.search(r"档[案按]", text)
     if m is None:
         return None
     clause = next((c for c in clauses(text) if re.search(r"档[案按]", c)), "")
     for span in (text[m.start() :], clause):
-        found = place_in_span(span)
-        if found is None:
-            continue
-        (full, in_hebei), start = found
-        if _NEGATED.search(span[max(0, start - 4) : start]):
-            return ("河北省外", False) if full in _PROVINCE else None
-        return full, in_hebei
+        for (full, in_hebei), start in places_in(span):
+            if not _NEGATED.search(span[max(0, start - 4) : start]):
+                return full, in_hebei
+            if full in _PROVINCE:
+                return "河北省外", False
+            # 不在石家庄，在保定: the next place says where it is
     return None
 
 

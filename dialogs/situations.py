@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -198,9 +199,13 @@ def place_in(text: str) -> tuple[str, bool] | None:
 
 def place_in_span(text: str) -> tuple[tuple[str, bool], int] | None:
     """The place named first in the text and where it starts."""
+    return next(places_in(text), None)
+
+
+def places_in(text: str) -> Iterator[tuple[tuple[str, bool], int]]:
+    """Each place named in the text, in order, and where it starts."""
     pattern, names = _place_re()
-    m = pattern.search(text)
-    return (names[m.group(0)], m.start()) if m else None
+    return ((names[m.group(0)], m.start()) for m in pattern.finditer(text))
 
 
 def _archive(text: str) -> Note | None:

@@ -346,7 +346,7 @@ def _place(text: str, answered: bool = False) -> Note | None:
         )
     if not here and not (home and asks_there):
         return None
-    if not asked:
+    if not asked and not answered:  # a place stated as where one is, beside another question
         return None
     where = f"您在{here}，可到当地" if here else "可到所在地的"
     origin = (
@@ -376,7 +376,7 @@ def apply(question: str, today: date, answered: bool = False) -> list[Note]:
     if person is not None and (asks_if or answered or len(text) <= 16):
         whose = f"您{faq_parse.kin_name(parsed.kin)}" if parsed.subject == "relative" and parsed.kin else ""
         notes.append(Note("age", "working_age", situation_age.note_text(person, today, whose)))
-    elif _RETIRED.search(text) and asks_if:
+    elif _RETIRED.search(text) and (asks_if or answered):
         notes.append(Note("age", "working_age", situation_age.RETIRED))
     # asked something else: only work named plainly (零工, 外卖, 个体), not any verb phrase
     plain_only = not asks_if and bool(_ASKS_OTHER.search(text))

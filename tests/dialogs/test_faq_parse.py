@@ -155,3 +155,10 @@ def test_a_relatives_age_asked_mid_form_is_applied_and_the_step_comes_back(chat)
     chat.send("text", "帮俺娘问问，她快六十了，能给她登记不")
     assert "按您说的您母亲快六十" in chat.text and "原退休年龄50周岁的" in chat.text
     assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")
+
+
+def test_where_one_is_stated_beside_another_question_gets_the_place_note(faq):
+    a = ask(faq, "人在石家庄，要带啥材料")
+    assert "materials" in {e.id for e in a.entries}
+    [place] = [n for n in a.notes if n.kind == "place"]
+    assert "您在石家庄市" in place.text and "二、（五）办理层级" in place.text

@@ -58,9 +58,11 @@ _AGE_PATTERNS = (
     re.compile(r"(?<![\d一二三四五六七八九十两])(\d{2}|[一二三四五六七八九十]{2,3})\s*的\s*(?:男|女)"),
 )
 _BIRTH_YEAR = re.compile(
-    r"((?:19|20)\d{2}|[五六七八九][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
+    r"((?:19|20)\d{2}|(?:一九|二〇|二零)?[五六七八九零〇][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
     r"(?:(\d{1,2})\s*月)?\s*(?:出生|生|的|人)"
 )
+# a decade of birth: 七零后, 80后 (born 1970 to 1979, 1980 to 1989)
+_DECADE = re.compile(r"(?<![\d一二三四五六七八九零〇])([5-9]0|[五六七八九][零〇])\s*后")
 _MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙|[我俺他她](爸|爹)|父亲|爷爷|姥爷")
 _FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘|[我俺他她](妈|娘)|母亲|奶奶|姥姥")
 
@@ -77,13 +79,17 @@ def parse(text: str, today: date) -> Person | None:
     sex = "男" if male and not female else "女" if female and not male else None
     m = _BIRTH_YEAR.search(text)
     if m:
-        digits = "".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1))  # 七零 -> 70
-        year = int(digits) + (1900 if len(digits) == 2 else 0)
+        digits = "".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1))  # 七零 -> 70, 一九六八 -> 1968
+        year = int(digits) + (0 if len(digits) == 4 else 1900 if int(digits) >= 30 else 2000)  # 零八 -> 2008
         month = int(m.group(2)) if m.group(2) else None
         if 1900 < year <= today.year and (month is None or 1 <= month <= 12):
             months = [month] if month else list(range(1, 13))
             said = f"{year}年{month}月出生" if month else f"{year}年出生"
             return Person(tuple(date(year, mo, 15) for mo in months), sex, said)
+    if (m := _DECADE.search(text)) is not None:
+        decade = 1900 + int("".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1)))
+        births = tuple(date(y, mo, 15) for y in range(decade, decade + 10) for mo in range(1, 13))
+        return Person(births, sex, f"{decade}年代出生（{m.group(0)}）")
     for pattern, below, above in ((_OVER, 0, 4), (_NEAR, -2, -1)):
         m = pattern.search(text)
         said = next((g for g in m.groups() if g), None) if m else None

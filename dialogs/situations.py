@@ -156,6 +156,7 @@ _UNKNOWN = re.compile(r"不知道|不清楚|不晓得|不记得")
 _MISSING = re.compile(
     r"没(有)?(了)?(人事)?档[案按](?!.{0,2}(介绍|转|编号|机构|信|那|这|栏))|档[案按].{0,4}(丢|没了|找不|弄没|不见)|找不(到|着|见)"
 )
+_NOT_THERE = re.compile(r"(不|没|没有)(再)?(在|放在|存在|搁在|存放在)[^，,。；;！!？?\s了]{1,10}")
 _ENTRUSTED = re.compile(r"集体委托|单位委托|(单位|公司|厂里?)(统一)?(存|放|托管)")
 
 
@@ -216,6 +217,8 @@ def _archive(text: str) -> Note | None:
     # where the archive is: named after 档案, or in the clause that mentions it (北京的档案), not
     # where the person is (我在北京打工，档案在县人才中心); 档案不在河北 is outside Hebei
     place = faq_parse.archive_place(text)
+    # where it is not (档案早不在单位了) says nothing of where it is: out of the kinds' view
+    after = _NOT_THERE.sub("", after)
     if _UNKNOWN.search(text):
         return Note(
             "archive",

@@ -39,6 +39,20 @@ def test_ages_in_digits_chinese_numerals_and_bounds(question, low, high):
     assert ages(question) == (low, high)
 
 
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("我是七零后能办吗", date(1970, 1, 15), date(1979, 12, 15)),
+        ("80后宝妈能办不", date(1980, 1, 15), date(1989, 12, 15)),
+        ("我一九六八年出生的", date(1968, 1, 15), date(1968, 12, 15)),
+        ("零八年出生的能办吗", date(2008, 1, 15), date(2008, 12, 15)),
+    ],
+)
+def test_birth_years_and_decades_in_chinese_numerals(question, first, last):
+    person = faq_parse.parse(question, TODAY).person
+    assert person is not None and (min(person.births), max(person.births)) == (first, last)
+
+
 def test_a_number_of_days_or_months_is_no_age():
     assert faq_parse.parse("过了15个工作日还没办好咋办", TODAY).person is None
     assert faq_parse.parse("快十个月了还没批", TODAY).person is None
@@ -162,3 +176,9 @@ def test_where_one_is_stated_beside_another_question_gets_the_place_note(faq):
     assert "materials" in {e.id for e in a.entries}
     [place] = [n for n in a.notes if n.kind == "place"]
     assert "您在石家庄市" in place.text and "二、（五）办理层级" in place.text
+
+
+def test_where_the_archive_no_longer_is_is_not_taken_for_where_it_is(faq):
+    assert not [n for n in ask(faq, "档案早就不在单位了，能办吗").notes if n.kind == "archive"]
+    [note] = [n for n in ask(faq, "我的档案不在单位，在县人才中心，能办吗").notes if n.kind == "archive"]
+    assert "公共就业和人才服务机构" in note.text and "转出档案介绍信" not in note.text

@@ -9,9 +9,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from bot.logs import setup_logging
-from bot.settings import Settings
-from dialogs.departments import KEYS
+from bot import gc_pause
+
+gc_pause.pause()  # over the start-up's imports and building; `run` settles once serving, the rest at once
+
+from bot.logs import setup_logging  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from dialogs.departments import KEYS  # noqa: E402
 
 log = logging.getLogger("bot")
 DEPTS = list(KEYS)
@@ -261,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args, settings: Settings) -> int:
+    if args.cmd != "run" or settings.bot_token is None:
+        gc_pause.settle()  # only `run` with a token has a first reply to hurry to
     if args.cmd == "db":
         from storage import migrate
 

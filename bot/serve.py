@@ -75,6 +75,7 @@ async def run_bot(settings: Settings) -> int:
     from bot import guard
     from bot.faq_loading import FaqLoader
     from bot.health import add_health_routes
+    from bot.lazy_types import build_first
     from bot.metrics import Metrics, add_metrics_routes
     from bot.notifier import Notifier
     from bot.telegram.app import set_commands
@@ -175,6 +176,7 @@ async def run_bot(settings: Settings) -> int:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.housekeeping)))
     handling = asyncio.create_task(inbox.run(stop_taking))
     try:
+        build_first()  # the Telegram types every update and reply goes through, each built once
         await set_commands(bot)
         allowed = dp.resolve_used_update_types()
         if settings.webhook_url:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from bot import gc_pause
 
-gc_pause.pause()  # over the start-up's imports and building; `run` settles once serving, the rest at once
+if __name__ == "__main__":  # the program, not an import (tests): `run` settles once serving, the rest at once
+    gc_pause.pause()
 
-from bot.logs import setup_logging  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from dialogs.departments import KEYS  # noqa: E402
+from bot.logs import setup_logging
+from bot.settings import Settings
+from dialogs.departments import KEYS
 
 log = logging.getLogger("bot")
 DEPTS = list(KEYS)

@@ -143,8 +143,8 @@ def bot_env(api_base: str, data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 class BotChild:
-    """One child process (`python -m bot run` by default) with its output in `log`; `stop()` sends
-    SIGTERM and waits (kill after 15 s). A context manager."""
+    """One child process (`python -m bot run` by default, in `cwd`: this checkout unless given) with
+    its output in `log`; `stop()` sends SIGTERM and waits (kill after 15 s). A context manager."""
 
     def __init__(
         self, env: dict[str, str], log: Path, command: list[str] | None = None, cwd: Path | None = None

@@ -90,8 +90,11 @@ def build_packet(
     if render_pdfs:
         from dispatch.formpdf import document_set, materials_pdf, photo_set, render_form_pdf
 
-        with document_set(*application_forms(source, now)):  # one font subset for all its forms
-            files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
+        # The form's font subset is made from this department's own form only: a subset shared with
+        # the other departments' forms would embed glyphs of characters only they print.
+        document = form_document(source, dept, fields, now)
+        with document_set(document):
+            files["form.pdf"] = render_form_pdf(document)
         parts = _parts(blobs, materials)
         if any(items for _, items in parts):
             unreadable: list[str] = []
@@ -127,12 +130,6 @@ def _material(blobs: BlobStore, f: dict[str, Any]) -> tuple[str, bytes]:
 def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Packet:
     """The window's and staff's packet: the union of all departments' fields and materials."""
     return build_packet(source, ALL, blobs, **kw)
-
-
-def application_forms(source: PacketSource, now: datetime) -> list[FormDocument]:
-    """Every form of this application version (the window's and each department's), for document_set."""
-    docs = [form_document(source, ALL, routing.all_fields(source.data), now)]
-    return docs + [form_document(source, d, routing.fields_for(d, source.data), now) for d in departments.KEYS]
 
 
 def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:

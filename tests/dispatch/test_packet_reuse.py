@@ -190,3 +190,18 @@ def embedded_glyphs(pdf: bytes) -> set[str]:
                     cff.decompile(BytesIO(descriptor["/FontFile3"].get_object().get_data()), None)
                     names.update(cff[cff.fontNames[0]].charset)
     return names
+
+
+def test_a_departments_form_embeds_no_glyph_of_what_only_another_department_prints(blobs):
+    # The archive agency is printed on 人社's form only (routing.FIELDS_BY_DEPARTMENT): a font subset
+    # shared by the application's forms would put its glyphs into 医保's and 税务's forms too.
+    data = frozen_data(blobs, with_contract=True)
+    data["answers"]["archive_agency"] = "龚鑫人才服务中心"
+    source = PacketSource(ref="LJ260302-00041", version=1, data=data)
+    forms = {d: build_packet(source, d, blobs, now=NOW).files["form.pdf"] for d in departments.KEYS}
+    only_hrss = {_face_cmap()[ord(ch)] for ch in "龚鑫"}
+    assert "龚鑫人才服务中心" in text_of(forms["hrss"])
+    assert only_hrss <= embedded_glyphs(forms["hrss"])
+    for dept in ("medical", "tax"):
+        assert "龚" not in text_of(forms[dept]), dept
+        assert not only_hrss & embedded_glyphs(forms[dept]), dept

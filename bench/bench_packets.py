@@ -6,6 +6,9 @@ each) are delivered by dispatch.worker.Worker to FolderChannel directories:
   * with PDFs off (data.json only): the worker's own cost, for comparison.
 PDF build: dispatch.formpdf.render_form_pdf on the FormDocument of a real application (the
 window's full form), the first render in the process apart from the following ones.
+By default every application has the template's answers, so their forms share one glyph set and the
+worker reuses one font subset for all; --distinct gives each applicant a name of their own, so each
+application's document set needs its own subset, as real applications do.
 """
 
 from __future__ import annotations
@@ -34,13 +37,27 @@ from bench.common import (
     user_input,
 )
 
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰玉萍红鹏华飞鑫龚晶浩瑶琪璐"  # GB2312, as names are
 
-async def accepted_applications(services, n: int) -> None:
+
+def distinct_name(k: int) -> str:
+    """Applicant k's own name: with --distinct each application has glyphs the others lack."""
+    return "测" + GIVEN[k % len(GIVEN)] + GIVEN[(k // len(GIVEN)) % len(GIVEN)]
+
+
+async def accepted_applications(services, n: int, distinct: bool = False) -> None:
     from bot.runner import Who
     from tests.scripts import FULL
 
     state, data = await template_draft(services.runner, FULL[:-1], 40_000_000)
-    for uid in await bulk_drafts(services.sessionmaker, 40_000_001, n, state, data):
+    if distinct:  # one draft each, with its own name (the bank account holder's too)
+        uids = []
+        for k in range(n):
+            own = {**data, "answers": {**data["answers"], "name": distinct_name(k), "bank_holder": distinct_name(k)}}
+            uids += await bulk_drafts(services.sessionmaker, 40_000_001 + k, 1, state, own)
+    else:  # every application the same answers: their forms share glyph sets, and subsets
+        uids = await bulk_drafts(services.sessionmaker, 40_000_001, n, state, data)
+    for uid in uids:
         await services.runner.handle(Who("telegram", str(uid), uid), user_input(*FULL[-1], uid))
 
 
@@ -63,9 +80,13 @@ async def pdf_times(services, renders: int) -> dict:
         pdf = await asyncio.to_thread(render_form_pdf, doc)
         times.append(time.perf_counter() - t)
     from dispatch import formpdf
+    from dispatch import packet as packet_module
     from dispatch.packet import _material
 
-    packet_times, form_times, shared_times, data_times, materials_times = [], [], [], [], []
+    def _parts(materials):
+        return [(m["title"], [_material(services.blobs, f) for f in m.get("files") or []]) for m in materials.values()]
+
+    packet_times, form_times, shared_times, data_times, materials_times, reused_times = [], [], [], [], [], []
     for dept in departments.KEYS:  # one application's three packets, as the worker builds them
         t = time.perf_counter()
         packet = await asyncio.to_thread(build_packet, source, dept, services.blobs)
@@ -90,6 +111,12 @@ async def pdf_times(services, renders: int) -> dict:
             t = time.perf_counter()
             await asyncio.to_thread(formpdf.materials_pdf, parts, [])
             materials_times.append(time.perf_counter() - t)
+            if hasattr(formpdf, "photo_set"):  # the application's photos already rendered (i15w)
+                everything = routing.all_materials(source.data)
+                photos = formpdf.photo_set(packet_module._photo_key(everything), lambda e=everything: _parts(e))
+                t = time.perf_counter()
+                await asyncio.to_thread(formpdf.materials_pdf, parts, [], photos)
+                reused_times.append(time.perf_counter() - t)
     mean = lambda xs: sum(xs) / len(xs) * 1000 if xs else 0.0  # noqa: E731
     steps = {
         "form_ms": mean(form_times),
@@ -97,6 +124,8 @@ async def pdf_times(services, renders: int) -> dict:
         "data_ms": mean(data_times),
         "materials_ms": mean(materials_times),
     }
+    if reused_times:
+        steps["materials_reused_ms"] = mean(reused_times)
     return {
         "steps": steps,
         "form_pdf_first_s": times[0],
@@ -145,7 +174,7 @@ async def deliveries(services, tmp: Path, limit: int, render_pdfs: bool) -> dict
 
 async def main_async(args) -> dict:
     logging.basicConfig(level=logging.ERROR)
-    out: dict = {"scenario": "packets", "db": args.db}
+    out: dict = {"scenario": "packets", "db": args.db, "distinct": args.distinct}
     if importlib.util.find_spec("dispatch.worker") is None:
         out["worker"] = "pending: dispatch worker not built yet"
     tmp = Path(tempfile.mkdtemp(prefix="bench-packets-"))
@@ -153,7 +182,7 @@ async def main_async(args) -> dict:
         services = services_for(url, tmp, auto_accept=True)
         try:
             n_apps = max(1, -(-(args.deliveries + args.deliveries_nopdf) // 3))
-            await accepted_applications(services, n_apps)
+            await accepted_applications(services, n_apps, args.distinct)
             out["pdf"] = await pdf_times(services, args.renders)
             if "worker" not in out:
                 out["worker_pdf"] = await deliveries(services, tmp, args.deliveries, True)
@@ -169,6 +198,11 @@ def main() -> None:
     ap.add_argument("--renders", type=int, default=5, help="form PDFs rendered after the first")
     ap.add_argument("--deliveries", type=int, default=30, help="deliveries with PDFs")
     ap.add_argument("--deliveries-nopdf", type=int, default=150, help="deliveries without PDFs")
+    ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="each application its own applicant name (its own glyphs: one font subset made per application)",
+    )
     emit(asyncio.run(main_async(ap.parse_args())))
 
 

@@ -26,8 +26,28 @@ from bench.bench_faq import SEEN, TODAY, judge  # noqa: E402
 from dialogs.faq import FaqIndex, load_bank  # noqa: E402
 from dialogs.helpdesk import respond  # noqa: E402
 
-NAMES = ("W_BM25", "W_UNKNOWN", "W_INTENT", "MIN_SCORE", "MIN_GAP", "PAIR_MIN", "WIDE_GAP", "AGREE_SCORE")
-GRID = ((0.8, 1.2), (0.6,), (0.5, 1.0), (1.0, 1.1, 1.2), (0.06, 0.1), (1.1, 1.4), (0.5, 0.8, 99.0), (0.7, 99.0))
+NAMES = (
+    "W_BM25",
+    "W_UNKNOWN",
+    "W_INTENT",
+    "MIN_SCORE",
+    "MIN_GAP",
+    "PAIR_MIN",
+    "WIDE_GAP",
+    "AGREE_SCORE",
+    "W_FAMILY",
+)
+GRID = (
+    (0.8, 1.2),
+    (0.6,),
+    (0.5, 1.0),
+    (1.0, 1.1, 1.2),
+    (0.06, 0.1),
+    (1.1, 1.4),
+    (0.5, 0.8, 99.0),
+    (0.7, 99.0),
+    (0.0, 0.3),
+)
 
 
 def tally(marks: list[tuple[str, bool, bool, bool]], splits: set[str]) -> tuple[int, int, int, int, int]:
@@ -53,8 +73,8 @@ def main() -> None:
     index.warm_up()
     scored: dict[tuple[float, ...], list[tuple[str, bool, bool, bool]]] = {}
     for point in itertools.product(*GRID):
-        w_bm, w_unk, w_intent, min_score, min_gap, pair_min, wide_gap, agree_score = point
-        index.agree_score = agree_score
+        w_bm, w_unk, w_intent, min_score, min_gap, pair_min, wide_gap, agree_score, w_family = point
+        index.agree_score, index.w_family = agree_score, w_family
         index.weights, index.min_score, index.min_gap = (1.0, w_bm, index.weights[2]), min_score, min_gap
         index.w_unknown, index.w_intent, index.pair_min, index.wide_gap = w_unk, w_intent, pair_min, wide_gap
         scored[point] = [

@@ -143,16 +143,18 @@ def bot_env(api_base: str, data_dir: Path, **settings: str) -> dict[str, str]:
 
 
 class BotChild:
-    """One child process (`python -m bot run` by default) with its output in `log`; `stop()` sends
-    SIGTERM and waits (kill after 15 s). A context manager."""
+    """One child process (`python -m bot run` by default, in `cwd`: this checkout unless given) with
+    its output in `log`; `stop()` sends SIGTERM and waits (kill after 15 s). A context manager."""
 
-    def __init__(self, env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, command: list[str] | None = None, cwd: Path | None = None
+    ) -> None:
         import subprocess
 
         self.log = open(log, "wb")  # noqa: SIM115 - the child writes it; closed in stop()
         self.proc = subprocess.Popen(
             command or [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
+            cwd=cwd or ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self.log,

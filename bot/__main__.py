@@ -9,6 +9,11 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from bot import gc_pause
+
+if __name__ == "__main__":  # the program, not an import (tests): `run` settles once serving, the rest at once
+    gc_pause.pause()
+
 from bot.logs import setup_logging
 from bot.settings import Settings
 from dialogs.departments import KEYS
@@ -261,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args, settings: Settings) -> int:
+    if args.cmd != "run" or settings.bot_token is None:
+        gc_pause.settle()  # only `run` with a token has a first reply to hurry to
     if args.cmd == "db":
         from storage import migrate
 

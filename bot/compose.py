@@ -23,7 +23,7 @@ from storage.blobs import BlobStore
 from storage.db import file_watch, make_engine, make_sessionmaker, secure_sqlite_file
 from storage.health import DbHealth
 from storage.keyring import KeyRing
-from storage.migrate import upgrade
+from storage.migrate import ensure_current
 from storage.ratelimit import Limits
 from storage.writer import GroupWriter
 
@@ -91,7 +91,7 @@ def build(settings: Settings, migrate: bool = True) -> Services:
     keyring = load_keyring(settings)
     secure_sqlite_file(settings.db_url)
     if migrate:
-        upgrade(settings.db_url)
+        ensure_current(settings.db_url)
     db_engine = make_engine(settings.db_url, keyring)
     sessionmaker = make_sessionmaker(db_engine)
     blobs = BlobStore(settings.blob_dir, keyring)

@@ -49,8 +49,15 @@ class FaqLoader:
     async def start_when_idle(self, busy: Callable[[], bool], at_latest: float = AT_LATEST) -> None:
         """Start the build once `busy()` turns false (the start-up's waiting updates answered), or
         after `at_latest` seconds; sooner if a text asks for it (`wait`)."""
-        loop = asyncio.get_running_loop()
-        until = loop.time() + at_latest
-        while self._task is None and busy() and loop.time() < until:
-            await asyncio.sleep(0.05)
+        await until_idle(busy, at_latest, started=lambda: self._task is not None)
         await self.wait()
+
+
+async def until_idle(
+    busy: Callable[[], bool], at_latest: float = AT_LATEST, started: Callable[[], bool] = lambda: False
+) -> None:
+    """Return once `busy()` turns false, `at_latest` seconds have passed, or `started()` is true."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + at_latest
+    while not started() and busy() and loop.time() < until:
+        await asyncio.sleep(0.05)

@@ -13,7 +13,7 @@ Check = Callable[[], Awaitable[list[str]]]
 
 def add_health_routes(app: web.Application, db_engine, db_url: str, *extra: Check) -> None:
     """`extra`: further readiness checks returning problems (the broken-database watch, shutting down)."""
-    heads = head_revisions(db_url)
+    heads = head_revisions()
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -53,10 +54,28 @@ def compose_run(settings: Settings, migrate: bool = True):
     return services, bot, dp, pacer, kick
 
 
+async def after_start_up(busy: Callable[[], bool], faq, calendar) -> None:
+    """What `run` leaves until the updates waiting at start-up are answered (or `AT_LATEST` seconds):
+    the collector's pause ends (bot.gc_pause), the FAQ index is built in a thread (a text asking
+    before then starts it, bot.faq_loading), then the working-day calendar is loaded in one (its
+    package is imported when first consulted: dialogs.workdays)."""
+    from bot import gc_pause
+    from bot.faq_loading import until_idle
+
+    await until_idle(busy)
+    gc_pause.settle()
+    await faq.wait()
+    try:
+        await asyncio.to_thread(calendar.warm_up)
+    except Exception:  # the first working-day computation loads it again, and fails in its own turn
+        log.exception("the working-day calendar could not be loaded in the background")
+
+
 async def run_bot(settings: Settings) -> int:
     from bot import guard
     from bot.faq_loading import FaqLoader
     from bot.health import add_health_routes
+    from bot.lazy_types import build_first
     from bot.metrics import Metrics, add_metrics_routes
     from bot.notifier import Notifier
     from bot.telegram.app import set_commands
@@ -79,7 +98,9 @@ async def run_bot(settings: Settings) -> int:
     inbox = InboxProcessor(dp, bot, services.sessionmaker, owner)
     # The FAQ index is built once the updates waiting at start-up are answered; a text waits for it.
     services.runner.faq_loader = faq = FaqLoader(services.faq)
-    faq_loading = asyncio.create_task(faq.start_when_idle(lambda: inbox.handled == 0 or inbox.in_flight() > 0))
+    faq_loading = asyncio.create_task(
+        after_start_up(lambda: inbox.handled == 0 or inbox.in_flight() > 0, faq, services.calendar)
+    )
     notifier = Notifier(bot, services.sessionmaker, pacer, owner=owner)
     stop_taking, stop_rest = asyncio.Event(), asyncio.Event()
     on_signals(asyncio.get_running_loop(), stop_taking)
@@ -155,6 +176,7 @@ async def run_bot(settings: Settings) -> int:
         tasks.append(asyncio.create_task(services.worker().run_forever(stop_rest, periodic=services.housekeeping)))
     handling = asyncio.create_task(inbox.run(stop_taking))
     try:
+        build_first()  # the Telegram types every update and reply goes through, each built once
         await set_commands(bot)
         allowed = dp.resolve_used_update_types()
         if settings.webhook_url:

@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from dialogs import faq_parse
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
 from dialogs.faq_scope import warm_up as scope_warm_up
@@ -42,6 +43,11 @@ W_DEPT = 2.0
 _DEPARTMENTS = ("人社", "医保", "税务")
 _REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
 _FILLS = re.compile(r"填|栏|选|勾|写")
+# several matters at once (社保医保都办了, 一起办): the whole matter, not one department's step
+_SEVERAL = re.compile(r"都|一起|一块|一并|同时|一次|全部|全都")
+# the asking clause's kind (where, how long, cost, materials, fill: dialogs/faq_parse.py) against
+# the notice's section that answers that kind: a prior for the entries of that family
+W_FAMILY = 0.3
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.1  # ... over the second-best entry
@@ -100,6 +106,7 @@ class FaqIndex:
         wide_gap: float = WIDE_GAP,
         agree_score: float = AGREE_SCORE,
         agree_gap: float = AGREE_GAP,
+        w_family: float | None = None,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
@@ -109,6 +116,7 @@ class FaqIndex:
         self.low_score, self.wide_gap = low_score, wide_gap
         self.agree_score, self.agree_gap = agree_score, agree_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
+        self.w_family = W_FAMILY if w_family is None else w_family
         self._built = False
         self._changes = 0  # entry changes: a build that overlapped one is not taken as current
         self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
@@ -193,6 +201,11 @@ class FaqIndex:
         self._dept_step = {
             d: i for d in _DEPARTMENTS for i, e in enumerate(self._entries) if e.answer.startswith(f"{d}部门")
         }
+        # the entries of each asking clause's family (faq_parse.family)
+        self._family = {
+            kind: {i for i, e in enumerate(self._entries) if faq_parse.family(kind, e.id, e.section)}
+            for kind in faq_parse.FAMILY_KINDS
+        }
         self._built = True
 
     def _dept_asked(self, text: str, asked: set[str]) -> int | None:
@@ -201,6 +214,8 @@ class FaqIndex:
         if len(named) != 1 or named[0] not in self._dept_step:
             return None
         plain = normalize(text)
+        if _SEVERAL.search(plain):
+            return None
         return self._dept_step[named[0]] if _REVIEWS.search(plain) and not _FILLS.search(plain) else None
 
     def _intent_share(self, asked: set[str], i: int) -> float:
@@ -238,6 +253,14 @@ class FaqIndex:
         """(reranked score, entry index), best first: candidates of both retrievers, rescored."""
         return self._rank(text)[0]
 
+    def _asked_family(self, text: str) -> set[int]:
+        """The entries of the family the question's asking clause asks for (materials, where …;
+        empty when its kind picks none, or without the family prior)."""
+        if not self.w_family:
+            return set()
+        kind = faq_parse.asks_kind(faq_parse.asking_clause(unicodedata.normalize("NFKC", text).lower()))
+        return self._family.get(kind, set())
+
     def _rank(self, text: str) -> tuple[list[tuple[float, int]], int | None]:
         """The ranking and the entry both retrievers put first (None when they differ)."""
         terms = tokenize(text)
@@ -265,6 +288,8 @@ class FaqIndex:
         dept = self._dept_asked(text, asked) if self.w_dept else None
         if dept is not None:
             pool.add(dept)
+        fam = self._asked_family(text)
+        pool |= fam
         scored = [
             (
                 w_sim * sim[i]
@@ -273,7 +298,8 @@ class FaqIndex:
                 - foreign
                 + (self.w_agree if i == agreed else 0.0)
                 + self.w_intent * self._intent_share(asked, i)
-                + (self.w_dept if i == dept else 0.0),
+                + (self.w_dept if i == dept else 0.0)
+                + (self.w_family if i in fam else 0.0),
                 i,
             )
             for i in pool
@@ -294,6 +320,14 @@ class FaqIndex:
             return score, top, True, None
         if wide and top == agreed and score >= self.agree_score and score - second >= self.agree_gap:
             return score, top, True, None
+        # or: the asking clause's family (what it asks: materials, where …) holds the best entry,
+        # and every entry of another family is clearly behind: the family is sure, and its best
+        # entry (with a runner-up of the same family as close as the gap) answers
+        fam = self._asked_family(text)
+        outside = max((s for s, i in ranked if i not in fam), default=0.0)
+        if wide and top in fam and score >= self.agree_score and score - outside >= self.agree_gap:
+            close = runner is not None and runner in fam and score - second < self.min_gap
+            return score, top, True, runner if close else None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
             return score, top, True, runner
         return score, top, False, None

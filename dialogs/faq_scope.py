@@ -116,6 +116,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"进度|查询|查不到|预约|^(?!.*(窗口.{0,4}窗口|挨个|各个窗口|几个窗口|每个窗口|多个窗口)).*?排队|叫号|停车|到哪一步|(审核|审批|办理|申请)到(哪|什么)|批了没|批下来没|有结果了(吗|没)|有消息了?(吗|没)|进展|咨询电话|打电话|电话(?!号码)|(电话|号码)是?多少|热线|联系方式|投诉|12333|12345|"
         r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
+        # (周末算不算在办理时间里: whether the days count towards the time limit is the notice's)
+        r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延))"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
     ),
     # using the online platform (accounts, passwords, file sizes) and applying through someone else
@@ -194,6 +196,7 @@ _FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself cos
 _EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
 LABELS = {topic: label for topic, label, _ in TOPICS}
 LABELS["other_region"] = "其他省市的规定"
+LABELS["delivery"] = "邮寄、到账等办结以外的时间"
 LABELS["archive_transfer"] = "省外档案转入的手续"
 
 # another province's own procedure (not an archive kept there, not a person from there)
@@ -291,6 +294,23 @@ def _first_class(text: str, fees: bool) -> str | None:
     return None
 
 
+# the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
+# of something else (邮寄几天能到, 多久到账) is not answered by it
+_NOT_THE_PROCEDURE = re.compile(r"邮寄|寄过来|寄到|寄回|快递|邮政|到账|到手|送达|送到")
+_THE_PROCEDURE = re.compile(r"办|批|审|结果|登记|受理")
+
+
+def _other_time(raw: str) -> bool:
+    from dialogs import faq_parse  # the asking clause (faq_parse reads places through situations)
+
+    clause = faq_parse.asking_clause(raw)
+    return (
+        faq_parse.asks_kind(clause) == "how_long"
+        and bool(_NOT_THE_PROCEDURE.search(clause))
+        and not _THE_PROCEDURE.search(clause)
+    )
+
+
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
     raw = unicodedata.normalize("NFKC", text).lower()
@@ -298,6 +318,8 @@ def topic(text: str) -> str | None:
     found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
     if found is None and _archive_from_outside(raw):
         return "archive_transfer"
+    if found is None and _other_time(raw):
+        return "delivery"
     return found or ("other_region" if _other_region(raw) else None)
 
 

@@ -64,7 +64,7 @@ def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
     result = faq.answer(question)
     if result.reason in ("empty", "out_of_scope"):
         return HelpAnswer((), (), False, result.reason, result.score, None, result.topic)
-    notes = tuple(situations.apply(question, today))
+    notes = tuple(situations.apply(question, today, answered=result.confident))
     entries = list(result.entries) if result.confident else []
     by_id = {e.id: e for e in faq.entries}
     for note in notes:  # a stated situation makes its entries part of the answer

@@ -39,6 +39,10 @@ _NUM = r"(\d{1,2}|[一二三四五六七八九十两]{1,3})"
 # an age said roughly: 五十出头 (50 to 53), 五十多 / 五十来岁 (50 to 59)
 _ROUGH = re.compile(_NUM + r"\s*(出头|多岁?|来岁|几岁|好几)(?![天个年月块元万次份页人号日家种张分钟小趟])")
 _ROUGH_SPAN = {"出头": 3}
+# an age said as a bound: 过了60 / 超过六十 / 60以上 (60 to 64), 快五十了 / 奔六十 (48 to 49)
+_NOT_AGE = r"(?![\d年月个天号块元万次份页人日])"  # 过了60天, 快十个月: not an age
+_OVER = re.compile(r"(?:过了|超过了?|超了|已过)\s*" + _NUM + _NOT_AGE + "|" + _NUM + r"\s*(?:岁)?(?:以上|开外)")
+_NEAR = re.compile(r"(?:快要?|将近|眼看|奔|马上)\s*" + _NUM + r"\s*(?:岁|周岁|了|啦)?" + _NOT_AGE)
 _AGE_PATTERNS = (
     re.compile(r"虚岁\s*" + _NUM),  # a year more than the full age (周岁)
     re.compile(_NUM + r"\s*(?:周岁|岁)"),
@@ -54,11 +58,13 @@ _AGE_PATTERNS = (
     re.compile(r"(?<![\d一二三四五六七八九十两])(\d{2}|[一二三四五六七八九十]{2,3})\s*的\s*(?:男|女)"),
 )
 _BIRTH_YEAR = re.compile(
-    r"((?:19|20)\d{2}|[五六七八九][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
+    r"((?:19|20)\d{2}|(?:一九|二〇|二零)?[五六七八九零〇][零〇一二三四五六七八九]|[5-9]\d)\s*年\s*"
     r"(?:(\d{1,2})\s*月)?\s*(?:出生|生|的|人)"
 )
-_MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙|[我俺他她]爸|父亲|爷爷|姥爷")
-_FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘|[我俺他她]妈|母亲|奶奶|姥姥")
+# a decade of birth: 七零后, 80后 (born 1970 to 1979, 1980 to 1989)
+_DECADE = re.compile(r"(?<![\d一二三四五六七八九零〇])([5-9]0|[五六七八九][零〇])\s*后")
+_MALE = re.compile(r"男|老汉|大爷|大叔|老头|爷们|先生|老公|丈夫|儿子|小伙|[我俺他她](爸|爹)|父亲|爷爷|姥爷")
+_FEMALE = re.compile(r"女|大妈|阿姨|大姐|老太|媳妇|老婆|宝妈|妇女|姑娘|闺女|大娘|[我俺他她](妈|娘)|母亲|奶奶|姥姥")
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,23 @@ def parse(text: str, today: date) -> Person | None:
     sex = "男" if male and not female else "女" if female and not male else None
     m = _BIRTH_YEAR.search(text)
     if m:
-        digits = "".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1))  # 七零 -> 70
-        year = int(digits) + (1900 if len(digits) == 2 else 0)
+        digits = "".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1))  # 七零 -> 70, 一九六八 -> 1968
+        year = int(digits) + (0 if len(digits) == 4 else 1900 if int(digits) >= 30 else 2000)  # 零八 -> 2008
         month = int(m.group(2)) if m.group(2) else None
         if 1900 < year <= today.year and (month is None or 1 <= month <= 12):
             months = [month] if month else list(range(1, 13))
             said = f"{year}年{month}月出生" if month else f"{year}年出生"
             return Person(tuple(date(year, mo, 15) for mo in months), sex, said)
+    if (m := _DECADE.search(text)) is not None:
+        decade = 1900 + int("".join(str(_CN_DIGIT.get(c, c)) for c in m.group(1)))
+        births = tuple(date(y, mo, 15) for y in range(decade, decade + 10) for mo in range(1, 13))
+        return Person(births, sex, f"{decade}年代出生（{m.group(0)}）")
+    for pattern, below, above in ((_OVER, 0, 4), (_NEAR, -2, -1)):
+        m = pattern.search(text)
+        said = next((g for g in m.groups() if g), None) if m else None
+        bound = cn_number(said) if said else None
+        if m and bound is not None and 16 <= bound <= 90:
+            return Person(_born_aged(bound + below, bound + above, today), sex, m.group(0).strip().rstrip("了啦"))
     rough = _ROUGH.search(text)
     if rough and (low := cn_number(rough.group(1))) is not None and low % 10 == 0 and 10 <= low <= 90:
         span = _ROUGH_SPAN.get(rough.group(2), 9)
@@ -126,11 +142,12 @@ def _verdict(person: Person, category: RetireCategory, today: date) -> str:
     return f"{head}，是否已到退休年龄取决于出生月份：{still.year}年{still.month}月及以后出生的仍在法定劳动年龄内"
 
 
-def note_text(person: Person, today: date) -> str:
+def note_text(person: Person, today: date, whose: str = "") -> str:
+    """`whose`: the person asked for when not the applicant, e.g. "（您爹）"."""
     young = [full_years(b, today) < MIN_AGE for b in person.births]
     if all(young):
-        return f"{CONDITION}按您说的{person.said}，尚未年满16周岁，暂不符合这一条件。"
-    lines = [CONDITION, f"按您说的{person.said}："]
+        return f"{CONDITION}按您说的{whose}{person.said}，尚未年满16周岁，暂不符合这一条件。"
+    lines = [CONDITION, f"按您说的{whose}{person.said}："]
     if person.sex in (None, "男"):
         lines.append(f"· 男性：{_verdict(person, RetireCategory.MALE, today)}。")
     if person.sex in (None, "女"):

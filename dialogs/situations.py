@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from dialogs import divisions, situation_age
+from dialogs import divisions, faq_parse, situation_age
 
 DECIDES = "以上是按您描述的情况对照办事指南作的说明；能否办理，以提交后对证件号码的核验和对申报材料的审核为准。"
 SITUATIONS = (
@@ -88,7 +89,9 @@ _EMPLOYEE = re.compile(r"(公司|单位|厂里?).{0,6}(上班|交社保|缴社�
 # a job one had before (以前在厂里当工人, 原来在公司上班): not itself one of the situations
 _FORMER = re.compile(
     r"(以前|之前|原来|过去|早先|早年|前些年|原先)(是|在|给|跟)?.{0,6}(厂|公司|单位|工地|企业|国企|机关|工厂|车间)"
-    r".{0,6}(上班|当|干|做|工作|打工|上岗)|下岗|(厂子?|公司|单位)(倒闭|黄了|裁员|关门|没了)"
+    r".{0,6}(上班|当|干|做|工作|打工|上岗)|下岗|(厂子?|公司|单位)(倒闭|黄了|裁员|关门|没了)|"
+    # left a job (从厂里辞职了, 跟公司解除了合同): that job is over, what one does now decides
+    r"(从|在|跟|和)?(厂|公司|单位|工厂|企业)里?.{0,3}(辞职|离职|辞工|辞了|不干了|解除)"
 )
 
 
@@ -104,7 +107,8 @@ _DOES = re.compile(
 )
 
 
-def _work(text: str) -> Note | None:
+def _work(text: str, broad: bool = True) -> Note | None:
+    """The note on the work described; `broad`: any work one says one does (_DOES) too."""
     if _FORMER.search(text) and not any(p.search(text) for p, _, _ in _WORK):
         return Note(
             "work",
@@ -131,7 +135,7 @@ def _work(text: str) -> Note | None:
                 f"{SITUATIONS}通知所列的是“无雇工的”个体工商户；有雇工的个体工商户不在所列情形之中，请向办理窗口咨询。",
             )
         return Note("work", "situations", f"{SITUATIONS}您说的“{said}”，通常对应其中的“{category}”。{caveat}")
-    if (m := _DOES.search(text)) is not None:
+    if broad and (m := _DOES.search(text)) is not None:
         said = m.group(3)
         return Note(
             "work",
@@ -152,6 +156,7 @@ _UNKNOWN = re.compile(r"不知道|不清楚|不晓得|不记得")
 _MISSING = re.compile(
     r"没(有)?(了)?(人事)?档[案按](?!.{0,2}(介绍|转|编号|机构|信|那|这|栏))|档[案按].{0,4}(丢|没了|找不|弄没|不见)|找不(到|着|见)"
 )
+_NOT_THERE = re.compile(r"(不|没|没有)(再)?(在|放在|存在|搁在|存放在)[^，,。；;！!？?\s了]{1,10}")
 _ENTRUSTED = re.compile(r"集体委托|单位委托|(单位|公司|厂里?)(统一)?(存|放|托管)")
 
 
@@ -189,9 +194,19 @@ def _place_re() -> tuple[re.Pattern[str], dict[str, tuple[str, bool]]]:
 
 def place_in(text: str) -> tuple[str, bool] | None:
     """The place named first in the text (the longest name at that position)."""
+    found = place_in_span(text)
+    return found[0] if found else None
+
+
+def place_in_span(text: str) -> tuple[tuple[str, bool], int] | None:
+    """The place named first in the text and where it starts."""
+    return next(places_in(text), None)
+
+
+def places_in(text: str) -> Iterator[tuple[tuple[str, bool], int]]:
+    """Each place named in the text, in order, and where it starts."""
     pattern, names = _place_re()
-    m = pattern.search(text)
-    return names[m.group(0)] if m else None
+    return ((names[m.group(0)], m.start()) for m in pattern.finditer(text))
 
 
 def _archive(text: str) -> Note | None:
@@ -200,9 +215,10 @@ def _archive(text: str) -> Note | None:
         return None
     after = text[m.start() :]
     # where the archive is: named after 档案, or in the clause that mentions it (北京的档案), not
-    # where the person is (我在北京打工，档案在县人才中心)
-    clause = next((c for c in _CLAUSE.split(text) if _ARCHIVE_AT.search(c)), "")
-    place = place_in(after) or place_in(clause)
+    # where the person is (我在北京打工，档案在县人才中心); 档案不在河北 is outside Hebei
+    place = faq_parse.archive_place(text)
+    # where it is not (档案早不在单位了) says nothing of where it is: out of the kinds' view
+    after = _NOT_THERE.sub("", after)
     if _UNKNOWN.search(text):
         return Note(
             "archive",
@@ -217,10 +233,11 @@ def _archive(text: str) -> Note | None:
             "由人社部门审核时核实存档情况；也可先向原单位或原存档机构确认。",
         )
     if place and not place[1]:
+        where = "不在河北省内" if place[0] == "河北省外" else f"存放在{place[0]}（河北省外）"
         return Note(
             "archive",
             "archive_condition",
-            f"{ARCHIVE}档案存放在{place[0]}（河北省外）的，不属于“省内”"
+            f"{ARCHIVE}档案{where}的，不属于“省内”"
             "公共档案管理服务存档，按通知不符合这一条件；请向办理窗口咨询档案转递。",
         )
     if _ENTRUSTED.search(text):  # stored by the former employer's collective entrustment: the letter
@@ -301,20 +318,38 @@ _AWAY = re.compile(r"外地|外省|省外|回不去|回不来|不在(家|当地|
 _ONLINE = re.compile(r"线上|网上|手机|在线|冀时办|政务服务网|远程|不回去|不用回")
 
 
-def _place(text: str) -> Note | None:
+_LEVEL = "办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”；二、（五）办理层级：市级、县级。"
+
+
+def _place(text: str, answered: bool = False) -> Note | None:
+    """The place note; `answered`: the question is answered anyway, so a place stated only as one's
+    household (户口在衡水农村) gets its note too, not only one asked about."""
     here, home, being, hebei_home = _where_they_are(text)
-    if not here and hebei_home and _AWAY.search(text) and (_ONLINE.search(text) or _ASKS_THERE.search(text)):
+    away = bool(_AWAY.search(text))
+    if not here and away and (_ONLINE.search(text) or _ASKS_THERE.search(text)):
+        who = f"您户籍在{hebei_home}、人在外地的" if hebei_home else "人在外地的"
         return Note(
             "place",
             "online",
             f"办事指南 五、（一）1. 线上线下受理：申请人可以通过省政务服务网或“冀时办”移动端上传申报材料和申报表单。"
-            f"您户籍在{hebei_home}、人在外地的，可以选择线上提交；线下办理的，到市县政务服务中心、"
+            f"{who}，可以选择线上提交；线下办理的，到市县政务服务中心、"
             "人社服务大厅的“一件事一次办”窗口。",
         )
     asks_there = bool(_ASKS_THERE.search(text))
+    asked = bool(_ASKS_WHERE.search(text) or being and asks_there or home and asks_there)
+    if answered and not asked and not here and (home or hebei_home):
+        origin = home or hebei_home
+        inside = "" if home else "（河北省内）"
+        return Note(
+            "place",
+            "where_offline",
+            f"{_LEVEL}您说的户籍在{origin}{inside}：办事指南列出的两项办理条件中没有户籍所在地的要求；"
+            "可到所在地的市或县（市、区）政务服务中心、人社服务大厅的“一件事一次办”窗口办理，"
+            "也可以通过省政务服务网或“冀时办”线上提交。",
+        )
     if not here and not (home and asks_there):
         return None
-    if not (_ASKS_WHERE.search(text) or being and asks_there or home and asks_there):
+    if not asked and not answered:  # a place stated as where one is, beside another question
         return None
     where = f"您在{here}，可到当地" if here else "可到所在地的"
     origin = (
@@ -325,25 +360,34 @@ def _place(text: str) -> Note | None:
     return Note(
         "place",
         "where_offline",
-        "办事指南 四：“市县政务服务中心、人社服务大厅统一设置‘一件事一次办’窗口”；二、（五）办理层级："
-        f"市级、县级。{where}市或县（市、区）政务服务中心、"
+        f"{_LEVEL}{where}市或县（市、区）政务服务中心、"
         f"人社服务大厅的“一件事一次办”窗口办理，也可以通过省政务服务网或“冀时办”线上提交。{origin}",
     )
 
 
-def apply(question: str, today: date) -> list[Note]:
-    """Notes for each situation the question states; empty when it states none."""
+def apply(question: str, today: date, answered: bool = False) -> list[Note]:
+    """Notes for each situation the question states; empty when it states none.
+
+    A situation is applied when the question asks whether one can (its asking clause, or the
+    eligibility words), or states it bare; `answered` (the retrieval answers the question anyway,
+    e.g. which materials): every stated age, work and household place gets its note beside it."""
     text = unicodedata.normalize("NFKC", question).lower()
+    parsed = faq_parse.parse(text, today)
+    asks_if = bool(_ASKS_IF.search(text)) or parsed.asks == "can"
     notes: list[Note] = []
-    person = situation_age.parse(text, today)
-    if person is not None and _ASKS_IF.search(text) or person is not None and len(text) <= 16:
-        notes.append(Note("age", "working_age", situation_age.note_text(person, today)))
-    elif _RETIRED.search(text) and _ASKS_IF.search(text):
+    person = parsed.person
+    if person is not None and (asks_if or answered or len(text) <= 16):
+        whose = f"您{faq_parse.kin_name(parsed.kin)}" if parsed.subject == "relative" and parsed.kin else ""
+        notes.append(Note("age", "working_age", situation_age.note_text(person, today, whose)))
+    elif _RETIRED.search(text) and (asks_if or answered):
         notes.append(Note("age", "working_age", situation_age.RETIRED))
-    if (_ASKS_IF.search(text) or not _ASKS_OTHER.search(text)) and (work := _work(text)):
+    # asked something else: only work named plainly (零工, 外卖, 个体), not any verb phrase
+    plain_only = not asks_if and bool(_ASKS_OTHER.search(text))
+    work = None if plain_only and not answered else _work(text, broad=not plain_only)
+    if work:
         notes.append(work)
     if archive := _archive(text):
         notes.append(archive)
-    if place := _place(text):
+    if place := _place(text, answered):
         notes.append(place)
     return notes

@@ -6,10 +6,11 @@ import contextlib
 import contextvars
 import copy
 import functools
+import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -187,7 +188,12 @@ class _SubsetCache:
     other font goes to fontTools unchanged."""
 
     LIMIT = 128
+    # What fontTools needs to subset the CFF table fpdf embeds; every other table of the face (cmap,
+    # OS/2, name, vertical metrics...) would be decompiled and pruned only to be thrown away (fpdf embeds
+    # the 'CFF ' table alone): the CFF comes out byte-identical, at about half the cost.
+    KEEP = frozenset({"GlyphOrder", "head", "hhea", "maxp", "post", "hmtx", "CFF "})
     _done: dict[tuple, _Subset] = {}
+    _cmaps: dict[tuple, dict[int, str]] = {}  # per face (path, index, size, mtime): read-only
     _lock = threading.Lock()
     hits = misses = 0
 
@@ -210,7 +216,7 @@ class _SubsetCache:
             with self._lock:
                 done = self._done.get(key)
             if done is None:
-                cmap = font.getBestCmap()
+                cmap = self._cmap(face, font)
                 self._real.populate(glyphs=[cmap[c] for c in shared if c in cmap])
                 self._store(key, font)
                 return
@@ -221,13 +227,25 @@ class _SubsetCache:
                 return
         self._store((face, self._glyphs), font)
 
+    @classmethod
+    def _cmap(cls, face: tuple, font) -> dict[int, str]:
+        with cls._lock:
+            cmap = cls._cmaps.get(face)
+        if cmap is None:
+            cmap = dict(font.getBestCmap())
+            with cls._lock:
+                cls._cmaps[face] = cmap
+        return cmap
+
     def _store(self, key: tuple, font) -> None:
         with self._lock:
             done = self._done.get(key)
         if done is None:
+            for tag in set(font.keys()) - self.KEEP:
+                del font[tag]
             self._real.subset(font)
             done = _Subset(
-                super(_DocumentFace, font).__getitem__("CFF ").compile(font),
+                _Program(super(_DocumentFace, font).__getitem__("CFF ").compile(font)),
                 {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()},
             )
             with self._lock:
@@ -241,7 +259,38 @@ class _SubsetCache:
         font.use_subset(done)
 
 
+class _Program(bytes):
+    """A cached subset's font program (_Subset.cff): the only programs _FontStream keeps."""
+
+
+class _FontStream(fpdf_output.PDFFontStream):
+    """fpdf's embedded font program, zlib-compressed; a cached subset's program is compressed once,
+    not once per document (zlib is deterministic). Other programs (TrueType faces, which fpdf
+    subsets itself per document) are compressed as fpdf does and not kept."""
+
+    LIMIT = 64
+    _packed: dict[bytes, bytes] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, contents: bytes) -> None:
+        if not isinstance(contents, _Program):
+            super().__init__(contents)
+            return
+        with self._lock:
+            packed = self._packed.get(contents)
+        if packed is None:
+            super().__init__(contents)
+            with self._lock:
+                if len(self._packed) >= self.LIMIT:
+                    self._packed.pop(next(iter(self._packed)))
+                self._packed[contents] = self._contents
+            return
+        super().__init__(b"")
+        self._contents, self.length, self.length1 = packed, len(packed), len(contents)
+
+
 fpdf_output.ftsubset = SimpleNamespace(Options=ftsubset.Options, Subsetter=_SubsetCache)
+fpdf_output.PDFFontStream = _FontStream
 _SHARED: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("formpdf_shared", default=None)
 _SET_EXTRA = "编号：生成时间：第页/（续）0123456789-:年月日□■*"  # footer, continuation, dates, boxes
 
@@ -430,10 +479,29 @@ def _commitment(pdf: FPDF, doc: FormDocument) -> bool:
 
 def _chunks(pdf: FPDF, text: str, width: float) -> list[str]:
     """Split text too tall for one page into pieces, since a table row cannot break."""
+    if _surely_fits(pdf, text, width):
+        return [text]
     lines = pdf.multi_cell(width, 1, text, dry_run=True, wrapmode=WrapMode.CHAR, output=MethodReturnValue.LINES)
     if len(lines) <= _MAX_LINES:
         return [text]
     return ["\n".join(lines[i : i + _MAX_LINES]) for i in range(0, len(lines), _MAX_LINES)]
+
+
+def _surely_fits(pdf: FPDF, text: str, width: float) -> bool:
+    """True when `text` cannot wrap to more than _MAX_LINES lines at `width`, without laying it out:
+    wrapping by character, every line but a paragraph's last takes more than (room - widest
+    character), so a paragraph of width W has at most 1 + W / (room - widest) lines. Widths as fpdf
+    measures them (the face's advance widths; no character spacing or stretching in our forms)."""
+    font = pdf.current_font
+    if "\f" in text or pdf.char_spacing or pdf.font_stretching != 100 or not isinstance(font, TTFFont):
+        return False
+    scale = pdf.font_size_pt * 0.001 / pdf.k
+    widest = max((font.cw[ord(ch)] for ch in set(text)), default=0) * scale
+    room = width - 2 * pdf.c_margin - widest - 0.01  # 0.01 mm: fpdf compares with a float tolerance
+    if room <= 0:
+        return False
+    lines = sum(1 + int(sum(font.cw[ord(ch)] for ch in par) * scale / room) for par in text.split("\n"))
+    return lines <= _MAX_LINES
 
 
 def _label(row: FormRow) -> str:
@@ -486,19 +554,96 @@ def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float, value_w: float) -> li
     return lines
 
 
-def materials_pdf(parts: list[tuple[str, list[tuple[str, bytes]]]], unreadable: list[str] | None = None) -> bytes:
-    """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given. A file that cannot
-    be read becomes a page saying which material it was (listed in `unreadable`), never a failed packet."""
-    if not any(items for _, items in parts):
-        raise ValueError("no materials to bundle")
-    bad = unreadable if unreadable is not None else []
-    images = [
+Parts = list[tuple[str, list[tuple[str, bytes]]]]  # (material title, [(kind, bytes), ...]) in order
+
+
+@dataclass(frozen=True)
+class PhotoSet:
+    """An application's photos rendered once as captioned pages, for all its departments' bundles:
+    page i shows photo i; `index` finds it by (caption, SHA-256 of the photo's bytes)."""
+
+    pdf: bytes
+    index: dict[tuple[str, str], int]
+    failed: frozenset[int]  # pages saying the photo could not be shown
+
+    @classmethod
+    def of(cls, parts: Parts) -> PhotoSet:
+        images = _images(parts)
+        bad: list[str] = []
+        pdf = _photo_pages(images, bad) if images else b""
+        keys = [(_caption(title, i, n), hashlib.sha256(data).hexdigest()) for title, i, n, data in images]
+        failed = frozenset(k for k, key in enumerate(keys) if key[0] in bad)
+        return cls(pdf, {key: k for k, key in enumerate(keys)}, failed)
+
+    def pages(self, images: list[tuple[str, int, int, bytes]], bad: list[str]) -> list | None:
+        """The pages of `images` (one department's photos, in order), or None if one is not in the set."""
+        keys = [(_caption(t, i, n), hashlib.sha256(data).hexdigest()) for t, i, n, data in images]
+        if not all(k in self.index for k in keys):
+            return None
+        reader = PdfReader(BytesIO(self.pdf))
+        for key in keys:
+            if self.index[key] in self.failed:
+                bad.append(key[0])
+        return [reader.pages[self.index[k]] for k in keys]
+
+
+class _PhotoSets:
+    """The last few applications' PhotoSets, keyed by every photo's caption and content hash (the
+    blob store's reference, which it verifies on read): the worker builds an application's three
+    department packets one after another, and each takes its own photos' pages from the one set."""
+
+    LIMIT = 2  # photo bytes are large; one application at a time is what the worker needs
+    _done: dict[tuple, PhotoSet] = {}
+    _lock = threading.Lock()
+    hits = misses = 0
+
+    @classmethod
+    def get(cls, key: tuple, parts: Callable[[], Parts]) -> PhotoSet:
+        with cls._lock:
+            done = cls._done.get(key)
+            if done is not None:
+                cls.hits += 1
+                return done
+        done = PhotoSet.of(parts())
+        with cls._lock:
+            while len(cls._done) >= cls.LIMIT:
+                cls._done.pop(next(iter(cls._done)))
+            cls._done[key] = done
+            cls.misses += 1
+        return done
+
+
+def photo_set(key: tuple, parts: Callable[[], Parts]) -> PhotoSet:
+    """The PhotoSet of an application's photos: `key` names every photo (caption, reference) so that
+    equal keys mean equal pages; `parts` loads the photos when the set is not cached."""
+    return _PhotoSets.get(key, parts)
+
+
+def _caption(title: str, number: int, count: int) -> str:
+    return title if count == 1 else f"{title}（{number}/{count}）"
+
+
+def _images(parts: Parts) -> list[tuple[str, int, int, bytes]]:
+    return [
         (title, i, len(items), data)
         for title, items in parts
         for i, (kind, data) in enumerate(items, 1)
         if kind == "image"
     ]
-    photo_pages = list(PdfReader(BytesIO(_photo_pages(images, bad))).pages) if images else []
+
+
+def materials_pdf(parts: Parts, unreadable: list[str] | None = None, photos: PhotoSet | None = None) -> bytes:
+    """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given. A file that cannot
+    be read becomes a page saying which material it was (listed in `unreadable`), never a failed packet.
+    `photos`: the application's photos already rendered (photo_set); only these parts' pages are taken
+    from it, and a photo it lacks makes this bundle render its own."""
+    if not any(items for _, items in parts):
+        raise ValueError("no materials to bundle")
+    bad = unreadable if unreadable is not None else []
+    images = _images(parts)
+    photo_pages = photos.pages(images, bad) if photos is not None and images else None
+    if photo_pages is None:
+        photo_pages = list(PdfReader(BytesIO(_photo_pages(images, bad))).pages) if images else []
     writer = PdfWriter()
     next_photo = 0
     for title, items in parts:
@@ -556,7 +701,7 @@ def _photo_pages(images: list[tuple[str, int, int, bytes]], bad: list[str]) -> b
     pdf = _new_pdf("灵活就业申报材料", bold=False, text="".join(t for t, *_ in images) + UNREADABLE_NOTE)
     pdf.set_auto_page_break(False)
     for title, number, count, data in images:
-        caption = title if count == 1 else f"{title}（{number}/{count}）"
+        caption = _caption(title, number, count)
         try:
             with Image.open(BytesIO(data)) as im:
                 landscape = im.width > im.height

@@ -88,16 +88,35 @@ def build_packet(
     }
     files: dict[str, bytes] = {"data.json": _data_json(source, dept, fields, materials)}
     if render_pdfs:
-        from dispatch.formpdf import document_set, materials_pdf, render_form_pdf
+        from dispatch.formpdf import document_set, materials_pdf, photo_set, render_form_pdf
 
-        with document_set(*application_forms(source, now)):  # one font subset for all its forms
-            files["form.pdf"] = render_form_pdf(form_document(source, dept, fields, now))
-        parts = [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
+        # The form's font subset is made from this department's own form only: a subset shared with
+        # the other departments' forms would embed glyphs of characters only they print.
+        document = form_document(source, dept, fields, now)
+        with document_set(document):
+            files["form.pdf"] = render_form_pdf(document)
+        parts = _parts(blobs, materials)
         if any(items for _, items in parts):
             unreadable: list[str] = []
-            files["materials.pdf"] = materials_pdf(parts, unreadable)
+            # The application's photos are rendered once for all its departments; each bundle takes
+            # only its own materials' pages from that set.
+            everything = routing.all_materials(source.data)
+            photos = photo_set(_photo_key(everything), lambda: _parts(blobs, everything))
+            files["materials.pdf"] = materials_pdf(parts, unreadable, photos)
             meta["unreadable"] = unreadable
     return Packet(ref=source.ref, department=dept, version=source.version, files=files, meta=meta)
+
+
+def _parts(blobs: BlobStore, materials: dict[str, Any]) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    return [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
+
+
+def _photo_key(materials: dict[str, Any]) -> tuple:
+    """Names every file of `materials` by title, place and content hash (the blob store checks the
+    bytes it returns against it): equal keys, equal photo pages."""
+    return tuple(
+        (m["title"], tuple((f.get("kind"), f.get("sha256")) for f in m.get("files") or [])) for m in materials.values()
+    )
 
 
 def _material(blobs: BlobStore, f: dict[str, Any]) -> tuple[str, bytes]:
@@ -111,12 +130,6 @@ def _material(blobs: BlobStore, f: dict[str, Any]) -> tuple[str, bytes]:
 def build_full_packet(source: PacketSource, blobs: BlobStore, **kw: Any) -> Packet:
     """The window's and staff's packet: the union of all departments' fields and materials."""
     return build_packet(source, ALL, blobs, **kw)
-
-
-def application_forms(source: PacketSource, now: datetime) -> list[FormDocument]:
-    """Every form of this application version (the window's and each department's), for document_set."""
-    docs = [form_document(source, ALL, routing.all_fields(source.data), now)]
-    return docs + [form_document(source, d, routing.fields_for(d, source.data), now) for d in departments.KEYS]
 
 
 def form_document(source: PacketSource, dept: str, fields: dict[str, Any], now: datetime) -> FormDocument:

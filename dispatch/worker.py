@@ -17,7 +17,7 @@ from dispatch.config import DispatchConfig
 from dispatch.packet import Packet, PacketSource, build_packet
 from states.application import AppState, CaseState, Model, Refused, case_machine, fire
 from storage.blobs import BlobStore
-from storage.models import Delivery
+from storage.models import Delivery, DepartmentCase
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -97,25 +97,16 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), timeout=poll)
 
     async def claim(self, limit: int) -> list[int]:
+        """One transaction and one statement for the batch (Deliveries.lease_due)."""
         now = self.now()
         until = now + timedelta(seconds=self.config.lease)
         async with UnitOfWork(self.sessionmaker) as uow:
-            if await uow.dialect() == "postgresql":  # rows locked by another worker are skipped, not waited on
-                ids = await uow.deliveries.due_ids(now, limit, skip_locked=True)
-                return [i for i in ids if await uow.deliveries.lease(i, now, until)]
-            ids = await uow.deliveries.due_ids(now, limit, skip_locked=False)
-        claimed = []
-        for i in ids:  # SQLite: one short write transaction per row; the UPDATE is the claim
-            async with UnitOfWork(self.sessionmaker) as uow:
-                if await uow.deliveries.lease(i, now, until):
-                    claimed.append(i)
-        return claimed
+            skip_locked = await uow.dialect() == "postgresql"  # SQLite has one writer at a time anyway
+            return await uow.deliveries.lease_due(now, until, limit, skip_locked=skip_locked)
 
     async def process(self, delivery_id: int) -> None:
         async with UnitOfWork(self.sessionmaker) as uow:
-            d = await uow.deliveries.get(delivery_id)
-            app = await uow.applications.get(d.application_id)
-            case = await uow.cases.of(app.id, d.department)
+            d, app, case = await uow.deliveries.with_case(delivery_id)
             if app.status != AppState.accepted or case is None or case.state == CaseState.withdrawn:
                 await uow.deliveries.finish(d.id, status="cancelled")
                 return
@@ -133,21 +124,18 @@ class Worker:
         except Exception as e:  # noqa: BLE001 - one delivery's failure is retried, never fatal to the worker
             await self._failed(d, e)
             return
-        await self._delivered(d, packet, receipt)
+        await self._delivered(d, packet, receipt, case)
 
-    async def _delivered(self, d: Delivery, packet: Packet, receipt: str) -> None:
+    async def _delivered(self, d: Delivery, packet: Packet, receipt: str, seen: DepartmentCase) -> None:
+        """`seen`: the case as process() read it; read again only if it changed meanwhile."""
         async with UnitOfWork(self.sessionmaker) as uow:
             now = self.now()
             if not await uow.deliveries.finish(
                 d.id, attempted=True, status="delivered", delivered_at=now, receipt=str(receipt)[:255], last_error=None
             ):
                 return
-            case = await uow.cases.of(d.application_id, d.department)
-            try:
-                new = fire(case_machine(), "deliver", Model(case.state, case.claimed_by))
-                await uow.cases.swap(case, case.state, case.claimed_by, state=new, updated_at=now)
-            except Refused:
-                pass  # already delivered (an earlier version) or decided meanwhile
+            if not await self._case_delivered(uow, seen, now):  # a clerk (or another worker) moved it
+                await self._case_delivered(uow, await uow.cases.of(d.application_id, d.department), now)
             channel = self.config.departments[d.department]
             if channel.kind != "telegram":  # clerks still get a PII-free notice in their chat
                 await uow.notifications.to_chat(
@@ -159,6 +147,15 @@ class Worker:
                 {"department": d.department, "version": d.version, "receipt": str(receipt)[:255]},
                 application_id=d.application_id,
             )
+
+    @staticmethod
+    async def _case_delivered(uow: UnitOfWork, case: DepartmentCase, now: datetime) -> bool:
+        """Fire 'deliver' on the case as last read (compare-and-set); False if it is no longer so."""
+        try:
+            new = fire(case_machine(), "deliver", Model(case.state, case.claimed_by))
+        except Refused:
+            return False  # already delivered (an earlier version) or decided, as far as this read knows
+        return await uow.cases.swap(case, case.state, case.claimed_by, state=new, updated_at=now)
 
     async def _failed(self, d: Delivery, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"[:500]

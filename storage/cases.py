@@ -106,6 +106,21 @@ class Deliveries:
     async def get(self, delivery_id: int) -> Delivery | None:
         return await self.db.get(Delivery, delivery_id)
 
+    async def with_case(self, delivery_id: int) -> tuple[Delivery, Application, DepartmentCase | None]:
+        """The delivery, its application and its department's case (None if there is none), in one read."""
+        case = and_(
+            DepartmentCase.application_id == Delivery.application_id, DepartmentCase.department == Delivery.department
+        )
+        row = (
+            await self.db.execute(
+                select(Delivery, Application, DepartmentCase)
+                .join(Application, Application.id == Delivery.application_id)
+                .outerjoin(DepartmentCase, case)
+                .where(Delivery.id == delivery_id)
+            )
+        ).one()
+        return row[0], row[1], row[2]
+
     async def for_application(self, application_id: int) -> list[Delivery]:
         return list(
             await self.db.scalars(
@@ -120,22 +135,29 @@ class Deliveries:
             or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
         )
 
-    async def due_ids(self, now: datetime, limit: int, skip_locked: bool) -> list[int]:
+    async def lease_due(self, now: datetime, until: datetime, limit: int, skip_locked: bool) -> list[int]:
+        """Claim up to `limit` due rows, oldest due first, in two statements whatever the batch: the
+        UPDATE's own check that a row is still due and unleased is the claim, so two workers never
+        both get a row. On PostgreSQL rows another worker has locked are skipped, not waited on. (Not
+        one UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED): PostgreSQL may run that
+        subquery once per row it updates, each time finding the next row still due, and lease them
+        all.) A lease is no attempt: a worker killed while holding it made none that counts (see
+        `finish`)."""
         query = select(Delivery.id).where(self._due(now)).order_by(Delivery.next_attempt_at, Delivery.id)
         if skip_locked:
             query = query.with_for_update(skip_locked=True)
-        return list(await self.db.scalars(query.limit(limit)))
-
-    async def lease(self, delivery_id: int, now: datetime, until: datetime) -> bool:
-        """Atomic claim: only one worker's UPDATE matches an unleased due row. A lease is no attempt: a
-        worker killed while holding it made none that counts (see `finish`)."""
+        ids = list(await self.db.scalars(query.limit(limit)))
+        if not ids:
+            return []
         result = await self.db.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id, self._due(now))
+            .where(Delivery.id.in_(ids), self._due(now))
             .values(locked_until=until)
+            .returning(Delivery.id)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        leased = set(result.scalars())
+        return [i for i in ids if i in leased]
 
     async def finish(self, delivery_id: int, *, attempted: bool = False, **values: Any) -> bool:
         """Record an outcome unless another worker already recorded delivery; `attempted` counts a real

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.migrate import alembic_config
+from storage.migrate import HEAD, stamped_revisions
 
 
-def head_revisions(url: str) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+def head_revisions() -> set[str]:
+    """The code's head (storage.migrate.HEAD, checked against Alembic's scripts by the tests)."""
+    return {HEAD}
 
 
 async def problems(engine: AsyncEngine, heads: set[str]) -> list[str]:
@@ -19,7 +18,7 @@ async def problems(engine: AsyncEngine, heads: set[str]) -> list[str]:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-            current = await conn.run_sync(lambda c: set(MigrationContext.configure(c).get_current_heads()))
+            current = set(await stamped_revisions(conn))
     except Exception as e:  # noqa: BLE001 - any failure means not ready
         return [f"database unreachable: {type(e).__name__}"]
     if current != heads:

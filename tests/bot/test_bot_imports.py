@@ -1,7 +1,9 @@
 """The bot process imports what a conversation needs: the PDF stack stays in the intake pool's
 processes (upload checks) and in the worker's rendering (packets), imported when first used; numpy
 (rank_bm25) comes with the FAQ index, built after start-up; aiogram's Telegram types are built when
-first used (bot.lazy_types), and each of them still builds."""
+first used (bot.lazy_types), and each of them still builds. A start-up on a current database runs no
+Alembic (storage.migrate.ensure_current) and leaves the `holidays` package to the first working-day
+computation (dialogs.workdays); a fresh database is still migrated by Alembic."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import subprocess
 import sys
 
 PDF_STACK = ("fontTools", "fpdf", "pypdf", "pikepdf", "PIL", "numpy")
+LATER = ("alembic", "mako", "pygments", "holidays")  # off the start-up of a bot whose database is current
 
 PROBE = """
 import json, sys
@@ -35,10 +38,13 @@ def after_compose_run(tmp_path) -> dict:
 
 
 def test_building_run_imports_no_pdf_or_image_library_and_builds_few_telegram_types(tmp_path):
-    probe = after_compose_run(tmp_path)
+    fresh = set(after_compose_run(tmp_path)["modules"])
+    assert "alembic" in fresh  # a fresh database: Alembic migrates it
+    probe = after_compose_run(tmp_path)  # a restart: the database is current
     loaded = set(probe["modules"])
     assert "aiogram" in loaded and "sqlalchemy" in loaded  # the probe did build the bot
     assert sorted(set(PDF_STACK) & loaded) == []
+    assert sorted(set(LATER) & loaded) == []
     # aiogram's import builds none of its ~450 types; the few built so far are those `run` used
     assert len(probe["pending"]) > probe["types"] * 0.8
     assert "Update" in probe["pending"] and "Message" in probe["pending"]

@@ -12,7 +12,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.models import Application, Draft, Event
 from storage.repos import VersionConflict
 from storage.uow import UnitOfWork
-from tests.conftest import NOW
+from tests.conftest import DB_KINDS, NOW, PG_URL, _pg_fresh_url
 from tests.scripts import FULL, as_input
 
 REVISIONS = ["0001"]
@@ -30,6 +30,46 @@ def test_stairway_upgrade_downgrade_upgrade(tmp_path):
         migrate.upgrade(url, rev)
         migrate.downgrade(url, down)
         migrate.upgrade(url, rev)
+
+
+def test_the_start_up_checks_against_alembics_head():
+    """`migrate.HEAD` is what a start-up compares the database with before deciding not to run
+    Alembic: a new migration must move it (or a database would be served unmigrated)."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_heads()
+    assert heads == [migrate.HEAD], f"storage/migrate.py HEAD is {migrate.HEAD!r}; Alembic's head is {heads}"
+
+
+@pytest.fixture(params=DB_KINDS)
+def empty_db_url(request, tmp_path) -> str:
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+        return _pg_fresh_url(PG_URL)
+    return f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+
+
+async def table_names(url: str) -> list[str]:
+    eng = make_engine(url)
+    async with eng.connect() as conn:
+        names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    await eng.dispose()
+    return names
+
+
+async def test_a_start_up_migrates_a_fresh_or_older_database_and_leaves_a_current_one(empty_db_url):
+    url = empty_db_url
+    assert migrate.current_revisions(url) == frozenset()
+    assert migrate.ensure_current(url) is True  # fresh: Alembic creates everything
+    assert migrate.current_revisions(url) == {migrate.HEAD}
+    assert {"drafts", "inbox_updates"} <= set(await table_names(url))
+    assert migrate.ensure_current(url) is False  # current: Alembic is not run
+
+    migrate.downgrade(url, "0002")  # an older database (an earlier release's)
+    assert migrate.current_revisions(url) == {"0002"}
+    assert migrate.ensure_current(url) is True
+    assert migrate.current_revisions(url) == {migrate.HEAD}
 
 
 async def test_schema_has_the_tables(db_url):

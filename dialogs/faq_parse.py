@@ -51,7 +51,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "materials",
         re.compile(
             r"(啥|什么|哪些|哪几|几样|几种|哪个|哪种)(材料|证件|证明|东西|资料|手续)|"
-            r"带(啥|什么|哪些)|准备(啥|什么|哪些|些)|交(啥|什么|哪些)|"
+            r"带(啥|什么|哪些)|(要不要|用不用|需不需要|得不得|要|需要|用|得)带(上|着|去|过去)?(吗|不|么|$)|带不带|"
+            r"准备(啥|什么|哪些|些)|交(啥|什么|哪些)|"
             r"(当|算|作为|做|充当)(材料|证明)|代替|替代|复印|原件|扫描|几份"
         ),
     ),
@@ -60,7 +61,9 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "can",
         re.compile(
             r"(能|可以|可|行|中|成|够|算|符合|让|给)[^，,。？?]{0,12}(不|吗|么|没|不了|得了)[?？]?$|"
-            r"能不能|可不可以|可以不|行不行|中不中|成不成|够不够|算不算|符合不|能否|是否(能|可以)|有没有资格|资格|影响"
+            r"能不能|可不可以|可以不|行不行|中不中|成不成|够不够|算不算|符合不|能否|是否(能|可以)|有没有资格|资格|影响|"
+            # any other A-not-A at the clause's end asks whether (年龄超没超, 够数没够数)
+            r"(?P<ab>[\u4e00-\u9fff])[不没](?P=ab)$"
         ),
     ),
 )
@@ -96,6 +99,21 @@ class Parsed:
 
 def clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE.split(text) if c.strip()]
+
+
+# a clause the applicant sets aside (医保报销啥的先不问, 别的不管): it is not what they ask
+_SET_ASIDE = re.compile(
+    r"(先|暂时|暂且|今天|这会儿?|现在)?(不问|不说|不提|不管|不聊|不考虑|放一边|搁一边|以后再问|回头再问|另说)(了|啦)?$|"
+    r"^(别的|其他的?|其它的?)(都)?(先)?不(管|问|说)"
+)
+
+
+def set_aside(text: str) -> str:
+    """The question without the clauses it sets aside; the whole question if nothing is left."""
+    parts = re.split(r"([，,。？?！!；;\n]+)", text)
+    kept = [p for i, p in enumerate(parts) if i % 2 or not _SET_ASIDE.search(p.strip())]
+    out = "".join(kept).strip("，,。；; ")
+    return out if out and len(out) < len(text.strip("，,。；; ")) else text
 
 
 def asking_clause(text: str) -> str:

@@ -285,13 +285,49 @@ _UNLESS = {
 }
 
 
+_BOUNDARY = re.compile(r"[，,。？?！!；;\n]")
+
+
+def _within_a_clause(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the class's words are found inside one clause: a match that runs on from one clause
+    into the next (…想自己交社保医保，去办的话都得提交些啥…) joins words that were never said together."""
+    m = pattern.search(text)
+    if m is None:
+        return False
+    if not _BOUNDARY.search(m.group(0)):
+        return True
+    start = 0
+    for b in (*_BOUNDARY.finditer(text), None):
+        end = b.start() if b else len(text)
+        if end > start and pattern.search(text, start, end):
+            return True
+        start = b.end() if b else end
+    return False
+
+
 def _first_class(text: str, fees: bool) -> str | None:
     for name, pattern in _EACH:
         if name in _UNLESS and _UNLESS[name].search(text):
             continue
-        if (fees or name not in _FEE_CLASSES) and pattern.search(text):
+        if (fees or name not in _FEE_CLASSES) and _within_a_clause(pattern, text):
             return "other_documents" if name == "other_documents_generic" else name
     return None
+
+
+# a document named only to ask whether to bring it (毕业证结婚证啥的要不要带上): which materials to
+# bring is the notice's (表1, and nothing else), not a matter of that document; doing something
+# with it (办, 补, 换, 丢了) stays the other document's own matter
+_DOING = re.compile(r"办|补|换|丢|挂失|申请|申领|领|开|注册|过期|到期|迁|落|上户|登记")
+_CERTIFICATE = re.compile(r"[\u4e00-\u9fff]{1,3}证(?![明件号照书])")
+
+
+def _bring_only(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    clause = faq_parse.asking_clause(raw)
+    return (
+        faq_parse.asks_kind(clause) == "materials" and bool(_CERTIFICATE.search(raw)) and not _DOING.search(raw)
+    )
 
 
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
@@ -313,9 +349,13 @@ def _other_time(raw: str) -> bool:
 
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
-    raw = unicodedata.normalize("NFKC", text).lower()
+    from dialogs import faq_parse
+
+    raw = faq_parse.set_aside(unicodedata.normalize("NFKC", text).lower())  # not what they ask
     fees = not _SERVICE_FEE.search(raw)
-    found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
+    found = _first_class(raw, fees) or _first_class(normalize(raw).replace(" ", ""), fees)
+    if found == "other_documents" and _bring_only(raw):
+        found = None
     if found is None and _archive_from_outside(raw):
         return "archive_transfer"
     if found is None and _other_time(raw):

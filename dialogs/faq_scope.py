@@ -118,7 +118,10 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         # (周末算不算在办理时间里: whether the days count towards the time limit is the notice's)
         r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延))"
-        r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
+        r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间|"
+        # whether the office is open on a holiday (国庆节县政务服务中心开门不)
+        r"(国庆|元旦|五一|十一|中秋|端午|清明|劳动节|假期|放假|节假|春节|过年|周末|周六|周日)"
+        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没))",
     ),
     # using the online platform (accounts, passwords, file sizes) and applying through someone else
     (
@@ -170,7 +173,9 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
         r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
-        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)",
+        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)|"
+        # how to find out where one's archive is: the notice says where it must be, not how to trace it
+        r"(咋|怎么|如何|去哪|在哪|哪里|上哪|到哪)(能)?(查|问|找|打听).{0,6}档案.{0,8}(在哪|在什么|哪个|哪家|哪里|哪儿|去向|下落)",
     ),
     (
         # the notice says what to bring and fill in, not how to replace what is lost

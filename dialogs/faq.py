@@ -438,10 +438,12 @@ class FaqIndex:
         parts = [p for p in _CLAUSES.split(text) if p.strip()]
         if len(parts) < 2:
             return None
-        asking = [p for p in parts if looks_like_question(p)]
+        asking = [p for p in parts if looks_like_question(p) or faq_parse.reads_as_question(p)]
         if len(asking) != 1 or asking[0] != parts[-1] or len(tokenize(asking[0])) < 2:
             return None
-        score, top, ok, runner = self._best(asking[0], self.min_score)
+        # judged as a whole question (a lower score far ahead of the rest is sure too): the
+        # statements before it were only what made the whole unsure
+        score, top, ok, runner = self._best(asking[0], self.min_score, wide=True)
         if not ok or top is None:
             return None
         more = (self._entries[runner],) if runner is not None else ()

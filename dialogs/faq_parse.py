@@ -42,7 +42,7 @@ _KIN_SEX = {
 
 # the asking clause's kind, tried in order (能去哪当面办 asks where, not whether one can)
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cost", re.compile(r"多少钱|收费|收钱|要钱|花钱|费用|手续费|工本费|免费")),
+    ("cost", re.compile(r"多少钱|收费|收钱|要钱|花钱|(交|给|掏|付|出)钱|费用|手续费|工本费|免费")),
     ("how_long", re.compile(r"多久|多长时间|几天|多少天|工作日|时限|办理时间|什么时候能|啥时候能|多会儿")),
     ("where", re.compile(r"哪里|哪儿|哪个地方|什么地方|啥地方|去哪|在哪|到哪|窗口|大厅|地址")),
     ("fill", re.compile(r"填|栏|选哪|选啥|选什么|勾哪|勾选|怎么写|写什么|写啥|空着")),
@@ -115,6 +115,11 @@ def set_aside(text: str) -> str:
     kept = [p for i, p in enumerate(parts) if i % 2 or not _SET_ASIDE.search(p.strip())]
     out = "".join(kept).strip("，,。；; ")
     return out if out and len(out) < len(text.strip("，,。；; ")) else text
+
+
+def reads_as_question(clause: str) -> bool:
+    """Whether a clause asks (几趟, 超没超, …吗), as opposed to stating."""
+    return bool(_ASKING.search(clause))
 
 
 def asking_clause(text: str) -> str:

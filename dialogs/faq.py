@@ -49,7 +49,8 @@ _SEVERAL = re.compile(r"都|一起|一块|一并|同时|一次|全部|全都")
 # the notice's section that answers that kind: a prior for the entries of that family
 W_FAMILY = 0.3
 # a question naming a part of the form (档案那栏, 医保那一栏, 哪些栏目) asks about that part, not the
-# form as a whole: the whole-form entries leave the fill family, and the part's own entry (the one
+# form as a whole: the whole-form entries (and, for a part named by its name, the list of the parts)
+# leave the fill family, and the part's own entry (the one
 # the part's name alone ranks first among the form's parts; the sections' entry for 栏目 as such)
 # gets this prior
 W_PART = 0.8
@@ -215,7 +216,12 @@ class FaqIndex:
         }
         # the form's parts (表2 and its sections), and the entry that lists them
         self._parts = {i for i in self._family["fill"] if "表2" in self._entries[i].section}
-        self._sections = next((i for i in self._parts if self._entries[i].section.endswith("表2")), None)
+        names = {self._entries[i].section.split("表2")[-1].strip() for i in self._parts} - {""}
+        self._sections = max(  # the entry whose answer names the most parts: the list of the parts
+            (i for i in self._parts if self._entries[i].section.endswith("表2")),
+            key=lambda i: (sum(n in self._entries[i].answer for n in names), -i),
+            default=None,
+        )
         self._built = True
 
     def _dept_asked(self, text: str, asked: set[str]) -> int | None:
@@ -272,9 +278,11 @@ class FaqIndex:
         clause = faq_parse.asking_clause(unicodedata.normalize("NFKC", text).lower())
         kind = faq_parse.asks_kind(clause)
         fam = self._family.get(kind, set())
-        if kind == "fill" and faq_parse.form_part(clause) is not None:
-            return fam & self._parts
-        return fam
+        part = faq_parse.form_part(clause) if kind == "fill" else None
+        if part is None:
+            return fam
+        # one part named by its name: that part, not the list of the parts either
+        return fam & self._parts - ({self._sections} if tokenize(part) else set())
 
     def _part_asked(self, text: str) -> int | None:
         """The entry of the part of the form the asking clause names, if any."""

@@ -151,7 +151,9 @@ def family(kind: str, entry_id: str, section: str) -> bool:
 # a part of the form named by its field or section (档案那栏, 医保那一栏, 哪些栏目): the word before
 # the 栏 names the part; 栏目 / 哪几部分 alone ask for the form's parts as such
 _PART = re.compile(r"(?P<part>[\u4e00-\u9fff]{0,8}?)(那一|这一|那|这|哪|一)?(栏目|栏|部分)")
-_ON_THE_FORM = re.compile(r"^.*(表格?|申请表|申报表|表单)(上|里|中)的?|^(表格?|申请表|申报表|表单)|^(都有|有|包括|分)?(哪些|哪几|几)个?|的$")
+_ON_THE_FORM = re.compile(
+    r"^.*(表格?|申请表|申报表|表单)(上|里|中)的?|^(表格?|申请表|申报表|表单)|^(都有|有|包括|分)?(哪些|哪几|几)个?|的$"
+)
 
 
 def form_part(clause: str) -> str | None:

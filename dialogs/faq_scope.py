@@ -293,13 +293,15 @@ _UNLESS = {
 _BOUNDARY = re.compile(r"[，,。？?！!；;\n]")
 
 
-def _within_a_clause(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether the class's words are found inside one clause: a match that runs on from one clause
-    into the next (…想自己交社保医保，去办的话都得提交些啥…) joins words that were never said together."""
+def _within_a_clause(pattern: re.Pattern[str], text: str, strict: bool) -> bool:
+    """Whether the class's words are found; `strict` (the asking clause asks one of the notice's
+    own things: which materials, how long …): inside one clause, for a match that runs on from a
+    statement into that clause (…想自己交社保医保，去办的话都得提交些啥…) joins words never said
+    together. A clause asking whether (社保，能转到河北吗) asks about the clause before it."""
     m = pattern.search(text)
     if m is None:
         return False
-    if not _BOUNDARY.search(m.group(0)):
+    if not strict or not _BOUNDARY.search(m.group(0)):
         return True
     start = 0
     for b in (*_BOUNDARY.finditer(text), None):
@@ -310,11 +312,11 @@ def _within_a_clause(pattern: re.Pattern[str], text: str) -> bool:
     return False
 
 
-def _first_class(text: str, fees: bool) -> str | None:
+def _first_class(text: str, fees: bool, strict: bool = False) -> str | None:
     for name, pattern in _EACH:
         if name in _UNLESS and _UNLESS[name].search(text):
             continue
-        if (fees or name not in _FEE_CLASSES) and _within_a_clause(pattern, text):
+        if (fees or name not in _FEE_CLASSES) and _within_a_clause(pattern, text, strict):
             return "other_documents" if name == "other_documents_generic" else name
     return None
 
@@ -330,9 +332,7 @@ def _bring_only(raw: str) -> bool:
     from dialogs import faq_parse
 
     clause = faq_parse.asking_clause(raw)
-    return (
-        faq_parse.asks_kind(clause) == "materials" and bool(_CERTIFICATE.search(raw)) and not _DOING.search(raw)
-    )
+    return faq_parse.asks_kind(clause) == "materials" and bool(_CERTIFICATE.search(raw)) and not _DOING.search(raw)
 
 
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
@@ -358,7 +358,10 @@ def topic(text: str) -> str | None:
 
     raw = faq_parse.set_aside(unicodedata.normalize("NFKC", text).lower())  # not what they ask
     fees = not _SERVICE_FEE.search(raw)
-    found = _first_class(raw, fees) or _first_class(normalize(raw).replace(" ", ""), fees)
+    # the asking clause asks one of the notice's own things (which materials, how long …): a class
+    # is read within one clause (_within_a_clause)
+    strict = faq_parse.asks_kind(faq_parse.asking_clause(raw)) in faq_parse.FAMILY_KINDS
+    found = _first_class(raw, fees, strict) or _first_class(normalize(raw).replace(" ", ""), fees, strict)
     if found == "other_documents" and _bring_only(raw):
         found = None
     if found is None and _archive_from_outside(raw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, distinct, exists, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, delete, distinct, exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,6 +16,8 @@ from storage.repos import OPEN_REPLIES, OPEN_REPLY
 
 DUE = ("pending", "retry")
 OPEN = ("pending", "sending")  # notifications not yet sent (or being sent)
+# A shown reply's DELETE, built once on the Table (a Core statement: no ORM execution layer).
+_REMOVE_NOTIFICATION = delete(Notification.__table__).where(Notification.__table__.c.id == bindparam("notification_id"))
 
 
 class Cases:
@@ -528,7 +530,7 @@ class Notifications:
 
     async def remove(self, notification_id: int) -> None:
         """A reply, once shown, is not kept (it may quote what the applicant entered)."""
-        await self.db.execute(delete(Notification).where(Notification.id == notification_id))
+        await self.db.execute(_REMOVE_NOTIFICATION, {"notification_id": notification_id})
 
 
 class StaffMembers:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from storage.health import DatabaseGone, FileWatch
 from storage.keyring import KeyRing
+from storage.onehop import dbapi as onehop_dbapi
 from storage.sealed import bind_keyring
 
 _WATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -69,9 +70,12 @@ def secure_sqlite_file(url: str) -> None:
 def make_engine(url: str, keyring: KeyRing | None = None, **kwargs) -> AsyncEngine:
     """`keyring` seals the personal-data columns; without one (tests, tools) a random ring that
     lives as long as the engine is used, so nothing is ever written in plain. SQL parameters are
-    kept out of logs and error messages (hide_parameters)."""
+    kept out of logs and error messages (hide_parameters). SQLite goes through aiosqlite with one
+    thread hop per statement (storage.onehop)."""
     if url.startswith("sqlite"):
         secure_sqlite_file(url)
+        if make_url(url).get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", onehop_dbapi())
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
         file = sqlite_path(url)
         watch = FileWatch(file) if file is not None else None
@@ -111,8 +115,14 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
 def _sqlite_begin(conn) -> None:
     # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction
     # that read first and writes later fails at once with "database is locked" when another process
-    # committed in between, since SQLite cannot upgrade a stale read snapshot.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # committed in between, since SQLite cannot upgrade a stale read snapshot. On the one-hop
+    # connection it goes with the transaction's first statement (no hop of its own); a transaction
+    # that runs no statement opens none.
+    dbapi_conn = conn.connection.dbapi_connection
+    if hasattr(dbapi_conn, "defer_begin"):
+        dbapi_conn.defer_begin("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def file_watch(engine: AsyncEngine) -> FileWatch | None:

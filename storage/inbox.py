@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
+
+# One INSERT … ON CONFLICT DO NOTHING per dialect, built once on the Table: the session runs a Core
+# statement without its ORM execution layer.
+_RECORD = {
+    name: dialect.insert(HandledUpdate.__table__)
+    .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), handled_at=bindparam("now"))
+    .on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 class DuplicateUpdate(Exception):
@@ -26,12 +35,8 @@ class HandledUpdates:
         """Record in the caller's transaction; DuplicateUpdate if it is recorded already (PostgreSQL
         waits here for a concurrent transaction holding the same id, then refuses). One statement:
         the primary key refuses a second row (no read first)."""
-        dialect = postgresql if self.db.get_bind().dialect.name == "postgresql" else sqlite
-        result = await self.db.execute(
-            dialect.insert(HandledUpdate)
-            .values(bot_id=bot_id, update_id=update_id, handled_at=now)
-            .on_conflict_do_nothing()
-        )
+        statement = _RECORD["postgresql" if self.db.get_bind().dialect.name == "postgresql" else "sqlite"]
+        result = await self.db.execute(statement, {"bot_id": bot_id, "update_id": update_id, "now": now})
         if result.rowcount != 1:
             raise DuplicateUpdate(update_id)
 

@@ -37,17 +37,19 @@ OPEN_REPLY = (
 _APPLICANT_DRAFT_AND_OPEN_REPLY = _APPLICANT_AND_DRAFT.add_columns(OPEN_REPLY.scalar_subquery().label("open_reply"))
 OPEN_REPLIES = "open_replies_by_chat"  # session.info key: (chat, bot) -> whether a reply of it is open
 _DRAFT_OF = select(Draft).where(Draft.applicant_id == bindparam("applicant_id"))
+# Core statements on the Table (not the mapped class): the session runs them without its ORM
+# execution layer (no bulk-update plumbing, no autoflush first): ~0.1 ms less per statement.
+_DRAFTS = Draft.__table__
 _SAVE_DRAFT = (
-    update(Draft)
-    .where(Draft.id == bindparam("draft_id"), Draft.version == bindparam("seen_version"))
+    update(_DRAFTS)
+    .where(_DRAFTS.c.id == bindparam("draft_id"), _DRAFTS.c.version == bindparam("seen_version"))
     .values(
         state=bindparam("new_state"),
-        data=bindparam("new_data", type_=Draft.__table__.c.data.type),
+        data=bindparam("new_data", type_=_DRAFTS.c.data.type),
         epoch=bindparam("new_epoch"),
         version=bindparam("new_version"),
         updated_at=bindparam("now"),
     )
-    .execution_options(synchronize_session=False)
 )
 _PREFETCHED = "drafts_by_applicant"  # session.info key: drafts loaded with their applicant
 
@@ -111,7 +113,8 @@ class Drafts:
         return row
 
     async def save(self, draft: Draft, state: str, data: dict[str, Any], epoch: int) -> None:
-        """Optimistic write: fails if another process saved this draft first."""
+        """Optimistic write: fails if another process saved this draft first. The loaded `draft` is
+        left as read (a Core UPDATE); rows added before are flushed at the commit, not first."""
         result = await self.db.execute(
             _SAVE_DRAFT,
             {

@@ -48,6 +48,12 @@ _SEVERAL = re.compile(r"都|一起|一块|一并|同时|一次|全部|全都")
 # the asking clause's kind (where, how long, cost, materials, fill: dialogs/faq_parse.py) against
 # the notice's section that answers that kind: a prior for the entries of that family
 W_FAMILY = 0.3
+# a question naming a part of the form (档案那栏, 医保那一栏, 哪些栏目) asks about that part, not the
+# form as a whole: the whole-form entries (and, for a part named by its name, the list of the parts)
+# leave the fill family, and the part's own entry (the one
+# the part's name alone ranks first among the form's parts; the sections' entry for 栏目 as such)
+# gets this prior
+W_PART = 0.8
 PAIR_MIN = 1.1  # a runner-up this sure is shown beside the best entry
 MIN_SCORE = 1.0  # reranked score of the best entry
 MIN_GAP = 0.1  # ... over the second-best entry
@@ -107,6 +113,7 @@ class FaqIndex:
         agree_score: float = AGREE_SCORE,
         agree_gap: float = AGREE_GAP,
         w_family: float | None = None,
+        w_part: float = W_PART,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
@@ -117,6 +124,7 @@ class FaqIndex:
         self.agree_score, self.agree_gap = agree_score, agree_gap
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self.w_family = W_FAMILY if w_family is None else w_family
+        self.w_part = w_part
         self._built = False
         self._changes = 0  # entry changes: a build that overlapped one is not taken as current
         self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
@@ -206,6 +214,14 @@ class FaqIndex:
             kind: {i for i, e in enumerate(self._entries) if faq_parse.family(kind, e.id, e.section)}
             for kind in faq_parse.FAMILY_KINDS
         }
+        # the form's parts (表2 and its sections), and the entry that lists them
+        self._parts = {i for i in self._family["fill"] if "表2" in self._entries[i].section}
+        names = {self._entries[i].section.split("表2")[-1].strip() for i in self._parts} - {""}
+        self._sections = max(  # the entry whose answer names the most parts: the list of the parts
+            (i for i in self._parts if self._entries[i].section.endswith("表2")),
+            key=lambda i: (sum(n in self._entries[i].answer for n in names), -i),
+            default=None,
+        )
         self._built = True
 
     def _dept_asked(self, text: str, asked: set[str]) -> int | None:
@@ -255,11 +271,28 @@ class FaqIndex:
 
     def _asked_family(self, text: str) -> set[int]:
         """The entries of the family the question's asking clause asks for (materials, where …;
-        empty when its kind picks none, or without the family prior)."""
+        empty when its kind picks none, or without the family prior); a part of the form named:
+        only the form's parts."""
         if not self.w_family:
             return set()
-        kind = faq_parse.asks_kind(faq_parse.asking_clause(unicodedata.normalize("NFKC", text).lower()))
-        return self._family.get(kind, set())
+        clause = faq_parse.asking_clause(unicodedata.normalize("NFKC", text).lower())
+        kind = faq_parse.asks_kind(clause)
+        fam = self._family.get(kind, set())
+        part = faq_parse.form_part(clause) if kind == "fill" else None
+        if part is None:
+            return fam
+        # one part named by its name: that part, not the list of the parts either
+        return fam & self._parts - ({self._sections} if tokenize(part) else set())
+
+    def _part_asked(self, text: str) -> int | None:
+        """The entry of the part of the form the asking clause names, if any."""
+        clause = faq_parse.asking_clause(unicodedata.normalize("NFKC", text).lower())
+        part = faq_parse.form_part(clause)
+        if part is None or not self._parts:
+            return None
+        if not tokenize(part):
+            return self._sections
+        return next((i for _, i in self._rank(part)[0] if i in self._parts), None)
 
     def _rank(self, text: str) -> tuple[list[tuple[float, int]], int | None]:
         """The ranking and the entry both retrievers put first (None when they differ)."""
@@ -290,6 +323,9 @@ class FaqIndex:
             pool.add(dept)
         fam = self._asked_family(text)
         pool |= fam
+        part = self._part_asked(text) if self.w_part else None
+        if part is not None:
+            pool.add(part)
         scored = [
             (
                 w_sim * sim[i]
@@ -299,7 +335,8 @@ class FaqIndex:
                 + (self.w_agree if i == agreed else 0.0)
                 + self.w_intent * self._intent_share(asked, i)
                 + (self.w_dept if i == dept else 0.0)
-                + (self.w_family if i in fam else 0.0),
+                + (self.w_family if i in fam else 0.0)
+                + (self.w_part if i == part else 0.0),
                 i,
             )
             for i in pool
@@ -352,7 +389,7 @@ class FaqIndex:
         # homophone typos of three or more characters are read as the bank's word at once; a
         # two-character one only when the question is not understood as written (short words
         # collide more often with words the applicant meant)
-        text = self._sound.correct(text, 3)
+        text = self._sound.correct(faq_parse.set_aside(text), 3)  # what it sets aside is not asked
         result = self._answer(text)
         if result.reason == "low_confidence":
             fixed = self._sound.correct(text, 2)
@@ -409,10 +446,12 @@ class FaqIndex:
         parts = [p for p in _CLAUSES.split(text) if p.strip()]
         if len(parts) < 2:
             return None
-        asking = [p for p in parts if looks_like_question(p)]
+        asking = [p for p in parts if looks_like_question(p) or faq_parse.reads_as_question(p)]
         if len(asking) != 1 or asking[0] != parts[-1] or len(tokenize(asking[0])) < 2:
             return None
-        score, top, ok, runner = self._best(asking[0], self.min_score)
+        # judged as a whole question (a lower score far ahead of the rest is sure too): the
+        # statements before it were only what made the whole unsure
+        score, top, ok, runner = self._best(asking[0], self.min_score, wide=True)
         if not ok or top is None:
             return None
         more = (self._entries[runner],) if runner is not None else ()

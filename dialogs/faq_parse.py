@@ -42,7 +42,7 @@ _KIN_SEX = {
 
 # the asking clause's kind, tried in order (能去哪当面办 asks where, not whether one can)
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cost", re.compile(r"多少钱|收费|收钱|要钱|花钱|费用|手续费|工本费|免费")),
+    ("cost", re.compile(r"多少钱|收费|收钱|要钱|花钱|(交|给|掏|付|出)钱|费用|手续费|工本费|免费")),
     ("how_long", re.compile(r"多久|多长时间|几天|多少天|工作日|时限|办理时间|什么时候能|啥时候能|多会儿")),
     ("where", re.compile(r"哪里|哪儿|哪个地方|什么地方|啥地方|去哪|在哪|到哪|窗口|大厅|地址")),
     ("fill", re.compile(r"填|栏|选哪|选啥|选什么|勾哪|勾选|怎么写|写什么|写啥|空着")),
@@ -51,7 +51,9 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "materials",
         re.compile(
             r"(啥|什么|哪些|哪几|几样|几种|哪个|哪种)(材料|证件|证明|东西|资料|手续)|"
-            r"带(啥|什么|哪些)|准备(啥|什么|哪些|些)|交(啥|什么|哪些)|"
+            r"带(啥|什么|哪些)|(要不要|用不用|需不需要|得不得|要|需要|用|得)带(上|着|去|过去)?(吗|不|么|$)|带不带|"
+            r"准备(啥|什么|哪些|些)|交(啥|什么|哪些)|"
+            r"(拿|用|交|带|提供)[\u4e00-\u9fff]{0,4}(本|簿|证|合同|协议|信|件|照片)(就)?(行|可以|中|成)(不|吗|么)?$|"
             r"(当|算|作为|做|充当)(材料|证明)|代替|替代|复印|原件|扫描|几份"
         ),
     ),
@@ -60,7 +62,9 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "can",
         re.compile(
             r"(能|可以|可|行|中|成|够|算|符合|让|给)[^，,。？?]{0,12}(不|吗|么|没|不了|得了)[?？]?$|"
-            r"能不能|可不可以|可以不|行不行|中不中|成不成|够不够|算不算|符合不|能否|是否(能|可以)|有没有资格|资格|影响"
+            r"能不能|可不可以|可以不|行不行|中不中|成不成|够不够|算不算|符合不|能否|是否(能|可以)|有没有资格|资格|影响|"
+            # any other A-not-A at the clause's end asks whether (年龄超没超, 够数没够数)
+            r"(?P<ab>[\u4e00-\u9fff])[不没](?P=ab)$"
         ),
     ),
 )
@@ -98,6 +102,26 @@ def clauses(text: str) -> list[str]:
     return [c for c in _CLAUSE.split(text) if c.strip()]
 
 
+# a clause the applicant sets aside (医保报销啥的先不问, 别的不管): it is not what they ask
+_SET_ASIDE = re.compile(
+    r"(先|暂时|暂且|今天|这会儿?|现在)?(不问|不说|不提|不管|不聊|不考虑|放一边|搁一边|以后再问|回头再问|另说)(了|啦)?$|"
+    r"^(别的|其他的?|其它的?)(都)?(先)?不(管|问|说)"
+)
+
+
+def set_aside(text: str) -> str:
+    """The question without the clauses it sets aside; the whole question if nothing is left."""
+    parts = re.split(r"([，,。？?！!；;\n]+)", text)
+    kept = [p for i, p in enumerate(parts) if i % 2 or not _SET_ASIDE.search(p.strip())]
+    out = "".join(kept).strip("，,。；; ")
+    return out if out and len(out) < len(text.strip("，,。；; ")) else text
+
+
+def reads_as_question(clause: str) -> bool:
+    """Whether a clause asks (几趟, 超没超, …吗), as opposed to stating."""
+    return bool(_ASKING.search(clause))
+
+
 def asking_clause(text: str) -> str:
     """The clause that asks: the last one that reads as a question, else the last one."""
     parts = clauses(text)
@@ -122,6 +146,22 @@ FAMILY_KINDS = tuple(_FAMILY_SECTIONS)
 def family(kind: str, entry_id: str, section: str) -> bool:
     """Whether an entry is of the family that answers a kind of asking clause."""
     return entry_id in _FAMILY_IDS.get(kind, ()) or any(s in section for s in _FAMILY_SECTIONS.get(kind, ()))
+
+
+# a part of the form named by its field or section (档案那栏, 医保那一栏, 哪些栏目): the word before
+# the 栏 names the part; 栏目 / 哪几部分 alone ask for the form's parts as such
+_PART = re.compile(r"(?P<part>[\u4e00-\u9fff]{0,8}?)(那一|这一|那|这|哪|一)?(栏目|栏|部分)")
+_ON_THE_FORM = re.compile(
+    r"^.*(表格?|申请表|申报表|表单)(上|里|中)的?|^(表格?|申请表|申报表|表单)|^(都有|有|包括|分)?(哪些|哪几|几)个?|的$"
+)
+
+
+def form_part(clause: str) -> str | None:
+    """The part of the form the clause names ("" for the parts as such), or None."""
+    m = _PART.search(clause)
+    if m is None:
+        return None
+    return _ON_THE_FORM.sub("", _ON_THE_FORM.sub("", m.group("part")))
 
 
 def asks_kind(clause: str) -> str:

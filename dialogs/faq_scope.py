@@ -118,7 +118,10 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         # (周末算不算在办理时间里: whether the days count towards the time limit is the notice's)
         r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延))"
-        r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间",
+        r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间|"
+        # whether the office is open on a holiday (国庆节县政务服务中心开门不)
+        r"(国庆|元旦|五一|十一|中秋|端午|清明|劳动节|假期|放假|节假|春节|过年|周末|周六|周日)"
+        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没))",
     ),
     # using the online platform (accounts, passwords, file sizes) and applying through someone else
     (
@@ -170,7 +173,9 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
         r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
-        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)",
+        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)|"
+        # how to find out where one's archive is: the notice says where it must be, not how to trace it
+        r"(咋|怎么|如何|去哪|在哪|哪里|上哪|到哪)(能)?(查|问|找|打听).{0,6}档案.{0,8}(在哪|在什么|哪个|哪家|哪里|哪儿|去向|下落)",
     ),
     (
         # the notice says what to bring and fill in, not how to replace what is lost
@@ -285,13 +290,49 @@ _UNLESS = {
 }
 
 
-def _first_class(text: str, fees: bool) -> str | None:
+_BOUNDARY = re.compile(r"[，,。？?！!；;\n]")
+
+
+def _within_a_clause(pattern: re.Pattern[str], text: str, strict: bool) -> bool:
+    """Whether the class's words are found; `strict` (the asking clause asks one of the notice's
+    own things: which materials, how long …): inside one clause, for a match that runs on from a
+    statement into that clause (…想自己交社保医保，去办的话都得提交些啥…) joins words never said
+    together. A clause asking whether (社保，能转到河北吗) asks about the clause before it."""
+    m = pattern.search(text)
+    if m is None:
+        return False
+    if not strict or not _BOUNDARY.search(m.group(0)):
+        return True
+    start = 0
+    for b in (*_BOUNDARY.finditer(text), None):
+        end = b.start() if b else len(text)
+        if end > start and pattern.search(text, start, end):
+            return True
+        start = b.end() if b else end
+    return False
+
+
+def _first_class(text: str, fees: bool, strict: bool = False) -> str | None:
     for name, pattern in _EACH:
         if name in _UNLESS and _UNLESS[name].search(text):
             continue
-        if (fees or name not in _FEE_CLASSES) and pattern.search(text):
+        if (fees or name not in _FEE_CLASSES) and _within_a_clause(pattern, text, strict):
             return "other_documents" if name == "other_documents_generic" else name
     return None
+
+
+# a document named only to ask whether to bring it (毕业证结婚证啥的要不要带上): which materials to
+# bring is the notice's (表1, and nothing else), not a matter of that document; doing something
+# with it (办, 补, 换, 丢了) stays the other document's own matter
+_DOING = re.compile(r"办|补|换|丢|挂失|申请|申领|领|开|注册|过期|到期|迁|落|上户|登记")
+_CERTIFICATE = re.compile(r"[\u4e00-\u9fff]{1,3}证(?![明件号照书])")
+
+
+def _bring_only(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    clause = faq_parse.asking_clause(raw)
+    return faq_parse.asks_kind(clause) == "materials" and bool(_CERTIFICATE.search(raw)) and not _DOING.search(raw)
 
 
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
@@ -313,9 +354,16 @@ def _other_time(raw: str) -> bool:
 
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
-    raw = unicodedata.normalize("NFKC", text).lower()
+    from dialogs import faq_parse
+
+    raw = faq_parse.set_aside(unicodedata.normalize("NFKC", text).lower())  # not what they ask
     fees = not _SERVICE_FEE.search(raw)
-    found = _first_class(raw, fees) or _first_class(normalize(text).replace(" ", ""), fees)
+    # the asking clause asks one of the notice's own things (which materials, how long …): a class
+    # is read within one clause (_within_a_clause)
+    strict = faq_parse.asks_kind(faq_parse.asking_clause(raw)) in faq_parse.FAMILY_KINDS
+    found = _first_class(raw, fees, strict) or _first_class(normalize(raw).replace(" ", ""), fees, strict)
+    if found == "other_documents" and _bring_only(raw):
+        found = None
     if found is None and _archive_from_outside(raw):
         return "archive_transfer"
     if found is None and _other_time(raw):

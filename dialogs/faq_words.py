@@ -136,7 +136,13 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
     (re.compile(r"\d{2}\s*(周岁|岁|了)|[一二三四五六七八九十]+多?(周岁|岁)"), " 年龄 "),
     (re.compile(r"归.{0,6}管"), " 负责部门 "),
     # "does it cost anything?" is about the service fee; "how much / how to pay" is not
-    (re.compile(r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)"), " 收费 "),
+    (
+        re.compile(
+            r"(交钱|交费|缴费|花钱|付费|付钱|收钱)(吗|不|么)|"
+            r"(要不要|用不用|需不需要|得不得|收不收)(交钱|交费|花钱|付费|付钱|掏钱|给钱)"
+        ),
+        " 收费 ",
+    ),
     (re.compile(r"谁可以|谁能"), " 哪些人 "),
     # who takes in or reviews the materials (材料是谁统一收, 谁来审): the department in charge
     (re.compile(r"(是|由|归)?谁(来|给|统一|负责)?(收|审|管|受理|录入|汇总)"), " 负责部门 "),

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from dialogs import faq_scope, situations
+from dialogs import faq_parse, faq_scope, situations
 from dialogs.faq import FaqEntry, FaqIndex, looks_like_question
 from dialogs.model import Event, Intent, Reply, Session, Ticket, UserInput
 from dialogs.redact import redact
@@ -66,6 +66,13 @@ def respond(faq: FaqIndex, question: str, today: date) -> HelpAnswer:
         return HelpAnswer((), (), False, result.reason, result.score, None, result.topic)
     notes = tuple(situations.apply(question, today, answered=result.confident))
     entries = list(result.entries) if result.confident else []
+    if notes and not result.confident:  # the answer rests on the situation: each one stated is applied
+        notes = tuple(situations.apply(question, today, answered=True))
+        # and the asking clause's own question (拿户口本行不 after the statements) is answered by
+        # the likeliest entry when that entry is of the family the clause asks for
+        kind = faq_parse.asks_kind(faq_parse.asking_clause(unicodedata.normalize("NFKC", question).lower()))
+        if result.entry is not None and faq_parse.family(kind, result.entry.id, result.entry.section):
+            entries.append(result.entry)
     by_id = {e.id: e for e in faq.entries}
     for note in notes:  # a stated situation makes its entries part of the answer
         for entry_id in (note.entry, *note.also):

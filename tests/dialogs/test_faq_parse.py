@@ -182,3 +182,83 @@ def test_where_the_archive_no_longer_is_is_not_taken_for_where_it_is(faq):
     assert not [n for n in ask(faq, "档案早就不在单位了，能办吗").notes if n.kind == "archive"]
     [note] = [n for n in ask(faq, "我的档案不在单位，在县人才中心，能办吗").notes if n.kind == "archive"]
     assert "公共就业和人才服务机构" in note.text and "转出档案介绍信" not in note.text
+
+
+# ---- sixth round (i18f): the asking clause decides, statements and set-aside clauses do not ----
+
+
+def test_a_clause_set_aside_is_not_asked():
+    assert faq_parse.set_aside("公积金的事先不问，就想知道要带啥材料") == "就想知道要带啥材料"
+    assert faq_parse.set_aside("别的不管，多久能办好") == "多久能办好"
+    assert faq_parse.set_aside("先不问了") == "先不问了"  # nothing else left: the question as it is
+
+
+def test_a_clause_set_aside_does_not_make_the_question_out_of_scope(faq):
+    a = ask(faq, "公积金的事先不问，就想知道要带啥材料")
+    assert a.confident and a.topic is None and "materials" in {e.id for e in a.entries}
+
+
+def test_an_out_of_scope_class_must_be_said_within_one_clause(faq):
+    # 交社保 stated as the wish, 提交 (准备) asked in the next clause: no "paying" said anywhere
+    a = ask(faq, "我以前在厂里干，现在想自己交社保，去办的话得准备些啥")
+    assert a.confident and "materials" in {e.id for e in a.entries}
+    assert ask(faq, "缴费档次有几档 最低多少钱").topic == "contribution_amount"  # one clause, space-typed
+
+
+def test_a_certificate_asked_whether_to_bring_is_a_materials_question(faq):
+    assert faq_parse.parse("离婚证啥的要不要带着", TODAY).asks == "materials"
+    assert ask(faq, "离婚证啥的要不要带着").reason != "out_of_scope"
+    assert ask(faq, "离婚要带什么证件").topic == "other_documents"  # the matter itself, not a document
+    assert ask(faq, "结婚证丢了要不要补办").topic == "other_documents"
+
+
+def test_an_a_not_a_clause_asks_whether():
+    assert faq_parse.parse("我妈五十六了，她这年龄超没超", TODAY).asks == "can"
+
+
+def test_an_answer_resting_on_a_situation_applies_every_stated_one(faq):
+    a = ask(faq, "我是山东人在保定跑外卖，算你们省的灵活就业吗")
+    assert {"work", "place"} <= {n.kind for n in a.notes}
+    a = ask(faq, "我是邢台人，之前在北京上班，档案现在在北京的人才中心，能办吗")
+    assert {"archive", "place"} <= {n.kind for n in a.notes}
+
+
+def test_the_asking_clauses_family_entry_answers_beside_the_situation(faq):
+    assert faq_parse.parse("压根没签合同，拿户口本行不", TODAY).asks == "materials"
+    a = ask(faq, "我做保洁的，东家西家的钟点活，压根没签过合同，拿户口本行不")
+    assert "mat_hukou_contract" in {e.id for e in a.entries} and "work" in {n.kind for n in a.notes}
+
+
+@pytest.mark.parametrize("question", ["五一县政务服务中心开不开门", "国庆节期间市人社服务大厅开门不"])
+def test_whether_the_office_opens_on_a_holiday_is_out_of_scope(faq, question):
+    a = ask(faq, question)
+    assert not a.confident and a.topic == "service_desk"
+
+
+def test_how_to_trace_ones_archive_is_out_of_scope(faq):
+    assert ask(faq, "怎么查我的档案在哪个地方").reason == "out_of_scope"
+    assert ask(faq, "档案在县人才中心，能办吗").confident  # where it is, said: the condition applies
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("表里档案那一栏写啥", "archive_fields"),
+        ("表格上医保那一栏怎么填", "medical_fields"),
+        ("申请表上都有哪些栏目", "form_sections"),
+    ],
+)
+def test_a_part_of_the_form_named_goes_to_that_parts_entry(faq, question, entry):
+    assert faq_parse.form_part(question) is not None
+    a = ask(faq, question)
+    assert a.confident and a.entries[0].id == entry
+
+
+def test_whether_one_has_to_pay_is_the_service_fee(faq):
+    a = ask(faq, "几天能办完？用不用交钱？")
+    assert {"deadline", "fee"} <= {e.id for e in a.entries} and "pension_fields" not in {e.id for e in a.entries}
+
+
+def test_the_one_asking_clause_after_a_statement_is_judged_as_a_whole_question(faq):
+    a = ask(faq, "俺腰不好使，这个得来回跑几趟？")
+    assert a.confident and a.entries[0].id == "one_visit"

@@ -109,7 +109,7 @@ def judge(row: Row, answer) -> tuple[bool, bool]:
     expect = set(row["expect"])
     right = answer.confident and (expect <= got if row.get("all") else bool(expect & got))
     if right and row.get("situation"):
-        kinds = {n.kind for n in answer.notes}
+        kinds = {k for n in answer.notes for k in n.kinds}  # an archive note applies its stated place
         if "age" in kinds:  # a stated sex is applied by the working-age note, the notice's one rule by sex
             kinds.add("sex")
         right = set(row["situation"]) <= kinds

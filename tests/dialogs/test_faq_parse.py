@@ -293,7 +293,7 @@ def test_finding_out_where_ones_archive_is_now_is_out_of_scope(faq):
 
 
 def test_a_declaration_to_the_tax_office_is_not_filing_tax(faq):
-    a = ask(faq, "个税先不问，医保费申报时税务那边审啥")
+    a = ask(faq, "个税先不问，医保费申报税务那边审核啥")
     assert a.reason != "out_of_scope"
     assert ask(faq, "个体户怎么报税").topic == "income_tax"
 

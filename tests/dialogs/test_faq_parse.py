@@ -303,3 +303,9 @@ def test_a_request_to_be_told_is_the_asking_clause(faq):
     assert faq_parse.parse("要准备的材料给我说一下呗，省得白跑", TODAY).asks == "materials"
     a = ask(faq, "要准备的材料给我说一下呗，省得白跑")
     assert a.confident and a.entries[0].id in ("materials", "exempt_materials")
+
+
+def test_the_thing_asked_for_by_name_settles_a_question_near_the_bar(faq):
+    # 几个事项, asked after words the bank has few of: the phrase alone is clearly the matters entry
+    a = ask(faq, "打包在一起的这个一共有几个事项")
+    assert a.confident and a.entries[0].id == "matters"

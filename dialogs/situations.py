@@ -280,6 +280,7 @@ def _archive_note(text: str) -> Note | None:
             "archive_condition",
             f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
             f"人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。{letter}",
+            also=("mat_transfer_letter",) if letter else (),  # the letter asked about: its entry too
         )
     if _SELF.search(after):
         return Note(

@@ -309,3 +309,8 @@ def test_the_thing_asked_for_by_name_settles_a_question_near_the_bar(faq):
     # 几个事项, asked after words the bank has few of: the phrase alone is clearly the matters entry
     a = ask(faq, "打包在一起的这个一共有几个事项")
     assert a.confident and a.entries[0].id == "matters"
+
+
+def test_the_letter_asked_beside_an_archive_at_a_public_centre_brings_its_entry(faq):
+    a = ask(faq, "档案一直是我自己存在县人才中心的，还用单位开介绍信不")
+    assert "mat_transfer_letter" in {e.id for e in a.entries} and "archive" in {n.kind for n in a.notes}

@@ -74,7 +74,35 @@ def defer() -> bool:
     for root in BaseModel.__subclasses__():
         if _aiogram_model(root):
             root.model_rebuild = classmethod(_with_namespace)  # type: ignore[method-assign,assignment]
+    _pin_responses()
     return True
+
+
+_pinned: dict[Any, type] = {}  # (Response, result type) -> Response[result type], kept for good
+_class_getitem = BaseModel.__dict__["__class_getitem__"].__func__  # pydantic's (an implicit classmethod)
+
+
+def _pinning(cls, params):
+    key = (cls, params)
+    try:
+        return _pinned[key]
+    except KeyError:
+        got = _pinned[key] = _class_getitem(cls, params)
+        return got
+    except TypeError:  # unhashable parameters: as pydantic does
+        return _class_getitem(cls, params)
+
+
+def _pin_responses() -> None:
+    """aiogram parses every Bot API answer as `Response[<the method's result type>]`, a pydantic generic
+    parametrised at each call. pydantic keeps parametrisations in a weak cache, so once the cyclic GC
+    has freed one (it is only held by cycles), the next answer creates the class again, and its first
+    validation builds its validator again: with the types built when first used, that is the result
+    type's whole schema (a sendMessage answer: ~2-5 ms of CPU, bench/bench_e2e.py). The few result
+    types a bot meets are kept here instead."""
+    from aiogram.methods.base import Response
+
+    Response.__class_getitem__ = classmethod(_pinning)  # type: ignore[method-assign,assignment]
 
 
 # Built first by `run` (`build_first`): the types under everything it parses and sends. pydantic

@@ -38,6 +38,7 @@ from dialogs.texts import SORRY_NOT_KEPT as NOT_KEPT
 from dialogs.workdays import WorkCalendar
 from office import applicant as applicant_requests
 from office import helpdesk, privacy
+from storage.arrivals import Taken
 from storage.blobrefs import shas_of
 from storage.blobs import BlobStore
 from storage.inbox import DuplicateUpdate
@@ -67,6 +68,8 @@ class Who:
     queued: list[int] | None = None
     fresh: Queued | None = None  # the same rows, as written (the reply sender's fast path)
     duplicate: bool = False
+    # The update's inbox row (storage.arrivals.Taken): removed in the answer's transaction.
+    arrival: Taken | None = None
 
 
 class Runner:
@@ -155,6 +158,8 @@ class Runner:
                 replies, queued, orphans = await work(uow)
         # Committed: only now is the answer kept and its replies released.
         who.kept = True
+        if who.arrival is not None and who.update is not None:
+            who.arrival.settled()
         who.queued = queued.ids if queued is not None else None
         who.fresh = queued
         self._forget(orphans)
@@ -166,6 +171,8 @@ class Runner:
         replay)."""
         if who.update is not None:
             await uow.handled_updates.record(*who.update, self.now())
+            if who.arrival is not None:
+                await who.arrival.settle(uow.db)
         applicant = await uow.applicants.get_or_create(
             who.channel,
             who.external_id,

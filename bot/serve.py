@@ -95,7 +95,7 @@ async def run_bot(settings: Settings) -> int:
     metrics = Metrics()
     dp.update.outer_middleware(UpdateMetrics(metrics))  # after i12's ChatOrder and UpdateDedup
     owner = services.runner.owner
-    inbox = InboxProcessor(dp, bot, services.sessionmaker, owner)
+    inbox = InboxProcessor(dp, bot, services.sessionmaker, owner, writer=services.runner.writer)
     # The FAQ index is built once the updates waiting at start-up are answered; a text waits for it.
     services.runner.faq_loader = faq = FaqLoader(services.faq)
     faq_loading = asyncio.create_task(

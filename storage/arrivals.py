@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,45 @@ class Arrival:
     payload: str
 
 
+@dataclass
+class Taken:
+    """An update a chat's line is handling, removed from the inbox by the transaction that records it
+    (the answer's own, or the dedup middleware's), so handling it costs no transaction of its own.
+    `last`: nothing else of the chat is known to wait, so that transaction also gives the chat's lease
+    up when the inbox holds nothing more for it. `removed` and `released` are set by the caller once
+    that transaction committed (`settled`); `settle` may run again (a replayed or retried turn)."""
+
+    bot_id: int
+    update_id: int
+    chat_id: int
+    owner: str
+    last: bool = False
+    removed: bool = False
+    released: bool = False
+    _released: bool = field(default=False, repr=False)
+
+    async def settle(self, db: AsyncSession) -> None:
+        """In the caller's transaction: the update's row goes, and the lease too when `last` and idle."""
+        inbox = Inbox(db)
+        await inbox.done(self.bot_id, self.update_id)
+        self._released = self.last and await inbox.release_if_idle(self.bot_id, self.chat_id, self.owner)
+
+    def settled(self) -> None:
+        self.removed, self.released = True, self._released
+
+
+_U, _C = InboxUpdate.__table__, InboxChat.__table__
+# The statements run for every update, built once (their compiled form is cached by SQLAlchemy) and
+# run as Core statements on the session's connection: no ORM bulk-DML bookkeeping per statement.
+_DONE = delete(_U).where(_U.c.bot_id == bindparam("b"), _U.c.update_id == bindparam("u"))
+_RELEASE_IF_IDLE = delete(_C).where(
+    _C.c.bot_id == bindparam("b"),
+    _C.c.chat_id == bindparam("c"),
+    _C.c.owner == bindparam("o"),
+    ~exists().where(_U.c.bot_id == bindparam("b"), _U.c.chat_id == bindparam("c")),
+)
+
+
 def _insert(db: AsyncSession, model):
     return (pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert)(model)
 
@@ -30,15 +69,54 @@ class Inbox:
     def __init__(self, db: AsyncSession):
         self.db = db
 
-    async def store(self, bot_id: int, arrivals: list[Arrival], now: datetime) -> None:
-        """Idempotent: an update already waiting is kept once."""
+    async def _core(self, statement, params: dict | None = None):
+        """A Core statement on the session's connection (in its transaction)."""
+        return await (await self.db.connection()).execute(statement, params)
+
+    async def store(self, bot_id: int, arrivals: list[Arrival], now: datetime) -> set[int]:
+        """Idempotent: an update already waiting is kept once. One statement; returns the update ids it
+        inserted (not those already waiting)."""
         if not arrivals:
-            return
+            return set()
         rows = [
             {"bot_id": bot_id, "update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "received_at": now}
             for a in arrivals
         ]
-        await self.db.execute(_insert(self.db, InboxUpdate).values(rows).on_conflict_do_nothing())
+        q = _insert(self.db, _U).values(rows).on_conflict_do_nothing().returning(_U.c.update_id)
+        return set((await self._core(q)).scalars())
+
+    async def claim_many(self, bot_id: int, chats: set[int], owner: str, now: datetime, until: datetime) -> set[int]:
+        """Take the leases of `chats` that are free, lapsed or already ours, in one statement; returns
+        the chats now held by `owner` (a chat held by a live process is left to it)."""
+        if not chats:
+            return set()
+        ins = _insert(self.db, _C).values(
+            [{"bot_id": bot_id, "chat_id": c, "owner": owner, "lease_until": until} for c in sorted(chats)]
+        )
+        q = ins.on_conflict_do_update(
+            index_elements=[_C.c.bot_id, _C.c.chat_id],
+            set_={"owner": ins.excluded.owner, "lease_until": ins.excluded.lease_until},
+            where=(_C.c.lease_until < now) | (_C.c.owner == owner) | _C.c.owner.is_(None),
+        ).returning(_C.c.chat_id)
+        return set((await self._core(q)).scalars())
+
+    async def waiting(self, bot_id: int, chats: set[int], besides: set[int] = frozenset()) -> list:
+        """The waiting updates of `chats` other than `besides` (rows of update_id, chat_id, payload), in
+        update_id order (one statement)."""
+        if not chats:
+            return []
+        q = select(_U.c.update_id, _U.c.chat_id, _U.c.payload).where(
+            _U.c.bot_id == bot_id, _U.c.chat_id.in_(sorted(chats))
+        )
+        if besides:
+            q = q.where(_U.c.update_id.not_in(sorted(besides)))
+        return list(await self._core(q.order_by(_U.c.update_id)))
+
+    async def release_if_idle(self, bot_id: int, chat_id: int, owner: str) -> bool:
+        """Give the chat's lease up unless an update of it waits (stored by anyone meanwhile): one statement,
+        so no update is left waiting with nobody holding its chat."""
+        got = await self._core(_RELEASE_IF_IDLE, {"b": bot_id, "c": chat_id, "o": owner})
+        return bool(got.rowcount)
 
     async def owners(self, bot_id: int) -> list[str]:
         q = select(InboxChat.owner).where(InboxChat.bot_id == bot_id).distinct()
@@ -108,9 +186,7 @@ class Inbox:
         return (await self.db.execute(q)).scalar_one_or_none()
 
     async def done(self, bot_id: int, update_id: int) -> None:
-        await self.db.execute(
-            delete(InboxUpdate).where(InboxUpdate.bot_id == bot_id, InboxUpdate.update_id == update_id)
-        )
+        await self._core(_DONE, {"b": bot_id, "u": update_id})
 
     async def depth(self) -> tuple[int, datetime | None]:
         """Waiting updates and the oldest one's arrival (for /metrics)."""

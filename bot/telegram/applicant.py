@@ -39,6 +39,7 @@ def who(message_or_cb) -> Who:
         username=user.username,
         update=(scope.bot_id, scope.update_id) if scope is not None else None,
         outbox=True,
+        arrival=scope.arrival if scope is not None else None,
     )
 
 

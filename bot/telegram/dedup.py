@@ -14,6 +14,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import TelegramObject, Update
 
 from dialogs.clock import utcnow
+from storage.arrivals import Taken
 from storage.inbox import DuplicateUpdate, HandledUpdates
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,13 @@ class UpdateScope:
     recorded: bool = False
     kept: bool = False
     duplicate: bool = False
+    # The update's inbox row (bot.telegram.inbox): removed by the transaction that records the update.
+    arrival: Taken | None = None
 
 
 _current: contextvars.ContextVar[UpdateScope | None] = contextvars.ContextVar("update_scope", default=None)
+# Set by the inbox's line around feed_update: the row the update waits in.
+inbox_arrival: contextvars.ContextVar[Taken | None] = contextvars.ContextVar("inbox_arrival", default=None)
 
 
 def current_scope() -> UpdateScope | None:
@@ -57,7 +62,10 @@ class UpdateDedup(BaseMiddleware):
     async def __call__(
         self, handler: Callable[[Update, dict[str, Any]], Awaitable[Any]], event: Update, data: dict[str, Any]
     ) -> Any:
-        scope = UpdateScope(data["bot"].id, event.update_id)
+        arrival = inbox_arrival.get()
+        if arrival is not None and arrival.update_id != event.update_id:
+            arrival = None
+        scope = UpdateScope(data["bot"].id, event.update_id, arrival=arrival)
         _current.set(scope)  # not reset: the error handler, outside this middleware, reads it
         data["update_scope"] = scope
         result = await handler(event, data)
@@ -78,7 +86,11 @@ class UpdateDedup(BaseMiddleware):
         try:
             async with self.sessionmaker() as db, db.begin():
                 await HandledUpdates(db).record(scope.bot_id, scope.update_id, self.clock())
+                if scope.arrival is not None:
+                    await scope.arrival.settle(db)
             scope.recorded = True
+            if scope.arrival is not None:
+                scope.arrival.settled()
         except DuplicateUpdate:
             scope.recorded = True
 

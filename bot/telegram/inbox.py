@@ -1,11 +1,20 @@
-"""At-least-once intake: updates are stored before Telegram is told, then handled per chat and removed."""
+"""At-least-once intake: updates are stored before Telegram is told, then handled per chat and removed.
+
+The cost per update is kept to the answer's own transaction (bench/bench_e2e.py): a fetched batch is
+stored and its chats' leases taken in one transaction (through the group writer when there is one),
+the stored updates go to their chats' lines in memory (no read back, no decryption, no re-parse),
+and each update's row is removed by the transaction that records the update (the answer's, or the
+dedup middleware's: `storage.arrivals.Taken`), which also gives the chat's lease up when it was the
+last one known and the inbox holds nothing more for the chat. A lease is renewed only when half of
+it is gone. The periodic look-up (other processes' updates, chats of dead holders) backs off while
+it finds nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,12 +22,15 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from bot.outbox import dead_owners
+from bot.telegram.dedup import inbox_arrival
 from dialogs.clock import utcnow
-from storage.arrivals import Arrival, Inbox
+from storage.arrivals import Arrival, Inbox, Taken
+from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)  # a chat held by a process that died is taken over after this
 POLL = 0.25  # also look for chats whose updates another process stored
+IDLE_POLL = 2.0  # ... backing off to this while the look-up finds nothing
 
 
 def chat_of(update: dict[str, Any]) -> int:
@@ -36,9 +48,27 @@ def chat_of(update: dict[str, Any]) -> int:
     return 0
 
 
+class _Line:
+    """A chat held by this process: the updates known to wait (update_id order), ids seen, lease end."""
+
+    def __init__(self, until: datetime, read_first: bool) -> None:
+        self.queue: list[tuple[int, Any]] = []  # (update_id, Update | dict | stored payload)
+        self.known: set[int] = set()
+        self.until = until
+        self.read_first = read_first  # what waits is not known: read it before anything else
+        self.released = False  # the lease was given up (the inbox held nothing more for the chat)
+
+    def add(self, items: list[tuple[int, Any]]) -> None:
+        fresh = [(u, x) for u, x in items if u not in self.known]
+        if fresh:
+            self.known.update(u for u, _ in fresh)
+            self.queue = sorted(self.queue + fresh, key=lambda i: i[0])
+            self.released = False  # whoever added them holds the lease again (store's claim)
+
+
 class InboxProcessor:
     """Stores arrivals (webhook or polling) and handles them: each chat's line by one process at a time,
-    oldest update first; a row is removed only after the dispatcher finished with it."""
+    oldest update first; a row is removed only once the update took effect (in the same transaction)."""
 
     def __init__(
         self,
@@ -50,11 +80,16 @@ class InboxProcessor:
         lease: timedelta = LEASE,
         poll: float = POLL,
         clock: Callable[[], datetime] = utcnow,
+        writer: GroupWriter | None = None,
+        idle_poll: float = IDLE_POLL,
     ):
         self.dp, self.bot, self.sessionmaker, self.owner = dp, bot, sessionmaker, owner
         self.concurrency, self.lease, self.poll, self.clock = concurrency, lease, poll, clock
+        self.writer, self.idle_poll = writer, max(idle_poll, poll)
         self.kick = asyncio.Event()
         self._chats: dict[int, asyncio.Task] = {}
+        self._lines: dict[int, _Line] = {}
+        self._running = False
         self._draining = False
         self.handled = 0  # updates handed to the dispatcher by this process
 
@@ -62,83 +97,180 @@ class InboxProcessor:
     def bot_id(self) -> int:
         return self.bot.id
 
-    async def store(self, updates: list[dict[str, Any]]) -> None:
-        """Durably stored when this returns; only then may Telegram be told the updates arrived."""
-        arrivals = [Arrival(int(u["update_id"]), chat_of(u), json.dumps(u, ensure_ascii=False)) for u in updates]
+    async def _write(self, work: Callable[[Inbox], Awaitable[Any]]) -> Any:
+        """One write transaction: a unit of work of the group writer (sharing its COMMIT), else its own."""
+        if self.writer is not None:
+            return await self.writer.run(lambda uow: work(Inbox(uow.db)))
         async with self.sessionmaker() as db, db.begin():
-            await Inbox(db).store(self.bot_id, arrivals, self.clock())
-        self.kick.set()
+            return await work(Inbox(db))
+
+    async def store(self, updates: list[dict[str, Any]], parsed: list[Update] | None = None) -> None:
+        """Durably stored when this returns; only then may Telegram be told the updates arrived. While
+        `run` runs, the same transaction takes the leases of the updates' chats, and the updates go to
+        their lines in memory (`parsed`: the same updates as aiogram objects, not parsed again)."""
+        arrivals = [Arrival(int(u["update_id"]), chat_of(u), json.dumps(u, ensure_ascii=False)) for u in updates]
+        if not arrivals:
+            return
+        now = self.clock()
+        take = self._running and not self._draining and len(self._chats) < self.concurrency
+        chats = {a.chat_id for a in arrivals}
+
+        async def work(inbox: Inbox) -> tuple[set[int], set[int], list[tuple[int, int, str]]]:
+            inserted = await inbox.store(self.bot_id, arrivals, now)
+            if not take:
+                return inserted, set(), []
+            mine = await inbox.claim_many(self.bot_id, chats, self.owner, now, now + self.lease)
+            # What else waits in those chats (stored before, or by another process): their lines' start.
+            older = await inbox.waiting(self.bot_id, mine, inserted)
+            return inserted, mine, [(r.update_id, r.chat_id, r.payload) for r in older]
+
+        inserted, mine, older = await self._write(work)
+        if not take:
+            self.kick.set()
+            return
+        objects = parsed if parsed is not None and len(parsed) == len(updates) else updates
+        items: dict[int, list[tuple[int, Any]]] = {c: [] for c in mine}
+        for a, obj in zip(arrivals, objects, strict=True):
+            if a.chat_id in mine and a.update_id in inserted:
+                items[a.chat_id].append((a.update_id, obj))
+        for update_id, chat, payload in older:
+            items[chat].append((update_id, payload))
+        until = now + self.lease
+        for chat, got in items.items():  # no await in this loop: a line sees all or nothing of it
+            line = self._lines.get(chat)
+            if line is not None:
+                line.until = max(line.until, until)
+                line.add(got)
+            elif not self._draining:
+                self._start(chat, until, got)
+            else:
+                self.kick.set()  # released below; the updates wait for the next start
+        if self._draining:
+            for chat in mine:
+                if chat not in self._lines:
+                    await self._release(chat)
 
     def in_flight(self) -> int:
         return len(self._chats)
 
+    def _start(self, chat: int, until: datetime, items: list[tuple[int, Any]] | None) -> None:
+        line = self._lines[chat] = _Line(until, read_first=items is None)
+        line.add(items or [])
+        self._chats[chat] = asyncio.create_task(self._line(chat, line))
+
     async def run(self, stop: asyncio.Event) -> None:
         """Claim waiting chats and handle them until `stop`; then `drain()` finishes what is in hand."""
-        while not stop.is_set() and not self._draining:
-            try:
-                await self._claim_more()
-            except Exception:
-                log.exception("inbox: could not claim chats")
-            self.kick.clear()
-            waiters = [asyncio.ensure_future(self.kick.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.poll, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
+        self._running = True
+        wait = self.poll
+        try:
+            while not stop.is_set() and not self._draining:
+                found = 0
+                try:
+                    found = await self._claim_more()
+                except Exception:
+                    log.exception("inbox: could not claim chats")
+                kicked = self.kick.is_set()
+                self.kick.clear()
+                wait = self.poll if found or kicked else min(wait * 2, self.idle_poll)
+                waiters = [asyncio.ensure_future(self.kick.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+        finally:
+            self._running = False
 
-    async def _claim_more(self) -> None:
+    async def _claim_more(self) -> int:
         room = self.concurrency - len(self._chats)
         if room <= 0:
-            return
+            return 0
         now = self.clock()
         async with self.sessionmaker() as db:
             inbox = Inbox(db)
             dead = dead_owners(await inbox.owners(self.bot_id), self.owner)  # killed on this host: no wait
             chats = await inbox.waiting_chats(self.bot_id, now, room, set(self._chats), dead)
         for chat in chats:
-            async with self.sessionmaker() as db, db.begin():
-                mine = await Inbox(db).claim(self.bot_id, chat, self.owner, now, now + self.lease, dead)
+            if chat in self._lines:  # stored and taken meanwhile (store)
+                continue
+            mine = await self._write(
+                lambda inbox, chat=chat: inbox.claim(self.bot_id, chat, self.owner, now, now + self.lease, dead)
+            )
+            if chat in self._lines:  # ours already: the line started while the claim ran
+                continue
             if mine and not self._draining:
-                self._chats[chat] = asyncio.create_task(self._line(chat))
+                self._start(chat, now + self.lease, None)
             elif mine:
                 await self._release(chat)
+        return len(chats)
 
-    async def _line(self, chat: int) -> None:
-        inbox_kick = False
+    async def _line(self, chat: int, line: _Line) -> None:
+        cut = False
         try:
             while not self._draining:
-                async with self.sessionmaker() as db:
-                    row = await Inbox(db).head(self.bot_id, chat)
-                if row is None:
+                if line.read_first or not line.queue:
+                    # Nothing more known: the lease goes unless something waits, which is then read.
+                    if not line.read_first and await self._write(
+                        lambda inbox: inbox.release_if_idle(self.bot_id, chat, self.owner)
+                    ):
+                        line.released = True
+                        if not line.queue:  # else a store that came meanwhile took the lease again
+                            break
+                        continue
+                    line.read_first = False
+                    async with self.sessionmaker() as db:
+                        rows = await Inbox(db).waiting(self.bot_id, {chat})
+                    line.queue = [(r.update_id, r.payload) for r in rows]  # the inbox is what waits
+                    line.known.update(u for u, _ in line.queue)
+                    continue
+                if self.clock() > line.until - self.lease / 2 and not await self._renew(chat, line):
+                    log.warning("inbox: lease of a chat lapsed while handling it")
+                    cut = True
                     break
-                await self._handle(row.update_id, row.payload)
-                async with self.sessionmaker() as db, db.begin():
-                    inbox = Inbox(db)
-                    await inbox.done(self.bot_id, row.update_id)
-                    if not await inbox.renew(self.bot_id, chat, self.owner, self.clock() + self.lease):
-                        log.warning("inbox: lease of a chat lapsed while handling it")
-                        break
+                update_id, obj = line.queue.pop(0)
+                taken = Taken(self.bot_id, update_id, chat, self.owner, last=not line.queue)
+                await self._handle(obj, taken)
+                if not taken.removed:  # not recorded by anyone (a duplicate, an update no handler took)
+                    taken.last = not line.queue
+                    await self._write(lambda inbox, t=taken: t.settle(inbox.db))
+                    taken.settled()
+                line.released = taken.released and not line.queue
+                if line.released:
+                    break
         except Exception:
             log.exception("inbox: handling stopped; the chat's updates wait for the next attempt")
             await asyncio.sleep(1)
-            inbox_kick = True
+            cut = True
         finally:
             try:
-                await asyncio.shield(self._release(chat))
+                if cut or not line.released:
+                    await asyncio.shield(self._release(chat))
             finally:
+                if self._lines.get(chat) is line:
+                    del self._lines[chat]
                 self._chats.pop(chat, None)
-                if inbox_kick or not self._draining:
+                if cut:
                     self.kick.set()  # anything stored meanwhile for this chat is claimed again
 
-    async def _handle(self, update_id: int, payload: str) -> None:
-        update = Update.model_validate(json.loads(payload), context={"bot": self.bot})
+    async def _renew(self, chat: int, line: _Line) -> bool:
+        until = self.clock() + self.lease
+        if await self._write(lambda inbox: inbox.renew(self.bot_id, chat, self.owner, until)):
+            line.until = until
+            return True
+        return False
+
+    async def _handle(self, obj: Any, taken: Taken) -> None:
+        if isinstance(obj, Update):
+            update = obj
+        else:
+            update = Update.model_validate(json.loads(obj) if isinstance(obj, str) else obj, context={"bot": self.bot})
+        token = inbox_arrival.set(taken)
         try:
             await self.dp.feed_update(self.bot, update)
         finally:
+            inbox_arrival.reset(token)
             self.handled += 1
 
     async def _release(self, chat: int) -> None:
-        async with self.sessionmaker() as db, db.begin():
-            await Inbox(db).release(self.bot_id, chat, self.owner)
+        await self._write(lambda inbox: inbox.release(self.bot_id, chat, self.owner))
 
     async def drain(self, timeout: float = 10.0) -> int:
         """Stop taking chats, let each line finish the update in hand (at most `timeout` s), release the

@@ -63,7 +63,7 @@ async def poll(
         raw = [u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in updates]
         while True:
             try:
-                await inbox.store(raw)
+                await inbox.store(raw, updates)
                 break
             except Exception:
                 log.exception("could not store %d fetched updates", len(raw))

@@ -79,3 +79,22 @@ def test_every_telegram_type_and_method_builds_when_first_used():
     out = subprocess.run([sys.executable, "-c", BUILD_ALL], capture_output=True, text=True, timeout=300, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"failed": [], "text": "/start"}
+
+
+KEPT = """
+import bot, gc, json, weakref
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendMessage
+from aiogram.methods.base import Response
+refs = [weakref.ref(Response[m.__returning__]) for m in (AnswerCallbackQuery, GetUpdates, SendMessage)]
+gc.collect()
+print(json.dumps([r() is not None and Response[m.__returning__] is r() for r, m in
+                  zip(refs, (AnswerCallbackQuery, GetUpdates, SendMessage))]))
+"""
+
+
+def test_the_answer_types_of_the_bot_api_are_built_once_not_again_after_a_gc():
+    """aiogram parses each answer as `Response[<result type>]`; pydantic's cache of parametrised
+    generics is weak, so after a GC the class (and, with the types built when first used, its whole
+    validator: a getUpdates answer's is Update's) would be built again at the next call."""
+    out = subprocess.run([sys.executable, "-c", KEPT], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, True, True]

@@ -200,3 +200,44 @@ async def test_drain_finishes_the_update_in_hand_and_leaves_the_rest_stored(sm, 
     async with sm() as db:
         assert await Inbox(db).ids(p.bot_id) == [u["update_id"] for u in updates[1:]]
         assert (await db.execute(select(func.count()).select_from(InboxChat))).scalar_one() == 0
+
+
+async def test_an_update_costs_the_inbox_no_transaction_of_its_own(sm, engine, blobs, calendar, clock):
+    """Stored and its chat taken in one transaction, handed to the line in memory; the row goes (and the
+    idle chat's lease with it) in the answer's own transaction; no lease renewal per update."""
+    from sqlalchemy import event
+
+    log: list = []
+    p, session = processor(sm, engine, blobs, calendar, clock, "a", log)
+    statements: list[tuple[int, str]] = []
+    commits = [0]
+    eng = sm.kw["bind"].sync_engine
+
+    @event.listens_for(eng, "before_cursor_execute")
+    def on_statement(_conn, _cursor, statement, *_a) -> None:
+        statements.append((commits[0], " ".join(statement.split()[:3]).upper()))
+
+    @event.listens_for(eng, "commit")
+    def on_commit(_conn) -> None:
+        commits[0] += 1
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(p.run(stop))
+    await asyncio.sleep(0.1)  # the first look-up found nothing
+    statements.clear()
+    commits[0] = 0
+    await p.store([raw(f.text_update("/start", uid=701))])
+    await until(lambda: asyncio.sleep(0, result=bool(session.texts(701)) and not p.in_flight()))
+    stop.set()
+    await asyncio.gather(p.drain(), task)
+    event.remove(eng, "before_cursor_execute", on_statement)
+    event.remove(eng, "commit", on_commit)
+    assert await inbox_empty(sm)
+    async with sm() as db:
+        assert (await db.execute(select(func.count()).select_from(InboxChat))).scalar_one() == 0
+    tx = {s: n for n, s in statements}
+    assert tx["DELETE FROM INBOX_UPDATES"] == tx["INSERT INTO HANDLED_UPDATES"], statements
+    assert tx["DELETE FROM INBOX_CHATS"] == tx["INSERT INTO HANDLED_UPDATES"], statements
+    assert tx["INSERT INTO INBOX_CHATS"] == tx["INSERT INTO INBOX_UPDATES"], statements  # stored and taken
+    assert not any(s.startswith("UPDATE INBOX_CHATS") for _, s in statements), statements  # no renewal
+    assert len(log) == 1

@@ -48,7 +48,15 @@ is the next fresh split's first run.
 "locked-i" (160 rows, written by a sixth writer the same way while i18f tuned, kinds as locked-h's; not
 opened until i18f was merged at 2dc2ae8; 20 of its questions equal rows of other splits word for word):
 run once there, 85.8% right (103/120), 94.2% answered, 2/40 out-of-scope confident, situations applied
-27/35, two-entry 6/6. Fresh.
+27/35, two-entry 6/6; tuning data since (#18 i18g).
+i18g tuned on locked-i's misses by structure (an age said before the sex or with 正好; an archive note
+applies the place stated for the archive; finding out where one's archive is now is out of scope by
+the asking clause; a request to be told asks; the thing asked for by name settles a question near the
+bar): locked-i 93.3% (112/120), 96.7% answered, 0/40, situations 33/35; locked-h 94.2% -> 95.0%; the
+other seen splits unchanged. 454 bank variants from an independent writer (from the seed and the
+bank, never the eval splits) were tried and not kept: every seen split 0 out-of-scope confident, but
+the seen splits' right answers fell (1366 -> 1361; hand-offs turned into wrong answers).
+Its honest figure is the next fresh split's first run.
 Each locked split's first run is its honest figure.
 The answers come from dialogs.helpdesk.respond, the function every channel uses.
 Run: python bench/bench_faq.py [--tune-only] [--misses N] [--locked-misses]
@@ -72,7 +80,18 @@ Row = dict
 
 TODAY = date(2026, 12, 1)
 # tuning data (the locked ones after their one run)
-SEEN = ("tune", "locked", "locked-b", "locked-c", "locked-d", "locked-e", "locked-f", "locked-g", "locked-h")
+SEEN = (
+    "tune",
+    "locked",
+    "locked-b",
+    "locked-c",
+    "locked-d",
+    "locked-e",
+    "locked-f",
+    "locked-g",
+    "locked-h",
+    "locked-i",
+)
 # Any other split name in the file (a new locked split) is fresh: never tuned on, its misses not
 # listed unless asked (--locked-misses), reported after the seen splits in order of appearance.
 
@@ -98,7 +117,7 @@ def judge(row: Row, answer) -> tuple[bool, bool]:
     expect = set(row["expect"])
     right = answer.confident and (expect <= got if row.get("all") else bool(expect & got))
     if right and row.get("situation"):
-        kinds = {n.kind for n in answer.notes}
+        kinds = {k for n in answer.notes for k in n.kinds}  # an archive note applies its stated place
         if "age" in kinds:  # a stated sex is applied by the working-age note, the notice's one rule by sex
             kinds.add("sex")
         right = set(row["situation"]) <= kinds

@@ -415,6 +415,10 @@ class FaqIndex:
         more = self._clauses(text)
         if not confident and len(more) >= 2:  # each part is clear though the whole is not
             return FaqResult(more[0], score, True, "answered", tuple(more[1:]))
+        # the thing asked for by name (几个事项) is alone clearly the entry the whole question ranks
+        # first, and the whole is near the bar: the rest of the question only made it unsure
+        if not confident and score >= self.low_score and self._asked_thing(text) is top:
+            return FaqResult(self._entries[top], score, True, "answered")
         if not confident and (lead := self._question_clause(text)) is not None:
             return lead
         entry = self._entries[top]
@@ -438,6 +442,15 @@ class FaqIndex:
             return None
         score, top, ok, _ = self._best(m.group(0), FOCUS_MIN)
         return self._entries[top] if ok and score >= FOCUS_MIN and top is not None else None
+
+    def _asked_thing(self, text: str) -> int | None:
+        """The entry of the thing asked for by name, from the question word on (几个事项), when that
+        phrase alone is clearly one entry's."""
+        m = _FOCUS.search(unicodedata.normalize("NFKC", text))
+        if m is None:
+            return None
+        score, top, ok, _ = self._best(m.group(0)[m.start(1) - m.start() :], FOCUS_MIN)
+        return top if ok and score >= FOCUS_MIN else None
 
     def _question_clause(self, text: str) -> FaqResult | None:
         """A question after statements of one's situation (俺在外地打工回不去，户口在沧州，线上能申请吗):

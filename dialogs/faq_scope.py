@@ -40,7 +40,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"(?<!延迟)(?<!渐进式延迟)退休(以|之)?后(?!.{0,8}(还能|能不能|可以|还可以|能)(办|登记))(?!.{0,12}(劳动年龄|还算|算不算))",
     ),
     ("housing_fund", "住房公积金", r"公积金"),
-    ("income_tax", "个人所得税", r"退税|个税|所得税|报税|发票|汇算|交税|纳税|税率|扣税|专项扣除"),
+    # (申报税务: the 报 of 申报 beside 税务, not 报税)
+    ("income_tax", "个人所得税", r"退税|个税|所得税|(?<!申)报税|发票|汇算|交税|纳税|税率|扣税|专项扣除"),
     (
         "contribution_amount",
         "缴费金额、基数和档次",
@@ -173,9 +174,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"上户口|落户|迁户口|户口(迁移|迁出|迁入|怎么(迁|上|落|办))|(孩子|小孩|新生儿|子女|儿子|女儿|闺女).{0,4}(户口|入学|上学|报名|身份证|办证)|"
         r"入学|上学|结婚|离婚|准生|生育登记|不动产|房产证|驾驶证|驾照|护照|签证|港澳|出入境|居住证|"
         r"[残老]疾?(年|人)?证|残疾|优待证|资格证|公务员|事业编|车牌|上牌|违章|年报|许可证|处分|"
-        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)|"
-        # how to find out where one's archive is: the notice says where it must be, not how to trace it
-        r"(咋|怎么|如何|去哪|在哪|哪里|上哪|到哪)(能)?(查|问|找|打听).{0,6}档案.{0,8}(在哪|在什么|哪个|哪家|哪里|哪儿|去向|下落)",
+        r"档案.{0,6}(查看|查阅|能看|自己看|借出|拿出来|销毁|消除|修改)|档案里(面|头)?都?(有|装|放|是)",
     ),
     (
         # the notice says what to bring and fill in, not how to replace what is lost
@@ -335,6 +334,24 @@ def _bring_only(raw: str) -> bool:
     return faq_parse.asks_kind(clause) == "materials" and bool(_CERTIFICATE.search(raw)) and not _DOING.search(raw)
 
 
+# how to find out where one's archive is now (我档案现在在哪儿怎么查, 不知道档案被单位放哪了，去哪查):
+# the notice says where an archive must be, not how to trace it. Read on the question's structure:
+# the asking clause asks how or where to find something out, and the question asks where the
+# archive is (not where it must be: 档案放哪才符合 has no finding out)
+_FIND_OUT = re.compile(r"(查|打听|问谁|问哪|找谁|找哪|问问)")
+_HOW_OR_WHERE = re.compile(r"怎么|咋|如何|怎样|去哪|在哪|哪里|哪儿|上哪|到哪|找谁|问谁|哪个部门|哪个单位|哪能")
+_WHERE_IS = re.compile(
+    r"档[案按][^，,。？?！!]{0,10}(在哪|哪儿|哪里|放哪|搁哪|存哪|在什么|哪个|哪家|去向|下落|什么地方|啥地方)"
+)
+
+
+def _traces_archive(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    clause = faq_parse.asking_clause(raw)
+    return bool(_FIND_OUT.search(clause) and _HOW_OR_WHERE.search(clause) and _WHERE_IS.search(raw))
+
+
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
 # of something else (邮寄几天能到, 多久到账) is not answered by it
 _NOT_THE_PROCEDURE = re.compile(r"邮寄|寄过来|寄到|寄回|快递|邮政|到账|到手|送达|送到")
@@ -364,6 +381,8 @@ def topic(text: str) -> str | None:
     found = _first_class(raw, fees, strict) or _first_class(normalize(raw).replace(" ", ""), fees, strict)
     if found == "other_documents" and _bring_only(raw):
         found = None
+    if found is None and _traces_archive(raw):
+        return "other_documents"
     if found is None and _archive_from_outside(raw):
         return "archive_transfer"
     if found is None and _other_time(raw):

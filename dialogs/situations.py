@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
@@ -32,6 +32,14 @@ class Note:
     entry: str  # the bank entry whose notice section the note applies
     text: str
     also: tuple[str, ...] = ()  # further entries the answer should include
+    # further stated situations the note applies: an archive note naming where the archive is
+    # applies the place stated for it (档案在天津: the notice's one rule on that place, the
+    # archive condition)
+    applies: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind, *self.applies)
 
 
 # An eligibility question ("can I", "does it count"), not e.g. "which option do I tick".
@@ -210,6 +218,13 @@ def places_in(text: str) -> Iterator[tuple[tuple[str, bool], int]]:
 
 
 def _archive(text: str) -> Note | None:
+    note = _archive_note(text)
+    if note is None or faq_parse.archive_place(text) is None:
+        return note
+    return replace(note, applies=("place",))  # the place stated for the archive, applied by it
+
+
+def _archive_note(text: str) -> Note | None:
     m = _ARCHIVE_AT.search(text)
     if not m:
         return None
@@ -265,6 +280,7 @@ def _archive(text: str) -> Note | None:
             "archive_condition",
             f"{ARCHIVE}档案存放在{where}公共就业和人才服务机构（人才中心、"
             f"人才市场、就业服务中心等），属于省内公共档案管理服务存档的，符合这一条件。{letter}",
+            also=("mat_transfer_letter",) if letter else (),  # the letter asked about: its entry too
         )
     if _SELF.search(after):
         return Note(

@@ -262,3 +262,55 @@ def test_whether_one_has_to_pay_is_the_service_fee(faq):
 def test_the_one_asking_clause_after_a_statement_is_judged_as_a_whole_question(faq):
     a = ask(faq, "俺腰不好使，这个得来回跑几趟？")
     assert a.confident and a.entries[0].id == "one_visit"
+
+
+# ---- seventh round (i18g) ----
+
+
+@pytest.mark.parametrize(
+    ("question", "age", "sex"),
+    [("我今年刚好58，还能登记不", 58, None), ("俺五十七，女，能办不", 57, "女"), ("我六十一、男", 61, "男")],
+)
+def test_an_age_said_with_a_filler_or_before_the_sex_is_stated(question, age, sex):
+    assert ages(question) == (age, age)
+    assert faq_parse.parse(question, TODAY).person.sex == sex
+
+
+def test_an_archive_note_applies_the_place_stated_for_the_archive(faq):
+    a = ask(faq, "我档案在天津的人才中心，还能办吗")
+    [note] = [n for n in a.notes if n.kind == "archive"]
+    assert note.kinds == ("archive", "place") and "天津市" in note.text and "不符合这一条件" in note.text
+    [unplaced] = [n for n in ask(faq, "档案在原单位，能办吗").notes if n.kind == "archive"]
+    assert unplaced.kinds == ("archive",)  # no place stated for it
+
+
+def test_finding_out_where_ones_archive_is_now_is_out_of_scope(faq):
+    # the asking clause asks how to find out; the question asks where the archive is
+    assert ask(faq, "档案不清楚放哪了，怎么查得到").topic == "other_documents"
+    assert ask(faq, "俺的档案现在搁哪儿了，上哪打听").topic == "other_documents"
+    assert ask(faq, "不清楚档案放哪了，能办吗").confident  # the condition asked: the notice's
+    assert ask(faq, "档案放在哪个机构才符合条件").confident
+
+
+def test_a_declaration_to_the_tax_office_is_not_filing_tax(faq):
+    a = ask(faq, "个税先不问，医保费申报税务那边审核啥")
+    assert a.reason != "out_of_scope"
+    assert ask(faq, "个体户怎么报税").topic == "income_tax"
+
+
+def test_a_request_to_be_told_is_the_asking_clause(faq):
+    assert faq_parse.asking_clause("要准备的材料给我说一下呗，省得白跑") == "要准备的材料给我说一下呗"
+    assert faq_parse.parse("要准备的材料给我说一下呗，省得白跑", TODAY).asks == "materials"
+    a = ask(faq, "要准备的材料给我说一下呗，省得白跑")
+    assert a.confident and a.entries[0].id in ("materials", "exempt_materials")
+
+
+def test_the_thing_asked_for_by_name_settles_a_question_near_the_bar(faq):
+    # 几个事项, asked after words the bank has few of: the phrase alone is clearly the matters entry
+    a = ask(faq, "打包在一起的这个一共有几个事项")
+    assert a.confident and a.entries[0].id == "matters"
+
+
+def test_the_letter_asked_beside_an_archive_at_a_public_centre_brings_its_entry(faq):
+    a = ask(faq, "档案一直是我自己存在县人才中心的，还用单位开介绍信不")
+    assert "mat_transfer_letter" in {e.id for e in a.entries} and "archive" in {n.kind for n in a.notes}

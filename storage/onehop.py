@@ -45,7 +45,8 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self.lastrowid = None
         self.arraysize = 1
 
-    def _run(self, fn) -> None:
+    def _run(self, step) -> None:
+        """`step(cursor)` on the connection's thread, with the cursor opened, fetched and closed there."""
         adapt = self._adapt_connection
         begin, adapt._pending_begin = adapt._pending_begin, None
 
@@ -53,7 +54,13 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             raw = self._connection._conn
             if begin is not None:
                 raw.execute(begin)
-            return fn(raw)
+            cur = raw.cursor()
+            try:
+                step(cur)
+                rows = cur.fetchall() if cur.description else ()
+                return rows, cur.description, cur.rowcount, cur.lastrowid
+            finally:
+                cur.close()
 
         async def go():
             async with adapt._execute_mutex:
@@ -66,31 +73,13 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows)
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
-        def run(raw):
-            cur = raw.cursor()
-            try:
-                if parameters is None:
-                    cur.execute(operation)
-                else:
-                    cur.execute(operation, parameters)
-                rows = cur.fetchall() if cur.description else ()
-                return rows, cur.description, cur.rowcount, cur.lastrowid
-            finally:
-                cur.close()
-
-        self._run(run)
+        if parameters is None:
+            self._run(lambda cur: cur.execute(operation))
+        else:
+            self._run(lambda cur: cur.execute(operation, parameters))
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
-        def run(raw):
-            cur = raw.cursor()
-            try:
-                cur.executemany(operation, seq_of_parameters)
-                rows = cur.fetchall() if cur.description else ()
-                return rows, cur.description, cur.rowcount, cur.lastrowid
-            finally:
-                cur.close()
-
-        self._run(run)
+        self._run(lambda cur: cur.executemany(operation, seq_of_parameters))
 
     def nextset(self) -> None:
         return None  # sqlite3 has one result set per statement

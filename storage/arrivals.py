@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_for
 from storage.models import InboxChat, InboxUpdate
 
 
@@ -59,10 +58,6 @@ _RELEASE_IF_IDLE = delete(_C).where(
 )
 
 
-def _insert(db: AsyncSession, model):
-    return (pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert)(model)
-
-
 class Inbox:
     """Each chat's updates are handled by one process at a time (the chat's lease), in update_id order."""
 
@@ -82,7 +77,7 @@ class Inbox:
             {"bot_id": bot_id, "update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "received_at": now}
             for a in arrivals
         ]
-        q = _insert(self.db, _U).values(rows).on_conflict_do_nothing().returning(_U.c.update_id)
+        q = insert_for(self.db)(_U).values(rows).on_conflict_do_nothing().returning(_U.c.update_id)
         return set((await self._core(q)).scalars())
 
     async def claim_many(self, bot_id: int, chats: set[int], owner: str, now: datetime, until: datetime) -> set[int]:
@@ -90,7 +85,7 @@ class Inbox:
         the chats now held by `owner` (a chat held by a live process is left to it)."""
         if not chats:
             return set()
-        ins = _insert(self.db, _C).values(
+        ins = insert_for(self.db)(_C).values(
             [{"bot_id": bot_id, "chat_id": c, "owner": owner, "lease_until": until} for c in sorted(chats)]
         )
         q = ins.on_conflict_do_update(
@@ -145,7 +140,7 @@ class Inbox:
     ) -> bool:
         """Take the chat's lease: a new one, or one whose holder let it lapse or died. In its own transaction."""
         got = await self.db.execute(
-            _insert(self.db, InboxChat)
+            insert_for(self.db)(InboxChat)
             .values(bot_id=bot_id, chat_id=chat_id, owner=owner, lease_until=until)
             .on_conflict_do_nothing()
         )

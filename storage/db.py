@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -18,6 +20,11 @@ from storage.onehop import dbapi as onehop_dbapi
 from storage.sealed import bind_keyring
 
 _WATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def insert_for(db):
+    """The INSERT construct of the session's (or connection's) database, for its ON CONFLICT clauses."""
+    return pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def sqlite_url(path: Path) -> str:

@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.clock import utcnow
+from storage.db import insert_for
 from storage.models import Applicant, Application, Audit, Blob, Draft, Event, Notification
 from storage.sealed import keyring_of
 
@@ -234,10 +233,8 @@ class Blobs:
         """Idempotent, also when two transactions record the same content at once."""
         if await self.db.get(Blob, sha256) is not None:
             return
-        dialect = self.db.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         await self.db.execute(
-            insert(Blob)
+            insert_for(self.db)(Blob)
             .values(sha256=sha256, kind=kind, mime=mime, size=size, pages=pages, created_at=utcnow())
             .on_conflict_do_nothing()
         )

@@ -182,17 +182,39 @@ class _Subset:
         return self.cff
 
 
+class _Kept:
+    """A map shared by the worker's threads that keeps at most `limit` entries, dropping the oldest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            while len(self._items) >= self.limit:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class _SubsetCache:
     """fpdf's `Subsetter` for our CFF faces: one fontTools subset per (face, glyph set), kept for later
     documents with the same glyphs (a materials bundle's captions, an application's form rebuilt). Any
     other font goes to fontTools unchanged."""
 
-    LIMIT = 128
     # What fontTools needs to subset the CFF table fpdf embeds; every other table of the face (cmap,
     # OS/2, name, vertical metrics...) would be decompiled and pruned only to be thrown away (fpdf embeds
     # the 'CFF ' table alone): the CFF comes out byte-identical, at about half the cost.
     KEEP = frozenset({"GlyphOrder", "head", "hhea", "maxp", "post", "hmtx", "CFF "})
-    _done: dict[tuple, _Subset] = {}
+    _done = _Kept(128)  # (face, glyph set) -> _Subset
     _cmaps: dict[tuple, dict[int, str]] = {}  # per face (path, index, size, mtime): read-only
     _lock = threading.Lock()
     hits = misses = 0
@@ -213,8 +235,7 @@ class _SubsetCache:
         shared = font.shared_chars
         if shared is not None:  # one subset for the whole document set (document_set), if it covers us
             key = (face, "set", shared)
-            with self._lock:
-                done = self._done.get(key)
+            done = self._done.get(key)
             if done is None:
                 cmap = self._cmap(face, font)
                 self._real.populate(glyphs=[cmap[c] for c in shared if c in cmap])
@@ -238,8 +259,7 @@ class _SubsetCache:
         return cmap
 
     def _store(self, key: tuple, font) -> None:
-        with self._lock:
-            done = self._done.get(key)
+        done = self._done.get(key)
         if done is None:
             for tag in set(font.keys()) - self.KEEP:
                 del font[tag]
@@ -248,10 +268,8 @@ class _SubsetCache:
                 _Program(super(_DocumentFace, font).__getitem__("CFF ").compile(font)),
                 {name: super(_DocumentFace, font).getGlyphID(name) for name in font.getGlyphOrder()},
             )
+            self._done.put(key, done)
             with self._lock:
-                if len(self._done) >= self.LIMIT:
-                    self._done.pop(next(iter(self._done)))
-                self._done[key] = done
                 type(self).misses += 1
         else:
             with self._lock:
@@ -268,22 +286,16 @@ class _FontStream(fpdf_output.PDFFontStream):
     not once per document (zlib is deterministic). Other programs (TrueType faces, which fpdf
     subsets itself per document) are compressed as fpdf does and not kept."""
 
-    LIMIT = 64
-    _packed: dict[bytes, bytes] = {}
-    _lock = threading.Lock()
+    _packed = _Kept(64)  # font program -> its compressed bytes
 
     def __init__(self, contents: bytes) -> None:
         if not isinstance(contents, _Program):
             super().__init__(contents)
             return
-        with self._lock:
-            packed = self._packed.get(contents)
+        packed = self._packed.get(contents)
         if packed is None:
             super().__init__(contents)
-            with self._lock:
-                if len(self._packed) >= self.LIMIT:
-                    self._packed.pop(next(iter(self._packed)))
-                self._packed[contents] = self._contents
+            self._packed.put(contents, self._contents)
             return
         super().__init__(b"")
         self._contents, self.length, self.length1 = packed, len(packed), len(contents)
@@ -592,23 +604,20 @@ class _PhotoSets:
     blob store's reference, which it verifies on read): the worker builds an application's three
     department packets one after another, and each takes its own photos' pages from the one set."""
 
-    LIMIT = 2  # photo bytes are large; one application at a time is what the worker needs
-    _done: dict[tuple, PhotoSet] = {}
+    _done = _Kept(2)  # photo bytes are large; one application at a time is what the worker needs
     _lock = threading.Lock()
     hits = misses = 0
 
     @classmethod
     def get(cls, key: tuple, parts: Callable[[], Parts]) -> PhotoSet:
-        with cls._lock:
-            done = cls._done.get(key)
-            if done is not None:
+        done = cls._done.get(key)
+        if done is not None:
+            with cls._lock:
                 cls.hits += 1
-                return done
+            return done
         done = PhotoSet.of(parts())
+        cls._done.put(key, done)
         with cls._lock:
-            while len(cls._done) >= cls.LIMIT:
-                cls._done.pop(next(iter(cls._done)))
-            cls._done[key] = done
             cls.misses += 1
         return done
 

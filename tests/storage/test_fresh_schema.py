@@ -173,3 +173,15 @@ async def test_a_database_with_tables_but_no_stamp_is_left_to_alembic(tmp_path):
     with pytest.raises(Exception, match="already exists"):
         migrate.ensure_current(url)
     assert migrate.current_revisions(url) == frozenset()
+
+
+def test_processes_starting_together_on_a_fresh_database_build_it_once(two_empty):
+    """The build looks again under the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+    lock): of starts racing on one empty database, one builds it and the others find it current."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, url = two_empty
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = sorted(pool.map(lambda _: migrate.ensure_current(url), range(3)))
+    assert results == ["created", "current", "current"]
+    assert migrate.current_revisions(url) == {migrate.HEAD}

@@ -211,6 +211,8 @@ class UserInput(BaseModel):
 
 
 class Button(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared: dialogs.steps.btn hands out one per step, value, label
+
     label: str
     data: str
 

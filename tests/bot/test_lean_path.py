@@ -3,6 +3,7 @@ distinct keyboard, and an applicant's press never goes through the staff buttons
 
 from __future__ import annotations
 
+import pytest
 from aiogram import Bot
 
 from bot.telegram.app import make_dispatcher
@@ -45,3 +46,22 @@ async def test_one_keyboard_is_built_once_and_shown_to_everyone(tg):
     first, second = tg.session.sent(111)[-1], tg.session.sent(222)[-1]
     assert first.reply_markup is not None and first.reply_markup is second.reply_markup
     assert tg.session.buttons(222) == ["g|notice", "g|apply", "g|ask"]
+
+
+def test_a_chat_that_sends_again_waits_from_its_last_message_and_idle_chats_are_forgotten():
+    from bot.pacing import Pacer
+
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0])
+    pacer.sent(1)
+    now[0] = 0.5
+    pacer.sent(2)
+    now[0] = 0.9
+    pacer.sent(1)  # chat 1 again: its gap runs from here, though it first sent before chat 2
+    now[0] = 1.2
+    assert pacer.chat_wait(1) == pytest.approx(0.7) and pacer.chat_wait(2) == pytest.approx(0.3)
+    now[0] = 1.6
+    assert pacer.chat_wait(2) == 0 and pacer.chat_wait(1) == pytest.approx(0.3)
+    assert pacer.held() == frozenset({"1"})
+    now[0] = 2.0
+    assert pacer.held() == frozenset() and not pacer._last  # nothing kept for chats gone quiet

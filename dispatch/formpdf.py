@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 import os
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
+from dispatch.cffsubset import CidFont, Unsupported
 from dispatch.fontcache import common_face
 
 log = logging.getLogger(__name__)
@@ -214,6 +216,7 @@ class _SubsetCache:
     KEEP = frozenset({"GlyphOrder", "head", "hhea", "maxp", "post", "hmtx", "CFF "})
     _done = _Kept(128)  # (face, glyph set) -> _Subset
     _cmaps: dict[tuple, dict[int, str]] = {}  # per face (path, index, size, mtime): read-only
+    _cid_fonts: dict[tuple, CidFont | None] = {}  # per face, likewise
     _lock = threading.Lock()
     hits = misses = 0
 
@@ -236,15 +239,16 @@ class _SubsetCache:
             done = self._done.get(key)
             if done is None:
                 cmap = self._cmap(face, font)
-                self._real.populate(glyphs=[cmap[c] for c in shared if c in cmap])
-                self._store(key, font)
+                glyphs = [cmap[c] for c in shared if c in cmap]
+                self._real.populate(glyphs=glyphs)  # added to this document's own glyphs
+                self._store(key, font, self._glyphs.union(glyphs))
                 return
             if self._glyphs <= done.glyph_ids.keys():
                 with self._lock:
                     type(self).hits += 1
                 font.use_subset(done)
                 return
-        self._store((face, self._glyphs), font)
+        self._store((face, self._glyphs), font, self._glyphs)
 
     @classmethod
     def _cmap(cls, face: tuple, font) -> dict[int, str]:
@@ -256,9 +260,31 @@ class _SubsetCache:
                 cls._cmaps[face] = cmap
         return cmap
 
-    def _store(self, key: tuple, font) -> None:
+    @classmethod
+    def _cid_font(cls, face: tuple, font) -> CidFont | None:
+        """The face's CFF parsed for cffsubset, or None when that cannot subset it (subroutines: the
+        full face; only the cached common face is desubroutinized)."""
+        with cls._lock:
+            if face in cls._cid_fonts:
+                return cls._cid_fonts[face]
+        try:
+            parsed: CidFont | None = CidFont(font.reader["CFF "])
+        except (Unsupported, KeyError, IndexError, struct.error):
+            parsed = None
+        with cls._lock:
+            cls._cid_fonts[face] = parsed
+        return parsed
+
+    def _store(self, key: tuple, font, glyphs) -> None:
         done = self._done.get(key)
-        if done is None:
+        if done is None and (cid := self._cid_font(key[0], font)) is not None:
+            # the charstrings copied as bytes: the same outlines, ~3 ms for 400 glyphs instead of ~100
+            table, ids = cid.subset(glyphs)
+            done = _Subset(_Program(table), ids)
+            self._done.put(key, done)
+            with self._lock:
+                type(self).misses += 1
+        elif done is None:
             for tag in set(font.keys()) - self.KEEP:
                 del font[tag]
             self._real.subset(font)

@@ -125,7 +125,8 @@ class CidFont:
         self.fd_of = self._fdselect(int(ops[(12, 37)][0]), n)
         fds, _ = _index(data, int(ops[(12, 36)][0]))
         self.fds = [self._font_dict(data[slice(*fd)]) for fd in fds]
-        self.gid_of = {(f"cid{cid:05d}" if gid else ".notdef"): gid for gid, cid in enumerate(self.cids)}
+        self.names = [f"cid{cid:05d}" if gid else ".notdef" for gid, cid in enumerate(self.cids)]
+        self.gid_of = {name: gid for gid, name in enumerate(self.names)}
 
     def _string(self, sid: int) -> bytes:
         if sid < _STANDARD_STRINGS:
@@ -243,8 +244,7 @@ class CidFont:
             + [_index_bytes(dicts)]
             + privates
         )
-        source_names = {gid: name for name, gid in self.gid_of.items()}
-        return table, {source_names[g]: k for k, g in enumerate(gids)}
+        return table, {self.names[g]: k for k, g in enumerate(gids)}
 
 
 def _ros_supplement(operands: bytes) -> bytes:

@@ -12,7 +12,7 @@ import os
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -651,6 +651,22 @@ def _pairs(pdf: FPDF, rows: list[FormRow], label_w: float, value_w: float) -> li
 Parts = list[tuple[str, list[tuple[str, bytes]]]]  # (material title, [(kind, bytes), ...]) in order
 
 
+class Held(bytes):
+    """A photo the application's PhotoSet already shows, not loaded again: empty bytes carrying the
+    photo's blob reference (the SHA-256 of its content, which the blob store verifies on read)."""
+
+    ref: str
+
+    def __new__(cls, ref: str) -> Held:
+        held = super().__new__(cls, b"")
+        held.ref = ref
+        return held
+
+
+def _ref(data: bytes) -> str:
+    return data.ref if isinstance(data, Held) else hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True)
 class PhotoSet:
     """An application's photos rendered once as captioned pages, for all its departments' bundles:
@@ -659,26 +675,29 @@ class PhotoSet:
     pdf: bytes
     index: dict[tuple[str, str], int]
     failed: frozenset[int]  # pages saying the photo could not be shown
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
     def of(cls, parts: Parts) -> PhotoSet:
         images = _images(parts)
         bad: list[str] = []
         pdf = _photo_pages(images, bad) if images else b""
-        keys = [(_caption(title, i, n), hashlib.sha256(data).hexdigest()) for title, i, n, data in images]
+        keys = [(photo_caption(title, i, n), _ref(data)) for title, i, n, data in images]
         failed = frozenset(k for k, key in enumerate(keys) if key[0] in bad)
         return cls(pdf, {key: k for k, key in enumerate(keys)}, failed)
 
-    def pages(self, images: list[tuple[str, int, int, bytes]], bad: list[str]) -> list | None:
-        """The pages of `images` (one department's photos, in order), or None if one is not in the set."""
-        keys = [(_caption(t, i, n), hashlib.sha256(data).hexdigest()) for t, i, n, data in images]
-        if not all(k in self.index for k in keys):
-            return None
-        reader = PdfReader(BytesIO(self.pdf))
-        for key in keys:
-            if self.index[key] in self.failed:
-                bad.append(key[0])
-        return [reader.pages[self.index[k]] for k in keys]
+    def holds(self, caption: str, ref: str | None) -> bool:
+        return (caption, ref) in self.index
+
+    @functools.cached_property
+    def _reader(self) -> PdfReader:  # parsed once for all the departments' bundles
+        return PdfReader(BytesIO(self.pdf))
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[PdfReader]:
+        """The set's pages, one thread at a time (pypdf reads objects lazily from one stream)."""
+        with self._lock:
+            yield self._reader
 
 
 class _PhotoSets:
@@ -710,7 +729,7 @@ def photo_set(key: tuple, parts: Callable[[], Parts]) -> PhotoSet:
     return _PhotoSets.get(key, parts)
 
 
-def _caption(title: str, number: int, count: int) -> str:
+def photo_caption(title: str, number: int, count: int) -> str:
     return title if count == 1 else f"{title}（{number}/{count}）"
 
 
@@ -727,14 +746,31 @@ def materials_pdf(parts: Parts, unreadable: list[str] | None = None, photos: Pho
     """One PDF of all materials in order: photos as captioned A4 pages, PDFs as given. A file that cannot
     be read becomes a page saying which material it was (listed in `unreadable`), never a failed packet.
     `photos`: the application's photos already rendered (photo_set); only these parts' pages are taken
-    from it, and a photo it lacks makes this bundle render its own."""
+    from it (a photo it holds may be passed as Held, unloaded), and a photo it lacks is rendered here."""
     if not any(items for _, items in parts):
         raise ValueError("no materials to bundle")
     bad = unreadable if unreadable is not None else []
     images = _images(parts)
-    photo_pages = photos.pages(images, bad) if photos is not None and images else None
-    if photo_pages is None:
-        photo_pages = list(PdfReader(BytesIO(_photo_pages(images, bad))).pages) if images else []
+    keys = [(photo_caption(title, i, n), _ref(data)) for title, i, n, data in images]
+    index = photos.index if photos is not None else {}
+    own = [image for image, key in zip(images, keys, strict=True) if key not in index]
+    own_bad: list[str] = []
+    own_pages = iter(PdfReader(BytesIO(_photo_pages(own, own_bad))).pages if own else ())
+    with photos.reading() if photos is not None and len(own) < len(images) else contextlib.nullcontext() as reader:
+        photo_pages = []
+        for key in keys:  # in order, each from the set or from this bundle's own pages
+            if key in index:
+                photo_pages.append(reader.pages[index[key]])
+                failed = index[key] in photos.failed
+            else:
+                photo_pages.append(next(own_pages))
+                failed = key[0] in own_bad
+            if failed:
+                bad.append(key[0])
+        return _bundle(parts, bad, photo_pages)
+
+
+def _bundle(parts: Parts, bad: list[str], photo_pages: list) -> bytes:
     writer = PdfWriter()
     next_photo = 0
     for title, items in parts:
@@ -792,7 +828,7 @@ def _photo_pages(images: list[tuple[str, int, int, bytes]], bad: list[str]) -> b
     pdf = _new_pdf("灵活就业申报材料", bold=False, text="".join(t for t, *_ in images) + UNREADABLE_NOTE)
     pdf.set_auto_page_break(False)
     for title, number, count, data in images:
-        caption = _caption(title, number, count)
+        caption = photo_caption(title, number, count)
         try:
             with Image.open(BytesIO(data)) as im:
                 landscape = im.width > im.height

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from fontTools import subset as ftsubset
 from fontTools import ttLib
-from fpdf import FPDF, XPos, YPos
+from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf import output as fpdf_output
 from fpdf.enums import TextEmphasis
 from fpdf.fonts import SubsetMap, TTFFont
@@ -38,6 +38,7 @@ BODY_PT = 10
 _PAD = 1.2  # mm inside every table cell
 _MAX_LINES = 30  # per table row; a row taller than a page cannot be drawn
 _COLS = (20, 30, 20, 30)  # label, value, label, value (per cent of the width)
+_LABEL = FontFace(fill_color=(245, 245, 245))  # label cells of fpdf tables (office.receipt)
 UNREADABLE_NOTE = "该文件无法读取，已单独隔离，其余材料不受影响。请联系申请人重新提交该材料。"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from fontTools import subset, ttLib
 
 log = logging.getLogger(__name__)
-VERSION = "1"
+VERSION = "2"  # 2: desubroutinized, for dispatch.cffsubset
 _RANGES = (
     (0x20, 0x7E),
     (0xA0, 0x17F),
@@ -67,6 +67,7 @@ def common_face(path: Path, index: int) -> tuple[Path, frozenset[int]] | None:
             options.layout_features = []  # fpdf drops layout tables anyway
             options.name_IDs = ["*"]
             options.notdef_outline = True
+            options.desubroutinize = True  # each charstring whole: a document's subset copies bytes
             sub = subset.Subsetter(options)
             sub.populate(unicodes=wanted)
             sub.subset(font)

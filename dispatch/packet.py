@@ -95,20 +95,36 @@ def build_packet(
         document = form_document(source, dept, fields, now)
         with document_set(document):
             files["form.pdf"] = render_form_pdf(document)
-        parts = _parts(blobs, materials)
-        if any(items for _, items in parts):
+        if any(m.get("files") for m in materials.values()):
             unreadable: list[str] = []
             # The application's photos are rendered once for all its departments; each bundle takes
-            # only its own materials' pages from that set.
+            # only its own materials' pages from that set, and loads no photo the set already shows.
             everything = routing.all_materials(source.data)
             photos = photo_set(_photo_key(everything), lambda: _parts(blobs, everything))
-            files["materials.pdf"] = materials_pdf(parts, unreadable, photos)
+            files["materials.pdf"] = materials_pdf(_parts(blobs, materials, photos), unreadable, photos)
             meta["unreadable"] = unreadable
     return Packet(ref=source.ref, department=dept, version=source.version, files=files, meta=meta)
 
 
-def _parts(blobs: BlobStore, materials: dict[str, Any]) -> list[tuple[str, list[tuple[str, bytes]]]]:
-    return [(m["title"], [_material(blobs, f) for f in m.get("files") or []]) for m in materials.values()]
+def _parts(
+    blobs: BlobStore, materials: dict[str, Any], photos: Any = None
+) -> list[tuple[str, list[tuple[str, bytes]]]]:
+    """Each material's files, loaded from the store; with `photos` (a formpdf.PhotoSet), a photo the
+    set already shows stays unloaded (formpdf.Held: its reference only)."""
+    if photos is not None:
+        from dispatch.formpdf import Held, photo_caption
+    out = []
+    for m in materials.values():
+        files = m.get("files") or []
+        items = []
+        for number, f in enumerate(files, 1):
+            caption = photo_caption(m["title"], number, len(files)) if photos is not None else ""
+            if photos is not None and f.get("kind") == "image" and photos.holds(caption, f.get("sha256")):
+                items.append(("image", Held(f["sha256"])))
+            else:
+                items.append(_material(blobs, f))
+        out.append((m["title"], items))
+    return out
 
 
 def _photo_key(materials: dict[str, Any]) -> tuple:

@@ -323,3 +323,17 @@ def test_a_material_that_cannot_be_read_becomes_a_page_saying_which_one():
     assert "contractpage1" in pages[2] and "材料“劳动合同（第2个文件）”无法显示" in pages[4]
     assert "材料“劳动合同（第3个文件）”无法显示" in pages[5]
     assert bad == ["居民身份证（2/2）", "劳动合同（第2个文件）", "劳动合同（第3个文件）"]
+
+
+def test_a_section_heading_never_ends_a_page_alone():
+    """Wherever the first section ends, the next one's heading is on the page of its first row."""
+    for fields in range(56, 68):  # two short fields a row: the first page ends near its 31st row
+        sections = [
+            FormSection("第一部分", [FormRow(f"字段{i}", "值") for i in range(fields)]),
+            FormSection("第二部分", [FormRow("首行字段", "首行值")]),
+            FormSection("第三部分", [FormRow(f"尾{i}", "值") for i in range(30)]),
+        ]
+        reader = PdfReader(BytesIO(render_form_pdf(sample_doc(sections))))
+        pages = [re.sub(r"[\s\x00]", "", page.extract_text()) for page in reader.pages]
+        heading = next(k for k, text in enumerate(pages) if "第二部分" in text)
+        assert "首行字段" in pages[heading], f"{fields} fields: the heading ends page {heading + 1} alone"

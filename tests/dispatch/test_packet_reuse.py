@@ -119,6 +119,21 @@ def test_an_applications_photos_are_rendered_once_and_each_bundle_holds_only_its
     assert len(sizes) > 1  # the departments really see different materials
 
 
+def test_each_photo_is_read_from_the_store_once_for_all_the_departments(blobs, monkeypatch):
+    data = frozen_data(blobs, with_contract=True)
+    source = PacketSource(ref="LJ260302-00022", version=1, data=data)
+    photos = {f["sha256"] for m in data["materials"].values() for f in m["files"] if f["kind"] == "image"}
+    reads: list[str] = []
+    real_get = blobs.get
+    monkeypatch.setattr(blobs, "get", lambda ref: reads.append(ref) or real_get(ref))
+    packets = {d: build_packet(source, d, blobs, now=NOW) for d in departments.KEYS}
+    assert sorted(r for r in reads if r in photos) == sorted(photos)  # the set's one read each
+    by_sha = colors_by_sha(data, FIRST)
+    for dept, packet in packets.items():  # and each bundle still shows its own photos
+        assert colors_of(packet.files["materials.pdf"]) == expected_colors(dept, data, by_sha), dept
+        assert packet.meta["unreadable"] == [], dept
+
+
 def test_a_bundle_from_the_shared_set_reads_like_one_rendered_alone(blobs, tmp_path):
     data = frozen_data(blobs, with_contract=True)
     everything = photos_of(blobs, data)

@@ -37,3 +37,6 @@ if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     echo "note: install the Noto Sans CJK font (Debian: fonts-noto-cjk) or set CJK_FONT_PATH" >&2
   fi
 fi
+# The form PDFs draw from a cached subset of the CJK face (dispatch/fontcache.py): build it now,
+# once per machine (~7 s of CPU a face), so that no first delivery pays for it.
+.venv/bin/python -m dispatch.fontcache 2>/dev/null || echo "note: the CJK font cache was not built; the first form PDF builds it" >&2

@@ -302,6 +302,9 @@ def test_common_subset_serves_ordinary_text_and_rare_names_use_the_full_face(tmp
     monkeypatch.setenv("FONT_CACHE_DIR", str(tmp_path))
     fontcache.common_face.cache_clear()
     font = formpdf.find_cjk_font()
+    fontcache.warm()  # what scripts/setup.sh runs: both faces' subsets built before any delivery
+    built = sorted(p.name for p in tmp_path.glob("*.otf"))
+    assert len(built) == len({font.path, font.bold or font.path}), built
     common = fontcache.common_face(font.path, font.index)
     assert common is not None and common[0].parent == tmp_path
     assert ord("张") in common[1] and ord("□") in common[1] and ord("𠀾") not in common[1]

@@ -42,6 +42,9 @@ W_INTENT = 0.5
 W_DEPT = 2.0
 _DEPARTMENTS = ("人社", "医保", "税务")
 _REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
+# or what it does in the matter, as typed (医保局负责哪块, 税务局在这里头管啥; not 谁负责, which
+# asks which department)
+_ROLE = re.compile(r"(负责|管|干|做|办)(哪|什么|啥|些什么|些啥)|职责|作用")
 _FILLS = re.compile(r"填|栏|选|勾|写")
 # several matters at once (社保医保都办了, 一起办): the whole matter, not one department's step
 _SEVERAL = re.compile(r"都|一起|一块|一并|同时|一次|全部|全都")
@@ -232,7 +235,8 @@ class FaqIndex:
         plain = normalize(text)
         if _SEVERAL.search(plain):
             return None
-        return self._dept_step[named[0]] if _REVIEWS.search(plain) and not _FILLS.search(plain) else None
+        role = _ROLE.search(unicodedata.normalize("NFKC", text))
+        return self._dept_step[named[0]] if (role or _REVIEWS.search(plain)) and not _FILLS.search(plain) else None
 
     def _intent_share(self, asked: set[str], i: int) -> float:
         if not asked:
@@ -379,7 +383,7 @@ class FaqIndex:
         return FaqResult(first, self.min_score, True, "answered", tuple(more))
 
     def answer(self, question: str) -> FaqResult:
-        text = question[:_MAX_CHARS]
+        text = faq_parse.standard(question[:_MAX_CHARS])  # 木有 -> 没有 (as respond reads it)
         self.warm_up()
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
@@ -397,6 +401,12 @@ class FaqIndex:
                 retry = self._answer(fixed)
                 if retry.confident:
                     return retry
+            # a sound several bank words share (时现: 时限 or 市县): the one reading that the
+            # notice answers with confidence, when exactly one does
+            # and that confirms the entry the question as typed already ranked first
+            sure = [r for r in map(self._answer, self._sound.readings_of(fixed, 2)) if r.confident]
+            if len(sure) == 1 and result.entry is not None and sure[0].entry == result.entry:
+                return sure[0]
         return result
 
     def _answer(self, text: str) -> FaqResult:

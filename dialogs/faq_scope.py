@@ -199,6 +199,7 @@ _FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself cos
 # own literal-prefix scan)
 _EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
 LABELS = {topic: label for topic, label, _ in TOPICS}
+_EACH_BY_NAME = dict(_EACH)
 LABELS["other_region"] = "其他省市的规定"
 LABELS["delivery"] = "邮寄、到账等办结以外的时间"
 LABELS["archive_transfer"] = "省外档案转入的手续"
@@ -345,11 +346,21 @@ _WHERE_IS = re.compile(
 )
 
 
+# or said as not known where it has gone (不知道学校把我档案寄哪去了, 后来不知道转哪去了), unless
+# what is asked is whether one can still register (不清楚档案放哪了，能办吗: the condition)
+_NOT_KNOWN = re.compile(r"不知道|不清楚|不晓得|搞不清|弄不清|说不清")
+_GONE = re.compile(r"档[案按][^。？?！!]{0,16}(哪|什么地方|啥地方)(里|儿)?去?了")
+
+
 def _traces_archive(raw: str) -> bool:
     from dialogs import faq_parse
 
     clause = faq_parse.asking_clause(raw)
-    return bool(_FIND_OUT.search(clause) and _HOW_OR_WHERE.search(clause) and _WHERE_IS.search(raw))
+    if _FIND_OUT.search(clause) and _HOW_OR_WHERE.search(clause) and _WHERE_IS.search(raw):
+        return True
+    kind = faq_parse.asks_kind(clause)
+    asks_the_notice = kind in ("can", "how_long", "cost", "materials", "fill")
+    return bool(_NOT_KNOWN.search(raw) and _GONE.search(raw)) and not asks_the_notice
 
 
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
@@ -369,6 +380,33 @@ def _other_time(raw: str) -> bool:
     )
 
 
+# a document lost, then asked whether something else serves or the registration still goes ahead
+# (户口本找不着了，拿劳动合同顶替行不行): the notice's alternatives and conditions answer that; asking
+# how to replace the document (介绍信丢了能补开吗) is the document's own matter
+_REPLACE = re.compile(r"补|重新|重开|再开|挂失|找回|怎么办|咋办|怎么弄")
+
+
+def _asks_instead(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    parts = faq_parse.clauses(raw)
+    clause = faq_parse.asking_clause(raw)
+    if len(parts) < 2 or _EACH_BY_NAME["lost_documents"].search(clause):
+        return False  # the loss and the question in one clause: asked about the loss
+    return faq_parse.asks_kind(clause) in ("can", "materials") and not _REPLACE.search(clause)
+
+
+_FILL_WORDS = re.compile(r"填|写|栏|勾|选")
+
+
+# the form's 转入机构编号 asked where to fill in (转入机构编号在哪填): the form's field, not a look-up
+def _fills_number(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    named = [c for c in faq_parse.clauses(raw) if "编号" in c]
+    return bool(named) and all(_FILL_WORDS.search(c) for c in named)
+
+
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
     from dialogs import faq_parse
@@ -378,8 +416,16 @@ def topic(text: str) -> str | None:
     # the asking clause asks one of the notice's own things (which materials, how long …): a class
     # is read within one clause (_within_a_clause)
     strict = faq_parse.asks_kind(faq_parse.asking_clause(raw)) in faq_parse.FAMILY_KINDS
-    found = _first_class(raw, fees, strict) or _first_class(normalize(raw).replace(" ", ""), fees, strict)
+    found = (
+        _first_class(raw, fees, strict)
+        or _first_class(normalize(raw).replace(" ", ""), fees, strict)
+        or _first_class(faq_parse.plain_questions(raw), fees, strict)  # 上不上班 read as 上班吗
+    )
     if found == "other_documents" and _bring_only(raw):
+        found = None
+    if found == "lost_documents" and _asks_instead(raw):
+        found = None
+    if found == "institution_code" and _fills_number(raw):
         found = None
     if found is None and _traces_archive(raw):
         return "other_documents"

@@ -106,6 +106,11 @@ class Homophones:
         # of one word (`same`: 身份证 and 身分证 both read as the notice's 居民身份证)
         same = same or (lambda w: w)
         self._words = {k: min(ws) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1}
+        # the sounds two or more bank words share (时限 and 市县 are both shi xian): which was meant
+        # is for the question's sense to say (`readings_of`)
+        self._shared = {
+            k: tuple(sorted({same(w): w for w in ws}.values())) for k, ws in by_sound.items() if k not in self._words
+        }
 
     def _crosses(self, text: str, start: int, end: int) -> bool:
         """Whether a bank word in `text` overlaps [start, end) and reaches outside it."""
@@ -143,3 +148,20 @@ class Homophones:
                 out.append(text[i])
                 i += 1
         return "".join(out)
+
+    def readings_of(self, text: str, min_len: int = 2, most: int = 4) -> list[str]:
+        """`text` read with its first unknown stretch that sounds like several bank words as each
+        of them (办理时现多长: 办理时限多长, 办理市县多长), for the caller to keep the one that makes
+        sense; [] when there is none."""
+        unknown = [text[j : j + 2] not in self._known_bigrams for j in range(len(text) - 1)]
+        if not any(unknown):
+            return []
+        sounds = [self._table.get(c) for c in text]
+        for i in range(len(text)):
+            for n in _LENGTHS:
+                if n < min_len or i + n > len(text) or not all(unknown[i : i + n - 1]):
+                    continue  # the whole stretch unknown: a word typed wrong, not two known halves
+                words = self._shared.get(tuple(sounds[i : i + n]))  # type: ignore[arg-type]
+                if words and text[i : i + n] not in words and not self._crosses(text, i, i + n):
+                    return [text[:i] + w + text[i + n :] for w in words[:most]]
+        return []

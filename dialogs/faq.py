@@ -67,6 +67,9 @@ LOW_SCORE, WIDE_GAP = 0.7, 0.5
 # entry first and the reranking keeps it there, clearly ahead (要不要带一寸照片: few of the bank's
 # words, but every view of the question points at one entry)
 AGREE_SCORE, AGREE_GAP = 0.7, 0.25
+# or: the asking clause's family (materials, how long, cost …) holds the best entry, at this score,
+# with every entry of another family AGREE_GAP behind (bench/calibrate_faq.py --quick)
+FAMILY_SCORE = 0.7
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
@@ -117,6 +120,7 @@ class FaqIndex:
         agree_gap: float = AGREE_GAP,
         w_family: float | None = None,
         w_part: float = W_PART,
+        family_score: float = FAMILY_SCORE,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
@@ -128,6 +132,7 @@ class FaqIndex:
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self.w_family = W_FAMILY if w_family is None else w_family
         self.w_part = w_part
+        self.family_score = family_score
         self._built = False
         self._changes = 0  # entry changes: a build that overlapped one is not taken as current
         self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
@@ -366,7 +371,7 @@ class FaqIndex:
         # entry (with a runner-up of the same family as close as the gap) answers
         fam = self._asked_family(text)
         outside = max((s for s, i in ranked if i not in fam), default=0.0)
-        if wide and top in fam and score >= self.agree_score and score - outside >= self.agree_gap:
+        if wide and top in fam and score >= self.family_score and score - outside >= self.agree_gap:
             close = runner is not None and runner in fam and score - second < self.min_gap
             return score, top, True, runner if close else None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
@@ -516,7 +521,11 @@ class FaqIndex:
             if (exact := self._exact.get(_key(part))) is not None:
                 entry = self._entries[exact]
             else:
-                _, top, ok, _ = self._best(part, CLAUSE_MIN)
+                score, top, ok, _ = self._best(part, CLAUSE_MIN)
+                # or, as for a whole question: the thing the clause asks for by name (几个事项) is
+                # alone clearly the entry the clause ranks first, and the clause is near the bar
+                if not ok and top is not None and score >= self.low_score:
+                    ok = self._asked_thing(part) == top
                 entry = self._entries[top] if ok and top is not None else None
             if entry is not None and entry not in found:
                 found.append(entry)

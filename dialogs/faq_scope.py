@@ -118,11 +118,12 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         # (周末算不算在办理时间里: whether the days count towards the time limit is the notice's)
-        r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延))"
+        # (过年前能办完吗: the holiday as a date the procedure should end by, the time limit's)
+        r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延)|前|之前|以前)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间|"
         # whether the office is open on a holiday (国庆节县政务服务中心开门不)
         r"(国庆|元旦|五一|十一|中秋|端午|清明|劳动节|假期|放假|节假|春节|过年|周末|周六|周日)"
-        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没))",
+        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没)|开(吗|么|不|没)?$)",
     ),
     # using the online platform (accounts, passwords, file sizes) and applying through someone else
     (

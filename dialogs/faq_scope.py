@@ -187,6 +187,14 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         rf"(丢了|丢失|弄丢|遗失|找不到|找不着|损坏|毁了){_STILL}|"
         rf"(丢了|丢失|弄丢|遗失)了?.{{0,2}}(档案|介绍信|户口本|户口簿|合同|协议){_STILL}",
     ),
+    # a fee of something else (摊位费, 物业费, 滞纳金): the notice's fees are the service's own (收费事项)
+    # and the insurance contributions (another class)
+    (
+        "other_fees",
+        "其他费用",
+        r"(摊位|物业|学|停车|水电|水|电|燃气|暖气|取暖|卫生|治安|中介|培训|考试|罚|违约|会|网|话|流量|房租|租)费|"
+        r"滞纳金|罚款|罚金",
+    ),
     ("unrelated", "与本事项无关的问题", r"天气|火车票|机票|彩票|股票"),
     (
         "other_documents_generic",
@@ -424,6 +432,8 @@ def topic(text: str) -> str | None:
     )
     if found == "other_documents" and _bring_only(raw):
         found = None
+    if found == "other_fees" and faq_parse.asks_kind(faq_parse.asking_clause(raw)) == "materials":
+        found = None  # a bill asked of as a material (电费单能当材料吗): the notice's list answers
     if found == "lost_documents" and _asks_instead(raw):
         found = None
     if found == "institution_code" and _fills_number(raw):

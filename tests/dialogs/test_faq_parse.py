@@ -384,3 +384,15 @@ def test_a_dialect_question_asked_mid_form_is_answered_and_the_step_comes_back(c
     chat.send("text", "审核时现多长？")
     assert "15个工作日" in chat.text and "答案依据：办事指南" in chat.text
     assert chat.state == "f_political" and chat.replies[-1].text.startswith("【个人基本信息】")
+
+
+def test_a_fee_of_something_else_is_out_of_scope_and_the_services_own_fee_is_not(faq):
+    a = ask(faq, "我是卖菜的，摊位费去哪交")
+    assert not a.confident and a.topic == "other_fees" and "其他费用" in a.text
+    assert ask(faq, "办这个要手续费吗").entries[0].id == "fee"
+    assert ask(faq, "电费单能当材料吗").reason != "out_of_scope"  # a bill as a material: the list's
+
+
+def test_a_holiday_as_the_date_to_finish_by_is_not_the_desks_hours(faq):
+    assert ask(faq, "国庆节人社大厅开不开").topic == "service_desk"
+    assert ask(faq, "过年前能办完吗").reason != "out_of_scope"

@@ -13,6 +13,7 @@ from dialogs import faq_parse
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
 from dialogs.faq_scope import warm_up as scope_warm_up
+from dialogs.faq_scope import words as scope_words
 from dialogs.faq_sound import Homophones
 from dialogs.faq_text import bank_words, bigrams, char_grams, concepts, normalize, tokenize
 from dialogs.faq_words import CANONICAL, USER_WORDS
@@ -168,6 +169,12 @@ class FaqIndex:
                 return True
         return False
 
+    def respelled(self, question: str) -> str:
+        """The question with each stretch of two or more characters that the bank does not have but
+        that sounds like exactly one bank word read as that word (档鞍 -> 档案)."""
+        self.warm_up()
+        return self._sound.correct(question, 2)
+
     def candidate(self, question: str) -> FaqEntry | None:
         """The likeliest entry for a question, however unsure (for staff review, never for answers)."""
         self.warm_up()
@@ -202,6 +209,11 @@ class FaqIndex:
         texts = [t for e in self._entries for t in (*e.questions, e.answer)]
         user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
         self._sound = Homophones([*bank_words(texts), *user], [*texts, *user], lambda w: normalize(w).strip())
+        # and, for the out-of-scope check only, the scope classes' own words too (退绣 -> 退休)
+        scope = sorted(scope_words())
+        self._scope_sound = Homophones(
+            [*bank_words(texts), *user, *scope], [*texts, *user, *scope], lambda w: normalize(w).strip()
+        )
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
@@ -399,6 +411,10 @@ class FaqIndex:
         # two-character one only when the question is not understood as written (short words
         # collide more often with words the applicant meant)
         text = self._sound.correct(faq_parse.set_aside(text), 3)  # what it sets aside is not asked
+        # and a two-character one at once when the character replaced is one the bank never uses
+        # (挡案, 档鞍: a character of no notice word, surely mistyped), among the words of the bank
+        # and of the scope classes both (工伤 stays: it sounds like the bank's 工商 and is a word)
+        text = self._scope_sound.correct(text, 2, strange=True)
         result = self._answer(text)
         if result.reason == "low_confidence":
             fixed = self._sound.correct(text, 2)
@@ -421,7 +437,10 @@ class FaqIndex:
         if (subject := self._about_subject(text)) is not None:
             return subject
         score, top, confident, runner = self._best(text, self.min_score, wide=True)
-        if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
+        outside = topic(text)
+        if outside is None and (heard := self._scope_sound.correct(text, 2, strange=True)) != text:
+            outside = topic(heard)  # a typo of a scope class's word (医爆卡, 退绣手续)
+        if outside is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
             return self._mixed(text) or FaqResult(None, 0.0, False, "out_of_scope", topic=outside)

@@ -96,7 +96,9 @@ class Homophones:
 
     def __init__(self, words: Iterable[str], known: Iterable[str], same: Callable[[str], str] | None = None) -> None:
         self._table = readings()
+        known = list(known)
         self._known_bigrams = {t[i : i + 2] for t in known for i in range(len(t) - 1)}
+        self._known_chars = {c for t in known for c in t}
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for w in {w for w in words if len(w) in _LENGTHS}:
             for key in _keys(w, self._table):
@@ -105,7 +107,10 @@ class Homophones:
         # a sound two bank words share says nothing about which was meant, unless they are spellings
         # of one word (`same`: 身份证 and 身分证 both read as the notice's 居民身份证)
         same = same or (lambda w: w)
-        self._words = {k: min(ws) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1}
+        # (of one word's spellings, the notice's own: 档案, not 档按)
+        self._words = {
+            k: min(ws, key=lambda w: (same(w) != w, w)) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1
+        }
         # the sounds two or more bank words share (时限 and 市县 are both shi xian): which was meant
         # is for the question's sense to say (`readings_of`)
         self._shared = {
@@ -121,9 +126,17 @@ class Homophones:
                     return True
         return False
 
-    def correct(self, text: str, min_len: int = 2) -> str:
+    def _meant(self, piece: str, word: str) -> bool:
+        """Whether a character of `piece` that `word` would replace is one the known texts use."""
+        return len(piece) != len(word) or any(
+            a != b and a in self._known_chars for a, b in zip(piece, word, strict=True)
+        )
+
+    def correct(self, text: str, min_len: int = 2, strange: bool = False) -> str:
         """`text` with each stretch (of at least `min_len` characters) that is not the bank's but
-        sounds like exactly one bank word replaced by it; unchanged when there is none."""
+        sounds like exactly one bank word replaced by it; unchanged when there is none.
+        `strange`: only where each character replaced is one no known text uses (退绣 -> 退休, but
+        not 开出租 -> 开除租: 出 is a character the bank uses, likelier meant than mistyped)."""
         if not self._words:
             return text
         unknown = [text[j : j + 2] not in self._known_bigrams for j in range(len(text) - 1)]
@@ -139,6 +152,8 @@ class Homophones:
                 key = tuple(sounds[i : i + n])
                 word = self._words.get(key)  # type: ignore[arg-type]
                 piece = text[i : i + n]
+                if word is not None and strange and self._meant(piece, word):
+                    continue  # a character replaced that the bank uses: likelier meant than mistyped
                 # not when part of a word the bank has reaches past it (扫描一下: not 扫描仪)
                 if word is not None and word != piece and not self._crosses(text, i, i + n):
                     out.append(word)

@@ -396,3 +396,21 @@ def test_a_fee_of_something_else_is_out_of_scope_and_the_services_own_fee_is_not
 def test_a_holiday_as_the_date_to_finish_by_is_not_the_desks_hours(faq):
     assert ask(faq, "国庆节人社大厅开不开").topic == "service_desk"
     assert ask(faq, "过年前能办完吗").reason != "out_of_scope"
+
+
+def test_a_typo_of_a_character_the_bank_never_uses_is_read_as_the_word_at_once(faq):
+    # 挡案 / 档鞍: 挡 and 鞍 are in no notice word; the archive stated is applied, not another
+    # province's rules (天津) or a hand-off
+    for question in ("俺的挡案在天津，能办不", "我的档鞍还在单位，能办不"):
+        a = ask(faq, question)
+        assert a.confident and "archive" in {n.kind for n in a.notes}, question
+    # a character the bank uses is likelier meant than mistyped: 出租 is not read as 开除
+    a = ask(faq, "俺是开出租的，男，五十九了")
+    assert a.confident and a.topic is None and "age" in {n.kind for n in a.notes}
+
+
+def test_a_typo_of_an_out_of_scope_word_is_still_out_of_scope(faq):
+    assert ask(faq, "退绣以后每月领多少").topic == "pension_benefits"
+    assert ask(faq, "医爆卡丢了咋补").topic == "medical_use"
+    # a scope word that sounds like a bank word is a word of its own: 工伤 is not the bank's 工商
+    assert ask(faq, "工伤保险怎么参保").topic == "other_benefits"

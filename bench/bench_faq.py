@@ -77,9 +77,10 @@ in is the form's; a sound two bank words share read as the one reading answered;
 does goes to its step; a clause's thing asked for by name; a fee of something else; typos read by
 sound among the bank's and the scope classes' words, bench/bench_faq_typos.py): locked-j 105/121 ->
 114/121 right, 97.5% answered, 3/39 -> 0/39 out-of-scope confident; the other seen splits
-unchanged. Leave-one-split-out checks of two learned alternatives (a nearest-neighbour out-of-scope veto trained on the other splits' out-of-scope rows;
-the other splits' in-scope rows as bank variants) both added out-of-scope confident answers on the
-held-out splits and were not kept. Its honest figure is the next fresh split's first run.
+unchanged. Leave-one-split-out checks of two learned alternatives (a nearest-neighbour
+out-of-scope veto trained on the other splits' out-of-scope rows; the other splits' in-scope rows
+as bank variants) cost held-out right answers or added held-out out-of-scope confident answers, and
+were not kept. Its honest figure is the next fresh split's first run.
 Each locked split's first run is its honest figure.
 The answers come from dialogs.helpdesk.respond, the function every channel uses.
 Run: python bench/bench_faq.py [--tune-only] [--misses N] [--locked-misses]

@@ -208,12 +208,11 @@ class FaqIndex:
                 self._postings[g].append((qi, v / norm))
         texts = [t for e in self._entries for t in (*e.questions, e.answer)]
         user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
-        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user], lambda w: normalize(w).strip())
-        # and, for the out-of-scope check only, the scope classes' own words too (退绣 -> 退休)
+        words = [*bank_words(texts), *user]
+        self._sound = Homophones(words, [*texts, *user], lambda w: normalize(w).strip())
+        # and, for the scope check and the typos read at once, the scope classes' words too (退绣 -> 退休)
         scope = sorted(scope_words())
-        self._scope_sound = Homophones(
-            [*bank_words(texts), *user, *scope], [*texts, *user, *scope], lambda w: normalize(w).strip()
-        )
+        self._scope_sound = Homophones([*words, *scope], [*texts, *user, *scope], lambda w: normalize(w).strip())
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))

@@ -106,15 +106,18 @@ class Homophones:
         self._vocab = {w for w in words if len(w) in _LENGTHS}
         # a sound two bank words share says nothing about which was meant, unless they are spellings
         # of one word (`same`: 身份证 and 身分证 both read as the notice's 居民身份证)
-        same = same or (lambda w: w)
+        spelled = same or (lambda w: w)
+        canon = {w: spelled(w) for ws in by_sound.values() for w in ws}  # each word's spelling, once
         # (of one word's spellings, the notice's own: 档案, not 档按)
         self._words = {
-            k: min(ws, key=lambda w: (same(w) != w, w)) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1
+            k: min(ws, key=lambda w: (canon[w] != w, w))
+            for k, ws in by_sound.items()
+            if len({canon[w] for w in ws}) == 1
         }
         # the sounds two or more bank words share (时限 and 市县 are both shi xian): which was meant
         # is for the question's sense to say (`readings_of`)
         self._shared = {
-            k: tuple(sorted({same(w): w for w in ws}.values())) for k, ws in by_sound.items() if k not in self._words
+            k: tuple(sorted({canon[w]: w for w in ws}.values())) for k, ws in by_sound.items() if k not in self._words
         }
 
     def _crosses(self, text: str, start: int, end: int) -> bool:

@@ -5,8 +5,10 @@
   seconds and RSS at that moment: on a shared machine the CPU figure is the steadier one). Twice: a
   fresh data directory (the database is created and migrated) and a restart on the same directory.
   The floor, in the same run: a bare aiogram echo bot (bench/echo_bot.py) started the same way.
-* in-process (`--inprocess`, in a fresh interpreter): imports, compose.build, make_dispatcher,
-  the first feed_update, each timed.
+* in-process (`--inprocess`, in a fresh interpreter): imports, the fresh database made current as a
+  start-up makes it (`storage.migrate.ensure_current`: the models' schema, stamped HEAD; figures
+  from before that change timed Alembic's `upgrade head` here), compose.build, make_dispatcher, the
+  first feed_update, each timed.
 * `--compare DIR`: the process starts of another checkout (e.g. main in a detached worktree, run
   with this venv) alternated with this one's, `--rounds` times, so a before/after shares the load.
 
@@ -138,14 +140,14 @@ async def in_process() -> dict:
     from bot.telegram.app import make_dispatcher
     from bot.telegram.flood import FloodGuard
     from bot.telegram.staff import make_router as staff_router
-    from storage.migrate import upgrade
+    from storage.migrate import ensure_current
     from tests import factories as f
 
     marks["imports_s"] = time.perf_counter() - t
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-inproc-"))
     url = sqlite_file_url(tmp)
     t = time.perf_counter()
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(ensure_current, url)
     marks["migrate_s"] = time.perf_counter() - t
     t = time.perf_counter()
     services = services_for(url, tmp)

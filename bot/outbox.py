@@ -38,7 +38,7 @@ def bodies(reply: Reply) -> list[dict[str, Any]]:
     """One JSON body per Telegram message of a reply (long texts split), as the outbox stores them."""
     chunks = split_text(reply.text)
     out: list[dict[str, Any]] = [{"kind": "reply", "text": c} for c in chunks[:-1]]
-    buttons = [[b.model_dump() for b in row] for row in reply.buttons if row]
+    buttons = [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons if row]  # = model_dump
     if reply.request_contact:
         out.append({"kind": "reply", "text": chunks[-1], "contact": True})
         if buttons:

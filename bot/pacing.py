@@ -43,7 +43,7 @@ class Pacer:
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self._recent: deque[float] = deque()
-        self._last: dict[str, float] = {}
+        self._last: dict[str, float] = {}  # chat -> when its last message went, oldest first
         self._groups: dict[str, deque[float]] = {}
         self._held: dict[str, float] = {}
         self.shared = limits if limits is not None and limits.shared is not None else None
@@ -75,9 +75,12 @@ class Pacer:
                 sent.popleft()
             if not sent:
                 del self._groups[chat]
-        for chat, at in list(self._last.items()):
-            if at <= now - self.chat_interval:
-                del self._last[chat]
+        last, horizon = self._last, now - self.chat_interval
+        while last:  # oldest first (sent() re-inserts a chat at the end): only the expired are visited
+            chat = next(iter(last))
+            if last[chat] > horizon:
+                break
+            del last[chat]
         for chat, until in list(self._held.items()):
             if until <= now:
                 del self._held[chat]
@@ -112,6 +115,7 @@ class Pacer:
     def sent(self, chat_id: int | str) -> None:
         chat, now = str(chat_id), self.clock()
         self._recent.append(now)
+        self._last.pop(chat, None)  # to the end: the dict stays in the order of sending
         self._last[chat] = now
         if is_group(chat):
             self._groups.setdefault(chat, deque()).append(now)

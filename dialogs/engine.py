@@ -13,7 +13,7 @@ from dialogs.fields import FIELD_STEPS, form_progress
 from dialogs.form import ASKED, FIELDS, FORM_STEPS, applies
 from dialogs.materials import MATERIAL_STEPS
 from dialogs.menu import IN_PROGRESS_EXCLUDED, Menu
-from dialogs.model import Intent, Outcome, Reply, Session, Status, StoreBlob, UserInput
+from dialogs.model import Intent, Outcome, Reply, Session, Status, StoreBlob, UserInput, deep_copy
 from dialogs.steps import Again, BaseStep, Done, Stay, Step
 from states.conversation import ELIGIBILITY, Phase, build_conversation_machine, step_order
 
@@ -119,7 +119,7 @@ class Engine(Menu):
 
     # ---- the one entry point ---------------------------------------------------------------
     def handle(self, session: Session, inp: UserInput) -> Outcome:
-        s = session.model_copy(deep=True)
+        s = deep_copy(session)  # the caller's session is left as it was
         replies: list[Reply] = []
         intents: list[Intent] = []
         self._dispatch(s, inp, replies, intents)

@@ -204,9 +204,16 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 _FEE_CLASSES = ("contribution_amount", "payment")  # what the service itself costs is the notice's 收费事项
-# one pattern per class, tried in order (faster than one alternation of them all: each keeps its
-# own literal-prefix scan)
-_EACH = tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
+
+
+@cache
+def _each() -> tuple[tuple[str, re.Pattern], ...]:
+    """One pattern per class, tried in order (faster than one alternation of them all: each keeps
+    its own literal-prefix scan). Compiled on first use or by `warm_up` (the FAQ index's build, in
+    a thread after start-up), not at import: ~50 ms of a bot's start-up, which answers no question."""
+    return tuple((topic, re.compile(pattern)) for topic, _, pattern in TOPICS)
+
+
 LABELS = {topic: label for topic, label, _ in TOPICS}
 _EACH_BY_NAME = dict(_EACH)
 LABELS["other_region"] = "其他省市的规定"
@@ -322,7 +329,7 @@ def _within_a_clause(pattern: re.Pattern[str], text: str, strict: bool) -> bool:
 
 
 def _first_class(text: str, fees: bool, strict: bool = False) -> str | None:
-    for name, pattern in _EACH:
+    for name, pattern in _each():
         if name in _UNLESS and _UNLESS[name].search(text):
             continue
         if (fees or name not in _FEE_CLASSES) and _within_a_clause(pattern, text, strict):
@@ -454,7 +461,8 @@ def words() -> set[str]:
 
 
 def warm_up() -> None:
-    """Build the place names' pattern now rather than on the first question."""
+    """Build the classes' and the place names' patterns now rather than on the first question."""
+    _each()
     _region()
 
 

@@ -175,7 +175,7 @@ class FieldStep(BaseStep):
     def accept_choice(self, s, inp):
         spec = self.spec
         value = self.choice_value(inp)
-        options = dict(spec.options)
+        options = spec.labels  # read only
         if value == MORE:
             return Stay(
                 [Reply(text=f"请输入{spec.label}名称或其中的字，例如：{_examples(spec)}。", buttons=self.nav(s))]

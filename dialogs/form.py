@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dialogs import codes, departments
 from dialogs import options as configured
@@ -48,6 +48,7 @@ class FieldSpec(BaseModel):
     with_detail: bool = True  # address: ask a detail line after the county
     nationwide: bool = False  # address: provinces other than Hebei may be picked
     starred: bool = False  # marked * in 表2 though it may be left out (its section is)
+    _fixed_labels: dict[str, str] | None = PrivateAttr(default=None)
 
     @property
     def step(self) -> str:
@@ -56,6 +57,15 @@ class FieldSpec(BaseModel):
     @property
     def options(self) -> tuple[tuple[str, str], ...]:
         return configured.get(self.option_list).pairs if self.option_list else self.fixed_options
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """code -> label, the same as dict(self.options), built once per list (the caller must not change it)."""
+        if self.option_list:
+            return configured.get(self.option_list).names
+        if self._fixed_labels is None:
+            self._fixed_labels = dict(self.fixed_options)
+        return self._fixed_labels
 
     @property
     def common(self) -> tuple[str, ...]:
@@ -235,7 +245,7 @@ FORM_STEPS = tuple(f.step for f in ASKED)
 
 
 def option_label(spec: FieldSpec, code: str) -> str:
-    return dict(spec.options).get(code, code)
+    return spec.labels.get(code, code)
 
 
 def applies(spec: FieldSpec, answers: dict) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -90,6 +91,35 @@ class Meta(BaseModel):
         if unknown:
             raise KeyError(f"not a session field: {sorted(unknown)}")
         return type(self).model_validate(self.model_dump() | changes)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def deep_copy(value: Any) -> Any:
+    """`copy.deepcopy` for the engine's values (JSON-like dicts and lists, pydantic models of them), at a
+    fraction of its cost: no memo (these values share no parts and hold no cycles), atoms kept as they
+    are, a model copied by pydantic's own shallow copy (fields set, extras, private attributes) with
+    each field copied in turn. Anything else goes to `copy.deepcopy`."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is dict:
+        return {k: deep_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [deep_copy(v) for v in value]
+    if isinstance(value, BaseModel):
+        twin = copy.copy(value)
+        fields = twin.__dict__  # twin's own dict (pydantic's __copy__ copies it): refilled in place
+        for key, item in fields.items():
+            if type(item) not in _ATOMS:
+                fields[key] = deep_copy(item)
+        if value.__pydantic_extra__:
+            object.__setattr__(twin, "__pydantic_extra__", deep_copy(value.__pydantic_extra__))
+        if getattr(value, "__pydantic_private__", None):
+            object.__setattr__(twin, "__pydantic_private__", copy.deepcopy(value.__pydantic_private__))
+        return twin
+    return copy.deepcopy(value)
 
 
 class Session(BaseModel):
@@ -181,6 +211,8 @@ class UserInput(BaseModel):
 
 
 class Button(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared: dialogs.steps.btn hands out one per step, value, label
+
     label: str
     data: str
 

@@ -7,7 +7,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class OptionList(BaseModel):
     default: bool  # True: the project's shipped default, not an official list
     hint: str = ""  # shown under the question
     options: tuple[Option, ...] = Field(min_length=1)
+    _pairs: tuple[tuple[str, str], ...] | None = PrivateAttr(default=None)
+    _names: dict[str, str] | None = PrivateAttr(default=None)
 
     @field_validator("options")
     @classmethod
@@ -61,7 +63,16 @@ class OptionList(BaseModel):
 
     @property
     def pairs(self) -> tuple[tuple[str, str], ...]:
-        return tuple((o.code, o.name) for o in self.options)
+        if self._pairs is None:  # built once: a question's buttons look up every label in it
+            self._pairs = tuple((o.code, o.name) for o in self.options)
+        return self._pairs
+
+    @property
+    def names(self) -> dict[str, str]:
+        """code -> name (the caller must not change it)."""
+        if self._names is None:
+            self._names = dict(self.pairs)
+        return self._names
 
     @property
     def shown(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from dialogs.callbacks import StepCb
@@ -65,8 +66,10 @@ class Step(Protocol):
     def applies(self, s: Session) -> bool: ...
 
 
+@lru_cache(maxsize=4096)
 def btn(step: str, value: str, label: str) -> Button:
-    """Button data carries the step it belongs to, so a stale press is recognised."""
+    """Button data carries the step it belongs to, so a stale press is recognised. One (frozen) Button
+    per distinct button: every prompt of a step shows the same ones."""
     return Button(label=label, data=StepCb(step, value).pack())
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -23,8 +21,14 @@ _WATCHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def insert_for(db):
-    """The INSERT construct of the session's (or connection's) database, for its ON CONFLICT clauses."""
-    return pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """The INSERT construct of the session's (or connection's) database, for its ON CONFLICT clauses.
+    Imported from the database's own dialect package, already loaded by its engine: an SQLite bot
+    never imports the PostgreSQL dialect (~0.03 s of its start-up)."""
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def sqlite_url(path: Path) -> str:

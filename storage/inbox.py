@@ -5,21 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
 from storage.models import HandledUpdate
 
-# One INSERT … ON CONFLICT DO NOTHING per dialect, built once on the Table: the session runs a Core
-# statement without its ORM execution layer.
-_RECORD = {
-    insert: insert(HandledUpdate.__table__)
-    .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), handled_at=bindparam("now"))
-    .on_conflict_do_nothing()
-    for insert in (pg_insert, sqlite_insert)
-}
+# One INSERT … ON CONFLICT DO NOTHING per dialect, built once (on first use, so that a bot imports
+# only its own database's dialect) on the Table: the session runs a Core statement without its ORM
+# execution layer.
+_RECORD: dict = {}
+
+
+def _record_for(insert):
+    try:
+        return _RECORD[insert]
+    except KeyError:
+        statement = _RECORD[insert] = (
+            insert(HandledUpdate.__table__)
+            .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), handled_at=bindparam("now"))
+            .on_conflict_do_nothing()
+        )
+        return statement
 
 
 class DuplicateUpdate(Exception):
@@ -37,7 +43,7 @@ class HandledUpdates:
         """Record in the caller's transaction; DuplicateUpdate if it is recorded already (PostgreSQL
         waits here for a concurrent transaction holding the same id, then refuses). One statement:
         the primary key refuses a second row (no read first)."""
-        statement = _RECORD[insert_for(self.db)]
+        statement = _record_for(insert_for(self.db))
         result = await self.db.execute(statement, {"bot_id": bot_id, "update_id": update_id, "now": now})
         if result.rowcount != 1:
             raise DuplicateUpdate(update_id)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.runner import Runner, Who
@@ -81,8 +81,10 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
     def base(user, **kw) -> UserInput:
         return UserInput(now=clock(), account=account(user), **kw)
 
-    @router.message(CommandStart(), flags=RECORDED)
-    @router.message(Command(*(c for c in COMMANDS if c != "start")), flags=RECORDED)
+    # One filter for every command (CommandStart() is Command("start")): each message goes through the
+    # filters of the handlers above the one it reaches, so the common ones come first (a text message
+    # never carries a contact, photo or document, so their order among these three changes nothing).
+    @router.message(Command(*COMMANDS), flags=RECORDED)
     async def on_command(message: Message, bot: Bot, command: CommandObject) -> None:
         await run(bot, message, base(message.from_user, kind="command", command=command.command))
 
@@ -92,6 +94,10 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             await acknowledge(cb)
             return
         await run(bot, cb, base(cb.from_user, kind="choose", payload=cb.data))
+
+    @router.message(When(F.text), flags=RECORDED)
+    async def on_text(message: Message, bot: Bot) -> None:
+        await run(bot, message, base(message.from_user, kind="text", text=message.text))
 
     @router.message(When(F.contact))
     async def on_contact(message: Message, bot: Bot) -> None:
@@ -113,10 +119,6 @@ def make_router(runner: Runner, clock=utcnow, replies: ReplySender | None = None
             await send_replies(bot, message.chat.id, [texts.download_failed(len(batch))])
             return
         await run(bot, message, base(message.from_user, kind="upload", files=files))
-
-    @router.message(When(F.text), flags=RECORDED)
-    async def on_text(message: Message, bot: Bot) -> None:
-        await run(bot, message, base(message.from_user, kind="text", text=message.text))
 
     @router.message(flags=RECORDED)
     async def on_other(message: Message, bot: Bot) -> None:

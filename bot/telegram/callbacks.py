@@ -15,7 +15,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery
 from magic_filter import MagicFilter
 
-from dialogs.callbacks import Payload, Unknown, parse
+from dialogs.callbacks import SEP, Payload, Unknown, parse
 
 
 class Cb(Filter):
@@ -47,3 +47,15 @@ class Stale(Cb):
             return False
         value = parse(query.data)
         return {"callback_data": value} if isinstance(value, Unknown) and value.kind in self.prefixes else False
+
+
+class Prefixed(Filter):
+    """A router's root filter: the payload's prefix names one of `kinds`, well formed or not. Every
+    `Cb(...)`/`Stale(...)` of these kinds needs that, so a press of any other button (the applicant's)
+    skips the router's handlers without parsing its payload once per handler."""
+
+    def __init__(self, *kinds: type[Payload]) -> None:
+        self.prefixes = frozenset(k.prefix for k in kinds)
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return isinstance(query, CallbackQuery) and bool(query.data) and query.data.partition(SEP)[0] in self.prefixes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from aiogram import Bot
@@ -18,10 +19,23 @@ from dialogs.model import Reply
 
 
 def _inline(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    rows = [
-        [InlineKeyboardButton(text=b["label"], callback_data=b["data"][:64]) for b in row] for row in rows or [] if row
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    if not rows:
+        return None
+    return _keyboard(tuple(tuple((b["label"], b["data"]) for b in row) for row in rows if row))
+
+
+@lru_cache(maxsize=2048)
+def _keyboard(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup | None:
+    """One markup per distinct keyboard: a step's buttons are the same for every applicant, and each
+    validated button costs pydantic ~13 µs (a keyboard of 8, ~0.1 ms a reply). aiogram's types are
+    frozen, so one markup is safely shared by every message that shows it."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=data[:64]) for label, data in row] for row in rows
+        ]
+    )
 
 
 def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:

@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.telegram.callbacks import Cb, Stale
+from bot.telegram.callbacks import Cb, Prefixed, Stale
 from bot.telegram.filters import When
 from dialogs.callbacks import CaseCb, WindowCb
 from dialogs.clock import utcnow
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 def make_router(sessionmaker, blobs, calendar: WorkCalendar, clock=None) -> Router:
     router = Router(name="staff")
+    router.callback_query.filter(Prefixed(CaseCb, WindowCb))  # every button below is one of these
     waiting: set[int] = set()  # who has a pending action (a hint; the pending_actions row is the truth)
     loaded = False
     now = clock or utcnow

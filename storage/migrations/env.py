@@ -24,10 +24,12 @@ def _run(connection) -> None:
 
 async def _main() -> None:
     engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
-    async with engine.connect() as conn:
-        await conn.run_sync(_run)
-        await conn.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run)
+            await conn.commit()
+    finally:  # a failed migration too closes its connection (else aiosqlite's is left to the GC)
+        await engine.dispose()
 
 
 if context.is_offline_mode():

@@ -1,9 +1,11 @@
 """The bot process imports what a conversation needs: the PDF stack stays in the intake pool's
 processes (upload checks) and in the worker's rendering (packets), imported when first used; numpy
 (rank_bm25) comes with the FAQ index, built after start-up; aiogram's Telegram types are built when
-first used (bot.lazy_types), and each of them still builds. A start-up on a current database runs no
-Alembic (storage.migrate.ensure_current) and leaves the `holidays` package to the first working-day
-computation (dialogs.workdays); a fresh database is still migrated by Alembic."""
+first used (bot.lazy_types), and each of them still builds. A start-up runs no Alembic
+(storage.migrate.ensure_current: a current database is only read, a fresh one is built from the
+models and stamped), imports no database dialect but its own, leaves the `holidays` package to
+the first working-day computation (dialogs.workdays) and the FAQ's out-of-scope patterns to the
+index's build (dialogs.faq_scope.warm_up)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import subprocess
 import sys
 
 PDF_STACK = ("fontTools", "fpdf", "pypdf", "pikepdf", "PIL", "numpy")
-LATER = ("alembic", "mako", "pygments", "holidays")  # off the start-up of a bot whose database is current
+LATER = ("alembic", "mako", "pygments", "holidays")  # off the start-up, fresh database or not
 
 PROBE = """
 import json, sys
@@ -25,8 +27,11 @@ services.worker()  # the embedded worker is built too; it renders (and imports) 
 services.intake.close()
 from bot.lazy_types import pending
 import aiogram.types
+from dialogs import faq_scope
+dialects = {m.split(".")[2] for m in sys.modules if m.startswith("sqlalchemy.dialects.")} - {"_typing"}
 print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}), "pending": pending(),
-                  "types": len(aiogram.types.__all__)}))
+                  "types": len(aiogram.types.__all__), "dialects": sorted(dialects),
+                  "scope_classes_compiled": faq_scope._each.cache_info().currsize}))
 """
 
 
@@ -38,13 +43,16 @@ def after_compose_run(tmp_path) -> dict:
 
 
 def test_building_run_imports_no_pdf_or_image_library_and_builds_few_telegram_types(tmp_path):
-    fresh = set(after_compose_run(tmp_path)["modules"])
-    assert "alembic" in fresh  # a fresh database: Alembic migrates it
+    fresh = after_compose_run(tmp_path)  # a fresh database: built from the models, no Alembic
+    assert (tmp_path / "assistant.db").is_file()
     probe = after_compose_run(tmp_path)  # a restart: the database is current
-    loaded = set(probe["modules"])
-    assert "aiogram" in loaded and "sqlalchemy" in loaded  # the probe did build the bot
-    assert sorted(set(PDF_STACK) & loaded) == []
-    assert sorted(set(LATER) & loaded) == []
+    for started in (fresh, probe):
+        loaded = set(started["modules"])
+        assert "aiogram" in loaded and "sqlalchemy" in loaded  # the probe did build the bot
+        assert sorted(set(PDF_STACK) & loaded) == []
+        assert sorted(set(LATER) & loaded) == []
+        assert started["dialects"] == ["sqlite"]  # not PostgreSQL's (asyncpg's) on an SQLite bot
+        assert started["scope_classes_compiled"] == 0  # the FAQ's out-of-scope patterns: with its index
     # aiogram's import builds none of its ~450 types; the few built so far are those `run` used
     assert len(probe["pending"]) > probe["types"] * 0.8
     assert "Update" in probe["pending"] and "Message" in probe["pending"]

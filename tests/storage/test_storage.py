@@ -61,14 +61,14 @@ async def table_names(url: str) -> list[str]:
 async def test_a_start_up_migrates_a_fresh_or_older_database_and_leaves_a_current_one(empty_db_url):
     url = empty_db_url
     assert migrate.current_revisions(url) == frozenset()
-    assert migrate.ensure_current(url) is True  # fresh: Alembic creates everything
+    assert migrate.ensure_current(url) == "created"  # fresh: the models' schema, stamped HEAD
     assert migrate.current_revisions(url) == {migrate.HEAD}
     assert {"drafts", "inbox_updates"} <= set(await table_names(url))
-    assert migrate.ensure_current(url) is False  # current: Alembic is not run
+    assert migrate.ensure_current(url) == "current"  # current: Alembic is not run
 
     migrate.downgrade(url, "0002")  # an older database (an earlier release's)
     assert migrate.current_revisions(url) == {"0002"}
-    assert migrate.ensure_current(url) is True
+    assert migrate.ensure_current(url) == "migrated"  # Alembic upgrades it
     assert migrate.current_revisions(url) == {migrate.HEAD}
 
 

@@ -215,7 +215,6 @@ def _each() -> tuple[tuple[str, re.Pattern], ...]:
 
 
 LABELS = {topic: label for topic, label, _ in TOPICS}
-_EACH_BY_NAME = dict(_EACH)
 LABELS["other_region"] = "其他省市的规定"
 LABELS["delivery"] = "邮寄、到账等办结以外的时间"
 LABELS["archive_transfer"] = "省外档案转入的手续"
@@ -407,7 +406,7 @@ def _asks_instead(raw: str) -> bool:
 
     parts = faq_parse.clauses(raw)
     clause = faq_parse.asking_clause(raw)
-    if len(parts) < 2 or _EACH_BY_NAME["lost_documents"].search(clause):
+    if len(parts) < 2 or dict(_each())["lost_documents"].search(clause):
         return False  # the loss and the question in one clause: asked about the loss
     return faq_parse.asks_kind(clause) in ("can", "materials") and not _REPLACE.search(clause)
 

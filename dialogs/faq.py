@@ -13,6 +13,7 @@ from dialogs import faq_parse
 from dialogs.faq_bank import FaqEntry, FaqResult, bank_text, load_bank
 from dialogs.faq_scope import is_out_of_scope, looks_like_question, topic
 from dialogs.faq_scope import warm_up as scope_warm_up
+from dialogs.faq_scope import words as scope_words
 from dialogs.faq_sound import Homophones
 from dialogs.faq_text import bank_words, bigrams, char_grams, concepts, normalize, tokenize
 from dialogs.faq_words import CANONICAL, USER_WORDS
@@ -42,6 +43,9 @@ W_INTENT = 0.5
 W_DEPT = 2.0
 _DEPARTMENTS = ("人社", "医保", "税务")
 _REVIEWS = re.compile(r"户口簿|合同|居民身份证|介绍信|材料|协议|审|核|校验|看|查")
+# or what it does in the matter, as typed (医保局负责哪块, 税务局在这里头管啥; not 谁负责, which
+# asks which department)
+_ROLE = re.compile(r"(负责|管|干|做|办)(哪|什么|啥|些什么|些啥)|职责|作用")
 _FILLS = re.compile(r"填|栏|选|勾|写")
 # several matters at once (社保医保都办了, 一起办): the whole matter, not one department's step
 _SEVERAL = re.compile(r"都|一起|一块|一并|同时|一次|全部|全都")
@@ -64,6 +68,9 @@ LOW_SCORE, WIDE_GAP = 0.7, 0.5
 # entry first and the reranking keeps it there, clearly ahead (要不要带一寸照片: few of the bank's
 # words, but every view of the question points at one entry)
 AGREE_SCORE, AGREE_GAP = 0.7, 0.25
+# or: the asking clause's family (materials, how long, cost …) holds the best entry, at this score,
+# with every entry of another family AGREE_GAP behind (bench/calibrate_faq.py --quick)
+FAMILY_SCORE = 0.7
 CLAUSE_MIN = 1.0  # a clause of a longer question must be surer to add its own entry
 # the notice's clause of a question that also asks something out of scope: answered only when
 # clearly its own question (通知里写了吗 beside an out-of-scope clause asks nothing of its own)
@@ -114,6 +121,7 @@ class FaqIndex:
         agree_gap: float = AGREE_GAP,
         w_family: float | None = None,
         w_part: float = W_PART,
+        family_score: float = FAMILY_SCORE,
     ) -> None:
         self._entries: list[FaqEntry] = list(entries)
         self.min_score, self.min_gap, self.weights = min_score, min_gap, weights
@@ -125,6 +133,7 @@ class FaqIndex:
         self.w_intent = W_INTENT if w_intent is None else w_intent
         self.w_family = W_FAMILY if w_family is None else w_family
         self.w_part = w_part
+        self.family_score = family_score
         self._built = False
         self._changes = 0  # entry changes: a build that overlapped one is not taken as current
         self._lock = threading.Lock()  # one build at a time (`run` builds in a thread at start-up)
@@ -160,6 +169,12 @@ class FaqIndex:
                 return True
         return False
 
+    def respelled(self, question: str) -> str:
+        """The question with each stretch of two or more characters that the bank does not have but
+        that sounds like exactly one bank word read as that word (档鞍 -> 档案)."""
+        self.warm_up()
+        return self._sound.correct(question, 2)
+
     def candidate(self, question: str) -> FaqEntry | None:
         """The likeliest entry for a question, however unsure (for staff review, never for answers)."""
         self.warm_up()
@@ -193,7 +208,11 @@ class FaqIndex:
                 self._postings[g].append((qi, v / norm))
         texts = [t for e in self._entries for t in (*e.questions, e.answer)]
         user = [*USER_WORDS, *(w for c, vs in CANONICAL.items() for w in (c, *vs))]
-        self._sound = Homophones([*bank_words(texts), *user], [*texts, *user], lambda w: normalize(w).strip())
+        words = [*bank_words(texts), *user]
+        self._sound = Homophones(words, [*texts, *user], lambda w: normalize(w).strip())
+        # and, for the scope check and the typos read at once, the scope classes' words too (退绣 -> 退休)
+        scope = sorted(scope_words())
+        self._scope_sound = Homophones([*words, *scope], [*texts, *user, *scope], lambda w: normalize(w).strip())
         self._intent: list[dict[str, float]] = []
         for e in self._entries:
             counts = Counter(c for q in e.questions for c in set(concepts(q)))
@@ -232,7 +251,8 @@ class FaqIndex:
         plain = normalize(text)
         if _SEVERAL.search(plain):
             return None
-        return self._dept_step[named[0]] if _REVIEWS.search(plain) and not _FILLS.search(plain) else None
+        role = _ROLE.search(unicodedata.normalize("NFKC", text))
+        return self._dept_step[named[0]] if (role or _REVIEWS.search(plain)) and not _FILLS.search(plain) else None
 
     def _intent_share(self, asked: set[str], i: int) -> float:
         if not asked:
@@ -362,7 +382,7 @@ class FaqIndex:
         # entry (with a runner-up of the same family as close as the gap) answers
         fam = self._asked_family(text)
         outside = max((s for s, i in ranked if i not in fam), default=0.0)
-        if wide and top in fam and score >= self.agree_score and score - outside >= self.agree_gap:
+        if wide and top in fam and score >= self.family_score and score - outside >= self.agree_gap:
             close = runner is not None and runner in fam and score - second < self.min_gap
             return score, top, True, runner if close else None
         if second >= self.pair_min:  # two entries, each clearly relevant: show both
@@ -379,7 +399,7 @@ class FaqIndex:
         return FaqResult(first, self.min_score, True, "answered", tuple(more))
 
     def answer(self, question: str) -> FaqResult:
-        text = question[:_MAX_CHARS]
+        text = faq_parse.standard(question[:_MAX_CHARS])  # 木有 -> 没有 (as respond reads it)
         self.warm_up()
         exact = self._exact.get(_key(text))
         if exact is not None:  # asked exactly as a bank question (staff additions included)
@@ -390,6 +410,10 @@ class FaqIndex:
         # two-character one only when the question is not understood as written (short words
         # collide more often with words the applicant meant)
         text = self._sound.correct(faq_parse.set_aside(text), 3)  # what it sets aside is not asked
+        # and a two-character one at once when the character replaced is one the bank never uses
+        # (挡案, 档鞍: a character of no notice word, surely mistyped), among the words of the bank
+        # and of the scope classes both (工伤 stays: it sounds like the bank's 工商 and is a word)
+        text = self._scope_sound.correct(text, 2, strange=True)
         result = self._answer(text)
         if result.reason == "low_confidence":
             fixed = self._sound.correct(text, 2)
@@ -397,6 +421,12 @@ class FaqIndex:
                 retry = self._answer(fixed)
                 if retry.confident:
                     return retry
+            # a sound several bank words share (时现: 时限 or 市县): the one reading that the
+            # notice answers with confidence, when exactly one does
+            # and that confirms the entry the question as typed already ranked first
+            sure = [r for r in map(self._answer, self._sound.readings_of(fixed, 2)) if r.confident]
+            if len(sure) == 1 and result.entry is not None and sure[0].entry == result.entry:
+                return sure[0]
         return result
 
     def _answer(self, text: str) -> FaqResult:
@@ -406,7 +436,10 @@ class FaqIndex:
         if (subject := self._about_subject(text)) is not None:
             return subject
         score, top, confident, runner = self._best(text, self.min_score, wide=True)
-        if (outside := topic(text)) is not None:  # only what staff added on such a topic may answer it
+        outside = topic(text)
+        if outside is None and (heard := self._scope_sound.correct(text, 2, strange=True)) != text:
+            outside = topic(heard)  # a typo of a scope class's word (医爆卡, 退绣手续)
+        if outside is not None:  # only what staff added on such a topic may answer it
             if confident and top is not None and self._entries[top].id.startswith("staff"):
                 return FaqResult(self._entries[top], score, True, "answered")
             return self._mixed(text) or FaqResult(None, 0.0, False, "out_of_scope", topic=outside)
@@ -506,7 +539,11 @@ class FaqIndex:
             if (exact := self._exact.get(_key(part))) is not None:
                 entry = self._entries[exact]
             else:
-                _, top, ok, _ = self._best(part, CLAUSE_MIN)
+                score, top, ok, _ = self._best(part, CLAUSE_MIN)
+                # or, as for a whole question: the thing the clause asks for by name (几个事项) is
+                # alone clearly the entry the clause ranks first, and the clause is near the bar
+                if not ok and top is not None and score >= self.low_score:
+                    ok = self._asked_thing(part) == top
                 entry = self._entries[top] if ok and top is not None else None
             if entry is not None and entry not in found:
                 found.append(entry)

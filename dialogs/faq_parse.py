@@ -113,12 +113,52 @@ _SET_ASIDE = re.compile(
 )
 
 
+# a set-aside clause that names nothing of its own but points back (这个先不管, 那些不问): it sets
+# aside the clause before it (我以后还打算自己交公积金，这个先不管，…)
+_POINTS_BACK = re.compile(
+    r"^(这个|那个|这些|那些|这事|那事|这块|那块|这|那)(事|个|些)?(儿)?(的话)?(先|暂时|暂且)?(都)?不"
+)
+
+
 def set_aside(text: str) -> str:
     """The question without the clauses it sets aside; the whole question if nothing is left."""
     parts = re.split(r"([，,。？?！!；;\n]+)", text)
-    kept = [p for i, p in enumerate(parts) if i % 2 or not _SET_ASIDE.search(p.strip())]
+    dropped = {i for i, p in enumerate(parts) if not i % 2 and _SET_ASIDE.search(p.strip())}
+    dropped |= {i - 2 for i in dropped if i >= 2 and _POINTS_BACK.search(parts[i].strip())}
+    kept = [p for i, p in enumerate(parts) if i % 2 or i not in dropped]
     out = "".join(kept).strip("，,。；; ")
     return out if out and len(out) < len(text.strip("，,。；; ")) else text
+
+
+# dialect and colloquial words read in the notice's register: only forms with one meaning (木有 is
+# 没有 wherever it is typed; 咋整 asks what to do); 咋, 啥, 俺 are read by every pattern as they are
+_DIALECT = (
+    (re.compile(r"木有|冇有|冇|莫得|么得"), "没有"),
+    (re.compile(r"咋整|咋弄|咋个办|咋搞|怎么整|怎么搞"), "怎么办"),
+    (re.compile(r"啥子"), "什么"),
+)
+
+
+def standard(text: str) -> str:
+    """The question with its dialect words (木有, 咋整) in the notice's register."""
+    for pattern, word in _DIALECT:
+        text = pattern.sub(word, text)
+    return text
+
+
+# an A-not-A question (上不上班, 开不开门, 收不收费) asks as "A吗" does: the word A whole again, for
+# the patterns that read "上班吗", "开门吗"
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+
+
+def plain_questions(text: str) -> str:
+    """Each clause with an A-not-A question (周六上不上班) as its plain form (周六上班吗)."""
+    out = []
+    for c in re.split(r"([，,。？?！!；;\n]+)", text):
+        if _A_NOT_A.search(c):
+            c = _A_NOT_A.sub(r"\1", c) + "吗"
+        out.append(c)
+    return "".join(out)
 
 
 def reads_as_question(clause: str) -> bool:

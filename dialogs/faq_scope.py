@@ -118,11 +118,12 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         r"(人社局?|大厅|窗口|政务服务中心|服务中心|局里|你们)的?(具体)?(地址|门牌|在哪条)|年审|每年.{0,4}(审核|审一次|复核)|"
         r"客服|几点|上班时间|下班|午休|中午.{0,3}(休息|上班|开门)|(周六|周日|周末|节假日|休息日|(?<!超)过年|春节)"
         # (周末算不算在办理时间里: whether the days count towards the time limit is the notice's)
-        r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延))"
+        # (过年前能办完吗: the holiday as a date the procedure should end by, the time limit's)
+        r"(?!.{0,8}(算|计入|包括|包含|含在|扣除|顺延)|前|之前|以前)"
         r".{0,4}(上班|开门|营业|办公|办)|上班吗|开门吗|工作时间|"
         # whether the office is open on a holiday (国庆节县政务服务中心开门不)
         r"(国庆|元旦|五一|十一|中秋|端午|清明|劳动节|假期|放假|节假|春节|过年|周末|周六|周日)"
-        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没))",
+        r"[^，,。？?]{0,12}(开门|开不开门|营业|办公|上班(不|吗|么|没)|开(吗|么|不|没)?$)",
     ),
     # using the online platform (accounts, passwords, file sizes) and applying through someone else
     (
@@ -185,6 +186,14 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
         rf"(档案|介绍信|户口本|户口簿|户口页|合同|协议|材料|证明|原件|复印件).{{0,4}}"
         rf"(丢了|丢失|弄丢|遗失|找不到|找不着|损坏|毁了){_STILL}|"
         rf"(丢了|丢失|弄丢|遗失)了?.{{0,2}}(档案|介绍信|户口本|户口簿|合同|协议){_STILL}",
+    ),
+    # a fee of something else (摊位费, 物业费, 滞纳金): the notice's fees are the service's own (收费事项)
+    # and the insurance contributions (another class)
+    (
+        "other_fees",
+        "其他费用",
+        r"(摊位|物业|学|停车|水电|水|电|燃气|暖气|取暖|卫生|治安|中介|培训|考试|罚|违约|会|网|话|流量|房租|租)费|"
+        r"滞纳金|罚款|罚金",
     ),
     ("unrelated", "与本事项无关的问题", r"天气|火车票|机票|彩票|股票"),
     (
@@ -352,11 +361,21 @@ _WHERE_IS = re.compile(
 )
 
 
+# or said as not known where it has gone (不知道学校把我档案寄哪去了, 后来不知道转哪去了), unless
+# what is asked is whether one can still register (不清楚档案放哪了，能办吗: the condition)
+_NOT_KNOWN = re.compile(r"不知道|不清楚|不晓得|搞不清|弄不清|说不清")
+_GONE = re.compile(r"档[案按][^。？?！!]{0,16}(哪|什么地方|啥地方)(里|儿)?去?了")
+
+
 def _traces_archive(raw: str) -> bool:
     from dialogs import faq_parse
 
     clause = faq_parse.asking_clause(raw)
-    return bool(_FIND_OUT.search(clause) and _HOW_OR_WHERE.search(clause) and _WHERE_IS.search(raw))
+    if _FIND_OUT.search(clause) and _HOW_OR_WHERE.search(clause) and _WHERE_IS.search(raw):
+        return True
+    kind = faq_parse.asks_kind(clause)
+    asks_the_notice = kind in ("can", "how_long", "cost", "materials", "fill")
+    return bool(_NOT_KNOWN.search(raw) and _GONE.search(raw)) and not asks_the_notice
 
 
 # the one time the notice gives is the time limit of the procedure (15个工作日 to 办结); a time asked
@@ -376,6 +395,33 @@ def _other_time(raw: str) -> bool:
     )
 
 
+# a document lost, then asked whether something else serves or the registration still goes ahead
+# (户口本找不着了，拿劳动合同顶替行不行): the notice's alternatives and conditions answer that; asking
+# how to replace the document (介绍信丢了能补开吗) is the document's own matter
+_REPLACE = re.compile(r"补|重新|重开|再开|挂失|找回|怎么办|咋办|怎么弄")
+
+
+def _asks_instead(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    parts = faq_parse.clauses(raw)
+    clause = faq_parse.asking_clause(raw)
+    if len(parts) < 2 or dict(_each())["lost_documents"].search(clause):
+        return False  # the loss and the question in one clause: asked about the loss
+    return faq_parse.asks_kind(clause) in ("can", "materials") and not _REPLACE.search(clause)
+
+
+_FILL_WORDS = re.compile(r"填|写|栏|勾|选")
+
+
+# the form's 转入机构编号 asked where to fill in (转入机构编号在哪填): the form's field, not a look-up
+def _fills_number(raw: str) -> bool:
+    from dialogs import faq_parse
+
+    named = [c for c in faq_parse.clauses(raw) if "编号" in c]
+    return bool(named) and all(_FILL_WORDS.search(c) for c in named)
+
+
 def topic(text: str) -> str | None:
     """The out-of-scope class a question belongs to, or None when the notice may answer it."""
     from dialogs import faq_parse
@@ -385,8 +431,18 @@ def topic(text: str) -> str | None:
     # the asking clause asks one of the notice's own things (which materials, how long …): a class
     # is read within one clause (_within_a_clause)
     strict = faq_parse.asks_kind(faq_parse.asking_clause(raw)) in faq_parse.FAMILY_KINDS
-    found = _first_class(raw, fees, strict) or _first_class(normalize(raw).replace(" ", ""), fees, strict)
+    found = (
+        _first_class(raw, fees, strict)
+        or _first_class(normalize(raw).replace(" ", ""), fees, strict)
+        or _first_class(faq_parse.plain_questions(raw), fees, strict)  # 上不上班 read as 上班吗
+    )
     if found == "other_documents" and _bring_only(raw):
+        found = None
+    if found == "other_fees" and faq_parse.asks_kind(faq_parse.asking_clause(raw)) == "materials":
+        found = None  # a bill asked of as a material (电费单能当材料吗): the notice's list answers
+    if found == "lost_documents" and _asks_instead(raw):
+        found = None
+    if found == "institution_code" and _fills_number(raw):
         found = None
     if found is None and _traces_archive(raw):
         return "other_documents"
@@ -395,6 +451,12 @@ def topic(text: str) -> str | None:
     if found is None and _other_time(raw):
         return "delivery"
     return found or ("other_region" if _other_region(raw) else None)
+
+
+def words() -> set[str]:
+    """The words the scope classes are written in (退休, 户口, 过期, 上班 …): for reading a typo of
+    one (退绣手续怎么办) as that word before the classes are tried."""
+    return {w for _, _, pattern in TOPICS for w in re.findall(r"[\u4e00-\u9fff]{2,4}", pattern)}
 
 
 def warm_up() -> None:

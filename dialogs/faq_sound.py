@@ -96,7 +96,9 @@ class Homophones:
 
     def __init__(self, words: Iterable[str], known: Iterable[str], same: Callable[[str], str] | None = None) -> None:
         self._table = readings()
+        known = list(known)
         self._known_bigrams = {t[i : i + 2] for t in known for i in range(len(t) - 1)}
+        self._known_chars = {c for t in known for c in t}
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for w in {w for w in words if len(w) in _LENGTHS}:
             for key in _keys(w, self._table):
@@ -104,8 +106,19 @@ class Homophones:
         self._vocab = {w for w in words if len(w) in _LENGTHS}
         # a sound two bank words share says nothing about which was meant, unless they are spellings
         # of one word (`same`: 身份证 and 身分证 both read as the notice's 居民身份证)
-        same = same or (lambda w: w)
-        self._words = {k: min(ws) for k, ws in by_sound.items() if len({same(w) for w in ws}) == 1}
+        spelled = same or (lambda w: w)
+        canon = {w: spelled(w) for ws in by_sound.values() for w in ws}  # each word's spelling, once
+        # (of one word's spellings, the notice's own: 档案, not 档按)
+        self._words = {
+            k: min(ws, key=lambda w: (canon[w] != w, w))
+            for k, ws in by_sound.items()
+            if len({canon[w] for w in ws}) == 1
+        }
+        # the sounds two or more bank words share (时限 and 市县 are both shi xian): which was meant
+        # is for the question's sense to say (`readings_of`)
+        self._shared = {
+            k: tuple(sorted({canon[w]: w for w in ws}.values())) for k, ws in by_sound.items() if k not in self._words
+        }
 
     def _crosses(self, text: str, start: int, end: int) -> bool:
         """Whether a bank word in `text` overlaps [start, end) and reaches outside it."""
@@ -116,9 +129,17 @@ class Homophones:
                     return True
         return False
 
-    def correct(self, text: str, min_len: int = 2) -> str:
+    def _meant(self, piece: str, word: str) -> bool:
+        """Whether a character of `piece` that `word` would replace is one the known texts use."""
+        return len(piece) != len(word) or any(
+            a != b and a in self._known_chars for a, b in zip(piece, word, strict=True)
+        )
+
+    def correct(self, text: str, min_len: int = 2, strange: bool = False) -> str:
         """`text` with each stretch (of at least `min_len` characters) that is not the bank's but
-        sounds like exactly one bank word replaced by it; unchanged when there is none."""
+        sounds like exactly one bank word replaced by it; unchanged when there is none.
+        `strange`: only where each character replaced is one no known text uses (退绣 -> 退休, but
+        not 开出租 -> 开除租: 出 is a character the bank uses, likelier meant than mistyped)."""
         if not self._words:
             return text
         unknown = [text[j : j + 2] not in self._known_bigrams for j in range(len(text) - 1)]
@@ -134,6 +155,8 @@ class Homophones:
                 key = tuple(sounds[i : i + n])
                 word = self._words.get(key)  # type: ignore[arg-type]
                 piece = text[i : i + n]
+                if word is not None and strange and self._meant(piece, word):
+                    continue  # a character replaced that the bank uses: likelier meant than mistyped
                 # not when part of a word the bank has reaches past it (扫描一下: not 扫描仪)
                 if word is not None and word != piece and not self._crosses(text, i, i + n):
                     out.append(word)
@@ -143,3 +166,20 @@ class Homophones:
                 out.append(text[i])
                 i += 1
         return "".join(out)
+
+    def readings_of(self, text: str, min_len: int = 2, most: int = 4) -> list[str]:
+        """`text` read with its first unknown stretch that sounds like several bank words as each
+        of them (办理时现多长: 办理时限多长, 办理市县多长), for the caller to keep the one that makes
+        sense; [] when there is none."""
+        unknown = [text[j : j + 2] not in self._known_bigrams for j in range(len(text) - 1)]
+        if not any(unknown):
+            return []
+        sounds = [self._table.get(c) for c in text]
+        for i in range(len(text)):
+            for n in _LENGTHS:
+                if n < min_len or i + n > len(text) or not all(unknown[i : i + n - 1]):
+                    continue  # the whole stretch unknown: a word typed wrong, not two known halves
+                words = self._shared.get(tuple(sounds[i : i + n]))  # type: ignore[arg-type]
+                if words and text[i : i + n] not in words and not self._crosses(text, i, i + n):
+                    return [text[:i] + w + text[i + n :] for w in words[:most]]
+        return []

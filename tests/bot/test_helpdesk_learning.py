@@ -102,3 +102,26 @@ async def test_faq_report_groups_hand_offs_by_likely_entry(desk):
     report = await faq_report(services, days=30, now=NOW)
     assert "现已能自动答复" in report.split("\n【deadline｜")[1]
     assert "近 1 天没有转人工的问题" in await faq_report(services, days=1, now=NOW.replace(year=2027))
+
+
+async def test_telegram_gives_respond_s_answer_to_a_dialect_question_mid_form(desk):
+    # 木有 read as 没有 in every channel: the form's field, not a hand-off about the card
+    await drive(desk, ELIGIBILITY + FORM[:3])
+    question = "俺木有社保卡，表里头有这一项不"
+    before = len(desk.session.texts(APPLICANT))
+    await desk.feed(f.text_update(question))
+    texts = desk.session.texts(APPLICANT)[before:]
+    expected = respond(desk.faq, question, local_day(NOW))
+    assert expected.confident and texts[0] == expected.text and "已转给人工客服" not in texts[0]
+    assert texts[-1].startswith("【个人基本信息】")
+
+
+async def test_telegram_hands_off_an_out_of_scope_question_typed_with_a_typo(desk):
+    await drive(desk, ELIGIBILITY + FORM[:3])
+    question = "医爆卡能借给俺妈用不"  # 医保卡, typed with a homophone: the card's matter, named
+    before = len(desk.session.texts(APPLICANT))
+    await desk.feed(f.text_update(question))
+    texts = desk.session.texts(APPLICANT)[before:]
+    assert texts[0] == respond(desk.faq, question, local_day(NOW)).text
+    assert "医保报销和就医" in texts[0] and "已转给人工客服" in texts[0]
+    assert texts[-1].startswith("【个人基本信息】")

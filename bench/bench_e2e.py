@@ -11,6 +11,8 @@ reply; the fake server and this driver run in another process. Rounds alternate 
 `--against DIR`: the bot of another checkout, e.g. a `git worktree` of main, run from DIR with this
 venv, for a before/after in one invocation). `--count`: one more run of each bot with its SQL
 statements (BEGIN included) and COMMITs counted per update (bench/counted_bot.py; not timed).
+`--db postgresql`: the bots keep their data in a fresh PostgreSQL database each (on the server of
+TEST_DATABASE_URL, dropped afterwards); the echo bot stores nothing either way, so it is the same floor.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, BotChild, bot_env, emit
+from bench.common import ROOT, BotChild, bot_env, database, emit
 
 
 def commands(mode: str, count: bool = False) -> list[str]:
@@ -52,7 +54,24 @@ async def settle(ps, quiet: float = 0.5, most: float = 30.0, idle_cpu: float = 0
 
 
 async def one_run(
-    mode: str, users: int, steps: int, first_uid: int, timeout: float, cwd: Path | None = None, count: bool = False
+    mode: str,
+    users: int,
+    steps: int,
+    first_uid: int,
+    timeout: float,
+    cwd: Path | None = None,
+    count: bool = False,
+    db: str = "sqlite",
+) -> dict:
+    if mode == "echo" or db == "sqlite":  # the bot's own SQLite file in its data folder
+        return await _one_run(mode, users, steps, first_uid, timeout, cwd, count, {})
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-db-") as folder:
+        async with database(db, Path(folder)) as url:
+            return await _one_run(mode, users, steps, first_uid, timeout, cwd, count, {"DATABASE_URL": url})
+
+
+async def _one_run(
+    mode: str, users: int, steps: int, first_uid: int, timeout: float, cwd: Path | None, count: bool, extra: dict
 ) -> dict:
     import psutil
 
@@ -62,7 +81,7 @@ async def one_run(
     script = (ELIGIBILITY + FORM)[:steps]
     data_dir = Path(tempfile.mkdtemp(prefix=f"bench-e2e-{mode}-")) / "data"
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
-        env = bot_env(api.base_url, data_dir, EMBEDDED_WORKER="false", FLOOD_PER_MINUTE="100000")
+        env = bot_env(api.base_url, data_dir, EMBEDDED_WORKER="false", FLOOD_PER_MINUTE="100000", **extra)
         env["COUNT_OUT"] = str(data_dir.parent / "count.json")
         log = data_dir.parent / "process.log"
         with BotChild(env, log, commands(mode, count), cwd=cwd) as child:
@@ -128,10 +147,17 @@ async def main_async(args) -> dict:
     for _ in range(args.rounds):
         for mode in modes:
             cwd = against if mode == "base" else None
-            runs[mode].append(await one_run(mode, args.users, args.steps, uid, args.timeout, cwd))
+            runs[mode].append(await one_run(mode, args.users, args.steps, uid, args.timeout, cwd, db=args.db))
             uid += args.users + 1
             print(f"# {mode}: {runs[mode][-1]['cpu_ms_per_update']:.2f} ms CPU per update", file=sys.stderr)
-    result = {"scenario": "e2e", "users": args.users, "steps": args.steps, "load": os.getloadavg(), "runs": runs}
+    result = {
+        "scenario": "e2e",
+        "db": args.db,
+        "users": args.users,
+        "steps": args.steps,
+        "load": os.getloadavg(),
+        "runs": runs,
+    }
     for mode in modes[1:]:
         result[f"ratios_{mode}"] = [
             b["cpu_ms_per_update"] / e["cpu_ms_per_update"] for e, b in zip(runs["echo"], runs[mode], strict=True)
@@ -141,7 +167,7 @@ async def main_async(args) -> dict:
         result["counted"] = {}
         for mode in modes[1:]:
             cwd = against if mode == "base" else None
-            r = await one_run(mode, args.users, args.steps, uid, args.timeout, cwd, count=True)
+            r = await one_run(mode, args.users, args.steps, uid, args.timeout, cwd, count=True, db=args.db)
             uid += args.users + 1
             result["counted"][mode] = {k: r[k] for k in ("statements_per_update", "commits_per_update", "by_kind")}
     return result
@@ -155,6 +181,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--against", help="another checkout whose bot is run too (mode 'base'), e.g. main's worktree")
     ap.add_argument("--count", action="store_true", help="count SQL statements and COMMITs per update (extra runs)")
+    ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite", help="the bots' database")
     emit(asyncio.run(main_async(ap.parse_args())))
 
 

@@ -7,7 +7,16 @@ and each update's row is removed by the transaction that records the update (the
 dedup middleware's: `storage.arrivals.Taken`), which also gives the chat's lease up when it was the
 last one known and the inbox holds nothing more for the chat. A lease is renewed only when half of
 it is gone. The periodic look-up (other processes' updates, chats of dead holders) backs off while
-it finds nothing."""
+it finds nothing.
+
+With the group writer, a chat whose line ran out is held for `hold` seconds more (its next update
+usually follows its reply at once): a batch for it then takes no lease and its answers release none;
+the lease goes in one statement once the chat stayed idle (`DELETE … WHERE NOT EXISTS`, which fails
+while anything of the chat waits, stored by anyone: then that is read and handled). Updates another
+process stored for a chat held here wait for that release, so at most `hold` seconds longer. A store
+that finds a chat held by another live process looks again soon (the holder may be releasing it: on
+PostgreSQL the holder's `NOT EXISTS` reads its statement's snapshot and can miss an update committed
+meanwhile, which is then found by the look-up, not by the holder)."""
 
 from __future__ import annotations
 
@@ -31,6 +40,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)  # a chat held by a process that died is taken over after this
 POLL = 0.25  # also look for chats whose updates another process stored
 IDLE_POLL = 2.0  # ... backing off to this while the look-up finds nothing
+HOLD = 1.0  # seconds an idle chat's lease is kept for its next update (with the group writer)
 
 
 def chat_of(update: dict[str, Any]) -> int:
@@ -57,6 +67,9 @@ class _Line:
         self.until = until
         self.read_first = read_first  # what waits is not known: read it before anything else
         self.released = False  # the lease was given up (the inbox held nothing more for the chat)
+        self.releasing = False  # the line asked for its lease to go (a store must take it again)
+        self.idle = False  # out of updates, holding the lease for the chat's next one
+        self.wake = asyncio.Event()  # set when updates are added (or the processor drains)
 
     def add(self, items: list[tuple[int, Any]]) -> None:
         fresh = [(u, x) for u, x in items if u not in self.known]
@@ -64,6 +77,7 @@ class _Line:
             self.known.update(u for u, _ in fresh)
             self.queue = sorted(self.queue + fresh, key=lambda i: i[0])
             self.released = False  # whoever added them holds the lease again (store's claim)
+            self.wake.set()
 
 
 class InboxProcessor:
@@ -82,10 +96,14 @@ class InboxProcessor:
         clock: Callable[[], datetime] = utcnow,
         writer: GroupWriter | None = None,
         idle_poll: float = IDLE_POLL,
+        hold: float = HOLD,
     ):
         self.dp, self.bot, self.sessionmaker, self.owner = dp, bot, sessionmaker, owner
         self.concurrency, self.lease, self.poll, self.clock = concurrency, lease, poll, clock
         self.writer, self.idle_poll = writer, max(idle_poll, poll)
+        # Holding idle leases needs the group writer: it runs a store's and a release's work in the
+        # order they were asked for, on one connection, so neither misses the other (`store`).
+        self.hold = hold if writer is not None else 0.0
         self.kick = asyncio.Event()
         self._chats: dict[int, asyncio.Task] = {}
         self._lines: dict[int, _Line] = {}
@@ -112,21 +130,29 @@ class InboxProcessor:
         if not arrivals:
             return
         now = self.clock()
-        take = self._running and not self._draining and len(self._chats) < self.concurrency
+        take = self._running and not self._draining and self.in_flight() < self.concurrency
         chats = {a.chat_id for a in arrivals}
 
+        held: set[int] = set()
+
         async def work(inbox: Inbox) -> tuple[set[int], set[int], list[tuple[int, int, str]]]:
+            nonlocal held
             inserted = await inbox.store(self.bot_id, arrivals, now)
             if not take:
                 return inserted, set(), []
-            mine = await inbox.claim_many(self.bot_id, chats, self.owner, now, now + self.lease)
+            # Chats whose line holds a lease well inside its term need no claim. Decided here, as the
+            # writer runs this: a release asked for before it is seen (`releasing`: claim again), and
+            # one asked for after it runs after it, so its NOT EXISTS sees the rows inserted above.
+            held = {c for c in chats if self._holds(c, now)} if self.hold else set()
+            mine = held | await inbox.claim_many(self.bot_id, chats - held, self.owner, now, now + self.lease)
             # What else waits in those chats (stored before, or by another process): their lines' start.
             older = await inbox.waiting(self.bot_id, mine, inserted)
             return inserted, mine, [(r.update_id, r.chat_id, r.payload) for r in older]
 
         inserted, mine, older = await self._write(work)
+        if not take or len(mine) < len(chats):
+            self.kick.set()  # a chat held by another process: look again soon, it may be letting it go
         if not take:
-            self.kick.set()
             return
         objects = parsed if parsed is not None and len(parsed) == len(updates) else updates
         items: dict[int, list[tuple[int, Any]]] = {c: [] for c in mine}
@@ -139,8 +165,11 @@ class InboxProcessor:
         for chat, got in items.items():  # no await in this loop: a line sees all or nothing of it
             line = self._lines.get(chat)
             if line is not None:
-                line.until = max(line.until, until)
+                if chat not in held:  # claimed just now (a held line keeps its own term)
+                    line.until = max(line.until, until)
                 line.add(got)
+            elif chat in held:  # its line ended meanwhile (cut short): not claimed, so the look-up takes it
+                self.kick.set()
             elif not self._draining:
                 self._start(chat, until, got)
             else:
@@ -151,7 +180,17 @@ class InboxProcessor:
                     await self._release(chat)
 
     def in_flight(self) -> int:
-        return len(self._chats)
+        """Lines handling updates (not those only holding an idle chat's lease)."""
+        return len(self._chats) - sum(1 for line in self._lines.values() if line.idle)
+
+    def _holds(self, chat: int, now: datetime) -> bool:
+        """This process's line for `chat` holds its lease, well inside its term, and keeps it."""
+        line = self._lines.get(chat)
+        return (
+            line is not None
+            and not (line.released or line.releasing or line.read_first)
+            and line.until - now > self.lease / 2
+        )
 
     def _start(self, chat: int, until: datetime, items: list[tuple[int, Any]] | None) -> None:
         line = self._lines[chat] = _Line(until, read_first=items is None)
@@ -180,7 +219,7 @@ class InboxProcessor:
             self._running = False
 
     async def _claim_more(self) -> int:
-        room = self.concurrency - len(self._chats)
+        room = self.concurrency - self.in_flight()
         if room <= 0:
             return 0
         now = self.clock()
@@ -207,10 +246,13 @@ class InboxProcessor:
         try:
             while not self._draining:
                 if line.read_first or not line.queue:
-                    # Nothing more known: the lease goes unless something waits, which is then read.
-                    if not line.read_first and await self._write(
-                        lambda inbox: inbox.release_if_idle(self.bot_id, chat, self.owner)
-                    ):
+                    # Nothing more known: held a moment for the chat's next update (`hold`), then the
+                    # lease goes unless something waits, which is then read.
+                    if not line.read_first and self.hold and await self._idle(line):
+                        continue
+                    if self._draining:
+                        break
+                    if not line.read_first and await self._release_if_idle(chat, line):
                         line.released = True
                         if not line.queue:  # else a store that came meanwhile took the lease again
                             break
@@ -226,10 +268,10 @@ class InboxProcessor:
                     cut = True
                     break
                 update_id, obj = line.queue.pop(0)
-                taken = Taken(self.bot_id, update_id, chat, self.owner, last=not line.queue)
+                taken = Taken(self.bot_id, update_id, chat, self.owner, last=not (line.queue or self.hold))
                 await self._handle(obj, taken)
                 if not taken.removed:  # not recorded by anyone (a duplicate, an update no handler took)
-                    taken.last = not line.queue
+                    taken.last = not (line.queue or self.hold)
                     await self._write(lambda inbox, t=taken: t.settle(inbox.db))
                     taken.settled()
                 line.released = taken.released and not line.queue
@@ -249,6 +291,25 @@ class InboxProcessor:
                 self._chats.pop(chat, None)
                 if cut:
                     self.kick.set()  # anything stored meanwhile for this chat is claimed again
+
+    async def _idle(self, line: _Line) -> bool:
+        """Hold the lease up to `hold` s for the chat's next update; True when one came."""
+        line.wake.clear()
+        line.idle = True
+        try:
+            await asyncio.wait_for(line.wake.wait(), timeout=self.hold)
+        except TimeoutError:
+            pass
+        finally:
+            line.idle = False
+        return bool(line.queue)
+
+    async def _release_if_idle(self, chat: int, line: _Line) -> bool:
+        line.releasing = True  # from here a store claims the chat again (`_holds`)
+        try:
+            return await self._write(lambda inbox: inbox.release_if_idle(self.bot_id, chat, self.owner))
+        finally:
+            line.releasing = False
 
     async def _renew(self, chat: int, line: _Line) -> bool:
         until = self.clock() + self.lease
@@ -276,6 +337,8 @@ class InboxProcessor:
         """Stop taking chats, let each line finish the update in hand (at most `timeout` s), release the
         rest for another process or the next start. Returns the number of lines cut short."""
         self._draining = True
+        for line in self._lines.values():
+            line.wake.set()  # lines holding an idle chat let it go now
         tasks = list(self._chats.values())
         if not tasks:
             return 0

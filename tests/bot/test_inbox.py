@@ -15,9 +15,11 @@ from bot.runner import Runner
 from bot.telegram.app import make_dispatcher
 from bot.telegram.inbox import InboxProcessor, chat_of
 from bot.telegram.webhook import SECRET_HEADER, add_webhook_routes
+from dialogs.clock import utcnow
 from storage.arrivals import Inbox
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Draft, InboxChat, InboxUpdate
+from storage.writer import GroupWriter
 from tests import factories as f
 from tests.bot.recording import RecordingSession
 from tests.conftest import NOW
@@ -54,13 +56,17 @@ async def sm(db_url):
     await eng.dispose()
 
 
-def processor(sm, engine, blobs, calendar, clock, name: str, log: list, slow: float = 0.0, inbox_clock=None):
+def processor(sm, engine, blobs, calendar, clock, name: str, log: list, slow: float = 0.0, inbox_clock=None, hold=None):
+    """`hold`: with a group writer (as `python -m bot run` has), holding an idle chat's lease that long."""
     session = RecordingSession()
     bot = Bot("42:TEST", session=session)
-    dp = make_dispatcher(Runner(engine, sm, blobs, calendar, clock=clock), clock=clock)
+    writer = GroupWriter(sm.kw["bind"]) if hold is not None else None
+    dp = make_dispatcher(Runner(engine, sm, blobs, calendar, clock=clock, writer=writer), clock=clock)
     seen = Seen(name, log, slow)
     dp.update.outer_middleware(seen)
     extra = {"clock": inbox_clock} if inbox_clock else {}
+    if hold is not None:
+        extra.update(writer=writer, hold=hold)
     p = InboxProcessor(dp, bot, sm, owner=name, poll=0.05, **extra)
     p.seen = seen
     return p, session
@@ -136,10 +142,11 @@ async def test_webhook_says_503_while_shutting_down(sm, engine, blobs, calendar,
     assert await inbox_empty(sm)
 
 
-async def test_two_processes_handle_each_chat_in_update_order_once(sm, engine, blobs, calendar, clock):
+@pytest.mark.parametrize("hold", [None, 0.05, 0.3], ids=["own-transactions", "group-writer", "held-leases"])
+async def test_two_processes_handle_each_chat_in_update_order_once(sm, engine, blobs, calendar, clock, hold):
     log: list = []
-    a, _ = processor(sm, engine, blobs, calendar, clock, "a", log, slow=0.01)
-    b, _ = processor(sm, engine, blobs, calendar, clock, "b", log, slow=0.01)
+    a, _ = processor(sm, engine, blobs, calendar, clock, "a", log, slow=0.01, hold=hold)
+    b, _ = processor(sm, engine, blobs, calendar, clock, "b", log, slow=0.01, hold=hold)
     chats = [401, 402, 403, 404, 405, 406]
     script = ["/start", "/help", "/status", "/guide", "随便说点什么"]
     updates = [raw(f.text_update(text, uid=c)) for text in script for c in chats]
@@ -241,3 +248,97 @@ async def test_an_update_costs_the_inbox_no_transaction_of_its_own(sm, engine, b
     assert tx["INSERT INTO INBOX_CHATS"] == tx["INSERT INTO INBOX_UPDATES"], statements  # stored and taken
     assert not any(s.startswith("UPDATE INBOX_CHATS") for _, s in statements), statements  # no renewal
     assert len(log) == 1
+
+
+def count_statements(sm):
+    """(statements as (commits before it, its first three words), commits, stop): SQL seen on sm's engine."""
+    from sqlalchemy import event
+
+    statements: list[tuple[int, str]] = []
+    commits = [0]
+    eng = sm.kw["bind"].sync_engine
+
+    def on_statement(_conn, _cursor, statement, *_a) -> None:
+        statements.append((commits[0], " ".join(statement.split()[:3]).upper()))
+
+    def on_commit(_conn) -> None:
+        commits[0] += 1
+
+    event.listen(eng, "before_cursor_execute", on_statement)
+    event.listen(eng, "commit", on_commit)
+
+    def stop() -> None:
+        event.remove(eng, "before_cursor_execute", on_statement)
+        event.remove(eng, "commit", on_commit)
+
+    return statements, commits, stop
+
+
+async def test_a_chat_answered_back_to_back_keeps_its_lease_between_its_updates(sm, engine, blobs, calendar, clock):
+    """With the group writer, an idle chat's lease is held for its next update: a chat's second update
+    is stored without a claim and answered without a release; the lease goes once, when it stays idle."""
+    log: list = []
+    p, session = processor(sm, engine, blobs, calendar, clock, "a", log, hold=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(p.run(stop))
+    await asyncio.sleep(0.1)  # the first look-up found nothing
+    statements, commits, stop_counting = count_statements(sm)
+    for n, text in enumerate(("/start", "/help"), start=1):
+        await p.store([raw(f.text_update(text, uid=801))])
+        await until(lambda n=n: asyncio.sleep(0, result=len(log) == n and not p.in_flight()))
+    async with sm() as db:
+        assert (await db.execute(select(func.count()).select_from(InboxChat))).scalar_one() == 1, "held"
+    stop.set()
+    await asyncio.gather(p.drain(), task)
+    stop_counting()
+    assert await inbox_empty(sm)
+    async with sm() as db:
+        assert (await db.execute(select(func.count()).select_from(InboxChat))).scalar_one() == 0
+    kinds = [s for _, s in statements]
+    assert kinds.count("INSERT INTO INBOX_UPDATES") == 2, statements
+    assert kinds.count("INSERT INTO INBOX_CHATS") == 1, statements  # the second batch took no lease
+    assert kinds.count("DELETE FROM INBOX_CHATS") == 1, statements  # given up once
+    assert not any(s.startswith("UPDATE INBOX_CHATS") for s in kinds), statements  # no renewal
+    tx = {}
+    for n, s in statements:
+        tx.setdefault(s, []).append(n)
+    assert tx["DELETE FROM INBOX_UPDATES"] == tx["INSERT INTO HANDLED_UPDATES"], statements  # in the answer's
+    assert [u for _, _, u in log] == sorted(u for _, _, u in log)
+
+
+async def test_an_idle_chat_s_lease_goes_after_the_hold(sm, engine, blobs, calendar, clock):
+    log: list = []
+    p, session = processor(sm, engine, blobs, calendar, clock, "a", log, hold=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(p.run(stop))
+    await p.store([raw(f.text_update("/start", uid=802))])
+
+    async def no_lease() -> bool:
+        async with sm() as db:
+            return (await db.execute(select(func.count()).select_from(InboxChat))).scalar_one() == 0
+
+    await until(lambda: asyncio.sleep(0, result=bool(session.texts(802))))
+    await until(no_lease)  # without a drain: the idle chat let go
+    assert not p._chats, "its line ended"
+    stop.set()
+    await asyncio.gather(p.drain(), task)
+    assert await inbox_empty(sm) and len(log) == 1
+
+
+async def test_an_update_for_a_chat_another_process_holds_is_looked_for_again_soon(sm, engine, blobs, calendar, clock):
+    """The holder may be letting the chat go as the update is stored (on PostgreSQL its NOT EXISTS can
+    miss the update): the storing process looks for waiting chats at once, not after its backed-off poll."""
+    log: list = []
+    a, _ = processor(sm, engine, blobs, calendar, clock, "a", log)
+    async with sm() as db, db.begin():
+        now = utcnow()  # the processor's clock: a live lease
+        assert await Inbox(db).claim(a.bot_id, 803, "other", now, now + timedelta(minutes=5))
+    stop = asyncio.Event()
+    task = asyncio.create_task(a.run(stop))
+    await asyncio.sleep(0.1)
+    a.kick.clear()
+    await a.store([raw(f.text_update("/start", uid=803))])
+    assert a.kick.is_set()
+    assert not a._chats
+    stop.set()
+    await asyncio.gather(a.drain(), task)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,44 +58,14 @@ _RELEASE_IF_IDLE = delete(_C).where(
 )
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """The per-batch statements of one dialect, built once. Run with a list of rows (executemany):
-    SQLAlchemy sends them as one multi-row INSERT (its "insertmanyvalues"), compiled once and cached,
-    where `.values(rows)` is a new statement, compiled anew, for every batch."""
-
-    store: Any
-    claim: Any
-
-
-def _batch(insert) -> _Batch:
-    ins = insert(_C)
-    claim = ins.on_conflict_do_update(
-        index_elements=[_C.c.bot_id, _C.c.chat_id],
-        set_={"owner": ins.excluded.owner, "lease_until": ins.excluded.lease_until},
-        where=(_C.c.lease_until < bindparam("now")) | (_C.c.owner == ins.excluded.owner) | _C.c.owner.is_(None),
-    ).returning(_C.c.chat_id)
-    return _Batch(insert(_U).on_conflict_do_nothing().returning(_U.c.update_id), claim)
-
-
-_BATCH: dict[Any, _Batch] = {}
-
-
-def _statements(db: AsyncSession) -> _Batch:
-    insert = insert_for(db)
-    if insert not in _BATCH:
-        _BATCH[insert] = _batch(insert)
-    return _BATCH[insert]
-
-
 class Inbox:
     """Each chat's updates are handled by one process at a time (the chat's lease), in update_id order."""
 
     def __init__(self, db: AsyncSession):
         self.db = db
 
-    async def _core(self, statement, params: dict | list[dict] | None = None):
-        """A Core statement on the session's connection (in its transaction); a list of rows: executemany."""
+    async def _core(self, statement, params: dict | None = None):
+        """A Core statement on the session's connection (in its transaction)."""
         return await (await self.db.connection()).execute(statement, params)
 
     async def store(self, bot_id: int, arrivals: list[Arrival], now: datetime) -> set[int]:
@@ -108,17 +77,23 @@ class Inbox:
             {"bot_id": bot_id, "update_id": a.update_id, "chat_id": a.chat_id, "payload": a.payload, "received_at": now}
             for a in arrivals
         ]
-        return set((await self._core(_statements(self.db).store, rows)).scalars())
+        q = insert_for(self.db)(_U).values(rows).on_conflict_do_nothing().returning(_U.c.update_id)
+        return set((await self._core(q)).scalars())
 
     async def claim_many(self, bot_id: int, chats: set[int], owner: str, now: datetime, until: datetime) -> set[int]:
         """Take the leases of `chats` that are free, lapsed or already ours, in one statement; returns
         the chats now held by `owner` (a chat held by a live process is left to it)."""
         if not chats:
             return set()
-        rows = [
-            {"bot_id": bot_id, "chat_id": c, "owner": owner, "lease_until": until, "now": now} for c in sorted(chats)
-        ]
-        return set((await self._core(_statements(self.db).claim, rows)).scalars())
+        ins = insert_for(self.db)(_C).values(
+            [{"bot_id": bot_id, "chat_id": c, "owner": owner, "lease_until": until} for c in sorted(chats)]
+        )
+        q = ins.on_conflict_do_update(
+            index_elements=[_C.c.bot_id, _C.c.chat_id],
+            set_={"owner": ins.excluded.owner, "lease_until": ins.excluded.lease_until},
+            where=(_C.c.lease_until < now) | (_C.c.owner == owner) | _C.c.owner.is_(None),
+        ).returning(_C.c.chat_id)
+        return set((await self._core(q)).scalars())
 
     async def waiting(self, bot_id: int, chats: set[int], besides: set[int] = frozenset()) -> list:
         """The waiting updates of `chats` other than `besides` (rows of update_id, chat_id, payload), in

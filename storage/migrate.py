@@ -110,7 +110,27 @@ async def _state(conn) -> str:
     return "current" if VERSION_TABLE in names and await stamped_revisions(conn) == {HEAD} else "other"
 
 
+_LOCKED_TRIES = 50  # x 0.2 s: how long a start waits for another start's build of a fresh SQLite file
+
+
 async def _current_or_created(url: str) -> str:
+    """`_look_or_create`, again while SQLite says the database is locked: a fresh file is not in WAL
+    mode yet, and switching it (each connection's first pragma, storage.db) is refused while another
+    process starting on it holds its build transaction, whatever the busy timeout. The next look
+    then finds it built ("current")."""
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(_LOCKED_TRIES):
+        try:
+            return await _look_or_create(url)
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == _LOCKED_TRIES - 1:
+                raise
+            await asyncio.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
+async def _look_or_create(url: str) -> str:
     """One look (a plain read: no write lock on a restart); an empty database is then built and
     stamped in one write transaction that looks again first (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
     advisory lock), so two processes starting on one fresh database build it once."""
